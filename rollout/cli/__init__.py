@@ -1,0 +1,111 @@
+"""The `rollout` command line: a thin Click layer over the core (never imports textual)."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rollout import __version__
+from rollout.cli.app import App
+from rollout.db import default_path, default_user, env_read_only
+from rollout.errors import RolloutError
+
+GLOBAL_WITH_VALUE = ("--db", "--user")
+GLOBAL_FLAGS = ("--read-only",)
+
+
+def command_text(args: list[str]) -> str:
+    """The subcommand as typed, without global options: what history records."""
+    rest = list(args)
+    while rest and rest[0].startswith("-"):
+        head = rest.pop(0)
+        if head in GLOBAL_WITH_VALUE and rest:
+            rest.pop(0)
+    return shlex.join(rest)
+
+
+class RolloutGroup(click.Group):
+    """The root group: one-line errors (exit 1 domain, exit 2 usage) instead of tracebacks."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["rollout.command"] = command_text(args)
+        return super().parse_args(ctx, args)
+
+    def main(self, args: Any = None, prog_name: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, standalone_mode=False, **extra)
+        try:
+            result = super().main(args, prog_name or "rollout", standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
+            sys.exit(2)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except RolloutError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(0)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=RolloutGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=True, path_type=Path),
+    help="Database file.  [default: $ROLLOUT_DB, else $XDG_DATA_HOME/rollout/rollout.json]",
+)
+@click.option("--user", help="Who is acting, recorded in history.  [default: $ROLLOUT_USER, else the login name]")
+@click.option("--read-only", is_flag=True, help="Refuse every write (also ROLLOUT_READ_ONLY=1).")
+@click.version_option(__version__, "--version", prog_name="rollout")
+@click.pass_context
+def cli(ctx: click.Context, db_path: Path | None, user: str | None, read_only: bool) -> None:
+    """Run a shop's rollout across regions: launches, readiness checklists, promotions.
+
+    With no command on a terminal, opens the TUI.
+    """
+    if ctx.obj is None:
+        ctx.obj = App(
+            db_path=db_path or default_path(),
+            user=user or default_user(),
+            read_only=read_only or env_read_only(),
+            command=ctx.meta.get("rollout.command", ""),
+        )
+    if ctx.invoked_subcommand is None:
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            from rollout.cli.admin import open_tui
+
+            open_tui(ctx.obj, read_only=ctx.obj.read_only)
+        else:
+            click.echo(ctx.get_help())
+
+
+def main() -> None:
+    cli.main(prog_name="rollout")
+
+
+def _register() -> None:
+    from rollout.cli import admin, checklist, promos, regions
+
+    for module in (regions, checklist, promos, admin):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()

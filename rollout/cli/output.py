@@ -1,0 +1,58 @@
+"""Plain-text tables, colour and JSON for the CLI (no rich: start-up time matters to scripts)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+import orjson
+
+STATUS_COLOURS = {
+    "planned": "blue",
+    "preparing": "yellow",
+    "ready": "cyan",
+    "launched": "green",
+    "paused": "red",
+}
+
+
+def colour_enabled() -> bool:
+    return "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def style(text: str, **kwargs: Any) -> str:
+    return click.style(text, **kwargs) if colour_enabled() else text
+
+
+def status_text(status: str) -> str:
+    return style(status, fg=STATUS_COLOURS.get(status))
+
+
+def emit_json(value: Any) -> None:
+    sys.stdout.buffer.write(orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n")
+    sys.stdout.flush()
+
+
+def _visible_len(text: str) -> int:
+    return len(click.unstyle(text))
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Left-aligned columns separated by two spaces; the last column is not padded."""
+    cells = [[str(c) if c is not None else "-" for c in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], _visible_len(cell))
+    lines = ["  ".join(style(h.ljust(widths[i]), bold=True) for i, h in enumerate(headers)).rstrip()]
+    for row in cells:
+        padded = [cell + " " * (widths[i] - _visible_len(cell)) for i, cell in enumerate(row)]
+        lines.append("  ".join(padded).rstrip())
+    return "\n".join(lines)
+
+
+def warn(message: str) -> None:
+    click.echo(f"Warning: {message}", err=True)

@@ -1,0 +1,84 @@
+"""The bundled dataset in `data/`: regions, the readiness template and the promotional calendar."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rollout import times
+from rollout.state import State, empty_document
+
+
+def data_dir() -> Path:
+    """`data/` ships inside the installed package; in a source checkout it sits beside it."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "data"
+    return packaged if packaged.is_dir() else here.parent / "data"
+
+
+def _load(name: str) -> Any:
+    return json.loads((data_dir() / name).read_text(encoding="utf-8"))
+
+
+def _local(value: str | None, tz: str) -> str | None:
+    return None if value is None else times.to_iso(times.parse_when(value, tz))
+
+
+def bundled_document() -> dict[str, Any]:
+    """A fresh database document seeded from the bundled dataset."""
+    state = State(empty_document())
+    checklist = _load("checklist.json")
+    for raw in _load("regions.json"):
+        tz = raw["timezone"]
+        region = {
+            "code": raw["code"],
+            "name": raw["name"],
+            "timezone": tz,
+            "currency": raw["currency"],
+            "status": raw["status"],
+            "wave": raw["wave"],
+            "owner": raw["owner"],
+            "launch": _local(raw["launch"], tz),
+            "launched_at": _local(raw.get("launched_at"), tz),
+        }
+        state.put("regions", region)
+        live = region["launched_at"] is not None
+        done_keys = set(checklist["progress"].get(region["code"], ()))
+        template = [dict(t, done=live or t["key"] in done_keys) for t in checklist["template"]]
+        for spec in template + checklist.get("extra", {}).get(region["code"], []):
+            _seed_item(state, region, spec)
+    for raw in _load("promotions.json"):
+        tz = state.region(raw["region"])["timezone"]
+        promo = {
+            "id": state.new_id("promotions"),
+            "region": raw["region"],
+            "name": raw["name"],
+            "kind": raw["kind"],
+            "start": _local(raw["start"], tz),
+            "end": _local(raw["end"], tz),
+        }
+        state.put("promotions", promo)
+    return state.document()
+
+
+def _seed_item(state: State, region: dict[str, Any], spec: dict[str, Any]) -> None:
+    due = None
+    if region["launch"]:
+        shifted = times.shift_iso(region["launch"], times.parse_duration(f"{spec['due_days']}d"), region["timezone"])
+        due = _local(shifted[:10], region["timezone"])  # due at the start of that local day
+    state.put(
+        "items",
+        {
+            "id": state.new_id("items"),
+            "region": region["code"],
+            "title": spec["title"],
+            "category": spec["category"],
+            "owner": spec["owner"],
+            "due": due,
+            "status": "done" if spec["done"] else "open",
+            "critical": bool(spec["critical"]),
+            "done_at": due if spec["done"] else None,
+            "done_by": region["owner"] if spec["done"] else None,
+        },
+    )

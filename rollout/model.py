@@ -1,0 +1,107 @@
+"""The domain vocabulary and field validation shared by every front end."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from rollout.errors import InvalidValue
+
+STATUSES = ("planned", "preparing", "ready", "launched", "paused")
+ITEM_STATUSES = ("open", "done")
+CATEGORIES = (
+    "legal",
+    "payments",
+    "logistics",
+    "sellers",
+    "creators",
+    "localization",
+    "support",
+    "marketing",
+    "tax",
+    "other",
+)
+DEFAULT_KIND = "campaign"
+
+REGION_FIELDS = ("name", "timezone", "currency", "status", "wave", "owner", "launch")
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones())
+
+
+def region_code(text: str) -> str:
+    """An ISO 3166-1 alpha-2 code, upper-cased; lowercase input is accepted."""
+    code = text.strip().upper()
+    if len(code) != 2 or not code.isalpha() or not code.isascii():
+        raise InvalidValue(f"invalid region code {text!r}: expected an ISO 3166-1 alpha-2 code such as DE")
+    import pycountry
+
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise InvalidValue(f"unknown region code {text!r}: not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def country_name(code: str) -> str:
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code)
+    return getattr(country, "common_name", None) or country.name if country else code
+
+
+def timezone(text: str) -> str:
+    name = text.strip()
+    if name not in _timezones():
+        raise InvalidValue(f"unknown timezone {text!r}: expected an IANA name such as Europe/Berlin")
+    return name
+
+
+def currency(text: str) -> str:
+    code = text.strip().upper()
+    import pycountry
+
+    if len(code) != 3 or not code.isalpha() or pycountry.currencies.get(alpha_3=code) is None:
+        raise InvalidValue(f"unknown currency {text!r}: expected an ISO 4217 code such as EUR")
+    return code
+
+
+def status(text: str) -> str:
+    value = text.strip().lower()
+    if value not in STATUSES:
+        raise InvalidValue(f"invalid status {text!r}: expected one of {', '.join(STATUSES)}")
+    return value
+
+
+def wave(value: str | int) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise InvalidValue(f"invalid wave {value!r}: expected a whole number >= 0")
+    return number
+
+
+def category(text: str) -> str:
+    value = text.strip().lower()
+    if value not in CATEGORIES:
+        raise InvalidValue(f"invalid category {text!r}: expected one of {', '.join(CATEGORIES)}")
+    return value
+
+
+def required_text(label: str, text: str) -> str:
+    value = " ".join(text.split())
+    if not value:
+        raise InvalidValue(f"{label} cannot be empty")
+    return value
+
+
+def optional_text(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def kind(text: str | None) -> str:
+    value = optional_text(text).lower()
+    return value or DEFAULT_KIND

@@ -1,0 +1,351 @@
+"""Domain operations: one function per change, shared by the CLI, batch files and the TUI.
+
+Each operation edits a State in memory (inside Database.transaction, or a batch's single
+transaction) and raises a RolloutError, leaving the caller to write nothing, when a rule says no.
+Optional `expected` arguments carry the values an editor saw: when someone else has changed
+one of them since, the edit is refused instead of silently overwriting their change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rollout import model, queries, times
+from rollout.errors import InvalidValue, NotFound, Refused, StaleEdit
+from rollout.state import KEY, Record, State
+
+
+# -- guards ----------------------------------------------------------------------------
+def check_expected(state: State, table: str, current: Record, expected: dict[str, Any] | None) -> None:
+    """Refuse an edit whose view of the record is out of date."""
+    if not expected:
+        return
+    for field, seen in expected.items():
+        if current.get(field) != seen:
+            key = current[KEY[table]]
+            entry = queries.last_change_of(state, table, key)
+            who = f" by {entry['user']} (#{entry['id']})" if entry else ""
+            raise StaleEdit(f"{key} {field} was changed{who} since you opened it; reload and try again")
+
+
+# -- regions ---------------------------------------------------------------------------
+def add_region(
+    state: State,
+    code: str,
+    *,
+    name: str,
+    timezone: str,
+    currency: str,
+    launch: str | None = None,
+    wave: int | str = 0,
+    owner: str | None = None,
+    status: str = "planned",
+) -> Record:
+    code = model.region_code(code)
+    if code in state.regions:
+        raise Refused(f"region {code} already exists")
+    tz = model.timezone(timezone)
+    region = {
+        "code": code,
+        "name": model.required_text("name", name),
+        "timezone": tz,
+        "currency": model.currency(currency),
+        "status": model.status(status),
+        "wave": model.wave(wave),
+        "owner": model.optional_text(owner),
+        "launch": times.to_iso(times.parse_when(launch, tz)) if launch else None,
+        "launched_at": None,
+    }
+    if region["status"] == "launched":
+        region["launched_at"] = region["launch"] or times.to_iso(times.now().in_tz(tz))
+    return state.put("regions", region)
+
+
+def set_regions(
+    state: State,
+    codes: Sequence[str],
+    *,
+    name: str | None = None,
+    timezone: str | None = None,
+    currency: str | None = None,
+    launch: str | None = None,
+    wave: int | str | None = None,
+    owner: str | None = None,
+    status: str | None = None,
+    force: bool = False,
+    expected: dict[str, Any] | None = None,
+) -> list[Record]:
+    """Set fields on one or more regions; launching with critical items open needs force."""
+    fields: dict[str, Any] = {}
+    if name is not None:
+        fields["name"] = model.required_text("name", name)
+    if timezone is not None:
+        fields["timezone"] = model.timezone(timezone)
+    if currency is not None:
+        fields["currency"] = model.currency(currency)
+    if wave is not None:
+        fields["wave"] = model.wave(wave)
+    if owner is not None:
+        fields["owner"] = model.optional_text(owner)
+    if status is not None:
+        fields["status"] = model.status(status)
+    if not fields and launch is None:
+        raise InvalidValue("nothing to set: give at least one field")
+    updated = []
+    for code in codes:
+        current = state.region(code)
+        check_expected(state, "regions", current, expected)
+        region = {**current, **fields}
+        if launch is not None:
+            region["launch"] = times.to_iso(times.parse_when(launch, region["timezone"]))
+        _apply_status_change(state, current, region, force)
+        updated.append(state.put("regions", region))
+    return updated
+
+
+def _apply_status_change(state: State, before: Record, region: Record, force: bool) -> None:
+    if region["status"] == before["status"]:
+        return
+    if region["status"] == "launched":
+        blocking = queries.open_critical(state, region["code"])
+        if blocking:
+            listed = ", ".join(f"{i['id']} {i['title']!r}" for i in blocking[:3])
+            more = f" and {len(blocking) - 3} more" if len(blocking) > 3 else ""
+            if not force:
+                raise Refused(
+                    f"cannot launch {region['code']}: {len(blocking)} critical item(s) open ({listed}{more}); "
+                    "use --force to launch anyway"
+                )
+            state.notes.append(f"forced launch of {region['code']} with {len(blocking)} critical item(s) open")
+        if not region.get("launched_at"):
+            region["launched_at"] = times.to_iso(times.now().in_tz(region["timezone"]))
+    elif region["status"] in ("planned", "preparing", "ready"):
+        region["launched_at"] = None
+
+
+def remove_region(state: State, code: str) -> Record:
+    """Remove a region with its checklist and promotions (one change, so one undo brings all back)."""
+    region = state.region(model.region_code(code))
+    for item in state.items_of(region["code"]):
+        state.delete("items", item["id"])
+    for promo in state.promotions_of(region["code"]):
+        state.delete("promotions", promo["id"])
+    return state.delete("regions", region["code"])
+
+
+def shift(state: State, selectors: Sequence[str], by: str, with_promos: bool = False) -> list[Record]:
+    """Move launch targets by a duration on each region's local calendar.
+
+    Regions named by code must be shiftable; ones picked by wave=/status=/all that already
+    launched or have no launch date are skipped. With promotions, those not yet started move too.
+    """
+    duration = times.parse_duration(by)
+    reference = times.now()
+    shifted = []
+    for code, explicit in queries.select_with_origin(state, selectors):
+        region = state.region(code)
+        if region["status"] == "launched" or not region.get("launch"):
+            if explicit:
+                why = "it has already launched" if region["status"] == "launched" else "it has no launch date"
+                raise Refused(f"cannot shift {code}: {why}")
+            continue
+        tz = region["timezone"]
+        shifted.append(state.put("regions", {**region, "launch": times.shift_iso(region["launch"], duration, tz)}))
+        if with_promos:
+            for promo in state.promotions_of(code):
+                if times.instant(promo["start"]) > reference:
+                    _move(state, promo, duration, tz)
+    if not shifted:
+        raise NotFound("no selected region has a launch to shift (launched regions are skipped)")
+    return shifted
+
+
+# -- checklist -------------------------------------------------------------------------
+def add_items(
+    state: State,
+    selectors: Sequence[str],
+    title: str,
+    *,
+    category: str | None = None,
+    due: str | None = None,
+    owner: str | None = None,
+    critical: bool = False,
+) -> list[Record]:
+    """Add one checklist item to every selected region."""
+    clean_title = model.required_text("title", title)
+    clean_category = model.category(category) if category else "other"
+    created = []
+    for code in queries.select(state, selectors):
+        region = state.region(code)
+        created.append(
+            state.put(
+                "items",
+                {
+                    "id": state.new_id("items"),
+                    "region": code,
+                    "title": clean_title,
+                    "category": clean_category,
+                    "owner": model.optional_text(owner) or region["owner"],
+                    "due": times.to_iso(times.parse_when(due, region["timezone"])) if due else None,
+                    "status": "open",
+                    "critical": bool(critical),
+                    "done_at": None,
+                    "done_by": None,
+                },
+            )
+        )
+    return created
+
+
+def set_items_done(state: State, code: str, item_ids: Sequence[str], done: bool, user: str) -> list[Record]:
+    """Tick (or reopen) items; ones already in that state are left as they are."""
+    region = state.region(model.region_code(code))
+    changed = []
+    for item_id in item_ids:
+        item = queries.item(state, region["code"], item_id)
+        if (item["status"] == "done") == done:
+            continue
+        stamp = times.to_iso(times.now().in_tz(region["timezone"])) if done else None
+        changed.append(
+            state.put(
+                "items",
+                {**item, "status": "done" if done else "open", "done_at": stamp, "done_by": user if done else None},
+            )
+        )
+    return changed
+
+
+def edit_item(
+    state: State,
+    code: str,
+    item_id: str,
+    *,
+    title: str | None = None,
+    category: str | None = None,
+    due: str | None = None,
+    owner: str | None = None,
+    critical: bool | None = None,
+    expected: dict[str, Any] | None = None,
+) -> Record:
+    """Change an item's fields; an empty `due` clears the due date."""
+    region = state.region(model.region_code(code))
+    current = queries.item(state, region["code"], item_id)
+    check_expected(state, "items", current, expected)
+    item = dict(current)
+    if title is not None:
+        item["title"] = model.required_text("title", title)
+    if category is not None:
+        item["category"] = model.category(category)
+    if due is not None:
+        item["due"] = times.to_iso(times.parse_when(due, region["timezone"])) if due.strip() else None
+    if owner is not None:
+        item["owner"] = model.optional_text(owner)
+    if critical is not None:
+        item["critical"] = bool(critical)
+    return state.put("items", item)
+
+
+def remove_items(state: State, code: str, item_ids: Sequence[str]) -> list[Record]:
+    region = state.region(model.region_code(code))
+    found = [queries.item(state, region["code"], i) for i in item_ids]
+    return [state.delete("items", item["id"]) for item in found if item["id"] in state.items]
+
+
+# -- promotions ------------------------------------------------------------------------
+def _span(start: str, end: str, tz: str) -> tuple[str, str]:
+    begin, finish = times.parse_when(start, tz), times.parse_when(end, tz)
+    if begin >= finish:
+        raise InvalidValue(f"start {start!r} must be before end {end!r}")
+    return times.to_iso(begin), times.to_iso(finish)
+
+
+def add_promotions(
+    state: State, selectors: Sequence[str], name: str, *, start: str, end: str, kind: str | None = None
+) -> list[Record]:
+    """Add one promotion to every selected region (start/end read in each region's timezone)."""
+    clean_name = model.required_text("name", name)
+    clean_kind = model.kind(kind)
+    created = []
+    for code in queries.select(state, selectors):
+        begin, finish = _span(start, end, state.region(code)["timezone"])
+        promo = {
+            "id": state.new_id("promotions"),
+            "region": code,
+            "name": clean_name,
+            "kind": clean_kind,
+            "start": begin,
+            "end": finish,
+        }
+        created.append(state.put("promotions", promo))
+    return created
+
+
+def _move(state: State, promo: Record, duration: Any, tz: str) -> Record:
+    return state.put(
+        "promotions",
+        {
+            **promo,
+            "start": times.shift_iso(promo["start"], duration, tz),
+            "end": times.shift_iso(promo["end"], duration, tz),
+        },
+    )
+
+
+def move_promotion(state: State, promo_id: str, by: str) -> Record:
+    promo = queries.promotion(state, promo_id)
+    return _move(state, promo, times.parse_duration(by), state.region(promo["region"])["timezone"])
+
+
+def edit_promotion(
+    state: State,
+    promo_id: str,
+    *,
+    name: str | None = None,
+    kind: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    expected: dict[str, Any] | None = None,
+) -> Record:
+    current = queries.promotion(state, promo_id)
+    check_expected(state, "promotions", current, expected)
+    tz = state.region(current["region"])["timezone"]
+    promo = dict(current)
+    if name is not None:
+        promo["name"] = model.required_text("name", name)
+    if kind is not None:
+        promo["kind"] = model.kind(kind)
+    new_start = times.parse_when(start, tz) if start is not None else times.instant(promo["start"])
+    new_end = times.parse_when(end, tz) if end is not None else times.instant(promo["end"])
+    if new_start >= new_end:
+        raise InvalidValue("start must be before end")
+    promo["start"], promo["end"] = times.to_iso(new_start), times.to_iso(new_end)
+    return state.put("promotions", promo)
+
+
+def remove_promotion(state: State, promo_id: str) -> Record:
+    return state.delete("promotions", queries.promotion(state, promo_id)["id"])
+
+
+# -- history ---------------------------------------------------------------------------
+def undoable(state: State) -> Record | None:
+    """The most recent change not yet undone (undo entries themselves are not undone)."""
+    undone = {e["undoes"] for e in state.history if "undoes" in e}
+    for entry in reversed(state.history):
+        if "undoes" not in entry and entry["id"] not in undone:
+            return entry
+    return None
+
+
+def undo(state: State) -> Record:
+    """Revert the most recent change; the revert is itself recorded (entry field `undoes`)."""
+    entry = undoable(state)
+    if entry is None:
+        raise NotFound("nothing to undo")
+    for change in entry["changes"]:
+        current = state.tables[change["table"]].get(change["key"])
+        if current != change["after"]:
+            raise Refused(f"cannot undo #{entry['id']}: {change['key']} has changed since; undo the later change first")
+    state.apply(entry["changes"], reverse=True)
+    state.entry_extra["undoes"] = entry["id"]
+    return entry

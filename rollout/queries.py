@@ -1,0 +1,292 @@
+"""Read-side views of a State: readiness, status rows, warnings and the JSON shapes scripts rely on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from rollout import times
+from rollout.errors import InvalidValue, NotFound
+from rollout.model import STATUSES, region_code
+from rollout.state import Record, State
+
+
+# -- selectors -------------------------------------------------------------------------
+def select(state: State, selectors: Iterable[str]) -> list[str]:
+    """Region codes named by SELECTORs: a code, wave=N, status=S or all (a union, in order)."""
+    return [code for code, _explicit in select_with_origin(state, selectors)]
+
+
+def select_with_origin(state: State, selectors: Iterable[str]) -> list[tuple[str, bool]]:
+    """Like select, also telling whether each region was named explicitly (by its code)."""
+    chosen: dict[str, bool] = {}
+    for raw in selectors:
+        for code, explicit in _one_selector(state, raw):
+            chosen[code] = chosen.get(code, False) or explicit
+    if not chosen:
+        raise InvalidValue("no region selected: give a code, wave=N, status=S or all")
+    return list(chosen.items())
+
+
+def _one_selector(state: State, raw: str) -> list[tuple[str, bool]]:
+    text = raw.strip()
+    key, sep, value = text.partition("=")
+    if text.lower() == "all":
+        matches = list(state.regions)
+    elif sep and key.lower() == "wave":
+        if not value.strip().isdigit():
+            raise InvalidValue(f"invalid selector {raw!r}: wave=N needs a whole number")
+        matches = [c for c, r in state.regions.items() if r["wave"] == int(value)]
+    elif sep and key.lower() == "status":
+        if value.strip().lower() not in STATUSES:
+            raise InvalidValue(f"invalid selector {raw!r}: status must be one of {', '.join(STATUSES)}")
+        matches = [c for c, r in state.regions.items() if r["status"] == value.strip().lower()]
+    elif sep:
+        raise InvalidValue(f"invalid selector {raw!r}: expected a region code, wave=N, status=S or all")
+    else:
+        code = text.upper()
+        if code not in state.regions:
+            region_code(text)  # a clearer message for a malformed code
+            raise NotFound(f"no region {code}")
+        return [(code, True)]
+    if not matches:
+        raise NotFound(f"no region matches {raw!r}")
+    return [(code, False) for code in matches]
+
+
+# -- region figures --------------------------------------------------------------------
+def effective_launch(region: Record) -> str | None:
+    """The actual launch once it happened, the target before."""
+    return region.get("launched_at") or region.get("launch")
+
+
+def readiness(state: State, code: str) -> int:
+    """Done items as a whole percentage (floored, so 100 means every item is done)."""
+    items = state.items_of(code)
+    if not items:
+        return 0
+    done = sum(1 for i in items if i["status"] == "done")
+    return done * 100 // len(items)
+
+
+def open_critical(state: State, code: str) -> list[Record]:
+    return [i for i in state.items_of(code) if i["critical"] and i["status"] != "done"]
+
+
+def region_json(state: State, region: Record) -> dict[str, Any]:
+    tz = region["timezone"]
+    return {
+        "code": region["code"],
+        "name": region["name"],
+        "timezone": tz,
+        "currency": region["currency"],
+        "status": region["status"],
+        "wave": region["wave"],
+        "owner": region["owner"],
+        "launch": times.in_region(region.get("launch"), tz),
+        "launched_at": times.in_region(region.get("launched_at"), tz),
+        "readiness": readiness(state, region["code"]),
+        "critical_open": len(open_critical(state, region["code"])),
+    }
+
+
+def item_json(state: State, item: Record) -> dict[str, Any]:
+    tz = state.region(item["region"])["timezone"]
+    return {
+        "id": item["id"],
+        "region": item["region"],
+        "title": item["title"],
+        "category": item["category"],
+        "owner": item["owner"],
+        "due": times.in_region(item.get("due"), tz),
+        "status": item["status"],
+        "critical": item["critical"],
+        "done_at": times.in_region(item.get("done_at"), tz),
+        "done_by": item.get("done_by"),
+    }
+
+
+def promo_json(state: State, promo: Record, warnings: list[str] | None = None) -> dict[str, Any]:
+    tz = state.region(promo["region"])["timezone"]
+    if warnings is None:
+        warnings = promo_warnings(state, promo["region"]).get(promo["id"], [])
+    return {
+        "id": promo["id"],
+        "region": promo["region"],
+        "name": promo["name"],
+        "kind": promo["kind"],
+        "start": times.in_region(promo["start"], tz),
+        "end": times.in_region(promo["end"], tz),
+        "warnings": warnings,
+    }
+
+
+# -- promotions ------------------------------------------------------------------------
+def promo_warnings(state: State, code: str) -> dict[str, list[str]]:
+    """Warnings per promotion of one region: overlaps with each other, starts before launch."""
+    region = state.region(code)
+    tz = region["timezone"]
+    promos = sorted(state.promotions_of(code), key=lambda p: times.instant(p["start"]))
+    spans = [(times.instant(p["start"]), times.instant(p["end"])) for p in promos]
+    out: dict[str, list[str]] = {p["id"]: [] for p in promos}
+    launch = effective_launch(region)
+    launch_at = times.instant(launch) if launch else None
+    for i, promo in enumerate(promos):
+        start, end = spans[i]
+        if launch_at is not None and start < launch_at:
+            out[promo["id"]].append(f"starts before {code} launches ({times.local_display(launch, tz)})")
+        for j in range(i + 1, len(promos)):
+            other_start, other_end = spans[j]
+            if other_start >= end:
+                break
+            other = promos[j]
+            out[promo["id"]].append(f"overlaps {other['id']} {other['name']!r}")
+            out[other["id"]].append(f"overlaps {promo['id']} {promo['name']!r}")
+    return out
+
+
+def next_promotion(state: State, code: str, reference: datetime) -> Record | None:
+    """The promotion running now or starting soonest (ended ones are left out)."""
+    best: tuple[datetime, Record] | None = None
+    for promo in state.promotions_of(code):
+        if times.instant(promo["end"]) <= reference:
+            continue
+        start = times.instant(promo["start"])
+        if best is None or start < best[0]:
+            best = (start, promo)
+    return best[1] if best else None
+
+
+def promotions_between(state: State, code: str | None, start: datetime | None, end: datetime | None) -> list[Record]:
+    """Promotions (of one region or all) that overlap [start, end), ordered by start."""
+    codes = [code] if code else list(state.regions)
+    found = []
+    for c in codes:
+        for promo in state.promotions_of(c):
+            if end is not None and times.instant(promo["start"]) >= end:
+                continue
+            if start is not None and times.instant(promo["end"]) <= start:
+                continue
+            found.append(promo)
+    return sorted(found, key=lambda p: (times.instant(p["start"]), p["region"], p["id"]))
+
+
+# -- status and listings ---------------------------------------------------------------
+def sorted_regions(state: State, regions: Iterable[Record] | None = None) -> list[Record]:
+    rows = list(state.regions.values()) if regions is None else list(regions)
+    dated = [r for r in rows if effective_launch(r)]
+    undated = [r for r in rows if not effective_launch(r)]
+    dated.sort(key=lambda r: times.instant(effective_launch(r)))  # type: ignore[arg-type]
+    return dated + sorted(undated, key=lambda r: r["code"])
+
+
+def status_row(state: State, region: Record, reference: datetime) -> dict[str, Any]:
+    row = region_json(state, region)
+    launch = effective_launch(region)
+    row["days_to_launch"] = times.days_until(launch, region["timezone"], reference) if launch else None
+    items = state.items_of(region["code"])
+    row["items_done"] = sum(1 for i in items if i["status"] == "done")
+    row["items_total"] = len(items)
+    promo = next_promotion(state, region["code"], reference)
+    row["next_promotion"] = (
+        None
+        if promo is None
+        else {
+            "id": promo["id"],
+            "name": promo["name"],
+            "start": times.in_region(promo["start"], region["timezone"]),
+            "end": times.in_region(promo["end"], region["timezone"]),
+        }
+    )
+    return row
+
+
+def status_rows(state: State, reference: datetime | None = None) -> list[dict[str, Any]]:
+    ref = reference or times.now()
+    return [status_row(state, r, ref) for r in sorted_regions(state)]
+
+
+def list_regions(state: State, status: str | None = None, wave: int | None = None) -> list[Record]:
+    rows = [
+        r
+        for r in state.regions.values()
+        if (status is None or r["status"] == status) and (wave is None or r["wave"] == wave)
+    ]
+    return sorted_regions(state, rows)
+
+
+def item(state: State, code: str, item_id: str) -> Record:
+    found = state.items.get(item_id.strip().lower())
+    if found is None or found["region"] != code:
+        raise NotFound(f"no checklist item {item_id} in {code}")
+    return found
+
+
+def promotion(state: State, promo_id: str) -> Record:
+    found = state.promotions.get(promo_id.strip().lower())
+    if found is None:
+        raise NotFound(f"no promotion {promo_id}")
+    return found
+
+
+def checklist(state: State, code: str, open_only: bool = False) -> list[Record]:
+    state.region(code)
+    items = state.items_of(code)
+    return [i for i in items if i["status"] != "done"] if open_only else items
+
+
+# -- history ---------------------------------------------------------------------------
+def touches_region(entry: Record, code: str) -> bool:
+    for change in entry["changes"]:
+        if change["table"] == "regions" and change["key"] == code:
+            return True
+        record = change["after"] or change["before"]
+        if change["table"] != "regions" and record.get("region") == code:
+            return True
+    return False
+
+
+def history(state: State, code: str | None = None, limit: int | None = None) -> list[Record]:
+    """History entries, newest first, optionally only those touching one region."""
+    out = []
+    for entry in reversed(state.history):
+        if code is None or touches_region(entry, code):
+            out.append(entry)
+            if limit is not None and len(out) >= limit:
+                break
+    return out
+
+
+def history_json(entry: Record) -> dict[str, Any]:
+    data = {k: entry[k] for k in ("id", "at", "user", "command", "changes")}
+    for extra in ("notes", "undoes"):
+        if extra in entry:
+            data[extra] = entry[extra]
+    return data
+
+
+def last_change_of(state: State, table: str, key: str) -> Record | None:
+    """The newest history entry that touched one record."""
+    for entry in reversed(state.history):
+        if any(c["table"] == table and c["key"] == key for c in entry["changes"]):
+            return entry
+    return None
+
+
+def summarize_changes(changes: list[Record]) -> str:
+    """'2 regions changed, 40 items added' for notices and dry runs."""
+    counts: dict[tuple[str, str], int] = {}
+    for change in changes:
+        verb = "added" if change["before"] is None else "removed" if change["after"] is None else "changed"
+        counts[(change["table"], verb)] = counts.get((change["table"], verb), 0) + 1
+    names = {"regions": "region", "items": "checklist item", "promotions": "promotion"}
+    parts = []
+    for (table, verb), n in counts.items():
+        noun = names[table] + ("s" if n != 1 else "")
+        parts.append(f"{n} {noun} {verb}")
+    return ", ".join(parts) or "no change"
+
+
+def describe_entry(entry: Record) -> str:
+    return f"#{entry['id']} {entry['command']} ({summarize_changes(entry['changes'])})"
