@@ -74,6 +74,26 @@ def open_critical(state: State, code: str) -> list[Record]:
     return [i for i in state.items_of(code) if i["critical"] and i["status"] != "done"]
 
 
+def region_warnings(state: State, code: str, reference: datetime | None = None) -> list[str]:
+    """Things a launch manager should look at: a missed target, critical items close to launch, overdue items."""
+    region = state.region(code)
+    ref = reference or times.now()
+    out = []
+    if region["status"] not in ("launched", "paused") and region.get("launch"):
+        days = times.days_until(region["launch"], region["timezone"], ref)
+        critical = open_critical(state, code)
+        if days < 0:
+            out.append(f"launch target passed {-days} day(s) ago and {code} has not launched")
+        elif critical and days <= 14:
+            out.append(f"{len(critical)} critical item(s) open with launch {times.countdown(days)}")
+    overdue = [
+        i for i in state.items_of(code) if i["status"] != "done" and i.get("due") and times.instant(i["due"]) < ref
+    ]
+    if overdue:
+        out.append(f"{len(overdue)} open item(s) overdue")
+    return out
+
+
 def region_json(state: State, region: Record) -> dict[str, Any]:
     tz = region["timezone"]
     return {
@@ -188,6 +208,7 @@ def status_row(state: State, region: Record, reference: datetime) -> dict[str, A
     items = state.items_of(region["code"])
     row["items_done"] = sum(1 for i in items if i["status"] == "done")
     row["items_total"] = len(items)
+    row["warnings"] = region_warnings(state, region["code"], reference)
     promo = next_promotion(state, region["code"], reference)
     row["next_promotion"] = (
         None

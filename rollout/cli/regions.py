@@ -135,6 +135,7 @@ def describe_region(state: State, reg: Record) -> str:
         lines.append(f"  launched  {times.local_display(reg['launched_at'], tz)}")
     lines.append(f"  when      {times.countdown(days)}")
     lines.append(f"  readiness {data['readiness']}%, {data['critical_open']} critical item(s) open")
+    lines.extend(output.style(f"  warning   {w}", fg="yellow") for w in queries.region_warnings(state, reg["code"]))
     return "\n".join(lines)
 
 
