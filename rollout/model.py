@@ -33,14 +33,18 @@ def _timezones() -> frozenset[str]:
 
 
 def region_code(text: str) -> str:
-    """An ISO 3166-1 alpha-2 code, upper-cased; lowercase input is accepted."""
+    """An ISO 3166-1 alpha-2 country code (DE), or an ISO 3166-2 subdivision (US-CA) for a shop
+    that launches part of a country on its own; upper-cased, lowercase input accepted."""
     code = text.strip().upper()
-    if len(code) != 2 or not code.isalpha() or not code.isascii():
+    country, dash, _sub = code.partition("-")
+    if len(country) != 2 or not country.isalpha() or not code.isascii() or (dash and not _sub):
         raise InvalidValue(f"invalid region code {text!r}: expected an ISO 3166-1 alpha-2 code such as DE")
     import pycountry
 
-    if pycountry.countries.get(alpha_2=code) is None:
-        raise InvalidValue(f"unknown region code {text!r}: not an ISO 3166-1 alpha-2 country code")
+    known = pycountry.subdivisions.get(code=code) if dash else pycountry.countries.get(alpha_2=code)
+    if known is None:
+        standard = "ISO 3166-2 subdivision" if dash else "ISO 3166-1 alpha-2 country"
+        raise InvalidValue(f"unknown region code {text!r}: not an {standard} code")
     return code
 
 
