@@ -123,9 +123,9 @@ class State:
         return self.history[-1]["id"] + 1 if self.history else 1
 
     def apply(self, changes: Iterable[Record], reverse: bool = False) -> None:
-        """Apply recorded changes forwards, or backwards (undo)."""
-        seq = list(changes)
-        for change in reversed(seq) if reverse else seq:
+        """Apply recorded changes forwards, or backwards (undo). Each key appears once in a
+        change, so order does not matter for correctness; keeping it keeps records in order."""
+        for change in changes:
             target = change["before"] if reverse else change["after"]
             if target is None:
                 if change["key"] in self.tables[change["table"]]:
@@ -145,9 +145,9 @@ class State:
             doc["history"] = {str(e["id"]): e for e in self._history}
         return doc
 
-    def data(self) -> dict[str, list[Record]]:
-        """Just the domain records, for comparisons and exports."""
-        return {name: [dict(r) for r in self.tables[name].values()] for name in TABLES}
+    def data(self) -> dict[str, dict[str, Record]]:
+        """Just the domain records keyed by code/id, for comparisons (record order aside)."""
+        return {name: {key: dict(rec) for key, rec in self.tables[name].items()} for name in TABLES}
 
 
 def empty_document() -> dict[str, Any]:

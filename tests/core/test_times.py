@@ -1,0 +1,151 @@
+"""WHEN and DURATION parsing: the accepted forms, their meaning, and everything else refused."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pendulum
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rollout import times
+from rollout.errors import InvalidValue
+
+ZONES = ["Europe/Berlin", "Asia/Tokyo", "America/Sao_Paulo", "America/New_York", "UTC", "Asia/Kolkata"]
+
+
+def test_date_is_start_of_day_in_the_region():
+    dt = times.parse_when("2026-03-01", "Asia/Tokyo")
+    assert dt.isoformat() == "2026-03-01T00:00:00+09:00"
+
+
+def test_local_time_uses_the_region_offset_and_dst():
+    assert times.parse_when("2026-07-01T10:00", "Europe/Berlin").isoformat() == "2026-07-01T10:00:00+02:00"
+    assert times.parse_when("2026-01-01T10:00", "Europe/Berlin").isoformat() == "2026-01-01T10:00:00+01:00"
+
+
+def test_full_iso_keeps_its_own_offset():
+    dt = times.parse_when("2026-03-01T10:00:00-05:00", "Asia/Tokyo")
+    assert dt.utcoffset() == timedelta(hours=-5)
+    assert times.parse_when("2026-03-01T10:00:00Z", "Asia/Tokyo").utcoffset() == timedelta(0)
+
+
+def test_today_and_tomorrow_follow_the_pinned_clock_in_the_region():
+    # ROLLOUT_NOW is 2026-11-24T09:00Z: already the 24th in Tokyo, still the 24th in Los Angeles (01:00).
+    assert times.parse_when("today", "Asia/Tokyo").isoformat() == "2026-11-24T00:00:00+09:00"
+    assert times.parse_when("tomorrow", "America/Los_Angeles").isoformat() == "2026-11-25T00:00:00-08:00"
+    assert times.parse_when("TODAY", "UTC").day == 24
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-13-01",
+        "2026-02-30",
+        "2026/03/01",
+        "01-03-2026",
+        "next week",
+        "now",
+        "2026-03-01 10:00",
+        "2026-03-01T25:00",
+        "2026-03-01T10",
+        "1700000000",
+        "",
+        "2026-03-01T10:00+0100",
+    ],
+)
+def test_everything_else_is_refused(text):
+    with pytest.raises(InvalidValue, match="invalid date"):
+        times.parse_when(text, "Europe/Berlin")
+
+
+def test_a_local_time_inside_the_spring_forward_gap_is_refused():
+    with pytest.raises(InvalidValue, match="does not exist"):
+        times.parse_when("2026-03-29T02:30", "Europe/Berlin")
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "expected"),
+    [
+        ("3d", "2026-03-01T00:00:00+01:00", "2026-03-04T00:00:00+01:00"),
+        ("2w", "2026-03-01T00:00:00+01:00", "2026-03-15T00:00:00+01:00"),
+        ("-1w", "2026-03-08T00:00:00+01:00", "2026-03-01T00:00:00+01:00"),
+        ("1mo", "2026-01-31T10:00:00+01:00", "2026-02-28T10:00:00+01:00"),
+        ("1y", "2028-02-29T00:00:00+01:00", "2029-02-28T00:00:00+01:00"),
+    ],
+)
+def test_durations_move_on_the_local_calendar(text, start, expected):
+    assert times.shift_iso(start, times.parse_duration(text), "Europe/Berlin") == expected
+
+
+def test_shifting_across_dst_keeps_local_wall_time():
+    # 2026-03-29 is the spring-forward day in Berlin: a midnight launch stays at local midnight.
+    shifted = times.shift_iso("2026-03-25T00:00:00+01:00", times.parse_duration("1w"), "Europe/Berlin")
+    assert shifted == "2026-04-01T00:00:00+02:00"
+
+
+@pytest.mark.parametrize("text", ["3", "d", "3 d", "3days", "1m", "+-1d", "1.5d", "", "3D ", "P3D"])
+def test_bad_durations_are_refused(text):
+    with pytest.raises(InvalidValue, match="invalid duration"):
+        times.parse_duration(text)
+
+
+@given(
+    day=st.dates(min_value=datetime(1990, 1, 1).date(), max_value=datetime(2090, 12, 31).date()),
+    zone=st.sampled_from(ZONES),
+)
+def test_any_real_date_parses_to_local_midnight(day, zone):
+    dt = times.parse_when(day.isoformat(), zone)
+    local = dt.in_tz(zone)
+    assert (local.year, local.month, local.day) == (day.year, day.month, day.day)
+    assert dt.isoformat() == times.to_iso(dt)
+
+
+@given(
+    moment=st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1)),
+    offset_minutes=st.integers(min_value=-12 * 60, max_value=14 * 60).map(lambda m: m - m % 15),
+)
+def test_iso_with_offset_round_trips_to_the_same_instant(moment, offset_minutes):
+    sign = "+" if offset_minutes >= 0 else "-"
+    hh, mm = divmod(abs(offset_minutes), 60)
+    text = moment.replace(microsecond=0).isoformat() + f"{sign}{hh:02d}:{mm:02d}"
+    parsed = times.parse_when(text, "Asia/Tokyo")
+    assert parsed == datetime.fromisoformat(text)
+    assert parsed.utcoffset() == timedelta(minutes=offset_minutes)
+
+
+@given(amount=st.integers(min_value=-9999, max_value=9999), unit=st.sampled_from(["h", "d", "w"]))
+def test_fixed_durations_add_exactly_that_much_absolute_or_calendar_time(amount, unit):
+    text = f"{amount}{unit}"
+    duration = times.parse_duration(text)
+    base = pendulum.datetime(2030, 6, 15, 12, tz="UTC")
+    hours = {"h": 1, "d": 24, "w": 168}[unit] * amount
+    assert base + duration == base.add(hours=hours)
+
+
+@given(amount=st.integers(min_value=-600, max_value=600))
+def test_month_durations_are_calendar_months(amount):
+    base = pendulum.datetime(2030, 1, 31, tz="Europe/Berlin")
+    moved = base + times.parse_duration(f"{amount}mo")
+    months_apart = (moved.year - base.year) * 12 + moved.month - base.month
+    assert months_apart == amount
+    assert moved.day <= 31
+
+
+@given(text=st.text(max_size=12))
+def test_random_text_is_a_clear_error_or_a_valid_duration(text):
+    try:
+        duration = times.parse_duration(text)
+    except InvalidValue as exc:
+        assert "invalid duration" in str(exc)
+    else:
+        assert isinstance(duration, pendulum.Duration)
+
+
+def test_countdown_wording():
+    assert times.countdown(0) == "today"
+    assert times.countdown(1) == "in 1 day"
+    assert times.countdown(12) == "in 12 days"
+    assert times.countdown(-95) == "3 months ago"
+    assert times.countdown(None) == "-"
