@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rollout import ops, queries
+from rollout.dataset import bundled_document
 from rollout.db import Database
 from rollout.errors import InvalidValue, NotFound, Refused, StaleEdit
+from rollout.model import STATUSES
+from rollout.state import State
 
 
 @pytest.fixture
@@ -301,3 +306,57 @@ def test_a_no_op_change_writes_nothing(db, db_path):
     with change(db) as state:
         assert ops.set_items_done(state, "DE", [done["id"]], True, "tester") == []
     assert db_path.read_bytes() == before
+
+
+# -- selectors, property-based -----------------------------------------------------------
+
+SEED_STATE = State(bundled_document())
+CODES = sorted(SEED_STATE.regions)
+WAVES = sorted({r["wave"] for r in SEED_STATE.regions.values()})
+USED_STATUSES = sorted({r["status"] for r in SEED_STATE.regions.values()})
+
+
+def expected_codes(selector: str) -> set[str]:
+    if selector == "all":
+        return set(CODES)
+    key, _, value = selector.partition("=")
+    if key == "wave":
+        return {c for c, r in SEED_STATE.regions.items() if r["wave"] == int(value)}
+    if key == "status":
+        return {c for c, r in SEED_STATE.regions.items() if r["status"] == value}
+    return {selector.upper()}
+
+
+selector_strategy = st.one_of(
+    st.sampled_from(CODES).flatmap(lambda c: st.sampled_from([c, c.lower()])),
+    st.sampled_from(WAVES).map(lambda w: f"wave={w}"),
+    st.sampled_from(USED_STATUSES).map(lambda s: f"status={s}"),
+    st.just("all"),
+)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(selectors=st.lists(selector_strategy, min_size=1, max_size=6))
+def test_a_selector_list_selects_the_union_without_duplicates(selectors):
+    selected = queries.select(SEED_STATE, selectors)
+    assert len(selected) == len(set(selected))
+    assert set(selected) == set().union(*(expected_codes(s) for s in selectors))
+
+
+@given(selector=st.text(min_size=1, max_size=10))
+def test_any_other_selector_is_a_clear_error_or_a_real_selection(selector):
+    try:
+        selected = queries.select(SEED_STATE, [selector])
+    except (InvalidValue, NotFound) as exc:
+        assert str(exc)
+    else:
+        assert selected and set(selected) <= set(CODES)
+
+
+@given(status=st.sampled_from(STATUSES))
+def test_status_selectors_match_exactly_the_regions_with_that_status(status):
+    try:
+        selected = set(queries.select(SEED_STATE, [f"status={status}"]))
+    except NotFound:
+        selected = set()
+    assert selected == expected_codes(f"status={status}")
