@@ -329,10 +329,11 @@ def remove_promotion(state: State, promo_id: str) -> Record:
 
 # -- history ---------------------------------------------------------------------------
 def undoable(state: State) -> Record | None:
-    """The most recent change not yet undone (undo entries themselves are not undone)."""
+    """The most recent change not yet undone (undo entries themselves are not undone, nor entries
+    that changed no record, such as a restore that replaced an unreadable file as a whole)."""
     undone = {e["undoes"] for e in state.history if "undoes" in e}
     for entry in reversed(state.history):
-        if "undoes" not in entry and entry["id"] not in undone:
+        if "undoes" not in entry and entry["id"] not in undone and entry["changes"]:
             return entry
     return None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rollout import times
@@ -61,13 +61,19 @@ def effective_launch(region: Record) -> str | None:
     return region.get("launched_at") or region.get("launch")
 
 
+def checklist_counts(state: State, code: str) -> tuple[int, int, int]:
+    """(done, total, critical still open) of a region's checklist (kept up to date by the state)."""
+    return state.checklist_counts(code)
+
+
 def readiness(state: State, code: str) -> int:
     """Done items as a whole percentage (floored, so 100 means every item is done)."""
-    items = state.items_of(code)
-    if not items:
-        return 0
-    done = sum(1 for i in items if i["status"] == "done")
-    return done * 100 // len(items)
+    done, total, _ = checklist_counts(state, code)
+    return _percent(done, total)
+
+
+def _percent(done: int, total: int) -> int:
+    return done * 100 // total if total else 0
 
 
 def open_critical(state: State, code: str) -> list[Record]:
@@ -75,7 +81,8 @@ def open_critical(state: State, code: str) -> list[Record]:
 
 
 def region_warnings(state: State, code: str, reference: datetime | None = None) -> list[str]:
-    """Things a launch manager should look at: a missed target, critical items close to launch, overdue items."""
+    """Things a launch manager should look at: a missed target, critical items close to launch, overdue items,
+    an upcoming launch on a public holiday."""
     region = state.region(code)
     ref = reference or times.now()
     out = []
@@ -91,11 +98,35 @@ def region_warnings(state: State, code: str, reference: datetime | None = None) 
     ]
     if overdue:
         out.append(f"{len(overdue)} open item(s) overdue")
+    holiday = launch_holiday_warning(state, code, ref)
+    if holiday:
+        out.append(holiday)
     return out
 
 
-def region_json(state: State, region: Record) -> dict[str, Any]:
+def launch_holiday_warning(state: State, code: str, reference: datetime | None = None) -> str | None:
+    """A launch still ahead (not launched yet, today or later) that falls on a public holiday of its region.
+
+    Launches already made or in the past are left out: nothing can be done about them.
+    """
+    region = state.region(code)
+    launch = region.get("launch")
+    if region["status"] == "launched" or not launch:
+        return None
     tz = region["timezone"]
+    if times.days_until(launch, tz, reference or times.now()) < 0:
+        return None
+    from rollout.holidays import holiday_name
+
+    day = times.instant(launch).astimezone(times.zone(tz)).date()
+    name = holiday_name(code, day)
+    return f"launch on {day.isoformat()} falls on a public holiday in {code}: {name}" if name else None
+
+
+def region_json(state: State, region: Record, counts: tuple[int, int, int] | None = None) -> dict[str, Any]:
+    """A region as scripts see it; `counts` (from checklist_counts) saves a second pass over the checklist."""
+    tz = region["timezone"]
+    done, total, critical_open = counts or checklist_counts(state, region["code"])
     return {
         "code": region["code"],
         "name": region["name"],
@@ -106,8 +137,8 @@ def region_json(state: State, region: Record) -> dict[str, Any]:
         "owner": region["owner"],
         "launch": times.in_region(region.get("launch"), tz),
         "launched_at": times.in_region(region.get("launched_at"), tz),
-        "readiness": readiness(state, region["code"]),
-        "critical_open": len(open_critical(state, region["code"])),
+        "readiness": _percent(done, total),
+        "critical_open": critical_open,
     }
 
 
@@ -144,7 +175,8 @@ def promo_json(state: State, promo: Record, warnings: list[str] | None = None) -
 
 # -- promotions ------------------------------------------------------------------------
 def promo_warnings(state: State, code: str) -> dict[str, list[str]]:
-    """Warnings per promotion of one region: overlaps with each other, starts before launch."""
+    """Warnings per promotion of one region: overlaps with each other, starts before launch,
+    runs on a public holiday (promotions not over yet)."""
     region = state.region(code)
     tz = region["timezone"]
     promos = sorted(state.promotions_of(code), key=lambda p: times.instant(p["start"]))
@@ -152,6 +184,7 @@ def promo_warnings(state: State, code: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {p["id"]: [] for p in promos}
     launch = effective_launch(region)
     launch_at = times.instant(launch) if launch else None
+    now = times.now()
     for i, promo in enumerate(promos):
         start, end = spans[i]
         if launch_at is not None and start < launch_at:
@@ -163,19 +196,41 @@ def promo_warnings(state: State, code: str) -> dict[str, list[str]]:
             other = promos[j]
             out[promo["id"]].append(f"overlaps {other['id']} {other['name']!r}")
             out[other["id"]].append(f"overlaps {promo['id']} {promo['name']!r}")
+        if end > now:
+            holiday = promo_holiday_warning(code, tz, start, end)
+            if holiday:
+                out[promo["id"]].append(holiday)
     return out
+
+
+def promo_holiday_warning(code: str, tz: str, start: datetime, end: datetime) -> str | None:
+    """The public holidays of the region on the local days a promotion runs [start, end)."""
+    from rollout.holidays import describe_days, holidays_between, local_days
+
+    zone = times.zone(tz)
+    first, last = local_days(start.astimezone(zone), end.astimezone(zone))
+    days = holidays_between(code, first, last)
+    if not days:
+        return None
+    return f"runs on a public holiday in {code}: {describe_days(days)}"
 
 
 def next_promotion(state: State, code: str, reference: datetime) -> Record | None:
     """The promotion running now or starting soonest (ended ones are left out)."""
-    best: tuple[datetime, Record] | None = None
+    # `status` runs this on every promotion, so it avoids parsing what it can: an end whose local
+    # date is two days before the reference's ended whatever the offsets (they stay within +-14 h).
+    long_ago = (reference - timedelta(days=2)).date().isoformat()
+    parse = datetime.fromisoformat
+    best: Record | None = None
+    best_start: datetime | None = None
     for promo in state.promotions_of(code):
-        if times.instant(promo["end"]) <= reference:
+        end = promo["end"]
+        if end < long_ago or parse(end) <= reference:
             continue
-        start = times.instant(promo["start"])
-        if best is None or start < best[0]:
-            best = (start, promo)
-    return best[1] if best else None
+        start = parse(promo["start"])
+        if best_start is None or start < best_start:
+            best, best_start = promo, start
+    return best
 
 
 def promotions_between(state: State, code: str | None, start: datetime | None, end: datetime | None) -> list[Record]:
@@ -202,12 +257,11 @@ def sorted_regions(state: State, regions: Iterable[Record] | None = None) -> lis
 
 
 def status_row(state: State, region: Record, reference: datetime) -> dict[str, Any]:
-    row = region_json(state, region)
+    counts = checklist_counts(state, region["code"])
+    row = region_json(state, region, counts)
     launch = effective_launch(region)
     row["days_to_launch"] = times.days_until(launch, region["timezone"], reference) if launch else None
-    items = state.items_of(region["code"])
-    row["items_done"] = sum(1 for i in items if i["status"] == "done")
-    row["items_total"] = len(items)
+    row["items_done"], row["items_total"], _ = counts
     row["warnings"] = region_warnings(state, region["code"], reference)
     promo = next_promotion(state, region["code"], reference)
     row["next_promotion"] = (
@@ -224,8 +278,15 @@ def status_row(state: State, region: Record, reference: datetime) -> dict[str, A
 
 
 def status_rows(state: State, reference: datetime | None = None) -> list[dict[str, Any]]:
-    ref = reference or times.now()
+    ref = plain_utc(reference or times.now())
     return [status_row(state, r, ref) for r in sorted_regions(state)]
+
+
+def plain_utc(moment: datetime) -> datetime:
+    """The same instant as a standard-library datetime in UTC: comparing stored instants with it is
+    several times faster than with a pendulum DateTime, which matters once per record in `status`."""
+    utc = moment.astimezone(UTC)
+    return datetime(utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond, tzinfo=UTC)
 
 
 def list_regions(state: State, status: str | None = None, wave: int | None = None) -> list[Record]:

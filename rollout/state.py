@@ -31,6 +31,7 @@ class State:
         self._history_raw: dict[str, Record] = document.get("history", {})
         self._history: list[Record] | None = None
         self._by_region: dict[str, dict[str, dict[str, None]]] | None = None
+        self._counts: dict[str, list[int]] = {}
         self.before: dict[tuple[str, str], Record | None] = {}
         self.notes: list[str] = []
         self.entry_extra: dict[str, Any] = {}
@@ -66,20 +67,39 @@ class State:
             raise NotFound(f"no region {code}") from None
 
     def _index(self) -> dict[str, dict[str, dict[str, None]]]:
-        """region code -> table -> ordered ids; built on first use, then kept up to date."""
+        """region code -> table -> ordered ids, and the checklist counts; built on first use, then
+        kept up to date by put and delete (which is why records are never edited in place)."""
         if self._by_region is None:
             index: dict[str, dict[str, dict[str, None]]] = defaultdict(lambda: {"items": {}, "promotions": {}})
             for table in ("items", "promotions"):
                 for key, rec in self.tables[table].items():
                     index[rec["region"]][table][key] = None
             self._by_region = index
+            for rec in self.tables["items"].values():
+                self._count(rec, 1)
         return self._by_region
 
+    def _count(self, item: Record, sign: int) -> None:
+        counts = self._counts.get(item["region"])
+        if counts is None:
+            counts = self._counts[item["region"]] = [0, 0, 0]
+        counts[1] += sign
+        if item["status"] == "done":
+            counts[0] += sign
+        elif item["critical"]:
+            counts[2] += sign
+
+    def checklist_counts(self, code: str) -> tuple[int, int, int]:
+        """(done, total, critical still open) of a region's checklist, without a pass over it."""
+        self._index()
+        done, total, critical_open = self._counts.get(code, (0, 0, 0))
+        return done, total, critical_open
+
     def items_of(self, code: str) -> list[Record]:
-        return [self.items[k] for k in self._index()[code]["items"]]
+        return list(map(self.tables["items"].__getitem__, self._index()[code]["items"]))
 
     def promotions_of(self, code: str) -> list[Record]:
-        return [self.promotions[k] for k in self._index()[code]["promotions"]]
+        return list(map(self.tables["promotions"].__getitem__, self._index()[code]["promotions"]))
 
     # -- writing -------------------------------------------------------------------
     def put(self, table: str, record: Record) -> Record:
@@ -91,6 +111,10 @@ class State:
             if current is not None and current["region"] != record["region"]:
                 self._by_region[current["region"]][table].pop(key, None)
             self._by_region[record["region"]][table][key] = None
+            if table == "items":
+                if current is not None:
+                    self._count(current, -1)
+                self._count(record, 1)
         return record
 
     def delete(self, table: str, key: str) -> Record:
@@ -98,6 +122,8 @@ class State:
         self.before.setdefault((table, key), current)
         if table != "regions" and self._by_region is not None:
             self._by_region[current["region"]][table].pop(key, None)
+            if table == "items":
+                self._count(current, -1)
         return current
 
     def new_id(self, table: str) -> str:

@@ -101,9 +101,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from rollout.cli import admin, checklist, promos, regions
+    from rollout.cli import admin, checklist, completion, exchange, maint, promos, regions, serve
 
-    for module in (regions, checklist, promos, admin):
+    for module in (regions, checklist, promos, admin, maint, exchange, serve, completion):
         for command in module.COMMANDS:
             cli.add_command(command)
 

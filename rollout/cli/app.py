@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,14 @@ class Batch:
     line: int = 0
     warnings: list[str] = field(default_factory=list)
     promotions: list[tuple[int, str]] = field(default_factory=list)  # (line, id) added or moved
+    zones: list[Any] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # pendulum keeps a timezone loaded only while something refers to it: without these references
+        # every date on every line would read its tzdata file again (most of the cost of a dated line).
+        import pendulum
+
+        self.zones = [pendulum.timezone(name) for name in {r["timezone"] for r in self.state.regions.values()}]
 
 
 @dataclass
@@ -44,6 +53,7 @@ class App:
         """The state to read: the batch's working copy, or the file as it is now."""
         if self.batch is not None:
             return self.batch.state
+        pause_collector()
         state = self.db.load()
         self._announce_creation()
         return state
@@ -54,6 +64,7 @@ class App:
         if self.batch is not None:
             yield self.batch.state
             return
+        pause_collector()
         with self.db.transaction(self.user, self.command) as state:
             self._announce_creation()
             yield state
@@ -94,3 +105,18 @@ class App:
 
 
 pass_app = click.make_pass_decorator(App)
+
+
+def pause_collector() -> None:
+    """Pause the cyclic garbage collector until the running command's context closes.
+
+    A loaded database is hundreds of thousands of small, acyclic, long-lived records, and the
+    collector would rescan them again and again while a command runs: about a tenth of the time
+    of `status` on 2,000 regions. Records are freed by reference counting all the same. Outside
+    a Click command (a long-running front end) the collector is left alone.
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or not gc.isenabled():
+        return
+    gc.disable()
+    ctx.call_on_close(gc.enable)

@@ -7,6 +7,7 @@ import click
 from rollout import ops, queries, times
 from rollout.cli import output
 from rollout.cli.app import App, pass_app
+from rollout.cli.completion import complete_item_ids, complete_region_codes, complete_selectors
 from rollout.cli.regions import JSON, checklist_table
 from rollout.model import CATEGORIES
 
@@ -17,7 +18,7 @@ def check() -> None:
 
 
 @check.command("list")
-@click.argument("code")
+@click.argument("code", shell_complete=complete_region_codes)
 @click.option("--open", "open_only", is_flag=True, help="Only items not done yet.")
 @JSON
 @pass_app
@@ -36,7 +37,7 @@ def check_list(app: App, code: str, open_only: bool, as_json: bool) -> None:
 
 
 @check.command("add")
-@click.argument("selectors", nargs=-1, required=True)
+@click.argument("selectors", nargs=-1, required=True, shell_complete=complete_selectors)
 @click.argument("title")
 @click.option("--category", help="One of " + ", ".join(CATEGORIES) + ".  [default: other]")
 @click.option("--due", help=f"Due date: {times.WHEN_HELP}.")
@@ -70,8 +71,8 @@ def _tick(app: App, code: str, item_ids: tuple[str, ...], done: bool, as_json: b
 
 
 @check.command("done")
-@click.argument("code")
-@click.argument("item_ids", metavar="ITEM...", nargs=-1, required=True)
+@click.argument("code", shell_complete=complete_region_codes)
+@click.argument("item_ids", metavar="ITEM...", nargs=-1, required=True, shell_complete=complete_item_ids)
 @JSON
 @pass_app
 def check_done(app: App, code: str, item_ids: tuple[str, ...], as_json: bool) -> None:
@@ -80,8 +81,8 @@ def check_done(app: App, code: str, item_ids: tuple[str, ...], as_json: bool) ->
 
 
 @check.command("reopen")
-@click.argument("code")
-@click.argument("item_ids", metavar="ITEM...", nargs=-1, required=True)
+@click.argument("code", shell_complete=complete_region_codes)
+@click.argument("item_ids", metavar="ITEM...", nargs=-1, required=True, shell_complete=complete_item_ids)
 @JSON
 @pass_app
 def check_reopen(app: App, code: str, item_ids: tuple[str, ...], as_json: bool) -> None:
@@ -90,8 +91,8 @@ def check_reopen(app: App, code: str, item_ids: tuple[str, ...], as_json: bool) 
 
 
 @check.command("edit")
-@click.argument("code")
-@click.argument("item_id", metavar="ITEM")
+@click.argument("code", shell_complete=complete_region_codes)
+@click.argument("item_id", metavar="ITEM", shell_complete=complete_item_ids)
 @click.option("--title", help="New title.")
 @click.option("--category", help="One of " + ", ".join(CATEGORIES) + ".")
 @click.option("--due", help=f"Due date: {times.WHEN_HELP}; '' clears it.")
@@ -108,8 +109,8 @@ def check_edit(app: App, code: str, item_id: str, as_json: bool, **fields: objec
 
 
 @check.command("remove")
-@click.argument("code")
-@click.argument("item_ids", metavar="ITEM...", nargs=-1, required=True)
+@click.argument("code", shell_complete=complete_region_codes)
+@click.argument("item_ids", metavar="ITEM...", nargs=-1, required=True, shell_complete=complete_item_ids)
 @pass_app
 def check_remove(app: App, code: str, item_ids: tuple[str, ...]) -> None:
     """Remove items from a region's checklist."""

@@ -7,6 +7,7 @@ import click
 from rollout import ops, queries, times
 from rollout.cli import output
 from rollout.cli.app import App, pass_app
+from rollout.cli.completion import complete_promotion_ids, complete_region_codes, complete_selectors
 from rollout.cli.regions import JSON, promo_table
 from rollout.state import Record, State
 
@@ -17,7 +18,7 @@ def promo() -> None:
 
 
 @promo.command("list")
-@click.option("--region", "code", help="Only this region's promotions.")
+@click.option("--region", "code", help="Only this region's promotions.", shell_complete=complete_region_codes)
 @click.option("--from", "start", help=f"Only promotions still running at or after this: {times.WHEN_HELP}.")
 @click.option("--to", "end", help="Only promotions starting before this.")
 @JSON
@@ -67,7 +68,7 @@ def _report(app: App, state: State, promos: list[Record], as_json: bool, verb: s
 
 
 @promo.command("add")
-@click.argument("selectors", nargs=-1, required=True)
+@click.argument("selectors", nargs=-1, required=True, shell_complete=complete_selectors)
 @click.argument("name")
 @click.option("--start", required=True, help=f"Start, in the region's local time: {times.WHEN_HELP}.")
 @click.option("--end", required=True, help="End, after the start.")
@@ -84,7 +85,7 @@ def promo_add(
 
 
 @promo.command("move")
-@click.argument("promo_id", metavar="ID")
+@click.argument("promo_id", metavar="ID", shell_complete=complete_promotion_ids)
 @click.option("--by", "by", required=True, help=f"How far: {times.DURATION_HELP}.")
 @JSON
 @pass_app
@@ -96,7 +97,7 @@ def promo_move(app: App, promo_id: str, by: str, as_json: bool) -> None:
 
 
 @promo.command("edit")
-@click.argument("promo_id", metavar="ID")
+@click.argument("promo_id", metavar="ID", shell_complete=complete_promotion_ids)
 @click.option("--name", help="New name.")
 @click.option("--kind", help="New kind.")
 @click.option("--start", help=f"New start: {times.WHEN_HELP}.")
@@ -111,7 +112,7 @@ def promo_edit(app: App, promo_id: str, as_json: bool, **fields: str | None) -> 
 
 
 @promo.command("remove")
-@click.argument("promo_id", metavar="ID")
+@click.argument("promo_id", metavar="ID", shell_complete=complete_promotion_ids)
 @pass_app
 def promo_remove(app: App, promo_id: str) -> None:
     """Remove a promotion."""

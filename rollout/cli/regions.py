@@ -7,6 +7,8 @@ import click
 from rollout import ops, queries, times
 from rollout.cli import output
 from rollout.cli.app import App, pass_app
+from rollout.cli.completion import complete_region_codes, complete_selectors
+from rollout.cli.exchange import warn_launch_holidays
 from rollout.model import STATUSES
 from rollout.state import Record, State
 
@@ -93,7 +95,7 @@ def region_list(app: App, status: str | None, wave: int | None, as_json: bool) -
 
 
 @region.command("show")
-@click.argument("code")
+@click.argument("code", shell_complete=complete_region_codes)
 @JSON
 @pass_app
 def region_show(app: App, code: str, as_json: bool) -> None:
@@ -215,11 +217,13 @@ def region_add(
             status=status,
         )
         data = queries.region_json(state, reg)
+    if launch:
+        warn_launch_holidays(app, state, [reg["code"]])
     app.emit(as_json, data, lambda: f"Added region {reg['code']} ({reg['name']}).")
 
 
 @region.command("set")
-@click.argument("selectors", nargs=-1, required=True)
+@click.argument("selectors", nargs=-1, required=True, shell_complete=complete_selectors)
 @click.option("--name", help="Display name.")
 @click.option("--tz", "timezone", help="IANA timezone.")
 @click.option("--currency", help="ISO 4217 code.")
@@ -236,11 +240,13 @@ def region_set(app: App, selectors: tuple[str, ...], force: bool, as_json: bool,
         codes = queries.select(state, selectors)
         updated = ops.set_regions(state, codes, force=force, **fields)
         data = [queries.region_json(state, r) for r in updated]
+    if fields.get("launch") is not None:
+        warn_launch_holidays(app, state, [r["code"] for r in updated])
     app.emit(as_json, data, lambda: f"Updated {', '.join(r['code'] for r in updated)}.")
 
 
 @region.command("remove")
-@click.argument("code")
+@click.argument("code", shell_complete=complete_region_codes)
 @click.option("--yes", is_flag=True, help="Confirm: the region's checklist and promotions go too.")
 @pass_app
 def region_remove(app: App, code: str, yes: bool) -> None:
@@ -253,7 +259,7 @@ def region_remove(app: App, code: str, yes: bool) -> None:
 
 
 @click.command()
-@click.argument("selectors", nargs=-1, required=True)
+@click.argument("selectors", nargs=-1, required=True, shell_complete=complete_selectors)
 @click.option("--by", "by", required=True, help=f"How far: {times.DURATION_HELP}.")
 @click.option("--with-promos", is_flag=True, help="Move the regions' promotions that have not started yet too.")
 @JSON
@@ -263,6 +269,7 @@ def shift(app: App, selectors: tuple[str, ...], by: str, with_promos: bool, as_j
     with app.change() as state:
         shifted = ops.shift(state, selectors, by, with_promos)
         data = [queries.region_json(state, r) for r in shifted]
+    warn_launch_holidays(app, state, [r["code"] for r in shifted])
     app.emit(
         as_json,
         data,

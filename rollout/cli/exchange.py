@@ -1,0 +1,291 @@
+"""`export`, `import` and `holidays`: spreadsheets, calendars, chat reports and public holidays."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rollout import model, queries, times
+from rollout.cli import output
+from rollout.cli.app import App, pass_app
+from rollout.cli.completion import complete_region_codes
+from rollout.errors import InvalidValue
+from rollout.state import State
+
+FORMATS = ("json", "csv", "ics", "markdown")
+SUFFIX_FORMAT = {
+    ".json": "json",
+    ".csv": "csv",
+    ".ics": "ics",
+    ".ical": "ics",
+    ".md": "markdown",
+    ".markdown": "markdown",
+}
+WHAT_CHOICES = ("regions", "checklist", "promos", "all")
+PROGRESS_MIN_RECORDS = 2000  # below this an export or import is over before a bar would help
+PREVIEW_LINES = 20
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON to stdout.")
+
+
+@contextmanager
+def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr for large jobs, only when stderr is a terminal (never in pipes or logs)."""
+    if total < PROGRESS_MIN_RECORDS or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True) as bar:
+        yield bar.update
+
+
+# -- export ------------------------------------------------------------------------------
+@click.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS, case_sensitive=False),
+    help="json (lossless dump), csv (one file per kind), ics (iCalendar) or markdown (status report).  "
+    "[default: from the -o extension, else json]",
+)
+@click.option(
+    "--what",
+    type=click.Choice(WHAT_CHOICES, case_sensitive=False),
+    default="all",
+    show_default=True,
+    help="Which records: regions (with launches), checklist, promos or all.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output_name",
+    type=click.Path(path_type=str),
+    help="Write to this file instead of stdout.  CSV of all kinds: -o DIR/ writes DIR/regions.csv, "
+    "DIR/checklist.csv, DIR/promotions.csv; -o NAME.csv writes NAME-regions.csv and so on.",
+)
+@pass_app
+def export(app: App, fmt: str | None, what: str, output_name: str | None) -> None:
+    """Export regions, checklists and promotions as JSON, CSV, iCalendar or a Markdown report."""
+    from rollout import exchange
+
+    output_path = Path(output_name) if output_name else None
+    fmt = _export_format(fmt, output_path)
+    kinds = exchange.WHAT[what.lower()]
+    if fmt == "ics" and "promotions" not in kinds and "regions" not in kinds:
+        raise click.UsageError("iCalendar export holds launches and promotions: use --what regions, promos or all")
+    state = app.state()
+    if fmt == "csv":
+        _export_csv(state, kinds, output_name)
+        return
+    total = exchange.count_records(state, kinds)
+    with progress_bar("Exporting", total) as tick:
+        if fmt == "json":
+            data = exchange.export_json(state, kinds, tick)
+        elif fmt == "ics":
+            from rollout.ical import ICS_KINDS, export_ics
+
+            data = export_ics(state, [k for k in kinds if k in ICS_KINDS], tick)
+        else:
+            data = exchange.markdown_report(state, kinds).encode("utf-8")
+    _deliver(data, output_path, f"{fmt} export")
+
+
+def _export_format(fmt: str | None, output_path: Path | None) -> str:
+    if fmt:
+        return fmt.lower()
+    if output_path is not None and output_path.suffix.lower() in SUFFIX_FORMAT:
+        return SUFFIX_FORMAT[output_path.suffix.lower()]
+    return "json"
+
+
+def _export_csv(state: State, kinds: tuple[str, ...], output_name: str | None) -> None:
+    from rollout import exchange
+
+    if len(kinds) > 1 and output_name is None:
+        raise click.UsageError(
+            "CSV holds one kind per file: give --what regions|checklist|promos to print one, "
+            "or -o DIR/ (or -o NAME.csv) to write all three"
+        )
+    if len(kinds) == 1:
+        targets: dict[str, Path | None] = {kinds[0]: Path(output_name) if output_name else None}
+    else:
+        targets = dict(exchange.csv_targets(output_name, kinds))  # type: ignore[arg-type]
+    with progress_bar("Exporting", exchange.count_records(state, kinds)) as tick:
+        for kind, target in targets.items():
+            text = exchange.export_csv(state, kind, tick)
+            # A BOM lets spreadsheet programs open the file as UTF-8; pipes get plain UTF-8.
+            count = len(state.tables[exchange.TABLE[kind]])
+            _deliver(text.encode("utf-8-sig" if target else "utf-8"), target, exchange.describe_count(kind, count))
+
+
+def _deliver(data: bytes, target: Path | None, what: str) -> None:
+    from rollout.exchange import write_file
+
+    if target is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    write_file(target, data)
+    click.echo(f"Wrote {target} ({what}).", err=True)
+
+
+# -- import ------------------------------------------------------------------------------
+@click.command("import")
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--dry-run", is_flag=True, help="Check the files and show what would change; write nothing.")
+@JSON_OPTION
+@pass_app
+def import_(app: App, files: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+    """Import JSON or CSV files (from `rollout export`, or a spreadsheet) as one change.
+
+    Regions are matched by code, checklist items and promotions by id (a row without an id is
+    added); records not in the files are left alone. If any row is invalid, nothing is written.
+    """
+    from rollout import exchange
+
+    rows = []
+    for name in files:
+        rows.extend(exchange.read_rows(_label(name), _read_input(name)))
+    command = app.command or "import " + " ".join(files)
+    with (
+        app.db.transaction(app.user, command, dry_run=dry_run) as state,
+        progress_bar("Importing", len(rows)) as tick,
+    ):
+        exchange.apply_rows(state, rows, app.user, tick)
+    for note in state.notes:
+        output.warn(note)
+    changes = state.changes()
+    entry = state.commit.entry  # type: ignore[attr-defined]
+    summary = queries.summarize_changes(changes)
+    labels = ", ".join(_label(f) for f in files)
+    if as_json:
+        output.emit_json(
+            {
+                "files": list(files),
+                "rows": len(rows),
+                "dry_run": dry_run,
+                "summary": summary,
+                "changes": [_change_json(c) for c in changes],
+                "history": entry["id"] if entry else None,
+            }
+        )
+        return
+    if dry_run:
+        click.echo(f"Dry run of {labels}: {len(rows)} rows would apply: {summary}. Nothing was written.")
+        for change in changes[:PREVIEW_LINES]:
+            click.echo("  " + _describe_change(change))
+        if len(changes) > PREVIEW_LINES:
+            click.echo(f"  ... and {len(changes) - PREVIEW_LINES} more")
+    elif entry is None:
+        click.echo(f"Imported {labels}: nothing changed.")
+    else:
+        click.echo(f"Imported {labels}: {summary} (history #{entry['id']}).")
+
+
+def _label(name: str) -> str:
+    return "stdin" if name == "-" else name
+
+
+def _read_input(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read()
+    path = Path(name)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidValue(f"{name} does not exist") from None
+    except IsADirectoryError:
+        raise InvalidValue(f"{name} is a directory") from None
+    except OSError as exc:
+        raise InvalidValue(f"cannot read {name}: {exc.strerror}") from None
+
+
+def _action(change: dict[str, Any]) -> str:
+    return "add" if change["before"] is None else "remove" if change["after"] is None else "change"
+
+
+def _change_json(change: dict[str, Any]) -> dict[str, Any]:
+    return {"table": change["table"], "key": change["key"], "action": _action(change)}
+
+
+def _describe_change(change: dict[str, Any]) -> str:
+    noun = {"regions": "region", "items": "checklist item", "promotions": "promotion"}[change["table"]]
+    record = change["after"] or change["before"]
+    label = record.get("title") or record.get("name") or ""
+    if change["before"] and change["after"]:
+        fields = [f for f in change["after"] if change["before"].get(f) != change["after"][f]]
+        label += f" ({', '.join(fields)})"
+    return f"{_action(change)} {noun} {change['key']} {label}".rstrip()
+
+
+# -- holidays ----------------------------------------------------------------------------
+@click.command("holidays")
+@click.argument("code", shell_complete=complete_region_codes)
+@click.option("--year", type=click.IntRange(1950, 2150), help="Calendar year.  [default: this year]")
+@JSON_OPTION
+@pass_app
+def holidays_command(app: App, code: str, year: int | None, as_json: bool) -> None:
+    """Public holidays of a region (any ISO country or subdivision code), marking launches and promotions on them."""
+    from rollout.holidays import compute_calendar
+
+    region_code = model.region_code(code)
+    year = year or times.now().year
+    calendar = compute_calendar(region_code, year)
+    state = app.state()
+    clashes = _clashes(state, region_code, year) if region_code in state.regions else {}
+    rows = [
+        {"date": day.isoformat(), "weekday": day.strftime("%A"), "name": name, "clashes": clashes.get(day, [])}
+        for day, name in calendar.items()
+    ]
+    if as_json:
+        output.emit_json({"region": region_code, "year": year, "holidays": rows})
+        return
+    if not rows:
+        click.echo(f"No public holidays for {region_code} in {year}.")
+        return
+    click.echo(
+        output.table(
+            ["DATE", "DAY", "HOLIDAY", "IN THE ROLLOUT"],
+            [
+                [r["date"], r["weekday"][:3], r["name"], output.style(", ".join(r["clashes"]), fg="yellow")]
+                for r in rows
+            ],
+        )
+    )
+
+
+def _clashes(state: State, code: str, year: int) -> dict[date, list[str]]:
+    """What the rollout has on each day of the year in that region: its launch, promotions running."""
+    from rollout.holidays import local_days
+
+    region = state.region(code)
+    zone = times.zone(region["timezone"])
+    found: dict[date, list[str]] = {}
+    launch = queries.effective_launch(region)
+    if launch:
+        day = times.instant(launch).astimezone(zone).date()
+        found.setdefault(day, []).append("launch")
+    for promo in state.promotions_of(code):
+        first, last = local_days(
+            times.instant(promo["start"]).astimezone(zone), times.instant(promo["end"]).astimezone(zone)
+        )
+        if first.year > year or last.year < year:
+            continue
+        for ordinal in range(first.toordinal(), last.toordinal() + 1):
+            found.setdefault(date.fromordinal(ordinal), []).append(f"{promo['id']} {promo['name']}")
+    return found
+
+
+def warn_launch_holidays(app: App, state: State, codes: list[str]) -> None:
+    """Warn on stderr when a launch just set falls on a public holiday (region add/set --launch, shift)."""
+    for code in codes:
+        message = queries.launch_holiday_warning(state, code)
+        if message:
+            app.warn(message)
+
+
+COMMANDS = [export, import_, holidays_command]

@@ -1,0 +1,148 @@
+"""`doctor` and `restore`: checking the database file and bringing a backup back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+import orjson
+
+from rollout import queries
+from rollout.cli import output
+from rollout.cli.app import App, pass_app
+from rollout.cli.regions import JSON
+from rollout.db import Backup, Database, Restored
+from rollout.errors import RolloutError
+
+
+@click.command()
+@JSON
+@pass_app
+def doctor(app: App, as_json: bool) -> None:
+    """Check the database file: it parses, its schema version, the references between regions,
+    checklist items and promotions, duplicate ids, history and backups. Exit 1 when a problem is found."""
+    from rollout.doctor import examine, format_report
+
+    report = examine(app.db_path)
+    if as_json:
+        output.emit_json(report.to_json())
+    else:
+        click.echo(format_report(report))
+    if not report.ok:
+        raise RolloutError(f"{len(report.problems)} problem(s) found in {app.db_path}")
+
+
+@click.command()
+@click.argument("number", metavar="[N]", type=click.IntRange(min=1), required=False)
+@click.option("--list", "list_only", is_flag=True, help="List the backups, newest first (also what no N does).")
+@click.option("--dry-run", is_flag=True, help="Show what restoring backup N would change; write nothing.")
+@click.option(
+    "--force", is_flag=True, help="When the database cannot be read at all, replace it with the backup as a whole."
+)
+@JSON
+@pass_app
+def restore(app: App, number: int | None, list_only: bool, dry_run: bool, force: bool, as_json: bool) -> None:
+    """Bring back backup N (1 = the newest; one is kept before every change, the last 10 in all).
+
+    The restore is itself one change in history, so `rollout undo` reverts it. Without N, lists the backups.
+    """
+    if number is not None and list_only:
+        raise click.UsageError("give either N or --list, not both")
+    if number is None:
+        _list_backups(app.db, as_json)
+        return
+    done = app.db.restore(number, app.user, app.command, dry_run=dry_run, force=force)
+    if as_json:
+        output.emit_json(_restored_json(done, dry_run))
+        return
+    click.echo(_describe_restore(done, dry_run))
+
+
+def _saved_at(backup: Backup) -> str:
+    return datetime.fromtimestamp(backup.saved_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _last_change(backup: Backup) -> dict[str, Any] | None:
+    """The newest history entry in a backup: what that version was the result of."""
+    try:
+        history = orjson.loads(backup.path.read_bytes()).get("history") or {}
+        newest = max(history.values(), key=lambda e: e["id"], default=None)
+    except (OSError, orjson.JSONDecodeError, AttributeError, TypeError, KeyError):
+        return {"unreadable": True}
+    if newest is None:
+        return None
+    return {"id": newest.get("id"), "user": newest.get("user"), "command": newest.get("command")}
+
+
+def _list_backups(db: Database, as_json: bool) -> None:
+    kept = db.backups()
+    rows = [(b, _last_change(b)) for b in kept]
+    if as_json:
+        output.emit_json(
+            [
+                {
+                    "number": b.number,
+                    "revision": b.revision,
+                    "saved_at": datetime.fromtimestamp(b.saved_at, UTC).isoformat(),
+                    "size": b.size,
+                    "file": str(b.path),
+                    "last_change": last,
+                }
+                for b, last in rows
+            ]
+        )
+        return
+    if not kept:
+        click.echo(f"No backups of {db.path} yet (one is kept before every change).")
+        return
+    click.echo(f"Backups of {db.path}, newest first (`rollout restore N` brings one back):")
+    click.echo(
+        output.table(
+            ["N", "REVISION", "SAVED (UTC)", "SIZE", "LAST CHANGE IN IT"],
+            [[b.number, b.revision, _saved_at(b), _size(b.size), _change_cell(last)] for b, last in rows],
+        )
+    )
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.0f} KB" if size < 10 * 1024 * 1024 else f"{size / 1024 / 1024:.0f} MB"
+
+
+def _change_cell(last: dict[str, Any] | None) -> str:
+    if last is None:
+        return "(none)"
+    if last.get("unreadable"):
+        return "(unreadable)"
+    return f"#{last['id']} {last['user']}: {last['command']}"
+
+
+def _describe_restore(done: Restored, dry_run: bool) -> str:
+    backup = done.backup
+    name = f"backup {backup.number} (revision {backup.revision}, saved {_saved_at(backup)} UTC)"
+    if done.replaced_unreadable is not None:
+        if dry_run:
+            return f"Dry run: the unreadable database would be replaced by {name} as a whole. Nothing was written."
+        return (
+            f"Replaced the unreadable database with {name}; the unreadable file was kept as "
+            f"{done.replaced_unreadable}."
+        )
+    summary = queries.summarize_changes(done.changes)
+    if dry_run:
+        return f"Dry run: restoring {name} would apply: {summary}. Nothing was written."
+    if done.entry is None:
+        return f"The database already has the records of {name}: nothing changed."
+    return f"Restored {name}: {summary} (history #{done.entry['id']}; `rollout undo` reverts it)."
+
+
+def _restored_json(done: Restored, dry_run: bool) -> dict[str, Any]:
+    return {
+        "backup": {"number": done.backup.number, "revision": done.backup.revision, "file": str(done.backup.path)},
+        "dry_run": dry_run,
+        "changes": queries.summarize_changes(done.changes),
+        "history_id": done.entry["id"] if done.entry else None,
+        "replaced_unreadable": str(done.replaced_unreadable) if done.replaced_unreadable else None,
+    }
+
+
+COMMANDS = [doctor, restore]

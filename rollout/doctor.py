@@ -1,0 +1,499 @@
+"""`rollout doctor`: check a database file and say what is wrong with it in plain words.
+
+The checks read the raw file (never through State, which would hide duplicates and orphans)
+and never write. A problem means the data is damaged or would make rollout misbehave; a note
+is worth knowing but harmless (an older schema that the next change upgrades, a temp file left
+by an interrupted write, which is ignored and removed on the next change).
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rollout import model
+from rollout.errors import DatabaseError, InvalidValue
+from rollout.state import KEY, TABLES
+from rollout.storage import SCHEMA_VERSION, AtomicJSONStorage, backup_revision, decode_document, list_backups
+
+PROBLEM = "problem"
+NOTE = "note"
+ID_PATTERN = {"items": re.compile(r"c[1-9]\d*"), "promotions": re.compile(r"p[1-9]\d*")}
+LABEL = {"regions": "region", "items": "checklist item", "promotions": "promotion"}
+MAX_REPORTED_PER_CHECK = 20  # a badly damaged file should not print a million lines
+
+
+@dataclass
+class Finding:
+    level: str
+    message: str
+
+
+@dataclass
+class Report:
+    path: Path
+    findings: list[Finding] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    backups: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        return [f.message for f in self.findings if f.level == PROBLEM]
+
+    @property
+    def notes(self) -> list[str]:
+        return [f.message for f in self.findings if f.level == NOTE]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "ok": self.ok,
+            "summary": self.summary,
+            "problems": self.problems,
+            "notes": self.notes,
+            "backups": self.backups,
+        }
+
+
+class Findings:
+    """Collects findings, capping how many one check reports."""
+
+    def __init__(self) -> None:
+        self.items: list[Finding] = []
+        self._counts: dict[str, int] = {}
+
+    def add(self, level: str, message: str, check: str = "") -> None:
+        key = check or message
+        self._counts[key] = self._counts.get(key, 0) + 1
+        if self._counts[key] <= MAX_REPORTED_PER_CHECK:
+            self.items.append(Finding(level, message))
+        elif self._counts[key] == MAX_REPORTED_PER_CHECK + 1:
+            self.items.append(Finding(level, f"(more of the same {check or 'kind'} left out)"))
+
+    def problem(self, message: str, check: str = "") -> None:
+        self.add(PROBLEM, message, check)
+
+    def note(self, message: str, check: str = "") -> None:
+        self.add(NOTE, message, check)
+
+
+# -- the file --------------------------------------------------------------------------------
+def examine(path: Path) -> Report:
+    """Every check on the database file at `path` and its surroundings."""
+    report = Report(path)
+    found = Findings()
+    document = _read(path, found, report)
+    if document is not None:
+        check_document(document, found)
+        meta = document["_meta"]["1"]
+        report.summary = {
+            "schema": meta.get("schema"),
+            "revision": meta.get("revision"),
+            **{name: len(document.get(name, {})) for name in (*TABLES, "history") if isinstance(document.get(name), dict)},
+        }
+    _check_surroundings(path, found, report)
+    report.findings = found.items
+    return report
+
+
+def _read(path: Path, found: Findings, report: Report) -> dict[str, Any] | None:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        found.problem(f"there is no database at {path} (any command that changes something creates one)")
+        return None
+    except OSError as exc:
+        found.problem(f"cannot look at {path}: {exc.strerror or exc}")
+        return None
+    if stat.S_ISDIR(info.st_mode):
+        found.problem(f"{path} is a directory, not a database file")
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        found.problem(f"{path} is not a regular file")
+        return None
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o007:
+        found.note(f"the file is accessible to other users (mode {mode:04o}); the next change removes that access")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        found.problem(f"cannot read {path}: {exc.strerror or exc}")
+        return None
+    try:
+        document, version = decode_document(raw, path)
+    except DatabaseError as exc:
+        found.problem(_plain(str(exc), path))
+        return None
+    if version < SCHEMA_VERSION:
+        from rollout.migrations import upgrade
+
+        found.note(
+            f"the file uses the older schema {version}; rollout reads it as schema {SCHEMA_VERSION} and the next "
+            f"change stores it that way, keeping the original as {path.stem}.schema{version}.json in the backups folder"
+        )
+        try:
+            document = upgrade(document, version, path)
+        except DatabaseError as exc:
+            found.problem(_plain(str(exc), path))
+            return None
+    return document
+
+
+def _plain(message: str, path: Path) -> str:
+    """Storage errors name the file and say it was left untouched; the report already says both."""
+    text = message.replace(f"database {path} ", "the file ").replace(f"{path} ", "the file ")
+    return text.replace("; it was left untouched", "").replace("; run rollout doctor", "")
+
+
+def _check_surroundings(path: Path, found: Findings, report: Report) -> None:
+    holder = lock_holder_note(path)
+    if holder:
+        found.note(holder)
+    storage = AtomicJSONStorage(path)
+    leftovers = storage.leftovers()
+    if leftovers:
+        found.note(
+            f"{len(leftovers)} temp file(s) left by an interrupted write ({', '.join(p.name for p in leftovers[:3])}); "
+            "they are ignored and removed by the next change"
+        )
+    for number, backup in enumerate(list_backups(path), 1):
+        entry: dict[str, Any] = {"number": number, "file": backup.name, "revision": backup_revision(backup)}
+        try:
+            info = backup.stat()
+            entry["size"] = info.st_size
+            mode = stat.S_IMODE(info.st_mode)
+            if mode & 0o007:
+                found.note(f"backup {backup.name} is accessible to other users (mode {mode:04o})", "backup mode")
+            decode_document(backup.read_bytes(), backup)
+            entry["readable"] = True
+        except (OSError, DatabaseError) as exc:
+            entry["readable"] = False
+            found.note(f"backup {number} ({backup.name}) cannot be restored: {exc}", "backup")
+        report.backups.append(entry)
+
+
+# -- the document ----------------------------------------------------------------------------
+def check_document(document: dict[str, Any], found: Findings | None = None) -> list[Finding]:
+    """Structural and referential checks of a parsed (and upgraded) database document."""
+    found = found if found is not None else Findings()
+    meta = document["_meta"]["1"]
+    tables = {}
+    for name in (*TABLES, "history"):
+        raw = document.get(name, {})
+        if not isinstance(raw, dict):
+            found.problem(f"the {name} table is not a table (found {type(raw).__name__})")
+            raw = {}
+        tables[name] = _records(name, raw, found)
+    keys = {name: _check_keys(name, tables[name], found) for name in TABLES}
+    _check_regions(tables["regions"], found)
+    _check_items(tables["items"], keys["regions"], found)
+    _check_promotions(tables["promotions"], keys["regions"], found)
+    _check_counters(meta, keys, tables["history"], found)
+    _check_history(meta, tables["history"], found)
+    return found.items
+
+
+def _records(name: str, raw: dict[str, Any], found: Findings) -> list[tuple[str, dict[str, Any]]]:
+    records = []
+    for doc_id, record in raw.items():
+        if not doc_id.isdigit():
+            found.problem(f"{name} has a document id {doc_id!r} that is not a number", f"{name} doc id")
+        if not isinstance(record, dict):
+            found.problem(f"{name} document {doc_id} is not a record (found {type(record).__name__})", f"{name} shape")
+            continue
+        records.append((doc_id, record))
+    return records
+
+
+def _check_keys(name: str, records: list[tuple[str, dict[str, Any]]], found: Findings) -> set[str]:
+    """The table's keys (codes or ids), reporting missing and duplicate ones."""
+    seen: dict[str, str] = {}
+    for doc_id, record in records:
+        key = record.get(KEY[name])
+        if not isinstance(key, str) or not key:
+            found.problem(f"{name} document {doc_id} has no {KEY[name]}", f"{name} key")
+            continue
+        if key in seen:
+            found.problem(
+                f"duplicate {LABEL[name]} {key} (documents {seen[key]} and {doc_id}); rollout would only see the last one",
+                f"{name} duplicate",
+            )
+        seen[key] = doc_id
+    return set(seen)
+
+
+def _check(found: Findings, label: str, field_name: str, value: Any, test: Callable[[Any], Any]) -> None:
+    try:
+        test(value)
+    except (InvalidValue, TypeError, ValueError, AttributeError) as exc:
+        found.problem(f"{label}: {field_name} {value!r} is not valid ({_short(exc)})", f"{label} {field_name}")
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).split(":", 1)[-1].strip() if isinstance(exc, InvalidValue) else str(exc)
+    return text or type(exc).__name__
+
+
+def _missing(found: Findings, label: str, record: dict[str, Any], fields: Iterable[str]) -> bool:
+    absent = [f for f in fields if f not in record]
+    if absent:
+        found.problem(f"{label} has no {', '.join(absent)}", f"{label} missing")
+    return bool(absent)
+
+
+def _instant(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO 8601 instant, found {type(value).__name__}")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("no UTC offset")
+    return parsed
+
+
+def _optional_instant(value: Any) -> None:
+    if value is not None:
+        _instant(value)
+
+
+def _text(value: Any) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, found {type(value).__name__}")
+
+
+def _required_text(value: Any) -> None:
+    _text(value)
+    if not value.strip():
+        raise ValueError("empty")
+
+
+def _one_of(choices: Iterable[str]) -> Callable[[Any], None]:
+    allowed = tuple(choices)
+
+    def test(value: Any) -> None:
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}")
+
+    return test
+
+
+def _same(normalise: Callable[[str], str]) -> Callable[[Any], None]:
+    def test(value: Any) -> None:
+        _text(value)
+        if normalise(value) != value:
+            raise ValueError(f"expected {normalise(value)!r}")
+
+    return test
+
+
+def _wave(value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError("expected a whole number >= 0")
+
+
+def _flag(value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+
+
+REGION_CHECKS: dict[str, Callable[[Any], None]] = {
+    "code": _same(model.region_code),
+    "name": _required_text,
+    "timezone": _same(model.timezone),
+    "currency": _same(model.currency),
+    "status": _one_of(model.STATUSES),
+    "wave": _wave,
+    "owner": _text,
+    "launch": _optional_instant,
+    "launched_at": _optional_instant,
+}
+ITEM_CHECKS: dict[str, Callable[[Any], None]] = {
+    "region": _text,
+    "title": _required_text,
+    "category": _one_of(model.CATEGORIES),
+    "owner": _text,
+    "due": _optional_instant,
+    "status": _one_of(model.ITEM_STATUSES),
+    "critical": _flag,
+    "done_at": _optional_instant,
+}
+PROMOTION_CHECKS: dict[str, Callable[[Any], None]] = {
+    "region": _text,
+    "name": _required_text,
+    "kind": _text,
+    "start": _instant,
+    "end": _instant,
+}
+
+
+def _check_fields(found: Findings, label: str, record: dict[str, Any], checks: dict[str, Callable[[Any], None]]) -> None:
+    if _missing(found, label, record, checks):
+        return
+    for name, test in checks.items():
+        _check(found, label, name, record[name], test)
+
+
+def _check_regions(records: list[tuple[str, dict[str, Any]]], found: Findings) -> None:
+    for _doc_id, region in records:
+        label = f"region {region.get('code', '?')}"
+        _check_fields(found, label, region, REGION_CHECKS)
+        if region.get("status") == "launched" and not region.get("launched_at"):
+            found.note(f"{label} is launched but has no launched_at date (its target launch is shown instead)", "launched_at")
+
+
+def _check_items(records: list[tuple[str, dict[str, Any]]], regions: set[str], found: Findings) -> None:
+    for _doc_id, item in records:
+        label = f"checklist item {item.get('id', '?')}"
+        _check(found, label, "id", item.get("id"), lambda v: _pattern(v, ID_PATTERN["items"]))
+        _check_fields(found, label, item, ITEM_CHECKS)
+        if isinstance(item.get("region"), str) and item["region"] not in regions:
+            found.problem(f"{label} belongs to region {item['region']}, which does not exist (an orphan)", "orphan item")
+
+
+def _check_promotions(records: list[tuple[str, dict[str, Any]]], regions: set[str], found: Findings) -> None:
+    for _doc_id, promo in records:
+        label = f"promotion {promo.get('id', '?')}"
+        _check(found, label, "id", promo.get("id"), lambda v: _pattern(v, ID_PATTERN["promotions"]))
+        _check_fields(found, label, promo, PROMOTION_CHECKS)
+        if isinstance(promo.get("region"), str) and promo["region"] not in regions:
+            found.problem(
+                f"{label} belongs to region {promo['region']}, which does not exist (an orphan)", "orphan promotion"
+            )
+        try:
+            if _instant(promo.get("start")) >= _instant(promo.get("end")):
+                found.problem(f"{label} starts at or after its end", "promotion span")
+        except (TypeError, ValueError):
+            pass  # already reported by the field checks
+
+
+def _pattern(value: Any, pattern: re.Pattern[str]) -> None:
+    _text(value)
+    if not pattern.fullmatch(value):
+        raise ValueError(f"expected an id like {pattern.pattern[0]}12")
+
+
+def _check_counters(
+    meta: dict[str, Any], keys: dict[str, set[str]], history: list[tuple[str, dict[str, Any]]], found: Findings
+) -> None:
+    for table in ("items", "promotions"):
+        counter = meta.get(f"next_{table}")
+        used = set(keys[table])
+        for _doc_id, entry in history:
+            for change in entry.get("changes", ()) if isinstance(entry.get("changes"), list) else ():
+                if isinstance(change, dict) and change.get("table") == table and isinstance(change.get("key"), str):
+                    used.add(change["key"])
+        numbers = [int(k[1:]) for k in used if ID_PATTERN[table].fullmatch(k)]
+        highest = max(numbers, default=0)
+        if not isinstance(counter, int) or isinstance(counter, bool) or counter < 1:
+            found.problem(f"_meta next_{table} is {counter!r}, not a whole number >= 1")
+        elif counter <= highest:
+            prefix = "c" if table == "items" else "p"
+            found.problem(
+                f"the next {LABEL[table]} id would be {prefix}{counter}, but ids up to {prefix}{highest} are already "
+                "used: new records would reuse them"
+            )
+
+
+def _check_history(meta: dict[str, Any], history: list[tuple[str, dict[str, Any]]], found: Findings) -> None:
+    revision = meta.get("revision")
+    if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
+        found.problem(f"_meta revision is {revision!r}, not a whole number >= 0")
+        revision = None
+    ids: dict[Any, str] = {}
+    entries = []
+    for doc_id, entry in history:
+        label = f"history entry {entry.get('id', doc_id)}"
+        if not isinstance(entry.get("id"), int):
+            found.problem(f"{label} has no numeric id", "history id")
+            continue
+        if entry["id"] in ids:
+            found.problem(f"duplicate history entry id {entry['id']}", "history duplicate")
+        ids[entry["id"]] = doc_id
+        _check_entry(label, entry, found)
+        entries.append(entry)
+    entries.sort(key=lambda e: e["id"])
+    last = None
+    for entry in entries:
+        entry_revision = entry.get("revision")
+        if not isinstance(entry_revision, int):
+            continue
+        if last is not None and entry_revision <= last:
+            found.problem(f"history entry {entry['id']} has revision {entry_revision}, not after {last}", "history order")
+        if revision is not None and entry_revision > revision:
+            found.problem(
+                f"history entry {entry['id']} has revision {entry_revision}, after the file's revision {revision}",
+                "history revision",
+            )
+        last = entry_revision
+        undoes = entry.get("undoes")
+        if undoes is not None and undoes not in ids:
+            found.problem(f"history entry {entry['id']} undoes #{undoes}, which is not in history", "history undoes")
+
+
+def _check_entry(label: str, entry: dict[str, Any], found: Findings) -> None:
+    if _missing(found, label, entry, ("revision", "at", "user", "command", "changes")):
+        return
+    if not isinstance(entry["user"], str) or not entry["user"]:
+        found.problem(f"{label} does not say who made it", "history user")
+    if not isinstance(entry["changes"], list):
+        found.problem(f"{label} has no list of changes", "history changes")
+        return
+    for change in entry["changes"]:
+        ok = (
+            isinstance(change, dict)
+            and change.get("table") in TABLES
+            and isinstance(change.get("key"), str)
+            and {"before", "after"} <= change.keys()
+            and all(change[side] is None or isinstance(change[side], dict) for side in ("before", "after"))
+        )
+        if not ok:
+            found.problem(f"{label} has a malformed change; undo cannot use it", "history change")
+            return
+
+
+def lock_holder_note(path: Path) -> str | None:
+    """Whether a writer holds the lock right now (harmless, but worth knowing when commands wait)."""
+    from rollout.storage import write_lock
+
+    if not Path(str(path) + ".lock").exists():
+        return None
+    try:
+        with write_lock(path, timeout=0):
+            return None
+    except DatabaseError:
+        return "another process holds the write lock right now"
+
+
+def format_report(report: Report) -> str:
+    """The report as plain lines for the terminal."""
+    lines = [f"Database {report.path}"]
+    if report.summary:
+        s = report.summary
+        lines.append(
+            f"  schema {s.get('schema')}, revision {s.get('revision')}: {s.get('regions', 0)} regions, "
+            f"{s.get('items', 0)} checklist items, {s.get('promotions', 0)} promotions, "
+            f"{s.get('history', 0)} history entries"
+        )
+    readable = sum(1 for b in report.backups if b.get("readable"))
+    lines.append(f"  backups: {len(report.backups)} kept ({readable} readable) in {report.path.name}.backups/")
+    for message in report.problems:
+        lines.append(f"problem: {message}")
+    for message in report.notes:
+        lines.append(f"note: {message}")
+    if report.ok:
+        lines.append("No problems found.")
+    else:
+        lines.append(
+            f"{len(report.problems)} problem(s) found. `rollout restore` lists the backups; "
+            "`rollout restore N` brings one back."
+        )
+    return "\n".join(lines)
+

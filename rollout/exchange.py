@@ -1,0 +1,663 @@
+"""Export and import: a lossless JSON dump, one CSV file per kind, a Markdown status report.
+
+Exports write stored values as they are (instants are ISO 8601 with their offset), so exporting
+and importing into an empty database gives back the same records. Imports upsert by region code
+and record id, validate every field the way the CLI does, and raise on the first bad row with
+its file and line; the caller runs them inside one transaction, so a failure writes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from rollout import model, queries, times
+from rollout.errors import InvalidValue, NotFound, RolloutError
+from rollout.state import Record, State
+
+KINDS = ("regions", "checklist", "promotions")
+WHAT = {"regions": ("regions",), "checklist": ("checklist",), "promos": ("promotions",), "all": KINDS}
+TABLE = {"regions": "regions", "checklist": "items", "promotions": "promotions"}
+FIELDS = {
+    "regions": ("code", "name", "timezone", "currency", "status", "wave", "owner", "launch", "launched_at"),
+    "checklist": ("id", "region", "title", "category", "owner", "due", "status", "critical", "done_at", "done_by"),
+    "promotions": ("id", "region", "name", "kind", "start", "end"),
+}
+NEEDED_FOR_NEW = {
+    "regions": ("name", "timezone", "currency"),
+    "checklist": ("region", "title"),
+    "promotions": ("region", "name", "start", "end"),
+}
+ID_PATTERN = {"checklist": re.compile(r"c[1-9]\d*"), "promotions": re.compile(r"p[1-9]\d*")}
+COUNTER = {"checklist": "next_items", "promotions": "next_promotions"}
+NOUN = {"regions": "region", "checklist": "checklist item", "promotions": "promotion"}
+FORMAT_KEY = "rollout_export"
+FORMAT_VERSION = 1
+TRUE_WORDS = ("true", "yes", "y", "1", "x")
+FALSE_WORDS = ("false", "no", "n", "0", "")
+
+Progress = Callable[[int], None] | None
+
+
+class ExchangeError(RolloutError):
+    """A file that cannot be read, parsed or written."""
+
+
+@dataclass
+class Row:
+    """One record read from an import file, with the columns it had (missing ones keep their value)."""
+
+    kind: str
+    source: str
+    line: int
+    values: dict[str, Any]
+
+    @property
+    def where(self) -> str:
+        return f"{self.source} line {self.line}"
+
+
+# -- export ------------------------------------------------------------------------------
+def records(state: State, kind: str) -> list[Record]:
+    """The records of one kind in database order, with the export's field order."""
+    return [{field: rec.get(field) for field in FIELDS[kind]} for rec in state.tables[TABLE[kind]].values()]
+
+
+def count_records(state: State, kinds: Iterable[str]) -> int:
+    return sum(len(state.tables[TABLE[k]]) for k in kinds)
+
+
+def export_json(state: State, kinds: Iterable[str], progress: Progress = None) -> bytes:
+    """The lossless dump: every field of every record of the chosen kinds, as stored."""
+    document: dict[str, Any] = {FORMAT_KEY: FORMAT_VERSION, "exported_at": times.to_iso(times.now())}
+    for kind in kinds:
+        document[kind] = records(state, kind)
+        _tick(progress, len(document[kind]))
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def export_csv(state: State, kind: str, progress: Progress = None) -> str:
+    """One kind as CSV: a header of field names, empty cells for no value, true/false flags."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(FIELDS[kind])
+    for n, rec in enumerate(records(state, kind), 1):
+        writer.writerow([_cell(rec[field]) for field in FIELDS[kind]])
+        if n % 500 == 0:
+            _tick(progress, 500)
+    _tick(progress, len(state.tables[TABLE[kind]]) % 500)
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _tick(progress: Progress, amount: int) -> None:
+    if progress is not None and amount:
+        progress(amount)
+
+
+def describe_count(kind: str, count: int) -> str:
+    return f"{count} {NOUN[kind]}{'' if count == 1 else 's'}"
+
+
+def csv_targets(output_name: str, kinds: Iterable[str]) -> dict[str, Path]:
+    """Where `--what all -o OUTPUT` puts each kind: OUTPUT/regions.csv for a directory (existing, or
+    written with a trailing slash), else NAME-regions.csv beside OUTPUT=NAME.csv."""
+    output = Path(output_name)
+    if output.is_dir() or output_name.endswith(("/", os.sep)):
+        return {kind: output / f"{kind}.csv" for kind in kinds}
+    stem = output.name[: -len(output.suffix)] if output.suffix else output.name
+    return {kind: output.with_name(f"{stem}-{kind}.csv") for kind in kinds}
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write atomically: a failed export never leaves half a file behind."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise ExchangeError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+# -- Markdown report ---------------------------------------------------------------------
+def markdown_report(state: State, kinds: Iterable[str], reference: datetime | None = None) -> str:
+    """A status report to paste into a doc or a chat: regions, open checklist items, promotions."""
+    ref = reference or times.now()
+    chosen = set(kinds)
+    lines = [f"# Rollout status, {times.local_display(times.to_iso(ref), 'UTC')} UTC", ""]
+    rows = queries.status_rows(state, ref)
+    lines += [_overview(rows), ""]
+    if "regions" in chosen:
+        lines += _regions_section(rows)
+    if "checklist" in chosen:
+        lines += _checklist_section(state, rows)
+    if "promotions" in chosen:
+        lines += _promotions_section(state, ref)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _overview(rows: list[dict[str, Any]]) -> str:
+    counts = {s: sum(1 for r in rows if r["status"] == s) for s in model.STATUSES}
+    parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    text = f"{len(rows)} region{'s' if len(rows) != 1 else ''}" + (f": {parts}." if parts else ".")
+    upcoming = [r for r in rows if r["status"] != "launched" and r["launch"] and (r["days_to_launch"] or 0) >= 0]
+    if upcoming:
+        nxt = upcoming[0]
+        text += f" Next launch: **{nxt['code']}** {nxt['name']} on {nxt['launch'][:10]} ({times.countdown(nxt['days_to_launch'])})."
+    return text
+
+
+def _regions_section(rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["## Regions", ""]
+    lines += _md_table(
+        ["Code", "Region", "Wave", "Status", "Launch", "When", "Ready", "Critical open", "Next promotion"],
+        [
+            [
+                r["code"],
+                r["name"],
+                r["wave"],
+                r["status"],
+                (r["launched_at"] or r["launch"] or "-")[:10],
+                times.countdown(r["days_to_launch"]),
+                f"{r['readiness']}%",
+                r["critical_open"],
+                f"{r['next_promotion']['name']} ({r['next_promotion']['start'][:10]})" if r["next_promotion"] else "-",
+            ]
+            for r in rows
+        ],
+        right={2, 6, 7},
+    )
+    warned = [(r["code"], w) for r in rows for w in r["warnings"]]
+    if warned:
+        lines += ["", "### Warnings", ""]
+        lines += [f"- **{code}**: {_md_text(w)}" for code, w in warned]
+    return lines + [""]
+
+
+def _checklist_section(state: State, rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["## Open checklist items", ""]
+    any_open = False
+    for r in rows:
+        items = queries.checklist(state, r["code"], open_only=True)
+        if not items:
+            continue
+        any_open = True
+        tz = r["timezone"]
+        launch = (r["launched_at"] or r["launch"] or "")[:10] or "no date"
+        lines += [f"### {r['code']} {_md_text(r['name'])}: {r['readiness']}% ready, launch {launch}", ""]
+        lines += _md_table(
+            ["ID", "Item", "Category", "Owner", "Due", "Critical"],
+            [
+                [
+                    i["id"],
+                    i["title"],
+                    i["category"],
+                    i["owner"] or "-",
+                    times.local_display(i.get("due"), tz, with_time=False),
+                    "**yes**" if i["critical"] else "",
+                ]
+                for i in items
+            ],
+        )
+        lines.append("")
+    if not any_open:
+        lines += ["No open checklist items.", ""]
+    return lines
+
+
+def _promotions_section(state: State, ref: datetime) -> list[str]:
+    promos = queries.promotions_between(state, None, ref, None)
+    lines = ["## Promotions running or ahead", ""]
+    if not promos:
+        return lines + ["No promotions ahead.", ""]
+    warnings: dict[str, list[str]] = {}
+    for code in {p["region"] for p in promos}:
+        warnings.update(queries.promo_warnings(state, code))
+    table_rows = []
+    for p in promos:
+        tz = state.region(p["region"])["timezone"]
+        table_rows.append(
+            [
+                p["id"],
+                p["region"],
+                p["name"],
+                p["kind"],
+                times.local_display(p["start"], tz),
+                times.local_display(p["end"], tz),
+                "; ".join(warnings.get(p["id"], [])),
+            ]
+        )
+    lines += _md_table(["ID", "Region", "Name", "Kind", "Start (local)", "End (local)", "Warnings"], table_rows)
+    return lines + [""]
+
+
+def _md_text(value: Any) -> str:
+    """A value safe inside a Markdown table cell: no line breaks, pipes escaped."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def _md_table(headers: list[str], rows: list[list[Any]], right: set[int] | None = None) -> list[str]:
+    right = right or set()
+    rule = ["---:" if i in right else "---" for i in range(len(headers))]
+    out = ["| " + " | ".join(headers) + " |", "| " + " | ".join(rule) + " |"]
+    out += ["| " + " | ".join(_md_text(c) or " " for c in row) + " |" for row in rows]
+    return out
+
+
+# -- reading import files ----------------------------------------------------------------
+def read_rows(label: str, data: bytes) -> list[Row]:
+    """Parse one import file, JSON or CSV (told apart by extension, else by content)."""
+    text = _decode(label, data)
+    suffix = Path(label).suffix.lower()
+    if suffix in (".ics", ".ical", ".md", ".markdown"):
+        raise ExchangeError(f"{label}: only JSON and CSV files can be imported")
+    if suffix == ".json" or (suffix != ".csv" and text.lstrip().startswith(("{", "["))):
+        return parse_json(label, text)
+    return parse_csv(label, text)
+
+
+def _decode(label: str, data: bytes) -> str:
+    if b"\0" in data:
+        raise ExchangeError(f"{label} is not a text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ExchangeError(f"{label} line {line}: not UTF-8 text (save it as CSV UTF-8)") from None
+
+
+def parse_json(label: str, text: str) -> list[Row]:
+    """The JSON export: {"rollout_export": 1, "regions": [...], "checklist": [...], "promotions": [...]}."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ExchangeError(f"{label} line {exc.lineno}: invalid JSON: {exc.msg}") from None
+    if not isinstance(document, dict) or FORMAT_KEY not in document:
+        raise ExchangeError(f"{label} line 1: not a rollout export (expected an object with {FORMAT_KEY!r})")
+    if document[FORMAT_KEY] != FORMAT_VERSION:
+        raise ExchangeError(f"{label} line 1: export format {document[FORMAT_KEY]!r} is not supported (expected 1)")
+    unknown = sorted(set(document) - {FORMAT_KEY, "exported_at", *KINDS})
+    if unknown:
+        raise ExchangeError(f"{label} line 1: unknown key {unknown[0]!r} (expected {', '.join(KINDS)})")
+    lines = _element_lines(text)
+    rows = []
+    for kind in KINDS:
+        entries = document.get(kind, [])
+        if not isinstance(entries, list):
+            raise ExchangeError(f"{label} line 1: {kind} must be a list")
+        for entry, line in zip(entries, lines.get(kind, []), strict=True):
+            if not isinstance(entry, dict):
+                raise ExchangeError(f"{label} line {line}: each {kind} entry must be an object")
+            _check_columns(kind, entry, f"{label} line {line}")
+            rows.append(Row(kind, label, line, entry))
+    return rows
+
+
+_SPACE = re.compile(r"\s*")
+
+
+def _element_lines(text: str) -> dict[str, list[int]]:
+    """The line each element of the top-level arrays starts on (the text is already known to be valid JSON)."""
+    decoder = json.JSONDecoder()
+    starts: dict[str, list[int]] = {}
+    pos = _SPACE.match(text, 0).end() + 1  # past "{"
+    while True:
+        pos = _SPACE.match(text, pos).end()
+        if text[pos] == "}":
+            break
+        key, pos = decoder.raw_decode(text, pos)
+        pos = _SPACE.match(text, pos).end() + 1  # past ":"
+        pos = _SPACE.match(text, pos).end()
+        if text[pos] == "[":
+            found = starts.setdefault(key, [])
+            pos += 1
+            while True:
+                pos = _SPACE.match(text, pos).end()
+                if text[pos] == "]":
+                    pos += 1
+                    break
+                found.append(pos)
+                _value, pos = decoder.raw_decode(text, pos)
+                pos = _SPACE.match(text, pos).end()
+                if text[pos] == ",":
+                    pos += 1
+        else:
+            _value, pos = decoder.raw_decode(text, pos)
+        pos = _SPACE.match(text, pos).end()
+        if text[pos] == ",":
+            pos += 1
+    return {key: _line_numbers(text, offsets) for key, offsets in starts.items()}
+
+
+def _line_numbers(text: str, offsets: list[int]) -> list[int]:
+    numbers, line, last = [], 1, 0
+    for offset in offsets:
+        line += text.count("\n", last, offset)
+        last = offset
+        numbers.append(line)
+    return numbers
+
+
+def parse_csv(label: str, text: str) -> list[Row]:
+    """A CSV of one kind, told by its header: regions have `code`, checklist items `title`, promotions `start`."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None or not any(h.strip() for h in header):
+            raise ExchangeError(f"{label} line 1: empty file (expected a header row)")
+        columns = [h.strip().lower() for h in header]
+        kind = _csv_kind(label, columns, text)
+        duplicated = sorted({c for c in columns if columns.count(c) > 1})
+        if duplicated:
+            raise ExchangeError(f"{label} line 1: column {duplicated[0]!r} appears twice")
+        _check_columns(kind, columns, f"{label} line 1")
+        rows = []
+        previous_end = reader.line_num
+        for cells in reader:
+            line, previous_end = previous_end + 1, reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(columns):
+                raise ExchangeError(f"{label} line {line}: expected {len(columns)} fields, found {len(cells)}")
+            rows.append(Row(kind, label, line, dict(zip(columns, cells, strict=True))))
+    except csv.Error as exc:
+        raise ExchangeError(f"{label} line {reader.line_num}: invalid CSV: {exc}") from None
+    return rows
+
+
+def _csv_kind(label: str, columns: list[str], text: str) -> str:
+    if "title" in columns:
+        return "checklist"
+    if {"start", "end", "kind"} & set(columns):
+        return "promotions"
+    if "code" in columns:
+        return "regions"
+    if "id" in columns:  # e.g. just id,name: the ids say which kind (c12 or p7)
+        position = columns.index("id")
+        for cells in list(csv.reader(io.StringIO(text, newline="")))[1:]:
+            value = cells[position].strip().lower() if len(cells) > position else ""
+            if value[:1] in ("c", "p"):
+                return "checklist" if value[0] == "c" else "promotions"
+    expected = "; ".join(f"{kind}: {', '.join(FIELDS[kind])}" for kind in KINDS)
+    raise ExchangeError(
+        f"{label} line 1: cannot tell what this CSV holds from its header (expected columns of {expected})"
+    )
+
+
+def _check_columns(kind: str, columns: Iterable[str], where: str) -> None:
+    unknown = [c for c in columns if c not in FIELDS[kind]]
+    if unknown:
+        raise ExchangeError(f"{where}: unknown {kind} field {unknown[0]!r} (expected {', '.join(FIELDS[kind])})")
+    key = "code" if kind == "regions" else None
+    if key and key not in columns:
+        raise ExchangeError(f"{where}: {kind} need a {key!r} field")
+
+
+# -- applying an import ------------------------------------------------------------------
+def apply_rows(state: State, rows: list[Row], user: str, progress: Progress = None) -> None:
+    """Upsert every row into the state: regions first, so items and promotions can refer to new regions.
+
+    Raises on the first invalid row, naming its file and line; the caller's transaction then writes nothing.
+    """
+    _check_duplicates(rows)
+    _reserve_ids(state, rows)
+    launched_before = {code for code, r in state.regions.items() if r["status"] == "launched"}
+    appliers = {"regions": _apply_region, "checklist": _apply_item, "promotions": _apply_promotion}
+    for kind in KINDS:
+        for row in rows:
+            if row.kind != kind:
+                continue
+            try:
+                appliers[kind](state, row.values, user)
+            except RolloutError as exc:
+                raise type(exc)(f"{row.where}: {exc}") from None
+            _tick(progress, 1)
+    _note_forced_launches(state, launched_before)
+
+
+def _key(row: Row) -> str:
+    raw = row.values.get("code" if row.kind == "regions" else "id")
+    return str(raw).strip().upper() if row.kind == "regions" else str(raw or "").strip().lower()
+
+
+def _check_duplicates(rows: list[Row]) -> None:
+    seen: dict[tuple[str, str], Row] = {}
+    for row in rows:
+        key = _key(row)
+        if not key:
+            continue
+        first = seen.setdefault((row.kind, key), row)
+        if first is not row:
+            raise ExchangeError(f"{row.where}: {key} appears twice in this import (also {first.where})")
+
+
+def _reserve_ids(state: State, rows: list[Row]) -> None:
+    """Move the id counters past every id in the import first, so ids given to new rows never collide."""
+    for row in rows:
+        if row.kind == "regions":
+            continue
+        key = _key(row)
+        if not key:
+            continue
+        if not ID_PATTERN[row.kind].fullmatch(key):
+            prefix = ID_PATTERN[row.kind].pattern[0]
+            raise InvalidValue(f"{row.where}: invalid id {key!r}: expected {prefix}<number>, or empty for a new record")
+        field = COUNTER[row.kind]
+        state.meta[field] = max(int(state.meta.get(field, 1)), int(key[1:]) + 1)
+
+
+def _note_forced_launches(state: State, launched_before: set[str]) -> None:
+    """An import may launch a region with critical items open (a restore must reproduce it); say so in history."""
+    for code, region in state.regions.items():
+        if region["status"] == "launched" and code not in launched_before:
+            blocking = queries.open_critical(state, code)
+            if blocking:
+                state.notes.append(f"import launched {code} with {len(blocking)} critical item(s) open")
+
+
+def _text(field: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidValue(f"{field}: expected text, got {json.dumps(value)}")
+    return value
+
+
+def _instant(field: str, value: Any, tz: str) -> str | None:
+    text = _text(field, value).strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?", text):  # how spreadsheets re-save date-times
+        text = text.replace(" ", "T")
+    try:
+        return times.to_iso(times.parse_when(text, tz))
+    except InvalidValue as exc:
+        raise InvalidValue(f"{field}: {exc}") from None
+
+
+def _flag(field: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = _text(field, value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise InvalidValue(f"{field}: invalid value {value!r}: expected true or false")
+
+
+def _labelled(field: str, check: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        return check(value)
+    except InvalidValue as exc:
+        raise InvalidValue(f"{field}: {exc}") from None
+
+
+def _require_new(kind: str, key: str, values: dict[str, Any]) -> None:
+    missing = [f for f in NEEDED_FOR_NEW[kind] if values.get(f) is None or not str(values[f]).strip()]
+    if missing:
+        raise InvalidValue(f"new {NOUN[kind]} {key} needs {', '.join(missing)}")
+
+
+def _apply_region(state: State, values: dict[str, Any], user: str) -> None:
+    code = _labelled("code", model.region_code, _text("code", values.get("code")))
+    current = state.regions.get(code)
+    if current is None:
+        _require_new("regions", code, values)
+        current = {
+            "code": code,
+            "name": "",
+            "timezone": "UTC",
+            "currency": "",
+            "status": "planned",
+            "wave": 0,
+            "owner": "",
+            "launch": None,
+            "launched_at": None,
+        }
+    region = dict(current)
+    if "name" in values:
+        region["name"] = _labelled("name", lambda v: model.required_text("name", v), _text("name", values["name"]))
+    if "timezone" in values:
+        region["timezone"] = _labelled("timezone", model.timezone, _text("timezone", values["timezone"]))
+    if "currency" in values:
+        region["currency"] = _labelled("currency", model.currency, _text("currency", values["currency"]))
+    if "status" in values:
+        region["status"] = _labelled("status", model.status, _text("status", values["status"]) or "planned")
+    if "wave" in values:
+        wave = values["wave"]
+        region["wave"] = _labelled("wave", model.wave, 0 if wave in (None, "") else wave)
+    if "owner" in values:
+        region["owner"] = model.optional_text(_text("owner", values["owner"]))
+    tz = region["timezone"]
+    for field in ("launch", "launched_at"):
+        if field in values:
+            region[field] = _instant(field, values[field], tz)
+    # The same status rules as `region set`: a launched region has a launch instant, others not yet.
+    if region["status"] == "launched" and not region["launched_at"]:
+        region["launched_at"] = region["launch"] or times.to_iso(times.now().in_tz(tz))
+    elif region["status"] in ("planned", "preparing", "ready"):
+        region["launched_at"] = None
+    state.put("regions", region)
+
+
+def _region_of(state: State, values: dict[str, Any], current: Record | None) -> Record:
+    if "region" in values or current is None:
+        raw = _text("region", values.get("region")).strip()
+        code = _labelled("region", model.region_code, raw)
+        if code not in state.regions:
+            raise NotFound(f"region: no region {code} (add it first, or import it in the same run)")
+        return state.regions[code]
+    return state.region(current["region"])
+
+
+def _apply_item(state: State, values: dict[str, Any], user: str) -> None:
+    item_id = _text("id", values.get("id")).strip().lower()
+    current = state.items.get(item_id) if item_id else None
+    if current is None:
+        _require_new("checklist", item_id or "(no id)", values)
+    region = _region_of(state, values, current)
+    tz = region["timezone"]
+    item = (
+        dict(current)
+        if current
+        else {
+            "id": item_id or state.new_id("items"),
+            "region": region["code"],
+            "title": "",
+            "category": "other",
+            "owner": region["owner"],
+            "due": None,
+            "status": "open",
+            "critical": False,
+            "done_at": None,
+            "done_by": None,
+        }
+    )
+    item["region"] = region["code"]
+    if "title" in values:
+        item["title"] = _labelled("title", lambda v: model.required_text("title", v), _text("title", values["title"]))
+    if "category" in values:
+        item["category"] = _labelled("category", model.category, _text("category", values["category"]) or "other")
+    if "owner" in values:
+        item["owner"] = model.optional_text(_text("owner", values["owner"]))
+    if "due" in values:
+        item["due"] = _instant("due", values["due"], tz)
+    if "status" in values:
+        item["status"] = _labelled("status", _item_status, _text("status", values["status"]) or "open")
+    if "critical" in values:
+        item["critical"] = _flag("critical", values["critical"])
+    if "done_at" in values:
+        item["done_at"] = _instant("done_at", values["done_at"], tz)
+    if "done_by" in values:
+        item["done_by"] = model.optional_text(_text("done_by", values["done_by"])) or None
+    # The same rules as `check done` / `check reopen`: done items say when and by whom.
+    if item["status"] == "done":
+        item["done_at"] = item["done_at"] or times.to_iso(times.now().in_tz(tz))
+        item["done_by"] = item["done_by"] or user
+    else:
+        item["done_at"] = item["done_by"] = None
+    state.put("items", item)
+
+
+def _item_status(text: str) -> str:
+    value = text.strip().lower()
+    if value not in model.ITEM_STATUSES:
+        raise InvalidValue(f"invalid status {text!r}: expected one of {', '.join(model.ITEM_STATUSES)}")
+    return value
+
+
+def _apply_promotion(state: State, values: dict[str, Any], user: str) -> None:
+    promo_id = _text("id", values.get("id")).strip().lower()
+    current = state.promotions.get(promo_id) if promo_id else None
+    if current is None:
+        _require_new("promotions", promo_id or "(no id)", values)
+    region = _region_of(state, values, current)
+    tz = region["timezone"]
+    promo = (
+        dict(current)
+        if current
+        else {
+            "id": promo_id or state.new_id("promotions"),
+            "region": region["code"],
+            "name": "",
+            "kind": model.DEFAULT_KIND,
+            "start": None,
+            "end": None,
+        }
+    )
+    promo["region"] = region["code"]
+    if "name" in values:
+        promo["name"] = _labelled("name", lambda v: model.required_text("name", v), _text("name", values["name"]))
+    if "kind" in values:
+        promo["kind"] = model.kind(_text("kind", values["kind"]))
+    for field in ("start", "end"):
+        if field in values:
+            instant = _instant(field, values[field], tz)
+            if instant is None:
+                raise InvalidValue(f"{field} cannot be empty")
+            promo[field] = instant
+    if times.instant(promo["start"]) >= times.instant(promo["end"]):
+        raise InvalidValue(f"start {promo['start']} must be before end {promo['end']}")
+    state.put("promotions", promo)

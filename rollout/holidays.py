@@ -1,0 +1,164 @@
+"""Public holidays of a region, from the `holidays` library (offline: its data ships with it).
+
+The library costs about 50 ms to import and a few more per country and year, so lookups go
+through a small JSON cache in the user's cache directory, keyed by the installed library's
+fingerprint: `status` and the TUI answer "is this day a holiday?" without importing it, and
+an upgrade of the library invalidates the cache by itself. The cache is best effort: when it
+cannot be read or written, the library answers directly.
+
+A region code the library does not know has no holidays (never an error). A subdivision code
+(US-CA) uses the subdivision's holidays where the library knows it, else the country's.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from datetime import date, datetime, timedelta
+from functools import cache, lru_cache
+from pathlib import Path
+
+import orjson
+
+from rollout.errors import InvalidValue
+
+CACHE_VERSION = 1
+PREFERRED_LANGUAGES = ("en_US", "en_GB")
+MAX_LISTED = 3
+
+Calendar = dict[date, str]
+
+
+class NoHolidayData(InvalidValue):
+    """The holidays library has no calendar for a country."""
+
+
+# -- lookups -----------------------------------------------------------------------------
+@lru_cache(maxsize=4096)
+def holiday_name(code: str, day: date) -> str | None:
+    """The public holiday(s) on a local day in a region, or None (unknown regions have none)."""
+    return year_calendar(code, day.year).get(day)
+
+
+def holidays_between(code: str, first: date, last: date) -> list[tuple[date, str]]:
+    """Holidays from `first` to `last` inclusive, in date order."""
+    found = []
+    for year in range(first.year, last.year + 1):
+        found.extend((d, n) for d, n in year_calendar(code, year).items() if first <= d <= last)
+    return sorted(found)
+
+
+def year_calendar(code: str, year: int) -> Calendar:
+    """Every public holiday of a region in one year ({} when the library does not know it)."""
+    key = f"{code}:{year}"
+    cached = _memory().get(key)
+    if cached is not None:
+        return cached
+    calendar = _from_disk(key)
+    if calendar is None:
+        try:
+            calendar = compute_calendar(code, year)
+        except NoHolidayData:
+            calendar = {}
+        _to_disk(key, calendar)
+    _memory()[key] = calendar
+    return calendar
+
+
+def compute_calendar(code: str, year: int) -> Calendar:
+    """Ask the library itself (imported here, never at module import)."""
+    import holidays
+
+    country, _, subdivision = code.partition("-")
+    try:
+        entity = holidays.country_holidays(country)
+    except NotImplementedError:
+        raise NoHolidayData(f"no public holiday data for {code} in the holidays library") from None
+    language = next((lang for lang in PREFERRED_LANGUAGES if lang in entity.supported_languages), None)
+    options: dict[str, object] = {"years": year, "language": language}
+    if subdivision and subdivision in entity.subdivisions:
+        options["subdiv"] = subdivision
+    calendar = holidays.country_holidays(country, **options)
+    return {day: str(name) for day, name in sorted(calendar.items())}
+
+
+def describe_days(days: list[tuple[date, str]]) -> str:
+    """'2026-12-25 Christmas Day, 2026-12-26 Second Day of Christmas' (at most MAX_LISTED)."""
+    listed = ", ".join(f"{d.isoformat()} {name}" for d, name in days[:MAX_LISTED])
+    more = len(days) - MAX_LISTED
+    return f"{listed} and {more} more" if more > 0 else listed
+
+
+def local_days(start: datetime, end: datetime) -> tuple[date, date]:
+    """The first and last local day a span [start, end) touches (end is exclusive)."""
+    last = (end - timedelta(microseconds=1)).date() if end > start else start.date()
+    return start.date(), last
+
+
+# -- the on-disk cache -------------------------------------------------------------------
+@cache
+def _memory() -> dict[str, Calendar]:
+    return {}
+
+
+def cache_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "rollout" / "holidays.json"
+
+
+@cache
+def _fingerprint() -> str:
+    """Changes whenever the installed holidays library changes (upgrade, reinstall)."""
+    spec = importlib.util.find_spec("holidays")
+    if spec is None or spec.origin is None:
+        return "missing"
+    folder = Path(spec.origin).parent
+    stamp = [
+        f"{p.name}:{p.stat().st_mtime_ns}:{p.stat().st_size}"
+        for p in (folder / "version.py", folder / "__init__.py")
+        if p.exists()
+    ]
+    return f"{CACHE_VERSION}|{folder}|{'|'.join(stamp)}"
+
+
+@cache
+def _disk() -> dict[str, dict[str, str]]:
+    try:
+        data = orjson.loads(cache_path().read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    if not isinstance(data, dict) or data.get("fingerprint") != _fingerprint():
+        return {}
+    calendars = data.get("calendars")
+    return calendars if isinstance(calendars, dict) else {}
+
+
+def _from_disk(key: str) -> Calendar | None:
+    entry = _disk().get(key)
+    if not isinstance(entry, dict):
+        return None
+    try:
+        return {date.fromisoformat(day): str(name) for day, name in entry.items()}
+    except (TypeError, ValueError):
+        return None
+
+
+def _to_disk(key: str, calendar: Calendar) -> None:
+    """Add one calendar and rewrite the file atomically; any failure just leaves the cache as it was."""
+    calendars = _disk()
+    calendars[key] = {day.isoformat(): name for day, name in calendar.items()}
+    path = cache_path()
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(orjson.dumps({"fingerprint": _fingerprint(), "calendars": calendars}))
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def clear_memory() -> None:
+    """Forget what this process has looked up (tests, long-running TUIs after a library upgrade)."""
+    _memory().clear()
+    _disk.cache_clear()
+    holiday_name.cache_clear()

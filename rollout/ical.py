@@ -1,0 +1,116 @@
+"""iCalendar export through the `icalendar` library: one event per launch and per promotion.
+
+Events carry the region's timezone (TZID, with its VTIMEZONE), categories for the region and
+the kind of event, and UIDs derived from the region code or record id, so importing a newer
+export into a calendar updates the events instead of duplicating them (SEQUENCE is the
+database revision, which only goes up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from rollout import queries, times
+from rollout.state import Record, State
+
+if TYPE_CHECKING:
+    from icalendar import Event
+
+PRODID = "-//rollout//rollout export//EN"
+UID_DOMAIN = "rollout"
+ICS_KINDS = ("regions", "promotions")
+
+
+def launch_uid(code: str) -> str:
+    return f"launch-{code}@{UID_DOMAIN}"
+
+
+def promotion_uid(promo_id: str) -> str:
+    return f"promotion-{promo_id}@{UID_DOMAIN}"
+
+
+def export_ics(state: State, kinds: Iterable[str], progress: Callable[[int], None] | None = None) -> bytes:
+    """A VCALENDAR with the launches (kind `regions`) and promotions (kind `promotions`) of the state."""
+    from icalendar import Calendar
+
+    chosen = set(kinds)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", "Rollout")
+    stamp = times.now().astimezone(times.zone("UTC")).replace(microsecond=0)
+    days: list[date] = []
+    if "regions" in chosen:
+        for region in queries.sorted_regions(state):
+            if queries.effective_launch(region):
+                event = launch_event(state, region, stamp)
+                calendar.add_component(event)
+                days.append(event.decoded("dtstart").date())
+            _tick(progress)
+    if "promotions" in chosen:
+        for promo in sorted(state.promotions.values(), key=lambda p: (times.instant(p["start"]), p["id"])):
+            event = promotion_event(state, promo, stamp)
+            calendar.add_component(event)
+            days.append(event.decoded("dtstart").date())
+            days.append(event.decoded("dtend").date())
+            _tick(progress)
+    if days:
+        # VTIMEZONE rules only for the years the events need keeps the file small.
+        calendar.add_missing_timezones(date(min(days).year - 1, 1, 1), date(max(days).year + 2, 1, 1))
+    return calendar.to_ical()
+
+
+def _tick(progress: Callable[[int], None] | None) -> None:
+    if progress is not None:
+        progress(1)
+
+
+def _local(iso: str, tz: str) -> datetime:
+    return times.instant(iso).astimezone(times.zone(tz))
+
+
+def launch_event(state: State, region: Record, stamp: datetime) -> Event:
+    """The launch as an instant event: the actual launch once made, the target before."""
+    from icalendar import Event
+
+    code, tz = region["code"], region["timezone"]
+    launched = bool(region.get("launched_at"))
+    readiness = queries.readiness(state, code)
+    critical = len(queries.open_critical(state, code))
+    event = Event()
+    event.add("uid", launch_uid(code))
+    event.add("dtstamp", stamp)
+    event.add("sequence", state.revision)
+    event.add("summary", f"{code} {'launched' if launched else 'launch'}: {region['name']}")
+    event.add("dtstart", _local(queries.effective_launch(region), tz))  # type: ignore[arg-type]
+    event.add(
+        "description",
+        f"{region['name']} ({code}), wave {region['wave']}, status {region['status']}, "
+        f"owner {region['owner'] or '-'}; readiness {readiness}%, {critical} critical item(s) open.",
+    )
+    event.add("categories", [code, "launch"])
+    event.add("status", "CONFIRMED" if launched else "TENTATIVE")
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def promotion_event(state: State, promo: Record, stamp: datetime) -> Event:
+    from icalendar import Event
+
+    region = state.region(promo["region"])
+    tz = region["timezone"]
+    event = Event()
+    event.add("uid", promotion_uid(promo["id"]))
+    event.add("dtstamp", stamp)
+    event.add("sequence", state.revision)
+    event.add("summary", f"{promo['name']} ({promo['region']})")
+    event.add("dtstart", _local(promo["start"], tz))
+    event.add("dtend", _local(promo["end"], tz))
+    event.add("description", f"{promo['kind']} promotion {promo['id']} in {region['name']} ({promo['region']}).")
+    event.add("categories", [promo["region"], "promotion", promo["kind"]])
+    event.add("transp", "TRANSPARENT")
+    return event

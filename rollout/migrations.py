@@ -1,0 +1,100 @@
+"""Upgrading database documents written by an older schema.
+
+A file records its schema version in `_meta`. Reading a file whose version is older than
+rollout.storage.SCHEMA_VERSION runs the step functions below in order, each taking a document
+of version N and returning one of version N + 1, in memory: reading never writes, so read-only
+users and old files on shared hosts are safe. The first change written afterwards stores the
+upgraded document, and the storage keeps the original as `<db>.backups/<stem>.schemaN.json`.
+
+Schema history:
+  0  the first format: checklist items carry `done: true/false` (no `status`, `done_at`,
+     `done_by`); `_meta` has no revision or id counters; history entries have no `revision`.
+  1  items carry `status` open/done with `done_at` and `done_by`; `_meta` counts revisions and
+     the next item and promotion ids; every history entry records the revision it produced.
+
+Adding a schema: bump SCHEMA_VERSION, add a step keyed by the old version, and describe the
+new version above. A step must also upgrade the records stored inside history entries, since
+undo puts those records back.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rollout.errors import DatabaseError
+
+Document = dict[str, Any]
+
+
+def _item_v0_to_v1(item: dict[str, Any] | None) -> dict[str, Any] | None:
+    if item is None or "status" in item:
+        return item
+    upgraded = {key: value for key, value in item.items() if key != "done"}
+    upgraded["status"] = "done" if item.get("done") else "open"
+    upgraded.setdefault("done_at", None)
+    upgraded.setdefault("done_by", None)
+    return upgraded
+
+
+def _highest_number(ids: Any, prefix: str) -> int:
+    numbers = [int(key[1:]) for key in ids if isinstance(key, str) and key[:1] == prefix and key[1:].isdigit()]
+    return max(numbers, default=0)
+
+
+def _v0_to_v1(document: Document) -> Document:
+    items = document.get("items", {})
+    if isinstance(items, dict):
+        document["items"] = {doc_id: _item_v0_to_v1(item) for doc_id, item in items.items()}
+    history = document.get("history", {})
+    entries = sorted(
+        (e for e in history.values() if isinstance(e, dict) and isinstance(e.get("id"), int)),
+        key=lambda e: e["id"],
+    )
+    for revision, entry in enumerate(entries, 1):
+        entry.setdefault("revision", revision)
+        for change in entry.get("changes", ()):
+            if isinstance(change, dict) and change.get("table") == "items":
+                change["before"] = _item_v0_to_v1(change.get("before"))
+                change["after"] = _item_v0_to_v1(change.get("after"))
+    meta = document["_meta"]["1"]
+    meta.setdefault("revision", len(entries))
+    item_ids = [i.get("id") for i in document.get("items", {}).values() if isinstance(i, dict)]
+    promo_ids = [p.get("id") for p in document.get("promotions", {}).values() if isinstance(p, dict)]
+    # Ids that appear only in history (removed records) must not be reused either.
+    for entry in entries:
+        for change in entry.get("changes", ()):
+            if isinstance(change, dict) and change.get("table") == "items":
+                item_ids.append(change.get("key"))
+            elif isinstance(change, dict) and change.get("table") == "promotions":
+                promo_ids.append(change.get("key"))
+    meta.setdefault("next_items", _highest_number(item_ids, "c") + 1)
+    meta.setdefault("next_promotions", _highest_number(promo_ids, "p") + 1)
+    return document
+
+
+# version N -> a function turning a version-N document into a version N+1 document
+STEPS: dict[int, Callable[[Document], Document]] = {0: _v0_to_v1}
+
+
+def upgrade(document: Document, version: int, path: Path | str = "database") -> Document:
+    """The document brought from `version` up to the current schema (the input is left as it was)."""
+    from rollout.storage import SCHEMA_VERSION
+
+    upgraded = copy.deepcopy(document)
+    while version < SCHEMA_VERSION:
+        step = STEPS.get(version)
+        if step is None:
+            raise DatabaseError(f"{path} has schema {version}, which this rollout cannot upgrade")
+        try:
+            upgraded = step(upgraded)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise DatabaseError(
+                f"{path} has schema {version} but could not be upgraded ({type(exc).__name__}: {exc}); "
+                "run rollout doctor"
+            ) from None
+        version += 1
+        upgraded["_meta"]["1"]["schema"] = version
+    return upgraded

@@ -1,0 +1,263 @@
+"""The rollout TUI: the Textual app launch managers open over SSH to run the rollout day to day.
+
+`run()` is what `rollout` (no command, on a terminal) and `rollout tui` call. The app loads
+the database once, polls the file cheaply for other writers, and sends every change through
+the same core operations as the CLI (see session.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rich.text import Text
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import ModalScreen, Screen
+
+from rollout import ops, queries
+from rollout.db import default_user, env_read_only
+from rollout.errors import ReadOnly, RolloutError, StaleEdit
+from rollout.state import State
+from rollout.tui.guard import log_exception, reported
+from rollout.tui.session import Outcome, Session, Signature, Snapshot
+
+T = TypeVar("T")
+STYLES = Path(__file__).parent / "styles"
+POLL_SECONDS = 0.5
+# Actions that open or change things: not while a dialog is on top (its keys belong to it).
+BLOCKED_IN_DIALOGS = {"calendar", "undo", "help", "quit", "home"}
+
+
+class RolloutApp(App[None]):
+    """Regions, a region's overview/checklist/promotions/history, and a calendar."""
+
+    TITLE = "rollout"
+    CSS_PATH = [STYLES / "app.tcss", STYLES / "screens.tcss"]
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+        Binding("c", "calendar", "Calendar"),
+        Binding("u", "undo", "Undo"),
+        Binding("ctrl+z", "undo", "Undo", show=False),
+        Binding("H", "home", "Regions", show=False),
+    ]
+
+    def __init__(self, db_path: str | os.PathLike[str], user: str | None = None, read_only: bool = False) -> None:
+        super().__init__()
+        self.session = Session(db_path, user or default_user(), read_only or env_read_only())
+        self.snapshot: Snapshot = self.session.load()
+        self._reloading = False
+        self._failed_signature: Signature | None = None
+        self._missing = False
+        self._crash: BaseException | None = None
+
+    # -- start-up ----------------------------------------------------------------------
+    @property
+    def read_only(self) -> bool:
+        return self.session.read_only
+
+    def on_mount(self) -> None:
+        from rollout.tui.screens.regions import RegionsScreen
+
+        self.sub_title = self._subtitle()
+        self.push_screen(RegionsScreen())
+        self.set_interval(POLL_SECONDS, self.poll_file)
+
+    def _subtitle(self) -> str:
+        parts = [self.session.path.name, self.session.user]
+        if self.read_only:
+            parts.append("read-only")
+        return " · ".join(parts)
+
+    # -- other writers -----------------------------------------------------------------
+    def poll_file(self) -> None:
+        """Cheap check (one stat) for a write by someone else; reload off the UI thread if so."""
+        if self._reloading:
+            return
+        signature = self.session.signature()
+        if signature is None:
+            if not self._missing:
+                self._missing = True
+                self.notify(f"{self.session.path} has gone; showing what was last loaded", severity="error")
+            return
+        self._missing = False
+        if signature == self.snapshot.signature or signature == self._failed_signature:
+            return
+        self._reloading = True
+        self.reload_in_background()
+
+    @work(thread=True, exclusive=True, group="reload")
+    def reload_in_background(self) -> None:
+        try:
+            snapshot = self.session.load()
+        except RolloutError as error:
+            self.call_from_thread(self._reload_failed, error)
+        else:
+            self.call_from_thread(self._reloaded, snapshot)
+
+    def _reload_failed(self, error: RolloutError) -> None:
+        self._reloading = False
+        self._failed_signature = self.session.signature()
+        self.notify(f"could not reload: {error}", severity="error")
+
+    def _reloaded(self, snapshot: Snapshot) -> None:
+        self._reloading = False
+        self._failed_signature = None
+        own_write = self.snapshot.signature is None and snapshot.revision == self.snapshot.revision
+        if own_write:
+            self.snapshot.signature = snapshot.signature
+            return
+        self.apply_snapshot(snapshot)
+
+    def reload_now(self) -> None:
+        """Read the file right away (after a refused stale edit, so the user sees what changed)."""
+        self.apply_snapshot(self.session.load())
+
+    def apply_snapshot(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_data", None)
+            if refresh is not None:
+                refresh()
+
+    # -- editing -----------------------------------------------------------------------
+    def refuse_read_only(self) -> bool:
+        """True (with a notice) when this session may not write."""
+        if self.read_only:
+            self.notify("Read-only: nothing can be changed in this session.", severity="warning", title="Read-only")
+        return self.read_only
+
+    def apply_edit(self, command: str, change: Callable[[State], T]) -> Outcome[T]:
+        """Run one edit through the core; raises RolloutError for the caller to show (forms show it inline)."""
+        if self.read_only:
+            raise ReadOnly("read-only: nothing can be changed in this session")
+        try:
+            outcome = self.session.edit(command, change, self.snapshot.revision)
+        except StaleEdit:
+            self.reload_now()
+            raise
+        self.apply_snapshot(outcome.snapshot)
+        state = outcome.snapshot.state
+        if outcome.entry is None:
+            self.notify("Nothing changed.", title=command)
+        elif outcome.applied_on_fresh_data:
+            self.notify(
+                f"Someone else changed the database since this screen loaded (revision {outcome.seen_revision} → "
+                f"{outcome.base_revision}); your change was applied to the fresh data.",
+                severity="warning",
+                title="Applied on fresh data",
+            )
+        for note in state.notes:
+            self.notify(note, severity="warning")
+        return outcome
+
+    def edit(self, command: str, change: Callable[[State], T]) -> Outcome[T] | None:
+        """Like apply_edit, with errors shown as notifications (None when nothing was applied)."""
+        if self.refuse_read_only():
+            return None
+        try:
+            return self.apply_edit(command, change)
+        except RolloutError as error:
+            self.notify(str(error), severity="error", title="Not done")
+            return None
+
+    # -- navigation --------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in BLOCKED_IN_DIALOGS and isinstance(self.screen, ModalScreen))
+
+    def open_region(self, code: str, tab: str | None = None, focus_key: str | None = None) -> None:
+        from rollout.tui.screens.region import RegionScreen
+
+        if code not in self.snapshot.state.regions:
+            self.notify(f"no region {code}", severity="error")
+            return
+        while isinstance(self.screen, ModalScreen):
+            self.pop_screen()
+        current = self.screen
+        if isinstance(current, RegionScreen) and current.code == code:
+            current.show(tab, focus_key)
+            return
+        self.push_screen(RegionScreen(code, tab=tab, focus_key=focus_key))
+
+    def _raise_screen(self, kind: type[Screen[Any]]) -> bool:
+        """Pop back to an open screen of this kind; False when there is none."""
+        if not any(isinstance(s, kind) for s in self.screen_stack):
+            return False
+        while not isinstance(self.screen, kind):
+            self.pop_screen()
+        return True
+
+    @reported
+    def action_calendar(self) -> None:
+        from rollout.tui.screens.calendar import CalendarScreen
+
+        if not self._raise_screen(CalendarScreen):
+            self.push_screen(CalendarScreen())
+
+    @reported
+    def action_home(self) -> None:
+        from rollout.tui.screens.regions import RegionsScreen
+
+        self._raise_screen(RegionsScreen)
+
+    @reported
+    def action_help(self) -> None:
+        from rollout.tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    @reported
+    def action_undo(self) -> None:
+        outcome = self.edit("undo", ops.undo)
+        if outcome is not None:
+            self.notify(f"Undid {queries.describe_entry(outcome.value)}.", title="Undo")
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Regions", "The home screen: every region", self.action_home)
+        yield SystemCommand("Calendar", "Launches and promotions by month", self.action_calendar)
+        yield SystemCommand("Undo", "Undo the last change (u)", self.action_undo)
+        yield SystemCommand("Help", "Every key binding (?)", self.action_help)
+        seen = {"quit", "help", "calendar", "undo", "home", "command_palette"}
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.action in seen or not active.enabled:
+                continue
+            seen.add(binding.action)
+            help_text = f"{binding.description} ({self.get_key_display(binding)})"
+            yield SystemCommand(binding.description, help_text, partial(active.node.run_action, binding.action))
+        for row in self.snapshot.rows:
+            yield SystemCommand(
+                f"Open {row.code} {row.name}",
+                f"{row.status}, {row.countdown}, readiness {row.readiness}%",
+                partial(self.open_region, row.code),
+                discover=False,
+            )
+
+    # -- crashes -----------------------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        self._crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """An error no handler caught: leave with one line (details in the log), never a traceback."""
+        error = self._crash
+        where = log_exception(error) if error is not None else None
+        detail = f"; details in {where}" if where else ""
+        message = f"Error: the TUI stopped on an unexpected error ({type(error).__name__}: {error}){detail}"
+        self._exit_renderables.append(Text(message))
+        self._close_messages_no_wait()
+
+
+def run(db_path: str | os.PathLike[str], user: str | None = None, read_only: bool = False) -> None:
+    """Open the TUI on a database until the user quits."""
+    app = RolloutApp(db_path, user=user, read_only=read_only)
+    app.run()
+    if app.return_code:
+        sys.exit(app.return_code)

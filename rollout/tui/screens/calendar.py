@@ -1,0 +1,166 @@
+"""Calendar: a month across all regions, launches and promotions per day, conflicts highlighted."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from rollout import times
+from rollout.tui.guard import reported
+from rollout.tui.views import CalendarEvent, calendar_events, month_grid
+from rollout.tui.widgets.base import RolloutNode
+from rollout.tui.widgets.month import MonthGrid
+
+
+def local_today() -> date:
+    """Today on this machine's calendar (the clock can be pinned with ROLLOUT_NOW)."""
+    return times.now().astimezone().date()
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+class CalendarScreen(RolloutNode, Screen[None]):
+    BINDINGS = [
+        Binding("left_square_bracket", "month(-1)", "Prev month"),
+        Binding("right_square_bracket", "month(1)", "Next month"),
+        Binding("t", "today", "Today"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.today = local_today()
+        self.selected = self.today
+        self.days: dict[date, list[CalendarEvent]] = {}
+        self._computed_for: tuple[int, int, int] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="month-title")
+        yield MonthGrid(id="month")
+        yield Static(id="day-summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self.query_one(MonthGrid).focus()
+
+    @property
+    def month(self) -> tuple[int, int]:
+        return self.selected.year, self.selected.month
+
+    def refresh_data(self) -> None:
+        year, month = self.month
+        key = (id(self.rollout.snapshot), year, month)
+        if key != self._computed_for:
+            grid = month_grid(year, month)
+            self.days = calendar_events(self.state, grid[0], grid[-1])
+            self._computed_for = key
+        self.query_one(MonthGrid).show(year, month, self.days, self.today, self.selected)
+        in_month = [d for d in self.days if d.month == month]
+        launches = sum(1 for d in in_month for e in self.days[d] if e.kind == "launch")
+        conflicts = sum(1 for d in in_month if any(e.conflict for e in self.days[d]))
+        title = f"{date(year, month, 1):%B %Y} · {launches} launch(es) · {conflicts} day(s) with conflicts"
+        self.query_one("#month-title", Static).update(title + " · [ ] months, t today, enter lists a day")
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        events = self.days.get(self.selected, [])
+        head = f"{self.selected:%a %d %b %Y}: "
+        if not events:
+            text = head + "nothing planned"
+        else:
+            text = (
+                head + ", ".join(e.label for e in events[:6]) + (f" +{len(events) - 6} more" if len(events) > 6 else "")
+            )
+        self.query_one("#day-summary", Static).update(text)
+
+    def select(self, day: date) -> None:
+        self.selected = day
+        self.refresh_data()
+
+    # -- actions -----------------------------------------------------------------------
+    def action_month(self, step: int) -> None:
+        target = add_months(self.selected, step)
+        # Keep the day of month where the target month has it.
+        day = min(self.selected.day, (add_months(target, 1) - date.resolution).day)
+        self.select(target.replace(day=day))
+
+    def action_today(self) -> None:
+        self.select(self.today)
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    @on(MonthGrid.Moved)
+    def _moved(self, event: MonthGrid.Moved) -> None:
+        self.select(event.day)
+
+    @on(MonthGrid.DayClicked)
+    def _clicked(self, event: MonthGrid.DayClicked) -> None:
+        again = event.day == self.selected
+        self.select(event.day)
+        if again or event.chain > 1:
+            self.open_day(event.day)
+
+    @on(MonthGrid.Opened)
+    def _opened(self, event: MonthGrid.Opened) -> None:
+        self.open_day(event.day)
+
+    @reported
+    def open_day(self, day: date) -> None:
+        events = self.days.get(day, [])
+        if not events:
+            self.notify(f"Nothing planned on {day:%d %b %Y}.", timeout=2)
+            return
+        self.app.push_screen(DayScreen(day, events), self._jump)
+
+    def _jump(self, event: CalendarEvent | None) -> None:
+        if event is None:
+            return
+        if event.kind == "launch":
+            self.rollout.open_region(event.region, "overview")
+        else:
+            self.rollout.open_region(event.region, "promotions", event.key)
+
+
+class DayScreen(ModalScreen[CalendarEvent | None]):
+    """A day's events; enter jumps to the one under the cursor."""
+
+    BINDINGS = [Binding("escape", "close", "Close")]
+
+    def __init__(self, day: date, events: list[CalendarEvent]) -> None:
+        super().__init__(classes="dialog")
+        self.day = day
+        self.events = events
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box day-box"):
+            yield Static(f"{self.day:%A %d %B %Y} · enter jumps to an event", classes="dialog-title")
+            options = []
+            for index, event in enumerate(self.events):
+                text = event.detail + "".join(f"\n  ⚠ {w}" for w in event.warnings)
+                options.append(Option(Text(text), id=str(index)))
+            yield OptionList(*options, id="day-events")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.events[int(event.option.id or 0)])
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,102 @@
+"""The TUI's link to the database: one loaded snapshot, cheap change detection, edits through the core.
+
+Everything the interface changes goes through `Session.edit`, which runs the core operations
+inside `Database.transaction` (locked, fresh read, one write, one history entry), exactly like
+the CLI. No Textual here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from rollout import times
+from rollout.db import Database
+from rollout.errors import ReadOnly
+from rollout.state import Record, State
+from rollout.tui.views import RegionRow, region_rows
+
+T = TypeVar("T")
+
+# st_ino changes on every atomic replace; mtime and size catch in-place rewrites by other tools.
+Signature = tuple[int, int, int]
+COMMAND_PREFIX = "tui: "
+
+
+def file_signature(path: Path) -> Signature | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size, info.st_ino
+
+
+@dataclass
+class Snapshot:
+    """A state as read from the file, with the home screen's rows computed once."""
+
+    state: State
+    rows: list[RegionRow]
+    signature: Signature | None
+    reference: datetime
+
+    @property
+    def revision(self) -> int:
+        return self.state.revision
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """What an edit did: the operation's result, the history entry, and whether it met newer data."""
+
+    value: T
+    entry: Record | None
+    seen_revision: int
+    base_revision: int
+    snapshot: Snapshot = field(repr=False)
+
+    @property
+    def applied_on_fresh_data(self) -> bool:
+        """Someone else wrote since the screen loaded; the change was made on their newer data."""
+        return self.base_revision != self.seen_revision
+
+
+class Session:
+    def __init__(self, path: str | os.PathLike[str], user: str, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.user = user
+        self.read_only = read_only
+        self.db = Database(self.path, read_only=read_only)
+
+    def load(self) -> Snapshot:
+        """Read the file (no lock: writers replace it atomically) and compute the rows."""
+        signature = file_signature(self.path)  # before reading, so a write during the read is seen next poll
+        state = self.db.load()
+        return self.snapshot_of(state, signature)
+
+    def snapshot_of(self, state: State, signature: Signature | None) -> Snapshot:
+        reference = times.now()
+        return Snapshot(state, region_rows(state, reference), signature, reference)
+
+    def signature(self) -> Signature | None:
+        return file_signature(self.path)
+
+    def edit(self, command: str, change: Callable[[State], T], seen_revision: int) -> Outcome[T]:
+        """Apply `change` inside one transaction; history records `tui: <command>`.
+
+        `seen_revision` is the revision the user was looking at: when the file moved on since,
+        the change ran on the fresh data and the outcome says so.
+        """
+        if self.read_only:
+            raise ReadOnly(f"read-only mode: {command!r} was not applied")
+        with self.db.transaction(self.user, COMMAND_PREFIX + command) as state:
+            base_revision = state.revision
+            value = change(state)
+        entry = state.commit.entry  # type: ignore[attr-defined]
+        # The state now equals the file as written; the next poll confirms by revision (signature None).
+        snapshot = self.snapshot_of(state, None)
+        return Outcome(value, entry, seen_revision, base_revision, snapshot)

@@ -1,0 +1,213 @@
+"""What the screens show, computed from a State once per reload (never per keystroke).
+
+Pure functions over the core's read views: no Textual here, so they are cheap to test and
+can run in a worker thread while the interface stays responsive.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from rollout import queries, times
+from rollout.state import Record, State
+
+BAR_WIDTH = 10
+NEXT_PROMO_WIDTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class RegionRow:
+    """One line of the Regions table."""
+
+    code: str
+    name: str
+    wave: int
+    status: str
+    owner: str
+    launch: str
+    launch_instant: float
+    countdown: str
+    readiness: int
+    items_done: int
+    items_total: int
+    critical_open: int
+    next_promotion: str
+    warnings: tuple[str, ...]
+    search: str
+
+    def matches(self, terms: list[str]) -> bool:
+        return all(term in self.search for term in terms)
+
+
+def launch_countdown(region: Record, reference: datetime) -> str:
+    """'in 12 days', 'launched 3 months ago', 'overdue 3 days', or '-' without a date."""
+    tz = region["timezone"]
+    if region.get("launched_at"):
+        days = times.days_until(region["launched_at"], tz, reference)
+        return "launched today" if days == 0 else f"launched {times.countdown(days)}"
+    if not region.get("launch"):
+        return "-"
+    days = times.days_until(region["launch"], tz, reference)
+    if days < 0:
+        return "overdue " + times.countdown(-days).removeprefix("in ")
+    return times.countdown(days)
+
+
+def region_row(state: State, region: Record, reference: datetime) -> RegionRow:
+    code, tz = region["code"], region["timezone"]
+    items = state.items_of(code)
+    done = sum(1 for i in items if i["status"] == "done")
+    critical = sum(1 for i in items if i["critical"] and i["status"] != "done")
+    launch = queries.effective_launch(region)
+    promo = queries.next_promotion(state, code, reference)
+    next_promo = "-" if promo is None else f"{promo['name']} ({times.local_display(promo['start'], tz, False)})"
+    return RegionRow(
+        code=code,
+        name=region["name"],
+        wave=region["wave"],
+        status=region["status"],
+        owner=region["owner"] or "",
+        launch=times.local_display(launch, tz, with_time=False),
+        launch_instant=times.instant(launch).timestamp() if launch else math.inf,
+        countdown=launch_countdown(region, reference),
+        readiness=done * 100 // len(items) if items else 0,
+        items_done=done,
+        items_total=len(items),
+        critical_open=critical,
+        next_promotion=next_promo,
+        warnings=tuple(queries.region_warnings(state, code, reference)),
+        search=" ".join((code, region["name"], region["status"], region["owner"] or "")).lower(),
+    )
+
+
+def region_rows(state: State, reference: datetime) -> list[RegionRow]:
+    """Every region, in launch order (the home screen's default sort)."""
+    return [region_row(state, r, reference) for r in queries.sorted_regions(state)]
+
+
+STATUS_ORDER = {"planned": 0, "preparing": 1, "ready": 2, "launched": 3, "paused": 4}
+
+SORTS: dict[str, Callable[[RegionRow], Any]] = {
+    "launch": lambda r: (r.launch_instant, r.code),
+    "code": lambda r: r.code,
+    "readiness": lambda r: (r.readiness, r.code),
+    "critical": lambda r: (-r.critical_open, r.launch_instant, r.code),
+    "status": lambda r: (STATUS_ORDER.get(r.status, 9), r.launch_instant, r.code),
+    "wave": lambda r: (r.wave, r.launch_instant, r.code),
+}
+
+
+def sort_rows(rows: list[RegionRow], sort: str) -> list[RegionRow]:
+    return sorted(rows, key=SORTS[sort])
+
+
+def filter_rows(rows: list[RegionRow], text: str) -> list[RegionRow]:
+    """Rows whose code, name, status or owner contain every word typed (case-insensitive)."""
+    terms = text.lower().split()
+    if not terms:
+        return rows
+    return [r for r in rows if r.matches(terms)]
+
+
+def readiness_bar(percent: int, width: int = BAR_WIDTH) -> tuple[str, str]:
+    """The filled and empty parts of a readiness bar (styled separately by the table)."""
+    filled = round(percent * width / 100)
+    return "█" * filled, "░" * (width - filled)
+
+
+def truncate(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+# -- calendar --------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class CalendarEvent:
+    """A launch or a promotion on one local day of its region."""
+
+    kind: str  # "launch" or "promotion"
+    region: str
+    key: str  # region code for a launch, promotion id for a promotion
+    label: str
+    detail: str
+    warnings: tuple[str, ...]
+
+    @property
+    def conflict(self) -> bool:
+        return bool(self.warnings)
+
+
+def month_grid(year: int, month: int) -> list[date]:
+    """The 42 days (six Monday-first weeks) a month view shows."""
+    first = date(year, month, 1)
+    start = first - timedelta(days=first.weekday())
+    return [start + timedelta(days=n) for n in range(42)]
+
+
+def local_date(iso: str, tz: str) -> date:
+    return times.instant(iso).astimezone(times.zone(tz)).date()
+
+
+def calendar_events(state: State, first: date, last: date) -> dict[date, list[CalendarEvent]]:
+    """Launches and promotions falling on each day in [first, last], by each region's local date."""
+    out: dict[date, list[CalendarEvent]] = {}
+    for region in state.regions.values():
+        code, tz = region["code"], region["timezone"]
+        launch = queries.effective_launch(region)
+        if launch:
+            day = local_date(launch, tz)
+            if first <= day <= last:
+                verb = "launched" if region.get("launched_at") else "launch"
+                out.setdefault(day, []).append(
+                    CalendarEvent(
+                        kind="launch",
+                        region=code,
+                        key=code,
+                        label=f"{code} {verb}",
+                        detail=f"{code} {region['name']} {verb} {times.local_display(launch, tz)}",
+                        warnings=(),
+                    )
+                )
+        promos = state.promotions_of(code)
+        if not promos:
+            continue
+        warnings: dict[str, list[str]] | None = None
+        for promo in promos:
+            start = local_date(promo["start"], tz)
+            # The end is exclusive: a sale ending at midnight does not occupy the next day.
+            end = (times.instant(promo["end"]).astimezone(times.zone(tz)) - timedelta(microseconds=1)).date()
+            if end < first or start > last:
+                continue
+            if warnings is None:
+                warnings = queries.promo_warnings(state, code)
+            event = CalendarEvent(
+                kind="promotion",
+                region=code,
+                key=promo["id"],
+                label=f"{code} {promo['name']}",
+                detail=(
+                    f"{code} {promo['id']} {promo['name']} ({promo['kind']}) "
+                    f"{times.local_display(promo['start'], tz)} - {times.local_display(promo['end'], tz)}"
+                ),
+                warnings=tuple(warnings.get(promo["id"], ())),
+            )
+            day = max(start, first)
+            while day <= min(end, last):
+                out.setdefault(day, []).append(event)
+                day += timedelta(days=1)
+    for events in out.values():
+        events.sort(key=lambda e: (e.kind != "launch", e.region, e.key))
+    return out
+
+
+# -- history ---------------------------------------------------------------------------
+def history_changes(entry: Record) -> str:
+    text = queries.summarize_changes(entry["changes"])
+    if "undoes" in entry:
+        text = f"undoes #{entry['undoes']}: {text}"
+    if entry.get("notes"):
+        text += " [" + "; ".join(entry["notes"]) + "]"
+    return text

@@ -1,0 +1,237 @@
+"""The Checklist tab: tick, add, edit and delete a region's readiness items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from rollout import model, ops, queries, times
+from rollout.errors import StaleEdit
+from rollout.state import Record, State
+from rollout.tui.guard import reported
+from rollout.tui.screens.forms import ConfirmScreen, FormScreen
+from rollout.tui.views import readiness_bar
+from rollout.tui.widgets.base import RecordTable, RegionPane, cli_text, when_text
+from rollout.tui.widgets.form import Field
+
+ITEM_FIELDS = ("title", "category", "due", "owner", "critical")
+
+
+class ChecklistPane(RegionPane):
+    BINDINGS = [
+        Binding("space", "toggle", "Done/undo"),
+        Binding("a", "add", "Add"),
+        Binding("e", "edit", "Edit"),
+        Binding("d", "delete", "Delete"),
+    ]
+
+    def __init__(self, code: str, focus_key: str | None = None) -> None:
+        super().__init__(code, id="checklist-pane")
+        self.focus_key = focus_key
+        self._filled = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="progress")
+        yield RecordTable(["ID", "DONE", "CRIT", "CATEGORY", "TITLE", "OWNER", "DUE"], id="items")
+        yield Static(id="item-detail")
+
+    @property
+    def table(self) -> RecordTable:
+        return self.query_one("#items", RecordTable)
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+
+    def focus_main(self) -> None:
+        self.table.focus()
+
+    def refresh_data(self) -> None:
+        state, code = self.state, self.code
+        tz = self.region_record["timezone"]
+        items = queries.checklist(state, code)
+        table = self.table
+        rows = []
+        for item in items:
+            done = item["status"] == "done"
+            rows.append(
+                (
+                    item["id"],
+                    [
+                        table.styled(item["id"]),
+                        table.styled("[x]" if done else "[ ]", "done" if done else None),
+                        table.styled("!" if item["critical"] else "", "critical"),
+                        table.styled(item["category"]),
+                        table.styled(item["title"], "muted" if done else None),
+                        table.styled(item["owner"] or "-"),
+                        table.styled(times.local_display(item.get("due"), tz, with_time=False)),
+                    ],
+                )
+            )
+        keep = None
+        if not self._filled:
+            # First show: the requested item, else the first open one (what needs doing).
+            first_open = next((i["id"] for i in items if i["status"] != "done"), None)
+            keep = self.focus_key or first_open
+            self._filled = True
+        table.fill(rows, keep=keep)
+        self._show_progress(items)
+        self._show_detail()
+
+    def _show_progress(self, items: list[Record]) -> None:
+        done = sum(1 for i in items if i["status"] == "done")
+        critical = sum(1 for i in items if i["critical"] and i["status"] != "done")
+        percent = queries.readiness(self.state, self.code)
+        filled, empty = readiness_bar(percent, 20)
+        text = f"Readiness {filled}{empty} {percent}%  ·  {done} of {len(items)} done  ·  {critical} critical open"
+        self.query_one("#progress", Static).update(text)
+
+    def current(self) -> Record | None:
+        key = self.table.cursor_key
+        return self.state.items.get(key) if key else None
+
+    def _show_detail(self) -> None:
+        item = self.current()
+        detail = self.query_one("#item-detail", Static)
+        if item is None:
+            detail.update("No checklist items. a adds one.")
+            return
+        tz = self.region_record["timezone"]
+        parts = [f"{item['id']}: {item['title']}"]
+        if item["critical"]:
+            parts.append("critical (gates launch)")
+        if item["status"] == "done":
+            parts.append(f"done {times.local_display(item.get('done_at'), tz)} by {item.get('done_by') or '-'}")
+        elif item.get("due"):
+            parts.append(f"due {times.local_display(item['due'], tz)}")
+        detail.update(" · ".join(parts))
+
+    @on(DataTable.RowHighlighted, "#items")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    # -- actions -----------------------------------------------------------------------
+    @reported
+    def action_toggle(self) -> None:
+        item = self.current()
+        if item is None or self.rollout.refuse_read_only():
+            return
+        done = item["status"] != "done"
+        code, item_id, user = self.code, item["id"], self.rollout.session.user
+        command = cli_text("check", "done" if done else "reopen", code, item_id)
+        outcome = self.rollout.edit(command, lambda s: ops.set_items_done(s, code, [item_id], done, user))
+        if outcome is not None and outcome.value:
+            self.notify(f"{item_id} {'done' if done else 'reopened'}: {item['title']}", timeout=3)
+
+    def _fields(self, item: Record | None) -> list[Field]:
+        tz = self.region_record["timezone"]
+
+        def due_check(text: str) -> None:
+            if text.strip():
+                times.parse_when(text, tz)
+
+        values = item_form_values(item, tz) if item else {"category": "other", "critical": False}
+        return [
+            Field("title", "Title", values.get("title", ""), lambda t: model.required_text("title", t)),
+            Field("category", "Category", values["category"], kind="select", options=model.CATEGORIES),
+            Field("due", "Due", values.get("due", ""), due_check, placeholder=times.WHEN_HELP),
+            Field("owner", "Owner", values.get("owner", ""), placeholder=self.region_record["owner"] or ""),
+            Field("critical", "Critical", values["critical"], kind="check"),
+        ]
+
+    @reported
+    def action_add(self) -> None:
+        if self.rollout.refuse_read_only():
+            return
+        code = self.code
+
+        def save(form: FormScreen, values: dict[str, Any]) -> None:
+            options = {
+                "category": values["category"],
+                "due": values["due"].strip() or None,
+                "owner": values["owner"].strip() or None,
+                "critical": values["critical"] or None,
+            }
+            command = cli_text("check", "add", code, values["title"], **options)
+            outcome = self.rollout.apply_edit(command, lambda s: ops.add_items(s, [code], values["title"], **options))
+            created = outcome.value[0]
+            self.select(created["id"])
+            self.notify(f"Added {created['id']}: {created['title']}", timeout=3)
+
+        self.app.push_screen(FormScreen(f"Add a checklist item to {code}", self._fields(None), save))
+
+    @reported
+    def action_edit(self) -> None:
+        item = self.current()
+        if item is None or self.rollout.refuse_read_only():
+            return
+        code, item_id = self.code, item["id"]
+        tz = self.region_record["timezone"]
+        form = FormScreen(
+            f"Edit {item_id} in {code}",
+            self._fields(item),
+            lambda form, changed: self._save_edit(form, code, item_id, changed),
+            baseline=item_form_values(item, tz),
+        )
+        form.record = item
+        self.app.push_screen(form)
+
+    def _save_edit(self, form: FormScreen, code: str, item_id: str, changed: dict[str, Any]) -> None:
+        record = form.record or {}
+        expected = {name: record.get(name) for name in changed}
+        options: dict[str, Any] = dict(changed)
+        command = cli_text("check", "edit", code, item_id, **options)
+
+        def change(state: State) -> Record:
+            return ops.edit_item(state, code, item_id, expected=expected, **options)
+
+        try:
+            self.rollout.apply_edit(command, change)
+        except StaleEdit:
+            fresh = self.state.items.get(item_id)
+            if fresh is not None:
+                tz = self.state.region(code)["timezone"]
+                form.rebase(item_form_values(fresh, tz), fresh)
+                for name in changed:
+                    form.fields.show_note(name, f"now {item_form_values(fresh, tz)[name]!r} in the database")
+            raise
+        self.notify(f"Updated {item_id}", timeout=3)
+
+    @reported
+    def action_delete(self) -> None:
+        item = self.current()
+        if item is None or self.rollout.refuse_read_only():
+            return
+        code, item_id = self.code, item["id"]
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            outcome = self.rollout.edit(
+                cli_text("check", "remove", code, item_id), lambda s: ops.remove_items(s, code, [item_id])
+            )
+            if outcome is not None:
+                self.notify(f"Deleted {item_id}: {item['title']} (u undoes)", timeout=4)
+
+        self.app.push_screen(ConfirmScreen(f"Delete {item_id} {item['title']!r} from {code}?", yes="Delete"), confirmed)
+
+    def select(self, item_id: str) -> None:
+        table = self.table
+        try:
+            table.move_cursor(row=table.get_row_index(item_id), animate=False)
+        except Exception:
+            return
+
+
+def item_form_values(item: Record, tz: str) -> dict[str, Any]:
+    """An item as the edit form shows it (and compares against to find what the user changed)."""
+    return {
+        "title": item["title"],
+        "category": item["category"],
+        "due": when_text(item.get("due"), tz),
+        "owner": item["owner"] or "",
+        "critical": bool(item["critical"]),
+    }

@@ -1,0 +1,53 @@
+"""The History tab: changes that touched this region, newest first."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from rollout import queries, times
+from rollout.tui.views import history_changes
+from rollout.tui.widgets.base import RecordTable, RegionPane
+
+HISTORY_LIMIT = 500
+
+
+class HistoryPane(RegionPane):
+    def __init__(self, code: str) -> None:
+        super().__init__(code, id="history-pane")
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="history-summary")
+        yield RecordTable(["#", "AT (UTC)", "USER", "COMMAND", "CHANGES"], id="history")
+
+    @property
+    def table(self) -> RecordTable:
+        return self.query_one("#history", RecordTable)
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+
+    def focus_main(self) -> None:
+        self.table.focus()
+
+    def refresh_data(self) -> None:
+        entries = queries.history(self.state, self.code, HISTORY_LIMIT)
+        table = self.table
+        rows = [
+            (
+                str(entry["id"]),
+                [
+                    table.styled(f"#{entry['id']}"),
+                    table.styled(times.local_display(entry["at"], "UTC")),
+                    table.styled(entry["user"]),
+                    table.styled(entry["command"]),
+                    table.styled(history_changes(entry), "muted" if "undoes" in entry else None),
+                ],
+            )
+            for entry in entries
+        ]
+        table.fill(rows)
+        shown = f"the latest {HISTORY_LIMIT}" if len(entries) >= HISTORY_LIMIT else str(len(entries))
+        self.query_one("#history-summary", Static).update(
+            f"{shown} change(s) to {self.code}, newest first · u undoes the last change in the database"
+        )

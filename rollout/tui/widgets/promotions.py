@@ -1,0 +1,265 @@
+"""The Promotions tab: a region's shopping events in local time, with overlap and pre-launch warnings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from rollout import model, ops, queries, times
+from rollout.errors import RolloutError, StaleEdit
+from rollout.state import Record, State
+from rollout.tui.guard import reported
+from rollout.tui.screens.forms import ConfirmScreen, FormScreen
+from rollout.tui.widgets.base import RecordTable, RegionPane, cli_text, when_text
+from rollout.tui.widgets.form import Field
+
+
+def span_problem(start: str, end: str, tz: str) -> str | None:
+    """The core's complaint about a start/end pair, once both parse (each field reports its own errors)."""
+    try:
+        begin, finish = times.parse_when(start, tz), times.parse_when(end, tz)
+    except RolloutError:
+        return None
+    if begin >= finish:
+        return f"start {start!r} must be before end {end!r}"
+    return None
+
+
+def promo_form_values(promo: Record, tz: str) -> dict[str, Any]:
+    return {
+        "name": promo["name"],
+        "kind": promo["kind"],
+        "start": when_text(promo["start"], tz),
+        "end": when_text(promo["end"], tz),
+    }
+
+
+class PromotionsPane(RegionPane):
+    BINDINGS = [
+        Binding("a", "add", "Add"),
+        Binding("e", "edit", "Edit"),
+        Binding("d", "delete", "Delete"),
+        Binding("m", "move", "Move by"),
+    ]
+
+    def __init__(self, code: str, focus_key: str | None = None) -> None:
+        super().__init__(code, id="promotions-pane")
+        self.focus_key = focus_key
+        self.warnings: dict[str, list[str]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="launch-line")
+        yield RecordTable(["ID", "NAME", "KIND", "START (local)", "END (local)", "WARNINGS"], id="promos")
+        yield Static(id="promo-detail")
+
+    @property
+    def table(self) -> RecordTable:
+        return self.query_one("#promos", RecordTable)
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+
+    def focus_main(self) -> None:
+        self.table.focus()
+
+    def refresh_data(self) -> None:
+        region = self.region_record
+        tz = region["timezone"]
+        self.warnings = queries.promo_warnings(self.state, self.code)
+        promos = sorted(self.state.promotions_of(self.code), key=lambda p: times.instant(p["start"]))
+        table = self.table
+        rows = []
+        for promo in promos:
+            notes = "; ".join(self.warnings.get(promo["id"], []))
+            rows.append(
+                (
+                    promo["id"],
+                    [
+                        table.styled(promo["id"]),
+                        table.styled(promo["name"]),
+                        table.styled(promo["kind"]),
+                        table.styled(times.local_display(promo["start"], tz)),
+                        table.styled(times.local_display(promo["end"], tz)),
+                        table.styled(notes, "warning") if notes else table.styled(""),
+                    ],
+                )
+            )
+        keep, self.focus_key = self.focus_key, None
+        table.fill(rows, keep=keep)
+        launch = queries.effective_launch(region)
+        verb = "launched" if region.get("launched_at") else "launch"
+        self.query_one("#launch-line", Static).update(
+            f"{self.code} {verb} {times.local_display(launch, tz)} ({tz}) · {len(promos)} promotions · "
+            "times are the region's local time"
+        )
+        self._show_detail()
+
+    def current(self) -> Record | None:
+        key = self.table.cursor_key
+        return self.state.promotions.get(key) if key else None
+
+    def _show_detail(self) -> None:
+        promo = self.current()
+        detail = self.query_one("#promo-detail", Static)
+        if promo is None:
+            detail.update("No promotions. a adds one.")
+            return
+        warnings = self.warnings.get(promo["id"], [])
+        text = f"{promo['id']}: {promo['name']}"
+        detail.update(text + ("\n⚠ " + "\n⚠ ".join(warnings) if warnings else ""))
+        detail.set_class(bool(warnings), "-warning")
+
+    @on(DataTable.RowHighlighted, "#promos")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    # -- actions -----------------------------------------------------------------------
+    def _fields(self, values: dict[str, Any]) -> list[Field]:
+        tz = self.region_record["timezone"]
+        return [
+            Field("name", "Name", values.get("name", ""), lambda t: model.required_text("name", t)),
+            Field("kind", "Kind", values.get("kind", ""), placeholder=model.DEFAULT_KIND),
+            Field(
+                "start", "Start", values.get("start", ""), lambda t: times.parse_when(t, tz), placeholder="YYYY-MM-DD"
+            ),
+            Field("end", "End", values.get("end", ""), lambda t: times.parse_when(t, tz), placeholder="YYYY-MM-DD"),
+        ]
+
+    def _check(self, values: dict[str, Any]) -> str | None:
+        return span_problem(values["start"], values["end"], self.region_record["timezone"])
+
+    @reported
+    def action_add(self) -> None:
+        if self.rollout.refuse_read_only():
+            return
+        code = self.code
+
+        def save(form: FormScreen, values: dict[str, Any]) -> None:
+            kind = values["kind"].strip() or None
+            command = cli_text(
+                "promo", "add", code, values["name"], start=values["start"], end=values["end"], kind=kind
+            )
+            outcome = self.rollout.apply_edit(
+                command,
+                lambda s: ops.add_promotions(
+                    s, [code], values["name"], start=values["start"], end=values["end"], kind=kind
+                ),
+            )
+            created = outcome.value[0]
+            self.select(created["id"])
+            self._announce(created, "Added")
+
+        tz = self.region_record["timezone"]
+        title = f"Add a promotion to {code} (dates in {tz})"
+        self.app.push_screen(FormScreen(title, self._fields({}), save, check=self._check))
+
+    def _announce(self, promo: Record, verb: str) -> None:
+        warnings = queries.promo_warnings(self.state, self.code).get(promo["id"], [])
+        if warnings:
+            self.notify(f"{promo['id']} {promo['name']}: " + "; ".join(warnings), severity="warning", title=verb)
+        else:
+            self.notify(f"{verb} {promo['id']}: {promo['name']}", timeout=3)
+
+    @reported
+    def action_edit(self) -> None:
+        promo = self.current()
+        if promo is None or self.rollout.refuse_read_only():
+            return
+        tz = self.region_record["timezone"]
+        values = promo_form_values(promo, tz)
+        form = FormScreen(
+            f"Edit {promo['id']} in {self.code} (dates in {tz})",
+            self._fields(values),
+            lambda form, changed: self._save_edit(form, promo["id"], changed),
+            check=self._check,
+            baseline=values,
+        )
+        form.record = promo
+        self.app.push_screen(form)
+
+    def _save_edit(self, form: FormScreen, promo_id: str, changed: dict[str, Any]) -> None:
+        record = form.record or {}
+        expected = {name: record.get(name) for name in changed}
+        command = cli_text("promo", "edit", promo_id, **changed)
+
+        def change(state: State) -> Record:
+            return ops.edit_promotion(state, promo_id, expected=expected, **changed)
+
+        try:
+            outcome = self.rollout.apply_edit(command, change)
+        except StaleEdit:
+            fresh = self.state.promotions.get(promo_id)
+            if fresh is not None:
+                values = promo_form_values(fresh, self.state.region(fresh["region"])["timezone"])
+                form.rebase(values, fresh)
+                for name in changed:
+                    form.fields.show_note(name, f"now {values[name]!r} in the database")
+            raise
+        self._announce(outcome.value, "Updated")
+
+    @reported
+    def action_move(self) -> None:
+        promo = self.current()
+        if promo is None or self.rollout.refuse_read_only():
+            return
+        tz = self.region_record["timezone"]
+        promo_id = promo["id"]
+        loaded = {"promo": promo}  # what the user sees; replaced when a stale move is refused
+
+        def preview(values: dict[str, Any]) -> str:
+            by, shown = times.parse_duration(values["by"]), loaded["promo"]
+            start, end = times.shift_iso(shown["start"], by, tz), times.shift_iso(shown["end"], by, tz)
+            return f"new: {times.local_display(start, tz)} - {times.local_display(end, tz)}"
+
+        def save(form: FormScreen, values: dict[str, Any]) -> None:
+            by = values["by"].strip()
+            seen = {"start": loaded["promo"]["start"], "end": loaded["promo"]["end"]}
+
+            def change(state: State) -> Record:
+                # A relative move applied twice is not what anyone meant: refuse if it moved meanwhile.
+                ops.check_expected(state, "promotions", queries.promotion(state, promo_id), seen)
+                return ops.move_promotion(state, promo_id, by)
+
+            try:
+                outcome = self.rollout.apply_edit(cli_text("promo", "move", promo_id, by=by), change)
+            except StaleEdit:
+                loaded["promo"] = self.state.promotions.get(promo_id) or loaded["promo"]
+                form.update_preview()
+                raise
+            self._announce(outcome.value, "Moved")
+
+        current = f"{times.local_display(promo['start'], tz)} - {times.local_display(promo['end'], tz)}"
+        fields = [Field("by", "Move by", "", times.parse_duration, placeholder=times.DURATION_HELP)]
+        self.app.push_screen(
+            FormScreen(f"Move {promo_id} {promo['name']} (now {current})", fields, save, preview=preview)
+        )
+
+    @reported
+    def action_delete(self) -> None:
+        promo = self.current()
+        if promo is None or self.rollout.refuse_read_only():
+            return
+        promo_id = promo["id"]
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            outcome = self.rollout.edit(
+                cli_text("promo", "remove", promo_id), lambda s: ops.remove_promotion(s, promo_id)
+            )
+            if outcome is not None:
+                self.notify(f"Deleted {promo_id}: {promo['name']} (u undoes)", timeout=4)
+
+        question = f"Delete promotion {promo_id} {promo['name']!r} from {self.code}?"
+        self.app.push_screen(ConfirmScreen(question, yes="Delete"), confirmed)
+
+    def select(self, promo_id: str) -> None:
+        table = self.table
+        try:
+            table.move_cursor(row=table.get_row_index(promo_id), animate=False)
+        except Exception:
+            return

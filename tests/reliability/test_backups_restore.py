@@ -1,0 +1,176 @@
+"""Backups kept before every write, and `rollout restore` bringing one back as an undoable change."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from reliability_tools import run_cli
+
+from rollout import ops
+from rollout.db import Database
+from rollout.storage import BACKUPS_KEPT, backup_dir, list_backups
+
+
+def _edit(path: Path, n: int, user: str = "tester") -> None:
+    with Database(path).transaction(user, f"edit {n}") as state:
+        ops.add_items(state, ["DE"], f"task {n}")
+
+
+def _records(path: Path) -> dict[str, dict[str, dict]]:
+    state = Database(path, read_only=True).load()
+    return {name: dict(table) for name, table in state.tables.items()}
+
+
+def test_each_write_keeps_the_version_it_replaces_and_the_last_ten_are_kept(small_db: Path) -> None:
+    versions = {0: small_db.read_bytes()}
+    for n in range(1, 16):
+        _edit(small_db, n)
+        versions[n] = small_db.read_bytes()
+    kept = list_backups(small_db)
+    assert len(kept) == BACKUPS_KEPT
+    # Newest first: backup k holds revision 15 - k, byte for byte.
+    for number, backup in enumerate(kept, 1):
+        assert backup.name == f"small.r{15 - number:08d}.json"
+        assert backup.read_bytes() == versions[15 - number]
+    assert os.stat(kept[0]).st_nlink == 1  # the database itself was replaced, the old file lives on as the backup
+
+
+def test_restore_lists_the_backups_newest_first(small_db: Path) -> None:
+    for n in range(3):
+        _edit(small_db, n, user=f"user{n}")
+    listing = run_cli("--db", str(small_db), "restore")
+    assert listing.exit_code == 0
+    lines = listing.stdout.splitlines()
+    assert lines[0] == f"Backups of {small_db}, newest first (`rollout restore N` brings one back):"
+    assert lines[1].split()[:2] == ["N", "REVISION"]
+    assert [line.split()[:2] for line in lines[2:]] == [["1", "2"], ["2", "1"], ["3", "0"]]
+    assert lines[2].endswith("#2 user1: edit 1")
+    assert lines[4].endswith("(none)")
+    data = json.loads(run_cli("--db", str(small_db), "restore", "--list", "--json").stdout)
+    assert [(b["number"], b["revision"]) for b in data] == [(1, 2), (2, 1), (3, 0)]
+    assert data[0]["last_change"] == {"id": 2, "user": "user1", "command": "edit 1"}
+
+
+def test_restore_brings_a_backup_back_as_one_change_that_undo_reverts(small_db: Path) -> None:
+    for n in range(4):
+        _edit(small_db, n)
+    wanted = _records(backup_dir(small_db) / "small.r00000001.json")  # after the first edit
+    current = _records(small_db)
+    result = run_cli("--db", str(small_db), "--user", "restorer", "restore", "3")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Restored backup 3 (revision 1, saved ")
+    assert "3 checklist items removed (history #5; `rollout undo` reverts it)." in result.stdout
+    assert _records(small_db) == wanted
+    entry = Database(small_db).load().history[-1]
+    assert (entry["user"], entry["command"], len(entry["changes"])) == ("restorer", "restore 3", 3)
+    undone = run_cli("--db", str(small_db), "undo")
+    assert undone.exit_code == 0
+    assert undone.stdout.strip() == "Undid #5 restore 3 (3 checklist items removed)."
+    assert _records(small_db) == current
+
+
+def test_restore_puts_records_back_in_their_original_order(small_db: Path) -> None:
+    _edit(small_db, 1)
+    _edit(small_db, 2)
+    snapshot = Database(small_db).load().data()
+    with Database(small_db).transaction("tester", "remove") as state:
+        ops.remove_items(state, "DE", ["c1"])
+    assert run_cli("--db", str(small_db), "restore", "1").exit_code == 0
+    assert Database(small_db).load().data() == snapshot
+
+
+def test_a_dry_run_restore_writes_nothing(small_db: Path) -> None:
+    _edit(small_db, 1)
+    before = small_db.read_bytes()
+    result = run_cli("--db", str(small_db), "restore", "1", "--dry-run")
+    assert result.exit_code == 0
+    assert "would apply: 1 checklist item removed. Nothing was written." in result.stdout
+    assert small_db.read_bytes() == before
+
+
+def test_restoring_the_same_records_changes_nothing(small_db: Path) -> None:
+    _edit(small_db, 1)
+    with Database(small_db).transaction("tester", "touch") as state:
+        ops.set_regions(state, ["DE"], owner="x")
+    with Database(small_db).transaction("tester", "untouch") as state:
+        ops.set_regions(state, ["DE"], owner="")
+    before = small_db.read_bytes()
+    result = run_cli("--db", str(small_db), "restore", "2")
+    assert result.exit_code == 0
+    assert "nothing changed" in result.stdout
+    assert small_db.read_bytes() == before
+
+
+def test_an_unreadable_database_is_replaced_only_with_force_and_kept_aside(small_db: Path) -> None:
+    _edit(small_db, 1)
+    _edit(small_db, 2)
+    wanted = _records(list_backups(small_db)[0])
+    damaged = small_db.read_bytes()[:300]
+    small_db.write_bytes(damaged)
+    refused = run_cli("--db", str(small_db), "restore", "1")
+    assert refused.exit_code == 1
+    assert "is corrupt" in refused.stderr and "restore 1 --force" in refused.stderr
+    assert small_db.read_bytes() == damaged
+    result = run_cli("--db", str(small_db), "--user", "fixer", "restore", "1", "--force")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Replaced the unreadable database with backup 1 (revision 1")
+    assert _records(small_db) == wanted
+    aside = list(backup_dir(small_db).glob("small.unreadable-*.json"))
+    assert [p.read_bytes() for p in aside] == [damaged]
+    state = Database(small_db).load()
+    assert (state.history[-1]["user"], state.history[-1]["command"]) == ("fixer", "restore 1 --force")
+    assert state.revision > max(int(p.name[7:15]) for p in list_backups(small_db))
+    # Undo goes past the whole-file restore (it changed no record) to the last real change.
+    assert run_cli("--db", str(small_db), "undo").stdout.strip() == "Undid #1 edit 1 (1 checklist item added)."
+
+
+def test_restore_needs_an_existing_backup(small_db: Path) -> None:
+    before = small_db.read_bytes()
+    none_yet = run_cli("--db", str(small_db), "restore", "1")
+    assert (none_yet.exit_code, none_yet.stderr.strip()) == (
+        1,
+        f"Error: no backups of {small_db} yet (one is kept before every change)",
+    )
+    _edit(small_db, 1)
+    before = small_db.read_bytes()
+    missing = run_cli("--db", str(small_db), "restore", "4")
+    assert missing.stderr.strip() == "Error: no backup 4: there are 1 (rollout restore --list shows them)"
+    assert small_db.read_bytes() == before
+
+
+def test_a_damaged_backup_is_refused_with_its_number(small_db: Path) -> None:
+    _edit(small_db, 1)
+    list_backups(small_db)[0].write_bytes(b"\x00garbage")
+    before = small_db.read_bytes()
+    result = run_cli("--db", str(small_db), "restore", "1")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: backup 1 cannot be restored: database ")
+    assert "is corrupt" in result.stderr
+    assert small_db.read_bytes() == before
+
+
+def test_init_force_keeps_the_replaced_database(small_db: Path, tmp_path: Path) -> None:
+    _edit(small_db, 1)
+    readable = small_db.read_bytes()
+    assert run_cli("--db", str(small_db), "init", "--empty", "--force").exit_code == 0
+    assert list_backups(small_db)[0].read_bytes() == readable
+    small_db.write_bytes(b"{broken")
+    assert run_cli("--db", str(small_db), "init", "--empty", "--force").exit_code == 0
+    assert [p.read_bytes() for p in backup_dir(small_db).glob("small.unreadable-*.json")] == [b"{broken"]
+    assert Database(small_db).load().regions == {}
+
+
+@pytest.mark.parametrize("flag", ["--read-only", None])
+def test_restore_respects_read_only(small_db: Path, flag: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    _edit(small_db, 1)
+    if flag is None:
+        monkeypatch.setenv("ROLLOUT_READ_ONLY", "1")
+    before = small_db.read_bytes()
+    result = run_cli("--db", str(small_db), *([flag] if flag else []), "restore", "1")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Error: read-only mode: no change written to {small_db}"
+    assert small_db.read_bytes() == before
+    assert run_cli("--db", str(small_db), *([flag] if flag else []), "restore", "--list").exit_code == 0
