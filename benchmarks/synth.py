@@ -249,9 +249,7 @@ def batch_lines(state: State, count: int, seed: int = SEED) -> list[str]:
             lines.append(f"region set {code} {field}")
         else:
             name, kind_name = rng.choice(PROMO_NAMES)
-            lines.append(
-                f"promo add {code} {shlex.quote(name)} --start {day} --end {day}T23:59 --kind {kind_name}"
-            )
+            lines.append(f"promo add {code} {shlex.quote(name)} --start {day} --end {day}T23:59 --kind {kind_name}")
     return lines
 
 

@@ -351,7 +351,9 @@ def _stale_message(change: Record, fields: set[str], entry: Record) -> str:
         if fields
         else "was changed"
     )
-    return f"{label} {what} by {entry.get('user', 'someone')} (#{entry['id']}) since you opened it; reload and try again"
+    return (
+        f"{label} {what} by {entry.get('user', 'someone')} (#{entry['id']}) since you opened it; reload and try again"
+    )
 
 
 def record_change(
@@ -376,4 +378,3 @@ def record_change(
     entry.update(extra)
     state.add_history(entry)
     return entry
-

@@ -98,7 +98,11 @@ def examine(path: Path) -> Report:
         report.summary = {
             "schema": meta.get("schema"),
             "revision": meta.get("revision"),
-            **{name: len(document.get(name, {})) for name in (*TABLES, "history") if isinstance(document.get(name), dict)},
+            **{
+                name: len(document.get(name, {}))
+                for name in (*TABLES, "history")
+                if isinstance(document.get(name), dict)
+            },
         }
     _check_surroundings(path, found, report)
     report.findings = found.items
@@ -334,7 +338,9 @@ PROMOTION_CHECKS: dict[str, Callable[[Any], None]] = {
 }
 
 
-def _check_fields(found: Findings, label: str, record: dict[str, Any], checks: dict[str, Callable[[Any], None]]) -> None:
+def _check_fields(
+    found: Findings, label: str, record: dict[str, Any], checks: dict[str, Callable[[Any], None]]
+) -> None:
     if _missing(found, label, record, checks):
         return
     for name, test in checks.items():
@@ -346,7 +352,9 @@ def _check_regions(records: list[tuple[str, dict[str, Any]]], found: Findings) -
         label = f"region {region.get('code', '?')}"
         _check_fields(found, label, region, REGION_CHECKS)
         if region.get("status") == "launched" and not region.get("launched_at"):
-            found.note(f"{label} is launched but has no launched_at date (its target launch is shown instead)", "launched_at")
+            found.note(
+                f"{label} is launched but has no launched_at date (its target launch is shown instead)", "launched_at"
+            )
 
 
 def _check_items(records: list[tuple[str, dict[str, Any]]], regions: set[str], found: Findings) -> None:
@@ -355,7 +363,9 @@ def _check_items(records: list[tuple[str, dict[str, Any]]], regions: set[str], f
         _check(found, label, "id", item.get("id"), lambda v: _pattern(v, ID_PATTERN["items"]))
         _check_fields(found, label, item, ITEM_CHECKS)
         if isinstance(item.get("region"), str) and item["region"] not in regions:
-            found.problem(f"{label} belongs to region {item['region']}, which does not exist (an orphan)", "orphan item")
+            found.problem(
+                f"{label} belongs to region {item['region']}, which does not exist (an orphan)", "orphan item"
+            )
 
 
 def _check_promotions(records: list[tuple[str, dict[str, Any]]], regions: set[str], found: Findings) -> None:
@@ -426,7 +436,9 @@ def _check_history(meta: dict[str, Any], history: list[tuple[str, dict[str, Any]
         if not isinstance(entry_revision, int):
             continue
         if last is not None and entry_revision <= last:
-            found.problem(f"history entry {entry['id']} has revision {entry_revision}, not after {last}", "history order")
+            found.problem(
+                f"history entry {entry['id']} has revision {entry_revision}, not after {last}", "history order"
+            )
         if revision is not None and entry_revision > revision:
             found.problem(
                 f"history entry {entry['id']} has revision {entry_revision}, after the file's revision {revision}",
@@ -496,4 +508,3 @@ def format_report(report: Report) -> str:
             "`rollout restore N` brings one back."
         )
     return "\n".join(lines)
-

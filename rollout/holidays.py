@@ -12,6 +12,7 @@ A region code the library does not know has no holidays (never an error). A subd
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 from datetime import date, datetime, timedelta
@@ -154,7 +155,8 @@ def _to_disk(key: str, calendar: Calendar) -> None:
         tmp.write_bytes(orjson.dumps({"fingerprint": _fingerprint(), "calendars": calendars}))
         os.replace(tmp, path)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def clear_memory() -> None:

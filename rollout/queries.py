@@ -236,15 +236,22 @@ def next_promotion(state: State, code: str, reference: datetime) -> Record | Non
 def promotions_between(state: State, code: str | None, start: datetime | None, end: datetime | None) -> list[Record]:
     """Promotions (of one region or all) that overlap [start, end), ordered by start."""
     codes = [code] if code else list(state.regions)
+    # Instants as POSIX timestamps: ordered like the instants, and compared far faster than datetimes
+    # with different offsets (40,000 promotions at 2,000 regions).
+    until = end.timestamp() if end is not None else None
+    since = start.timestamp() if start is not None else None
+    parse = datetime.fromisoformat
     found = []
     for c in codes:
         for promo in state.promotions_of(c):
-            if end is not None and times.instant(promo["start"]) >= end:
+            begins = parse(promo["start"]).timestamp()
+            if until is not None and begins >= until:
                 continue
-            if start is not None and times.instant(promo["end"]) <= start:
+            if since is not None and parse(promo["end"]).timestamp() <= since:
                 continue
-            found.append(promo)
-    return sorted(found, key=lambda p: (times.instant(p["start"]), p["region"], p["id"]))
+            found.append((begins, promo["region"], promo["id"], promo))
+    found.sort(key=lambda entry: entry[:3])
+    return [entry[3] for entry in found]
 
 
 # -- status and listings ---------------------------------------------------------------
@@ -252,7 +259,7 @@ def sorted_regions(state: State, regions: Iterable[Record] | None = None) -> lis
     rows = list(state.regions.values()) if regions is None else list(regions)
     dated = [r for r in rows if effective_launch(r)]
     undated = [r for r in rows if not effective_launch(r)]
-    dated.sort(key=lambda r: times.instant(effective_launch(r)))  # type: ignore[arg-type]
+    dated.sort(key=lambda r: times.instant(effective_launch(r)).timestamp())  # type: ignore[arg-type]
     return dated + sorted(undated, key=lambda r: r["code"])
 
 

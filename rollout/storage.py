@@ -92,12 +92,12 @@ class AtomicJSONStorage(Storage):
             raise DatabaseError(f"cannot read database {self.path}: permission denied") from None
         except OSError as exc:
             raise DatabaseError(f"cannot read database {self.path}: {exc.strerror or exc}") from None
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            kind = "a directory, not a file" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise DatabaseError(f"database {self.path} is {kind}")
         with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(fd)
-            if stat.S_ISDIR(info.st_mode):
-                raise DatabaseError(f"database {self.path} is a directory, not a file")
-            if not stat.S_ISREG(info.st_mode):
-                raise DatabaseError(f"database {self.path} is not a regular file")
             try:
                 raw = handle.read()
             except OSError as exc:
@@ -276,7 +276,9 @@ def check_shape(data: dict[str, Any], path: Path) -> None:
     for counter in ("revision", "next_items", "next_promotions"):
         value = meta.get(counter)
         if not isinstance(value, int) or isinstance(value, bool):
-            raise DatabaseError(f"{path} is not a valid rollout database (_meta {counter} is {value!r}); run rollout doctor")
+            raise DatabaseError(
+                f"{path} is not a valid rollout database (_meta {counter} is {value!r}); run rollout doctor"
+            )
     for table, required in REQUIRED_FIELDS.items():
         _check_table(data, table, required, path)
     _check_table(data, "history", HISTORY_FIELDS, path)

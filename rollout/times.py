@@ -22,9 +22,12 @@ DURATION_HELP = "a signed amount and unit: 3d, 2w, 1mo, -1w, 1y, 12h"
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _LOCAL = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?")
-_WITH_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})")
+# Offsets may carry seconds: instants stored for some zones' early history do (e.g. +00:19:32).
+_WITH_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2}(?::\d{2})?)")
 _DURATION = re.compile(r"([+-]?)(\d{1,5})(h|d|w|mo|y)")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks", "mo": "months", "y": "years"}
+# Instants outside these years are typos (and far ones overflow the date arithmetic).
+MIN_YEAR, MAX_YEAR = 1970, 2999
 
 
 def now() -> pendulum.DateTime:
@@ -50,13 +53,14 @@ def parse_when(text: str, tz: str) -> pendulum.DateTime:
     try:
         if m := _DATE.fullmatch(raw):
             y, mo, d = (int(g) for g in m.groups())
-            return _local(y, mo, d, 0, 0, 0, tz, raw)
+            return _local(_year(y, raw), mo, d, 0, 0, 0, tz, raw)
         if m := _LOCAL.fullmatch(raw):
             y, mo, d, h, mi = (int(g) for g in m.groups()[:5])
-            return _local(y, mo, d, h, mi, int(m.group(6) or 0), tz, raw)
+            return _local(_year(y, raw), mo, d, h, mi, int(m.group(6) or 0), tz, raw)
         if _WITH_OFFSET.fullmatch(raw):
-            return pendulum.parse(raw.replace("Z", "+00:00"))  # type: ignore[return-value]
-    except ValueError as exc:
+            _year(int(raw[:4]), raw)
+            return pendulum.instance(datetime.fromisoformat(raw.replace("Z", "+00:00")))
+    except (ValueError, OverflowError) as exc:
         raise InvalidValue(f"invalid date {raw!r}: {_reason(exc)}") from None
     raise InvalidValue(f"invalid date {raw!r}: expected {WHEN_HELP}")
 
@@ -68,6 +72,12 @@ def _local(y: int, mo: int, d: int, h: int, mi: int, s: int, tz: str, raw: str) 
         raise InvalidValue(
             f"invalid date {raw!r}: that local time does not exist in {tz} (clocks go forward)"
         ) from None
+
+
+def _year(year: int, raw: str) -> int:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidValue(f"invalid date {raw!r}: years {MIN_YEAR}-{MAX_YEAR} only")
+    return year
 
 
 def _reason(exc: Exception) -> str:
@@ -87,7 +97,17 @@ def parse_duration(text: str) -> pendulum.Duration:
 def shift_iso(iso: str, by: pendulum.Duration, tz: str) -> str:
     """Shift a stored instant by a duration on the region's local calendar (DST-aware)."""
     local = pendulum.instance(datetime.fromisoformat(iso)).in_tz(tz)
-    return to_iso(local + by)
+    try:
+        shifted = local + by
+    except (ValueError, OverflowError):
+        shifted = None
+    if shifted is None or not MIN_YEAR <= shifted.year <= MAX_YEAR:
+        raise InvalidValue(f"shifting {local.date()} by {_describe(by)} leaves the years {MIN_YEAR}-{MAX_YEAR}")
+    return to_iso(shifted)
+
+
+def _describe(by: pendulum.Duration) -> str:
+    return by.in_words() or "0 days"
 
 
 def to_iso(dt: pendulum.DateTime | datetime) -> str:

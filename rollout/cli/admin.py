@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import shlex
 import sys
@@ -347,8 +349,9 @@ class LineRunner:
             return None
         words = args[depth:]
         template = [w if w.startswith("-") else _PLACEHOLDER.format(i) for i, w in enumerate(words)]
-        try:
-            ctx = command.make_context(name, template, parent=chain[-1])
+        try:  # the only callback allowed is --help's: what it would print now, Click prints on the full path
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                ctx = command.make_context(name, template, parent=chain[-1])
         except (click.exceptions.ClickException, click.exceptions.Exit):
             return None
         shape = _shape_of(command, name, ctx.params, len(words))
@@ -418,7 +421,8 @@ def open_tui(app: App, read_only: bool) -> None:
         from rollout.tui.app import run
     except ModuleNotFoundError:
         raise click.UsageError("the TUI is not available in this installation") from None
-    app.db.load()
+    if not app.db.exists():
+        app.state()  # seeds a new database and says so; the TUI then loads it once, itself
     run(app.db_path, user=app.user, read_only=read_only)
 
 

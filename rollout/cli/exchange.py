@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -73,7 +74,7 @@ def export(app: App, fmt: str | None, what: str, output_name: str | None) -> Non
     from rollout import exchange
 
     output_path = Path(output_name) if output_name else None
-    fmt = _export_format(fmt, output_path)
+    fmt = _export_format(fmt, output_name)
     kinds = exchange.WHAT[what.lower()]
     if fmt == "ics" and "promotions" not in kinds and "regions" not in kinds:
         raise click.UsageError("iCalendar export holds launches and promotions: use --what regions, promos or all")
@@ -81,25 +82,31 @@ def export(app: App, fmt: str | None, what: str, output_name: str | None) -> Non
     if fmt == "csv":
         _export_csv(state, kinds, output_name)
         return
+    if fmt == "markdown":
+        _deliver(exchange.markdown_report(state, kinds).encode("utf-8"), output_path, "Markdown report")
+        return
+    if fmt == "ics":
+        from rollout.ical import ICS_KINDS, export_ics
+
+        kinds = tuple(k for k in kinds if k in ICS_KINDS)
     total = exchange.count_records(state, kinds)
     with progress_bar("Exporting", total) as tick:
-        if fmt == "json":
-            data = exchange.export_json(state, kinds, tick)
-        elif fmt == "ics":
-            from rollout.ical import ICS_KINDS, export_ics
-
-            data = export_ics(state, [k for k in kinds if k in ICS_KINDS], tick)
-        else:
-            data = exchange.markdown_report(state, kinds).encode("utf-8")
-    _deliver(data, output_path, f"{fmt} export")
+        data = exchange.export_json(state, kinds, tick) if fmt == "json" else export_ics(state, kinds, tick)
+    label = "JSON" if fmt == "json" else "iCalendar"
+    _deliver(data, output_path, f"{label}, {total} record{'s' if total != 1 else ''}")
 
 
-def _export_format(fmt: str | None, output_path: Path | None) -> str:
+def _export_format(fmt: str | None, output_name: str | None) -> str:
+    """--format, else what -o says: a directory means CSV files, an extension its format; else JSON."""
+    is_dir = bool(output_name) and (output_name.endswith(("/", os.sep)) or Path(output_name).is_dir())
     if fmt:
+        if is_dir and fmt.lower() != "csv":
+            raise click.UsageError(f"{output_name} is a directory: only --format csv writes into a directory")
         return fmt.lower()
-    if output_path is not None and output_path.suffix.lower() in SUFFIX_FORMAT:
-        return SUFFIX_FORMAT[output_path.suffix.lower()]
-    return "json"
+    if is_dir:
+        return "csv"
+    suffix = Path(output_name).suffix.lower() if output_name else ""
+    return SUFFIX_FORMAT.get(suffix, "json")
 
 
 def _export_csv(state: State, kinds: tuple[str, ...], output_name: str | None) -> None:

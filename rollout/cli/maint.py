@@ -124,8 +124,7 @@ def _describe_restore(done: Restored, dry_run: bool) -> str:
         if dry_run:
             return f"Dry run: the unreadable database would be replaced by {name} as a whole. Nothing was written."
         return (
-            f"Replaced the unreadable database with {name}; the unreadable file was kept as "
-            f"{done.replaced_unreadable}."
+            f"Replaced the unreadable database with {name}; the unreadable file was kept as {done.replaced_unreadable}."
         )
     summary = queries.summarize_changes(done.changes)
     if dry_run:

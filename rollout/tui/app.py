@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -55,6 +56,8 @@ class RolloutApp(App[None]):
         self._reloading = False
         self._failed_signature: Signature | None = None
         self._missing = False
+        # The days the calendar shows, if it is open: a background reload prepares them too.
+        self.calendar_window: tuple[date, date] | None = None
         self._crash: BaseException | None = None
 
     # -- start-up ----------------------------------------------------------------------
@@ -96,6 +99,9 @@ class RolloutApp(App[None]):
     def reload_in_background(self) -> None:
         try:
             snapshot = self.session.load()
+            window = self.calendar_window
+            if window is not None:
+                snapshot.calendar.events(*window)  # the slow part of a calendar refresh, off the UI thread
         except RolloutError as error:
             self.call_from_thread(self._reload_failed, error)
         else:

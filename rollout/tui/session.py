@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -18,7 +19,7 @@ from rollout import times
 from rollout.db import Database
 from rollout.errors import ReadOnly
 from rollout.state import Record, State
-from rollout.tui.views import RegionRow, region_rows
+from rollout.tui.views import CalendarIndex, RegionRow, region_rows
 
 T = TypeVar("T")
 
@@ -47,6 +48,11 @@ class Snapshot:
     @property
     def revision(self) -> int:
         return self.state.revision
+
+    @cached_property
+    def calendar(self) -> CalendarIndex:
+        """Built when the calendar first needs it, then shared by every month shown."""
+        return CalendarIndex(self.state)
 
 
 @dataclass

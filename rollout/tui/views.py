@@ -151,56 +151,82 @@ def local_date(iso: str, tz: str) -> date:
     return times.instant(iso).astimezone(times.zone(tz)).date()
 
 
-def calendar_events(state: State, first: date, last: date) -> dict[date, list[CalendarEvent]]:
-    """Launches and promotions falling on each day in [first, last], by each region's local date."""
-    out: dict[date, list[CalendarEvent]] = {}
-    for region in state.regions.values():
-        code, tz = region["code"], region["timezone"]
-        launch = queries.effective_launch(region)
-        if launch:
-            day = local_date(launch, tz)
-            if first <= day <= last:
-                verb = "launched" if region.get("launched_at") else "launch"
-                out.setdefault(day, []).append(
-                    CalendarEvent(
-                        kind="launch",
-                        region=code,
-                        key=code,
-                        label=f"{code} {verb}",
-                        detail=f"{code} {region['name']} {verb} {times.local_display(launch, tz)}",
-                        warnings=(),
-                    )
-                )
-        promos = state.promotions_of(code)
-        if not promos:
-            continue
-        warnings: dict[str, list[str]] | None = None
-        for promo in promos:
-            start = local_date(promo["start"], tz)
-            # The end is exclusive: a sale ending at midnight does not occupy the next day.
-            end = (times.instant(promo["end"]).astimezone(times.zone(tz)) - timedelta(microseconds=1)).date()
+class CalendarIndex:
+    """Every launch and promotion as a span of its region's local days, built once per loaded state.
+
+    Moving between months then only filters spans; promotion warnings are computed once per
+    region, the first time a month shows one of its promotions.
+    """
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self._warnings: dict[str, dict[str, list[str]]] = {}
+        self._events: dict[str, CalendarEvent] = {}
+        self._windows: dict[tuple[date, date], dict[date, list[CalendarEvent]]] = {}
+        # (first day, last day, kind, region, key), kind "launch" or "promotion"
+        self.spans: list[tuple[date, date, str, str, str]] = []
+        for region in state.regions.values():
+            code, tz = region["code"], region["timezone"]
+            launch = queries.effective_launch(region)
+            if launch:
+                day = local_date(launch, tz)
+                self.spans.append((day, day, "launch", code, code))
+            for promo in state.promotions_of(code):
+                start = local_date(promo["start"], tz)
+                # The end is exclusive: a sale ending at midnight does not occupy the next day.
+                end = (times.instant(promo["end"]).astimezone(times.zone(tz)) - timedelta(microseconds=1)).date()
+                self.spans.append((start, max(end, start), "promotion", code, promo["id"]))
+
+    def warnings(self, code: str) -> dict[str, list[str]]:
+        if code not in self._warnings:
+            self._warnings[code] = queries.promo_warnings(self.state, code)
+        return self._warnings[code]
+
+    def events(self, first: date, last: date) -> dict[date, list[CalendarEvent]]:
+        """Launches and promotions falling on each day in [first, last] (kept for the next call)."""
+        if (first, last) not in self._windows:
+            self._windows[(first, last)] = self._collect(first, last)
+        return self._windows[(first, last)]
+
+    def _collect(self, first: date, last: date) -> dict[date, list[CalendarEvent]]:
+        out: dict[date, list[CalendarEvent]] = {}
+        for start, end, kind, code, key in self.spans:
             if end < first or start > last:
                 continue
-            if warnings is None:
-                warnings = queries.promo_warnings(state, code)
-            event = CalendarEvent(
-                kind="promotion",
-                region=code,
-                key=promo["id"],
-                label=f"{code} {promo['name']}",
-                detail=(
-                    f"{code} {promo['id']} {promo['name']} ({promo['kind']}) "
-                    f"{times.local_display(promo['start'], tz)} - {times.local_display(promo['end'], tz)}"
-                ),
-                warnings=tuple(warnings.get(promo["id"], ())),
-            )
+            event = self._event(kind, code, key)
             day = max(start, first)
             while day <= min(end, last):
                 out.setdefault(day, []).append(event)
                 day += timedelta(days=1)
-    for events in out.values():
-        events.sort(key=lambda e: (e.kind != "launch", e.region, e.key))
-    return out
+        for events in out.values():
+            events.sort(key=lambda e: (e.kind != "launch", e.region, e.key))
+        return out
+
+    def _event(self, kind: str, code: str, key: str) -> CalendarEvent:
+        cache_key = f"{kind}:{key}"
+        if cache_key not in self._events:
+            self._events[cache_key] = self._make_event(kind, code, key)
+        return self._events[cache_key]
+
+    def _make_event(self, kind: str, code: str, key: str) -> CalendarEvent:
+        region = self.state.regions[code]
+        tz = region["timezone"]
+        if kind == "launch":
+            launch = queries.effective_launch(region)
+            verb = "launched" if region.get("launched_at") else "launch"
+            detail = f"{code} {region['name']} {verb} {times.local_display(launch, tz)}"
+            return CalendarEvent("launch", code, code, f"{code} {verb}", detail, ())
+        promo = self.state.promotions[key]
+        detail = (
+            f"{code} {key} {promo['name']} ({promo['kind']}) "
+            f"{times.local_display(promo['start'], tz)} - {times.local_display(promo['end'], tz)}"
+        )
+        warnings = tuple(self.warnings(code).get(key, ()))
+        return CalendarEvent("promotion", code, key, f"{code} {promo['name']}", detail, warnings)
+
+
+def calendar_events(state: State, first: date, last: date) -> dict[date, list[CalendarEvent]]:
+    return CalendarIndex(state).events(first, last)
 
 
 # -- history ---------------------------------------------------------------------------

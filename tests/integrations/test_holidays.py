@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from integration_helpers import as_json, run_script
+from integration_helpers import as_json, console_script, run_script
 
 from rollout import holidays
 
@@ -189,3 +189,34 @@ def test_holidays_of_a_subdivision_from_the_console_script(db_path, tmp_path):
     result = run_script("--db", str(db_path), "holidays", "US-CA", "--year", "2026", env={**NOW})
     assert result.returncode == 0, result.stderr
     assert "Cesar Chavez Day" in result.stdout
+
+
+def run_on_terminal(args: list[str], env: dict[str, str]) -> str:
+    """stdout on a pseudo-terminal, where colour is allowed unless NO_COLOR says otherwise."""
+    import pty
+    import subprocess
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([console_script(), *args], stdout=follower, stderr=subprocess.DEVNULL, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    process.wait(timeout=60)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_no_color_is_honoured_on_a_terminal(rollout, db_path):
+    rollout("region", "set", "NL", "--launch", "2026-12-25")
+    args = ["--db", str(db_path), "holidays", "NL", "--year", "2026"]
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | NOW
+    assert "\x1b[" in run_on_terminal(args, env)
+    plain = run_on_terminal(args, env | {"NO_COLOR": "1"})
+    assert "\x1b[" not in plain and "launch" in plain

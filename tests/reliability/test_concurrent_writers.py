@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from reliability_tools import WORKLOAD, run_cli, run_script
 from reliability_workload import SHARED_REGION, WRITER_REGIONS
+
 from rollout.db import Database
 from rollout.doctor import examine
 from rollout.storage import AtomicJSONStorage, list_backups, write_lock
@@ -138,9 +139,7 @@ def test_eight_writers_making_two_hundred_mixed_edits_each_lose_nothing(small_db
 def test_a_writer_that_cannot_get_the_lock_fails_clearly_and_writes_nothing(small_db: Path) -> None:
     before = small_db.read_bytes()
     with write_lock(small_db):
-        result = run_cli(
-            "--db", str(small_db), "check", "add", "DE", "blocked", env={"ROLLOUT_LOCK_TIMEOUT": "0.2"}
-        )
+        result = run_cli("--db", str(small_db), "check", "add", "DE", "blocked", env={"ROLLOUT_LOCK_TIMEOUT": "0.2"})
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
         f"Error: database {small_db} is locked by another writer (waited 0.2 s); nothing was written"

@@ -500,3 +500,54 @@ async def test_a_toggle_on_stale_data_is_applied_on_fresh_data_and_says_so(make_
         assert state.items[item["id"]]["status"] == "done"
         assert state.region("NL")["owner"] == "femke"
         assert any("applied to the fresh data" in n for n in notices)
+
+
+async def test_history_tab_lists_this_regions_changes_newest_first(make_app, db_path):
+    rollout_cli(db_path, "region", "set", "NL", "--owner", "femke")
+    rollout_cli(db_path, "region", "set", "PL", "--owner", "ola")
+    rollout_cli(db_path, "check", "done", "NL", first_open_item(db_path, "NL")["id"])
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_region(pilot, "NL")
+        await pilot.press("4")
+        history = screen.query_one("#history", RecordTable)
+        commands = [str(history.get_row_at(i)[3]) for i in range(history.row_count)]
+        assert commands[0].startswith("check done NL ")
+        assert commands[1:] == ["region set NL --owner femke"]
+
+
+async def test_an_unexpected_error_is_a_notice_and_the_app_keeps_running(make_app, db_path, monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    app = make_app()
+    notices = record_notices(app)
+
+    def broken(*args, **kwargs):
+        raise ValueError("disk on fire")
+
+    monkeypatch.setattr("rollout.ops.set_items_done", broken)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_region(pilot, "NL")
+        await pilot.press("2", "space")
+        assert any("ValueError: disk on fire" in n for n in notices)
+        assert "ValueError: disk on fire" in (tmp_path / "state" / "rollout" / "tui-errors.log").read_text()
+        await pilot.press("escape", "q")
+    assert app.return_code == 0
+
+
+async def test_an_uncaught_error_ends_with_one_line_not_a_traceback(make_app, monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    app = make_app()
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(80, 24)) as pilot:
+            app._handle_exception(RuntimeError("boom"))
+            await pilot.pause()
+    [message] = [str(r) for r in app._exit_renderables]
+    assert message.startswith("Error: the TUI stopped on an unexpected error (RuntimeError: boom)")
+    assert "\n" not in message
+
+
+async def test_q_quits(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("q")
+    assert app.return_code == 0

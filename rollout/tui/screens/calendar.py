@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from rollout import times
 from rollout.tui.guard import reported
-from rollout.tui.views import CalendarEvent, calendar_events, month_grid
+from rollout.tui.views import CalendarEvent, month_grid
 from rollout.tui.widgets.base import RolloutNode
 from rollout.tui.widgets.month import MonthGrid
 
@@ -56,6 +56,9 @@ class CalendarScreen(RolloutNode, Screen[None]):
         self.refresh_data()
         self.query_one(MonthGrid).focus()
 
+    def on_unmount(self) -> None:
+        self.rollout.calendar_window = None
+
     @property
     def month(self) -> tuple[int, int]:
         return self.selected.year, self.selected.month
@@ -65,7 +68,8 @@ class CalendarScreen(RolloutNode, Screen[None]):
         key = (id(self.rollout.snapshot), year, month)
         if key != self._computed_for:
             grid = month_grid(year, month)
-            self.days = calendar_events(self.state, grid[0], grid[-1])
+            self.rollout.calendar_window = (grid[0], grid[-1])
+            self.days = self.rollout.snapshot.calendar.events(grid[0], grid[-1])
             self._computed_for = key
         self.query_one(MonthGrid).show(year, month, self.days, self.today, self.selected)
         in_month = [d for d in self.days if d.month == month]

@@ -59,7 +59,7 @@ class RegionScreen(RolloutNode, Screen[None]):
 
     def on_mount(self) -> None:
         self._show_title()
-        self.call_after_refresh(self._focus_tab, self.initial_tab)
+        self.call_after_refresh(self._focus_active_tab)
 
     @property
     def tabs(self) -> TabbedContent:
@@ -67,6 +67,10 @@ class RegionScreen(RolloutNode, Screen[None]):
 
     def pane(self, tab: str) -> RegionPane:
         return self.query_one(f"#{tab}-pane", RegionPane)
+
+    def _focus_active_tab(self) -> None:
+        """Deferred focus follows whatever tab is active by then (the user may have switched already)."""
+        self._focus_tab(self.tabs.active)
 
     def _focus_tab(self, tab: str) -> None:
         if tab == "overview":
@@ -102,7 +106,7 @@ class RegionScreen(RolloutNode, Screen[None]):
         pane = self.pane(tab)
         if focus_key and hasattr(pane, "select"):
             pane.select(focus_key)
-        self.call_after_refresh(self._focus_tab, tab)
+        self.call_after_refresh(self._focus_active_tab)
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -123,6 +127,7 @@ class RegionScreen(RolloutNode, Screen[None]):
     def action_tab(self, tab: str) -> None:
         self.tabs.active = tab
         self._focus_tab(tab)
+        self.call_after_refresh(self._focus_active_tab)
 
     def action_move_launch(self) -> None:
         self.query_one(OverviewPane).action_move_launch()

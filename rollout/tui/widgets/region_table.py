@@ -60,6 +60,8 @@ class RegionTable(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home,g", "first", "First", show=False),
         Binding("end,G", "last", "Last", show=False),
+        Binding("left", "scroll_columns(-8)", "Scroll left", show=False),
+        Binding("right", "scroll_columns(8)", "Scroll right", show=False),
         Binding("enter", "select", "Open region"),
     ]
 
@@ -170,6 +172,9 @@ class RegionTable(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         self.cursor_row = len(self.rows) - 1
+
+    def action_scroll_columns(self, step: int) -> None:
+        self.scroll_to(x=self.scroll_x + step, animate=False, immediate=True)
 
     def action_select(self) -> None:
         if self.rows:

@@ -1,0 +1,464 @@
+"""rollout benchmarks: `python -m benchmarks` (every size) or `python -m benchmarks --smoke` (smallest sizes, once).
+
+Builds synthetic databases of 17, 200 and 2,000 regions (~40 checklist items and ~20 promotions each,
+fixed seed, real ISO 3166 codes: see benchmarks/synth.py), runs each case several times through the
+installed `rollout` console script (a fresh process per run, `--db` on a scratch copy), and prints a table
+of medians. Where a floor exists the figure is a ratio to it, measured in the same run.
+
+- start-up: `status --json` and `region list --json` on the bundled data, against
+  `python -c "import click, tinydb, pendulum"`; and which heavy modules `status --json` imports;
+- batch: 1,000, 10,000 and 100,000-line batch files (check add / check done / region set / promo add,
+  in equal shares) applied to the 200-region database: wall time, peak memory (max RSS), growth per 10x;
+- reads at scale: `status --json` and `promo list --json` on 2,000 regions (after one warm-up run,
+  which fills the public-holiday cache; the cold first run is shown too);
+- TUI: headless (Textual's run_test, see benchmarks/tui_probe.py): start to a drawn Regions table at
+  17 and 2,000 regions, one filter keystroke and one cursor move at 2,000, the calendar's month;
+- concurrency: 8 writer processes x 100 edits (`check add`) on one database, each edit its own locked
+  transaction through the CLI's commands; total time, edits per second, and a check that none was lost.
+  Also, for comparison, 8 x 10 edits as separate `rollout` processes (interpreter start-up per edit).
+
+The clock is pinned (ROLLOUT_NOW) so runs compare; caches and data live in a scratch directory.
+Timings are reported, never asserted: the exit status is 1 only when a command fails or an edit is lost.
+--smoke runs the smallest size of each case once (CI runs it so this script keeps working).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks import synth, writer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PINNED_NOW = "2026-11-24T09:00:00+00:00"
+FLOOR = ("-c", "import click, tinydb, pendulum")
+HEAVY_MODULES = ("textual", "filelock", "pycountry", "holidays", "icalendar")
+BATCH_SIZES = (1_000, 10_000, 100_000)
+TUI_FILTER = "sofia"  # an owner name: narrows 2,000 regions to a couple of hundred
+WRITERS, EDITS = 8, 100
+
+
+class BenchmarkError(Exception):
+    """A command failed or produced the wrong data: the figures would mean nothing."""
+
+
+@dataclass
+class Row:
+    case: str
+    size: str
+    seconds: float | None
+    figure: str = ""
+    target: str = ""
+    met: bool | None = None
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    stdout: bytes
+    stderr: bytes
+
+
+@dataclass
+class Bench:
+    work: Path
+    runs: int
+    smoke: bool
+    rows: list[Row] = field(default_factory=list)
+    python: str = sys.executable
+    rollout: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        script = Path(self.python).parent / "rollout"  # the console script scripts and users run
+        self.rollout = [str(script)] if script.exists() else [self.python, "-m", "rollout"]
+
+    # -- running ------------------------------------------------------------------------
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ROLLOUT_")}
+        env.update(
+            ROLLOUT_NOW=PINNED_NOW,
+            ROLLOUT_USER="bench",
+            XDG_CACHE_HOME=str(self.work / "cache"),
+            XDG_DATA_HOME=str(self.work / "data"),
+            NO_COLOR="1",
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        )
+        return env
+
+    def run(self, args: Sequence[str], *, check: bool = True) -> Run:
+        """Run a command, timing it and reading its peak memory from the kernel (wait4)."""
+        out_path, err_path = self.work / "stdout", self.work / "stderr"
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            started = time.perf_counter()
+            proc = subprocess.Popen(list(args), stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=self.env())
+            _, status, usage = os.wait4(proc.pid, 0)
+            seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        run = Run(seconds, usage.ru_maxrss / 1024, out_path.read_bytes(), err_path.read_bytes())
+        if check and proc.returncode != 0:
+            raise BenchmarkError(f"{' '.join(args)} exited {proc.returncode}: {run.stderr.decode()[-500:]}")
+        return run
+
+    def cli(self, db: Path, *args: str, check: bool = True) -> Run:
+        return self.run([*self.rollout, "--db", str(db), *args], check=check)
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        print(f"  {row.case} [{row.size}]: {_seconds(row.seconds)} {row.figure}", file=sys.stderr, flush=True)
+
+    # -- data ---------------------------------------------------------------------------
+    def database(self, regions: int) -> Path:
+        path = self.work / f"regions-{regions}.json"
+        if not path.exists():
+            synth.write_database(path, regions)
+        return path
+
+    def bundled(self) -> Path:
+        path = self.work / "bundled.json"
+        if not path.exists():
+            self.cli(path, "init")
+        return path
+
+    def scratch_copy(self, source: Path, name: str) -> Path:
+        target = self.work / name
+        shutil.rmtree(target.with_name(target.name + ".backups"), ignore_errors=True)
+        shutil.copyfile(source, target)
+        return target
+
+
+# -- cases -------------------------------------------------------------------------------
+def startup(bench: Bench) -> None:
+    db = bench.bundled()
+    commands: dict[str, list[str]] = {
+        "floor": [bench.python, *FLOOR],
+        "status --json": [*bench.rollout, "--db", str(db), "status", "--json"],
+        "region list --json": [*bench.rollout, "--db", str(db), "region", "list", "--json"],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for args in commands.values():  # warm-up: bytecode caches, page cache, holiday cache
+        bench.run(args)
+    for _ in range(bench.runs * 3):  # interleaved, so load on the machine hits all alike
+        for name, args in commands.items():
+            times[name].append(bench.run(args).seconds)
+    floor = statistics.median(times["floor"])
+    heavy = imported_heavy_modules(bench, db)
+    bench.add(Row("start-up floor: import click, tinydb, pendulum", "-", floor))
+    for name in ("status --json", "region list --json"):
+        median = statistics.median(times[name])
+        figure = f"{median / floor:.2f}x floor"
+        met = median / floor <= 1.3
+        if name == "status --json":
+            figure += "; imports " + (", ".join(heavy) if heavy else "none of " + "/".join(HEAVY_MODULES))
+            met = met and not heavy
+        bench.add(Row(f"start-up: {name}", "bundled", median, figure, "<= 1.3x floor, no textual", met))
+
+
+def imported_heavy_modules(bench: Bench, db: Path) -> list[str]:
+    """Top-level packages among HEAVY_MODULES that `rollout status --json` imports (python -X importtime)."""
+    program = bench.rollout[-1:] if len(bench.rollout) == 1 else ["-m", "rollout"]
+    run = bench.run([bench.python, "-X", "importtime", *program, "--db", str(db), "status", "--json"])
+    names = {line.split("|")[-1].strip().split(".")[0] for line in run.stderr.decode().splitlines() if "|" in line}
+    return [m for m in HEAVY_MODULES if m in names]
+
+
+def batch(bench: Bench) -> None:
+    base = bench.database(200)
+    state = _load(base)
+    sizes = BATCH_SIZES[:1] if bench.smoke else BATCH_SIZES
+    previous: float | None = None
+    for size in sizes:
+        file = synth.write_batch(bench.work / f"batch-{size}.txt", state, size)
+        runs = []
+        for _ in range(bench.runs if size < 100_000 else max(1, min(bench.runs, 3))):
+            db = bench.scratch_copy(base, "batch.json")
+            runs.append(bench.cli(db, "batch", str(file)))
+            _check_one_write(db, state.revision, len(state.history))
+        seconds = statistics.median(r.seconds for r in runs)
+        peak = max(r.peak_mb for r in runs)
+        figure = f"peak {peak:.0f} MB"
+        target, met = "", None
+        if previous is not None:
+            figure += f"; x{seconds / previous:.1f} for 10x lines"
+        if size == 10_000:
+            target, met = "<= 1 s, one write", seconds <= 1.0
+        elif size == 100_000:
+            target, met = "<= 12x the 10,000 figure", previous is not None and seconds <= 12 * previous
+        bench.add(Row(f"batch: {size:,} lines", "200 regions", seconds, figure, target, met))
+        previous = seconds
+
+
+def _load(path: Path) -> Any:
+    from rollout.db import Database
+
+    return Database(path).load()
+
+
+def _check_one_write(db: Path, revision: int, history: int) -> None:
+    after = _load(db)
+    if after.revision != revision + 1 or len(after.history) != history + 1:
+        raise BenchmarkError(f"batch made {after.revision - revision} writes, {len(after.history) - history} entries")
+
+
+def reads(bench: Bench) -> None:
+    regions = 17 if bench.smoke else 2000
+    db = bench.database(regions)
+    cases: list[tuple[str, list[str], str, Callable[[float], bool] | None]] = [
+        ("status --json", ["status", "--json"], "<= 0.5 s", lambda s: s <= 0.5),
+        ("promo list --json", ["promo", "list", "--json"], "", None),
+    ]
+    cold_cache = bench.work / "cache" / "rollout" / "holidays.json"
+    for name, args, target, meets in cases:
+        cold_cache.unlink(missing_ok=True)
+        cold = bench.cli(db, *args)
+        _check_json(cold.stdout, regions if name.startswith("status") else None)
+        seconds = statistics.median(bench.cli(db, *args).seconds for _ in range(bench.runs))
+        met = meets(seconds) if meets and regions == 2000 else None
+        bench.add(Row(f"read: {name}", f"{regions:,} regions", seconds, "", target if regions == 2000 else "", met))
+        bench.add(Row(f"read: {name}, first run (empty holiday cache)", f"{regions:,} regions", cold.seconds))
+
+
+def _check_json(output: bytes, rows: int | None) -> None:
+    data = json.loads(output)
+    if rows is not None and len(data) != rows:
+        raise BenchmarkError(f"status listed {len(data)} regions, expected {rows}")
+
+
+def tui(bench: Bench) -> None:
+    try:
+        import textual  # noqa: F401
+
+        from rollout.tui import app  # noqa: F401
+    except ImportError as exc:
+        bench.add(Row("tui", "-", None, f"skipped: {exc}"))
+        return
+    sizes = (17,) if bench.smoke else (17, 2000)
+    for regions in sizes:
+        db = bench.database(regions)
+        results = []
+        for _ in range(bench.runs):
+            run = bench.run([bench.python, "-m", "benchmarks.tui_probe", str(db), TUI_FILTER])
+            results.append(json.loads(run.stdout.decode().strip().splitlines()[-1]))
+        if any(r["rows"] != regions for r in results):
+            raise BenchmarkError(f"the TUI showed {results[0]['rows']} regions, expected {regions}")
+
+        def median(key: str, results: list[dict[str, Any]] = results) -> float:
+            return statistics.median(r[key] for r in results)
+
+        size = f"{regions:,} regions"
+        limit = 0.5 if regions == 17 else 1.5
+        start = median("start")
+        bench.add(Row("tui: start to a drawn Regions table", size, start, "", f"<= {limit} s", start <= limit))
+        keystroke = median("keystroke")
+        shown = results[0]["rows_after_filter"]
+        bench.add(
+            Row(
+                "tui: one filter keystroke, table redrawn",
+                size,
+                keystroke,
+                f"{TUI_FILTER!r} leaves {shown}",
+                "<= 50 ms" if regions == 2000 else "",
+                keystroke <= 0.05 if regions == 2000 else None,
+            )
+        )
+        reads = max(r["cursor_disk_reads"] for r in results)
+        bench.add(
+            Row(
+                "tui: one cursor move, redrawn",
+                size,
+                median("cursor"),
+                f"{reads} disk reads in {results[0]['moves']} moves",
+                "never waits on disk",
+                reads == 0,
+            )
+        )
+        bench.add(Row("tui: calendar, open on this month", size, median("calendar")))
+        bench.add(Row("tui: calendar, next month", size, median("month")))
+
+
+def concurrency(bench: Bench) -> None:
+    writers, edits = (WRITERS, 5) if bench.smoke else (WRITERS, EDITS)
+    runs = []
+    for _ in range(1 if bench.smoke else max(1, min(bench.runs, 3))):
+        db = bench.scratch_copy(bench.bundled(), "concurrent.json")
+        runs.append(_writers(bench, db, writers, edits))
+    seconds = statistics.median(runs)
+    total = writers * edits
+    bench.add(
+        Row(
+            f"concurrency: {writers} writer processes x {edits} edits",
+            "bundled",
+            seconds,
+            f"{total / seconds:.0f} edits/s, none lost",
+            "<= 10 s, none lost" if edits == EDITS else "",
+            seconds <= 10 if edits == EDITS else None,
+        )
+    )
+    if not bench.smoke:
+        db = bench.scratch_copy(bench.bundled(), "concurrent.json")
+        seconds = _separate_processes(bench, db, writers, 10)
+        bench.add(
+            Row(
+                f"concurrency: {writers} x 10 edits, one `rollout` process per edit",
+                "bundled",
+                seconds,
+                f"{writers * 10 / seconds:.0f} edits/s, none lost",
+            )
+        )
+
+
+def _writers(bench: Bench, db: Path, writers: int, edits: int) -> float:
+    before = _load(db)
+    go = bench.work / "go"
+    go.unlink(missing_ok=True)
+    procs = [
+        subprocess.Popen(
+            [bench.python, "-m", "benchmarks.writer", str(db), str(n), str(edits), str(go)],
+            stdout=subprocess.PIPE,
+            env=bench.env(),
+        )
+        for n in range(writers)
+    ]
+    for proc in procs:  # every writer imported and waiting, then all go at once
+        assert proc.stdout is not None
+        if proc.stdout.readline().strip() != b"ready":
+            raise BenchmarkError("a writer process did not start")
+    started = time.perf_counter()
+    go.touch()
+    outputs = [p.communicate()[0] for p in procs]
+    seconds = time.perf_counter() - started
+    failed = sum(int(out.strip() or b"1") for out in outputs)
+    if failed or any(p.returncode for p in procs):
+        raise BenchmarkError(f"{failed} concurrent edits failed")
+    _check_none_lost(db, before, writers, edits, writer.TITLE)
+    return seconds
+
+
+def _separate_processes(bench: Bench, db: Path, writers: int, edits: int) -> float:
+    before = _load(db)
+    script = (
+        "import subprocess, sys\n"
+        "db, writer, edits = sys.argv[1], sys.argv[2], int(sys.argv[3])\n"
+        "for edit in range(edits):\n"
+        "    subprocess.run([*sys.argv[4:], '--db', db, '--user', 'w' + writer, 'check', 'add', 'DE',\n"
+        "                    f'proc w{writer} e{edit}'], check=True, stdout=subprocess.DEVNULL)\n"
+    )
+    started = time.perf_counter()
+    procs = [
+        subprocess.Popen([bench.python, "-c", script, str(db), str(n), str(edits), *bench.rollout], env=bench.env())
+        for n in range(writers)
+    ]
+    if any(p.wait() for p in procs):
+        raise BenchmarkError("a `rollout` edit failed")
+    seconds = time.perf_counter() - started
+    _check_none_lost(db, before, writers, edits, "proc w{writer} e{edit}")
+    return seconds
+
+
+def _check_none_lost(db: Path, before: Any, writers: int, edits: int, title: str) -> None:
+    after = _load(db)
+    titles = {item["title"] for item in after.items.values()}
+    expected = {title.format(writer=w, edit=e) for w in range(writers) for e in range(edits)}
+    lost = expected - titles
+    entries = len(after.history) - len(before.history)
+    if lost or entries != writers * edits:
+        raise BenchmarkError(f"{len(lost)} edits lost; {entries} history entries for {writers * edits} edits")
+
+
+# -- report ------------------------------------------------------------------------------
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    from rollout import __version__
+
+    return (
+        f"Python {platform.python_version()} ({platform.python_implementation()}), {os.cpu_count()} CPUs (nproc), "
+        f"{cpu}, {platform.system()} {platform.release()}; rollout {__version__}"
+    )
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def table(rows: list[Row], markdown: bool) -> str:
+    headers = ["Case", "Data", "Median", "Figure", "Target", "Met"]
+    cells = [
+        [r.case, r.size, _seconds(r.seconds), r.figure, r.target, "" if r.met is None else ("yes" if r.met else "NO")]
+        for r in rows
+    ]
+    if markdown:
+        lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
+        return "\n".join(lines)
+    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+CASES: dict[str, Callable[[Bench], None]] = {
+    "startup": startup,
+    "batch": batch,
+    "reads": reads,
+    "tui": tui,
+    "concurrency": concurrency,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="smallest sizes, one run each; asserts no timings")
+    parser.add_argument("--runs", type=int, help="runs per case (median reported)  [default: 5, smoke 1]")
+    parser.add_argument("--only", choices=sorted(CASES), action="append", help="run only these cases")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
+    parser.add_argument("--keep", type=Path, help="work in this directory and keep it (default: a temporary one)")
+    args = parser.parse_args(argv)
+    runs = args.runs or (1 if args.smoke else 5)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="rollout-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    bench = Bench(work=work.resolve(), runs=runs, smoke=args.smoke)
+    print(f"rollout benchmarks ({'smoke' if args.smoke else f'{runs} runs, medians'}) in {work}", file=sys.stderr)
+    try:
+        for name, case in CASES.items():
+            if args.only is None or name in args.only:
+                print(f"{name}:", file=sys.stderr, flush=True)
+                case(bench)
+    except BenchmarkError as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"{machine()}; {'smoke run' if args.smoke else f'median of {runs} runs'}; clock pinned at {PINNED_NOW}")
+    print(table(bench.rows, args.markdown))
+    if args.json:
+        data = [r.__dict__ for r in bench.rows]
+        args.json.write_text(json.dumps({"machine": machine(), "rows": data}, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Read commands start fast because they import only what they need: never the TUI, the file lock,
+the ISO code tables, the holiday library or the calendar library."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("textual", "filelock", "pycountry", "holidays", "icalendar")
+# Runs the console script's entry point, then reports which heavy packages got imported.
+PROBE = """
+import json, sys
+sys.argv = ["rollout", *sys.argv[1:]]
+from rollout.cli import main
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+heavy = sorted({name.split(".")[0] for name in sys.modules} & set(HEAVY))
+sys.stderr.write("\\nIMPORTED " + json.dumps({"code": code, "heavy": heavy}) + "\\n")
+"""
+
+
+def imported(db: Path, tmp_path: Path, *args: str) -> list[str]:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    code = f"HEAVY = {HEAVY!r}\n{PROBE}"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "--db", str(db), *args], capture_output=True, text=True, env=env, timeout=60
+    )
+    report = json.loads(result.stderr.rsplit("IMPORTED ", 1)[1])
+    assert report["code"] in (0, None), result.stderr
+    if "--json" in args:
+        json.loads(result.stdout)  # only JSON on stdout
+    return report["heavy"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("status", "--json"),
+        ("status",),
+        ("region", "list", "--json"),
+        ("region", "show", "DE", "--json"),
+        ("check", "list", "DE", "--json"),
+        ("promo", "list", "--json"),
+        ("history", "--json"),
+    ],
+)
+def test_read_commands_import_nothing_heavy(db_path, tmp_path, args):
+    imported(db_path, tmp_path, *args)  # the first run may fill the public-holiday cache
+    assert imported(db_path, tmp_path, *args) == []
+
+
+def test_status_never_imports_the_tui_even_on_its_first_run(db_path, tmp_path):
+    heavy = imported(db_path, tmp_path, "status", "--json")
+    assert not {"textual", "filelock", "pycountry", "icalendar"} & set(heavy)

@@ -1,0 +1,341 @@
+"""Hypothesis drives random sequences of operations against the core and checks invariants.
+
+Each step runs one operation (valid or not) the way a transaction does: a fresh State from the
+stored document, the operation, a history entry, the document written back. A refused operation
+must raise a RolloutError (anything else is a bug) and leave the document as it was. After every
+change: undo restores the previous records exactly. Always: readiness is 0-100, no orphan items
+or promotions, ids are never reused, `rollout doctor` finds nothing wrong, history has one entry
+per revision, and export then import (JSON and CSV) gives the same records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from reliability_workload import small_document
+
+from rollout import ops, queries
+from rollout.db import Database, bring_back, record_change
+from rollout.doctor import check_document
+from rollout.errors import RolloutError
+from rollout.state import TABLES, State, empty_document
+
+CODES = ("DE", "FR", "JP", "BR", "IT", "ES", "GB", "US", "NL", "AT", "US-CA", "MX")
+BAD_CODES = ("XX", "D3", "", "us-ca", "AQ")
+ZONES = ("Europe/Vienna", "America/Los_Angeles", "Asia/Kolkata", "Australia/Lord_Howe", "UTC", "Mars/Base", "")
+CURRENCIES = ("EUR", "USD", "JPY", "eur", "XYZ", "EURO")
+STATUSES = ("planned", "preparing", "ready", "launched", "paused", "live", "LAUNCHED")
+CATEGORIES = ("legal", "payments", "tax", "other", "fun", None)
+DURATIONS = ("1d", "-1d", "2w", "-3w", "1mo", "-1mo", "1y", "12h", "-36h", "0d", "3", "1 week", "")
+
+text = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12
+)
+dates = st.one_of(
+    st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 12, 31)).map(str),
+    st.builds(
+        lambda d, h, m: f"{d}T{h:02d}:{m:02d}",
+        st.dates(min_value=date(2026, 3, 1), max_value=date(2027, 12, 31)),
+        st.integers(0, 23),
+        st.sampled_from((0, 30, 59)),
+    ),
+    st.sampled_from(("2027-03-28T02:30", "2026-10-25T02:30", "2027-02-29", "today", "tomorrow", "2027-01-01T10:00Z")),
+    st.sampled_from(("2027-02-30", "soon", "", "2027-13-01", "2027-01-01T10:00+25:00")),
+)
+durations = st.one_of(
+    st.sampled_from(DURATIONS),
+    st.builds(lambda n, u: f"{n}{u}", st.integers(-400, 400), st.sampled_from(("h", "d", "w", "mo", "y"))),
+)
+Document = dict[str, Any]
+
+
+def _copy(document: Document) -> Document:
+    return orjson.loads(orjson.dumps(document))
+
+
+def records(state: State) -> dict[str, dict[str, Any]]:
+    return {name: {k: dict(v) for k, v in state.tables[name].items()} for name in TABLES}
+
+
+class CoreMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.document: Document = _copy(small_document(("DE", "FR", "JP")))
+        self.changes = 0
+        self.refusals = 0
+        self.undo_checks = 0
+
+    # -- running an operation like a transaction ----------------------------------------------
+    def run(self, command: str, operation: Callable[[State], Any]) -> None:
+        state = State(_copy(self.document))
+        before = records(state)
+        try:
+            operation(state)
+        except RolloutError:
+            self.refusals += 1
+            return
+        entry = record_change(state, "fuzzer", command)
+        after_document = _copy(state.document())
+        if entry is None:
+            assert records(State(_copy(after_document))) == before
+            return
+        self.changes += 1
+        if "undoes" not in entry:
+            self._check_undo(after_document, entry, before)
+        self.document = after_document
+
+    def _check_undo(self, document: Document, entry: dict[str, Any], before: dict[str, Any]) -> None:
+        state = State(_copy(document))
+        undone = ops.undo(state)
+        assert undone["id"] == entry["id"]
+        assert records(state) == before
+        self.undo_checks += 1
+
+    def _current(self) -> State:
+        return State(_copy(self.document))
+
+    def _keys(self, table: str) -> list[str]:
+        return sorted(self._current().tables[table])
+
+    def _pick(self, data: st.DataObject, table: str, bad: str) -> str:
+        return data.draw(st.sampled_from([*self._keys(table), bad]))
+
+    def _selectors(self, data: st.DataObject) -> list[str]:
+        choices = [
+            *self._keys("regions"),
+            "all",
+            "wave=0",
+            "wave=1",
+            "status=planned",
+            "status=launched",
+            "wave=x",
+            "ZZ",
+        ]
+        return data.draw(st.lists(st.sampled_from(choices), min_size=1, max_size=3))
+
+    # -- regions -------------------------------------------------------------------------------
+    @rule(
+        code=st.sampled_from(CODES + BAD_CODES),
+        name=text,
+        tz=st.sampled_from(ZONES),
+        currency=st.sampled_from(CURRENCIES),
+        launch=st.none() | dates,
+        wave=st.sampled_from(("0", "1", "2", "-1", "x")),
+        status=st.sampled_from(STATUSES),
+    )
+    def add_region(
+        self, code: str, name: str, tz: str, currency: str, launch: str | None, wave: str, status: str
+    ) -> None:
+        self.run(
+            f"region add {code}",
+            lambda s: ops.add_region(
+                s, code, name=name, timezone=tz, currency=currency, launch=launch, wave=wave, status=status
+            ),
+        )
+
+    @rule(
+        data=st.data(),
+        owner=st.none() | text,
+        status=st.none() | st.sampled_from(STATUSES),
+        launch=st.none() | dates,
+        wave=st.none() | st.sampled_from(("0", "3", "-2")),
+        tz=st.none() | st.sampled_from(ZONES),
+        force=st.booleans(),
+    )
+    def set_regions(self, data, owner, status, launch, wave, tz, force) -> None:
+        selectors = self._selectors(data)
+
+        def operation(s: State) -> None:
+            codes = queries.select(s, selectors)
+            ops.set_regions(s, codes, owner=owner, status=status, launch=launch, wave=wave, timezone=tz, force=force)
+
+        self.run("region set", operation)
+
+    @rule(data=st.data())
+    def remove_region(self, data) -> None:
+        code = self._pick(data, "regions", "AQ")
+        self.run(f"region remove {code}", lambda s: ops.remove_region(s, code))
+
+    @rule(data=st.data(), by=durations, with_promos=st.booleans())
+    def shift(self, data, by: str, with_promos: bool) -> None:
+        selectors = self._selectors(data)
+        self.run("shift", lambda s: ops.shift(s, selectors, by, with_promos))
+
+    # -- checklist -----------------------------------------------------------------------------
+    @rule(
+        data=st.data(), title=text, category=st.sampled_from(CATEGORIES), due=st.none() | dates, critical=st.booleans()
+    )
+    def add_items(self, data, title: str, category: str | None, due: str | None, critical: bool) -> None:
+        selectors = self._selectors(data)
+        self.run(
+            "check add",
+            lambda s: ops.add_items(s, selectors, title, category=category, due=due, critical=critical),
+        )
+
+    def _item_and_region(self, data) -> tuple[str, str]:
+        state = self._current()
+        item_id = self._pick(data, "items", "c99999")
+        item = state.items.get(item_id)
+        code = item["region"] if item and data.draw(st.integers(0, 9)) else data.draw(st.sampled_from(CODES))
+        return code, item_id
+
+    @rule(data=st.data(), done=st.booleans())
+    def tick(self, data, done: bool) -> None:
+        code, item_id = self._item_and_region(data)
+        self.run("check done", lambda s: ops.set_items_done(s, code, [item_id], done, "fuzzer"))
+
+    @rule(
+        data=st.data(),
+        title=st.none() | text,
+        due=st.none() | dates,
+        owner=st.none() | text,
+        critical=st.none() | st.booleans(),
+    )
+    def edit_item(self, data, title, due, owner, critical) -> None:
+        code, item_id = self._item_and_region(data)
+        self.run(
+            "check edit",
+            lambda s: ops.edit_item(s, code, item_id, title=title, due=due, owner=owner, critical=critical),
+        )
+
+    @rule(data=st.data())
+    def remove_item(self, data) -> None:
+        code, item_id = self._item_and_region(data)
+        self.run("check remove", lambda s: ops.remove_items(s, code, [item_id]))
+
+    # -- promotions ----------------------------------------------------------------------------
+    @rule(data=st.data(), name=text, start=dates, end=dates, kind=st.none() | text)
+    def add_promotions(self, data, name: str, start: str, end: str, kind: str | None) -> None:
+        selectors = self._selectors(data)
+        self.run("promo add", lambda s: ops.add_promotions(s, selectors, name, start=start, end=end, kind=kind))
+
+    @rule(data=st.data(), by=durations)
+    def move_promotion(self, data, by: str) -> None:
+        promo_id = self._pick(data, "promotions", "p99999")
+        self.run("promo move", lambda s: ops.move_promotion(s, promo_id, by))
+
+    @rule(data=st.data(), name=st.none() | text, start=st.none() | dates, end=st.none() | dates)
+    def edit_promotion(self, data, name, start, end) -> None:
+        promo_id = self._pick(data, "promotions", "p99999")
+        self.run("promo edit", lambda s: ops.edit_promotion(s, promo_id, name=name, start=start, end=end))
+
+    @rule(data=st.data())
+    def remove_promotion(self, data) -> None:
+        promo_id = self._pick(data, "promotions", "p99999")
+        self.run("promo remove", lambda s: ops.remove_promotion(s, promo_id))
+
+    # -- history -------------------------------------------------------------------------------
+    @rule()
+    def undo(self) -> None:
+        self.run("undo", ops.undo)
+
+    @precondition(lambda self: self.changes > 0)
+    @rule(data=st.data())
+    def restore_an_earlier_version(self, data) -> None:
+        """Like `rollout restore`: bring back the records of an earlier revision, found by undoing to it."""
+        state = self._current()
+        steps = data.draw(st.integers(1, 3))
+        for _ in range(steps):
+            try:
+                ops.undo(state)
+            except RolloutError:
+                break
+            record_change(state, "probe", "undo")
+        target = _copy(state.document())
+        self.run("restore", lambda s: bring_back(s, target))
+
+    # -- invariants ----------------------------------------------------------------------------
+    @invariant()
+    def readiness_is_a_percentage(self) -> None:
+        state = self._current()
+        for code in state.regions:
+            assert 0 <= queries.readiness(state, code) <= 100
+
+    @invariant()
+    def no_orphans(self) -> None:
+        state = self._current()
+        for table in ("items", "promotions"):
+            for record in state.tables[table].values():
+                assert record["region"] in state.regions, f"orphan {record['id']}"
+
+    @invariant()
+    def ids_are_never_reused(self) -> None:
+        state = self._current()
+        for table, prefix in (("items", "c"), ("promotions", "p")):
+            used = set(state.tables[table])
+            for entry in state.history:
+                used |= {c["key"] for c in entry["changes"] if c["table"] == table}
+            assert all(re.fullmatch(rf"{prefix}[1-9]\d*", key) for key in used)
+            assert max((int(k[1:]) for k in used), default=0) < state.meta[f"next_{table}"]
+
+    @invariant()
+    def history_has_one_entry_per_revision(self) -> None:
+        state = self._current()
+        assert [e["revision"] for e in state.history] == list(range(1, state.revision + 1))
+        assert all(e["user"] == "fuzzer" for e in state.history)
+
+    @invariant()
+    def doctor_finds_nothing_wrong(self) -> None:
+        problems = [f.message for f in check_document(_copy(self.document)) if f.level == "problem"]
+        assert problems == []
+
+    @invariant()
+    def export_then_import_gives_the_same_data(self) -> None:
+        from rollout import exchange
+
+        state = self._current()
+        dumped = exchange.export_json(state, exchange.KINDS)
+        via_json = State(empty_document())
+        exchange.apply_rows(via_json, exchange.read_rows("export.json", dumped), "fuzzer")
+        assert records(via_json) == records(state)
+        via_csv = State(empty_document())
+        rows = []
+        for kind in exchange.KINDS:
+            rows += exchange.read_rows(f"{kind}.csv", exchange.export_csv(state, kind).encode())
+        exchange.apply_rows(via_csv, rows, "fuzzer")
+        assert records(via_csv) == records(state)
+
+    def teardown(self) -> None:
+        FIGURES["changes"] += self.changes
+        FIGURES["refusals"] += self.refusals
+        FIGURES["undo_checks"] += self.undo_checks
+
+
+FIGURES = {"changes": 0, "refusals": 0, "undo_checks": 0}
+
+
+@pytest.mark.slow
+def test_random_operation_sequences_keep_every_invariant(tmp_path: Path) -> None:
+    run_state_machine_as_test(
+        CoreMachine,
+        settings=settings(
+            max_examples=300,
+            stateful_step_count=40,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+            database=None,
+        ),
+    )
+    assert FIGURES["changes"] > 0 and FIGURES["undo_checks"] > 0
+    print(f"\nfuzzing: {FIGURES}")
+
+
+def test_a_fuzzed_document_survives_the_storage_round_trip(tmp_path: Path) -> None:
+    """The documents the machine builds are written and read back unchanged by the real storage."""
+    machine = CoreMachine()
+    machine.run("check add", lambda s: ops.add_items(s, ["all"], 'quote " comma , ünïcode', due="2027-03-28T02:59"))
+    machine.run("promo add", lambda s: ops.add_promotions(s, ["JP"], "Sale", start="2027-01-01", end="2027-01-02"))
+    path = tmp_path / "fuzz.json"
+    from reliability_workload import write_document
+
+    write_document(path, machine.document)
+    assert _copy(Database(path).load().document()) == machine.document
