@@ -68,6 +68,7 @@ class Row:
 @dataclass
 class Run:
     seconds: float
+    cpu: float  # user + system seconds of the process: what other load on the machine changes least
     peak_mb: float
     stdout: bytes
     stderr: bytes
@@ -108,7 +109,8 @@ class Bench:
             _, status, usage = os.wait4(proc.pid, 0)
             seconds = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
-        run = Run(seconds, usage.ru_maxrss / 1024, out_path.read_bytes(), err_path.read_bytes())
+        cpu = usage.ru_utime + usage.ru_stime
+        run = Run(seconds, cpu, usage.ru_maxrss / 1024, out_path.read_bytes(), err_path.read_bytes())
         if check and proc.returncode != 0:
             raise BenchmarkError(f"{' '.join(args)} exited {proc.returncode}: {run.stderr.decode()[-500:]}")
         return run
@@ -149,17 +151,21 @@ def startup(bench: Bench) -> None:
         "region list --json": [*bench.rollout, "--db", str(db), "region", "list", "--json"],
     }
     times: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
     for args in commands.values():  # warm-up: bytecode caches, page cache, holiday cache
         bench.run(args)
     for _ in range(bench.runs * 3):  # interleaved, so load on the machine hits all alike
         for name, args in commands.items():
-            times[name].append(bench.run(args).seconds)
+            run = bench.run(args)
+            times[name].append(run.seconds)
+            cpu[name].append(run.cpu)
     floor = statistics.median(times["floor"])
+    floor_cpu = statistics.median(cpu["floor"])
     heavy = imported_heavy_modules(bench, db)
     bench.add(Row("start-up floor: import click, tinydb, pendulum", "-", floor))
     for name in ("status --json", "region list --json"):
         median = statistics.median(times[name])
-        figure = f"{median / floor:.2f}x floor"
+        figure = f"{median / floor:.2f}x floor (cpu {statistics.median(cpu[name]) / floor_cpu:.2f}x)"
         met = median / floor <= 1.3
         if name == "status --json":
             figure += "; imports " + (", ".join(heavy) if heavy else "none of " + "/".join(HEAVY_MODULES))
@@ -189,7 +195,7 @@ def batch(bench: Bench) -> None:
             _check_one_write(db, state.revision, len(state.history))
         seconds = statistics.median(r.seconds for r in runs)
         peak = max(r.peak_mb for r in runs)
-        figure = f"peak {peak:.0f} MB"
+        figure = f"cpu {_seconds(statistics.median(r.cpu for r in runs))}; peak {peak:.0f} MB"
         target, met = "", None
         if previous is not None:
             figure += f"; x{seconds / previous:.1f} for 10x lines"
@@ -225,10 +231,15 @@ def reads(bench: Bench) -> None:
         cold_cache.unlink(missing_ok=True)
         cold = bench.cli(db, *args)
         _check_json(cold.stdout, regions if name.startswith("status") else None)
-        seconds = statistics.median(bench.cli(db, *args).seconds for _ in range(bench.runs))
+        runs = [bench.cli(db, *args) for _ in range(bench.runs)]
+        seconds = statistics.median(r.seconds for r in runs)
+        figure = f"cpu {_seconds(statistics.median(r.cpu for r in runs))}"
         met = meets(seconds) if meets and regions == 2000 else None
-        bench.add(Row(f"read: {name}", f"{regions:,} regions", seconds, "", target if regions == 2000 else "", met))
-        bench.add(Row(f"read: {name}, first run (empty holiday cache)", f"{regions:,} regions", cold.seconds))
+        size = f"{regions:,} regions"
+        bench.add(Row(f"read: {name}", size, seconds, figure, target if regions == 2000 else "", met))
+        bench.add(
+            Row(f"read: {name}, first run (empty holiday cache)", size, cold.seconds, f"cpu {_seconds(cold.cpu)}")
+        )
 
 
 def _check_json(output: bytes, rows: int | None) -> None:
@@ -441,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     bench = Bench(work=work.resolve(), runs=runs, smoke=args.smoke)
     print(f"rollout benchmarks ({'smoke' if args.smoke else f'{runs} runs, medians'}) in {work}", file=sys.stderr)
+    load_before = os.getloadavg()[0]
     try:
         for name, case in CASES.items():
             if args.only is None or name in args.only:
@@ -452,7 +464,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"{machine()}; {'smoke run' if args.smoke else f'median of {runs} runs'}; clock pinned at {PINNED_NOW}")
+    load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    print(
+        f"{machine()}; {'smoke run' if args.smoke else f'median of {runs} runs'}; {load}; clock pinned at {PINNED_NOW}"
+    )
     print(table(bench.rows, args.markdown))
     if args.json:
         data = [r.__dict__ for r in bench.rows]

@@ -330,7 +330,7 @@ def _element_lines(text: str) -> dict[str, list[int]]:
         pos = _SPACE.match(text, pos).end() + 1  # past ":"
         pos = _SPACE.match(text, pos).end()
         if text[pos] == "[":
-            found = starts.setdefault(key, [])
+            found = starts[key] = []  # a repeated key: the last one wins, as in json.loads
             pos += 1
             while True:
                 pos = _SPACE.match(text, pos).end()
@@ -491,6 +491,12 @@ def _instant(field: str, value: Any, tz: str) -> str | None:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?", text):  # how spreadsheets re-save date-times
         text = text.replace(" ", "T")
     try:
+        exact = datetime.fromisoformat(text)
+    except ValueError:
+        exact = None
+    if exact is not None and exact.tzinfo is not None and "T" in text:
+        return exact.isoformat()  # an instant with its offset, as exports write them: kept exactly
+    try:
         return times.to_iso(times.parse_when(text, tz))
     except InvalidValue as exc:
         raise InvalidValue(f"{field}: {exc}") from None
@@ -521,7 +527,7 @@ def _require_new(kind: str, key: str, values: dict[str, Any]) -> None:
 
 
 def _apply_region(state: State, values: dict[str, Any], user: str) -> None:
-    code = _labelled("code", model.region_code, _text("code", values.get("code")))
+    code = _labelled("code", lambda v: model.region_code(v, state.regions), _text("code", values.get("code")))
     current = state.regions.get(code)
     if current is None:
         _require_new("regions", code, values)
@@ -565,7 +571,7 @@ def _apply_region(state: State, values: dict[str, Any], user: str) -> None:
 def _region_of(state: State, values: dict[str, Any], current: Record | None) -> Record:
     if "region" in values or current is None:
         raw = _text("region", values.get("region")).strip()
-        code = _labelled("region", model.region_code, raw)
+        code = _labelled("region", lambda v: model.region_code(v, state.regions), raw)
         if code not in state.regions:
             raise NotFound(f"region: no region {code} (add it first, or import it in the same run)")
         return state.regions[code]

@@ -126,7 +126,7 @@ def _apply_status_change(state: State, before: Record, region: Record, force: bo
 
 def remove_region(state: State, code: str) -> Record:
     """Remove a region with its checklist and promotions (one change, so one undo brings all back)."""
-    region = state.region(model.region_code(code))
+    region = state.region(model.region_code(code, known=state.regions))
     for item in state.items_of(region["code"]):
         state.delete("items", item["id"])
     for promo in state.promotions_of(region["code"]):
@@ -200,7 +200,7 @@ def add_items(
 
 def set_items_done(state: State, code: str, item_ids: Sequence[str], done: bool, user: str) -> list[Record]:
     """Tick (or reopen) items; ones already in that state are left as they are."""
-    region = state.region(model.region_code(code))
+    region = state.region(model.region_code(code, known=state.regions))
     changed = []
     for item_id in item_ids:
         item = queries.item(state, region["code"], item_id)
@@ -229,7 +229,7 @@ def edit_item(
     expected: dict[str, Any] | None = None,
 ) -> Record:
     """Change an item's fields; an empty `due` clears the due date."""
-    region = state.region(model.region_code(code))
+    region = state.region(model.region_code(code, known=state.regions))
     current = queries.item(state, region["code"], item_id)
     check_expected(state, "items", current, expected)
     item = dict(current)
@@ -247,7 +247,7 @@ def edit_item(
 
 
 def remove_items(state: State, code: str, item_ids: Sequence[str]) -> list[Record]:
-    region = state.region(model.region_code(code))
+    region = state.region(model.region_code(code, known=state.regions))
     found = [queries.item(state, region["code"], i) for i in item_ids]
     return [state.delete("items", item["id"]) for item in found if item["id"] in state.items]
 

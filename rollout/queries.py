@@ -212,7 +212,7 @@ def promo_holiday_warning(code: str, tz: str, start: datetime, end: datetime) ->
     days = holidays_between(code, first, last)
     if not days:
         return None
-    return f"runs on a public holiday in {code}: {describe_days(days)}"
+    return f"runs on a public holiday: {describe_days(days)}"
 
 
 def next_promotion(state: State, code: str, reference: datetime) -> Record | None:

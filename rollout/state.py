@@ -71,12 +71,13 @@ class State:
         kept up to date by put and delete (which is why records are never edited in place)."""
         if self._by_region is None:
             index: dict[str, dict[str, dict[str, None]]] = defaultdict(lambda: {"items": {}, "promotions": {}})
-            for table in ("items", "promotions"):
-                for key, rec in self.tables[table].items():
-                    index[rec["region"]][table][key] = None
+            count = self._count
+            for key, rec in self.tables["items"].items():
+                index[rec["region"]]["items"][key] = None
+                count(rec, 1)
+            for key, rec in self.tables["promotions"].items():
+                index[rec["region"]]["promotions"][key] = None
             self._by_region = index
-            for rec in self.tables["items"].values():
-                self._count(rec, 1)
         return self._by_region
 
     def _count(self, item: Record, sign: int) -> None:

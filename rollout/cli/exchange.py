@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,8 +17,11 @@ from rollout import model, queries, times
 from rollout.cli import output
 from rollout.cli.app import App, pass_app
 from rollout.cli.completion import complete_region_codes
-from rollout.errors import InvalidValue
+from rollout.errors import DatabaseError, InvalidValue
 from rollout.state import State
+
+if TYPE_CHECKING:
+    from rollout.exchange import Row
 
 FORMATS = ("json", "csv", "ics", "markdown")
 SUFFIX_FORMAT = {
@@ -98,7 +102,7 @@ def export(app: App, fmt: str | None, what: str, output_name: str | None) -> Non
 
 def _export_format(fmt: str | None, output_name: str | None) -> str:
     """--format, else what -o says: a directory means CSV files, an extension its format; else JSON."""
-    is_dir = bool(output_name) and (output_name.endswith(("/", os.sep)) or Path(output_name).is_dir())
+    is_dir = output_name is not None and _is_dir(output_name)
     if fmt:
         if is_dir and fmt.lower() != "csv":
             raise click.UsageError(f"{output_name} is a directory: only --format csv writes into a directory")
@@ -109,6 +113,11 @@ def _export_format(fmt: str | None, output_name: str | None) -> str:
     return SUFFIX_FORMAT.get(suffix, "json")
 
 
+def _is_dir(output_name: str) -> bool:
+    """-o names a directory when it exists as one or ends with a slash (then it is created)."""
+    return output_name.endswith(("/", os.sep)) or Path(output_name).is_dir()
+
+
 def _export_csv(state: State, kinds: tuple[str, ...], output_name: str | None) -> None:
     from rollout import exchange
 
@@ -117,10 +126,13 @@ def _export_csv(state: State, kinds: tuple[str, ...], output_name: str | None) -
             "CSV holds one kind per file: give --what regions|checklist|promos to print one, "
             "or -o DIR/ (or -o NAME.csv) to write all three"
         )
-    if len(kinds) == 1:
-        targets: dict[str, Path | None] = {kinds[0]: Path(output_name) if output_name else None}
+    targets: dict[str, Path | None]
+    if output_name is None:
+        targets = {kinds[0]: None}
+    elif len(kinds) == 1 and not _is_dir(output_name):
+        targets = {kinds[0]: Path(output_name)}
     else:
-        targets = dict(exchange.csv_targets(output_name, kinds))  # type: ignore[arg-type]
+        targets = dict(exchange.csv_targets(output_name, kinds))
     with progress_bar("Exporting", exchange.count_records(state, kinds)) as tick:
         for kind, target in targets.items():
             text = exchange.export_csv(state, kind, tick)
@@ -157,16 +169,12 @@ def import_(app: App, files: tuple[str, ...], dry_run: bool, as_json: bool) -> N
     rows = []
     for name in files:
         rows.extend(exchange.read_rows(_label(name), _read_input(name)))
-    command = app.command or "import " + " ".join(files)
-    with (
-        app.db.transaction(app.user, command, dry_run=dry_run) as state,
-        progress_bar("Importing", len(rows)) as tick,
-    ):
-        exchange.apply_rows(state, rows, app.user, tick)
+    state = _import_into(app, rows, dry_run)
     for note in state.notes:
         output.warn(note)
     changes = state.changes()
-    entry = state.commit.entry  # type: ignore[attr-defined]
+    commit = getattr(state, "commit", None)
+    entry = commit.entry if commit is not None else None
     summary = queries.summarize_changes(changes)
     labels = ", ".join(_label(f) for f in files)
     if as_json:
@@ -191,6 +199,29 @@ def import_(app: App, files: tuple[str, ...], dry_run: bool, as_json: bool) -> N
         click.echo(f"Imported {labels}: nothing changed.")
     else:
         click.echo(f"Imported {labels}: {summary} (history #{entry['id']}).")
+
+
+def _import_into(app: App, rows: list[Row], dry_run: bool) -> State:
+    """Apply the rows in one transaction. A database that does not exist yet starts empty, not from
+    the bundled dataset: importing an export into a new file restores exactly that export."""
+    from rollout import exchange
+    from rollout.state import empty_document
+
+    if not app.db.exists():
+        if dry_run:
+            state = State(empty_document())
+            exchange.apply_rows(state, rows, app.user)
+            return state
+        with contextlib.suppress(DatabaseError):  # someone created it meanwhile: import into theirs
+            app.db.create(empty=True, force=False)
+            click.echo(f"rollout: created {app.db.path} (empty) for the import", err=True)
+    command = app.command or "import " + " ".join(sorted({r.source for r in rows}))
+    with (
+        app.db.transaction(app.user, command, dry_run=dry_run) as state,
+        progress_bar("Importing", len(rows)) as tick,
+    ):
+        exchange.apply_rows(state, rows, app.user, tick)
+    return state
 
 
 def _label(name: str) -> str:

@@ -70,7 +70,7 @@ class RolloutApp(App[None]):
 
         self.sub_title = self._subtitle()
         self.push_screen(RegionsScreen())
-        self.set_interval(POLL_SECONDS, self.poll_file)
+        self.poll_timer = self.set_interval(POLL_SECONDS, self.poll_file)
 
     def _subtitle(self) -> str:
         parts = [self.session.path.name, self.session.user]

@@ -99,7 +99,8 @@ class Session:
         """
         if self.read_only:
             raise ReadOnly(f"read-only mode: {command!r} was not applied")
-        with self.db.transaction(self.user, COMMAND_PREFIX + command) as state:
+        # base_revision: the core refuses the change if it would overwrite a field changed since seen_revision.
+        with self.db.transaction(self.user, COMMAND_PREFIX + command, base_revision=seen_revision) as state:
             base_revision = state.revision
             value = change(state)
         entry = state.commit.entry  # type: ignore[attr-defined]

@@ -131,3 +131,12 @@ def test_export_json_is_stable_apart_from_its_timestamp(rollout, tmp_path: Path)
     second = as_json(rollout("export"))
     first.pop("exported_at"), second.pop("exported_at")
     assert first == second
+
+
+def test_csv_of_one_kind_into_a_directory_or_a_named_file(rollout, tmp_path):
+    assert rollout("export", "--format", "csv", "--what", "promos", "-o", f"{tmp_path}/dir/").exit_code == 0
+    assert [p.name for p in (tmp_path / "dir").iterdir()] == ["promotions.csv"]
+    assert rollout("export", "--what", "regions", "-o", str(tmp_path / "markets.csv")).exit_code == 0
+    assert (tmp_path / "markets.csv").read_text(encoding="utf-8-sig").startswith("code,name,timezone")
+    result = rollout("export", "--format", "json", "-o", f"{tmp_path}/dir/")
+    assert result.exit_code == 2 and "only --format csv writes into a directory" in result.stderr

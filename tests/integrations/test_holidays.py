@@ -39,7 +39,7 @@ def test_holidays_between_spans_years_in_order():
 def test_a_promotion_on_a_holiday_warns_on_stderr_and_in_json(rollout):
     result = rollout("promo", "add", "DE", "Xmas Deals", "--start", "2026-12-24", "--end", "2026-12-27", "--json")
     assert result.exit_code == 0
-    message = "runs on a public holiday in DE: 2026-12-25 Christmas Day, 2026-12-26 Second Day of Christmas"
+    message = "runs on a public holiday: 2026-12-25 Christmas Day, 2026-12-26 Second Day of Christmas"
     promo = json.loads(result.stdout)[0]
     assert message in promo["warnings"]
     assert f"Warning: {promo['id']} 'Xmas Deals' in DE {message}" in result.stderr

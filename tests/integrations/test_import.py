@@ -239,3 +239,19 @@ def test_exported_csv_parses_back_to_the_records(rollout, db_path):
     exported = list(csv.DictReader(io.StringIO(text)))
     assert [r.values for r in rows] == exported
     assert [r.line for r in rows] == list(range(2, len(rows) + 2))
+
+
+def test_importing_into_a_database_that_does_not_exist_starts_it_empty(rollout, db_path, tmp_path):
+    dump = tmp_path / "dump.json"
+    rollout("export", "--what", "regions", "-o", str(dump))
+    new = tmp_path / "new" / "rollout.json"
+    dry = rollout("import", "--dry-run", str(dump), db=new)
+    assert dry.exit_code == 0, dry.stderr
+    assert "21 regions added" in dry.stdout
+    assert not new.exists()
+    result = rollout("import", str(dump), db=new)
+    assert result.exit_code == 0, result.stderr
+    assert f"created {new} (empty)" in result.stderr
+    state = load(new)
+    assert state.regions == load(db_path).regions
+    assert not state.items and not state.promotions  # nothing from the bundled dataset

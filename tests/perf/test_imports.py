@@ -59,3 +59,26 @@ def test_read_commands_import_nothing_heavy(db_path, tmp_path, args):
 def test_status_never_imports_the_tui_even_on_its_first_run(db_path, tmp_path):
     heavy = imported(db_path, tmp_path, "status", "--json")
     assert not {"textual", "filelock", "pycountry", "icalendar"} & set(heavy)
+
+
+def test_editing_an_existing_region_does_not_load_the_iso_tables(db_path, tmp_path):
+    """Its code was checked when the region was added; scripts tick items in loops."""
+    from rollout.db import Database
+
+    item = Database(db_path).load().items_of("DE")[0]["id"]
+    for args in (
+        ("check", "done", "de", item),
+        ("check", "reopen", "DE", item),
+        ("check", "edit", "DE", item, "--title", "x"),
+    ):
+        heavy = imported(db_path, tmp_path, *args)
+        assert not {"textual", "pycountry", "icalendar"} & set(heavy), args
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [("XX", "unknown region code 'XX'"), ("ZZZ", "invalid region code 'ZZZ'"), ("US-ZZ", "unknown region code")],
+)
+def test_codes_not_in_the_database_are_still_checked_against_the_iso_tables(rollout, code, message):
+    result = rollout("check", "done", code, "c1")
+    assert result.exit_code == 1 and message in result.stderr

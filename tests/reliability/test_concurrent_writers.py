@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -9,12 +10,14 @@ import sys
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from reliability_tools import WORKLOAD, run_cli, run_script
 from reliability_workload import SHARED_REGION, WRITER_REGIONS
 
+from rollout import ops
 from rollout.db import Database
 from rollout.doctor import examine
 from rollout.storage import AtomicJSONStorage, list_backups, write_lock
@@ -69,26 +72,86 @@ def _start_writers(path: Path, go: Path) -> list[subprocess.Popen[str]]:
     ]
 
 
-@pytest.mark.slow
-def test_eight_writers_making_two_hundred_mixed_edits_each_lose_nothing(small_db: Path, tmp_path: Path) -> None:
-    go = tmp_path / "go"
-    writers = _start_writers(small_db, go)
-    watcher = LockWatcher(small_db)
-    cli_results: list[tuple[str, int]] = []
-    cli_threads = [threading.Thread(target=_cli_writer, args=(small_db, k, cli_results)) for k in range(CLI_WRITERS)]
-    go.touch()
-    watcher.start()
-    for thread in cli_threads:
-        thread.start()
-    outputs = [proc.communicate(timeout=600) for proc in writers]
-    for thread in cli_threads:
-        thread.join(600)
-    watcher.stopping.set()
-    watcher.join(120)
+@dataclass
+class Run:
+    """What happened while the writers ran: their outputs, the CLI writers', the lock watcher's, the TUI's."""
 
-    for proc, (_out, err) in zip(writers, outputs, strict=True):
-        assert proc.returncode == 0, err
-    models = [json.loads(out) for out, _err in outputs]
+    outputs: list[tuple[str, str]] = field(default_factory=list)
+    returncodes: list[int | None] = field(default_factory=list)
+    cli_results: list[tuple[str, int]] = field(default_factory=list)
+    watcher: LockWatcher | None = None
+    tui_rows: list = field(default_factory=list)
+    tui_expected_rows: list = field(default_factory=list)
+    tui_lines: list[str] = field(default_factory=list)
+    tui_reloads: int = 0
+
+
+async def _run_with_tui_open(path: Path, go: Path, app_class: type) -> Run:
+    """Writers, CLI writers and a lock watcher at work while the TUI is open on the same file; the TUI
+    makes one edit of its own midway, then must come to show the final state."""
+    from rollout.tui.views import region_rows
+
+    run = Run()
+    app = app_class(path, user="tui-user")
+    reloads = 0
+    original_apply = app.apply_snapshot
+
+    def counting_apply(snapshot) -> None:
+        nonlocal reloads
+        reloads += 1
+        original_apply(snapshot)
+
+    app.apply_snapshot = counting_apply
+    async with app.run_test(size=(140, 20)) as pilot:
+        writers = _start_writers(path, go)
+        run.watcher = LockWatcher(path)
+        threads = [threading.Thread(target=_cli_writer, args=(path, k, run.cli_results)) for k in range(CLI_WRITERS)]
+        go.touch()
+        run.watcher.start()
+        for thread in threads:
+            thread.start()
+        while Database(path).revision() < WRITERS * EDITS // 3:
+            await pilot.pause(0.05)
+        app.apply_edit(f"check add {SHARED_REGION} tui-edit", lambda s: ops.add_items(s, [SHARED_REGION], "tui-edit"))
+        run.outputs = await asyncio.to_thread(lambda: [proc.communicate(timeout=600) for proc in writers])
+        run.returncodes = [proc.returncode for proc in writers]
+        for thread in threads:
+            await asyncio.to_thread(thread.join, 600)
+        run.watcher.stopping.set()
+        await asyncio.to_thread(run.watcher.join, 120)
+        final = Database(path).load()
+        for _ in range(1200):  # the TUI polls the file; give it up to a minute to catch up
+            if app.snapshot.revision == final.revision:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+        table = app.screen.query_one("#regions")
+        run.tui_rows = list(table.rows)
+        run.tui_expected_rows = region_rows(final, app.snapshot.reference)
+        run.tui_lines = [table.render_line(y).text for y in range(1, min(len(table.rows), 19) + 1)]
+    run.tui_reloads = reloads
+    return run
+
+
+def _tui_app_class() -> type:
+    try:
+        from rollout.tui.app import RolloutApp
+    except ImportError:
+        pytest.skip("the TUI (rollout.tui.app.RolloutApp) is not available")
+    return RolloutApp
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_eight_writers_making_two_hundred_mixed_edits_each_lose_nothing_with_the_tui_open(
+    small_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROLLOUT_LOCK_TIMEOUT", "120")
+    run = asyncio.run(_run_with_tui_open(small_db, tmp_path / "go", _tui_app_class()))
+
+    for code, (_out, err) in zip(run.returncodes, run.outputs, strict=True):
+        assert code == 0, err
+    models = [json.loads(out) for out, _err in run.outputs]
     state = Database(small_db).load()
 
     # Every process committed every edit, and each one is in history exactly once, with its author.
@@ -97,11 +160,12 @@ def test_eight_writers_making_two_hundred_mixed_edits_each_lose_nothing(small_db
     authors = Counter(entry["user"] for entry in state.history)
     for model in models:
         assert authors[f"w{model['writer']}"] == EDITS
-    cli_ok = [title for title, code in cli_results if code == 0]
+    cli_ok = [title for title, code in run.cli_results if code == 0]
     assert len(cli_ok) == CLI_WRITERS * CLI_EDITS
     for k in range(CLI_WRITERS):
         assert authors[f"cli{k}"] == CLI_EDITS
-    total = WRITERS * EDITS + CLI_WRITERS * CLI_EDITS
+    assert authors["tui-user"] == 1
+    total = WRITERS * EDITS + CLI_WRITERS * CLI_EDITS + 1
     assert len(state.history) == total
     assert [e["id"] for e in state.history] == list(range(1, total + 1))
     assert [e["revision"] for e in state.history] == list(range(1, total + 1))
@@ -125,15 +189,21 @@ def test_eight_writers_making_two_hundred_mixed_edits_each_lose_nothing(small_db
         region = state.regions[WRITER_REGIONS[n]]
         assert {field: region[field] for field in model["region"]} == model["region"]
     shared_titles = {i["title"] for i in state.items_of(SHARED_REGION)}
-    assert set(cli_ok) <= shared_titles
+    assert {*cli_ok, "tui-edit"} <= shared_titles
 
     # Nothing was written while another holder had the lock, and the file is sound.
-    assert watcher.holds > 0
-    assert watcher.changed_under_lock == 0
+    assert run.watcher is not None and run.watcher.holds > 0
+    assert run.watcher.changed_under_lock == 0
     report = examine(small_db)
     assert report.ok, report.problems
     assert AtomicJSONStorage(small_db).leftovers() == []
     assert len(list_backups(small_db)) == 10
+
+    # The TUI, open all along, reloaded as the file changed and shows the final state.
+    assert run.tui_reloads > 1
+    assert run.tui_rows == run.tui_expected_rows
+    for row, line in zip(run.tui_rows, run.tui_lines, strict=False):
+        assert line.startswith(row.code) and f"{row.readiness:>3}%" in line
 
 
 def test_a_writer_that_cannot_get_the_lock_fails_clearly_and_writes_nothing(small_db: Path) -> None:

@@ -145,6 +145,7 @@ def _batch_file(path: Path) -> Path:
     return path
 
 
+@pytest.mark.e2e
 def test_killing_the_cli_during_a_large_batch_leaves_the_state_before_or_after(tmp_path: Path) -> None:
     from reliability_tools import ROLLOUT_BIN
 

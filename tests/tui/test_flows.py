@@ -473,7 +473,7 @@ async def test_a_stale_edit_is_refused_then_applied_knowingly(make_app, db_path)
         form = screen.query_one("#region-form", FormFields)
         form.set_value("wave", "7")
         await pilot.pause()
-        app.poll_file = lambda: None  # the user saves before this screen noticed the other write
+        app.poll_timer.pause()  # the user saves before this screen noticed the other write
         rollout_cli(db_path, "region", "set", "NL", "--wave", "6")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -493,7 +493,7 @@ async def test_a_toggle_on_stale_data_is_applied_on_fresh_data_and_says_so(make_
     async with app.run_test(size=(100, 30)) as pilot:
         await open_region(pilot, "NL")
         await pilot.press("2")
-        app.poll_file = lambda: None
+        app.poll_timer.pause()  # the user acts before this screen noticed the other write
         rollout_cli(db_path, "region", "set", "NL", "--owner", "femke")
         await pilot.press("space")
         state = load(db_path)
@@ -510,7 +510,7 @@ async def test_history_tab_lists_this_regions_changes_newest_first(make_app, db_
     async with app.run_test(size=(120, 30)) as pilot:
         screen = await open_region(pilot, "NL")
         await pilot.press("4")
-        history = screen.query_one("#history", RecordTable)
+        history = screen.query_one("#history-entries", RecordTable)
         commands = [str(history.get_row_at(i)[3]) for i in range(history.row_count)]
         assert commands[0].startswith("check done NL ")
         assert commands[1:] == ["region set NL --owner femke"]
@@ -534,16 +534,17 @@ async def test_an_unexpected_error_is_a_notice_and_the_app_keeps_running(make_ap
     assert app.return_code == 0
 
 
-async def test_an_uncaught_error_ends_with_one_line_not_a_traceback(make_app, monkeypatch, tmp_path):
+async def test_an_uncaught_error_ends_with_one_line_not_a_traceback(make_app, monkeypatch, tmp_path, capfd):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     app = make_app()
     with pytest.raises(RuntimeError):
         async with app.run_test(size=(80, 24)) as pilot:
             app._handle_exception(RuntimeError("boom"))
             await pilot.pause()
-    [message] = [str(r) for r in app._exit_renderables]
-    assert message.startswith("Error: the TUI stopped on an unexpected error (RuntimeError: boom)")
-    assert "\n" not in message
+    printed = capfd.readouterr().err
+    assert "Error: the TUI stopped on an unexpected error (RuntimeError: boom)" in printed
+    assert "Traceback" not in printed
+    assert "RuntimeError: boom" in (tmp_path / "state" / "rollout" / "tui-errors.log").read_text()
 
 
 async def test_q_quits(make_app):

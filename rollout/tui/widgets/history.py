@@ -18,11 +18,11 @@ class HistoryPane(RegionPane):
 
     def compose(self) -> ComposeResult:
         yield Static(id="history-summary")
-        yield RecordTable(["#", "AT (UTC)", "USER", "COMMAND", "CHANGES"], id="history")
+        yield RecordTable(["#", "AT (UTC)", "USER", "COMMAND", "CHANGES"], id="history-entries")
 
     @property
     def table(self) -> RecordTable:
-        return self.query_one("#history", RecordTable)
+        return self.query_one("#history-entries", RecordTable)
 
     def on_mount(self) -> None:
         self.refresh_data()

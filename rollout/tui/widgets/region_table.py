@@ -23,7 +23,7 @@ from textual.strip import Strip
 
 from rollout.tui.views import RegionRow, readiness_bar, truncate
 
-GAP = 2
+WIDE = 120  # narrower than this, columns pack tighter so more of the table fits (80x24 still works)
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,6 @@ class Column:
     header: str
     cell: Callable[[RegionRow], str]
     max_width: int = 40
-    min_width: int = 0
 
 
 COLUMNS = (
@@ -41,7 +40,7 @@ COLUMNS = (
     Column("STATUS", lambda r: r.status),
     Column("LAUNCH", lambda r: r.launch),
     Column("WHEN", lambda r: r.countdown),
-    Column("READY", lambda r: f"{r.readiness:>3}%", min_width=5 + 10),
+    Column("READY", lambda r: f"{r.readiness:>3}%"),
     Column("CRIT", lambda r: str(r.critical_open) if r.critical_open else ""),
     Column("NEXT PROMOTION", lambda r: r.next_promotion, max_width=36),
 )
@@ -101,6 +100,7 @@ class RegionTable(ScrollView, can_focus=True):
         self.empty_text = "No regions."
         self._width_basis: list[RegionRow] | None = None
         self._line_cache: dict[tuple[int, bool], Strip] = {}
+        self.gap, self.bar = 2, 10
 
     # -- data --------------------------------------------------------------------------
     @property
@@ -119,13 +119,16 @@ class RegionTable(ScrollView, can_focus=True):
         keep = keep if keep is not None else self.cursor_code
         if width_basis is not self._width_basis:
             self._width_basis = width_basis
-            self.widths = column_widths(width_basis)
+            self.widths = column_widths(width_basis, self.bar)
         self.rows = rows
         self._line_cache.clear()
         index = next((i for i, r in enumerate(rows) if r.code == keep), None) if keep else None
-        self.virtual_size = Size(sum(self.widths) + GAP * (len(COLUMNS) - 1), len(rows) + 1)
+        self._set_virtual_size()
         self.cursor_row = index if index is not None else min(self.cursor_row, max(len(rows) - 1, 0))
         self.refresh()
+
+    def _set_virtual_size(self) -> None:
+        self.virtual_size = Size(sum(self.widths) + self.gap * (len(COLUMNS) - 1), len(self.rows) + 1)
 
     def move_to(self, code: str) -> bool:
         for i, row in enumerate(self.rows):
@@ -193,6 +196,14 @@ class RegionTable(ScrollView, can_focus=True):
             self.action_select()
 
     def on_resize(self) -> None:
+        gap, bar = (2, 10) if self.size.width >= WIDE else (1, 5)
+        if (gap, bar) != (self.gap, self.bar):
+            self.gap, self.bar = gap, bar
+            if self._width_basis is not None:
+                self.widths = column_widths(self._width_basis, bar)
+            self._line_cache.clear()
+            self._set_virtual_size()
+            self.refresh()
         self._scroll_to_cursor()
 
     # -- rendering ---------------------------------------------------------------------
@@ -223,7 +234,7 @@ class RegionTable(ScrollView, can_focus=True):
         key = (-1, False)
         if key not in self._line_cache:
             style = self._style("header")
-            text = (" " * GAP).join(c.header.ljust(w) for c, w in zip(COLUMNS, self.widths, strict=True))
+            text = (" " * self.gap).join(c.header.ljust(w) for c, w in zip(COLUMNS, self.widths, strict=True))
             self._line_cache[key] = Strip([Segment(text, style)])
         return self._line_cache[key]
 
@@ -238,7 +249,7 @@ class RegionTable(ScrollView, can_focus=True):
         segments: list[Segment] = []
         for i, (column, width) in enumerate(zip(COLUMNS, self.widths, strict=True)):
             if i:
-                segments.append(Segment(" " * GAP, base))
+                segments.append(Segment(" " * self.gap, base))
             if i == READY_INDEX:
                 segments.extend(self._bar_segments(row, width, base))
                 continue
@@ -260,7 +271,7 @@ class RegionTable(ScrollView, can_focus=True):
         return Style()
 
     def _bar_segments(self, row: RegionRow, width: int, base: Style) -> list[Segment]:
-        done, todo = readiness_bar(row.readiness)
+        done, todo = readiness_bar(row.readiness, self.bar)
         percent = f" {row.readiness:>3}%".ljust(width - len(done) - len(todo))
         return [
             Segment(done, base + self.get_component_rich_style("region-table--bar-done", partial=True)),
@@ -269,8 +280,9 @@ class RegionTable(ScrollView, can_focus=True):
         ]
 
 
-def column_widths(rows: list[RegionRow]) -> list[int]:
-    widths = [max(len(c.header), c.min_width) for c in COLUMNS]
+def column_widths(rows: list[RegionRow], bar: int) -> list[int]:
+    widths = [len(c.header) for c in COLUMNS]
+    widths[READY_INDEX] = bar + 5  # the bar, a space and "100%"
     for row in rows:
         for i, column in enumerate(COLUMNS):
             if i == READY_INDEX:
