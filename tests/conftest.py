@@ -13,10 +13,17 @@ from rollout.db import Database
 FIXED_NOW = "2026-11-24T09:00:00+00:00"
 
 
+@pytest.fixture(scope="session")
+def _cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache for the whole run (holiday calendars), away from the developer's own."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test reads the developer's own database, user or clock by accident."""
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, _cache_home: Path) -> None:
+    """No test reads the developer's own database, user, cache or clock by accident."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_home))
     monkeypatch.setenv("ROLLOUT_USER", "tester")
     monkeypatch.setenv("ROLLOUT_NOW", FIXED_NOW)
     monkeypatch.delenv("ROLLOUT_DB", raising=False)
