@@ -225,6 +225,14 @@ class CalendarIndex:
         return CalendarEvent("promotion", code, key, f"{code} {promo['name']}", detail, warnings)
 
 
+def holiday_on(event: CalendarEvent, day: date) -> str | None:
+    """The public holiday of the event's region on that local day (cached lookups, no library import
+    once the holiday cache is warm)."""
+    from rollout.holidays import holiday_name
+
+    return holiday_name(event.region, day)
+
+
 def calendar_events(state: State, first: date, last: date) -> dict[date, list[CalendarEvent]]:
     return CalendarIndex(state).events(first, last)
 

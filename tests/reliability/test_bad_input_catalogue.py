@@ -388,3 +388,22 @@ def test_bad_input_through_the_console_script(bad: Case, tmp_path: Path, seeded_
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
     assert snapshot(path) == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_a_database_without_read_permission(
+    tmp_path: Path, seeded_bytes: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = make_database("seeded", tmp_path, seeded_bytes)
+    path.chmod(0o000)
+    try:
+        by_option = run_cli("--db", str(path), "status")
+        assert (by_option.exit_code, by_option.stdout) == (2, "")
+        assert by_option.stderr.startswith(f"Error: Invalid value for '--db': Path '{path}' is not readable.")
+        monkeypatch.setenv("ROLLOUT_DB", str(path))
+        by_environment = run_cli("check", "add", "DE", "x")
+        assert (by_environment.exit_code, by_environment.stdout) == (1, "")
+        assert by_environment.stderr.strip() == f"Error: cannot read database {path}: permission denied"
+    finally:
+        path.chmod(0o600)
+    assert path.read_bytes() == seeded_bytes

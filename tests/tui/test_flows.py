@@ -552,3 +552,22 @@ async def test_q_quits(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_calendar_marks_events_on_a_public_holiday_of_their_region(make_app, db_path):
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("c", "right_square_bracket")
+        screen = app.screen
+        # December 2026: the grid starts Monday 30 November, so Saturday 26 December is cell 26.
+        boxing_day = screen.query_one("#day-26")
+        assert boxing_day.day.isoformat() == "2026-12-26"
+        assert any(e.region == "GB" and "Boxing" in e.label for e in boxing_day.events)
+        assert "★" in str(boxing_day.render())
+        plain_day = screen.query_one("#day-15")  # Tuesday 15 December: no holiday anywhere it has events
+        assert "★" not in str(plain_day.render())
+        screen.select(boxing_day.day)
+        await pilot.press("enter")
+        assert isinstance(app.screen, DayScreen)
+        listing = "\n".join(str(option.prompt) for option in app.screen.query_one(OptionList)._options)
+        assert "public holiday in GB" in listing

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from rollout import times
 from rollout.tui.guard import reported
-from rollout.tui.views import CalendarEvent, month_grid
+from rollout.tui.views import CalendarEvent, holiday_on, month_grid
 from rollout.tui.widgets.base import RolloutNode
 from rollout.tui.widgets.month import MonthGrid
 
@@ -76,7 +76,9 @@ class CalendarScreen(RolloutNode, Screen[None]):
         launches = sum(1 for d in in_month for e in self.days[d] if e.kind == "launch")
         conflicts = sum(1 for d in in_month if any(e.conflict for e in self.days[d]))
         title = f"{date(year, month, 1):%B %Y} · {launches} launch(es) · {conflicts} day(s) with conflicts"
-        self.query_one("#month-title", Static).update(title + " · [ ] months, t today, enter lists a day")
+        self.query_one("#month-title", Static).update(
+            title + " · [ ] months, t today, enter lists a day, ★ public holiday"
+        )
         self._show_summary()
 
     def _show_summary(self) -> None:
@@ -156,6 +158,9 @@ class DayScreen(ModalScreen[CalendarEvent | None]):
             options = []
             for index, event in enumerate(self.events):
                 text = event.detail + "".join(f"\n  ⚠ {w}" for w in event.warnings)
+                holiday = holiday_on(event, self.day)
+                if holiday:
+                    text += f"\n  ★ public holiday in {event.region}: {holiday}"
                 options.append(Option(Text(text), id=str(index)))
             yield OptionList(*options, id="day-events")
 

@@ -14,7 +14,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from rollout.tui.views import CalendarEvent, month_grid, truncate
+from rollout.tui.views import CalendarEvent, holiday_on, month_grid, truncate
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -44,15 +44,20 @@ class DayCell(Widget):
             head = self.day.strftime("%b ") + head.strip()
         if self.has_class("-today"):
             head += " today"
-        if any(e.conflict for e in self.events):
-            head += " ⚠"
-        text = Text(truncate(head, width), style="bold")
         room = height - 1
         shown = self.events if len(self.events) <= room else self.events[: max(room - 1, 0)]
+        # Only the events on show are looked up: a busy day at thousands of regions stays cheap.
+        on_holiday = {e.key for e in shown if holiday_on(e, self.day)}
+        if any(e.conflict for e in self.events):
+            head += " ⚠"
+        if on_holiday:
+            head += " ★"
+        text = Text(truncate(head, width), style="bold")
         for event in shown:
             name = "month-grid--conflict" if event.conflict else f"month-grid--{event.kind}"
+            label = ("★" if event.key in on_holiday else "") + event.label
             text.append("\n")
-            text.append(truncate(event.label, width), style=style(name, partial=True) if style else "")
+            text.append(truncate(label, width), style=style(name, partial=True) if style else "")
         if len(shown) < len(self.events) and room > 0:
             text.append("\n")
             text.append(truncate(f"+{len(self.events) - len(shown)} more", width), style="italic")
