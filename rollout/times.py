@@ -34,7 +34,9 @@ def now() -> pendulum.DateTime:
     """The current instant; ROLLOUT_NOW (ISO 8601 with offset) pins it for tests and demos."""
     pinned = os.environ.get("ROLLOUT_NOW")
     if pinned:
-        return pendulum.parse(pinned)  # type: ignore[return-value]
+        if not _WITH_OFFSET.fullmatch(pinned.strip()):
+            raise InvalidValue(f"ROLLOUT_NOW={pinned!r} is not an ISO 8601 instant with offset")
+        return pendulum.parse(pinned.strip().replace("Z", "+00:00"))  # type: ignore[return-value]
     return pendulum.now("UTC")
 
 

@@ -149,3 +149,11 @@ def test_countdown_wording():
     assert times.countdown(12) == "in 12 days"
     assert times.countdown(-95) == "3 months ago"
     assert times.countdown(None) == "-"
+
+
+def test_a_bad_pinned_clock_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("ROLLOUT_NOW", "yesterday-ish")
+    with pytest.raises(InvalidValue, match="ROLLOUT_NOW"):
+        times.now()
+    monkeypatch.setenv("ROLLOUT_NOW", "2026-11-24T09:00:00Z")
+    assert times.now().isoformat() == "2026-11-24T09:00:00+00:00"
