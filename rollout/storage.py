@@ -16,7 +16,6 @@ import errno
 import math
 import os
 import re
-import shutil
 import stat
 import time
 from collections.abc import Iterator
@@ -212,6 +211,8 @@ def _link_or_copy(source: Path, target: Path) -> None:
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EMLINK):
             raise
+        import shutil  # rarely needed, and it costs every command a millisecond or two at start-up
+
         shutil.copy2(source, target)
     mode = stat.S_IMODE(target.stat().st_mode)
     if mode & 0o007:

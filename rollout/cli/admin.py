@@ -9,6 +9,7 @@ import shlex
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -230,19 +231,24 @@ def run_batch_line(app: App, label: str, number: int, args: list[str], runner: L
 # text, or double-quoted text without backslashes, run together. Atomic, so a line that does not
 # fit (a backslash, a comment, an unterminated quote) fails at once and goes to shlex.
 _WORD = r"""(?>(?:[^ \t\r\n'"\\#]++|'[^']*+'|"[^"\\]*+")+)"""
-_WORDS = re.compile(_WORD)
-_PLAIN_LINE = re.compile(rf"[ \t\r\n]*+(?:{_WORD}(?:[ \t\r\n]++|\Z))*+")
-_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(a plain line, a word, a quoted part), compiled on first use: most commands never split a line."""
+    plain_line = re.compile(rf"[ \t\r\n]*+(?:{_WORD}(?:[ \t\r\n]++|\Z))*+")
+    return plain_line, re.compile(_WORD), re.compile(r"'([^']*)'|\"([^\"]*)\"")
 
 
 def split_line(raw: str) -> list[str]:
     """shlex.split(raw, comments=True), with a quick path for lines without backslashes or comments."""
-    if not _PLAIN_LINE.fullmatch(raw):
+    plain_line, word_pattern, quoted = _patterns()
+    if not plain_line.fullmatch(raw):
         return shlex.split(raw, comments=True)
-    words = _WORDS.findall(raw)
+    words = word_pattern.findall(raw)
     for i, word in enumerate(words):
         if "'" in word or '"' in word:
-            words[i] = _QUOTED.sub(_unquote, word)
+            words[i] = quoted.sub(_unquote, word)
     return words
 
 
