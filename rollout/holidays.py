@@ -12,6 +12,7 @@ A region code the library does not know has no holidays (never an error). A subd
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib.util
 import os
@@ -144,10 +145,26 @@ def _from_disk(key: str) -> Calendar | None:
         return None
 
 
+_pending: dict[str, dict[str, str]] = {}
+
+
 def _to_disk(key: str, calendar: Calendar) -> None:
-    """Add one calendar and rewrite the file atomically; any failure just leaves the cache as it was."""
-    calendars = _disk()
-    calendars[key] = {day.isoformat(): name for day, name in calendar.items()}
+    """Remember a new calendar; the file is written once, when the process ends (a status over
+    thousands of regions would otherwise rewrite the cache after every one of them)."""
+    entry = {day.isoformat(): name for day, name in calendar.items()}
+    _disk()[key] = entry
+    if not _pending:
+        atexit.register(flush_cache)
+    _pending[key] = entry
+
+
+def flush_cache() -> None:
+    """Merge this process's new calendars into the cache file atomically; any failure just leaves it as it was."""
+    if not _pending:
+        return
+    _disk.cache_clear()
+    calendars = {**_disk(), **_pending}  # what other processes added meanwhile is kept
+    _pending.clear()
     path = cache_path()
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
@@ -162,5 +179,6 @@ def _to_disk(key: str, calendar: Calendar) -> None:
 def clear_memory() -> None:
     """Forget what this process has looked up (tests, long-running TUIs after a library upgrade)."""
     _memory().clear()
+    _pending.clear()
     _disk.cache_clear()
     holiday_name.cache_clear()
