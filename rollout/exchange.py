@@ -231,23 +231,8 @@ def _promotions_section(state: State, ref: datetime) -> list[str]:
     lines = ["## Promotions running or ahead", ""]
     if not promos:
         return lines + ["No promotions ahead.", ""]
-    warnings: dict[str, list[str]] = {}
-    for code in {p["region"] for p in promos}:
-        warnings.update(queries.promo_warnings(state, code))
-    table_rows = []
-    for p in promos:
-        tz = state.region(p["region"])["timezone"]
-        table_rows.append(
-            [
-                p["id"],
-                p["region"],
-                p["name"],
-                p["kind"],
-                times.local_display(p["start"], tz),
-                times.local_display(p["end"], tz),
-                "; ".join(warnings.get(p["id"], [])),
-            ]
-        )
+    warnings = queries.warnings_for(state, promos)
+    table_rows = [queries.promo_cells(state, p, warnings) for p in promos]
     lines += _md_table(["ID", "Region", "Name", "Kind", "Start (local)", "End (local)", "Warnings"], table_rows)
     return lines + [""]
 

@@ -215,6 +215,28 @@ def promo_holiday_warning(code: str, tz: str, start: datetime, end: datetime) ->
     return f"runs on a public holiday: {describe_days(days)}"
 
 
+def warnings_for(state: State, promos: Iterable[Record]) -> dict[str, list[str]]:
+    """Warnings of the given promotions, computed once per region they belong to."""
+    warnings: dict[str, list[str]] = {}
+    for code in {p["region"] for p in promos}:
+        warnings.update(promo_warnings(state, code))
+    return warnings
+
+
+def promo_cells(state: State, promo: Record, warnings: dict[str, list[str]]) -> list[str]:
+    """A promotion as table cells: id, region, name, kind, local start, local end, warnings."""
+    tz = state.region(promo["region"])["timezone"]
+    return [
+        promo["id"],
+        promo["region"],
+        promo["name"],
+        promo["kind"],
+        times.local_display(promo["start"], tz),
+        times.local_display(promo["end"], tz),
+        "; ".join(warnings.get(promo["id"], [])),
+    ]
+
+
 def next_promotion(state: State, code: str, reference: datetime) -> Record | None:
     """The promotion running now or starting soonest (ended ones are left out)."""
     # `status` runs this on every promotion, so it avoids parsing what it can: an end whose local
@@ -375,6 +397,16 @@ def summarize_changes(changes: list[Record]) -> str:
         noun = names[table] + ("s" if n != 1 else "")
         parts.append(f"{n} {noun} {verb}")
     return ", ".join(parts) or "no change"
+
+
+def describe_changes(entry: Record) -> str:
+    """A history entry's changes in words, with what it undid and its notes (forced launches...)."""
+    text = summarize_changes(entry["changes"])
+    if "undoes" in entry:
+        text = f"undoes #{entry['undoes']}: {text}"
+    if entry.get("notes"):
+        text += " [" + "; ".join(entry["notes"]) + "]"
+    return text
 
 
 def describe_entry(entry: Record) -> str:

@@ -62,22 +62,13 @@ def history(app: App, code: str | None, limit: int | None, as_json: bool) -> Non
     click.echo(
         output.table(
             ["ID", "AT (UTC)", "USER", "COMMAND", "CHANGES"],
-            [[f"#{e['id']}", _at(e["at"]), e["user"], e["command"], _changes_cell(e)] for e in entries],
+            [[f"#{e['id']}", _at(e["at"]), e["user"], e["command"], queries.describe_changes(e)] for e in entries],
         )
     )
 
 
 def _at(iso: str) -> str:
     return times.local_display(iso, "UTC")
-
-
-def _changes_cell(entry: dict) -> str:
-    text = queries.summarize_changes(entry["changes"])
-    if "undoes" in entry:
-        text = f"undoes #{entry['undoes']}: {text}"
-    if entry.get("notes"):
-        text += " [" + "; ".join(entry["notes"]) + "]"
-    return text
 
 
 @click.command()

@@ -31,25 +31,18 @@ def promo_list(app: App, code: str | None, start: str | None, end: str | None, a
     begin = times.parse_when(start, tz) if start else None
     finish = times.parse_when(end, tz) if end else None
     promos = queries.promotions_between(state, region, begin, finish)
-    warnings = _warnings_for(state, promos)
+    warnings = queries.warnings_for(state, promos)
     if as_json:
         output.emit_json([queries.promo_json(state, p, warnings[p["id"]]) for p in promos])
         return
     click.echo(promo_table(state, promos, warnings) if promos else "No promotions.")
 
 
-def _warnings_for(state: State, promos: list[Record]) -> dict[str, list[str]]:
-    warnings: dict[str, list[str]] = {}
-    for code in {p["region"] for p in promos}:
-        warnings.update(queries.promo_warnings(state, code))
-    return warnings
-
-
 def _report(app: App, state: State, promos: list[Record], as_json: bool, verb: str) -> None:
     if app.batch is not None:  # a batch checks its promotions once, at the end
         app.batch.promotions.extend((app.batch.line, p["id"]) for p in promos)
         return
-    warnings = _warnings_for(state, promos)
+    warnings = queries.warnings_for(state, promos)
     for p in promos:
         for message in warnings[p["id"]]:
             app.warn(f"{p['id']} {p['name']!r} in {p['region']} {message}")

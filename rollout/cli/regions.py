@@ -164,19 +164,8 @@ def checklist_table(state: State, items: list[Record]) -> str:
 def promo_table(state: State, promos: list[Record], warnings: dict[str, list[str]]) -> str:
     rows = []
     for p in promos:
-        tz = state.region(p["region"])["timezone"]
-        notes = "; ".join(warnings.get(p["id"], []))
-        rows.append(
-            [
-                p["id"],
-                p["region"],
-                p["name"],
-                p["kind"],
-                times.local_display(p["start"], tz),
-                times.local_display(p["end"], tz),
-                output.style(notes, fg="yellow") if notes else "",
-            ]
-        )
+        *cells, notes = queries.promo_cells(state, p, warnings)
+        rows.append([*cells, output.style(notes, fg="yellow") if notes else ""])
     return output.table(["ID", "REGION", "NAME", "KIND", "START (local)", "END (local)", "WARNINGS"], rows)
 
 

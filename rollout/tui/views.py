@@ -235,13 +235,3 @@ def holiday_on(event: CalendarEvent, day: date) -> str | None:
 
 def calendar_events(state: State, first: date, last: date) -> dict[date, list[CalendarEvent]]:
     return CalendarIndex(state).events(first, last)
-
-
-# -- history ---------------------------------------------------------------------------
-def history_changes(entry: Record) -> str:
-    text = queries.summarize_changes(entry["changes"])
-    if "undoes" in entry:
-        text = f"undoes #{entry['undoes']}: {text}"
-    if entry.get("notes"):
-        text += " [" + "; ".join(entry["notes"]) + "]"
-    return text

@@ -6,7 +6,6 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from rollout import queries, times
-from rollout.tui.views import history_changes
 from rollout.tui.widgets.base import RecordTable, RegionPane
 
 HISTORY_LIMIT = 500
@@ -41,7 +40,7 @@ class HistoryPane(RegionPane):
                     table.styled(times.local_display(entry["at"], "UTC")),
                     table.styled(entry["user"]),
                     table.styled(entry["command"]),
-                    table.styled(history_changes(entry), "muted" if "undoes" in entry else None),
+                    table.styled(queries.describe_changes(entry), "muted" if "undoes" in entry else None),
                 ],
             )
             for entry in entries
