@@ -199,8 +199,8 @@ def check_document(document: dict[str, Any], found: Findings | None = None) -> l
         tables[name] = _records(name, raw, found)
     keys = {name: _check_keys(name, tables[name], found) for name in TABLES}
     _check_regions(tables["regions"], found)
-    _check_items(tables["items"], keys["regions"], found)
-    _check_promotions(tables["promotions"], keys["regions"], found)
+    for table in CHILD_CHECKS:
+        _check_children(table, tables[table], keys["regions"], found)
     _check_counters(meta, keys, tables["history"], found)
     _check_history(meta, tables["history"], found)
     return found.items
@@ -357,31 +357,27 @@ def _check_regions(records: list[tuple[str, dict[str, Any]]], found: Findings) -
             )
 
 
-def _check_items(records: list[tuple[str, dict[str, Any]]], regions: set[str], found: Findings) -> None:
-    for _doc_id, item in records:
-        label = f"checklist item {item.get('id', '?')}"
-        _check(found, label, "id", item.get("id"), lambda v: _pattern(v, ID_PATTERN["items"]))
-        _check_fields(found, label, item, ITEM_CHECKS)
-        if isinstance(item.get("region"), str) and item["region"] not in regions:
-            found.problem(
-                f"{label} belongs to region {item['region']}, which does not exist (an orphan)", "orphan item"
-            )
+CHILD_CHECKS = {"items": ("checklist item", "item"), "promotions": ("promotion", "promotion")}
 
 
-def _check_promotions(records: list[tuple[str, dict[str, Any]]], regions: set[str], found: Findings) -> None:
-    for _doc_id, promo in records:
-        label = f"promotion {promo.get('id', '?')}"
-        _check(found, label, "id", promo.get("id"), lambda v: _pattern(v, ID_PATTERN["promotions"]))
-        _check_fields(found, label, promo, PROMOTION_CHECKS)
-        if isinstance(promo.get("region"), str) and promo["region"] not in regions:
+def _check_children(table: str, records: list[tuple[str, dict[str, Any]]], regions: set[str], found: Findings) -> None:
+    """Checklist items or promotions: id form, fields, and that their region exists."""
+    noun, short = CHILD_CHECKS[table]
+    checks = ITEM_CHECKS if table == "items" else PROMOTION_CHECKS
+    for _doc_id, record in records:
+        label = f"{noun} {record.get('id', '?')}"
+        _check(found, label, "id", record.get("id"), lambda v: _pattern(v, ID_PATTERN[table]))
+        _check_fields(found, label, record, checks)
+        if isinstance(record.get("region"), str) and record["region"] not in regions:
             found.problem(
-                f"{label} belongs to region {promo['region']}, which does not exist (an orphan)", "orphan promotion"
+                f"{label} belongs to region {record['region']}, which does not exist (an orphan)", f"orphan {short}"
             )
-        try:
-            if _instant(promo.get("start")) >= _instant(promo.get("end")):
-                found.problem(f"{label} starts at or after its end", "promotion span")
-        except (TypeError, ValueError):
-            pass  # already reported by the field checks
+        if table == "promotions":
+            try:
+                if _instant(record.get("start")) >= _instant(record.get("end")):
+                    found.problem(f"{label} starts at or after its end", "promotion span")
+            except (TypeError, ValueError):
+                pass  # already reported by the field checks
 
 
 def _pattern(value: Any, pattern: re.Pattern[str]) -> None:

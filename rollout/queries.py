@@ -385,18 +385,34 @@ def last_change_of(state: State, table: str, key: str) -> Record | None:
     return None
 
 
+CHANGE_NOUNS = {"regions": "region", "items": "checklist item", "promotions": "promotion"}
+
+
+def change_action(change: Record) -> str:
+    return "add" if change["before"] is None else "remove" if change["after"] is None else "change"
+
+
 def summarize_changes(changes: list[Record]) -> str:
     """'2 regions changed, 40 items added' for notices and dry runs."""
     counts: dict[tuple[str, str], int] = {}
     for change in changes:
-        verb = "added" if change["before"] is None else "removed" if change["after"] is None else "changed"
+        verb = {"add": "added", "remove": "removed", "change": "changed"}[change_action(change)]
         counts[(change["table"], verb)] = counts.get((change["table"], verb), 0) + 1
-    names = {"regions": "region", "items": "checklist item", "promotions": "promotion"}
     parts = []
     for (table, verb), n in counts.items():
-        noun = names[table] + ("s" if n != 1 else "")
+        noun = CHANGE_NOUNS[table] + ("s" if n != 1 else "")
         parts.append(f"{n} {noun} {verb}")
     return ", ".join(parts) or "no change"
+
+
+def describe_change(change: Record) -> str:
+    """One record's change in words: 'change region NL Netherlands (wave, owner)'."""
+    record = change["after"] or change["before"]
+    label = record.get("title") or record.get("name") or ""
+    if change["before"] and change["after"]:
+        fields = [f for f in change["after"] if change["before"].get(f) != change["after"][f]]
+        label += f" ({', '.join(fields)})"
+    return f"{change_action(change)} {CHANGE_NOUNS[change['table']]} {change['key']} {label}".rstrip()
 
 
 def describe_changes(entry: Record) -> str:

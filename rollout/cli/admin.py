@@ -6,11 +6,9 @@ import contextlib
 import io
 import re
 import shlex
-import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import click
@@ -29,7 +27,6 @@ BATCHABLE = {
     "check": {"add", "done", "reopen", "edit", "remove"},
     "promo": {"add", "move", "edit", "remove"},
 }
-PREVIEW_LINES = 20
 
 
 @click.command()
@@ -106,10 +103,7 @@ def batch(app: App, file: str, dry_run: bool) -> None:
     summary = queries.summarize_changes(changes)
     if dry_run:
         click.echo(f"Dry run of {label}: {len(lines)} commands would apply: {summary}. Nothing was written.")
-        for change in changes[:PREVIEW_LINES]:
-            click.echo("  " + _describe_change(change))
-        if len(changes) > PREVIEW_LINES:
-            click.echo(f"  ... and {len(changes) - PREVIEW_LINES} more")
+        output.echo_preview(changes)
     elif state.commit.entry is None:  # type: ignore[attr-defined]
         click.echo(f"Applied {label}: nothing changed.")
     else:
@@ -131,28 +125,8 @@ def promotion_warnings(run: Batch) -> list[str]:
     return messages
 
 
-def _describe_change(change: dict) -> str:
-    verb = "add" if change["before"] is None else "remove" if change["after"] is None else "change"
-    record = change["after"] or change["before"]
-    label = record.get("title") or record.get("name") or ""
-    return (
-        f"{verb} {change['table'][:-1] if change['table'] != 'regions' else 'region'} {change['key']} {label}".rstrip()
-    )
-
-
 def read_batch_file(file: str) -> str:
-    if file == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        path = Path(file)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise InvalidValue(f"batch file {file} does not exist") from None
-        except IsADirectoryError:
-            raise InvalidValue(f"batch file {file} is a directory") from None
-        except OSError as exc:
-            raise InvalidValue(f"cannot read batch file {file}: {exc.strerror}") from None
+    data = output.read_input(file, f"batch file {file}")
     if b"\0" in data:
         raise InvalidValue(f"batch file {file} is not a text file")
     try:

@@ -17,7 +17,7 @@ from rollout import model, queries, times
 from rollout.cli import output
 from rollout.cli.app import App, pass_app
 from rollout.cli.completion import complete_region_codes
-from rollout.errors import DatabaseError, InvalidValue
+from rollout.errors import DatabaseError
 from rollout.state import State
 
 if TYPE_CHECKING:
@@ -34,7 +34,6 @@ SUFFIX_FORMAT = {
 }
 WHAT_CHOICES = ("regions", "checklist", "promos", "all")
 PROGRESS_MIN_RECORDS = 2000  # below this an export or import is over before a bar would help
-PREVIEW_LINES = 20
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON to stdout.")
 
 
@@ -168,7 +167,7 @@ def import_(app: App, files: tuple[str, ...], dry_run: bool, as_json: bool) -> N
 
     rows = []
     for name in files:
-        rows.extend(exchange.read_rows(_label(name), _read_input(name)))
+        rows.extend(exchange.read_rows(_label(name), output.read_input(name, name)))
     state = _import_into(app, rows, dry_run)
     for note in state.notes:
         output.warn(note)
@@ -191,10 +190,7 @@ def import_(app: App, files: tuple[str, ...], dry_run: bool, as_json: bool) -> N
         return
     if dry_run:
         click.echo(f"Dry run of {labels}: {len(rows)} rows would apply: {summary}. Nothing was written.")
-        for change in changes[:PREVIEW_LINES]:
-            click.echo("  " + _describe_change(change))
-        if len(changes) > PREVIEW_LINES:
-            click.echo(f"  ... and {len(changes) - PREVIEW_LINES} more")
+        output.echo_preview(changes)
     elif entry is None:
         click.echo(f"Imported {labels}: nothing changed.")
     else:
@@ -228,36 +224,8 @@ def _label(name: str) -> str:
     return "stdin" if name == "-" else name
 
 
-def _read_input(name: str) -> bytes:
-    if name == "-":
-        return sys.stdin.buffer.read()
-    path = Path(name)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidValue(f"{name} does not exist") from None
-    except IsADirectoryError:
-        raise InvalidValue(f"{name} is a directory") from None
-    except OSError as exc:
-        raise InvalidValue(f"cannot read {name}: {exc.strerror}") from None
-
-
-def _action(change: dict[str, Any]) -> str:
-    return "add" if change["before"] is None else "remove" if change["after"] is None else "change"
-
-
 def _change_json(change: dict[str, Any]) -> dict[str, Any]:
-    return {"table": change["table"], "key": change["key"], "action": _action(change)}
-
-
-def _describe_change(change: dict[str, Any]) -> str:
-    noun = {"regions": "region", "items": "checklist item", "promotions": "promotion"}[change["table"]]
-    record = change["after"] or change["before"]
-    label = record.get("title") or record.get("name") or ""
-    if change["before"] and change["after"]:
-        fields = [f for f in change["after"] if change["before"].get(f) != change["after"][f]]
-        label += f" ({', '.join(fields)})"
-    return f"{_action(change)} {noun} {change['key']} {label}".rstrip()
+    return {"table": change["table"], "key": change["key"], "action": queries.change_action(change)}
 
 
 # -- holidays ----------------------------------------------------------------------------

@@ -56,3 +56,34 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 def warn(message: str) -> None:
     click.echo(f"Warning: {message}", err=True)
+
+
+PREVIEW_LINES = 20
+
+
+def echo_preview(changes: list[dict[str, Any]]) -> None:
+    """What a dry run would change, one record a line (the first PREVIEW_LINES)."""
+    from rollout.queries import describe_change
+
+    for change in changes[:PREVIEW_LINES]:
+        click.echo("  " + describe_change(change))
+    if len(changes) > PREVIEW_LINES:
+        click.echo(f"  ... and {len(changes) - PREVIEW_LINES} more")
+
+
+def read_input(name: str, described: str) -> bytes:
+    """The bytes of a file argument (`-` is stdin); `described` names it in errors ('batch file x')."""
+    from pathlib import Path
+
+    from rollout.errors import InvalidValue
+
+    if name == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(name).read_bytes()
+    except FileNotFoundError:
+        raise InvalidValue(f"{described} does not exist") from None
+    except IsADirectoryError:
+        raise InvalidValue(f"{described} is a directory") from None
+    except OSError as exc:
+        raise InvalidValue(f"cannot read {described}: {exc.strerror}") from None

@@ -365,3 +365,16 @@ def test_read_commands_do_not_import_textual(db_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0
     assert result.stderr.strip() == "[]"
+
+
+def test_batch_dry_run_lists_each_change_with_the_fields_it_touches(rollout, db_path, tmp_path):
+    batch = tmp_path / "plan.txt"
+    batch.write_text("region set NL --owner anna\ncheck add NL 'Press kit'\n")
+    before = db_path.read_bytes()
+    result = rollout("batch", str(batch), "--dry-run")
+    assert result.exit_code == 0
+    assert "  change region NL Netherlands (owner)" in result.stdout.splitlines()
+    assert any(
+        line.startswith("  add checklist item c") and line.endswith("Press kit") for line in result.stdout.splitlines()
+    )
+    assert db_path.read_bytes() == before

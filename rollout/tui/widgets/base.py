@@ -74,6 +74,22 @@ class RegionPane(RolloutNode, Vertical):
         """Put the focus where this tab's keys work."""
 
 
+class TablePane(RegionPane):
+    """A pane whose keys work on one RecordTable (id TABLE_ID): drawn when mounted, focused first."""
+
+    TABLE_ID = ""
+
+    @property
+    def table(self) -> RecordTable:
+        return self.query_one(f"#{self.TABLE_ID}", RecordTable)
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+
+    def focus_main(self) -> None:
+        self.table.focus()
+
+
 class RecordTable(DataTable[Any]):
     """A row-cursor table of records keyed by id, restyled from the .tcss through component classes."""
 

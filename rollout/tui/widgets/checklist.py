@@ -15,13 +15,14 @@ from rollout.state import Record, State
 from rollout.tui.guard import reported
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
 from rollout.tui.views import readiness_bar
-from rollout.tui.widgets.base import RecordTable, RegionPane, cli_text, when_text
+from rollout.tui.widgets.base import RecordTable, TablePane, cli_text, when_text
 from rollout.tui.widgets.form import Field
 
 ITEM_FIELDS = ("title", "category", "due", "owner", "critical")
 
 
-class ChecklistPane(RegionPane):
+class ChecklistPane(TablePane):
+    TABLE_ID = "items"
     BINDINGS = [
         Binding("space", "toggle", "Done/undo"),
         Binding("a", "add", "Add"),
@@ -38,16 +39,6 @@ class ChecklistPane(RegionPane):
         yield Static(id="progress")
         yield RecordTable(["ID", "DONE", "CRIT", "CATEGORY", "TITLE", "OWNER", "DUE"], id="items")
         yield Static(id="item-detail")
-
-    @property
-    def table(self) -> RecordTable:
-        return self.query_one("#items", RecordTable)
-
-    def on_mount(self) -> None:
-        self.refresh_data()
-
-    def focus_main(self) -> None:
-        self.table.focus()
 
     def refresh_data(self) -> None:
         state, code = self.state, self.code

@@ -6,28 +6,20 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from rollout import queries, times
-from rollout.tui.widgets.base import RecordTable, RegionPane
+from rollout.tui.widgets.base import RecordTable, TablePane
 
 HISTORY_LIMIT = 500
 
 
-class HistoryPane(RegionPane):
+class HistoryPane(TablePane):
+    TABLE_ID = "history-entries"
+
     def __init__(self, code: str) -> None:
         super().__init__(code, id="history-pane")
 
     def compose(self) -> ComposeResult:
         yield Static(id="history-summary")
         yield RecordTable(["#", "AT (UTC)", "USER", "COMMAND", "CHANGES"], id="history-entries")
-
-    @property
-    def table(self) -> RecordTable:
-        return self.query_one("#history-entries", RecordTable)
-
-    def on_mount(self) -> None:
-        self.refresh_data()
-
-    def focus_main(self) -> None:
-        self.table.focus()
 
     def refresh_data(self) -> None:
         entries = queries.history(self.state, self.code, HISTORY_LIMIT)

@@ -14,7 +14,7 @@ from rollout.errors import RolloutError, StaleEdit
 from rollout.state import Record, State
 from rollout.tui.guard import reported
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
-from rollout.tui.widgets.base import RecordTable, RegionPane, cli_text, when_text
+from rollout.tui.widgets.base import RecordTable, TablePane, cli_text, when_text
 from rollout.tui.widgets.form import Field
 
 
@@ -38,7 +38,8 @@ def promo_form_values(promo: Record, tz: str) -> dict[str, Any]:
     }
 
 
-class PromotionsPane(RegionPane):
+class PromotionsPane(TablePane):
+    TABLE_ID = "promos"
     BINDINGS = [
         Binding("a", "add", "Add"),
         Binding("e", "edit", "Edit"),
@@ -55,16 +56,6 @@ class PromotionsPane(RegionPane):
         yield Static(id="launch-line")
         yield RecordTable(["ID", "NAME", "KIND", "START (local)", "END (local)", "WARNINGS"], id="promos")
         yield Static(id="promo-detail")
-
-    @property
-    def table(self) -> RecordTable:
-        return self.query_one("#promos", RecordTable)
-
-    def on_mount(self) -> None:
-        self.refresh_data()
-
-    def focus_main(self) -> None:
-        self.table.focus()
 
     def refresh_data(self) -> None:
         region = self.region_record
