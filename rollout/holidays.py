@@ -13,7 +13,6 @@ A region code the library does not know has no holidays (never an error). A subd
 from __future__ import annotations
 
 import atexit
-import contextlib
 import importlib.util
 import os
 from datetime import date, datetime, timedelta
@@ -165,15 +164,14 @@ def flush_cache() -> None:
     _disk.cache_clear()
     calendars = {**_disk(), **_pending}  # what other processes added meanwhile is kept
     _pending.clear()
+    from rollout.files import atomic_write
+
     path = cache_path()
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(orjson.dumps({"fingerprint": _fingerprint(), "calendars": calendars}))
-        os.replace(tmp, path)
+        atomic_write(path, orjson.dumps({"fingerprint": _fingerprint(), "calendars": calendars}))
     except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+        pass
 
 
 def clear_memory() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from rollout import ops, queries, times
+from rollout.backends.base import HistoryQuery
 from rollout.cli import output
 from rollout.cli.app import App, Batch, pass_app
 from rollout.cli.completion import complete_files, complete_region_codes
@@ -35,7 +36,7 @@ BATCHABLE = {
 @pass_app
 def init(app: App, empty: bool, force: bool) -> None:
     """Create the database, from the bundled dataset unless --empty."""
-    app.db.create(empty=empty, force=force)
+    app.db.create(empty=empty, force=force, user=app.user, command=app.command or "init")
     origin = "empty" if empty else "from the bundled dataset"
     click.echo(f"Created {app.db.path} ({origin}).")
 
@@ -47,9 +48,14 @@ def init(app: App, empty: bool, force: bool) -> None:
 @pass_app
 def history(app: App, code: str | None, limit: int | None, as_json: bool) -> None:
     """Changes, newest first: when, who, the command, and what it touched."""
-    state = app.state()
-    region = state.region(code.strip().upper())["code"] if code else None
-    entries = queries.history(state, region, limit)
+    if code:
+        state = app.state()
+        region = state.region(code.strip().upper())["code"]
+        log = state.history
+    else:  # the records are not needed: read the history alone
+        region = None
+        log = app.history()
+    entries = log.page(HistoryQuery(region=region, limit=limit, with_changes=as_json)).entries
     if as_json:
         output.emit_json([queries.history_json(e) for e in entries])
         return

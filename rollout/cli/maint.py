@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
-import orjson
 
 from rollout import queries
+from rollout.backends.base import Backup
 from rollout.cli import output
 from rollout.cli.app import App, pass_app
 from rollout.cli.regions import JSON
-from rollout.db import Backup, Database, Restored
+from rollout.db import Database, Restored
 from rollout.errors import RolloutError
 
 
@@ -46,6 +46,8 @@ def restore(app: App, number: int | None, list_only: bool, dry_run: bool, force:
     """Bring back backup N (1 = the newest; one is kept before every change, the last 10 in all).
 
     The restore is itself one change in history, so `rollout undo` reverts it. Without N, lists the backups.
+    With --force, a database that cannot be read is replaced by backup N as a whole, and every change
+    history holds after it is replayed on top, so nothing history holds is lost.
     """
     if number is not None and list_only:
         raise click.UsageError("give either N or --list, not both")
@@ -63,21 +65,17 @@ def _saved_at(backup: Backup) -> str:
     return datetime.fromtimestamp(backup.saved_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _last_change(backup: Backup) -> dict[str, Any] | None:
-    """The newest history entry in a backup: what that version was the result of."""
-    try:
-        history = orjson.loads(backup.path.read_bytes()).get("history") or {}
-        newest = max(history.values(), key=lambda e: e["id"], default=None)
-    except (OSError, orjson.JSONDecodeError, AttributeError, TypeError, KeyError):
-        return {"unreadable": True}
-    if newest is None:
-        return None
-    return {"id": newest.get("id"), "user": newest.get("user"), "command": newest.get("command")}
+def _last_change(db: Database, backup: Backup) -> dict[str, Any] | None:
+    """The history entry that produced a backup's revision: what that version was the result of."""
+    entry = db.backup_last_change(backup)
+    if entry is None or entry.get("unreadable"):
+        return entry
+    return {"id": entry.get("id"), "user": entry.get("user"), "command": entry.get("command")}
 
 
 def _list_backups(db: Database, as_json: bool) -> None:
     kept = db.backups()
-    rows = [(b, _last_change(b)) for b in kept]
+    rows = [(b, _last_change(db, b)) for b in kept]
     if as_json:
         output.emit_json(
             [
@@ -86,7 +84,7 @@ def _list_backups(db: Database, as_json: bool) -> None:
                     "revision": b.revision,
                     "saved_at": datetime.fromtimestamp(b.saved_at, UTC).isoformat(),
                     "size": b.size,
-                    "file": str(b.path),
+                    "file": b.location,
                     "last_change": last,
                 }
                 for b, last in rows
@@ -120,12 +118,13 @@ def _change_cell(last: dict[str, Any] | None) -> str:
 def _describe_restore(done: Restored, dry_run: bool) -> str:
     backup = done.backup
     name = f"backup {backup.number} (revision {backup.revision}, saved {_saved_at(backup)} UTC)"
-    if done.replaced_unreadable is not None:
+    if done.whole:
+        replayed = _replayed(done.replayed)
         if dry_run:
-            return f"Dry run: the unreadable database would be replaced by {name} as a whole. Nothing was written."
-        return (
-            f"Replaced the unreadable database with {name}; the unreadable file was kept as {done.replaced_unreadable}."
-        )
+            return f"Dry run: the unreadable database would be replaced by {name} as a whole{replayed}. Nothing was written."
+        kept = f"; the unreadable file was kept as {done.replaced_unreadable}" if done.replaced_unreadable else ""
+        entry = done.entry["id"] if done.entry else "?"
+        return f"Replaced the unreadable database with {name}{replayed} (history #{entry}){kept}."
     summary = queries.summarize_changes(done.changes)
     if dry_run:
         return f"Dry run: restoring {name} would apply: {summary}. Nothing was written."
@@ -134,13 +133,23 @@ def _describe_restore(done: Restored, dry_run: bool) -> str:
     return f"Restored {name}: {summary} (history #{done.entry['id']}; `rollout undo` reverts it)."
 
 
+def _replayed(ids: list[int]) -> str:
+    """', replaying the 3 later changes in history (#4-#6)' or ', with no later change in history to replay'."""
+    if not ids:
+        return ", with no later change in history to replay"
+    span = f"#{ids[0]}" if len(ids) == 1 else f"#{ids[0]}-#{ids[-1]}"
+    noun = "change" if len(ids) == 1 else f"{len(ids)} changes"
+    return f", replaying the later {noun} in history ({span})"
+
+
 def _restored_json(done: Restored, dry_run: bool) -> dict[str, Any]:
     return {
-        "backup": {"number": done.backup.number, "revision": done.backup.revision, "file": str(done.backup.path)},
+        "backup": {"number": done.backup.number, "revision": done.backup.revision, "file": done.backup.location},
         "dry_run": dry_run,
         "changes": queries.summarize_changes(done.changes),
         "history_id": done.entry["id"] if done.entry else None,
-        "replaced_unreadable": str(done.replaced_unreadable) if done.replaced_unreadable else None,
+        "replaced_unreadable": done.replaced_unreadable if done.whole else None,
+        "replayed": done.replayed,
     }
 
 
