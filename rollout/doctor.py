@@ -513,7 +513,9 @@ def store_entries(path: Path, meta: dict[str, Any], found: Findings) -> Iterator
         return
     if size == 0:
         if mark.entries:
-            found.problem(f"the history ({where}) is missing: the {mark.entries} changes it held cannot be read or undone")
+            found.problem(
+                f"the history ({where}) is missing: the {mark.entries} changes it held cannot be read or undone"
+            )
         return
     if size < mark.journal:
         found.problem(f"{where} is shorter than the {mark.entries} entries the file counts: it was cut off")

@@ -101,7 +101,6 @@ class Session:
             base_revision = state.revision
             value = change(state)
         entry = state.commit.entry  # type: ignore[attr-defined]
-        # The state now equals what is stored: its token (None when nothing was written, so the
-        # next poll reloads and confirms).
-        snapshot = self.snapshot_of(state, state.commit.token)  # type: ignore[attr-defined]
+        # The state now equals what is stored; the next poll confirms by revision (signature None).
+        snapshot = self.snapshot_of(state, None)
         return Outcome(value, entry, seen_revision, base_revision, snapshot)
