@@ -135,11 +135,8 @@ def test_read_only_refuses_every_write_and_allows_every_read(
 
 
 def test_read_only_refuses_edits_in_the_tui(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    try:
-        from rollout.tui.app import RolloutApp
-    except ImportError:
-        pytest.skip("the TUI (rollout.tui.app.RolloutApp) is not available")
     from rollout.errors import ReadOnly
+    from rollout.tui.app import RolloutApp
 
     before = db_path.read_bytes()
     by_flag = RolloutApp(db_path, user="viewer", read_only=True)
