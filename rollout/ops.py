@@ -337,7 +337,7 @@ def undoable(state: State, user: str | None = None) -> Record | None:
     a page at a time, up to the entry found, then that one entry's changes.
     """
     undone: set[int] = set()
-    for header in state.history.walk(HistoryQuery(limit=100)):
+    for header in state.history.walk(HistoryQuery(limit=20)):
         if "undoes" in header:
             undone.add(header["undoes"])
             continue

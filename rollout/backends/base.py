@@ -130,7 +130,7 @@ class HistoryQuery:
 @dataclass(frozen=True)
 class HistoryPage:
     """Entries newest first (headers, or full entries when asked), and the cursor for the next page:
-    pass `next_before` as HistoryQuery.before_id; None when no older entry can match."""
+    pass `next_before` as HistoryQuery.before_id; None when no older entry matches."""
 
     entries: list[Entry]
     next_before: int | None
@@ -249,10 +249,11 @@ class MemoryHistory(HistoryLog):
             header = headers[position]
             if query.before_id is not None and header["id"] >= query.before_id:
                 continue
+            if not query.matches(header):
+                continue
             if query.limit is not None and len(found) >= query.limit:
                 return HistoryPage(found, found[-1]["id"])
-            if query.matches(header):
-                found.append(self._entries[position] if query.with_changes else header)
+            found.append(self._entries[position] if query.with_changes else header)
         return HistoryPage(found, None)
 
     def entry(self, entry_id: int) -> Entry:

@@ -35,7 +35,8 @@ from rollout.storage import file_mode
 
 JOURNAL = "journal.jsonl"
 INDEX = "index.jsonl"
-CHUNK = 1 << 16
+CHUNK = 1 << 16  # the largest read; reads start at FIRST_READ and double, so small answers read little
+FIRST_READ = 1 << 10
 Checkpoint = Callable[[str], None]
 
 
@@ -104,8 +105,9 @@ class Lines:
         """The line starting at `start`, without its newline."""
         parts = []
         position = start
+        size = FIRST_READ
         while position < self.end:
-            block = self.read(position, 4096)
+            block = self.read(position, size)
             if not block:
                 break
             cut = block.find(b"\n")
@@ -114,24 +116,30 @@ class Lines:
                 return b"".join(parts)
             parts.append(block)
             position += len(block)
+            size = min(size * 2, CHUNK)
         raise Damaged(f"no line end after offset {start}")
 
     def start_of_line(self, position: int, floor: int) -> int:
         """The start of the line holding byte `position` (`floor` is known to be a line start)."""
+        size = FIRST_READ
         while position > floor:
-            begin = max(floor, position - 4096)
+            begin = max(floor, position - size)
             cut = self.read(begin, position - begin).rfind(b"\n")
             if cut >= 0:
                 return begin + cut + 1
             position = begin
+            size = min(size * 2, CHUNK)
         return floor
 
     def blocks_backward(self, end: int) -> Iterator[tuple[int, bytes]]:
-        """(offset, bytes) of whole lines, from `end` (a line end) towards the start of the file."""
+        """(offset, bytes) of whole lines, from `end` (a line end) towards the start of the file,
+        in blocks growing from a few KB (a page of headers) to CHUNK (a long scan)."""
         position = end
         carry = b""
+        size = FIRST_READ * 8
         while position > 0:
-            start = max(0, position - CHUNK)
+            start = max(0, position - size)
+            size = min(size * 2, CHUNK)
             data = self.read(start, position - start) + carry
             position = start
             if start > 0:
