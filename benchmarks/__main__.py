@@ -468,12 +468,17 @@ def _compare(bench: Bench, fresh: Path, aged: Path, size: str, targets: bool) ->
     runs = 1 if bench.smoke else bench.runs * 2
     for name, args in cases:
         timings: dict[Path, list[float]] = {fresh: [], aged: []}
+        cpu: dict[Path, list[float]] = {fresh: [], aged: []}
         for n in range(runs + 1):  # the first round warms caches and is not counted
             for db in (fresh, aged):  # interleaved, so load on the machine hits both alike
                 run = bench.cli(db, *[a.format(n=f"bench {n}") for a in args])
                 if n:
                     timings[db].append(run.seconds)
-        _history_row(bench, f"history: {name}", size, timings[fresh], timings[aged], name in targeted)
+                    cpu[db].append(run.cpu)
+        cpu_ratio = statistics.median(cpu[aged]) / statistics.median(cpu[fresh])
+        _history_row(
+            bench, f"history: {name}", size, timings[fresh], timings[aged], name in targeted, f"; cpu {cpu_ratio:.2f}x"
+        )
     _tui_ratio(bench, fresh, aged, size, targets)
 
 
@@ -494,9 +499,12 @@ def _age(bench: Bench, db: Path, rounds: int, items: int) -> int:
     return 2 * rounds * items
 
 
-def _history_row(bench: Bench, case: str, size: str, fresh: list[float], aged: list[float], targeted: bool) -> None:
+def _history_row(
+    bench: Bench, case: str, size: str, fresh: list[float], aged: list[float], targeted: bool, extra: str = ""
+) -> None:
     ratio = statistics.median(aged) / statistics.median(fresh)
     figure = f"fresh {_seconds(statistics.median(fresh))}, aged {_seconds(statistics.median(aged))}: {ratio:.2f}x"
+    figure += extra
     target = f"<= {RATIO_TARGET}x fresh" if targeted else ""
     bench.add(Row(case, size, statistics.median(aged), figure, target, ratio <= RATIO_TARGET if targeted else None))
 

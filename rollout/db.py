@@ -281,9 +281,12 @@ class Database:
         replayed = replay(state, state.history.after(backup.revision))
         if dry_run:
             return Restored(backup, whole=True, replayed=replayed, replaced_unreadable=self.path.name)
-        state.notes.append("replaced a database that could not be read with a backup as a whole")
+        note = f"replaced the database as a whole with backup {backup.number} (revision {backup.revision})"
         if replayed:
             state.entry_extra["replayed"] = [replayed[0], replayed[-1]]
+            span = f"#{replayed[0]}" if len(replayed) == 1 else f"#{replayed[0]}-#{replayed[-1]}"
+            note += f", replaying {span}"
+        state.notes.append(note)
         entry = record_change(state, user, command, allow_empty=True, restores=backup.revision)
         assert entry is not None
         legacy = content.history if not len(state.history) else []
