@@ -280,7 +280,7 @@ class Database:
         state = self._recovery_state(tx, content.document, content)
         replayed = replay(state, state.history.after(backup.revision))
         if dry_run:
-            return Restored(backup, whole=True, replayed=replayed, replaced_unreadable=self.path.name)
+            return Restored(backup, whole=True, replayed=replayed)
         note = f"replaced the database as a whole with backup {backup.number} (revision {backup.revision})"
         if replayed:
             state.entry_extra["replayed"] = [replayed[0], replayed[-1]]
