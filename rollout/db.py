@@ -11,9 +11,8 @@ import os
 import re
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from rollout import times
 from rollout.backends.base import Backend, Backup, BackupContent, HistoryLog, HistoryQuery, StoredState, Transaction
@@ -44,7 +43,6 @@ def env_read_only() -> bool:
     return os.environ.get("ROLLOUT_READ_ONLY", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-@dataclass
 class Commit:
     """What a transaction wrote: its history entry (None when nothing changed).
 
@@ -52,25 +50,39 @@ class Commit:
     showed) when given, else the one read under the lock. `rebased` says the edit was applied
     on data newer than that, after the stale-edit check found no conflict. `token` is the
     storage's change token after the write (None when nothing was written).
+
+    A plain class rather than a dataclass: it is defined on every command's start-up (see
+    rollout.backends.base on what a dataclass costs there).
     """
 
-    entry: dict[str, Any] | None = None
-    base_revision: int = 0
-    rebased: bool = False
-    token: Hashable | None = None
+    __slots__ = ("entry", "base_revision", "rebased", "token")
+
+    def __init__(
+        self,
+        entry: dict[str, Any] | None = None,
+        base_revision: int = 0,
+        rebased: bool = False,
+        token: Hashable | None = None,
+    ) -> None:
+        self.entry = entry
+        self.base_revision = base_revision
+        self.rebased = rebased
+        self.token = token
+
+    def __repr__(self) -> str:
+        return f"Commit(entry={self.entry!r}, base_revision={self.base_revision}, rebased={self.rebased})"
 
 
-@dataclass
-class Restored:
+class Restored(NamedTuple):
     """What `restore` did: the backup used, the records it changed, the history entry, and for a
     whole-database restore (`--force`) where the replaced database was kept and which history
     entries were replayed on top of the backup (ids, oldest first)."""
 
     backup: Backup
-    changes: list[Record] = field(default_factory=list)
+    changes: list[Record] = []
     entry: dict[str, Any] | None = None
     replaced_unreadable: str | None = None
-    replayed: list[int] = field(default_factory=list)
+    replayed: list[int] = []
     whole: bool = False
 
 
@@ -133,8 +145,7 @@ class Database:
         if stored is None:
             from rollout.dataset import bundled_document
 
-            stored = tx.commit(bundled_document(), None)
-            stored.created = True
+            stored = tx.commit(bundled_document(), None)._replace(created=True)
             self.created_from_seed = True
         return stored
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 import time
 from collections.abc import Callable
@@ -52,7 +51,7 @@ def new_file_mode() -> int:
 def tmp_path(path: Path) -> Path:
     """A temporary name beside `path`, unique to this write (process id plus random bytes, so two
     threads of one process never share one): `.NAME.tmp-PID-XXXXXXXX`."""
-    return path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
+    return path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}-{os.urandom(4).hex()}")
 
 
 def leftovers(path: Path) -> list[Path]:

@@ -19,9 +19,8 @@ import re
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from tinydb.storages import Storage
@@ -56,8 +55,7 @@ REQUIRED_FIELDS = {
 HISTORY_FIELDS = frozenset(("id", "at", "user", "command", "changes"))
 
 
-@dataclass(frozen=True)
-class StateFile:
+class StateFile(NamedTuple):
     """One read of the state file: the document as stored (no upgrade), its schema version, and
     the signature of the very file that was read (taken from the open file, so a replace during
     the read cannot be mistaken for it)."""

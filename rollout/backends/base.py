@@ -35,9 +35,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
 from rollout.errors import NotFound
 
@@ -88,8 +87,7 @@ def header_of(entry: Entry) -> Entry:
     return header
 
 
-@dataclass(frozen=True)
-class HistoryQuery:
+class HistoryQuery(NamedTuple):
     """Which entries a history page holds; every filter given must match (all None: every entry).
 
     region: a region code the entry touched (``"DE"``), exact.
@@ -127,8 +125,7 @@ class HistoryQuery:
         return True
 
 
-@dataclass(frozen=True)
-class HistoryPage:
+class HistoryPage(NamedTuple):
     """Entries newest first (headers, or full entries when asked), and the cursor for the next page:
     pass `next_before` as HistoryQuery.before_id; None when no older entry matches."""
 
@@ -184,7 +181,7 @@ class HistoryLog(ABC, Sequence[Entry]):
         """Every entry matching `query` (its limit is the page size), newest first, read a page at a time."""
         before = query.before_id
         while True:
-            page = self.page(replace(query, before_id=before))
+            page = self.page(query._replace(before_id=before))
             yield from page.entries
             if page.next_before is None:
                 return
@@ -276,8 +273,9 @@ class MemoryHistory(HistoryLog):
 
 
 # -- states, transactions, backends ---------------------------------------------------------------
-@dataclass
-class StoredState:
+# Value records are NamedTuples, not dataclasses: they are defined on every command's start-up, where
+# a dataclass costs about a millisecond each to create and a NamedTuple a fraction of that.
+class StoredState(NamedTuple):
     """What one read of the storage saw, returned to the caller and kept nowhere else.
 
     document: the current records, upgraded to the current schema (module doc; no history in it).
@@ -296,8 +294,7 @@ class StoredState:
     created: bool = False
 
 
-@dataclass(frozen=True)
-class Backup:
+class Backup(NamedTuple):
     """One kept version of the current state; number 1 is the newest.
 
     location: where it is kept (a file path for the TinyDB backend), for messages and --json.
@@ -312,22 +309,20 @@ class Backup:
     size: int
 
 
-@dataclass
-class BackupContent:
+class BackupContent(NamedTuple):
     """What a backup holds: its document (upgraded to the current schema, no history in it), and
     the history entries kept inside the backup itself (only a file from before history was stored
     apart has any; they matter when the history store holds nothing)."""
 
     document: Document
-    history: list[Entry] = field(default_factory=list)
+    history: list[Entry]
 
 
-@dataclass
-class Replaced:
+class Replaced(NamedTuple):
     """What Transaction.replace did: where the state it replaced was kept (None: there was none)."""
 
     kept_as: str | None
-    stored: StoredState = field(repr=False)
+    stored: StoredState
 
 
 class Transaction(ABC):

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -40,8 +39,7 @@ FIRST_READ = 1 << 10
 Checkpoint = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
     """How much of the history a stored state covers: its entries, the newest id, and the bytes
     of the journal and of the index that hold them (each file's committed length)."""
 

@@ -19,11 +19,10 @@ readers at exactly that moment, then kill it.
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rollout.backends.base import (
     Backend,
@@ -32,14 +31,18 @@ from rollout.backends.base import (
     Document,
     Entry,
     HistoryLog,
+    HistoryPage,
+    HistoryQuery,
     MemoryHistory,
     Replaced,
     StoredState,
     Transaction,
 )
-from rollout.backends.journal import JournalHistory, Mark, Store
+
+if TYPE_CHECKING:
+    from rollout.backends.journal import Mark, Store
 from rollout.errors import DatabaseError
-from rollout.files import atomic_write, file_signature, leftovers
+from rollout.files import atomic_write, file_signature
 from rollout.migrations import SCHEMA_VERSION, upgrade
 from rollout.storage import (
     BACKUPS_KEPT,
@@ -84,7 +87,13 @@ class TinyDBBackend(Backend):
         self.backups_kept = backups
         stop_at = os.environ.get(STOP_AT_VARIABLE) or None
         self.checkpoint = _stopper(stop_at) if stop_at else None
-        self.store = Store(self.path, self.checkpoint)
+
+    def store(self) -> Store:
+        """The history folder (rollout.backends.journal is imported here, on first use: a command
+        that reads only the current state never loads it)."""
+        from rollout.backends.journal import Store
+
+        return Store(self.path, self.checkpoint)
 
     def _stop(self, name: str) -> None:
         if self.checkpoint is not None:
@@ -98,27 +107,34 @@ class TinyDBBackend(Backend):
         found = read_state_file(self.path)
         return None if found is None else self.parse(found)[0]
 
-    def parse(self, found: StateFile) -> tuple[StoredState, Mark | None]:
-        """The state a read of the file gives, and the history mark it holds (None: malformed).
-
-        A file from before schema 2 is upgraded in memory, its history served from memory.
-        """
+    def parse(self, found: StateFile) -> tuple[StoredState, Any]:
+        """The state a read of the file gives, and the raw history mark it holds (a file from
+        before schema 2 holds none: it is upgraded in memory, its history served from memory)."""
         document = found.document
         if found.schema < SCHEMA_VERSION:
             document = upgrade(document, found.schema, self.path)
             check_shape(document, self.path)
             history: HistoryLog = MemoryHistory.of_document(document)
             document.pop("history", None)
-            mark: Mark | None = Mark()
+            raw_mark = None
         else:
             check_shape(document, self.path)
             meta = dict(document["_meta"]["1"])
-            mark = Mark.from_meta(meta.pop("history", None))
+            raw_mark = meta.pop("history", None)
             document = {**document, "_meta": {"1": meta}}
             document.pop("history", None)  # not part of schema 2; `rollout doctor` reports one
-            history = self.store.log(mark) if mark is not None else Unreadable(self._bad_mark())
+            history = JournalOf(self, raw_mark)
         stored = StoredState(document, int(document["_meta"]["1"]["revision"]), found.signature, history, found.schema)
-        return stored, mark
+        return stored, raw_mark
+
+    def mark(self, raw: Any) -> Mark:
+        """The history mark kept in `_meta.history`; DatabaseError when it is malformed."""
+        from rollout.backends.journal import Mark
+
+        mark = Mark.from_meta(raw)
+        if mark is None:
+            raise self._bad_mark()
+        return mark
 
     def _bad_mark(self) -> DatabaseError:
         return DatabaseError(f"database {self.path} has a damaged history mark (_meta history); run rollout doctor")
@@ -141,10 +157,7 @@ class TinyDBBackend(Backend):
     def history(self) -> HistoryLog:
         meta = peek_meta(self.path)
         if meta is not None and meta.get("schema") == SCHEMA_VERSION:
-            mark = Mark.from_meta(meta.get("history"))
-            if mark is None:
-                raise self._bad_mark()
-            return self.store.log(mark)
+            return self.store().log(self.mark(meta.get("history")))
         stored = self.read()
         if stored is None:
             raise DatabaseError(f"no database at {self.path}")
@@ -191,11 +204,11 @@ class FileTransaction(Transaction):
     def __init__(self, backend: TinyDBBackend) -> None:
         self.backend = backend
         self.path = backend.path
-        self.store = backend.store
+        self.store = backend.store()
         self._read = False
         self._seen: StateFile | None = None
         self._stored: StoredState | None = None
-        self._mark = Mark()
+        self._mark = self.backend.mark(None)
 
     def read(self) -> StoredState | None:
         remove_leftovers(self.path)
@@ -212,13 +225,10 @@ class FileTransaction(Transaction):
                 )
             self._stored = None
             return None
-        stored, mark = self.backend.parse(found)
+        stored, raw_mark = self.backend.parse(found)
         if found.schema >= SCHEMA_VERSION:
-            if mark is None:
-                raise self.backend._bad_mark()
-            self._mark = self.store.prepare(mark, stored.revision)
-            if self._mark != mark:  # the index was rebuilt
-                stored.history = self.store.log(self._mark)
+            self._mark = self.store.prepare(self.backend.mark(raw_mark), stored.revision)
+            stored = stored._replace(history=self.store.log(self._mark))
         self._stored = stored
         return stored
 
@@ -241,7 +251,7 @@ class FileTransaction(Transaction):
             entries = list(self._stored.history) + entries  # the history the old file held moves out
             if not self.store.is_empty():
                 keep_aside(self.store.folder, self.path, "history-set-aside")
-            mark = Mark()
+            mark = self.backend.mark(None)
         if entry is not None and (entry.get("revision") != revision or entry["id"] <= mark.last_id):
             raise ValueError(f"entry #{entry['id']} (revision {entry.get('revision')}) cannot follow the stored state")
         if entries:
@@ -265,6 +275,8 @@ class FileTransaction(Transaction):
         return self._stored
 
     def recovery_history(self) -> HistoryLog:
+        from rollout.backends.journal import JournalHistory
+
         index, mark = self.store.rebuild()
         return JournalHistory(self.store, mark, index)
 
@@ -293,32 +305,41 @@ class FileTransaction(Transaction):
         return Replaced(str(kept) if kept else None, stored)
 
 
-class Unreadable(HistoryLog):
-    """The history of a state whose history mark is damaged: every read raises the error."""
+class JournalOf(HistoryLog):
+    """The history of a state read from the file, loading rollout.backends.journal only when it is
+    first used (most commands never look at history). Raises DatabaseError on use when the mark
+    the state holds is malformed."""
 
-    def __init__(self, error: DatabaseError) -> None:
-        self.error = error
+    def __init__(self, backend: TinyDBBackend, raw_mark: Any) -> None:
+        self._backend = backend
+        self._raw_mark = raw_mark
+        self._log: HistoryLog | None = None
+
+    def _journal(self) -> HistoryLog:
+        if self._log is None:
+            self._log = self._backend.store().log(self._backend.mark(self._raw_mark))
+        return self._log
 
     def count(self) -> int:
-        raise self.error
+        return self._journal().count()
 
     def last_id(self) -> int:
-        raise self.error
+        return self._journal().last_id()
 
-    def page(self, query: Any) -> Any:
-        raise self.error
+    def page(self, query: HistoryQuery) -> HistoryPage:
+        return self._journal().page(query)
 
     def entry(self, entry_id: int) -> Entry:
-        raise self.error
+        return self._journal().entry(entry_id)
 
     def after(self, revision: int) -> list[Entry]:
-        raise self.error
+        return self._journal().after(revision)
 
     def at_revision(self, revision: int) -> Entry | None:
-        raise self.error
+        return self._journal().at_revision(revision)
 
     def __iter__(self) -> Iterator[Entry]:
-        raise self.error
+        return iter(self._journal())
 
 
 def _plain_int(value: Any) -> bool:
@@ -330,13 +351,10 @@ def _stopper(point: str) -> Any:
     if point not in CHECKPOINTS:
         raise DatabaseError(f"{STOP_AT_VARIABLE}={point!r} is not a checkpoint ({', '.join(CHECKPOINTS)})")
 
+    import signal
+
     def checkpoint(name: str) -> None:
         if name == point:
             os.kill(os.getpid(), signal.SIGSTOP)
 
     return checkpoint
-
-
-def stale_temp_files(path: Path) -> list[Path]:
-    """Temp files interrupted writes left beside the state file and in its history folder."""
-    return leftovers(path) + leftovers(Store(path).index)
