@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rollout import ops, queries
+from rollout import ops, queries, times
 from rollout.dataset import bundled_document
 from rollout.db import Database
 from rollout.errors import InvalidValue, NotFound, Refused, StaleEdit
@@ -247,9 +247,9 @@ def test_promotions_validate_span_and_warn_on_overlap_and_pre_launch(db):
     assert created[0]["kind"] == "local"
     assert created[0]["start"] == "2027-01-01T00:00:00+11:00"
     state = db.load()
-    au_warnings = queries.promo_warnings(state, "AU")[created[0]["id"]]
+    au_warnings = queries.promo_warnings(state, "AU", times.now())[created[0]["id"]]
     assert any("starts before AU launches" in w for w in au_warnings)
-    gb = queries.promo_warnings(state, "GB")
+    gb = queries.promo_warnings(state, "GB", times.now())
     overlapping = [pid for pid, warnings in gb.items() if any("overlaps" in w for w in warnings)]
     assert len(overlapping) == 2
 
