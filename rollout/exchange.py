@@ -611,6 +611,10 @@ def _apply_region(state: State, values: dict[str, Any], user: str) -> None:
     elif region["status"] in ("planned", "preparing", "ready"):
         region["launched_at"] = None
     state.put("regions", region)
+    if current.get("timezone") != region["timezone"] and code in state.regions:
+        from rollout.ops import keep_due_days
+
+        keep_due_days(state, code, current["timezone"], region["timezone"])
 
 
 def _region_of(state: State, values: dict[str, Any], current: Record | None) -> Record:

@@ -101,7 +101,17 @@ def set_regions(
             region["launch"] = times.to_iso(times.parse_when(launch, region["timezone"]))
         _apply_status_change(state, current, region, force)
         updated.append(state.put("regions", region))
+        if region["timezone"] != current["timezone"]:
+            keep_due_days(state, code, current["timezone"], region["timezone"])
     return updated
+
+
+def keep_due_days(state: State, code: str, old_tz: str, new_tz: str) -> None:
+    """Items due by the end of a day stay due on that day when their region changes zone."""
+    for item in state.items_of(code):
+        if item.get("due_all_day") and item.get("due"):
+            day = times.local_date(item["due"], old_tz)
+            state.put("items", {**item, "due": times.to_iso(times.day_start(day, new_tz, strict=False))})
 
 
 def _apply_status_change(state: State, before: Record, region: Record, force: bool) -> None:

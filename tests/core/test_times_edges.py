@@ -181,7 +181,9 @@ def test_a_due_day_passes_at_the_next_local_midnight(tz, day, transition):
 
 
 def test_a_spreadsheet_date_time_with_a_space_is_the_same_wall_time():
-    assert times.parse_when("2027-01-05 10:00", "Europe/Berlin") == times.parse_when("2027-01-05T10:00", "Europe/Berlin")
+    assert times.parse_when("2027-01-05 10:00", "Europe/Berlin") == times.parse_when(
+        "2027-01-05T10:00", "Europe/Berlin"
+    )
 
 
 def test_stored_instants_need_an_offset():
