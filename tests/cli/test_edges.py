@@ -42,7 +42,19 @@ def add_region(cli, code: str, tz: str, *extra: str) -> None:  # noqa: ANN001
 
 # -- 1. days whose local midnight does not exist or happens twice ---------------------------
 def test_a_plain_date_on_a_day_without_midnight_is_the_first_instant_of_that_day(cli, empty_db_path):
-    cli("region", "add", "CL", "--name", "Chile", "--tz", "America/Santiago", "--currency", "CLP", "--launch", "2027-09-05")
+    cli(
+        "region",
+        "add",
+        "CL",
+        "--name",
+        "Chile",
+        "--tz",
+        "America/Santiago",
+        "--currency",
+        "CLP",
+        "--launch",
+        "2027-09-05",
+    )
     assert stored(empty_db_path, "regions", "CL")["launch"] == "2027-09-05T01:00:00-03:00"
     add_region(cli, "EG", "Africa/Cairo", "--launch", "2027-04-30")
     assert stored(empty_db_path, "regions", "EG")["launch"] == "2027-04-30T01:00:00+03:00"
@@ -121,7 +133,10 @@ def test_a_change_that_would_store_an_invalid_record_is_refused_whole(empty_db_p
         ops.add_region(state, "NL", name="NL", timezone="Europe/Amsterdam", currency="EUR")
         ops.add_promotions(state, ["NL"], "Sale", start="2027-01-01", end="2027-01-02")
     before = empty_db_path.read_bytes()
-    with pytest.raises(InvalidValue, match="promotion p1 starts at or after its end"), db.transaction("t", "x") as state:
+    with (
+        pytest.raises(InvalidValue, match="promotion p1 starts at or after its end"),
+        db.transaction("t", "x") as state,
+    ):
         ops.add_items(state, ["NL"], "fine")
         promo = state.promotions["p1"]
         state.put("promotions", {**promo, "end": promo["start"]})
