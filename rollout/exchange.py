@@ -232,7 +232,7 @@ def _checklist_section(state: State, rows: list[dict[str, Any]]) -> list[str]:
                     i["title"],
                     i["category"],
                     i["owner"] or "-",
-                    times.local_display(i.get("due"), tz, with_time=False),
+                    queries.due_display(i, tz),
                     Markdown("**yes**") if i["critical"] else "",
                 ]
                 for i in items

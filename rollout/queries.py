@@ -109,6 +109,12 @@ def is_overdue(item: Record, tz: str, reference: datetime) -> bool:
     return due is not None and times.due_deadline(due, bool(item.get("due_all_day")), tz) <= reference
 
 
+def due_display(item: Record, tz: str) -> str:
+    """An item's due date for tables: the local day for a due given as a day (2027-01-15), the local
+    date and time for a timed one (2027-01-15 17:00), '-' for none."""
+    return times.local_display(item.get("due"), tz, with_time=not item.get("due_all_day"))
+
+
 def launch_holiday_warning(state: State, code: str, reference: datetime | None = None) -> str | None:
     """A launch still ahead (not launched yet, today or later) that falls on a public holiday of its region.
 

@@ -154,7 +154,7 @@ def checklist_table(state: State, items: list[Record]) -> str:
                 i["category"],
                 i["title"],
                 i["owner"] or "-",
-                times.local_display(i.get("due"), state.region(i["region"])["timezone"], with_time=False),
+                queries.due_display(i, state.region(i["region"])["timezone"]),
             ]
             for i in items
         ],

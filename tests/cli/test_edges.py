@@ -206,3 +206,13 @@ def test_a_region_changing_zone_keeps_its_items_due_day(cli, empty_db_path):
     cli("check", "add", "GB", "x", "--due", "2027-01-05")
     cli("region", "set", "GB", "--tz", "Asia/Tokyo")
     assert stored(empty_db_path, "items", "c1")["due"] == "2027-01-05T00:00:00+09:00"
+
+
+def test_tables_show_a_day_for_a_due_day_and_a_time_for_a_timed_due(cli):
+    add_region(cli, "GB", "Europe/London")
+    cli("check", "add", "GB", "By the day", "--due", "2027-01-05")
+    cli("check", "add", "GB", "At five", "--due", "2027-01-05T17:00")
+    table = cli("check", "list", "GB").stdout
+    assert "2027-01-05 17:00" in table
+    day_row = next(line for line in table.splitlines() if "By the day" in line)
+    assert day_row.rstrip().endswith("2027-01-05")
