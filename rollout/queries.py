@@ -102,11 +102,23 @@ def region_warnings(state: State, code: str, reference: datetime | None = None) 
     return out
 
 
+LONGEST_DAY = timedelta(hours=48)  # no local day lasts longer (25 hours is the usual most)
+
+
 def is_overdue(item: Record, tz: str, reference: datetime) -> bool:
-    """Whether an item's due date has passed at the aware instant `reference`: a timed due at its
-    instant, a due given as a day (due_all_day) from the next local midnight of region zone `tz`."""
+    """Whether an item's due date has passed at the aware instant `reference`: a timed due once its
+    instant is past, a due given as a day (due_all_day) from the next local midnight of region zone `tz`."""
     due = item.get("due")
-    return due is not None and times.due_deadline(due, bool(item.get("due_all_day")), tz) <= reference
+    if due is None:
+        return False
+    moment = times.instant(due)
+    if not item.get("due_all_day"):
+        return moment < reference
+    if moment > reference:
+        return False
+    if reference - moment >= LONGEST_DAY:  # surely past the day's end, without the zone arithmetic
+        return True
+    return times.due_deadline(due, True, tz) <= reference
 
 
 def due_display(item: Record, tz: str) -> str:

@@ -175,10 +175,14 @@ def test_an_item_due_today_is_overdue_only_from_the_next_local_midnight(cli, emp
     assert json_of(cli("check", "list", "GB", "--json"))[1]["due_all_day"] is False
     assert json_of(cli("status", "--json"))[0]["warnings"] == []
     monkeypatch.setenv("ROLLOUT_NOW", "2026-11-29T10:00:00+00:00")
+    assert json_of(cli("status", "--json"))[0]["warnings"] == []  # due at ten: not overdue yet
+    monkeypatch.setenv("ROLLOUT_NOW", "2026-11-29T10:00:01+00:00")
     assert json_of(cli("status", "--json"))[0]["warnings"] == ["1 open item(s) overdue"]
     monkeypatch.setenv("ROLLOUT_NOW", "2026-11-29T23:59:59+00:00")
     assert json_of(cli("status", "--json"))[0]["warnings"] == ["1 open item(s) overdue"]
     monkeypatch.setenv("ROLLOUT_NOW", "2026-11-30T00:00:00+00:00")
+    assert json_of(cli("status", "--json"))[0]["warnings"] == ["2 open item(s) overdue"]
+    monkeypatch.setenv("ROLLOUT_NOW", "2026-12-05T00:00:00+00:00")
     assert json_of(cli("status", "--json"))[0]["warnings"] == ["2 open item(s) overdue"]
 
 
