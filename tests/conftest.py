@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +55,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No test reads or writes the developer's own home, database, user, config, cache or clock."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
@@ -67,6 +69,12 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("ROLLOUT_DB", raising=False)
     monkeypatch.delenv("ROLLOUT_READ_ONLY", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    yield
+    # The holiday cache is written when the process ends, by then with the run's HOME: write what
+    # this test looked up now, into its own cache.
+    holidays = sys.modules.get("rollout.holidays")
+    if holidays is not None:
+        holidays.flush_cache()
 
 
 @pytest.fixture
