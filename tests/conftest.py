@@ -72,9 +72,12 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     yield
     # The holiday cache is written when the process ends, by then with the run's HOME: write what
     # this test looked up now, into its own cache.
+    # (Some fixtures undo every monkeypatch before this runs, so the test's cache is named again.)
     holidays = sys.modules.get("rollout.holidays")
     if holidays is not None:
-        holidays.flush_cache()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+            holidays.flush_cache()
 
 
 @pytest.fixture
