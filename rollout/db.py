@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from rollout import times
 from rollout.backends.base import Backend, Backup, BackupContent, HistoryLog, HistoryQuery, StoredState, Transaction
 from rollout.errors import DatabaseError, NotFound, ReadOnly, StaleEdit
+from rollout.schema import check_touched
 from rollout.state import TABLES, Record, State, empty_document
 
 
@@ -168,6 +169,7 @@ class Database:
             based_on = state.revision if base_revision is None else base_revision
             state.commit = Commit(base_revision=based_on, rebased=state.revision != based_on)  # type: ignore[attr-defined]
             yield state
+            check_touched(state)  # no change may store a record the schema refuses
             if dry_run:
                 return
             if base_revision is not None:
@@ -212,6 +214,7 @@ class Database:
                 raise DatabaseError(f"database {self.path} already exists (use --force to replace it)")
             state = _state(stored)
             bring_back(state, fresh)
+            check_touched(state)
             state.notes.append(f"replaced every record with {what}")
             entry = record_change(state, user, command, allow_empty=True)
             assert entry is not None
@@ -278,6 +281,7 @@ class Database:
                 return self._restore_whole(tx, backup, content, user, command, dry_run)
             state = _state(stored)
             changes = bring_back(state, content.document)
+            check_touched(state)
             if dry_run:
                 return Restored(backup, changes)
             entry = record_change(state, user, command)

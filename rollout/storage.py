@@ -37,6 +37,7 @@ from rollout.files import (
     unique_name,
 )
 from rollout.migrations import SCHEMA_VERSION, upgrade
+from rollout.schema import KINDS
 
 __all__ = ["SCHEMA_VERSION", "AtomicJSONStorage", "file_signature", "new_file_mode"]
 
@@ -46,12 +47,9 @@ LOCK_POLL_INTERVAL = 0.005  # waiting writers retry often: the lock is held for 
 BACKUP_NAME = re.compile(r"\.r(\d+)\.json")
 PEEK_BYTES = 4096
 
-# The fields every record must have for the application to read it; `rollout doctor` checks their values.
-REQUIRED_FIELDS = {
-    "regions": frozenset(("code", "name", "timezone", "currency", "status", "wave", "owner", "launch")),
-    "items": frozenset(("id", "region", "title", "category", "owner", "due", "status", "critical")),
-    "promotions": frozenset(("id", "region", "name", "kind", "start", "end")),
-}
+# The fields every record must have for the application to read it (from the record schema);
+# `rollout doctor` checks their values.
+REQUIRED_FIELDS = {kind.table: kind.in_file for kind in KINDS.values()}
 HISTORY_FIELDS = frozenset(("id", "at", "user", "command", "changes"))
 
 

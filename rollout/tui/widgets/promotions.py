@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from rollout import model, ops, queries, times
+from rollout import model, ops, queries, schema, times
 from rollout.errors import RolloutError, StaleEdit
 from rollout.state import Record, State
 from rollout.tui.guard import reported
@@ -24,8 +24,10 @@ def span_problem(start: str, end: str, tz: str) -> str | None:
         begin, finish = times.parse_when(start, tz), times.parse_when(end, tz)
     except RolloutError:
         return None
-    if begin >= finish:
-        return f"start {start!r} must be before end {end!r}"
+    try:
+        schema.check_span(begin, finish)
+    except RolloutError as exc:
+        return str(exc)
     return None
 
 
@@ -60,7 +62,7 @@ class PromotionsPane(TablePane):
     def refresh_data(self) -> None:
         region = self.region_record
         tz = region["timezone"]
-        self.warnings = queries.promo_warnings(self.state, self.code)
+        self.warnings = queries.promo_warnings(self.state, self.code, times.now())
         promos = sorted(self.state.promotions_of(self.code), key=lambda p: times.instant(p["start"]))
         table = self.table
         rows = []
@@ -149,7 +151,7 @@ class PromotionsPane(TablePane):
         self.app.push_screen(FormScreen(title, self._fields({}), save, check=self._check))
 
     def _announce(self, promo: Record, verb: str) -> None:
-        warnings = queries.promo_warnings(self.state, self.code).get(promo["id"], [])
+        warnings = queries.promo_warnings(self.state, self.code, times.now()).get(promo["id"], [])
         if warnings:
             self.notify(f"{promo['id']} {promo['name']}: " + "; ".join(warnings), severity="warning", title=verb)
         else:
@@ -203,7 +205,7 @@ class PromotionsPane(TablePane):
 
         def preview(values: dict[str, Any]) -> str:
             by, shown = times.parse_duration(values["by"]), loaded["promo"]
-            start, end = times.shift_iso(shown["start"], by, tz), times.shift_iso(shown["end"], by, tz)
+            start, end = times.move_span(shown["start"], shown["end"], by, tz)
             return f"new: {times.local_display(start, tz)} - {times.local_display(end, tz)}"
 
         def save(form: FormScreen, values: dict[str, Any]) -> None:
