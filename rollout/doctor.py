@@ -119,7 +119,14 @@ def _read(path: Path, found: Findings, report: Report) -> tuple[dict[str, Any], 
     try:
         info = path.stat()
     except FileNotFoundError:
-        found.problem(f"there is no database at {path} (any command that changes something creates one)")
+        journal = path.with_name(path.name + ".history") / "journal.jsonl"
+        if journal.exists() and journal.stat().st_size:
+            found.problem(
+                f"there is no database at {path}, but its history is there ({journal.parent.name}); "
+                "`rollout restore 1 --force` brings it back from the newest backup and the history after it"
+            )
+        else:
+            found.problem(f"there is no database at {path} (any command that changes something creates one)")
         return None
     except OSError as exc:
         found.problem(f"cannot look at {path}: {exc.strerror or exc}")

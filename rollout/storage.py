@@ -8,7 +8,8 @@ BACKUPS_KEPT), and the first write to a file of an older schema keeps its origin
 
 Each read returns what it saw (the document, its schema, the file's signature) and keeps nothing:
 one object may serve any number of threads. The history lives beside the file, not in it
-(rollout.backends.tinydb); `AtomicJSONStorage` lets any TinyDB program open the file.
+(rollout.backends.tinydb); `AtomicJSONStorage` (rollout.tinydb_storage) lets any TinyDB program
+open the file.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
-from tinydb.storages import Storage
 
 from rollout.errors import DatabaseError, InvalidValue
 from rollout.files import (
@@ -39,7 +39,7 @@ from rollout.files import (
 from rollout.migrations import SCHEMA_VERSION, upgrade
 from rollout.schema import KINDS
 
-__all__ = ["SCHEMA_VERSION", "AtomicJSONStorage", "file_signature", "new_file_mode"]
+__all__ = ["SCHEMA_VERSION", "file_signature", "new_file_mode"]  # re-exported for callers that had them here
 
 BACKUPS_KEPT = 10
 DEFAULT_LOCK_TIMEOUT = 10.0
@@ -148,35 +148,15 @@ def file_mode(path: Path) -> int:
         return new_file_mode()
 
 
-class AtomicJSONStorage(Storage):
-    """A TinyDB storage for the state file: `TinyDB(path, storage=AtomicJSONStorage)` opens and
-    queries it like any TinyDB file ({table: {doc_id: document}}).
+def __getattr__(name: str) -> Any:
+    """`AtomicJSONStorage` lives in rollout.tinydb_storage and is loaded on first use: it needs
+    TinyDB's Storage class, which rollout's own reads and writes do not (loading TinyDB would cost
+    every command a couple of milliseconds of start-up)."""
+    if name == "AtomicJSONStorage":
+        from rollout.tinydb_storage import AtomicJSONStorage
 
-    `read` returns the document as stored (no schema upgrade; `_meta` as it is, including the
-    history pointer), None when there is no file, DatabaseError when it is not a rollout database.
-    `write` replaces the file atomically, keeping the previous version as a backup. Neither takes
-    the writers' lock nor records history: rollout itself reads and writes through rollout.backends.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], backups: int = BACKUPS_KEPT) -> None:
-        self.path = Path(path)
-        self.backups = backups
-
-    def read(self) -> dict[str, Any] | None:
-        """The stored document ({table: {doc_id: record}}), or None when the file does not exist."""
-        found = read_state_file(self.path)
-        return None if found is None else found.document
-
-    def write(self, data: dict[str, Any]) -> None:
-        """Replace the file with `data` (a document with `_meta` doc 1); DatabaseError when it cannot."""
-        meta = peek_meta(self.path)
-        previous = meta.get("schema") if meta else None
-        write_state_file(
-            self.path, data, previous_schema=previous if isinstance(previous, int) else None, backups=self.backups
-        )
-
-    def close(self) -> None:
-        pass
+        return AtomicJSONStorage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- reading the metadata alone ------------------------------------------------------------------

@@ -173,6 +173,7 @@ def test_a_database_file_that_went_missing_is_brought_back_from_backup_and_histo
     assert refused.exit_code == 1
     assert refused.stderr.startswith(f"Error: database {small_db} is missing, but its history is there")
     assert not small_db.exists()  # not silently seeded afresh beside a history it would then drop
+    assert "but its history is there (small.json.history)" in examine(small_db).problems[0]
     assert run_cli("--db", str(small_db), "restore", "1", "--force").exit_code == 0
     assert _records(small_db) == wanted
 
