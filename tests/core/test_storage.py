@@ -36,6 +36,9 @@ def test_new_files_are_never_world_accessible(tmp_path):
         assert mode & 0o660 == 0o660
         for backup in list_backups(path):
             assert stat.S_IMODE(backup.stat().st_mode) & 0o007 == 0
+        history = path.with_name(path.name + ".history")
+        for kept in (history, history / "journal.jsonl", history / "index.jsonl"):
+            assert stat.S_IMODE(kept.stat().st_mode) & 0o007 == 0, kept
     finally:
         os.umask(old)
 
