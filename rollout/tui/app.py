@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
@@ -26,6 +26,7 @@ from rollout.db import default_user, env_read_only
 from rollout.errors import ReadOnly, RolloutError, StaleEdit
 from rollout.state import State
 from rollout.tui.guard import log_exception, reported
+from rollout.tui.keyorder import KeyOrder, is_ordered_input
 from rollout.tui.session import Outcome, Session, Signature, Snapshot
 
 T = TypeVar("T")
@@ -59,6 +60,19 @@ class RolloutApp(App[None]):
         # The days the calendar shows, if it is open: a background reload prepares them too.
         self.calendar_window: tuple[date, date] | None = None
         self._crash: BaseException | None = None
+        self.key_order = KeyOrder(self)
+
+    # -- input -------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        # Each key waits until the one before it has been handled (see keyorder.py).
+        if is_ordered_input(event) and self.key_order.hold(event):
+            return
+        await super().on_event(event)
+
+    async def _press_keys(self, keys: Iterable[str]) -> None:
+        # Pilot's press: return once the keys have acted, as they are held in order.
+        await super()._press_keys(keys)
+        await self.key_order.drained()
 
     # -- start-up ----------------------------------------------------------------------
     @property

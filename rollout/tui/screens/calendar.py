@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pendulum
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -23,11 +24,6 @@ from rollout.tui.widgets.month import MonthGrid
 def local_today() -> date:
     """Today on this machine's calendar (the clock can be pinned with ROLLOUT_NOW)."""
     return times.now().astimezone().date()
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 class CalendarScreen(RolloutNode, Screen[None]):
@@ -98,10 +94,9 @@ class CalendarScreen(RolloutNode, Screen[None]):
 
     # -- actions -----------------------------------------------------------------------
     def action_month(self, step: int) -> None:
-        target = add_months(self.selected, step)
-        # Keep the day of month where the target month has it.
-        day = min(self.selected.day, (add_months(target, 1) - date.resolution).day)
-        self.select(target.replace(day=day))
+        # pendulum keeps the day of month, or the month's last day where it has fewer (31 Jan + 1 = 28 Feb).
+        moved = pendulum.Date(self.selected.year, self.selected.month, self.selected.day).add(months=step)
+        self.select(date(moved.year, moved.month, moved.day))
 
     def action_today(self) -> None:
         self.select(self.today)

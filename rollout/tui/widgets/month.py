@@ -113,7 +113,9 @@ class MonthGrid(Widget, can_focus=True):
             )
 
     def action_move(self, days: int) -> None:
-        self.post_message(self.Moved(self.selected + timedelta(days=days)))
+        # The grid keeps its own selected day, so a burst of moves adds up before the screen redraws.
+        self.set_reactive(MonthGrid.selected, self.selected + timedelta(days=days))
+        self.post_message(self.Moved(self.selected))
 
     def action_open(self) -> None:
         self.post_message(self.Opened(self.selected))
