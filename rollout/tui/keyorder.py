@@ -14,6 +14,7 @@ arriving while the app is quiet is handled at once, so typing at human speed cos
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -116,7 +117,5 @@ class KeyOrder:
             if pump.call_later(finished):
                 pending += 1
         if pending:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(done.wait(), timeout=max(timeout, 0.01))
-            except TimeoutError:
-                pass
