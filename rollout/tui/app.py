@@ -25,6 +25,7 @@ from rollout import ops, queries
 from rollout.db import default_user, env_read_only
 from rollout.errors import ReadOnly, RolloutError, StaleEdit
 from rollout.state import State
+from rollout.tui import terminal
 from rollout.tui.guard import log_exception, reported
 from rollout.tui.keyorder import KeyOrder, is_ordered_input
 from rollout.tui.session import Outcome, Session, Signature, Snapshot
@@ -42,12 +43,13 @@ class RolloutApp(App[None]):
     TITLE = "rollout"
     CSS_PATH = [STYLES / "app.tcss", STYLES / "screens.tcss"]
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help"),
-        Binding("c", "calendar", "Calendar"),
-        Binding("u", "undo", "Undo"),
-        Binding("ctrl+z", "undo", "Undo", show=False),
-        Binding("H", "home", "Regions", show=False),
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("c", "calendar", "Calendar", id="calendar"),
+        Binding("u", "undo", "Undo", id="undo"),
+        Binding("H", "home", "Regions", show=False, id="regions"),
+        # What terminal users press to put a program in the background; never an editing key.
+        Binding("ctrl+z", "suspend_process", "Suspend", show=False, id="suspend"),
     ]
 
     def __init__(self, db_path: str | os.PathLike[str], user: str | None = None, read_only: bool = False) -> None:
@@ -85,6 +87,17 @@ class RolloutApp(App[None]):
         self.sub_title = self._subtitle()
         self.push_screen(RegionsScreen())
         self.poll_timer = self.set_interval(POLL_SECONDS, self.poll_file)
+        if not self.is_headless and terminal.on_a_terminal():
+            terminal.exit_on_signals(self.leave_on_signal)
+            self.set_interval(terminal.CHECK_SECONDS, self._check_terminal)
+
+    def leave_on_signal(self, signum: int) -> None:
+        """SIGTERM, SIGHUP or SIGQUIT: leave the way `q` does, so the terminal is restored."""
+        self.exit(return_code=128 + signum)
+
+    def _check_terminal(self) -> None:
+        if terminal.input_gone():
+            self.exit(return_code=1)
 
     def _subtitle(self) -> str:
         parts = [self.session.path.name, self.session.user]

@@ -315,8 +315,19 @@ async def test_undo_reverts_the_last_change_and_says_what(make_app, db_path):
         assert (
             f"information: Undid #{tick['id']} tui: check done NL {item['id']} (1 checklist item changed)." in notices
         )
-        await pilot.press("ctrl+z")  # the tick was undone; nothing older is left to undo in a fresh file
+        await pilot.press("u")  # the tick was undone; nothing older is left to undo in a fresh file
         assert "error: nothing to undo" in notices
+
+
+async def test_ctrl_z_is_the_terminal_suspend_never_undo(make_app, db_path):
+    item = first_open_item(db_path, "NL")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_region(pilot, "NL")
+        await pilot.press("2", "space", "ctrl+z")
+    assert load(db_path).items[item["id"]]["status"] == "done"
+    assert "undoes" not in load(db_path).history[-1]
+    assert any(b.key == "ctrl+z" and b.action == "suspend_process" for b in app.BINDINGS)
 
 
 async def test_help_lists_every_binding(make_app):
