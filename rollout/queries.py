@@ -80,6 +80,13 @@ def open_critical(state: State, code: str) -> list[Record]:
     return [i for i in state.items_of(code) if i["critical"] and i["status"] != "done"]
 
 
+def describe_items(items: list[Record], limit: int = 3) -> str:
+    """Items named for a message: "c12 'Title', c13 'Other' and 2 more" (the first `limit` by id order given)."""
+    listed = ", ".join(f"{i['id']} {i['title']!r}" for i in items[:limit])
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return listed + more
+
+
 def region_warnings(state: State, code: str, reference: datetime | None = None) -> list[str]:
     """Things a launch manager should look at: a missed target, critical items close to launch, overdue items,
     an upcoming launch on a public holiday."""

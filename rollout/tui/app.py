@@ -226,6 +226,30 @@ class RolloutApp(App[None]):
             self.pop_screen()
         return True
 
+    def leave(self, screens: list[Screen[Any]], proceed: Callable[[], object]) -> None:
+        """Run `proceed` (which closes `screens`) once their unsaved edits are saved or discarded.
+
+        Each screen may say what it has unsaved (`unsaved() -> str | None`) and save it
+        (`save_unsaved() -> bool`). With nothing unsaved, `proceed` runs at once; otherwise the
+        user chooses: save (then proceed if every save succeeded), discard, or stay.
+        """
+        from rollout.tui.screens.forms import UnsavedScreen
+
+        pending = [s for s in screens if getattr(s, "unsaved", None) is not None and s.unsaved()]  # type: ignore[attr-defined]
+        if not pending:
+            proceed()
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "discard" or (choice == "save" and all(s.save_unsaved() for s in pending)):  # type: ignore[attr-defined]
+                proceed()
+
+        what = "; ".join(s.unsaved() for s in pending)  # type: ignore[attr-defined]
+        self.push_screen(UnsavedScreen(f"Unsaved changes: {what}. Save them?"), chosen)
+
+    async def action_quit(self) -> None:
+        self.leave(list(reversed(self.screen_stack)), self.exit)
+
     @reported
     def action_calendar(self) -> None:
         from rollout.tui.screens.calendar import CalendarScreen
@@ -237,7 +261,10 @@ class RolloutApp(App[None]):
     def action_home(self) -> None:
         from rollout.tui.screens.regions import RegionsScreen
 
-        self._raise_screen(RegionsScreen)
+        above = self.screen_stack[
+            next(i for i, s in enumerate(self.screen_stack) if isinstance(s, RegionsScreen)) + 1 :
+        ]
+        self.leave(above, lambda: self._raise_screen(RegionsScreen))
 
     @reported
     def action_help(self) -> None:

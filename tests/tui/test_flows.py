@@ -279,6 +279,9 @@ async def test_launching_with_critical_items_open_asks_then_forces(make_app, db_
         await pilot.pause()
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, ConfirmScreen)
+        (blocking,) = queries.open_critical(load(db_path), "CA")
+        question = str(app.screen.query_one(".dialog-question").render())
+        assert f"{blocking['id']} {blocking['title']!r}" in question  # named, as the CLI's refusal does
         await pilot.press("y")
         await pilot.pause()
         entry = load(db_path).history[-1]

@@ -142,4 +142,16 @@ class RegionScreen(RolloutNode, Screen[None]):
         if isinstance(self.focused, Input):
             self.query_one(Tabs).focus()  # leave the field first; a second escape goes back
             return
-        self.app.pop_screen()
+        self.rollout.leave([self], self._close)
+
+    def _close(self) -> None:
+        if self.app.screen is self:
+            self.app.pop_screen()
+
+    def unsaved(self) -> str | None:
+        """The Overview fields typed but not saved, e.g. 'NL owner, wave'."""
+        dirty = self.query_one(OverviewPane).dirty()
+        return f"{self.code} {', '.join(dirty)}" if dirty else None
+
+    def save_unsaved(self) -> bool:
+        return self.query_one(OverviewPane).save_now()

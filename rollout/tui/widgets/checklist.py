@@ -166,13 +166,20 @@ class ChecklistPane(TablePane):
             self._fields(item),
             lambda form, changed: self._save_edit(form, code, item_id, changed),
             baseline=item_form_values(item, tz),
+            record=item,
+            reload=lambda: self._stored(item_id),
         )
-        form.record = item
         self.app.push_screen(form)
 
+    def _stored(self, item_id: str) -> tuple[dict[str, Any], Record] | None:
+        """The item as the form shows it and as stored now (None once deleted)."""
+        fresh = self.state.items.get(item_id)
+        if fresh is None:
+            return None
+        return item_form_values(fresh, self.state.region(fresh["region"])["timezone"]), fresh
+
     def _save_edit(self, form: FormScreen, code: str, item_id: str, changed: dict[str, Any]) -> None:
-        record = form.record or {}
-        expected = {name: record.get(name) for name in changed}
+        expected = form.expected(changed)
         options: dict[str, Any] = dict(changed)
         command = cli_text("check", "edit", code, item_id, **options)
 
@@ -182,12 +189,9 @@ class ChecklistPane(TablePane):
         try:
             self.rollout.apply_edit(command, change)
         except StaleEdit:
-            fresh = self.state.items.get(item_id)
-            if fresh is not None:
-                tz = self.state.region(code)["timezone"]
-                form.rebase(item_form_values(fresh, tz), fresh)
-                for name in changed:
-                    form.fields.show_note(name, f"now {item_form_values(fresh, tz)[name]!r} in the database")
+            stored = self._stored(item_id)
+            if stored is not None:
+                form.rebase(*stored)
             raise
         self.notify(f"Updated {item_id}", timeout=3)
 

@@ -36,6 +36,14 @@ def form_values(region: Record) -> dict[str, Any]:
     }
 
 
+def forced_launch_question(code: str, blocking: list[Record]) -> str:
+    """The confirmation of a launch with critical items open, naming them as the CLI's refusal does."""
+    return (
+        f"{code} has {len(blocking)} critical item(s) open: {queries.describe_items(blocking)}. "
+        "Launch anyway (recorded in history as a forced launch)?"
+    )
+
+
 class OverviewPane(RegionPane):
     """Its keys (ctrl+s, ctrl+r, m) are bound on the Region screen, so they work from the tab bar too."""
 
@@ -166,15 +174,19 @@ class OverviewPane(RegionPane):
 
     @reported
     def action_save(self) -> None:
+        self.save_now()
+
+    def save_now(self) -> bool:
+        """Save what was typed; False when nothing was saved (an error shown, or a forced launch to confirm)."""
         if self.rollout.refuse_read_only():
-            return
+            return False
         if not self.form.validate_all():
             self.show_error("Fix the fields marked above; nothing was saved.")
-            return
+            return False
         changed = self.dirty()
         if not changed:
             self.notify("Nothing to save.", timeout=2)
-            return
+            return True
         blocking = queries.open_critical(self.state, self.code)
         if changed.get("status") == "launched" and blocking:
 
@@ -182,12 +194,11 @@ class OverviewPane(RegionPane):
                 if yes:
                     self._save(changed, force=True)
 
-            question = f"{self.code} has {len(blocking)} critical item(s) open. Launch anyway (recorded in history)?"
-            self.app.push_screen(ConfirmScreen(question, yes="Launch"), confirmed)
-            return
-        self._save(changed, force=False)
+            self.app.push_screen(ConfirmScreen(forced_launch_question(self.code, blocking), yes="Launch"), confirmed)
+            return False
+        return self._save(changed, force=False)
 
-    def _save(self, changed: dict[str, Any], force: bool) -> None:
+    def _save(self, changed: dict[str, Any], force: bool) -> bool:
         code = self.code
         expected = {name: self.seen[name] for name in changed}
         options = {CLI_OPTION.get(k, k): v for k, v in changed.items()}
@@ -201,12 +212,13 @@ class OverviewPane(RegionPane):
         except StaleEdit as error:
             self._rebase(changed)
             self.show_error(f"{error}. The current values are noted under the fields; save again to overwrite them.")
-            return
+            return False
         except RolloutError as error:
             self.show_error(str(error))
-            return
+            return False
         self.action_revert()
         self.notify(f"Saved {code}: " + ", ".join(changed), timeout=3)
+        return True
 
     def _rebase(self, changed: dict[str, Any]) -> None:
         """The user has now been told the newer values: a second save applies theirs knowingly."""

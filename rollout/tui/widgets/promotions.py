@@ -168,13 +168,20 @@ class PromotionsPane(TablePane):
             lambda form, changed: self._save_edit(form, promo["id"], changed),
             check=self._check,
             baseline=values,
+            record=promo,
+            reload=lambda: self._stored(promo["id"]),
         )
-        form.record = promo
         self.app.push_screen(form)
 
+    def _stored(self, promo_id: str) -> tuple[dict[str, Any], Record] | None:
+        """The promotion as the form shows it and as stored now (None once deleted)."""
+        fresh = self.state.promotions.get(promo_id)
+        if fresh is None:
+            return None
+        return promo_form_values(fresh, self.state.region(fresh["region"])["timezone"]), fresh
+
     def _save_edit(self, form: FormScreen, promo_id: str, changed: dict[str, Any]) -> None:
-        record = form.record or {}
-        expected = {name: record.get(name) for name in changed}
+        expected = form.expected(changed)
         command = cli_text("promo", "edit", promo_id, **changed)
 
         def change(state: State) -> Record:
@@ -183,12 +190,9 @@ class PromotionsPane(TablePane):
         try:
             outcome = self.rollout.apply_edit(command, change)
         except StaleEdit:
-            fresh = self.state.promotions.get(promo_id)
-            if fresh is not None:
-                values = promo_form_values(fresh, self.state.region(fresh["region"])["timezone"])
-                form.rebase(values, fresh)
-                for name in changed:
-                    form.fields.show_note(name, f"now {values[name]!r} in the database")
+            stored = self._stored(promo_id)
+            if stored is not None:
+                form.rebase(*stored)
             raise
         self._announce(outcome.value, "Updated")
 
