@@ -130,7 +130,7 @@ class ChecklistPane(TablePane):
             Field("category", "Category", values["category"], kind="select", options=model.CATEGORIES),
             Field("due", "Due", values.get("due", ""), due_check, placeholder=times.WHEN_HELP),
             Field("owner", "Owner", values.get("owner", ""), placeholder=self.region_record["owner"] or ""),
-            Field("critical", "Critical", values["critical"], kind="check"),
+            Field("critical", "Critical", values["critical"], kind="check", placeholder="critical: gates the launch"),
         ]
 
     @reported

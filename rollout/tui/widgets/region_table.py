@@ -251,10 +251,11 @@ class RegionTable(ScrollView, can_focus=True):
             if i:
                 segments.append(Segment(" " * self.gap, base))
             if i == READY_INDEX:
-                segments.extend(self._bar_segments(row, width, base))
+                segments.extend(self._bar_segments(row, width, base, cursor))
                 continue
             text = truncate(column.cell(row), width).ljust(width)
-            segments.append(Segment(text, base + self._cell_style(i, row)))
+            # The cursor row keeps the cursor's colours: a status colour can equal its background.
+            segments.append(Segment(text, base if cursor else base + self._cell_style(i, row)))
         strip = Strip(segments)
         if len(self._line_cache) > 4096:
             self._line_cache.clear()
@@ -270,9 +271,11 @@ class RegionTable(ScrollView, can_focus=True):
             return self.get_component_rich_style("region-table--warning", partial=True)
         return Style()
 
-    def _bar_segments(self, row: RegionRow, width: int, base: Style) -> list[Segment]:
+    def _bar_segments(self, row: RegionRow, width: int, base: Style, cursor: bool = False) -> list[Segment]:
         done, todo = readiness_bar(row.readiness, self.bar)
         percent = f" {row.readiness:>3}%".ljust(width - len(done) - len(todo))
+        if cursor:
+            return [Segment(done + todo + percent, base)]
         return [
             Segment(done, base + self.get_component_rich_style("region-table--bar-done", partial=True)),
             Segment(todo, base + self.get_component_rich_style("region-table--bar-todo", partial=True)),
