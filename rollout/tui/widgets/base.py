@@ -11,7 +11,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.containers import Vertical
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
+from textual.binding import Binding
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from rollout import times
 from rollout.state import Record, State
@@ -91,7 +92,17 @@ class TablePane(RegionPane):
 
 
 class RecordTable(DataTable[Any]):
-    """A row-cursor table of records keyed by id, restyled from the .tcss through component classes."""
+    """A row-cursor table of records keyed by id, restyled from the .tcss through component classes.
+
+    Its keys are the ones every list in the app shares: j/k, g/G (home/end), pageup/pagedown.
+    """
+
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("home,g", "first", "First", show=False, id="list.first"),
+        Binding("end,G", "last", "Last", show=False, id="list.last"),
+    ]
 
     COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | {
         "record-table--critical",
@@ -114,14 +125,28 @@ class RecordTable(DataTable[Any]):
         style: Style = self.get_component_rich_style(f"record-table--{name}", partial=True)
         return Text(text, style=style)
 
+    def action_first(self) -> None:
+        self.move_cursor(row=0, animate=False)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=max(self.row_count - 1, 0), animate=False)
+
     @property
     def cursor_key(self) -> str | None:
         if not self.row_count:
             return None
         try:
             return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except Exception:
+        except CellDoesNotExist:
             return None
+
+    def select_key(self, key: str) -> bool:
+        """Put the cursor on record `key`; False when it is not shown."""
+        try:
+            self.move_cursor(row=self.get_row_index(key), animate=False)
+        except RowDoesNotExist:
+            return False
+        return True
 
     def fill(self, rows: Sequence[tuple[str, Sequence[Any]]], keep: str | None = None) -> None:
         """Replace the rows, keeping the cursor on record `keep` (default: the current one) if still there."""

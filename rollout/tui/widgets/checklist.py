@@ -214,11 +214,7 @@ class ChecklistPane(TablePane):
         self.app.push_screen(ConfirmScreen(f"Delete {item_id} {item['title']!r} from {code}?", yes="Delete"), confirmed)
 
     def select(self, item_id: str) -> None:
-        table = self.table
-        try:
-            table.move_cursor(row=table.get_row_index(item_id), animate=False)
-        except Exception:
-            return
+        self.table.select_key(item_id)
 
 
 def item_form_values(item: Record, tz: str) -> dict[str, Any]:

@@ -37,7 +37,9 @@ class HistoryPane(TablePane):
             )
             for entry in entries
         ]
-        table.fill(rows)
+        # The newest entry comes first: a cursor on it stays on the newest as changes arrive.
+        at_newest = table.cursor_row == 0
+        table.fill(rows, keep=rows[0][0] if rows and at_newest else None)
         shown = f"the latest {HISTORY_LIMIT}" if len(entries) >= HISTORY_LIMIT else str(len(entries))
         self.query_one("#history-summary", Static).update(
             f"{shown} change(s) to {self.code}, newest first · u undoes the last change in the database"

@@ -82,7 +82,7 @@ class OverviewPane(RegionPane):
         """The timezone the launch is read in: the one typed, if valid, else the region's."""
         try:
             return model.timezone(self.form.value("timezone"))
-        except (RolloutError, Exception):
+        except RolloutError:
             return self.region_record["timezone"]
 
     def _check_launch(self, text: str) -> None:

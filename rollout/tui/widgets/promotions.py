@@ -253,8 +253,4 @@ class PromotionsPane(TablePane):
         self.app.push_screen(ConfirmScreen(question, yes="Delete"), confirmed)
 
     def select(self, promo_id: str) -> None:
-        table = self.table
-        try:
-            table.move_cursor(row=table.get_row_index(promo_id), animate=False)
-        except Exception:
-            return
+        self.table.select_key(promo_id)
