@@ -26,6 +26,7 @@ from rollout.db import default_user, env_read_only
 from rollout.errors import ReadOnly, RolloutError, StaleEdit
 from rollout.state import State
 from rollout.tui import terminal
+from rollout.tui.commands import RegionCommands
 from rollout.tui.guard import log_exception, reported
 from rollout.tui.keyorder import KeyOrder, is_ordered_input
 from rollout.tui.session import Outcome, Session, Signature, Snapshot
@@ -41,6 +42,7 @@ class RolloutApp(App[None]):
     """Regions, a region's overview/checklist/promotions/history, and a calendar."""
 
     TITLE = "rollout"
+    COMMANDS = App.COMMANDS | {RegionCommands}
     CSS_PATH = [STYLES / "app.tcss", STYLES / "screens.tcss"]
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
@@ -292,13 +294,6 @@ class RolloutApp(App[None]):
             seen.add(binding.action)
             help_text = f"{binding.description} ({self.get_key_display(binding)})"
             yield SystemCommand(binding.description, help_text, partial(active.node.run_action, binding.action))
-        for row in self.snapshot.rows:
-            yield SystemCommand(
-                f"Open {row.code} {row.name}",
-                f"{row.status}, {row.countdown}, readiness {row.readiness}%",
-                partial(self.open_region, row.code),
-                discover=False,
-            )
 
     # -- crashes -----------------------------------------------------------------------
     def _handle_exception(self, error: Exception) -> None:

@@ -86,6 +86,40 @@ async def test_filter_narrows_as_you_type_and_escape_clears(make_app):
         assert codes(app) == []
 
 
+@pytest.mark.parametrize(
+    ("typed", "rule"),
+    [
+        ("wave=1", lambda r: r.wave == 1),
+        ("wave 2", lambda r: r.wave == 2),
+        ("status=preparing", lambda r: r.status == "preparing"),
+        ("owner=amara", lambda r: r.owner == "amara"),
+    ],
+)
+async def test_the_filter_matches_wave_status_and_owner_fields(make_app, typed, rule):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        everyone = list(table(app).rows)
+        await pilot.press("slash")
+        await type_text(pilot, typed)
+        expected = [r.code for r in everyone if rule(r)]
+        assert expected and codes(app) == expected
+
+
+async def test_the_filter_matches_country_names_of_subdivisions(make_app, empty_db_path):
+    from rollout import ops
+    from rollout.db import Database
+
+    with Database(empty_db_path).transaction("t", "setup") as state:
+        ops.add_region(state, "FR-IDF", name="Paris region", timezone="Europe/Paris", currency="EUR")
+        ops.add_region(state, "FR-ARA", name="Lyon region", timezone="Europe/Paris", currency="EUR")
+        ops.add_region(state, "DE-BY", name="Bavaria", timezone="Europe/Berlin", currency="EUR")
+    app = make_app(path=empty_db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("slash")
+        await type_text(pilot, "france")
+        assert sorted(codes(app)) == ["FR-ARA", "FR-IDF"]
+
+
 async def test_sort_cycles_and_keeps_the_cursor_on_its_region(make_app):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -351,10 +385,37 @@ async def test_command_palette_jumps_to_a_region(make_app):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("ctrl+p")
         await type_text(pilot, "open poland")
-        await pilot.pause(0.5)
+        await wait_for_first_command(pilot, "Open PL Poland")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
         assert app.screen.code == "PL"
+
+
+@pytest.mark.parametrize(("typed", "code"), [("CA", "CA"), ("ca", "CA"), ("de", "DE"), ("japan", "JP")])
+async def test_a_region_code_or_name_typed_in_full_ranks_first_in_the_palette(make_app, typed, code):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+p")
+        await type_text(pilot, typed)
+        await wait_for_first_command(pilot, f"Open {code} ")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
+        assert app.screen.code == code
+
+
+async def wait_for_first_command(pilot, text: str) -> None:
+    """Wait until the palette's first (highlighted) command starts with `text`."""
+    from textual.command import CommandList
+
+    def first() -> str:
+        try:
+            options = pilot.app.screen.query_one(CommandList)
+        except Exception:
+            return ""
+        option = options.highlighted_option
+        return str(option.prompt) if option is not None else ""
+
+    await wait_until(pilot, lambda: first().startswith(text))
 
 
 # -- Calendar --------------------------------------------------------------------------

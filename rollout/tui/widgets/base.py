@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable
-from textual.binding import Binding
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from rollout import times
