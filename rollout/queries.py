@@ -80,6 +80,11 @@ def open_critical(state: State, code: str) -> list[Record]:
     return [i for i in state.items_of(code) if i["critical"] and i["status"] != "done"]
 
 
+def is_overdue(item: Record, reference: datetime) -> bool:
+    """An open item whose due instant (stored UTC-offset ISO) is before `reference` (an aware instant)."""
+    return item["status"] != "done" and bool(item.get("due")) and times.instant(item["due"]) < reference
+
+
 def describe_items(items: list[Record], limit: int = 3) -> str:
     """Items named for a message: "c12 'Title', c13 'Other' and 2 more" (the first `limit` by id order given)."""
     listed = ", ".join(f"{i['id']} {i['title']!r}" for i in items[:limit])
@@ -100,9 +105,7 @@ def region_warnings(state: State, code: str, reference: datetime | None = None) 
             out.append(f"launch target passed {-days} day(s) ago and {code} has not launched")
         elif critical and days <= 14:
             out.append(f"{len(critical)} critical item(s) open with launch {times.countdown(days)}")
-    overdue = [
-        i for i in state.items_of(code) if i["status"] != "done" and i.get("due") and times.instant(i["due"]) < ref
-    ]
+    overdue = [i for i in state.items_of(code) if is_overdue(i, ref)]
     if overdue:
         out.append(f"{len(overdue)} open item(s) overdue")
     holiday = launch_holiday_warning(state, code, ref)
@@ -420,6 +423,19 @@ def describe_change(change: Record) -> str:
         fields = [f for f in change["after"] if change["before"].get(f) != change["after"][f]]
         label += f" ({', '.join(fields)})"
     return f"{change_action(change)} {CHANGE_NOUNS[change['table']]} {change['key']} {label}".rstrip()
+
+
+PREVIEW_LINES = 20
+
+
+def preview_lines(changes: list[Record], limit: int = PREVIEW_LINES) -> list[str]:
+    """What a dry run would change, one record a line (the first `limit`, then '... and N more').
+
+    The wording of `batch --dry-run`, `import --dry-run` and the TUI's confirmations alike."""
+    lines = [describe_change(change) for change in changes[:limit]]
+    if len(changes) > limit:
+        lines.append(f"... and {len(changes) - limit} more")
+    return lines
 
 
 def describe_changes(entry: Record) -> str:

@@ -24,6 +24,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, _cache_home: 
     """No test reads the developer's own database, user, cache or clock by accident."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("ROLLOUT_USER", "tester")
     monkeypatch.setenv("ROLLOUT_NOW", FIXED_NOW)
     monkeypatch.delenv("ROLLOUT_DB", raising=False)

@@ -25,7 +25,7 @@ from rollout import ops, queries
 from rollout.db import default_user, env_read_only
 from rollout.errors import ReadOnly, RolloutError, StaleEdit
 from rollout.state import State
-from rollout.tui import terminal
+from rollout.tui import settings, terminal
 from rollout.tui.commands import RegionCommands
 from rollout.tui.guard import log_exception, reported
 from rollout.tui.keyorder import KeyOrder, is_ordered_input
@@ -42,6 +42,7 @@ class RolloutApp(App[None]):
     """Regions, a region's overview/checklist/promotions/history, and a calendar."""
 
     TITLE = "rollout"
+    HELP_TITLE = "Everywhere"
     COMMANDS = App.COMMANDS | {RegionCommands}
     CSS_PATH = [STYLES / "app.tcss", STYLES / "screens.tcss"]
     BINDINGS = [
@@ -50,6 +51,9 @@ class RolloutApp(App[None]):
         Binding("c", "calendar", "Calendar", id="calendar"),
         Binding("u", "undo", "Undo", id="undo"),
         Binding("H", "home", "Regions", show=False, id="regions"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, id="palette"),
+        Binding("colon", "command_palette", "Commands", show=False, id="commands"),
+        Binding("z", "cycle_times", "Times", show=False, id="times"),
         # What terminal users press to put a program in the background; never an editing key.
         Binding("ctrl+z", "suspend_process", "Suspend", show=False, id="suspend"),
     ]
@@ -65,6 +69,8 @@ class RolloutApp(App[None]):
         self.calendar_window: tuple[date, date] | None = None
         self._crash: BaseException | None = None
         self.key_order = KeyOrder(self)
+        self.settings = settings.load()
+        self.times = self.settings.times
 
     # -- input -------------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
@@ -87,11 +93,66 @@ class RolloutApp(App[None]):
         from rollout.tui.screens.regions import RegionsScreen
 
         self.sub_title = self._subtitle()
+        self._apply_settings()
         self.push_screen(RegionsScreen())
         self.poll_timer = self.set_interval(POLL_SECONDS, self.poll_file)
         if not self.is_headless and terminal.on_a_terminal():
             terminal.exit_on_signals(self.leave_on_signal)
             self.set_interval(terminal.CHECK_SECONDS, self._check_terminal)
+
+    def _apply_settings(self) -> None:
+        """Theme and keys from config.toml; what is wrong there is a notice naming the line, never a crash."""
+        config = self.settings
+        problems = list(config.problems)
+        if config.theme in self.available_themes:
+            self.theme = config.theme
+        else:
+            line = settings.line_of(config.path.read_text(encoding="utf-8"), "theme") if config.path else None
+            where = f"{config.path} line {line}" if line else str(config.path)
+            problems.append(f"{where}: no theme {config.theme!r}; try ctrl+p, then Theme")
+        unknown = sorted(set(config.keys) - binding_ids())
+        for binding_id in unknown:
+            text = config.path.read_text(encoding="utf-8") if config.path else ""
+            line = settings.line_of(text, binding_id)
+            where = f"{config.path} line {line}" if line else str(config.path)
+            problems.append(f"{where}: no key binding with id {binding_id!r} (? lists the ids)")
+        self.set_keymap({k: v for k, v in config.keys.items() if k not in unknown})
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        for problem in problems:
+            self.notify(problem, severity="warning", title="Settings", timeout=15)
+
+    def _remember_theme(self, theme: Any) -> None:
+        config = self.settings
+        if config.path is None or theme.name == config.theme:
+            return
+        config.theme = theme.name
+        try:
+            settings.remember(config.path, "theme", theme.name)
+        except OSError as error:
+            self.notify(f"could not remember the theme in {config.path}: {error}", severity="warning")
+
+    def zone_for(self, region_tz: str) -> str:
+        """The zone times are shown in: the region's, this machine's, or UTC (z switches)."""
+        if self.times == "utc":
+            return "UTC"
+        if self.times == "local":
+            return local_zone_name()
+        return region_tz
+
+    @property
+    def times_label(self) -> str:
+        return {"region": "region time", "local": f"your time ({local_zone_name()})", "utc": "UTC"}[self.times]
+
+    def action_cycle_times(self) -> None:
+        modes = settings.TIME_MODES
+        self.times = modes[(modes.index(self.times) + 1) % len(modes)]
+        self.apply_snapshot(self.snapshot)
+        self.notify(f"Times in {self.times_label}", timeout=2)
+
+    def copy_text(self, text: str, what: str) -> None:
+        """Put text on the clipboard through the terminal (OSC 52: works over SSH and in tmux)."""
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied {what}", timeout=2)
 
     def leave_on_signal(self, signum: int) -> None:
         """SIGTERM, SIGHUP or SIGQUIT: leave the way `q` does, so the terminal is restored."""
@@ -270,9 +331,9 @@ class RolloutApp(App[None]):
 
     @reported
     def action_help(self) -> None:
-        from rollout.tui.screens.help import HelpScreen
+        from rollout.tui.screens.help import HelpScreen, bindings_of
 
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(bindings_of(self.screen)))
 
     @reported
     def action_undo(self) -> None:
@@ -308,6 +369,24 @@ class RolloutApp(App[None]):
         message = f"Error: the TUI stopped on an unexpected error ({type(error).__name__}: {error}){detail}"
         self._exit_renderables.append(Text(message))
         self._close_messages_no_wait()
+
+
+def local_zone_name() -> str:
+    """This machine's IANA zone (pendulum reads TZ and /etc/localtime)."""
+    import pendulum
+
+    return pendulum.local_timezone().name
+
+
+def binding_ids() -> set[str]:
+    """Every binding id the TUI declares (what config.toml's [keys] may remap)."""
+    from rollout.tui.screens import calendar, forms, help, region, regions
+    from rollout.tui.widgets import base, checklist, history, month, promotions, region_table
+
+    classes: list[type] = [RolloutApp]
+    for module in (calendar, forms, help, region, regions, base, checklist, history, month, promotions, region_table):
+        classes += [c for c in vars(module).values() if isinstance(c, type) and c.__module__ == module.__name__]
+    return {b.id for c in classes for b in getattr(c, "BINDINGS", []) if isinstance(b, Binding) and b.id}
 
 
 def run(db_path: str | os.PathLike[str], user: str | None = None, read_only: bool = False) -> None:

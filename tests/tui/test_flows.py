@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Input, OptionList, Select, TabbedContent
 from tui_helpers import load, record_notices, type_text, wait_until
 
-from rollout import queries
+from rollout import queries, times
 from rollout.tui.screens.calendar import CalendarScreen, DayScreen
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
 from rollout.tui.screens.help import HelpScreen
@@ -324,16 +324,40 @@ async def test_launching_with_critical_items_open_asks_then_forces(make_app, db_
         assert "forced launch" in entry["notes"][0]
 
 
-async def test_move_the_launch_by_a_duration(make_app, db_path):
+async def test_move_the_launch_takes_the_promotions_not_started_along_in_one_change(make_app, db_path):
+    before = load(db_path)
+    promos = {p["id"]: p for p in before.promotions_of("PL")}
+    not_started = {i for i, p in promos.items() if times.instant(p["start"]) > times.now()}
+    assert not_started
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await open_region(pilot, "PL")
         await pilot.press("m")
         await type_text(pilot, "2w")
-        await pilot.press("enter")
-        await pilot.pause()
-        assert load(db_path).region("PL")["launch"] == "2027-03-30T10:00:00+02:00"
-        assert load(db_path).history[-1]["command"] == "tui: shift PL --by 2w"
+        await pilot.press("enter")  # m, 2, w, enter: four keys
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
+    after = load(db_path)
+    assert after.region("PL")["launch"] == "2027-03-30T10:00:00+02:00"
+    for promo_id in not_started:
+        moved = times.instant(after.promotions[promo_id]["start"]) - times.instant(promos[promo_id]["start"])
+        assert moved.days == 14
+    assert len(after.history) == len(before.history) + 1  # one change, so one undo
+    assert after.history[-1]["command"] == "tui: shift PL --by 2w --with-promos"
+
+
+async def test_move_the_launch_alone_when_the_box_is_cleared(make_app, db_path):
+    before = load(db_path)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_region(pilot, "PL")
+        await pilot.press("m")
+        await type_text(pilot, "2w")
+        await pilot.press("tab", "space", "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
+    after = load(db_path)
+    assert after.region("PL")["launch"] == "2027-03-30T10:00:00+02:00"
+    assert after.promotions == before.promotions
+    assert after.history[-1]["command"] == "tui: shift PL --by 2w"
 
 
 # -- undo, help, palette ---------------------------------------------------------------
@@ -367,17 +391,47 @@ async def test_ctrl_z_is_the_terminal_suspend_never_undo(make_app, db_path):
     assert any(b.key == "ctrl+z" and b.action == "suspend_process" for b in app.BINDINGS)
 
 
-async def test_help_lists_every_binding(make_app):
+async def help_rows(pilot) -> set[str]:
+    await pilot.press("question_mark")
+    assert isinstance(pilot.app.screen, HelpScreen)
+    table = pilot.app.screen.query_one("#help-keys")
+    described = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
+    await pilot.press("escape")
+    return described
+
+
+async def test_help_lists_the_keys_of_the_screen_it_was_opened_from(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        here = await help_rows(pilot)
+        assert {"Sort", "Filter", "Mark", "Calendar", "Undo", "Quit", "Open region"} <= here
+        assert "Done/undo" not in here and "Prev month" not in here
+        assert isinstance(app.screen, RegionsScreen)
+        await open_region(pilot, "NL")
+        await pilot.press("2")
+        here = await help_rows(pilot)
+        assert {"Done/undo", "Show", "Bulk", "Move launch", "Undo"} <= here
+        assert "Sort" not in here
+        await pilot.press("c")
+        here = await help_rows(pilot)
+        assert {"Prev month", "Today", "Day's events"} <= here
+
+
+async def test_help_shows_a_remapped_key_with_its_id(make_app, tmp_path, monkeypatch):
+    config = tmp_path / "config" / "rollout" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[keys]\n"regions.sort" = "o"\n')
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
         table = app.screen.query_one("#help-keys")
-        described = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
-        for what in ("Sort", "Filter", "Done/undo", "Move by", "Prev month", "Calendar", "Undo", "Quit"):
-            assert what in described
-        await pilot.press("escape")
-        assert isinstance(app.screen, RegionsScreen)
+        rows = {str(table.get_row_at(i)[2]): [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)}
+        assert rows["Sort"][1:] == ["o", "Sort", "regions.sort"]
+        assert rows["Quit"][3] == "quit"
+        await pilot.press("escape", "o")
+        assert app.screen.sort == "code"  # the remapped key sorts
+        await pilot.press("s")
+        assert app.screen.sort == "code"  # the old key no longer does
 
 
 async def test_command_palette_jumps_to_a_region(make_app):

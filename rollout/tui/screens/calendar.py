@@ -27,11 +27,12 @@ def local_today() -> date:
 
 
 class CalendarScreen(RolloutNode, Screen[None]):
+    HELP_TITLE = "Calendar"
     BINDINGS = [
-        Binding("left_square_bracket", "month(-1)", "Prev month"),
-        Binding("right_square_bracket", "month(1)", "Next month"),
-        Binding("t", "today", "Today"),
-        Binding("escape", "back", "Back"),
+        Binding("left_square_bracket,pageup", "month(-1)", "Prev month", id="calendar.prev_month"),
+        Binding("right_square_bracket,pagedown", "month(1)", "Next month", id="calendar.next_month"),
+        Binding("t", "today", "Today", id="calendar.today"),
+        Binding("escape", "back", "Back", id="back"),
     ]
 
     def __init__(self) -> None:
@@ -140,7 +141,12 @@ class CalendarScreen(RolloutNode, Screen[None]):
 class DayScreen(ModalScreen[CalendarEvent | None]):
     """A day's events; enter jumps to the one under the cursor."""
 
-    BINDINGS = [Binding("escape", "close", "Close")]
+    HELP_TITLE = "A day's events"
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="day.close"),
+        Binding("j", "option('down')", "Down", show=False, id="list.down"),
+        Binding("k", "option('up')", "Up", show=False, id="list.up"),
+    ]
 
     def __init__(self, day: date, events: list[CalendarEvent]) -> None:
         super().__init__(classes="dialog")
@@ -168,3 +174,7 @@ class DayScreen(ModalScreen[CalendarEvent | None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_option(self, direction: str) -> None:
+        options = self.query_one(OptionList)
+        options.action_cursor_down() if direction == "down" else options.action_cursor_up()

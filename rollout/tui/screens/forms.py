@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, OptionList, Static
 
 from rollout.errors import RolloutError
 from rollout.tui.guard import log_exception
@@ -270,3 +270,43 @@ class ConfirmScreen(ModalScreen[bool]):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+
+class ChoiceScreen(ModalScreen[int | None]):
+    """Pick one of a few actions: enter or its number picks, escape closes (dismissed with its index)."""
+
+    HELP_TITLE = "Choices"
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="choice.close"),
+        Binding("j", "move('down')", "Down", show=False, id="list.down"),
+        Binding("k", "move('up')", "Up", show=False, id="list.up"),
+    ]
+
+    def __init__(self, title: str, labels: list[str]) -> None:
+        super().__init__(classes="dialog")
+        self.title_text = title
+        self.labels = labels
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box confirm-box"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield OptionList(*[f"{n} {label}" for n, label in enumerate(self.labels, 1)], id="choices")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.character and event.character.isdigit() and 1 <= int(event.character) <= len(self.labels):
+            event.stop()
+            self.dismiss(int(event.character) - 1)
+
+    def action_move(self, direction: str) -> None:
+        options = self.query_one(OptionList)
+        options.action_cursor_down() if direction == "down" else options.action_cursor_up()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option_index)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -21,15 +21,16 @@ OVERVIEW_ACTIONS = {"move_launch", "save", "revert"}
 
 
 class RegionScreen(RolloutNode, Screen[None]):
+    HELP_TITLE = "Region"
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("1", "tab('overview')", "Overview", show=False),
-        Binding("2", "tab('checklist')", "Checklist", show=False),
-        Binding("3", "tab('promotions')", "Promotions", show=False),
-        Binding("4", "tab('history')", "History", show=False),
-        Binding("m", "move_launch", "Move launch"),
-        Binding("ctrl+s", "save", "Save"),
-        Binding("ctrl+r", "revert", "Revert"),
+        Binding("escape", "back", "Back", id="back"),
+        Binding("1", "tab('overview')", "Overview", show=False, id="tab.overview"),
+        Binding("2", "tab('checklist')", "Checklist", show=False, id="tab.checklist"),
+        Binding("3", "tab('promotions')", "Promotions", show=False, id="tab.promotions"),
+        Binding("4", "tab('history')", "History", show=False, id="tab.history"),
+        Binding("m", "move_launch", "Move launch", id="region.move_launch"),
+        Binding("ctrl+s", "save", "Save", id="region.save"),
+        Binding("ctrl+r", "revert", "Revert", id="region.revert"),
     ]
 
     def __init__(self, code: str, tab: str | None = None, focus_key: str | None = None) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, cast
 
@@ -90,6 +90,42 @@ class TablePane(RegionPane):
     def focus_main(self) -> None:
         self.table.focus()
 
+    # -- marks, bulk actions, copying (keys bound by each pane) ---------------------------
+    def action_mark(self) -> None:
+        self.table.toggle_mark()
+        self.table.action_cursor_down()
+
+    def action_mark_all(self) -> None:
+        self.table.mark_all()
+
+    def action_copy(self, what: str) -> None:
+        key = self.table.cursor_key
+        if key is None:
+            return
+        if what == "id":
+            self.rollout.copy_text(key, key)
+        else:
+            self.rollout.copy_text(self.table.row_text(key), f"the row of {key}")
+
+    def action_bulk(self) -> None:
+        from rollout.tui.screens.forms import ChoiceScreen
+
+        keys = self.table.marked_or_cursor()
+        if not keys or self.rollout.refuse_read_only():
+            return
+        actions = self.bulk_actions(keys)
+        what = f"{len(keys)} marked" if self.table.marked else keys[0]
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                actions[index][1]()
+
+        self.app.push_screen(ChoiceScreen(f"Act on {what}", [label for label, _ in actions]), chosen)
+
+    def bulk_actions(self, keys: list[str]) -> list[tuple[str, Callable[[], None]]]:
+        """(label, start) for each action on several records of this pane."""
+        return []
+
 
 class RecordTable(DataTable[Any]):
     """A row-cursor table of records keyed by id, restyled from the .tcss through component classes.
@@ -99,6 +135,8 @@ class RecordTable(DataTable[Any]):
 
     BINDINGS = [
         Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
         Binding("up,k", "cursor_up", "Up", show=False, id="list.up"),
         Binding("home,g", "first", "First", show=False, id="list.first"),
         Binding("end,G", "last", "Last", show=False, id="list.last"),
@@ -111,12 +149,48 @@ class RecordTable(DataTable[Any]):
         "record-table--muted",
     }
 
-    def __init__(self, columns: Sequence[str], *, id: str | None = None) -> None:
+    HELP_TITLE = "Lists"
+    MARK = "●"
+
+    def __init__(self, columns: Sequence[str], *, id: str | None = None, markable: bool = False) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.column_names = list(columns)
+        self.markable = markable
+        self.marked: set[str] = set()
+        self.shown_keys: list[str] = []
 
     def on_mount(self) -> None:
-        self.add_columns(*self.column_names)
+        if self.markable:
+            self.add_column(" ", key="mark", width=1)
+        for name in self.column_names:
+            self.add_column(name, key=name)
+
+    # -- marks ---------------------------------------------------------------------------
+    def toggle_mark(self, key: str | None = None) -> None:
+        """Mark or unmark a row (default: the cursor's)."""
+        key = key if key is not None else self.cursor_key
+        if key is None:
+            return
+        self.marked.symmetric_difference_update({key})
+        self.update_cell(key, "mark", self.MARK if key in self.marked else "")
+
+    def mark_all(self) -> None:
+        """Mark every row shown; when all are marked already, clear the marks."""
+        shown = set(self.shown_keys)
+        self.marked = set() if shown <= self.marked else self.marked | shown
+        for key in self.shown_keys:
+            self.update_cell(key, "mark", self.MARK if key in self.marked else "")
+
+    def marked_or_cursor(self) -> list[str]:
+        """The marked rows in table order, or the cursor's row when none is marked."""
+        if self.marked:
+            return [k for k in self.shown_keys if k in self.marked]
+        return [self.cursor_key] if self.cursor_key else []
+
+    def row_text(self, key: str) -> str:
+        """A row as tab-separated text (for copying)."""
+        cells = self.get_row(key)[1 if self.markable else 0 :]
+        return "\t".join(str(cell) for cell in cells)
 
     def styled(self, text: str, name: str | None = None) -> Text:
         """A plain-text cell (never parsed as markup), optionally in one of this table's styles."""
@@ -153,8 +227,11 @@ class RecordTable(DataTable[Any]):
         keep = keep if keep is not None else self.cursor_key
         index = self.cursor_row
         self.clear()
+        self.shown_keys = [key for key, _ in rows]
+        self.marked &= set(self.shown_keys)
         for key, cells in rows:
-            self.add_row(*cells, key=key)
+            mark = [self.MARK if key in self.marked else ""] if self.markable else []
+            self.add_row(*mark, *cells, key=key)
         if not rows:
             return
         if keep is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from textual import on
@@ -12,6 +14,7 @@ from textual.widgets import DataTable, Static
 from rollout import model, ops, queries, times
 from rollout.errors import StaleEdit
 from rollout.state import Record, State
+from rollout.tui.bulk import Change, commands_text, confirm_change, form_then_confirm
 from rollout.tui.guard import reported
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
 from rollout.tui.views import readiness_bar
@@ -19,35 +22,63 @@ from rollout.tui.widgets.base import RecordTable, TablePane, cli_text, when_text
 from rollout.tui.widgets.form import Field
 
 ITEM_FIELDS = ("title", "category", "due", "owner", "critical")
+# What `f` cycles through: every item, then only the open, critical, overdue or my items.
+SHOWS = ("all", "open", "critical", "overdue", "mine")
 
 
 class ChecklistPane(TablePane):
+    HELP_TITLE = "Checklist"
     TABLE_ID = "items"
     BINDINGS = [
-        Binding("space", "toggle", "Done/undo"),
-        Binding("a", "add", "Add"),
-        Binding("e", "edit", "Edit"),
-        Binding("d", "delete", "Delete"),
+        Binding("space", "toggle", "Done/undo", id="check.toggle"),
+        Binding("a", "add", "Add", id="add"),
+        Binding("e", "edit", "Edit", id="edit"),
+        Binding("d", "delete", "Delete", id="delete"),
+        Binding("f", "cycle_filter", "Show", id="check.filter"),
+        Binding("v", "mark", "Mark", show=False, id="mark"),
+        Binding("V", "mark_all", "Mark shown", show=False, id="mark.all"),
+        Binding("b", "bulk", "Bulk", id="bulk"),
+        Binding("y", "copy('id')", "Copy id", show=False, id="copy"),
+        Binding("Y", "copy('row')", "Copy row", show=False, id="copy.row"),
     ]
 
     def __init__(self, code: str, focus_key: str | None = None) -> None:
         super().__init__(code, id="checklist-pane")
         self.focus_key = focus_key
         self._filled = False
+        self.show_only = "all"
 
     def compose(self) -> ComposeResult:
         yield Static(id="progress")
-        yield RecordTable(["ID", "DONE", "CRIT", "CATEGORY", "TITLE", "OWNER", "DUE"], id="items")
+        yield RecordTable(["ID", "DONE", "CRIT", "CATEGORY", "TITLE", "OWNER", "DUE"], id="items", markable=True)
         yield Static(id="item-detail")
+
+    def shown(self, item: Record, reference: datetime) -> bool:
+        """Whether the item passes the `f` filter."""
+        rule = self.show_only
+        return (
+            rule == "all"
+            or (rule == "open" and item["status"] != "done")
+            or (rule == "critical" and item["critical"] and item["status"] != "done")
+            or (rule == "overdue" and queries.is_overdue(item, reference))
+            or (rule == "mine" and item["owner"] == self.rollout.session.user)
+        )
+
+    def action_cycle_filter(self) -> None:
+        self.show_only = SHOWS[(SHOWS.index(self.show_only) + 1) % len(SHOWS)]
+        self.refresh_data()
 
     def refresh_data(self) -> None:
         state, code = self.state, self.code
-        tz = self.region_record["timezone"]
-        items = queries.checklist(state, code)
+        tz = self.rollout.zone_for(self.region_record["timezone"])
+        reference = times.now()
+        every = queries.checklist(state, code)
+        items = [i for i in every if self.shown(i, reference)]
         table = self.table
         rows = []
         for item in items:
             done = item["status"] == "done"
+            overdue = queries.is_overdue(item, reference)
             rows.append(
                 (
                     item["id"],
@@ -58,7 +89,10 @@ class ChecklistPane(TablePane):
                         table.styled(item["category"]),
                         table.styled(item["title"], "muted" if done else None),
                         table.styled(item["owner"] or "-"),
-                        table.styled(times.local_display(item.get("due"), tz, with_time=False)),
+                        table.styled(
+                            times.local_display(item.get("due"), tz, with_time=False) + (" late" if overdue else ""),
+                            "critical" if overdue else None,
+                        ),
                     ],
                 )
             )
@@ -69,15 +103,16 @@ class ChecklistPane(TablePane):
             keep = self.focus_key or first_open
             self._filled = True
         table.fill(rows, keep=keep)
-        self._show_progress(items)
+        self._show_progress(every, len(items))
         self._show_detail()
 
-    def _show_progress(self, items: list[Record]) -> None:
+    def _show_progress(self, items: list[Record], shown: int) -> None:
         done = sum(1 for i in items if i["status"] == "done")
-        critical = sum(1 for i in items if i["critical"] and i["status"] != "done")
+        critical = len(queries.open_critical(self.state, self.code))
         percent = queries.readiness(self.state, self.code)
-        filled, empty = readiness_bar(percent, 20)
-        text = f"Readiness {filled}{empty} {percent}%  ·  {done} of {len(items)} done  ·  {critical} critical open"
+        filled, empty = readiness_bar(percent, 10)
+        text = f"{filled}{empty} {percent}% · {done}/{len(items)} done · {critical} critical open"
+        text += f" · f shows: {self.show_only}" + (f" ({shown})" if self.show_only != "all" else "")
         self.query_one("#progress", Static).update(text)
 
     def current(self) -> Record | None:
@@ -90,7 +125,7 @@ class ChecklistPane(TablePane):
         if item is None:
             detail.update("No checklist items. a adds one.")
             return
-        tz = self.region_record["timezone"]
+        tz = self.rollout.zone_for(self.region_record["timezone"])
         parts = [f"{item['id']}: {item['title']}"]
         if item["critical"]:
             parts.append("critical (gates launch)")
@@ -211,7 +246,43 @@ class ChecklistPane(TablePane):
             if outcome is not None:
                 self.notify(f"Deleted {item_id}: {item['title']} (u undoes)", timeout=4)
 
+        if not self.rollout.settings.confirm.delete:
+            confirmed(True)
+            return
         self.app.push_screen(ConfirmScreen(f"Delete {item_id} {item['title']!r} from {code}?", yes="Delete"), confirmed)
+
+    def bulk_actions(self, keys: list[str]) -> list[tuple[str, Callable[[], None]]]:
+        code, user, app = self.code, self.rollout.session.user, self.rollout
+        ids = list(keys)
+
+        def tick(done: bool) -> None:
+            command = cli_text("check", "done" if done else "reopen", code, *ids)
+            confirm_change(app, command, lambda s: ops.set_items_done(s, code, ids, done, user), self._after_bulk)
+
+        def set_field(name: str, label: str, placeholder: str) -> None:
+            def build(values: dict[str, Any]) -> tuple[str, Change]:
+                value = values[name].strip()
+                command = commands_text([cli_text("check", "edit", code, i, **{name: value}) for i in ids])
+                return command, lambda s: [ops.edit_item(s, code, i, **{name: value}) for i in ids]
+
+            field = Field(name, label, "", placeholder=placeholder)
+            form_then_confirm(app, f"{label} of {len(ids)} item(s) in {code}", [field], build, self._after_bulk)
+
+        def delete() -> None:
+            command = cli_text("check", "remove", code, *ids)
+            confirm_change(app, command, lambda s: ops.remove_items(s, code, ids), self._after_bulk, yes="Delete")
+
+        return [
+            ("Tick (done)", lambda: tick(True)),
+            ("Reopen", lambda: tick(False)),
+            ("Owner…", lambda: set_field("owner", "Owner", "a name; empty clears")),
+            ("Due…", lambda: set_field("due", "Due", times.WHEN_HELP + "; empty clears")),
+            ("Delete", delete),
+        ]
+
+    def _after_bulk(self, _value: object) -> None:
+        self.table.marked.clear()
+        self.refresh_data()
 
     def select(self, item_id: str) -> None:
         self.table.select_key(item_id)

@@ -70,7 +70,9 @@ class FormFields(Vertical):
             options = [(o, o) for o in field.options]
             return Select(options, value=field.value, allow_blank=False, id=widget_id, compact=True)
         if field.kind == "check":
-            return Checkbox(field.placeholder or field.label.lower(), value=bool(field.value), id=widget_id, compact=True)
+            return Checkbox(
+                field.placeholder or field.label.lower(), value=bool(field.value), id=widget_id, compact=True
+            )
         return Input(str(field.value), placeholder=field.placeholder, id=widget_id, compact=True)
 
     def control(self, name: str) -> Widget:

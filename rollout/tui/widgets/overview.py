@@ -12,6 +12,7 @@ from textual.widgets import Button, Static
 from rollout import model, ops, queries, times
 from rollout.errors import InvalidValue, RolloutError, StaleEdit
 from rollout.state import Record, State
+from rollout.tui.bulk import promos_not_started
 from rollout.tui.guard import reported
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
 from rollout.tui.views import launch_countdown
@@ -239,27 +240,34 @@ class OverviewPane(RegionPane):
             return
         code, tz = self.code, region["timezone"]
         loaded = {"launch": region["launch"]}
+        promos = promos_not_started(self.state, [code])
 
         def preview(values: dict[str, Any]) -> str:
             moved = times.shift_iso(loaded["launch"], times.parse_duration(values["by"]), tz)
-            return f"new launch: {times.local_display(moved, tz)} ({tz})"
+            along = f"; {promos} promotion(s) not started move too" if promos and values.get("promos") else ""
+            return f"new launch: {times.local_display(moved, tz)} ({tz}){along}"
 
         def save(form: FormScreen, values: dict[str, Any]) -> None:
-            by = values["by"].strip()
+            by, along = values["by"].strip(), bool(values.get("promos"))
 
             def change(state: State) -> list[Record]:
                 ops.check_expected(state, "regions", state.region(code), dict(loaded))
-                return ops.shift(state, [code], by)
+                return ops.shift(state, [code], by, with_promos=along)
 
             try:
-                self.rollout.apply_edit(cli_text("shift", code, by=by), change)
+                # One change: the launch and its promotions move together and one undo brings all back.
+                self.rollout.apply_edit(cli_text("shift", code, by=by, with_promos=along or None), change)
             except StaleEdit:
                 loaded["launch"] = self.state.region(code).get("launch")
                 form.update_preview()
                 raise
             launch = self.state.region(code)["launch"]
-            self.notify(f"{code} launch now {times.local_display(launch, tz)}", timeout=3)
+            moved = f" with {promos} promotion(s)" if along and promos else ""
+            self.notify(f"{code} launch now {times.local_display(launch, tz)}{moved}", timeout=3)
 
         now = times.local_display(region["launch"], tz)
         fields = [Field("by", "Move by", "", times.parse_duration, placeholder=times.DURATION_HELP)]
+        if promos:
+            label = f"move the {promos} promotion(s) not started too"
+            fields.append(Field("promos", "Promos", True, kind="check", placeholder=label))
         self.app.push_screen(FormScreen(f"Move the launch of {code} (now {now})", fields, save, preview=preview))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual import on
@@ -12,6 +13,7 @@ from textual.widgets import DataTable, Static
 from rollout import model, ops, queries, times
 from rollout.errors import RolloutError, StaleEdit
 from rollout.state import Record, State
+from rollout.tui.bulk import Change, commands_text, confirm_change, form_then_confirm
 from rollout.tui.guard import reported
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
 from rollout.tui.widgets.base import RecordTable, TablePane, cli_text, when_text
@@ -39,12 +41,18 @@ def promo_form_values(promo: Record, tz: str) -> dict[str, Any]:
 
 
 class PromotionsPane(TablePane):
+    HELP_TITLE = "Promotions"
     TABLE_ID = "promos"
     BINDINGS = [
-        Binding("a", "add", "Add"),
-        Binding("e", "edit", "Edit"),
-        Binding("d", "delete", "Delete"),
-        Binding("m", "move", "Move by"),
+        Binding("a", "add", "Add", id="add"),
+        Binding("e", "edit", "Edit", id="edit"),
+        Binding("d", "delete", "Delete", id="delete"),
+        Binding("m", "move", "Move by", id="promo.move"),
+        Binding("v", "mark", "Mark", show=False, id="mark"),
+        Binding("V", "mark_all", "Mark shown", show=False, id="mark.all"),
+        Binding("b", "bulk", "Bulk", id="bulk"),
+        Binding("y", "copy('id')", "Copy id", show=False, id="copy"),
+        Binding("Y", "copy('row')", "Copy row", show=False, id="copy.row"),
     ]
 
     def __init__(self, code: str, focus_key: str | None = None) -> None:
@@ -54,7 +62,7 @@ class PromotionsPane(TablePane):
 
     def compose(self) -> ComposeResult:
         yield Static(id="launch-line")
-        yield RecordTable(["ID", "NAME", "KIND", "START (local)", "END (local)", "WARNINGS"], id="promos")
+        yield RecordTable(["ID", "NAME", "KIND", "START", "END", "WARNINGS"], id="promos", markable=True)
         yield Static(id="promo-detail")
 
     def refresh_data(self) -> None:
@@ -250,7 +258,34 @@ class PromotionsPane(TablePane):
                 self.notify(f"Deleted {promo_id}: {promo['name']} (u undoes)", timeout=4)
 
         question = f"Delete promotion {promo_id} {promo['name']!r} from {self.code}?"
+        if not self.rollout.settings.confirm.delete:
+            confirmed(True)
+            return
         self.app.push_screen(ConfirmScreen(question, yes="Delete"), confirmed)
+
+    def bulk_actions(self, keys: list[str]) -> list[tuple[str, Callable[[], None]]]:
+        app, ids = self.rollout, list(keys)
+
+        def move() -> None:
+            def build(values: dict[str, Any]) -> tuple[str, Change]:
+                by = values["by"].strip()
+                command = commands_text([cli_text("promo", "move", i, by=by) for i in ids])
+                return command, lambda s: [ops.move_promotion(s, i, by) for i in ids]
+
+            field = Field("by", "Move by", "", times.parse_duration, placeholder=times.DURATION_HELP)
+            form_then_confirm(app, f"Move {len(ids)} promotion(s)", [field], build, self._after_bulk)
+
+        def delete() -> None:
+            command = commands_text([cli_text("promo", "remove", i) for i in ids])
+            confirm_change(
+                app, command, lambda s: [ops.remove_promotion(s, i) for i in ids], self._after_bulk, yes="Delete"
+            )
+
+        return [("Move by…", move), ("Delete", delete)]
+
+    def _after_bulk(self, _value: object) -> None:
+        self.table.marked.clear()
+        self.refresh_data()
 
     def select(self, promo_id: str) -> None:
         self.table.select_key(promo_id)
