@@ -19,17 +19,18 @@ class HistoryPane(TablePane):
 
     def compose(self) -> ComposeResult:
         yield Static(id="history-summary")
-        yield RecordTable(["#", "AT (UTC)", "USER", "COMMAND", "CHANGES"], id="history-entries")
+        yield RecordTable(["#", "AT", "USER", "COMMAND", "CHANGES"], id="history-entries")
 
     def refresh_data(self) -> None:
         entries = queries.history(self.state, self.code, HISTORY_LIMIT)
+        shown_tz = self.rollout.zone_for(self.region_record["timezone"])
         table = self.table
         rows = [
             (
                 str(entry["id"]),
                 [
                     table.styled(f"#{entry['id']}"),
-                    table.styled(times.local_display(entry["at"], "UTC")),
+                    table.styled(times.local_display(entry["at"], shown_tz)),
                     table.styled(entry["user"]),
                     table.styled(entry["command"]),
                     table.styled(queries.describe_changes(entry), "muted" if "undoes" in entry else None),

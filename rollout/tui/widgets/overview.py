@@ -123,7 +123,7 @@ class OverviewPane(RegionPane):
             self.form.show_note(name, None)
 
     def _show_facts(self, region: Record) -> None:
-        tz, code = region["timezone"], self.code
+        tz, code = self.rollout.zone_for(region["timezone"]), self.code
         lines = [
             f"Target launch {times.local_display(region.get('launch'), tz)} ({tz})"
             + (f" · launched {times.local_display(region['launched_at'], tz)}" if region.get("launched_at") else "")

@@ -68,6 +68,7 @@ class PromotionsPane(TablePane):
     def refresh_data(self) -> None:
         region = self.region_record
         tz = region["timezone"]
+        shown_tz = self.rollout.zone_for(tz)
         self.warnings = queries.promo_warnings(self.state, self.code)
         promos = sorted(self.state.promotions_of(self.code), key=lambda p: times.instant(p["start"]))
         table = self.table
@@ -81,8 +82,8 @@ class PromotionsPane(TablePane):
                         table.styled(promo["id"]),
                         table.styled(promo["name"]),
                         table.styled(promo["kind"]),
-                        table.styled(times.local_display(promo["start"], tz)),
-                        table.styled(times.local_display(promo["end"], tz)),
+                        table.styled(times.local_display(promo["start"], shown_tz)),
+                        table.styled(times.local_display(promo["end"], shown_tz)),
                         table.styled(notes, "warning") if notes else table.styled(""),
                     ],
                 )
@@ -92,8 +93,8 @@ class PromotionsPane(TablePane):
         launch = queries.effective_launch(region)
         verb = "launched" if region.get("launched_at") else "launch"
         self.query_one("#launch-line", Static).update(
-            f"{self.code} {verb} {times.local_display(launch, tz)} ({tz}) · {len(promos)} promotions · "
-            "times are the region's local time"
+            f"{self.code} {verb} {times.local_display(launch, shown_tz)} · {len(promos)} promotions · "
+            f"times in {self.rollout.times_label} ({shown_tz}, z switches)"
         )
         self._show_detail()
 
