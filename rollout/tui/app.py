@@ -36,6 +36,10 @@ STYLES = Path(__file__).parent / "styles"
 POLL_SECONDS = 0.5
 # Actions that open or change things: not while a dialog is on top (its keys belong to it).
 BLOCKED_IN_DIALOGS = {"calendar", "undo", "help", "quit", "home"}
+# Actions that change the database: hidden (and refused) in a read-only session.
+EDITING_ACTIONS = {
+    "undo", "toggle", "add", "edit", "delete", "move", "move_launch", "save", "revert", "bulk", "mark", "mark_all",
+}  # fmt: skip
 
 
 class RolloutApp(App[None]):
@@ -46,10 +50,10 @@ class RolloutApp(App[None]):
     COMMANDS = App.COMMANDS | {RegionCommands}
     CSS_PATH = [STYLES / "app.tcss", STYLES / "screens.tcss"]
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("q", "quit", "Quit", show=False, id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
-        Binding("c", "calendar", "Calendar", id="calendar"),
-        Binding("u", "undo", "Undo", id="undo"),
+        Binding("c", "calendar", "Calendar", show=False, id="calendar"),
+        Binding("u", "undo", "Undo", show=False, id="undo"),
         Binding("H", "home", "Regions", show=False, id="regions"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, id="palette"),
         Binding("colon", "command_palette", "Commands", show=False, id="commands"),
@@ -78,6 +82,16 @@ class RolloutApp(App[None]):
         if is_ordered_input(event) and self.key_order.hold(event):
             return
         await super().on_event(event)
+
+    def on_key(self, event: events.Key) -> None:
+        """A read-only session hides its editing keys; pressing one still says why nothing happens."""
+        if not self.read_only or self.focused is None:
+            return
+        for node in self.focused.ancestors_with_self:
+            for binding in node._bindings.key_to_bindings.get(event.key, []):
+                if binding.action in EDITING_ACTIONS:
+                    self.refuse_read_only()
+                    return
 
     async def _press_keys(self, keys: Iterable[str]) -> None:
         # Pilot's press: return once the keys have acted, as they are held in order.
@@ -265,6 +279,8 @@ class RolloutApp(App[None]):
 
     # -- navigation --------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in EDITING_ACTIONS and self.read_only:
+            return False  # a read-only session's footer and palette offer no editing keys
         return not (action in BLOCKED_IN_DIALOGS and isinstance(self.screen, ModalScreen))
 
     def open_region(self, code: str, tab: str | None = None, focus_key: str | None = None) -> None:

@@ -107,7 +107,7 @@ def region_actions(
     """The actions on several regions at once, each one change after a preview."""
     from rollout import model, ops, times
     from rollout.tui.widgets.base import cli_text
-    from rollout.tui.widgets.form import Field
+    from rollout.tui.widgets.form import DURATION_SHORT, WHEN_SHORT, Field
 
     n = len(codes)
     promos = promos_not_started(app.snapshot.state, codes)
@@ -119,7 +119,7 @@ def region_actions(
             return command, lambda s: ops.shift(s, codes, by, with_promos=along)
 
         fields = [
-            Field("by", "Move by", "", times.parse_duration, placeholder=times.DURATION_HELP),
+            Field("by", "Move by", "", times.parse_duration, placeholder=DURATION_SHORT),
             Field("promos", "Promos", promos > 0, kind="check", placeholder=f"move the {promos} not started too"),
         ]
         form_then_confirm(app, f"Move the launch of {n} region(s)", fields, build, done)
@@ -154,7 +154,7 @@ def region_actions(
         fields = [
             Field("title", "Title", "", lambda t: model.required_text("title", t)),
             Field("category", "Category", "other", kind="select", options=model.CATEGORIES),
-            Field("due", "Due", "", placeholder=times.WHEN_HELP),
+            Field("due", "Due", "", placeholder=WHEN_SHORT),
             Field("owner", "Owner", ""),
             Field("critical", "Critical", False, kind="check", placeholder="critical: gates the launch"),
         ]

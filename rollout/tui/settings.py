@@ -33,7 +33,7 @@ class Confirmations:
     """Which changes ask before they are applied."""
 
     bulk: bool = True
-    """Preview a change to several records (marked rows, moving a launch with its promotions) and ask first."""
+    """Preview a change to several records at once (the bulk actions on marked rows) and ask first."""
 
     delete: bool = True
     """Ask before deleting one checklist item or promotion."""

@@ -122,7 +122,7 @@ def test_tick_an_item_over_ssh(tmux: Tmux, sshd: SshServer, db_path: Path) -> No
     tmux.press("Enter", "Enter")
     tmux.wait_for("Overview 1")
     tmux.press("2")
-    tmux.wait_for("space Done/undo")  # the checklist has the focus: its keys are live
+    tmux.wait_for("space Tick")  # the checklist has the focus: its keys are live
     tmux.press("Space")
     tmux.wait_for(f"{item['id']} done")
     tmux.press("q")

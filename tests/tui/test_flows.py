@@ -404,13 +404,13 @@ async def test_help_lists_the_keys_of_the_screen_it_was_opened_from(make_app):
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
         here = await help_rows(pilot)
-        assert {"Sort", "Filter", "Mark", "Calendar", "Undo", "Quit", "Open region"} <= here
-        assert "Done/undo" not in here and "Prev month" not in here
+        assert {"Sort", "Filter", "Mark", "Calendar", "Undo", "Quit", "Open"} <= here
+        assert "Tick" not in here and "Prev month" not in here
         assert isinstance(app.screen, RegionsScreen)
         await open_region(pilot, "NL")
         await pilot.press("2")
         here = await help_rows(pilot)
-        assert {"Done/undo", "Show", "Bulk", "Move launch", "Undo"} <= here
+        assert {"Tick", "Show", "Bulk", "Move launch", "Undo"} <= here
         assert "Sort" not in here
         await pilot.press("c")
         here = await help_rows(pilot)
@@ -522,6 +522,9 @@ async def test_read_only_refuses_every_edit_with_a_notice(make_app, db_path):
         screen.query_one("#region-form", FormFields).set_value("name", "Holland")
         await pilot.pause()
         await pilot.press("ctrl+s")
+        footer = " ".join(str(b.binding.description) for b in app.screen.active_bindings.values() if b.enabled)
+        for editing in ("Tick", "Add", "Edit", "Delete", "Bulk", "Save", "Undo"):
+            assert editing not in footer  # the footer and palette offer no editing keys
     assert db_path.read_bytes() == before
     assert sum("Read-only" in n for n in notices) == 6  # space, a, d, m, u, ctrl+s
 

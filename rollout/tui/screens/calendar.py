@@ -32,7 +32,7 @@ class CalendarScreen(RolloutNode, Screen[None]):
         Binding("left_square_bracket,pageup", "month(-1)", "Prev month", id="calendar.prev_month"),
         Binding("right_square_bracket,pagedown", "month(1)", "Next month", id="calendar.next_month"),
         Binding("t", "today", "Today", id="calendar.today"),
-        Binding("escape", "back", "Back", id="back"),
+        Binding("escape", "back", "Back", show=False, id="back"),
     ]
 
     def __init__(self) -> None:

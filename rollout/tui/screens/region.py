@@ -23,7 +23,7 @@ OVERVIEW_ACTIONS = {"move_launch", "save", "revert"}
 class RegionScreen(RolloutNode, Screen[None]):
     HELP_TITLE = "Region"
     BINDINGS = [
-        Binding("escape", "back", "Back", id="back"),
+        Binding("escape", "back", "Back", show=False, id="back"),
         Binding("1", "tab('overview')", "Overview", show=False, id="tab.overview"),
         Binding("2", "tab('checklist')", "Checklist", show=False, id="tab.checklist"),
         Binding("3", "tab('promotions')", "Promotions", show=False, id="tab.promotions"),
@@ -118,6 +118,8 @@ class RegionScreen(RolloutNode, Screen[None]):
 
     # -- actions -----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.rollout.check_action(action, parameters) is False:
+            return False
         if action in OVERVIEW_ACTIONS:
             try:
                 return self.tabs.active == "overview"

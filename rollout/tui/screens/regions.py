@@ -138,6 +138,9 @@ class RegionsScreen(Screen[None]):
         self.query_one(RegionTable).marked.clear()
         self.refresh_data()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.app.check_action(action, parameters)
+
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("-active")

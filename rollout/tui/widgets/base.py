@@ -78,6 +78,9 @@ class RegionPane(RolloutNode, Vertical):
 class TablePane(RegionPane):
     """A pane whose keys work on one RecordTable (id TABLE_ID): drawn when mounted, focused first."""
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.rollout.check_action(action, parameters)
+
     TABLE_ID = ""
 
     @property

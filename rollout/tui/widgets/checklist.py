@@ -17,20 +17,21 @@ from rollout.state import Record, State
 from rollout.tui.bulk import Change, commands_text, confirm_change, form_then_confirm
 from rollout.tui.guard import reported
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
-from rollout.tui.views import readiness_bar
+from rollout.tui.views import readiness_bar, truncate
 from rollout.tui.widgets.base import RecordTable, TablePane, cli_text, when_text
-from rollout.tui.widgets.form import Field
+from rollout.tui.widgets.form import WHEN_SHORT, Field
 
 ITEM_FIELDS = ("title", "category", "due", "owner", "critical")
 # What `f` cycles through: every item, then only the open, critical, overdue or my items.
 SHOWS = ("all", "open", "critical", "overdue", "mine")
+OWNER_WIDTH = 14
 
 
 class ChecklistPane(TablePane):
     HELP_TITLE = "Checklist"
     TABLE_ID = "items"
     BINDINGS = [
-        Binding("space", "toggle", "Done/undo", id="check.toggle"),
+        Binding("space", "toggle", "Tick", id="check.toggle"),
         Binding("a", "add", "Add", id="add"),
         Binding("e", "edit", "Edit", id="edit"),
         Binding("d", "delete", "Delete", id="delete"),
@@ -50,7 +51,8 @@ class ChecklistPane(TablePane):
 
     def compose(self) -> ComposeResult:
         yield Static(id="progress")
-        yield RecordTable(["ID", "DONE", "CRIT", "CATEGORY", "TITLE", "OWNER", "DUE"], id="items", markable=True)
+        # Title last but one and cut to the room left, so owner and due always show (80 columns too).
+        yield RecordTable(["ID", "OK", "!", "TITLE", "OWNER", "DUE", "CATEGORY"], id="items", markable=True)
         yield Static(id="item-detail")
 
     def shown(self, item: Record, reference: datetime) -> bool:
@@ -64,6 +66,10 @@ class ChecklistPane(TablePane):
             or (rule == "mine" and item["owner"] == self.rollout.session.user)
         )
 
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            self.refresh_data()
+
     def action_cycle_filter(self) -> None:
         self.show_only = SHOWS[(SHOWS.index(self.show_only) + 1) % len(SHOWS)]
         self.refresh_data()
@@ -75,24 +81,40 @@ class ChecklistPane(TablePane):
         every = queries.checklist(state, code)
         items = [i for i in every if self.shown(i, reference)]
         table = self.table
-        rows = []
+        cells = []
         for item in items:
             done = item["status"] == "done"
+            due = times.local_display(item.get("due"), tz, with_time=False)
             overdue = queries.is_overdue(item, reference)
+            cells.append(
+                (
+                    item,
+                    done,
+                    overdue,
+                    [item["id"], "✓" if done else "·", "!" if item["critical"] else ""],
+                    [truncate(item["owner"] or "-", OWNER_WIDTH), due + (" late" if overdue else ""), item["category"]],
+                )
+            )
+        headers = (("ID", "OK", "!"), ("OWNER", "DUE"))  # CATEGORY comes last: it may be cut
+        fixed = sum(
+            max([len(name), *(len(c[part][i]) for c in cells)]) + 2  # DataTable pads each cell by one
+            for part, names in ((3, headers[0]), (4, headers[1]))
+            for i, name in enumerate(names)
+        )
+        title_width = max(self.size.width - fixed - 3 - 2 - 2, 12)  # mark column, title padding, scrollbar
+        rows = []
+        for item, done, overdue, (ident, box, crit), (owner, due, category) in cells:
             rows.append(
                 (
                     item["id"],
                     [
-                        table.styled(item["id"]),
-                        table.styled("[x]" if done else "[ ]", "done" if done else None),
-                        table.styled("!" if item["critical"] else "", "critical"),
-                        table.styled(item["category"]),
-                        table.styled(item["title"], "muted" if done else None),
-                        table.styled(item["owner"] or "-"),
-                        table.styled(
-                            times.local_display(item.get("due"), tz, with_time=False) + (" late" if overdue else ""),
-                            "critical" if overdue else None,
-                        ),
+                        table.styled(ident),
+                        table.styled(box, "done" if done else None),
+                        table.styled(crit, "critical"),
+                        table.styled(truncate(item["title"], title_width), "muted" if done else None),
+                        table.styled(owner),
+                        table.styled(due, "critical" if overdue else None),
+                        table.styled(category),
                     ],
                 )
             )
@@ -163,7 +185,7 @@ class ChecklistPane(TablePane):
         return [
             Field("title", "Title", values.get("title", ""), lambda t: model.required_text("title", t)),
             Field("category", "Category", values["category"], kind="select", options=model.CATEGORIES),
-            Field("due", "Due", values.get("due", ""), due_check, placeholder=times.WHEN_HELP),
+            Field("due", "Due", values.get("due", ""), due_check, placeholder=WHEN_SHORT),
             Field("owner", "Owner", values.get("owner", ""), placeholder=self.region_record["owner"] or ""),
             Field("critical", "Critical", values["critical"], kind="check", placeholder="critical: gates the launch"),
         ]

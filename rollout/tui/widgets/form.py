@@ -16,6 +16,9 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from rollout.errors import RolloutError
 
 Validator = Callable[[str], object]
+# Placeholders that fit an 80-column dialog (the full grammar is in times.WHEN_HELP / DURATION_HELP).
+WHEN_SHORT = "YYYY-MM-DD or YYYY-MM-DDTHH:MM, region time"
+DURATION_SHORT = "3d, 2w, 1mo, -1w"
 
 
 @dataclass

@@ -17,7 +17,7 @@ from rollout.tui.guard import reported
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
 from rollout.tui.views import launch_countdown
 from rollout.tui.widgets.base import RegionPane, cli_text, when_text
-from rollout.tui.widgets.form import Field, FormFields
+from rollout.tui.widgets.form import DURATION_SHORT, WHEN_SHORT, Field, FormFields
 
 FIELDS = ("name", "timezone", "currency", "wave", "owner", "status", "launch")
 CLI_OPTION = {"timezone": "tz"}
@@ -72,7 +72,7 @@ class OverviewPane(RegionPane):
             Field("wave", "Wave", v["wave"], model.wave),
             Field("owner", "Owner", v["owner"]),
             Field("status", "Status", v["status"], kind="select", options=model.STATUSES),
-            Field("launch", "Launch", v["launch"], self._check_launch, placeholder=times.WHEN_HELP),
+            Field("launch", "Launch", v["launch"], self._check_launch, placeholder=WHEN_SHORT),
         ]
 
     @property
@@ -266,7 +266,7 @@ class OverviewPane(RegionPane):
             self.notify(f"{code} launch now {times.local_display(launch, tz)}{moved}", timeout=3)
 
         now = times.local_display(region["launch"], tz)
-        fields = [Field("by", "Move by", "", times.parse_duration, placeholder=times.DURATION_HELP)]
+        fields = [Field("by", "Move by", "", times.parse_duration, placeholder=DURATION_SHORT)]
         if promos:
             label = f"move the {promos} promotion(s) not started too"
             fields.append(Field("promos", "Promos", True, kind="check", placeholder=label))

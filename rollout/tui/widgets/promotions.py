@@ -17,7 +17,7 @@ from rollout.tui.bulk import Change, commands_text, confirm_change, form_then_co
 from rollout.tui.guard import reported
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
 from rollout.tui.widgets.base import RecordTable, TablePane, cli_text, when_text
-from rollout.tui.widgets.form import Field
+from rollout.tui.widgets.form import DURATION_SHORT, Field
 
 
 def span_problem(start: str, end: str, tz: str) -> str | None:
@@ -237,7 +237,7 @@ class PromotionsPane(TablePane):
             self._announce(outcome.value, "Moved")
 
         current = f"{times.local_display(promo['start'], tz)} - {times.local_display(promo['end'], tz)}"
-        fields = [Field("by", "Move by", "", times.parse_duration, placeholder=times.DURATION_HELP)]
+        fields = [Field("by", "Move by", "", times.parse_duration, placeholder=DURATION_SHORT)]
         self.app.push_screen(
             FormScreen(f"Move {promo_id} {promo['name']} (now {current})", fields, save, preview=preview)
         )
@@ -273,7 +273,7 @@ class PromotionsPane(TablePane):
                 command = commands_text([cli_text("promo", "move", i, by=by) for i in ids])
                 return command, lambda s: [ops.move_promotion(s, i, by) for i in ids]
 
-            field = Field("by", "Move by", "", times.parse_duration, placeholder=times.DURATION_HELP)
+            field = Field("by", "Move by", "", times.parse_duration, placeholder=DURATION_SHORT)
             form_then_confirm(app, f"Move {len(ids)} promotion(s)", [field], build, self._after_bulk)
 
         def delete() -> None:

@@ -70,7 +70,7 @@ class RegionTable(ScrollView, can_focus=True):
         Binding("end,G", "last", "Last", show=False, id="list.last"),
         Binding("left,h", "scroll_columns(-8)", "Scroll left", show=False, id="list.left"),
         Binding("right,l", "scroll_columns(8)", "Scroll right", show=False, id="list.right"),
-        Binding("enter", "select", "Open region", id="open"),
+        Binding("enter", "select", "Open", id="open"),
     ]
 
     COMPONENT_CLASSES = {
