@@ -62,7 +62,8 @@ def node_bindings(node: DOMNode) -> list[tuple[str, Binding]]:
             keys.append(key)
         if binding.id and not known.id:  # Textual's own ctrl+q shares Quit with our q, which has the id
             grouped[(binding.action, binding.description)] = (keys, binding)
-    return [(",".join(keys), binding) for keys, binding in grouped.values()]
+    # Only rollout's own keys (they carry ids); Textual's screen defaults (tab, ctrl+c...) are left out.
+    return [(",".join(keys), binding) for keys, binding in grouped.values() if binding.id]
 
 
 class HelpScreen(ModalScreen[None]):

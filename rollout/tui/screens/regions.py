@@ -92,7 +92,6 @@ class RegionsScreen(Screen[None]):
         names = list(SORTS)
         self.sort = names[(names.index(self.sort) + 1) % len(names)]
         self.refresh_data()
-        self.notify(f"Sorted by {SORT_LABELS[self.sort]}", timeout=2)
 
     @reported
     def action_reverse_sort(self) -> None:
