@@ -11,24 +11,13 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from rollout import model, ops, queries, times
-from rollout.errors import RolloutError, StaleEdit
+from rollout.errors import StaleEdit
 from rollout.state import Record, State
 from rollout.tui.bulk import Change, commands_text, confirm_change, form_then_confirm
 from rollout.tui.guard import reported
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
 from rollout.tui.widgets.base import RecordTable, TablePane, cli_text, when_text
 from rollout.tui.widgets.form import DURATION_SHORT, Field
-
-
-def span_problem(start: str, end: str, tz: str) -> str | None:
-    """The core's complaint about a start/end pair, once both parse (each field reports its own errors)."""
-    try:
-        begin, finish = times.parse_when(start, tz), times.parse_when(end, tz)
-    except RolloutError:
-        return None
-    if begin >= finish:
-        return f"start {start!r} must be before end {end!r}"
-    return None
 
 
 def promo_form_values(promo: Record, tz: str) -> dict[str, Any]:
@@ -129,9 +118,6 @@ class PromotionsPane(TablePane):
             Field("end", "End", values.get("end", ""), lambda t: times.parse_when(t, tz), placeholder="YYYY-MM-DD"),
         ]
 
-    def _check(self, values: dict[str, Any]) -> str | None:
-        return span_problem(values["start"], values["end"], self.region_record["timezone"])
-
     @reported
     def action_add(self) -> None:
         if self.rollout.refuse_read_only():
@@ -155,7 +141,8 @@ class PromotionsPane(TablePane):
 
         tz = self.region_record["timezone"]
         title = f"Add a promotion to {code} (dates in {tz})"
-        self.app.push_screen(FormScreen(title, self._fields({}), save, check=self._check))
+        # Start before end is the core's rule: saving runs the operation, and its message shows in the form.
+        self.app.push_screen(FormScreen(title, self._fields({}), save))
 
     def _announce(self, promo: Record, verb: str) -> None:
         warnings = queries.promo_warnings(self.state, self.code).get(promo["id"], [])
@@ -175,7 +162,6 @@ class PromotionsPane(TablePane):
             f"Edit {promo['id']} in {self.code} (dates in {tz})",
             self._fields(values),
             lambda form, changed: self._save_edit(form, promo["id"], changed),
-            check=self._check,
             baseline=values,
             record=promo,
             reload=lambda: self._stored(promo["id"]),
