@@ -125,6 +125,7 @@ async def test_leaving_or_quitting_with_unsaved_overview_edits_asks(make_app, db
         screen = await open_tab(pilot, "NL", "overview")
         screen.query_one("#region-form", FormFields).set_value("owner", "femke")
         await settle(pilot)
+        assert "modified: owner" in str(screen.query_one("#overview-modified").render())
         await pilot.press("escape")
         assert isinstance(app.screen, UnsavedScreen)
         await pilot.press("escape")  # stay

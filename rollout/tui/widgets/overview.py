@@ -57,6 +57,7 @@ class OverviewPane(RegionPane):
         yield Static(id="overview-facts")
         yield Static(id="overview-warnings")
         yield FormFields(self._fields(), id="region-form")
+        yield Static("", id="overview-modified", classes="form-modified")
         yield Static("", id="overview-error", classes="form-error")
         with Horizontal(classes="form-buttons"):
             yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
@@ -159,6 +160,14 @@ class OverviewPane(RegionPane):
     @on(FormFields.Changed)
     def _typed(self) -> None:
         self.show_error(None)
+        self.show_modified()
+
+    def show_modified(self) -> None:
+        """Say which fields are typed but not saved (leaving or quitting asks about them)."""
+        dirty = self.dirty()
+        box = self.query_one("#overview-modified", Static)
+        box.update(f"modified: {', '.join(dirty)} · ctrl+s saves, ctrl+r reverts" if dirty else "")
+        box.set_class(bool(dirty), "-shown")
 
     @reported
     def action_revert(self) -> None:
@@ -172,6 +181,7 @@ class OverviewPane(RegionPane):
             self.form.show_note(name, None)
             self.form.show_error(name, None)
         self.show_error(None)
+        self.show_modified()
 
     @reported
     def action_save(self) -> None:
