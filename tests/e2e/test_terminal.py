@@ -171,7 +171,7 @@ def program_pid(tmux: Tmux) -> int:
     raise AssertionError("no rollout process found")
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_a_signal_ends_the_tui_and_restores_the_terminal(tmux: Tmux, tmp_path: Path, db_path: Path, signum) -> None:
     # The shell stays after the program, so the terminal's state can be read as the user would find it.
     tmux.start(f"sh -c {shlex.quote(tui_command(db_path, tmp_path / 'config') + '; echo exited $?; sleep 60')}")
@@ -200,3 +200,12 @@ def test_marking_by_filter_and_one_form_adds_a_promotion_to_every_wave_5_region(
     assert sorted(p["region"] for p in after.promotions.values() if p["name"] == "Spring Sale") == wave5
     assert len(after.history) == len(before.history) + 1
     print(f"\nadd a promotion to every wave-5 region: {len(keys_of(keys))} keys, 1 change", file=sys.stderr)
+
+
+def test_a_corrupt_database_is_a_one_line_error_in_a_terminal_too(tmux: Tmux, tmp_path: Path, db_path: Path) -> None:
+    db_path.write_bytes(db_path.read_bytes()[:200])
+    before = db_path.read_bytes()
+    tmux.start(f"sh -c {shlex.quote(tui_command(db_path, tmp_path / 'config') + '; echo exited $?; sleep 60')}")
+    screen = tmux.wait_for("exited 1")
+    assert "is corrupt" in screen.replace("\n", "") and "Traceback" not in screen  # wrapped at 100 columns
+    assert db_path.read_bytes() == before
