@@ -66,7 +66,7 @@ def _seed_item(state: State, region: dict[str, Any], spec: dict[str, Any]) -> No
     due = None
     if region["launch"]:
         shifted = times.shift_iso(region["launch"], times.parse_duration(f"{spec['due_days']}d"), region["timezone"])
-        due = _local(shifted[:10], region["timezone"])  # due at the start of that local day
+        due = _local(shifted[:10], region["timezone"])  # due by the end of that local day
     state.put(
         "items",
         {
@@ -76,6 +76,7 @@ def _seed_item(state: State, region: dict[str, Any], spec: dict[str, Any]) -> No
             "category": spec["category"],
             "owner": spec["owner"],
             "due": due,
+            "due_all_day": due is not None,
             "status": "done" if spec["done"] else "open",
             "critical": bool(spec["critical"]),
             "done_at": due if spec["done"] else None,

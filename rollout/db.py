@@ -12,6 +12,7 @@ from typing import Any
 
 from rollout import times
 from rollout.errors import DatabaseError, NotFound, ReadOnly, StaleEdit
+from rollout.schema import check_touched
 from rollout.state import TABLES, Record, State, empty_document
 from rollout.storage import (
     AtomicJSONStorage,
@@ -179,6 +180,7 @@ class Database:
             commit = Commit(base_revision=based_on, rebased=state.revision != based_on)
             state.commit = commit  # type: ignore[attr-defined]
             yield state
+            check_touched(state)  # no change may store a record the schema refuses
             if dry_run:
                 return
             if base_revision is not None:

@@ -8,23 +8,20 @@ by an interrupted write, which is ignored and removed on the next change).
 
 from __future__ import annotations
 
-import re
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from rollout import model
-from rollout.errors import DatabaseError, InvalidValue
+from rollout.errors import DatabaseError
+from rollout.schema import ID_PATTERN, KINDS
 from rollout.state import KEY, TABLES
 from rollout.storage import SCHEMA_VERSION, AtomicJSONStorage, backup_revision, decode_document, list_backups
 
 PROBLEM = "problem"
 NOTE = "note"
-ID_PATTERN = {"items": re.compile(r"c[1-9]\d*"), "promotions": re.compile(r"p[1-9]\d*")}
-LABEL = {"regions": "region", "items": "checklist item", "promotions": "promotion"}
+LABEL = {table: kind.noun for table, kind in KINDS.items()}
 MAX_REPORTED_PER_CHECK = 20  # a badly damaged file should not print a million lines
 
 
@@ -199,7 +196,7 @@ def check_document(document: dict[str, Any], found: Findings | None = None) -> l
         tables[name] = _records(name, raw, found)
     keys = {name: _check_keys(name, tables[name], found) for name in TABLES}
     _check_regions(tables["regions"], found)
-    for table in CHILD_CHECKS:
+    for table in CHILD_TABLES:
         _check_children(table, tables[table], keys["regions"], found)
     _check_counters(meta, keys, tables["history"], found)
     _check_history(meta, tables["history"], found)
@@ -235,18 +232,6 @@ def _check_keys(name: str, records: list[tuple[str, dict[str, Any]]], found: Fin
     return set(seen)
 
 
-def _check(found: Findings, label: str, field_name: str, value: Any, test: Callable[[Any], Any]) -> None:
-    try:
-        test(value)
-    except (InvalidValue, TypeError, ValueError, AttributeError) as exc:
-        found.problem(f"{label}: {field_name} {value!r} is not valid ({_short(exc)})", f"{label} {field_name}")
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc).split(":", 1)[-1].strip() if isinstance(exc, InvalidValue) else str(exc)
-    return text or type(exc).__name__
-
-
 def _missing(found: Findings, label: str, record: dict[str, Any], fields: Iterable[str]) -> bool:
     absent = [f for f in fields if f not in record]
     if absent:
@@ -254,136 +239,35 @@ def _missing(found: Findings, label: str, record: dict[str, Any], fields: Iterab
     return bool(absent)
 
 
-def _instant(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise TypeError(f"expected an ISO 8601 instant, found {type(value).__name__}")
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError("no UTC offset")
-    return parsed
-
-
-def _optional_instant(value: Any) -> None:
-    if value is not None:
-        _instant(value)
-
-
-def _text(value: Any) -> None:
-    if not isinstance(value, str):
-        raise TypeError(f"expected text, found {type(value).__name__}")
-
-
-def _required_text(value: Any) -> None:
-    _text(value)
-    if not value.strip():
-        raise ValueError("empty")
-
-
-def _one_of(choices: Iterable[str]) -> Callable[[Any], None]:
-    allowed = tuple(choices)
-
-    def test(value: Any) -> None:
-        if value not in allowed:
-            raise ValueError(f"expected one of {', '.join(allowed)}")
-
-    return test
-
-
-def _same(normalise: Callable[[str], str]) -> Callable[[Any], None]:
-    def test(value: Any) -> None:
-        _text(value)
-        if normalise(value) != value:
-            raise ValueError(f"expected {normalise(value)!r}")
-
-    return test
-
-
-def _wave(value: Any) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError("expected a whole number >= 0")
-
-
-def _flag(value: Any) -> None:
-    if not isinstance(value, bool):
-        raise ValueError("expected true or false")
-
-
-REGION_CHECKS: dict[str, Callable[[Any], None]] = {
-    "code": _same(model.region_code),
-    "name": _required_text,
-    "timezone": _same(model.timezone),
-    "currency": _same(model.currency),
-    "status": _one_of(model.STATUSES),
-    "wave": _wave,
-    "owner": _text,
-    "launch": _optional_instant,
-    "launched_at": _optional_instant,
-}
-ITEM_CHECKS: dict[str, Callable[[Any], None]] = {
-    "region": _text,
-    "title": _required_text,
-    "category": _one_of(model.CATEGORIES),
-    "owner": _text,
-    "due": _optional_instant,
-    "status": _one_of(model.ITEM_STATUSES),
-    "critical": _flag,
-    "done_at": _optional_instant,
-}
-PROMOTION_CHECKS: dict[str, Callable[[Any], None]] = {
-    "region": _text,
-    "name": _required_text,
-    "kind": _text,
-    "start": _instant,
-    "end": _instant,
-}
-
-
-def _check_fields(
-    found: Findings, label: str, record: dict[str, Any], checks: dict[str, Callable[[Any], None]]
-) -> None:
-    if _missing(found, label, record, checks):
-        return
-    for name, test in checks.items():
-        _check(found, label, name, record[name], test)
+def _check_record(found: Findings, table: str, record: dict[str, Any]) -> str:
+    """The record schema's checks of one record (rollout.schema); returns the record's label."""
+    kind = KINDS[table]
+    label = kind.label(record)
+    for problem in kind.problems(record):
+        found.problem(problem.describe(label), f"{label} {problem.check}")
+    return label
 
 
 def _check_regions(records: list[tuple[str, dict[str, Any]]], found: Findings) -> None:
     for _doc_id, region in records:
-        label = f"region {region.get('code', '?')}"
-        _check_fields(found, label, region, REGION_CHECKS)
+        label = _check_record(found, "regions", region)
         if region.get("status") == "launched" and not region.get("launched_at"):
             found.note(
                 f"{label} is launched but has no launched_at date (its target launch is shown instead)", "launched_at"
             )
 
 
-CHILD_CHECKS = {"items": ("checklist item", "item"), "promotions": ("promotion", "promotion")}
+CHILD_TABLES = ("items", "promotions")
 
 
 def _check_children(table: str, records: list[tuple[str, dict[str, Any]]], regions: set[str], found: Findings) -> None:
-    """Checklist items or promotions: id form, fields, and that their region exists."""
-    noun, short = CHILD_CHECKS[table]
-    checks = ITEM_CHECKS if table == "items" else PROMOTION_CHECKS
+    """Checklist items or promotions: their fields and rules, and that their region exists."""
     for _doc_id, record in records:
-        label = f"{noun} {record.get('id', '?')}"
-        _check(found, label, "id", record.get("id"), lambda v: _pattern(v, ID_PATTERN[table]))
-        _check_fields(found, label, record, checks)
+        label = _check_record(found, table, record)
         if isinstance(record.get("region"), str) and record["region"] not in regions:
             found.problem(
-                f"{label} belongs to region {record['region']}, which does not exist (an orphan)", f"orphan {short}"
+                f"{label} belongs to region {record['region']}, which does not exist (an orphan)", f"orphan {table}"
             )
-        if table == "promotions":
-            try:
-                if _instant(record.get("start")) >= _instant(record.get("end")):
-                    found.problem(f"{label} starts at or after its end", "promotion span")
-            except (TypeError, ValueError):
-                pass  # already reported by the field checks
-
-
-def _pattern(value: Any, pattern: re.Pattern[str]) -> None:
-    _text(value)
-    if not pattern.fullmatch(value):
-        raise ValueError(f"expected an id like {pattern.pattern[0]}12")
 
 
 def _check_counters(

@@ -22,30 +22,29 @@ from typing import Any
 
 import orjson
 
-from rollout import model, queries, times
+from rollout import model, queries, schema, times
 from rollout.errors import InvalidValue, NotFound, RolloutError
 from rollout.state import Record, State
 
 KINDS = ("regions", "checklist", "promotions")
 WHAT = {"regions": ("regions",), "checklist": ("checklist",), "promos": ("promotions",), "all": KINDS}
-TABLE = {"regions": "regions", "checklist": "items", "promotions": "promotions"}
-FIELDS = {
-    "regions": ("code", "name", "timezone", "currency", "status", "wave", "owner", "launch", "launched_at"),
-    "checklist": ("id", "region", "title", "category", "owner", "due", "status", "critical", "done_at", "done_by"),
-    "promotions": ("id", "region", "name", "kind", "start", "end"),
-}
-NEEDED_FOR_NEW = {
-    "regions": ("name", "timezone", "currency"),
-    "checklist": ("region", "title"),
-    "promotions": ("region", "name", "start", "end"),
-}
-ID_PATTERN = {"checklist": re.compile(r"c[1-9]\d*"), "promotions": re.compile(r"p[1-9]\d*")}
-COUNTER = {"checklist": "next_items", "promotions": "next_promotions"}
-NOUN = {"regions": "region", "checklist": "checklist item", "promotions": "promotion"}
+# Field lists, keys and nouns come from the record schema (rollout.schema), one definition per kind.
+SCHEMA = {name: schema.BY_EXPORT_NAME[name] for name in KINDS}
+TABLE = {name: kind.table for name, kind in SCHEMA.items()}
+FIELDS = {name: kind.names for name, kind in SCHEMA.items()}
+NEEDED_FOR_NEW = {name: kind.needed_for_new for name, kind in SCHEMA.items()}
+ID_PATTERN = {name: schema.ID_PATTERN[kind.table] for name, kind in SCHEMA.items() if kind.table in schema.ID_PATTERN}
+COUNTER = {name: f"next_{kind.table}" for name, kind in SCHEMA.items()}
+NOUN = {name: kind.noun for name, kind in SCHEMA.items()}
 FORMAT_KEY = "rollout_export"
 FORMAT_VERSION = 1
 TRUE_WORDS = ("true", "yes", "y", "1", "x")
 FALSE_WORDS = ("false", "no", "n", "0", "")
+# CSV separators a spreadsheet may have saved with: comma, semicolon (European locales), tab.
+SEPARATORS = {",": "comma (,)", ";": "semicolon (;)", "\t": "tab"}
+# A text cell starting with one of these is a formula to spreadsheet programs (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NEUTRALISER = "'"
 
 Progress = Callable[[int], None] | None
 
@@ -71,7 +70,8 @@ class Row:
 # -- export ------------------------------------------------------------------------------
 def records(state: State, kind: str) -> list[Record]:
     """The records of one kind in database order, with the export's field order."""
-    return [{field: rec.get(field) for field in FIELDS[kind]} for rec in state.tables[TABLE[kind]].values()]
+    definition = SCHEMA[kind]
+    return [{name: definition.value(rec, name) for name in FIELDS[kind]} for rec in state.tables[TABLE[kind]].values()]
 
 
 def count_records(state: State, kinds: Iterable[str]) -> int:
@@ -88,16 +88,34 @@ def export_json(state: State, kinds: Iterable[str], progress: Progress = None) -
 
 
 def export_csv(state: State, kind: str, progress: Progress = None) -> str:
-    """One kind as CSV: a header of field names, empty cells for no value, true/false flags."""
+    """One kind as CSV: a header of field names, empty cells for no value, true/false flags, and
+    text that a spreadsheet would run as a formula neutralised (see neutralise)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(FIELDS[kind])
     for n, rec in enumerate(records(state, kind), 1):
-        writer.writerow([_cell(rec[field]) for field in FIELDS[kind]])
+        writer.writerow([neutralise(_cell(rec[field])) for field in FIELDS[kind]])
         if n % 500 == 0:
             _tick(progress, 500)
     _tick(progress, len(state.tables[TABLE[kind]]) % 500)
     return out.getvalue()
+
+
+def neutralise(cell: str) -> str:
+    """A CSV cell that no spreadsheet runs as a formula: text starting with = + - @ tab or CR gets a
+    leading apostrophe, as OWASP recommends against CSV injection; so does text already starting
+    with an apostrophe, so that `restore_cell` reverses exactly what this did."""
+    if cell.startswith((*FORMULA_START, NEUTRALISER)):
+        return NEUTRALISER + cell
+    return cell
+
+
+def restore_cell(cell: str) -> str:
+    """The text `neutralise` was given: one leading apostrophe is dropped when what follows would
+    have been neutralised; any other cell (one a spreadsheet saved without it, too) is kept as is."""
+    if cell.startswith(NEUTRALISER) and cell[1:].startswith((*FORMULA_START, NEUTRALISER)):
+        return cell[1:]
+    return cell
 
 
 def _cell(value: Any) -> str:
@@ -164,7 +182,7 @@ def _overview(rows: list[dict[str, Any]]) -> str:
     upcoming = [r for r in rows if r["status"] != "launched" and r["launch"] and (r["days_to_launch"] or 0) >= 0]
     if upcoming:
         nxt = upcoming[0]
-        text += f" Next launch: **{nxt['code']}** {nxt['name']} on {nxt['launch'][:10]} ({times.countdown(nxt['days_to_launch'])})."
+        text += f" Next launch: **{md_text(nxt['code'])}** {md_text(nxt['name'])} on {nxt['launch'][:10]} ({times.countdown(nxt['days_to_launch'])})."
     return text
 
 
@@ -191,7 +209,7 @@ def _regions_section(rows: list[dict[str, Any]]) -> list[str]:
     warned = [(r["code"], w) for r in rows for w in r["warnings"]]
     if warned:
         lines += ["", "### Warnings", ""]
-        lines += [f"- **{code}**: {_md_text(w)}" for code, w in warned]
+        lines += [f"- **{md_text(code)}**: {md_text(w)}" for code, w in warned]
     return lines + [""]
 
 
@@ -205,7 +223,7 @@ def _checklist_section(state: State, rows: list[dict[str, Any]]) -> list[str]:
         any_open = True
         tz = r["timezone"]
         launch = (r["launched_at"] or r["launch"] or "")[:10] or "no date"
-        lines += [f"### {r['code']} {_md_text(r['name'])}: {r['readiness']}% ready, launch {launch}", ""]
+        lines += [f"### {r['code']} {md_text(r['name'])}: {r['readiness']}% ready, launch {launch}", ""]
         lines += _md_table(
             ["ID", "Item", "Category", "Owner", "Due", "Critical"],
             [
@@ -214,8 +232,8 @@ def _checklist_section(state: State, rows: list[dict[str, Any]]) -> list[str]:
                     i["title"],
                     i["category"],
                     i["owner"] or "-",
-                    times.local_display(i.get("due"), tz, with_time=False),
-                    "**yes**" if i["critical"] else "",
+                    queries.due_display(i, tz),
+                    Markdown("**yes**") if i["critical"] else "",
                 ]
                 for i in items
             ],
@@ -231,22 +249,36 @@ def _promotions_section(state: State, ref: datetime) -> list[str]:
     lines = ["## Promotions running or ahead", ""]
     if not promos:
         return lines + ["No promotions ahead.", ""]
-    warnings = queries.warnings_for(state, promos)
+    warnings = queries.warnings_for(state, promos, ref)
     table_rows = [queries.promo_cells(state, p, warnings) for p in promos]
     lines += _md_table(["ID", "Region", "Name", "Kind", "Start (local)", "End (local)", "Warnings"], table_rows)
     return lines + [""]
 
 
-def _md_text(value: Any) -> str:
-    """A value safe inside a Markdown table cell: no line breaks, pipes escaped."""
-    return " ".join(str(value).split()).replace("|", "\\|")
+# CommonMark lets a backslash escape any ASCII punctuation. These are the characters that mean
+# something inline (emphasis, code, links, images, HTML, entities, GFM tables and strikethrough)
+# or close a heading (#); the backslash itself comes first so that no escape is doubled.
+MARKDOWN_SIGNIFICANT = "\\`*_[]<>!&|~#"
+
+
+def md_text(value: Any) -> str:
+    """A value as literal Markdown text on one line (a table cell, a heading, a list item): line
+    breaks become spaces and every Markdown-significant character is backslash-escaped."""
+    flat = " ".join(str(value).split())
+    return "".join("\\" + ch if ch in MARKDOWN_SIGNIFICANT else ch for ch in flat)
+
+
+class Markdown(str):
+    """Text that is already Markdown (e.g. **bold**), put into a table as it is."""
 
 
 def _md_table(headers: list[str], rows: list[list[Any]], right: set[int] | None = None) -> list[str]:
     right = right or set()
     rule = ["---:" if i in right else "---" for i in range(len(headers))]
     out = ["| " + " | ".join(headers) + " |", "| " + " | ".join(rule) + " |"]
-    out += ["| " + " | ".join(_md_text(c) or " " for c in row) + " |" for row in rows]
+    out += [
+        "| " + " | ".join((c if isinstance(c, Markdown) else md_text(c)) or " " for c in row) + " |" for row in rows
+    ]
     return out
 
 
@@ -345,18 +377,24 @@ def _line_numbers(text: str, offsets: list[int]) -> list[int]:
 
 
 def parse_csv(label: str, text: str) -> list[Row]:
-    """A CSV of one kind, told by its header: regions have `code`, checklist items `title`, promotions `start`."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    """A CSV of one kind, told by its header: regions have `code`, checklist items `title`, promotions `start`.
+
+    The separator (comma, semicolon or tab: what spreadsheets save in different locales) is the one
+    that splits the header into known columns, else the one csv.Sniffer finds among those three.
+    Cells neutralised against formulas on export are restored (restore_cell)."""
+    separator = detect_separator(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    read_with = f"read with {SEPARATORS[separator]} as separator"
     try:
         header = next(reader, None)
         if header is None or not any(h.strip() for h in header):
             raise ExchangeError(f"{label} line 1: empty file (expected a header row)")
         columns = [h.strip().lower() for h in header]
-        kind = _csv_kind(label, columns, text)
+        kind = _csv_kind(label, columns, text, separator, read_with)
         duplicated = sorted({c for c in columns if columns.count(c) > 1})
         if duplicated:
             raise ExchangeError(f"{label} line 1: column {duplicated[0]!r} appears twice")
-        _check_columns(kind, columns, f"{label} line 1")
+        _check_columns(kind, columns, f"{label} line 1", read_with)
         rows = []
         previous_end = reader.line_num
         for cells in reader:
@@ -364,14 +402,39 @@ def parse_csv(label: str, text: str) -> list[Row]:
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(columns):
-                raise ExchangeError(f"{label} line {line}: expected {len(columns)} fields, found {len(cells)}")
-            rows.append(Row(kind, label, line, dict(zip(columns, cells, strict=True))))
+                raise ExchangeError(
+                    f"{label} line {line}: expected {len(columns)} fields, found {len(cells)} ({read_with})"
+                )
+            values = dict(zip(columns, map(restore_cell, cells), strict=True))
+            rows.append(Row(kind, label, line, values))
     except csv.Error as exc:
         raise ExchangeError(f"{label} line {reader.line_num}: invalid CSV: {exc}") from None
     return rows
 
 
-def _csv_kind(label: str, columns: list[str], text: str) -> str:
+def detect_separator(text: str) -> str:
+    """The separator of a CSV text: comma, semicolon or tab.
+
+    The header decides when exactly one candidate splits it into more than one known field name
+    (a header of rollout fields is unambiguous); otherwise csv.Sniffer, restricted to those three,
+    reads a sample; a single column, or a sample it cannot read, means comma."""
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    known = {name for names in FIELDS.values() for name in names}
+    fits = [
+        sep
+        for sep in SEPARATORS
+        if len(cells := next(csv.reader([first_line], delimiter=sep), [])) > 1
+        and all(c.strip().lower() in known for c in cells)
+    ]
+    if len(fits) == 1:
+        return fits[0]
+    try:
+        return csv.Sniffer().sniff(text[:65536], delimiters="".join(SEPARATORS)).delimiter
+    except csv.Error:
+        return ","
+
+
+def _csv_kind(label: str, columns: list[str], text: str, separator: str, read_with: str) -> str:
     if "title" in columns:
         return "checklist"
     if {"start", "end", "kind"} & set(columns):
@@ -380,20 +443,24 @@ def _csv_kind(label: str, columns: list[str], text: str) -> str:
         return "regions"
     if "id" in columns:  # e.g. just id,name: the ids say which kind (c12 or p7)
         position = columns.index("id")
-        for cells in list(csv.reader(io.StringIO(text, newline="")))[1:]:
+        for cells in list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))[1:]:
             value = cells[position].strip().lower() if len(cells) > position else ""
             if value[:1] in ("c", "p"):
                 return "checklist" if value[0] == "c" else "promotions"
-    expected = "; ".join(f"{kind}: {', '.join(FIELDS[kind])}" for kind in KINDS)
+    closest = max(KINDS, key=lambda kind: len(set(columns) & set(FIELDS[kind])))
+    missing = [f for f in FIELDS[closest] if f not in columns]
     raise ExchangeError(
-        f"{label} line 1: cannot tell what this CSV holds from its header (expected columns of {expected})"
+        f"{label} line 1: cannot tell what this CSV holds from its header ({read_with}, found columns "
+        f"{', '.join(repr(c) for c in columns)}); closest is {closest}, missing {', '.join(missing)} "
+        "(regions need code, checklist items title, promotions start and end)"
     )
 
 
-def _check_columns(kind: str, columns: Iterable[str], where: str) -> None:
+def _check_columns(kind: str, columns: Iterable[str], where: str, read_with: str = "") -> None:
     unknown = [c for c in columns if c not in FIELDS[kind]]
     if unknown:
-        raise ExchangeError(f"{where}: unknown {kind} field {unknown[0]!r} (expected {', '.join(FIELDS[kind])})")
+        how = f"; {read_with}" if read_with else ""
+        raise ExchangeError(f"{where}: unknown {kind} field {unknown[0]!r} (expected {', '.join(FIELDS[kind])}{how})")
     key = "code" if kind == "regions" else None
     if key and key not in columns:
         raise ExchangeError(f"{where}: {kind} need a {key!r} field")
@@ -470,17 +537,10 @@ def _text(field: str, value: Any) -> str:
 
 
 def _instant(field: str, value: Any, tz: str) -> str | None:
+    """A WHEN cell (times.parse_when: an instant with its offset is kept exactly); None when empty."""
     text = _text(field, value).strip()
     if not text:
         return None
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?", text):  # how spreadsheets re-save date-times
-        text = text.replace(" ", "T")
-    try:
-        exact = datetime.fromisoformat(text)
-    except ValueError:
-        exact = None
-    if exact is not None and exact.tzinfo is not None and "T" in text:
-        return exact.isoformat()  # an instant with its offset, as exports write them: kept exactly
     try:
         return times.to_iso(times.parse_when(text, tz))
     except InvalidValue as exc:
@@ -551,6 +611,10 @@ def _apply_region(state: State, values: dict[str, Any], user: str) -> None:
     elif region["status"] in ("planned", "preparing", "ready"):
         region["launched_at"] = None
     state.put("regions", region)
+    if current.get("timezone") != region["timezone"] and code in state.regions:
+        from rollout.ops import keep_due_days
+
+        keep_due_days(state, code, current["timezone"], region["timezone"])
 
 
 def _region_of(state: State, values: dict[str, Any], current: Record | None) -> Record:
@@ -580,6 +644,7 @@ def _apply_item(state: State, values: dict[str, Any], user: str) -> None:
             "category": "other",
             "owner": region["owner"],
             "due": None,
+            "due_all_day": False,
             "status": "open",
             "critical": False,
             "done_at": None,
@@ -593,8 +658,8 @@ def _apply_item(state: State, values: dict[str, Any], user: str) -> None:
         item["category"] = _labelled("category", model.category, _text("category", values["category"]) or "other")
     if "owner" in values:
         item["owner"] = model.optional_text(_text("owner", values["owner"]))
-    if "due" in values:
-        item["due"] = _instant("due", values["due"], tz)
+    if "due" in values or "due_all_day" in values:
+        _apply_due(item, values, tz)
     if "status" in values:
         item["status"] = _labelled("status", _item_status, _text("status", values["status"]) or "open")
     if "critical" in values:
@@ -610,6 +675,21 @@ def _apply_item(state: State, values: dict[str, Any], user: str) -> None:
     else:
         item["done_at"] = item["done_by"] = None
     state.put("items", item)
+
+
+def _apply_due(item: Record, values: dict[str, Any], tz: str) -> None:
+    """A due given as a plain date is due all day (by the end of that local day), like `check add
+    --due`; `due_all_day` true makes the due's local day the due date; false keeps a time as given."""
+    text = _text("due", values.get("due", item["due"] or "")).strip()
+    if "due" in values:
+        item["due"] = _instant("due", text, tz)
+        item["due_all_day"] = bool(text) and times.parse_when_text(text).date_only
+    if "due_all_day" in values and values["due_all_day"] not in (None, ""):
+        all_day = _flag("due_all_day", values["due_all_day"])
+        if all_day and item["due"] is not None:
+            day = times.local_date(item["due"], tz)
+            item["due"] = times.to_iso(times.day_start(day, tz, strict=False))
+        item["due_all_day"] = all_day and item["due"] is not None
 
 
 def _item_status(text: str) -> str:
@@ -649,6 +729,5 @@ def _apply_promotion(state: State, values: dict[str, Any], user: str) -> None:
             if instant is None:
                 raise InvalidValue(f"{field} cannot be empty")
             promo[field] = instant
-    if times.instant(promo["start"]) >= times.instant(promo["end"]):
-        raise InvalidValue(f"start {promo['start']} must be before end {promo['end']}")
+    schema.check_span(times.instant(promo["start"]), times.instant(promo["end"]))
     state.put("promotions", promo)

@@ -1,15 +1,18 @@
 """iCalendar export through the `icalendar` library: one event per launch and per promotion.
 
-Events carry the region's timezone (TZID, with its VTIMEZONE), categories for the region and
-the kind of event, and UIDs derived from the region code or record id, so importing a newer
-export into a calendar updates the events instead of duplicating them (SEQUENCE is the
-database revision, which only goes up).
+Events carry the region's timezone (TZID, with a VTIMEZONE generated from the tz database's
+transitions by rollout.vtimezone), categories for the region and the kind of event, and UIDs
+derived from the region code or record id, so importing a newer export into a calendar updates
+the events instead of duplicating them (SEQUENCE is the database revision, which only goes up).
+A launch is a milestone: an explicit zero DURATION, so clients do not invent a length. An instant
+whose local wall time happens twice and is the second occurrence is written in UTC, since RFC
+5545 §3.3.5 reads a local time with a TZID as the first occurrence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rollout import queries, times
@@ -33,7 +36,9 @@ def promotion_uid(promo_id: str) -> str:
 
 def export_ics(state: State, kinds: Iterable[str], progress: Callable[[int], None] | None = None) -> bytes:
     """A VCALENDAR with the launches (kind `regions`) and promotions (kind `promotions`) of the state."""
-    from icalendar import Calendar
+    from icalendar import Calendar, Timezone
+
+    from rollout.vtimezone import vtimezone_lines
 
     chosen = set(kinds)
     calendar = Calendar()
@@ -43,24 +48,22 @@ def export_ics(state: State, kinds: Iterable[str], progress: Callable[[int], Non
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", "Rollout")
     stamp = times.now().astimezone(times.zone("UTC")).replace(microsecond=0)
-    days: list[date] = []
+    instants: dict[str, list[datetime]] = {}  # per zone, what its VTIMEZONE must cover
     if "regions" in chosen:
         for region in queries.sorted_regions(state):
-            if queries.effective_launch(region):
-                event = launch_event(state, region, stamp)
-                calendar.add_component(event)
-                days.append(event.decoded("dtstart").date())
+            launch = queries.effective_launch(region)
+            if launch:
+                calendar.add_component(launch_event(state, region, stamp))
+                instants.setdefault(region["timezone"], []).append(times.instant(launch))
             _tick(progress)
     if "promotions" in chosen:
         for promo in sorted(state.promotions.values(), key=lambda p: (times.instant(p["start"]), p["id"])):
-            event = promotion_event(state, promo, stamp)
-            calendar.add_component(event)
-            days.append(event.decoded("dtstart").date())
-            days.append(event.decoded("dtend").date())
+            calendar.add_component(promotion_event(state, promo, stamp))
+            tz = state.region(promo["region"])["timezone"]
+            instants.setdefault(tz, []).extend((times.instant(promo["start"]), times.instant(promo["end"])))
             _tick(progress)
-    if days:
-        # VTIMEZONE rules only for the years the events need keeps the file small.
-        calendar.add_missing_timezones(date(min(days).year - 1, 1, 1), date(max(days).year + 2, 1, 1))
+    for tz in sorted(instants):
+        calendar.add_component(Timezone.from_ical("\r\n".join(vtimezone_lines(tz, instants[tz]))))
     return calendar.to_ical()
 
 
@@ -70,7 +73,12 @@ def _tick(progress: Callable[[int], None] | None) -> None:
 
 
 def _local(iso: str, tz: str) -> datetime:
-    return times.instant(iso).astimezone(times.zone(tz))
+    """The instant as region-local time for DTSTART/DTEND with a TZID, or in UTC when its wall time
+    is the second of two (a TZID reading would give the first, RFC 5545 §3.3.5)."""
+    local = times.instant(iso).astimezone(times.zone(tz))
+    if local.fold == 1 and times.is_repeated(local):
+        return local.astimezone(times.zone("UTC"))
+    return local
 
 
 def launch_event(state: State, region: Record, stamp: datetime) -> Event:
@@ -87,6 +95,7 @@ def launch_event(state: State, region: Record, stamp: datetime) -> Event:
     event.add("sequence", state.revision)
     event.add("summary", f"{code} {'launched' if launched else 'launch'}: {region['name']}")
     event.add("dtstart", _local(queries.effective_launch(region), tz))  # type: ignore[arg-type]
+    event.add("duration", timedelta(0))  # a milestone: no length for clients to invent
     event.add(
         "description",
         f"{region['name']} ({code}), wave {region['wave']}, status {region['status']}, "

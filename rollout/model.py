@@ -22,8 +22,7 @@ CATEGORIES = (
     "other",
 )
 DEFAULT_KIND = "campaign"
-
-REGION_FIELDS = ("name", "timezone", "currency", "status", "wave", "owner", "launch")
+# The fields of each record kind are defined once, in rollout.schema.
 
 
 @cache

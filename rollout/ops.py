@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rollout import model, queries, times
+from rollout import model, queries, schema, times
 from rollout.errors import InvalidValue, NotFound, Refused, StaleEdit
 from rollout.state import KEY, Record, State
 
@@ -101,7 +101,17 @@ def set_regions(
             region["launch"] = times.to_iso(times.parse_when(launch, region["timezone"]))
         _apply_status_change(state, current, region, force)
         updated.append(state.put("regions", region))
+        if region["timezone"] != current["timezone"]:
+            keep_due_days(state, code, current["timezone"], region["timezone"])
     return updated
+
+
+def keep_due_days(state: State, code: str, old_tz: str, new_tz: str) -> None:
+    """Items due by the end of a day stay due on that day when their region changes zone."""
+    for item in state.items_of(code):
+        if item.get("due_all_day") and item.get("due"):
+            day = times.local_date(item["due"], old_tz)
+            state.put("items", {**item, "due": times.to_iso(times.day_start(day, new_tz, strict=False))})
 
 
 def _apply_status_change(state: State, before: Record, region: Record, force: bool) -> None:
@@ -177,6 +187,7 @@ def add_items(
     created = []
     for code in queries.select(state, selectors):
         region = state.region(code)
+        due_at, all_day = due_fields(due, region["timezone"])
         created.append(
             state.put(
                 "items",
@@ -186,7 +197,8 @@ def add_items(
                     "title": clean_title,
                     "category": clean_category,
                     "owner": model.optional_text(owner) or region["owner"],
-                    "due": times.to_iso(times.parse_when(due, region["timezone"])) if due else None,
+                    "due": due_at,
+                    "due_all_day": all_day,
                     "status": "open",
                     "critical": bool(critical),
                     "done_at": None,
@@ -195,6 +207,16 @@ def add_items(
             )
         )
     return created
+
+
+def due_fields(due: str | None, tz: str) -> tuple[str | None, bool]:
+    """A typed due date as the stored (due, due_all_day) pair: a day (a date, today, tomorrow) is
+    due by the end of that local day and stored as its first instant with due_all_day true; a
+    time is due at that instant. None or blank text: no due date."""
+    if due is None or not due.strip():
+        return None, False
+    when = times.parse_when_text(due)
+    return times.to_iso(when.resolve(tz)), when.date_only
 
 
 def set_items_done(state: State, code: str, item_ids: Sequence[str], done: bool, user: str) -> list[Record]:
@@ -227,7 +249,7 @@ def edit_item(
     critical: bool | None = None,
     expected: dict[str, Any] | None = None,
 ) -> Record:
-    """Change an item's fields; an empty `due` clears the due date."""
+    """Change an item's fields; an empty `due` clears the due date (see due_fields)."""
     region = state.region(model.region_code(code, known=state.regions))
     current = queries.item(state, region["code"], item_id)
     check_expected(state, "items", current, expected)
@@ -237,7 +259,7 @@ def edit_item(
     if category is not None:
         item["category"] = model.category(category)
     if due is not None:
-        item["due"] = times.to_iso(times.parse_when(due, region["timezone"])) if due.strip() else None
+        item["due"], item["due_all_day"] = due_fields(due, region["timezone"])
     if owner is not None:
         item["owner"] = model.optional_text(owner)
     if critical is not None:
@@ -254,8 +276,7 @@ def remove_items(state: State, code: str, item_ids: Sequence[str]) -> list[Recor
 # -- promotions ------------------------------------------------------------------------
 def _span(start: str, end: str, tz: str) -> tuple[str, str]:
     begin, finish = times.parse_when(start, tz), times.parse_when(end, tz)
-    if begin >= finish:
-        raise InvalidValue(f"start {start!r} must be before end {end!r}")
+    schema.check_span(begin, finish)
     return times.to_iso(begin), times.to_iso(finish)
 
 
@@ -280,18 +301,13 @@ def add_promotions(
     return created
 
 
-def _move(state: State, promo: Record, duration: Any, tz: str) -> Record:
-    return state.put(
-        "promotions",
-        {
-            **promo,
-            "start": times.shift_iso(promo["start"], duration, tz),
-            "end": times.shift_iso(promo["end"], duration, tz),
-        },
-    )
+def _move(state: State, promo: Record, duration: times.Duration, tz: str) -> Record:
+    start, end = times.move_span(promo["start"], promo["end"], duration, tz)
+    return state.put("promotions", {**promo, "start": start, "end": end})
 
 
 def move_promotion(state: State, promo_id: str, by: str) -> Record:
+    """Move a promotion by a DURATION on its region's calendar, keeping its length (times.move_span)."""
     promo = queries.promotion(state, promo_id)
     return _move(state, promo, times.parse_duration(by), state.region(promo["region"])["timezone"])
 
@@ -316,8 +332,7 @@ def edit_promotion(
         promo["kind"] = model.kind(kind)
     new_start = times.parse_when(start, tz) if start is not None else times.instant(promo["start"])
     new_end = times.parse_when(end, tz) if end is not None else times.instant(promo["end"])
-    if new_start >= new_end:
-        raise InvalidValue("start must be before end")
+    schema.check_span(new_start, new_end)
     promo["start"], promo["end"] = times.to_iso(new_start), times.to_iso(new_end)
     return state.put("promotions", promo)
 

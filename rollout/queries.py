@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from rollout import times
+from rollout import schema, times
 from rollout.errors import InvalidValue, NotFound
 from rollout.model import STATUSES, region_code
 from rollout.state import Record, State
@@ -80,11 +80,6 @@ def open_critical(state: State, code: str) -> list[Record]:
     return [i for i in state.items_of(code) if i["critical"] and i["status"] != "done"]
 
 
-def is_overdue(item: Record, reference: datetime) -> bool:
-    """An open item whose due instant (stored UTC-offset ISO) is before `reference` (an aware instant)."""
-    return item["status"] != "done" and bool(item.get("due")) and times.instant(item["due"]) < reference
-
-
 def describe_items(items: list[Record], limit: int = 3) -> str:
     """Items named for a message: "c12 'Title', c13 'Other' and 2 more" (the first `limit` by id order given)."""
     listed = ", ".join(f"{i['id']} {i['title']!r}" for i in items[:limit])
@@ -105,13 +100,38 @@ def region_warnings(state: State, code: str, reference: datetime | None = None) 
             out.append(f"launch target passed {-days} day(s) ago and {code} has not launched")
         elif critical and days <= 14:
             out.append(f"{len(critical)} critical item(s) open with launch {times.countdown(days)}")
-    overdue = [i for i in state.items_of(code) if is_overdue(i, ref)]
+    overdue = [i for i in state.items_of(code) if i["status"] != "done" and is_overdue(i, region["timezone"], ref)]
     if overdue:
         out.append(f"{len(overdue)} open item(s) overdue")
     holiday = launch_holiday_warning(state, code, ref)
     if holiday:
         out.append(holiday)
     return out
+
+
+LONGEST_DAY = timedelta(hours=48)  # no local day lasts longer (25 hours is the usual most)
+
+
+def is_overdue(item: Record, tz: str, reference: datetime) -> bool:
+    """Whether an item's due date has passed at the aware instant `reference`: a timed due once its
+    instant is past, a due given as a day (due_all_day) from the next local midnight of region zone `tz`."""
+    due = item.get("due")
+    if due is None:
+        return False
+    moment = times.instant(due)
+    if not item.get("due_all_day"):
+        return moment < reference
+    if moment > reference:
+        return False
+    if reference - moment >= LONGEST_DAY:  # surely past the day's end, without the zone arithmetic
+        return True
+    return times.due_deadline(due, True, tz) <= reference
+
+
+def due_display(item: Record, tz: str) -> str:
+    """An item's due date for tables: the local day for a due given as a day (2027-01-15), the local
+    date and time for a timed one (2027-01-15 17:00), '-' for none."""
+    return times.local_display(item.get("due"), tz, with_time=not item.get("due_all_day"))
 
 
 def launch_holiday_warning(state: State, code: str, reference: datetime | None = None) -> str | None:
@@ -134,59 +154,39 @@ def launch_holiday_warning(state: State, code: str, reference: datetime | None =
 
 
 def region_json(state: State, region: Record, counts: tuple[int, int, int] | None = None) -> dict[str, Any]:
-    """A region as scripts see it; `counts` (from checklist_counts) saves a second pass over the checklist."""
-    tz = region["timezone"]
+    """A region as scripts see it (the schema's fields, instants in the region's offset), with its
+    readiness (percent 0-100) and open critical items; `counts` (from checklist_counts) saves a
+    second pass over the checklist."""
     done, total, critical_open = counts or checklist_counts(state, region["code"])
-    return {
-        "code": region["code"],
-        "name": region["name"],
-        "timezone": tz,
-        "currency": region["currency"],
-        "status": region["status"],
-        "wave": region["wave"],
-        "owner": region["owner"],
-        "launch": times.in_region(region.get("launch"), tz),
-        "launched_at": times.in_region(region.get("launched_at"), tz),
-        "readiness": _percent(done, total),
-        "critical_open": critical_open,
-    }
+    data = schema.to_json(schema.REGIONS, region, region["timezone"])
+    data["readiness"] = _percent(done, total)
+    data["critical_open"] = critical_open
+    return data
 
 
 def item_json(state: State, item: Record) -> dict[str, Any]:
-    tz = state.region(item["region"])["timezone"]
-    return {
-        "id": item["id"],
-        "region": item["region"],
-        "title": item["title"],
-        "category": item["category"],
-        "owner": item["owner"],
-        "due": times.in_region(item.get("due"), tz),
-        "status": item["status"],
-        "critical": item["critical"],
-        "done_at": times.in_region(item.get("done_at"), tz),
-        "done_by": item.get("done_by"),
-    }
+    """A checklist item as scripts see it: the schema's fields, instants in the region's offset.
+    `due_all_day` true means the item is due by the end of the local day of `due` (which is that
+    day's first instant); false means due at the instant `due`."""
+    return schema.to_json(schema.ITEMS, item, state.region(item["region"])["timezone"])
 
 
-def promo_json(state: State, promo: Record, warnings: list[str] | None = None) -> dict[str, Any]:
-    tz = state.region(promo["region"])["timezone"]
+def promo_json(
+    state: State, promo: Record, warnings: list[str] | None = None, reference: datetime | None = None
+) -> dict[str, Any]:
+    """A promotion as scripts see it, with its warnings (computed at `reference`, default now, when
+    not given)."""
     if warnings is None:
-        warnings = promo_warnings(state, promo["region"]).get(promo["id"], [])
-    return {
-        "id": promo["id"],
-        "region": promo["region"],
-        "name": promo["name"],
-        "kind": promo["kind"],
-        "start": times.in_region(promo["start"], tz),
-        "end": times.in_region(promo["end"], tz),
-        "warnings": warnings,
-    }
+        warnings = promo_warnings(state, promo["region"], reference or times.now()).get(promo["id"], [])
+    data = schema.to_json(schema.PROMOTIONS, promo, state.region(promo["region"])["timezone"])
+    data["warnings"] = warnings
+    return data
 
 
 # -- promotions ------------------------------------------------------------------------
-def promo_warnings(state: State, code: str) -> dict[str, list[str]]:
-    """Warnings per promotion of one region: overlaps with each other, starts before launch,
-    runs on a public holiday (promotions not over yet)."""
+def promo_warnings(state: State, code: str, reference: datetime) -> dict[str, list[str]]:
+    """Warnings per promotion id of one region: overlaps with each other, starts before launch,
+    runs on a public holiday (only promotions not over at the aware instant `reference`)."""
     region = state.region(code)
     tz = region["timezone"]
     promos = sorted(state.promotions_of(code), key=lambda p: times.instant(p["start"]))
@@ -194,7 +194,6 @@ def promo_warnings(state: State, code: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {p["id"]: [] for p in promos}
     launch = effective_launch(region)
     launch_at = times.instant(launch) if launch else None
-    now = times.now()
     for i, promo in enumerate(promos):
         start, end = spans[i]
         if launch_at is not None and start < launch_at:
@@ -206,7 +205,7 @@ def promo_warnings(state: State, code: str) -> dict[str, list[str]]:
             other = promos[j]
             out[promo["id"]].append(f"overlaps {other['id']} {other['name']!r}")
             out[other["id"]].append(f"overlaps {promo['id']} {promo['name']!r}")
-        if end > now:
+        if end > reference:
             holiday = promo_holiday_warning(code, tz, start, end)
             if holiday:
                 out[promo["id"]].append(holiday)
@@ -225,11 +224,11 @@ def promo_holiday_warning(code: str, tz: str, start: datetime, end: datetime) ->
     return f"runs on a public holiday: {describe_days(days)}"
 
 
-def warnings_for(state: State, promos: Iterable[Record]) -> dict[str, list[str]]:
-    """Warnings of the given promotions, computed once per region they belong to."""
+def warnings_for(state: State, promos: Iterable[Record], reference: datetime) -> dict[str, list[str]]:
+    """Warnings of the given promotions at the instant `reference`, computed once per region."""
     warnings: dict[str, list[str]] = {}
     for code in {p["region"] for p in promos}:
-        warnings.update(promo_warnings(state, code))
+        warnings.update(promo_warnings(state, code, reference))
     return warnings
 
 
@@ -265,16 +264,24 @@ def next_promotion(state: State, code: str, reference: datetime) -> Record | Non
     return best
 
 
-def promotions_between(state: State, code: str | None, start: datetime | None, end: datetime | None) -> list[Record]:
-    """Promotions (of one region or all) that overlap [start, end), ordered by start."""
+Bound = datetime | str | None
+
+
+def promotions_between(state: State, code: str | None, start: Bound, end: Bound) -> list[Record]:
+    """Promotions (of one region or all) that overlap [start, end), ordered by start.
+
+    A bound is an aware instant, a WHEN text, or None (open). A WHEN is read in each region's own
+    zone, so a date means that day in each region's calendar (times.parse_when); InvalidValue for
+    a bad WHEN, or one that does not exist in a region's zone."""
     codes = [code] if code else list(state.regions)
     # Instants as POSIX timestamps: ordered like the instants, and compared far faster than datetimes
     # with different offsets (40,000 promotions at 2,000 regions).
-    until = end.timestamp() if end is not None else None
-    since = start.timestamp() if start is not None else None
+    since_of, until_of = _bound(start), _bound(end)
     parse = datetime.fromisoformat
     found = []
     for c in codes:
+        tz = state.regions[c]["timezone"]
+        since, until = since_of(tz), until_of(tz)
         for promo in state.promotions_of(c):
             begins = parse(promo["start"]).timestamp()
             if until is not None and begins >= until:
@@ -284,6 +291,24 @@ def promotions_between(state: State, code: str | None, start: datetime | None, e
             found.append((begins, promo["region"], promo["id"], promo))
     found.sort(key=lambda entry: entry[:3])
     return [entry[3] for entry in found]
+
+
+def _bound(bound: Bound) -> Callable[[str], float | None]:
+    """A filter bound as a function of a region's zone giving a POSIX timestamp (read once per zone)."""
+    if bound is None:
+        return lambda tz: None
+    if isinstance(bound, datetime):
+        stamp = bound.timestamp()
+        return lambda tz: stamp
+    when = times.parse_when_text(bound)
+    cache: dict[str, float] = {}
+
+    def resolve(tz: str) -> float:
+        if tz not in cache:
+            cache[tz] = when.resolve(tz).timestamp()
+        return cache[tz]
+
+    return resolve
 
 
 # -- status and listings ---------------------------------------------------------------

@@ -27,6 +27,7 @@ import orjson
 from tinydb.storages import Storage
 
 from rollout.errors import DatabaseError, InvalidValue
+from rollout.schema import KINDS
 
 SCHEMA_VERSION = 1
 BACKUPS_KEPT = 10
@@ -35,12 +36,9 @@ LOCK_POLL_INTERVAL = 0.005  # waiting writers retry often: the lock is held for 
 TMP_MARK = ".tmp-"
 BACKUP_NAME = re.compile(r"\.r(\d+)\.json")
 
-# The fields every record must have for the application to read it; `rollout doctor` checks their values.
-REQUIRED_FIELDS = {
-    "regions": frozenset(("code", "name", "timezone", "currency", "status", "wave", "owner", "launch")),
-    "items": frozenset(("id", "region", "title", "category", "owner", "due", "status", "critical")),
-    "promotions": frozenset(("id", "region", "name", "kind", "start", "end")),
-}
+# The fields every record must have for the application to read it (from the record schema);
+# `rollout doctor` checks their values.
+REQUIRED_FIELDS = {kind.table: kind.in_file for kind in KINDS.values()}
 HISTORY_FIELDS = frozenset(("id", "at", "user", "command", "changes"))
 
 Signature = tuple[int, int, int]  # inode, mtime in ns, size: changes whenever the file is replaced

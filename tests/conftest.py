@@ -1,7 +1,20 @@
-"""Fixtures shared by the whole suite: a seeded database, a fixed clock, a CLI runner."""
+"""Fixtures shared by the whole suite: a seeded database, a fixed clock, a CLI runner, and a
+home of its own for every test.
+
+Every test runs with its own temporary HOME, XDG data, config, cache and state directories (so
+also every program a test starts: shells, tmux, Chromium). Around those, the whole run has a
+sentinel home: HOME points at an empty temporary directory before any test starts, and a run
+that leaves anything in it (something that escaped a test's own home) fails, naming what it
+found. The user's real home is never the HOME of a test run.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,26 +24,60 @@ from click.testing import CliRunner
 from rollout.db import Database
 
 FIXED_NOW = "2026-11-24T09:00:00+00:00"
+SENTINEL = "ROLLOUT_TEST_SENTINEL_HOME"
+XDG_DIRS = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR")
 
 
-@pytest.fixture(scope="session")
-def _cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One cache for the whole run (holiday calendars), away from the developer's own."""
-    return tmp_path_factory.mktemp("cache")
+def pytest_configure(config: pytest.Config) -> None:
+    """Point HOME at an empty sentinel directory for the whole run (xdist workers inherit it)."""
+    if SENTINEL in os.environ:
+        return
+    sentinel = Path(tempfile.mkdtemp(prefix="rollout-test-home-"))
+    os.environ[SENTINEL] = str(sentinel)
+    os.environ["HOME"] = str(sentinel)
+    for name in XDG_DIRS:
+        os.environ.pop(name, None)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when anything was written into the sentinel home (checked once, by the controller)."""
+    if hasattr(session.config, "workerinput") or SENTINEL not in os.environ:
+        return
+    sentinel = Path(os.environ[SENTINEL])
+    left = sorted(str(p.relative_to(sentinel)) for p in sentinel.rglob("*")) if sentinel.is_dir() else []
+    shutil.rmtree(sentinel, ignore_errors=True)
+    if left:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"the test run wrote into its home directory (outside every test's own): {', '.join(left[:10])}"
+        if reporter is not None:
+            reporter.write_line(f"ERROR: {message}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, _cache_home: Path) -> None:
-    """No test reads the developer's own database, user, cache or clock by accident."""
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test reads or writes the developer's own home, database, user, config, cache or clock."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
     monkeypatch.setenv("ROLLOUT_USER", "tester")
     monkeypatch.setenv("ROLLOUT_NOW", FIXED_NOW)
     monkeypatch.delenv("ROLLOUT_DB", raising=False)
     monkeypatch.delenv("ROLLOUT_READ_ONLY", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    yield
+    # The holiday cache is written when the process ends, by then with the run's HOME: write what
+    # this test looked up now, into its own cache.
+    # (Some fixtures undo every monkeypatch before this runs, so the test's cache is named again.)
+    holidays = sys.modules.get("rollout.holidays")
+    if holidays is not None:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+            holidays.flush_cache()
 
 
 @pytest.fixture

@@ -121,7 +121,7 @@ def promotion_warnings(run: Batch) -> list[str]:
         if promo is None:
             continue
         if promo["region"] not in by_region:
-            by_region[promo["region"]] = queries.promo_warnings(run.state, promo["region"])
+            by_region[promo["region"]] = queries.promo_warnings(run.state, promo["region"], times.now())
         for message in by_region[promo["region"]][promo_id]:
             messages.append(f"line {line}: {promo_id} {promo['name']!r} in {promo['region']} {message}")
     return messages

@@ -71,8 +71,14 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None] | Non
     help="Write to this file instead of stdout.  CSV of all kinds: -o DIR/ writes DIR/regions.csv, "
     "DIR/checklist.csv, DIR/promotions.csv; -o NAME.csv writes NAME-regions.csv and so on.",
 )
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for Excel on Windows: starts with a UTF-8 byte order mark so Excel reads accents right.  "
+    "[default: plain UTF-8, as scripts and pandas expect]",
+)
 @pass_app
-def export(app: App, fmt: str | None, what: str, output_name: str | None) -> None:
+def export(app: App, fmt: str | None, what: str, output_name: str | None, excel: bool) -> None:
     """Export regions, checklists and promotions as JSON, CSV, iCalendar or a Markdown report."""
     from rollout import exchange
 
@@ -81,9 +87,11 @@ def export(app: App, fmt: str | None, what: str, output_name: str | None) -> Non
     kinds = exchange.WHAT[what.lower()]
     if fmt == "ics" and "promotions" not in kinds and "regions" not in kinds:
         raise click.UsageError("iCalendar export holds launches and promotions: use --what regions, promos or all")
+    if excel and fmt != "csv":
+        raise click.UsageError("--excel applies to CSV export only (use --format csv or -o NAME.csv)")
     state = app.state()
     if fmt == "csv":
-        _export_csv(state, kinds, output_name)
+        _export_csv(state, kinds, output_name, excel)
         return
     if fmt == "markdown":
         _deliver(exchange.markdown_report(state, kinds).encode("utf-8"), output_path, "Markdown report")
@@ -117,7 +125,7 @@ def _is_dir(output_name: str) -> bool:
     return output_name.endswith(("/", os.sep)) or Path(output_name).is_dir()
 
 
-def _export_csv(state: State, kinds: tuple[str, ...], output_name: str | None) -> None:
+def _export_csv(state: State, kinds: tuple[str, ...], output_name: str | None, excel: bool) -> None:
     from rollout import exchange
 
     if len(kinds) > 1 and output_name is None:
@@ -135,9 +143,10 @@ def _export_csv(state: State, kinds: tuple[str, ...], output_name: str | None) -
     with progress_bar("Exporting", exchange.count_records(state, kinds)) as tick:
         for kind, target in targets.items():
             text = exchange.export_csv(state, kind, tick)
-            # A BOM lets spreadsheet programs open the file as UTF-8; pipes get plain UTF-8.
+            # Plain UTF-8 unless asked: a byte order mark is what Excel on Windows needs to read UTF-8,
+            # but scripts (csv.DictReader, pandas) would see it in the first column's name.
             count = len(state.tables[exchange.TABLE[kind]])
-            _deliver(text.encode("utf-8-sig" if target else "utf-8"), target, exchange.describe_count(kind, count))
+            _deliver(text.encode("utf-8-sig" if excel else "utf-8"), target, exchange.describe_count(kind, count))
 
 
 def _deliver(data: bytes, target: Path | None, what: str) -> None:

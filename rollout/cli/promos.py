@@ -19,19 +19,24 @@ def promo() -> None:
 
 @promo.command("list")
 @click.option("--region", "code", help="Only this region's promotions.", shell_complete=complete_region_codes)
-@click.option("--from", "start", help=f"Only promotions still running at or after this: {times.WHEN_HELP}.")
-@click.option("--to", "end", help="Only promotions starting before this.")
+@click.option(
+    "--from",
+    "start",
+    help=f"Only promotions still running at or after this: {times.WHEN_HELP}; "
+    "a date is that day in each region's own calendar.",
+)
+@click.option("--to", "end", help="Only promotions starting before this (a date: its start in each region).")
 @JSON
 @pass_app
 def promo_list(app: App, code: str | None, start: str | None, end: str | None, as_json: bool) -> None:
     """List promotions ordered by start (times shown in each region's local time)."""
     state = app.state()
     region = state.region(code.strip().upper())["code"] if code else None
-    tz = state.region(region)["timezone"] if region else "UTC"
-    begin = times.parse_when(start, tz) if start else None
-    finish = times.parse_when(end, tz) if end else None
-    promos = queries.promotions_between(state, region, begin, finish)
-    warnings = queries.warnings_for(state, promos)
+    for bound in (start, end):
+        if bound is not None:
+            times.parse_when_text(bound)  # a typo is an error even when no region is listed
+    promos = queries.promotions_between(state, region, start, end)
+    warnings = queries.warnings_for(state, promos, times.now())
     if as_json:
         output.emit_json([queries.promo_json(state, p, warnings[p["id"]]) for p in promos])
         return
@@ -42,7 +47,7 @@ def _report(app: App, state: State, promos: list[Record], as_json: bool, verb: s
     if app.batch is not None:  # a batch checks its promotions once, at the end
         app.batch.promotions.extend((app.batch.line, p["id"]) for p in promos)
         return
-    warnings = queries.warnings_for(state, promos)
+    warnings = queries.warnings_for(state, promos, times.now())
     for p in promos:
         for message in warnings[p["id"]]:
             app.warn(f"{p['id']} {p['name']!r} in {p['region']} {message}")

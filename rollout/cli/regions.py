@@ -102,7 +102,7 @@ def region_show(app: App, code: str, as_json: bool) -> None:
     """A region with its checklist and promotions."""
     state = app.state()
     reg = state.region(code.strip().upper())
-    warnings = queries.promo_warnings(state, reg["code"])
+    warnings = queries.promo_warnings(state, reg["code"], times.now())
     promos = sorted(state.promotions_of(reg["code"]), key=lambda p: times.instant(p["start"]))
     items = state.items_of(reg["code"])
     if as_json:
@@ -154,7 +154,7 @@ def checklist_table(state: State, items: list[Record]) -> str:
                 i["category"],
                 i["title"],
                 i["owner"] or "-",
-                times.local_display(i.get("due"), state.region(i["region"])["timezone"], with_time=False),
+                queries.due_display(i, state.region(i["region"])["timezone"]),
             ]
             for i in items
         ],

@@ -195,7 +195,7 @@ class CalendarIndex:
 
     def warnings(self, code: str) -> dict[str, list[str]]:
         if code not in self._warnings:
-            self._warnings[code] = queries.promo_warnings(self.state, code)
+            self._warnings[code] = queries.promo_warnings(self.state, code, times.now())
         return self._warnings[code]
 
     def events(self, first: date, last: date) -> dict[date, list[CalendarEvent]]:

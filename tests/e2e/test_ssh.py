@@ -103,7 +103,12 @@ def sshd(tmp_path: Path) -> Iterator[SshServer]:
 
 def test_tick_an_item_over_ssh(tmux: Tmux, sshd: SshServer, db_path: Path) -> None:
     item = next(i for i in load(db_path).items_of("NL") if i["status"] == "open")
-    env = f"ROLLOUT_NOW={shlex.quote(FIXED_NOW)} ROLLOUT_USER=remote-manager TZ=UTC"
+    # sshd gives the remote shell the account's real home: pass the test's own home and XDG folders on.
+    own_dirs = " ".join(
+        f"{name}={shlex.quote(os.environ[name])}"
+        for name in ("HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+    )
+    env = f"ROLLOUT_NOW={shlex.quote(FIXED_NOW)} ROLLOUT_USER=remote-manager TZ=UTC {own_dirs}"
     # Without a local terminal the remote size is 0x0; `timeout --foreground` so a stuck TUI still ends.
     remote = (
         f"stty rows {ROWS} cols {COLUMNS}; env {env} timeout --foreground 120 "

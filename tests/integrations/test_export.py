@@ -51,8 +51,8 @@ def test_csv_of_all_kinds_into_a_directory(rollout, db_path, tmp_path):
     assert result.stdout == ""
     assert sorted(p.name for p in target.iterdir()) == ["checklist.csv", "promotions.csv", "regions.csv"]
     raw = (target / "regions.csv").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")  # spreadsheet programs then read it as UTF-8
-    regions = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert not raw.startswith(b"\xef\xbb\xbf")  # plain UTF-8, as scripts expect
+    regions = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
     assert [r["code"] for r in regions] == list(load(db_path).regions)
     assert "Wrote" in result.stderr and "regions.csv (21 regions)" in result.stderr
 

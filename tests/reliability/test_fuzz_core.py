@@ -27,15 +27,28 @@ from rollout import ops, queries
 from rollout.db import Database, bring_back, record_change
 from rollout.doctor import check_document
 from rollout.errors import RolloutError
+from rollout.schema import check_touched
 from rollout.state import TABLES, State, empty_document
 
 CODES = ("DE", "FR", "JP", "BR", "IT", "ES", "GB", "US", "NL", "AT", "US-CA", "MX")
 BAD_CODES = ("XX", "D3", "", "us-ca", "AQ")
-ZONES = ("Europe/Vienna", "America/Los_Angeles", "Asia/Kolkata", "Australia/Lord_Howe", "UTC", "Mars/Base", "")
+# Zones with odd days: Santiago and Cairo skip midnight, Havana repeats it, Lord Howe moves by 30 minutes.
+ZONES = (
+    "Europe/Vienna",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "Australia/Lord_Howe",
+    "America/Santiago",
+    "Africa/Cairo",
+    "America/Havana",
+    "UTC",
+    "Mars/Base",
+    "",
+)
 CURRENCIES = ("EUR", "USD", "JPY", "eur", "XYZ", "EURO")
 STATUSES = ("planned", "preparing", "ready", "launched", "paused", "live", "LAUNCHED")
 CATEGORIES = ("legal", "payments", "tax", "other", "fun", None)
-DURATIONS = ("1d", "-1d", "2w", "-3w", "1mo", "-1mo", "1y", "12h", "-36h", "0d", "3", "1 week", "")
+DURATIONS = ("1d", "-1d", "2w", "-3w", "1mo", "-1mo", "13mo", "-11mo", "1y", "12h", "-36h", "0d", "3", "1 week", "")
 
 text = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12
@@ -49,6 +62,15 @@ dates = st.one_of(
         st.sampled_from((0, 30, 59)),
     ),
     st.sampled_from(("2027-03-28T02:30", "2026-10-25T02:30", "2027-02-29", "today", "tomorrow", "2027-01-01T10:00Z")),
+    # Month ends, where a move by months clamps the day, and the days around them.
+    st.builds(
+        lambda month, day, time: f"2027-{month:02d}-{day:02d}{time}",
+        st.integers(1, 12),
+        st.sampled_from((28, 29, 30, 31, 1)),
+        st.sampled_from(("", "T23:00", "T00:30", "T01:00")),
+    ),
+    # Days whose midnight is skipped or repeated in the zones above.
+    st.sampled_from(("2027-09-05", "2027-09-04T23:30", "2027-04-30", "2027-11-07", "2027-04-04", "2026-10-31T23:30")),
     st.sampled_from(("2027-02-30", "soon", "", "2027-13-01", "2027-01-01T10:00+25:00")),
 )
 durations = st.one_of(
@@ -83,6 +105,7 @@ class CoreMachine(RuleBasedStateMachine):
         except RolloutError:
             self.refusals += 1
             return
+        check_touched(state)  # as a transaction does: an operation must never leave a record the schema refuses
         entry = record_change(state, "fuzzer", command)
         after_document = _copy(state.document())
         if entry is None:

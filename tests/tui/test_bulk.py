@@ -95,7 +95,9 @@ async def test_checklist_filter_shows_open_critical_overdue_and_mine(make_app, d
         expected = {
             "open": [i["id"] for i in items if i["status"] != "done"],
             "critical": [i["id"] for i in items if i["critical"] and i["status"] != "done"],
-            "overdue": [i["id"] for i in items if queries.is_overdue(i, now)],
+            "overdue": [
+                i["id"] for i in items if i["status"] != "done" and queries.is_overdue(i, "Australia/Sydney", now)
+            ],
             "mine": [i["id"] for i in items if i["owner"] == "tester"],
             "all": [i["id"] for i in queries.checklist(state, "AU")],
         }

@@ -11,6 +11,7 @@ from textual.widgets import Input, OptionList, Select, TabbedContent
 from tui_helpers import load, record_notices, type_text, wait_until
 
 from rollout import queries, times
+from rollout.tui import settings
 from rollout.tui.screens.calendar import CalendarScreen, DayScreen
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
 from rollout.tui.screens.help import HelpScreen
@@ -253,8 +254,9 @@ async def test_promotion_with_a_bad_date_shows_the_error_inline_and_saves_nothin
         await pilot.pause()
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, FormScreen)
-        # The core's own rule and message (ops), shown under the form: the TUI does not re-check it.
-        assert "start '2027-02-20' must be before end '2027-02-10'" in str(app.screen.query_one("#form-error").render())
+        # The core's own rule and message (schema.check_span), shown under the form: the TUI has no copy.
+        error = str(app.screen.query_one("#form-error").render())
+        assert error == "start 2027-02-20T00:00:00+01:00 must be before end 2027-02-10T00:00:00+01:00"
     assert load(db_path).data() == before
 
 
@@ -419,7 +421,7 @@ async def test_help_lists_the_keys_of_the_screen_it_was_opened_from(make_app):
 
 
 async def test_help_shows_a_remapped_key_with_its_id(make_app, tmp_path, monkeypatch):
-    config = tmp_path / "config" / "rollout" / "config.toml"
+    config = settings.config_path()
     config.parent.mkdir(parents=True)
     config.write_text('[keys]\n"regions.sort" = "o"\n')
     app = make_app()
@@ -572,7 +574,7 @@ async def test_the_checklist_shows_every_items_owner_and_due_at_every_size(make_
             item = state.items[key]
             owner, shown = item["owner"] or "-", str(row[owner_column])
             assert shown == owner if len(owner) <= 14 else (shown.endswith("…") and owner.startswith(shown[:-1]))
-            assert str(row[due_column]).startswith(times.local_display(item.get("due"), "Europe/Warsaw", False))
+            assert str(row[due_column]).startswith(queries.due_display(item, "Europe/Warsaw"))
 
 
 # -- other writers ---------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -15,14 +16,14 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def write_config(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "config" / "rollout" / "config.toml"
+    path = settings.config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
 
 
 def test_the_file_is_found_in_xdg_config_home(tmp_path):
-    assert settings.config_path() == tmp_path / "config" / "rollout" / "config.toml"
+    assert settings.config_path() == Path(os.environ["XDG_CONFIG_HOME"]) / "rollout" / "config.toml"
 
 
 def test_a_missing_file_gives_the_defaults(tmp_path):

@@ -62,13 +62,18 @@ class ChecklistPane(TablePane):
             rule == "all"
             or (rule == "open" and item["status"] != "done")
             or (rule == "critical" and item["critical"] and item["status"] != "done")
-            or (rule == "overdue" and queries.is_overdue(item, reference))
+            or (rule == "overdue" and self.overdue(item, reference))
             or (rule == "mine" and item["owner"] == self.rollout.session.user)
         )
 
     def on_resize(self) -> None:
         if self.is_mounted:
             self.refresh_data()
+
+    def overdue(self, item: Record, reference: datetime) -> bool:
+        """An open item past its due (the core's rule: a due day ends at the region's next local midnight)."""
+        tz = self.region_record["timezone"]
+        return item["status"] != "done" and queries.is_overdue(item, tz, reference)
 
     def action_cycle_filter(self) -> None:
         self.show_only = SHOWS[(SHOWS.index(self.show_only) + 1) % len(SHOWS)]
@@ -84,8 +89,8 @@ class ChecklistPane(TablePane):
         cells = []
         for item in items:
             done = item["status"] == "done"
-            due = times.local_display(item.get("due"), tz, with_time=False)
-            overdue = queries.is_overdue(item, reference)
+            due = queries.due_display(item, tz)
+            overdue = self.overdue(item, reference)
             cells.append(
                 (
                     item,

@@ -10,14 +10,27 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from rollout import model, ops, queries, times
-from rollout.errors import StaleEdit
+from rollout import model, ops, queries, schema, times
+from rollout.errors import RolloutError, StaleEdit
 from rollout.state import Record, State
 from rollout.tui.bulk import Change, commands_text, confirm_change, form_then_confirm
 from rollout.tui.guard import reported
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
 from rollout.tui.widgets.base import RecordTable, TablePane, cli_text, when_text
 from rollout.tui.widgets.form import DURATION_SHORT, Field
+
+
+def span_problem(start: str, end: str, tz: str) -> str | None:
+    """The core's complaint about a start/end pair, once both parse (each field reports its own errors)."""
+    try:
+        begin, finish = times.parse_when(start, tz), times.parse_when(end, tz)
+    except RolloutError:
+        return None
+    try:
+        schema.check_span(begin, finish)
+    except RolloutError as exc:
+        return str(exc)
+    return None
 
 
 def promo_form_values(promo: Record, tz: str) -> dict[str, Any]:
@@ -58,7 +71,7 @@ class PromotionsPane(TablePane):
         region = self.region_record
         tz = region["timezone"]
         shown_tz = self.rollout.zone_for(tz)
-        self.warnings = queries.promo_warnings(self.state, self.code)
+        self.warnings = queries.promo_warnings(self.state, self.code, times.now())
         promos = sorted(self.state.promotions_of(self.code), key=lambda p: times.instant(p["start"]))
         table = self.table
         rows = []
@@ -118,6 +131,9 @@ class PromotionsPane(TablePane):
             Field("end", "End", values.get("end", ""), lambda t: times.parse_when(t, tz), placeholder="YYYY-MM-DD"),
         ]
 
+    def _check(self, values: dict[str, Any]) -> str | None:
+        return span_problem(values["start"], values["end"], self.region_record["timezone"])
+
     @reported
     def action_add(self) -> None:
         if self.rollout.refuse_read_only():
@@ -141,11 +157,11 @@ class PromotionsPane(TablePane):
 
         tz = self.region_record["timezone"]
         title = f"Add a promotion to {code} (dates in {tz})"
-        # Start before end is the core's rule: saving runs the operation, and its message shows in the form.
-        self.app.push_screen(FormScreen(title, self._fields({}), save))
+        # Start before end is the core's rule (schema.check_span), shown live under the form.
+        self.app.push_screen(FormScreen(title, self._fields({}), save, check=self._check))
 
     def _announce(self, promo: Record, verb: str) -> None:
-        warnings = queries.promo_warnings(self.state, self.code).get(promo["id"], [])
+        warnings = queries.promo_warnings(self.state, self.code, times.now()).get(promo["id"], [])
         if warnings:
             self.notify(f"{promo['id']} {promo['name']}: " + "; ".join(warnings), severity="warning", title=verb)
         else:
@@ -162,6 +178,7 @@ class PromotionsPane(TablePane):
             f"Edit {promo['id']} in {self.code} (dates in {tz})",
             self._fields(values),
             lambda form, changed: self._save_edit(form, promo["id"], changed),
+            check=self._check,
             baseline=values,
             record=promo,
             reload=lambda: self._stored(promo["id"]),
@@ -202,7 +219,7 @@ class PromotionsPane(TablePane):
 
         def preview(values: dict[str, Any]) -> str:
             by, shown = times.parse_duration(values["by"]), loaded["promo"]
-            start, end = times.shift_iso(shown["start"], by, tz), times.shift_iso(shown["end"], by, tz)
+            start, end = times.move_span(shown["start"], shown["end"], by, tz)
             return f"new: {times.local_display(start, tz)} - {times.local_display(end, tz)}"
 
         def save(form: FormScreen, values: dict[str, Any]) -> None:

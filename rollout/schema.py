@@ -1,0 +1,313 @@
+"""The record schema: one definition per record kind (fields, types, validators, rules).
+
+Everything that needs to know what a record holds derives from here: the validation every
+change passes before it is written (`check_touched`), `rollout doctor`'s record checks, the
+fields a database file must have for the application to read it, the export and import field
+lists, and the JSON shapes scripts read. A validator checks a *stored* value (already
+normalised: `DE`, not ` de `); turning typed input into such values is rollout.model's job.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from rollout import model, times
+from rollout.errors import InvalidValue
+from rollout.state import ID_PREFIX
+
+if TYPE_CHECKING:
+    from rollout.state import State
+
+Record = dict[str, Any]
+Check = Callable[[Any], None]
+
+
+# -- value checks (each raises InvalidValue with the reason) ------------------------------
+def text(value: Any) -> None:
+    if not isinstance(value, str):
+        raise InvalidValue(f"expected text, found {type(value).__name__}")
+
+
+def required_text(value: Any) -> None:
+    text(value)
+    if not value.strip():
+        raise InvalidValue("it cannot be empty")
+
+
+def optional_text(value: Any) -> None:
+    if value is not None:
+        text(value)
+
+
+def flag(value: Any) -> None:
+    if not isinstance(value, bool):
+        raise InvalidValue("expected true or false")
+
+
+def whole_number(value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidValue("expected a whole number >= 0")
+
+
+def instant(value: Any) -> None:
+    times.stored_instant(value)
+
+
+def optional_instant(value: Any) -> None:
+    if value is not None:
+        times.stored_instant(value)
+
+
+def one_of(choices: Iterable[str]) -> Check:
+    allowed = tuple(choices)
+
+    def check(value: Any) -> None:
+        if value not in allowed:
+            raise InvalidValue(f"expected one of {', '.join(allowed)}")
+
+    return check
+
+
+def normalised(normalise: Callable[[str], str]) -> Check:
+    """A value that the model's input function leaves as it is (the stored form of a code)."""
+
+    @lru_cache(maxsize=4096)  # a few hundred distinct codes, checked once per record
+    def stored_form(value: str) -> str:
+        return normalise(value)
+
+    def check(value: Any) -> None:
+        text(value)
+        expected = stored_form(value)
+        if expected != value:
+            raise InvalidValue(f"expected {expected!r}")
+
+    return check
+
+
+ID_PATTERN = {table: re.compile(prefix + r"[1-9]\d*") for table, prefix in ID_PREFIX.items()}
+
+
+def record_id(table: str) -> Check:
+    pattern = ID_PATTERN[table]
+
+    def check(value: Any) -> None:
+        text(value)
+        if not pattern.fullmatch(value):
+            raise InvalidValue(f"expected an id like {ID_PREFIX[table]}12")
+
+    return check
+
+
+# -- cross-field rules --------------------------------------------------------------------
+def check_span(start: datetime, end: datetime) -> None:
+    """A promotion runs from its start to its end: the start must be strictly before the end.
+
+    Raises InvalidValue naming both instants."""
+    if start >= end:
+        raise InvalidValue(f"start {times.to_iso(start)} must be before end {times.to_iso(end)}")
+
+
+def _promotion_span(record: Record) -> str | None:
+    try:
+        check_span(times.stored_instant(record["start"]), times.stored_instant(record["end"]))
+    except InvalidValue:
+        return "starts at or after its end"
+    return None
+
+
+def _all_day_due(record: Record) -> str | None:
+    if record.get("due_all_day") and record.get("due") is None:
+        return "is due all day but has no due date"
+    return None
+
+
+# -- the schema ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Field:
+    """One field of a record kind.
+
+    `check` validates a stored value; `instant` marks ISO 8601 instants (JSON shows them in the
+    region's offset); `in_file` says every stored record has it (fields added later have a
+    `default` instead); `needed_for_new` says an import row creating the record must give it."""
+
+    name: str
+    check: Check
+    instant: bool = False
+    in_file: bool = True
+    default: Any = None
+    needed_for_new: bool = False
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A record kind: its database table, export name, the noun used in messages, its key field,
+    its fields in export order, and rules over several fields (each returns a problem or None)."""
+
+    table: str
+    export_name: str
+    noun: str
+    key: str
+    fields: tuple[Field, ...]
+    rules: tuple[Callable[[Record], str | None], ...] = ()
+    by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def in_file(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields if f.in_file)
+
+    @property
+    def needed_for_new(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.needed_for_new)
+
+    def value(self, record: Record, name: str) -> Any:
+        """A field's stored value, or its default for a record stored before the field existed."""
+        return record.get(name, self.by_name[name].default)
+
+    def problems(self, record: Record, before: Record | None = None) -> list[Problem]:
+        """Everything wrong with one stored record: missing fields, invalid values, broken rules.
+
+        With `before` (the record as it was stored), only the values that changed are checked
+        again (the others passed when they were stored), and the rules over several fields."""
+        missing = [f.name for f in self.fields if f.in_file and f.name not in record]
+        if missing:
+            return [Problem(None, None, f"has no {', '.join(missing)}", "missing")]
+        found = []
+        for f in self.fields:
+            value = self.value(record, f.name)
+            if before is not None and f.name in before and before[f.name] == value:
+                continue
+            try:
+                f.check(value)
+            except (InvalidValue, TypeError, ValueError, AttributeError) as exc:
+                found.append(Problem(f.name, value, _reason(exc), f.name))
+        if not found:
+            for rule in self.rules:
+                message = rule(record)
+                if message:
+                    found.append(Problem(None, None, message, rule.__name__))
+        return found
+
+    def label(self, record: Record) -> str:
+        return f"{self.noun} {record.get(self.key, '?')}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with a record: a field's invalid value (with the reason), or a whole-record
+    problem (`field` None: a missing field, a broken rule). `check` names the check, for grouping."""
+
+    field: str | None
+    value: Any
+    reason: str
+    check: str
+
+    def describe(self, label: str) -> str:
+        if self.field is None:
+            return f"{label} {self.reason}"
+        return f"{label}: {self.field} {self.value!r} is not valid ({self.reason})"
+
+
+def _reason(exc: Exception) -> str:
+    message = str(exc)
+    if isinstance(exc, InvalidValue) and ": " in message and message.startswith(("invalid", "unknown")):
+        message = message.split(": ", 1)[1]
+    return message or type(exc).__name__
+
+
+REGIONS = Kind(
+    table="regions",
+    export_name="regions",
+    noun="region",
+    key="code",
+    fields=(
+        Field("code", normalised(model.region_code)),
+        Field("name", required_text, needed_for_new=True),
+        Field("timezone", normalised(model.timezone), needed_for_new=True),
+        Field("currency", normalised(model.currency), needed_for_new=True),
+        Field("status", one_of(model.STATUSES)),
+        Field("wave", whole_number),
+        Field("owner", text),
+        Field("launch", optional_instant, instant=True),
+        Field("launched_at", optional_instant, instant=True, in_file=False),
+    ),
+)
+ITEMS = Kind(
+    table="items",
+    export_name="checklist",
+    noun="checklist item",
+    key="id",
+    fields=(
+        Field("id", record_id("items")),
+        Field("region", text, needed_for_new=True),
+        Field("title", required_text, needed_for_new=True),
+        Field("category", one_of(model.CATEGORIES)),
+        Field("owner", text),
+        Field("due", optional_instant, instant=True),
+        # A due given as a day is due by the end of that local day (stored: the day's first instant).
+        Field("due_all_day", flag, in_file=False, default=False),
+        Field("status", one_of(model.ITEM_STATUSES)),
+        Field("critical", flag),
+        Field("done_at", optional_instant, instant=True, in_file=False),
+        Field("done_by", optional_text, in_file=False),
+    ),
+    rules=(_all_day_due,),
+)
+PROMOTIONS = Kind(
+    table="promotions",
+    export_name="promotions",
+    noun="promotion",
+    key="id",
+    fields=(
+        Field("id", record_id("promotions")),
+        Field("region", text, needed_for_new=True),
+        Field("name", required_text, needed_for_new=True),
+        Field("kind", required_text),
+        Field("start", instant, instant=True, needed_for_new=True),
+        Field("end", instant, instant=True, needed_for_new=True),
+    ),
+    rules=(_promotion_span,),
+)
+KINDS: dict[str, Kind] = {k.table: k for k in (REGIONS, ITEMS, PROMOTIONS)}
+BY_EXPORT_NAME: dict[str, Kind] = {k.export_name: k for k in KINDS.values()}
+
+
+def to_json(kind: Kind, record: Record, tz: str) -> dict[str, Any]:
+    """A record's fields as scripts see them, in schema order; instants in the region's offset."""
+    out = {}
+    for f in kind.fields:
+        value = kind.value(record, f.name)
+        out[f.name] = times.in_region(value, tz) if f.instant else value
+    return out
+
+
+# -- validation of a change ---------------------------------------------------------------
+def check_touched(state: State) -> None:
+    """Refuse a change that would store a record the schema refuses: every record the change
+    touched (added or edited) is checked, and an item or promotion must belong to an existing
+    region. Raises InvalidValue naming the record and the problem; the caller writes nothing."""
+    for (table, key), before in state.before.items():
+        record = state.tables[table].get(key)
+        if record is None:
+            if table == "regions" and (state.items_of(key) or state.promotions_of(key)):
+                raise InvalidValue(f"refused: region {key} would be removed with its checklist or promotions left")
+            continue
+        kind = KINDS[table]
+        found = kind.problems(record, before)
+        if found:
+            raise InvalidValue(f"refused: {found[0].describe(kind.label(record))}; nothing was changed")
+        if table != "regions" and record["region"] not in state.regions:
+            raise InvalidValue(
+                f"refused: {kind.label(record)} would belong to region {record['region']}, which does not exist"
+            )
