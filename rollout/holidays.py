@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import os
+import threading
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
@@ -50,20 +51,24 @@ def holidays_between(code: str, first: date, last: date) -> list[tuple[date, str
 
 
 def year_calendar(code: str, year: int) -> Calendar:
-    """Every public holiday of a region in one year ({} when the library does not know it)."""
+    """Every public holiday of a region in one year ({} when the library does not know it).
+
+    Safe from several threads (the TUI's reload worker and its UI thread): the caches change
+    under one lock."""
     key = f"{code}:{year}"
-    cached = _memory().get(key)
-    if cached is not None:
-        return cached
-    calendar = _from_disk(key)
-    if calendar is None:
-        try:
-            calendar = compute_calendar(code, year)
-        except NoHolidayData:
-            calendar = {}
-        _to_disk(key, calendar)
-    _memory()[key] = calendar
-    return calendar
+    with _lock:
+        cached = _memory().get(key)
+        if cached is not None:
+            return cached
+        calendar = _from_disk(key)
+        if calendar is None:
+            try:
+                calendar = compute_calendar(code, year)
+            except NoHolidayData:
+                calendar = {}
+            _to_disk(key, calendar)
+        _memory()[key] = calendar
+        return calendar
 
 
 def compute_calendar(code: str, year: int) -> Calendar:
@@ -97,6 +102,10 @@ def local_days(start: datetime, end: datetime) -> tuple[date, date]:
 
 
 # -- the on-disk cache -------------------------------------------------------------------
+# The module's caches (memory, disk contents, pending writes) change only under this lock.
+_lock = threading.RLock()
+
+
 @cache
 def _memory() -> dict[str, Calendar]:
     return {}
@@ -159,13 +168,14 @@ def _to_disk(key: str, calendar: Calendar) -> None:
 
 def flush_cache() -> None:
     """Merge this process's new calendars into the cache file atomically; any failure just leaves it as it was."""
-    if not _pending:
-        return
-    _disk.cache_clear()
-    calendars = {**_disk(), **_pending}  # what other processes added meanwhile is kept
-    _pending.clear()
     from rollout.files import atomic_write
 
+    with _lock:
+        if not _pending:
+            return
+        _disk.cache_clear()
+        calendars = {**_disk(), **_pending}  # what other processes added meanwhile is kept
+        _pending.clear()
     path = cache_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -176,7 +186,8 @@ def flush_cache() -> None:
 
 def clear_memory() -> None:
     """Forget what this process has looked up (tests, long-running TUIs after a library upgrade)."""
-    _memory().clear()
-    _pending.clear()
-    _disk.cache_clear()
-    holiday_name.cache_clear()
+    with _lock:
+        _memory().clear()
+        _pending.clear()
+        _disk.cache_clear()
+        holiday_name.cache_clear()

@@ -121,11 +121,10 @@ def _apply_status_change(state: State, before: Record, region: Record, force: bo
     if region["status"] == "launched":
         blocking = queries.open_critical(state, region["code"])
         if blocking:
-            listed = ", ".join(f"{i['id']} {i['title']!r}" for i in blocking[:3])
-            more = f" and {len(blocking) - 3} more" if len(blocking) > 3 else ""
             if not force:
                 raise Refused(
-                    f"cannot launch {region['code']}: {len(blocking)} critical item(s) open ({listed}{more}); "
+                    f"cannot launch {region['code']}: {len(blocking)} critical item(s) open "
+                    f"({queries.describe_items(blocking)}); "
                     "use --force to launch anyway"
                 )
             state.notes.append(f"forced launch of {region['code']} with {len(blocking)} critical item(s) open")

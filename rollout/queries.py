@@ -81,6 +81,13 @@ def open_critical(state: State, code: str) -> list[Record]:
     return [i for i in state.items_of(code) if i["critical"] and i["status"] != "done"]
 
 
+def describe_items(items: list[Record], limit: int = 3) -> str:
+    """Items named for a message: "c12 'Title', c13 'Other' and 2 more" (the first `limit` by id order given)."""
+    listed = ", ".join(f"{i['id']} {i['title']!r}" for i in items[:limit])
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return listed + more
+
+
 def region_warnings(state: State, code: str, reference: datetime | None = None) -> list[str]:
     """Things a launch manager should look at: a missed target, critical items close to launch, overdue items,
     an upcoming launch on a public holiday."""
@@ -449,6 +456,19 @@ def describe_change(change: Record) -> str:
         fields = [f for f in change["after"] if change["before"].get(f) != change["after"][f]]
         label += f" ({', '.join(fields)})"
     return f"{change_action(change)} {CHANGE_NOUNS[change['table']]} {change['key']} {label}".rstrip()
+
+
+PREVIEW_LINES = 20
+
+
+def preview_lines(changes: list[Record], limit: int = PREVIEW_LINES) -> list[str]:
+    """What a dry run would change, one record a line (the first `limit`, then '... and N more').
+
+    The wording of `batch --dry-run`, `import --dry-run` and the TUI's confirmations alike."""
+    lines = [describe_change(change) for change in changes[:limit]]
+    if len(changes) > limit:
+        lines.append(f"... and {len(changes) - limit} more")
+    return lines
 
 
 def describe_changes(entry: Record) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import shlex
+import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cache
@@ -393,7 +395,25 @@ def tui(app: App, read_only: bool) -> None:
     open_tui(app, read_only=read_only or app.read_only)
 
 
+def missing_terminal() -> str | None:
+    """Which of stdin/stdout is not a terminal (what `ssh -n`, `ssh -T`, cron or a pipe give), else None.
+
+    A TUI without a terminal cannot be quit and reads end-of-file in a loop. `rollout serve` runs the
+    TUI through Textual's web driver (TEXTUAL_DRIVER set), which needs no terminal.
+    """
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return None
+    missing = [name for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)) if not stream.isatty()]
+    return " and ".join(missing) or None
+
+
 def open_tui(app: App, read_only: bool) -> None:
+    missing = missing_terminal()
+    if missing:
+        raise RolloutError(
+            f"the TUI needs a terminal, but {missing} {'is' if ' and ' not in missing else 'are'} not one "
+            "(over SSH use `ssh -t`; scripts use the commands, e.g. `rollout status`)"
+        )
     try:
         from rollout.tui.app import run
     except ModuleNotFoundError:

@@ -58,17 +58,12 @@ def warn(message: str) -> None:
     click.echo(f"Warning: {message}", err=True)
 
 
-PREVIEW_LINES = 20
-
-
 def echo_preview(changes: list[dict[str, Any]]) -> None:
-    """What a dry run would change, one record a line (the first PREVIEW_LINES)."""
-    from rollout.queries import describe_change
+    """What a dry run would change, one record a line (queries.preview_lines)."""
+    from rollout.queries import preview_lines
 
-    for change in changes[:PREVIEW_LINES]:
-        click.echo("  " + describe_change(change))
-    if len(changes) > PREVIEW_LINES:
-        click.echo(f"  ... and {len(changes) - PREVIEW_LINES} more")
+    for line in preview_lines(changes):
+        click.echo("  " + line)
 
 
 def read_input(name: str, described: str) -> bytes:

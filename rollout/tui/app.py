@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
@@ -25,7 +25,10 @@ from rollout import ops, queries
 from rollout.db import default_user, env_read_only
 from rollout.errors import ReadOnly, RolloutError, StaleEdit
 from rollout.state import State
+from rollout.tui import settings, terminal
+from rollout.tui.commands import RegionCommands
 from rollout.tui.guard import log_exception, reported
+from rollout.tui.keyorder import KeyOrder, is_ordered_input
 from rollout.tui.session import Outcome, Session, Signature, Snapshot
 
 T = TypeVar("T")
@@ -33,20 +36,30 @@ STYLES = Path(__file__).parent / "styles"
 POLL_SECONDS = 0.5
 # Actions that open or change things: not while a dialog is on top (its keys belong to it).
 BLOCKED_IN_DIALOGS = {"calendar", "undo", "help", "quit", "home"}
+# Actions that change the database: hidden (and refused) in a read-only session.
+EDITING_ACTIONS = {
+    "undo", "toggle", "add", "edit", "delete", "move", "move_launch", "save", "revert", "bulk", "mark", "mark_all",
+}  # fmt: skip
 
 
 class RolloutApp(App[None]):
     """Regions, a region's overview/checklist/promotions/history, and a calendar."""
 
     TITLE = "rollout"
+    HELP_TITLE = "Everywhere"
+    COMMANDS = App.COMMANDS | {RegionCommands}
     CSS_PATH = [STYLES / "app.tcss", STYLES / "screens.tcss"]
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help"),
-        Binding("c", "calendar", "Calendar"),
-        Binding("u", "undo", "Undo"),
-        Binding("ctrl+z", "undo", "Undo", show=False),
-        Binding("H", "home", "Regions", show=False),
+        Binding("q", "quit", "Quit", show=False, id="quit"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("c", "calendar", "Calendar", show=False, id="calendar"),
+        Binding("u", "undo", "Undo", show=False, id="undo"),
+        Binding("H", "home", "Regions", show=False, id="regions"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, id="palette"),
+        Binding("colon", "command_palette", "Commands", show=False, id="commands"),
+        Binding("z", "cycle_times", "Times", show=False, id="times"),
+        # What terminal users press to put a program in the background; never an editing key.
+        Binding("ctrl+z", "suspend_process", "Suspend", show=False, id="suspend"),
     ]
 
     def __init__(self, db_path: str | os.PathLike[str], user: str | None = None, read_only: bool = False) -> None:
@@ -59,6 +72,31 @@ class RolloutApp(App[None]):
         # The days the calendar shows, if it is open: a background reload prepares them too.
         self.calendar_window: tuple[date, date] | None = None
         self._crash: BaseException | None = None
+        self.key_order = KeyOrder(self)
+        self.settings = settings.load()
+        self.times = self.settings.times
+
+    # -- input -------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        # Each key waits until the one before it has been handled (see keyorder.py).
+        if is_ordered_input(event) and self.key_order.hold(event):
+            return
+        await super().on_event(event)
+
+    def on_key(self, event: events.Key) -> None:
+        """A read-only session hides its editing keys; pressing one still says why nothing happens."""
+        if not self.read_only or self.focused is None:
+            return
+        for node in self.focused.ancestors_with_self:
+            for binding in node._bindings.key_to_bindings.get(event.key, []):
+                if binding.action in EDITING_ACTIONS:
+                    self.refuse_read_only()
+                    return
+
+    async def _press_keys(self, keys: Iterable[str]) -> None:
+        # Pilot's press: return once the keys have acted, as they are held in order.
+        await super()._press_keys(keys)
+        await self.key_order.drained()
 
     # -- start-up ----------------------------------------------------------------------
     @property
@@ -69,8 +107,74 @@ class RolloutApp(App[None]):
         from rollout.tui.screens.regions import RegionsScreen
 
         self.sub_title = self._subtitle()
+        self._apply_settings()
         self.push_screen(RegionsScreen())
         self.poll_timer = self.set_interval(POLL_SECONDS, self.poll_file)
+        if not self.is_headless and terminal.on_a_terminal():
+            terminal.exit_on_signals(self.leave_on_signal)
+            self.set_interval(terminal.CHECK_SECONDS, self._check_terminal)
+
+    def _apply_settings(self) -> None:
+        """Theme and keys from config.toml; what is wrong there is a notice naming the line, never a crash."""
+        config = self.settings
+        problems = list(config.problems)
+        if config.theme in self.available_themes:
+            self.theme = config.theme
+        else:
+            line = settings.line_of(config.path.read_text(encoding="utf-8"), "theme") if config.path else None
+            where = f"{config.path} line {line}" if line else str(config.path)
+            problems.append(f"{where}: no theme {config.theme!r}; try ctrl+p, then Theme")
+        unknown = sorted(set(config.keys) - binding_ids())
+        for binding_id in unknown:
+            text = config.path.read_text(encoding="utf-8") if config.path else ""
+            line = settings.line_of(text, binding_id)
+            where = f"{config.path} line {line}" if line else str(config.path)
+            problems.append(f"{where}: no key binding with id {binding_id!r} (? lists the ids)")
+        self.set_keymap({k: v for k, v in config.keys.items() if k not in unknown})
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        for problem in problems:
+            self.notify(problem, severity="warning", title="Settings", timeout=15)
+
+    def _remember_theme(self, theme: Any) -> None:
+        config = self.settings
+        if config.path is None or theme.name == config.theme:
+            return
+        config.theme = theme.name
+        try:
+            settings.remember(config.path, "theme", theme.name)
+        except OSError as error:
+            self.notify(f"could not remember the theme in {config.path}: {error}", severity="warning")
+
+    def zone_for(self, region_tz: str) -> str:
+        """The zone times are shown in: the region's, this machine's, or UTC (z switches)."""
+        if self.times == "utc":
+            return "UTC"
+        if self.times == "local":
+            return local_zone_name()
+        return region_tz
+
+    @property
+    def times_label(self) -> str:
+        return {"region": "region time", "local": f"your time ({local_zone_name()})", "utc": "UTC"}[self.times]
+
+    def action_cycle_times(self) -> None:
+        modes = settings.TIME_MODES
+        self.times = modes[(modes.index(self.times) + 1) % len(modes)]
+        self.apply_snapshot(self.snapshot)
+        self.notify(f"Times in {self.times_label}", timeout=2)
+
+    def copy_text(self, text: str, what: str) -> None:
+        """Put text on the clipboard through the terminal (OSC 52: works over SSH and in tmux)."""
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied {what}", timeout=2)
+
+    def leave_on_signal(self, signum: int) -> None:
+        """SIGTERM, SIGHUP or SIGQUIT: leave the way `q` does, so the terminal is restored."""
+        self.exit(return_code=128 + signum)
+
+    def _check_terminal(self) -> None:
+        if terminal.input_gone():
+            self.exit(return_code=1)
 
     def _subtitle(self) -> str:
         parts = [self.session.path.name, self.session.user]
@@ -175,6 +279,8 @@ class RolloutApp(App[None]):
 
     # -- navigation --------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in EDITING_ACTIONS and self.read_only:
+            return False  # a read-only session's footer and palette offer no editing keys
         return not (action in BLOCKED_IN_DIALOGS and isinstance(self.screen, ModalScreen))
 
     def open_region(self, code: str, tab: str | None = None, focus_key: str | None = None) -> None:
@@ -199,6 +305,30 @@ class RolloutApp(App[None]):
             self.pop_screen()
         return True
 
+    def leave(self, screens: list[Screen[Any]], proceed: Callable[[], object]) -> None:
+        """Run `proceed` (which closes `screens`) once their unsaved edits are saved or discarded.
+
+        Each screen may say what it has unsaved (`unsaved() -> str | None`) and save it
+        (`save_unsaved() -> bool`). With nothing unsaved, `proceed` runs at once; otherwise the
+        user chooses: save (then proceed if every save succeeded), discard, or stay.
+        """
+        from rollout.tui.screens.forms import UnsavedScreen
+
+        pending = [s for s in screens if getattr(s, "unsaved", None) is not None and s.unsaved()]  # type: ignore[attr-defined]
+        if not pending:
+            proceed()
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "discard" or (choice == "save" and all(s.save_unsaved() for s in pending)):  # type: ignore[attr-defined]
+                proceed()
+
+        what = "; ".join(s.unsaved() for s in pending)  # type: ignore[attr-defined]
+        self.push_screen(UnsavedScreen(f"Unsaved changes: {what}. Save them?"), chosen)
+
+    async def action_quit(self) -> None:
+        self.leave(list(reversed(self.screen_stack)), self.exit)
+
     @reported
     def action_calendar(self) -> None:
         from rollout.tui.screens.calendar import CalendarScreen
@@ -210,13 +340,16 @@ class RolloutApp(App[None]):
     def action_home(self) -> None:
         from rollout.tui.screens.regions import RegionsScreen
 
-        self._raise_screen(RegionsScreen)
+        above = self.screen_stack[
+            next(i for i, s in enumerate(self.screen_stack) if isinstance(s, RegionsScreen)) + 1 :
+        ]
+        self.leave(above, lambda: self._raise_screen(RegionsScreen))
 
     @reported
     def action_help(self) -> None:
-        from rollout.tui.screens.help import HelpScreen
+        from rollout.tui.screens.help import HelpScreen, bindings_of
 
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(bindings_of(self.screen)))
 
     @reported
     def action_undo(self) -> None:
@@ -238,13 +371,6 @@ class RolloutApp(App[None]):
             seen.add(binding.action)
             help_text = f"{binding.description} ({self.get_key_display(binding)})"
             yield SystemCommand(binding.description, help_text, partial(active.node.run_action, binding.action))
-        for row in self.snapshot.rows:
-            yield SystemCommand(
-                f"Open {row.code} {row.name}",
-                f"{row.status}, {row.countdown}, readiness {row.readiness}%",
-                partial(self.open_region, row.code),
-                discover=False,
-            )
 
     # -- crashes -----------------------------------------------------------------------
     def _handle_exception(self, error: Exception) -> None:
@@ -259,6 +385,24 @@ class RolloutApp(App[None]):
         message = f"Error: the TUI stopped on an unexpected error ({type(error).__name__}: {error}){detail}"
         self._exit_renderables.append(Text(message))
         self._close_messages_no_wait()
+
+
+def local_zone_name() -> str:
+    """This machine's IANA zone (pendulum reads TZ and /etc/localtime)."""
+    import pendulum
+
+    return pendulum.local_timezone().name
+
+
+def binding_ids() -> set[str]:
+    """Every binding id the TUI declares (what config.toml's [keys] may remap)."""
+    from rollout.tui.screens import calendar, forms, help, region, regions
+    from rollout.tui.widgets import base, checklist, history, month, promotions, region_table
+
+    classes: list[type] = [RolloutApp]
+    for module in (calendar, forms, help, region, regions, base, checklist, history, month, promotions, region_table):
+        classes += [c for c in vars(module).values() if isinstance(c, type) and c.__module__ == module.__name__]
+    return {b.id for c in classes for b in getattr(c, "BINDINGS", []) if isinstance(b, Binding) and b.id}
 
 
 def run(db_path: str | os.PathLike[str], user: str | None = None, read_only: bool = False) -> None:

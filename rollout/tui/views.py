@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from rollout import queries, times
+from rollout import model, queries, times
 from rollout.state import Record, State
 
 BAR_WIDTH = 10
@@ -38,9 +38,12 @@ class RegionRow:
     next_promotion: str
     warnings: tuple[str, ...]
     search: str
+    fields: frozenset[str] = frozenset()
 
     def matches(self, terms: list[str]) -> bool:
-        return all(term in self.search for term in terms)
+        """Every term matches: `name=value` (wave=5, status=ready, owner=amara, country=fr) equals a
+        field; any other term is found in the code, name, country name, status, owner or wave."""
+        return all(term in self.fields if "=" in term else term in self.search for term in terms)
 
 
 def launch_countdown(region: Record, reference: datetime) -> str:
@@ -59,6 +62,7 @@ def launch_countdown(region: Record, reference: datetime) -> str:
 
 def region_row(state: State, region: Record, reference: datetime) -> RegionRow:
     code, tz = region["code"], region["timezone"]
+    country = model.country_name(code.partition("-")[0])
     items = state.items_of(code)
     done = sum(1 for i in items if i["status"] == "done")
     critical = sum(1 for i in items if i["critical"] and i["status"] != "done")
@@ -74,13 +78,25 @@ def region_row(state: State, region: Record, reference: datetime) -> RegionRow:
         launch=times.local_display(launch, tz, with_time=False),
         launch_instant=times.instant(launch).timestamp() if launch else math.inf,
         countdown=launch_countdown(region, reference),
-        readiness=done * 100 // len(items) if items else 0,
+        readiness=queries.readiness(state, code),
         items_done=done,
         items_total=len(items),
         critical_open=critical,
         next_promotion=next_promo,
         warnings=tuple(queries.region_warnings(state, code, reference)),
-        search=" ".join((code, region["name"], region["status"], region["owner"] or "")).lower(),
+        search=" ".join(
+            (code, region["name"], country, region["status"], region["owner"] or "", f"wave {region['wave']}")
+        ).lower(),
+        fields=frozenset(
+            f"{name}={value}".lower()
+            for name, value in (
+                ("code", code),
+                ("country", code.partition("-")[0]),
+                ("wave", region["wave"]),
+                ("status", region["status"]),
+                ("owner", region["owner"] or "-"),
+            )
+        ),
     )
 
 
@@ -106,7 +122,7 @@ def sort_rows(rows: list[RegionRow], sort: str) -> list[RegionRow]:
 
 
 def filter_rows(rows: list[RegionRow], text: str) -> list[RegionRow]:
-    """Rows whose code, name, status or owner contain every word typed (case-insensitive)."""
+    """Rows matching every word typed (case-insensitive; see RegionRow.matches)."""
     terms = text.lower().split()
     if not terms:
         return rows

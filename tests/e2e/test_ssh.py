@@ -6,6 +6,7 @@ import getpass
 import os
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -127,7 +128,7 @@ def test_tick_an_item_over_ssh(tmux: Tmux, sshd: SshServer, db_path: Path) -> No
     tmux.press("Enter", "Enter")
     tmux.wait_for("Overview 1")
     tmux.press("2")
-    tmux.wait_for("space Done/undo")  # the checklist has the focus: its keys are live
+    tmux.wait_for("space Tick")  # the checklist has the focus: its keys are live
     tmux.press("Space")
     tmux.wait_for(f"{item['id']} done")
     tmux.press("q")
@@ -138,3 +139,68 @@ def test_tick_an_item_over_ssh(tmux: Tmux, sshd: SshServer, db_path: Path) -> No
     assert after.items[item["id"]]["done_by"] == "remote-manager"
     assert after.history[-1]["command"] == f"tui: check done NL {item['id']}"
     assert after.history[-1]["user"] == "remote-manager"
+
+
+def ssh_command(sshd: SshServer, remote: str, *options: str) -> list[str]:
+    return [
+        "ssh", *options, "-p", str(sshd.port), "-i", str(sshd.key),
+        "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
+        f"{sshd.user}@127.0.0.1", remote,
+    ]  # fmt: skip
+
+
+def remote_tui(db_path: Path) -> str:
+    env = f"ROLLOUT_NOW={shlex.quote(FIXED_NOW)} ROLLOUT_USER=remote-manager TZ=UTC XDG_CONFIG_HOME=/nonexistent"
+    return (
+        f"stty rows {ROWS} cols {COLUMNS}; env {env} timeout --foreground 120 "
+        f"{shlex.quote(str(rollout_script()))} --db {shlex.quote(str(db_path))} tui"
+    )
+
+
+def test_a_burst_over_ssh_fills_the_form_as_typed(tmux: Tmux, sshd: SshServer, db_path: Path) -> None:
+    """A paste over SSH: the keys reach the TUI in one read, a tab among them moving the focus."""
+    tmux.start(f"timeout --foreground 180 {shlex.join(ssh_command(sshd, remote_tui(db_path), '-tt'))}")
+    tmux.wait_for("21 regions")
+    tmux._tmux("send-keys", "-t", "e2e", "-l", "/PL\r\r2aCarrier SLA signed\t\t2027-02-20\r")
+    deadline = time.monotonic() + 30
+    while not any(i["title"].startswith("Carrier") for i in load(db_path).items_of("PL")):
+        assert time.monotonic() < deadline, tmux.screen()
+        time.sleep(0.2)
+    added = [i for i in load(db_path).items_of("PL") if i["title"].startswith("Carrier")]
+    assert [i["title"] for i in added] == ["Carrier SLA signed"]
+    assert added[0]["due"].startswith("2027-02-20T00:00:00+01:00")
+
+
+def test_ssh_without_a_terminal_is_a_one_line_error(sshd: SshServer, db_path: Path) -> None:
+    before = db_path.read_bytes()
+    remote = f"{shlex.quote(str(rollout_script()))} --db {shlex.quote(str(db_path))} tui"
+    result = subprocess.run(
+        ssh_command(sshd, remote, "-T"), capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("Error: the TUI needs a terminal") and "ssh -t" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert db_path.read_bytes() == before
+
+
+def test_a_dropped_connection_ends_the_remote_tui(tmux: Tmux, sshd: SshServer, db_path: Path) -> None:
+    marker = str(db_path)  # in the remote process's command line, unique to this test
+    remote = remote_tui(db_path)
+    tmux.start(f"timeout --foreground 180 {shlex.join(ssh_command(sshd, remote, '-tt'))}")
+    tmux.wait_for("21 regions")
+
+    def remote_pids() -> list[str]:
+        found = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
+        return [pid for pid in found if b"python" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]]
+
+    assert remote_pids()
+    client = subprocess.run(["pgrep", "-f", "--", f"-p {sshd.port} "], capture_output=True, text=True).stdout.split()
+    for pid in client:
+        if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"ssh\0"):
+            os.kill(int(pid), signal.SIGKILL)  # the link drops: no goodbye from the client
+    deadline = time.monotonic() + 30
+    while remote_pids():
+        tree = subprocess.run(["ps", "-eo", "pid,ppid,stat,pcpu,cmd"], capture_output=True, text=True).stdout
+        assert time.monotonic() < deadline, f"the remote TUI kept running after the connection dropped:\n{tree}"
+        time.sleep(0.2)

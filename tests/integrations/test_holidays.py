@@ -220,3 +220,33 @@ def test_no_color_is_honoured_on_a_terminal(rollout, db_path):
     assert "\x1b[" in run_on_terminal(args, env)
     plain = run_on_terminal(args, env | {"NO_COLOR": "1"})
     assert "\x1b[" not in plain and "launch" in plain
+
+
+def test_the_holiday_caches_change_under_one_lock_across_threads(monkeypatch):
+    """The TUI's reload worker looks holidays up while the UI thread may clear or flush the caches."""
+    import threading
+
+    from rollout import holidays
+
+    holidays.clear_memory()
+    inside, release = threading.Event(), threading.Event()
+    real = holidays.compute_calendar
+
+    def slow(code, year):
+        inside.set()
+        release.wait(10)
+        return real(code, year)
+
+    monkeypatch.setattr(holidays, "compute_calendar", slow)
+    worker = threading.Thread(target=holidays.year_calendar, args=("NL", 2031))
+    worker.start()
+    assert inside.wait(10)
+    cleared = threading.Event()
+    other = threading.Thread(target=lambda: (holidays.clear_memory(), cleared.set()))
+    other.start()
+    assert not cleared.wait(0.3)  # the clear waits for the lookup that is changing the caches
+    release.set()
+    worker.join(10)
+    other.join(10)
+    assert cleared.is_set()
+    assert holidays._memory() == {}  # the clear came after the lookup, so nothing is left

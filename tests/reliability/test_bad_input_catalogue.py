@@ -128,7 +128,7 @@ CASES = [
     case("restore-word", "restore latest", 2, "Invalid value for '[N]'"),
     case("restore-list-and-number", "restore 1 --list", 2, "give either N or --list"),
     case("init-over-existing", "init --empty", 1, "already exists (use --force to replace it)"),
-    case("tui-on-corrupt-database", "tui", 1, "is corrupt", db="truncated"),
+    case("tui-without-a-terminal", "tui", 1, "the TUI needs a terminal", db="truncated"),
     case("doctor-extra-argument", "doctor extra", 2, "Got unexpected extra argument (extra)"),
     case("unknown-command", "frobnicate", 2, "No such command 'frobnicate'"),
     case("unknown-option", "status --colour", 2, "No such option '--colour'"),

@@ -39,8 +39,18 @@ def test_rows_follow_the_core_figures(db_path):
     assert len(rows) == len(state.regions)
     ca = next(r for r in rows if r.code == "CA")
     assert ca.critical_open == 1 and ca.launch == "2027-05-11"
-    assert ca.readiness == ca.items_done * 100 // ca.items_total
     assert [r.code for r in sort_rows(rows, "critical")][0] == "AU"  # the most critical items open
+
+
+@pytest.mark.parametrize(("done", "total", "percent"), [(1, 3, 33), (2, 3, 66), (3, 3, 100), (0, 2, 0), (0, 0, 0)])
+def test_row_readiness_is_done_items_as_a_floored_percentage(empty_db_path, done, total, percent):
+    """2 of 3 is 66 (floored: 100 only when every item is done); an empty checklist is 0, not 100."""
+    with Database(empty_db_path).transaction("t", "setup") as state:
+        ops.add_region(state, "JP", name="Japan", timezone="Asia/Tokyo", currency="JPY")
+        ids = [ops.add_items(state, ["JP"], f"item {n}")[0]["id"] for n in range(total)]
+        ops.set_items_done(state, "JP", ids[:done], True, "t")
+    (row,) = region_rows(Database(empty_db_path).load(), REFERENCE)
+    assert (row.items_done, row.items_total, row.readiness) == (done, total, percent)
 
 
 def test_filter_needs_every_word(db_path):

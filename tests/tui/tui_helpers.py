@@ -42,3 +42,45 @@ async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float
 
 async def type_text(pilot: Pilot, text: str) -> None:
     await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
+
+
+def key_event(key: str):
+    """A key event as the terminal driver makes it (single characters and Textual key names)."""
+    import unicodedata
+
+    from textual import events
+    from textual.keys import _character_to_key, _get_unicode_name_from_key
+
+    if len(key) == 1:
+        return events.Key(key if key.isalnum() else _character_to_key(key), key)
+    try:
+        char = unicodedata.lookup(_get_unicode_name_from_key(key))
+    except KeyError:
+        char = None
+    return events.Key(key, char)
+
+
+def burst_keys(text: str) -> list[str]:
+    """Characters of `text` as key names (a space is 'space')."""
+    return [{" ": "space"}.get(ch, ch) for ch in text]
+
+
+async def burst(pilot: Pilot, *keys: str) -> None:
+    """Deliver keys the way a laggy SSH link or a paste does: all at once, before any is processed."""
+    app = pilot.app
+    driver = app._driver
+    for key in keys:
+        event = key_event(key)
+        event.set_sender(app)
+        driver.send_message(event)
+    await settle(pilot)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until the app has handled every key it was sent and everything those keys set off."""
+    app = pilot.app
+    order = getattr(app, "key_order", None)
+    await pilot.pause()
+    if order is not None:
+        await order.drained()
+    await pilot.pause()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pendulum
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -25,17 +26,13 @@ def local_today() -> date:
     return times.now().astimezone().date()
 
 
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 class CalendarScreen(RolloutNode, Screen[None]):
+    HELP_TITLE = "Calendar"
     BINDINGS = [
-        Binding("left_square_bracket", "month(-1)", "Prev month"),
-        Binding("right_square_bracket", "month(1)", "Next month"),
-        Binding("t", "today", "Today"),
-        Binding("escape", "back", "Back"),
+        Binding("left_square_bracket,pageup", "month(-1)", "Prev month", id="calendar.prev_month"),
+        Binding("right_square_bracket,pagedown", "month(1)", "Next month", id="calendar.next_month"),
+        Binding("t", "today", "Today", id="calendar.today"),
+        Binding("escape", "back", "Back", show=False, id="back"),
     ]
 
     def __init__(self) -> None:
@@ -98,10 +95,9 @@ class CalendarScreen(RolloutNode, Screen[None]):
 
     # -- actions -----------------------------------------------------------------------
     def action_month(self, step: int) -> None:
-        target = add_months(self.selected, step)
-        # Keep the day of month where the target month has it.
-        day = min(self.selected.day, (add_months(target, 1) - date.resolution).day)
-        self.select(target.replace(day=day))
+        # pendulum keeps the day of month, or the month's last day where it has fewer (31 Jan + 1 = 28 Feb).
+        moved = pendulum.Date(self.selected.year, self.selected.month, self.selected.day).add(months=step)
+        self.select(date(moved.year, moved.month, moved.day))
 
     def action_today(self) -> None:
         self.select(self.today)
@@ -145,7 +141,12 @@ class CalendarScreen(RolloutNode, Screen[None]):
 class DayScreen(ModalScreen[CalendarEvent | None]):
     """A day's events; enter jumps to the one under the cursor."""
 
-    BINDINGS = [Binding("escape", "close", "Close")]
+    HELP_TITLE = "A day's events"
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="day.close"),
+        Binding("j", "option('down')", "Down", show=False, id="list.down"),
+        Binding("k", "option('up')", "Up", show=False, id="list.up"),
+    ]
 
     def __init__(self, day: date, events: list[CalendarEvent]) -> None:
         super().__init__(classes="dialog")
@@ -173,3 +174,7 @@ class DayScreen(ModalScreen[CalendarEvent | None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_option(self, direction: str) -> None:
+        options = self.query_one(OptionList)
+        options.action_cursor_down() if direction == "down" else options.action_cursor_up()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, OptionList, Static
 
 from rollout.errors import RolloutError
 from rollout.tui.guard import log_exception
@@ -21,14 +21,24 @@ SaveFunction = Callable[["FormScreen", dict[str, Any]], None]
 # check(values) gives a message about the fields together (start before end) or None.
 CheckFunction = Callable[[dict[str, Any]], str | None]
 PreviewFunction = Callable[[dict[str, Any]], str]
+# reload() gives the record's current form values and stored record, or None once it is gone.
+ReloadFunction = Callable[[], tuple[dict[str, Any], dict[str, Any]] | None]
 
 
 class FormScreen(ModalScreen[bool]):
-    """A dialog of fields; enter or ctrl+s saves, escape cancels. Dismissed with True once saved."""
+    """A dialog of fields; enter or ctrl+s saves, escape leaves (asking first if something was typed).
+
+    Dismissed with True once saved. An edit form knows the record's values as shown (`baseline`)
+    and as stored (`record`): only fields the user changed are saved, each with the stored value it
+    replaces (so the core refuses it if someone else changed that field meanwhile). When the data
+    is reloaded (`reload` gives fresh form values and the stored record), fields the user has not
+    touched follow the database and touched ones keep what was typed, with a note: a field the
+    user never touched is never written.
+    """
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+        Binding("ctrl+s", "save", "Save", id="form.save"),
     ]
 
     def __init__(
@@ -40,6 +50,8 @@ class FormScreen(ModalScreen[bool]):
         check: CheckFunction | None = None,
         preview: PreviewFunction | None = None,
         baseline: dict[str, Any] | None = None,
+        record: dict[str, Any] | None = None,
+        reload: ReloadFunction | None = None,
     ) -> None:
         super().__init__(classes="dialog")
         self.form_title = title
@@ -47,19 +59,23 @@ class FormScreen(ModalScreen[bool]):
         self.save_function = save
         self.check = check
         self.preview = preview
-        # The values as loaded: only fields that differ from them are saved (an add has none).
-        self.baseline = dict(baseline) if baseline is not None else None
-        self.record: dict[str, Any] | None = None
+        self.reload = reload
+        # What each field showed before the user typed; an add form starts from the fields' values.
+        self.shown: dict[str, Any] = dict(baseline) if baseline is not None else {f.name: f.value for f in fields}
+        self.is_edit = baseline is not None
+        # The stored value behind each field (what an edit expects to replace).
+        self.seen: dict[str, Any] = {f.name: (record or {}).get(f.name) for f in fields}
+        self._modified = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Static(self.form_title, classes="dialog-title")
+            yield Static(self.form_title, classes="dialog-title", id="form-title")
             yield FormFields(self.field_list, id="form")
             yield Static("", id="preview", classes="form-preview")
             yield Static("", id="form-error", classes="form-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", id="save", variant="primary", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Save ctrl+s", id="save", variant="primary", compact=True)
+                yield Button("Cancel esc", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.fields.focus_first()
@@ -70,15 +86,61 @@ class FormScreen(ModalScreen[bool]):
         return self.query_one("#form", FormFields)
 
     def changed_values(self) -> dict[str, Any]:
+        """Fields the user changed from what they showed (every field of an add form)."""
         values = self.fields.values()
-        if self.baseline is None:
+        if not self.is_edit:
             return values
-        return {k: v for k, v in values.items() if self.baseline.get(k) != v}
+        return {k: v for k, v in values.items() if self.shown.get(k) != v}
+
+    def expected(self, changed: dict[str, Any]) -> dict[str, Any]:
+        """The stored values the changed fields replace, for the core's stale-edit check."""
+        return {name: self.seen.get(name) for name in changed}
+
+    @property
+    def modified(self) -> bool:
+        """Something typed that is not saved."""
+        values = self.fields.values()
+        return any(self.shown.get(k) != v for k, v in values.items())
+
+    def _show_modified(self) -> None:
+        modified = self.modified
+        if modified != self._modified:
+            self._modified = modified
+            title = self.query_one("#form-title", Static)
+            title.update(self.form_title + (" · modified (esc asks)" if modified else ""))
+            title.set_class(modified, "-modified")
+
+    def refresh_data(self) -> None:
+        """The app reloaded: untouched fields follow the database, touched ones say what moved."""
+        if self.reload is None or not self.is_mounted:
+            return
+        fresh = self.reload()
+        if fresh is None:
+            self.show_form_error("This record was removed meanwhile; saving will fail.")
+            return
+        self._follow(*fresh, knowingly=False)
 
     def rebase(self, baseline: dict[str, Any], record: dict[str, Any] | None) -> None:
         """After a refused stale edit: the user has now seen the newer values; saving again applies theirs."""
-        self.baseline = dict(baseline)
-        self.record = record
+        self._follow(baseline, record or {}, knowingly=True)
+
+    def _follow(self, values: dict[str, Any], record: dict[str, Any], *, knowingly: bool) -> None:
+        typed = self.fields.values()
+        for name in self.shown:
+            stored = record.get(name)
+            if typed[name] == self.shown[name]:  # untouched: show what is stored now
+                self.shown[name] = values[name]
+                self.seen[name] = stored
+                if typed[name] != values[name]:
+                    self.fields.set_value(name, values[name])
+                self.fields.show_note(name, None)
+            elif knowingly and stored != self.seen[name]:
+                self.shown[name] = values[name]
+                self.seen[name] = stored
+                self.fields.show_note(name, f"now {values[name]!r} in the database; saving again overwrites it")
+            elif stored != self.seen[name]:
+                self.fields.show_note(name, f"changed meanwhile to {values[name]!r}; saving will be refused")
+        self._show_modified()
 
     def show_form_error(self, message: str | None) -> None:
         box = self.query_one("#form-error", Static)
@@ -98,6 +160,7 @@ class FormScreen(ModalScreen[bool]):
     def _field_changed(self) -> None:
         self.show_form_error(self.check(self.fields.values()) if self.check else None)
         self.update_preview()
+        self._show_modified()
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -110,7 +173,17 @@ class FormScreen(ModalScreen[bool]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        if not self.modified:
+            self.dismiss(False)
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "save":
+                self.action_save()
+            elif choice == "discard":
+                self.dismiss(False)
+
+        self.app.push_screen(UnsavedScreen(f"{self.form_title}: save what you typed?"), chosen)
 
     def action_save(self) -> None:
         if not self.fields.validate_all():
@@ -136,12 +209,44 @@ class FormScreen(ModalScreen[bool]):
         self.dismiss(True)
 
 
+class UnsavedScreen(ModalScreen[str | None]):
+    """Unsaved edits: s saves, d discards, escape stays (dismissed with "save", "discard" or None)."""
+
+    BINDINGS = [
+        Binding("s", "choose('save')", "Save", id="unsaved.save"),
+        Binding("d", "choose('discard')", "Discard", id="unsaved.discard"),
+        Binding("escape", "choose('stay')", "Stay", id="unsaved.stay"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__(classes="dialog")
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box confirm-box"):
+            yield Static(self.question, classes="dialog-question")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (s)", id="save", variant="primary", compact=True)
+                yield Button("Discard (d)", id="discard", variant="error", compact=True)
+                yield Button("Stay (esc)", id="stay", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#stay", Button).focus()
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(None if choice == "stay" else choice)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.action_choose(event.button.id or "stay")
+
+
 class ConfirmScreen(ModalScreen[bool]):
     """A yes/no question: y or enter confirms, n or escape cancels."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
     def __init__(self, question: str, yes: str = "Yes") -> None:
@@ -165,3 +270,43 @@ class ConfirmScreen(ModalScreen[bool]):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+
+class ChoiceScreen(ModalScreen[int | None]):
+    """Pick one of a few actions: enter or its number picks, escape closes (dismissed with its index)."""
+
+    HELP_TITLE = "Choices"
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="choice.close"),
+        Binding("j", "move('down')", "Down", show=False, id="list.down"),
+        Binding("k", "move('up')", "Up", show=False, id="list.up"),
+    ]
+
+    def __init__(self, title: str, labels: list[str]) -> None:
+        super().__init__(classes="dialog")
+        self.title_text = title
+        self.labels = labels
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box confirm-box"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield OptionList(*[f"{n} {label}" for n, label in enumerate(self.labels, 1)], id="choices")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.character and event.character.isdigit() and 1 <= int(event.character) <= len(self.labels):
+            event.stop()
+            self.dismiss(int(event.character) - 1)
+
+    def action_move(self, direction: str) -> None:
+        options = self.query_one(OptionList)
+        options.action_cursor_down() if direction == "down" else options.action_cursor_up()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option_index)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

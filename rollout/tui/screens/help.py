@@ -1,84 +1,97 @@
-"""Help: every key binding, read from the bindings themselves so the list is always complete."""
+"""Help: the keys of the screen it was opened from, as that screen and its widgets declare them.
+
+The app hands the bindings over (`bindings_of(screen)`): this module imports no screen or pane.
+Keys remapped in config.toml show as remapped; the ID column is what `[keys]` remaps.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
+from rollout.tui.widgets.base import RecordTable
 
-def binding_sections() -> list[tuple[str, list[BindingType]]]:
-    from rollout.tui.app import RolloutApp
-    from rollout.tui.screens.calendar import CalendarScreen, DayScreen
-    from rollout.tui.screens.forms import ConfirmScreen, FormScreen
-    from rollout.tui.screens.region import RegionScreen
-    from rollout.tui.screens.regions import RegionsScreen
-    from rollout.tui.widgets.checklist import ChecklistPane
-    from rollout.tui.widgets.month import MonthGrid
-    from rollout.tui.widgets.overview import OverviewPane
-    from rollout.tui.widgets.promotions import PromotionsPane
-    from rollout.tui.widgets.region_table import RegionTable
-
-    palette = [Binding("ctrl+p", "command_palette", "Command palette: jump to a region, run any action")]
-    return [
-        ("Everywhere", [*RolloutApp.BINDINGS, *palette]),
-        ("Regions", [*RegionsScreen.BINDINGS, *RegionTable.BINDINGS]),
-        ("Region", RegionScreen.BINDINGS),
-        ("Region · Overview", OverviewPane.BINDINGS),
-        ("Region · Checklist", ChecklistPane.BINDINGS),
-        ("Region · Promotions", PromotionsPane.BINDINGS),
-        ("Calendar", [*CalendarScreen.BINDINGS, *MonthGrid.BINDINGS]),
-        ("A day's events", DayScreen.BINDINGS),
-        ("Forms", FormScreen.BINDINGS),
-        ("Confirmations", ConfirmScreen.BINDINGS),
-    ]
+Section = tuple[str, list[tuple[str, Binding]]]
+KEY_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "colon": ":",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "asterisk": "*",
+}
 
 
-def key_label(key: str) -> str:
-    names = {
-        "question_mark": "?",
-        "slash": "/",
-        "left_square_bracket": "[",
-        "right_square_bracket": "]",
-        "space": "space",
-    }
-    return " / ".join(names.get(k.strip(), k.strip()) for k in key.split(","))
+def key_label(keys: str) -> str:
+    return " / ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(",") if k.strip())
 
 
-def rows(sections: Iterable[tuple[str, list[BindingType]]]) -> list[tuple[str, str, str]]:
-    out = []
-    for section, bindings in sections:
-        for binding in bindings:
-            if not isinstance(binding, Binding):
-                continue
-            out.append((section, key_label(binding.key), binding.description or binding.action))
-            section = ""
-    return out
+def bindings_of(screen: Screen[object]) -> list[Section]:
+    """(section, [(keys, binding)]) for the app, the screen and each of its widgets that declares keys.
+
+    A section is titled by the node's HELP_TITLE (nodes without one, Textual's own widgets, are left
+    out); keys are the ones in force, after config.toml's remapping.
+    """
+    sections: list[Section] = []
+    seen: set[type] = set()
+    for node in [screen.app, screen, *screen.walk_children()]:
+        title = getattr(node, "HELP_TITLE", None)
+        if title is None or type(node) in seen:
+            continue
+        seen.add(type(node))
+        rows = node_bindings(node)
+        if rows:
+            sections.append((title, rows))
+    return sections
+
+
+def node_bindings(node: DOMNode) -> list[tuple[str, Binding]]:
+    grouped: dict[tuple[str, str], tuple[list[str], Binding]] = {}
+    bindings = node._bindings.copy()
+    bindings.apply_keymap(node.app._keymap)  # as Textual applies config.toml's [keys] when keys arrive
+    for key, binding in bindings:
+        if binding.system or not binding.description:
+            continue
+        keys, known = grouped.setdefault((binding.action, binding.description), ([], binding))
+        if key not in keys:
+            keys.append(key)
+        if binding.id and not known.id:  # Textual's own ctrl+q shares Quit with our q, which has the id
+            grouped[(binding.action, binding.description)] = (keys, binding)
+    # Only rollout's own keys (they carry ids); Textual's screen defaults (tab, ctrl+c...) are left out.
+    return [(",".join(keys), binding) for keys, binding in grouped.values() if binding.id]
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
 
-    def __init__(self) -> None:
+    def __init__(self, sections: list[Section]) -> None:
         super().__init__(classes="dialog")
+        self.sections = sections
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box help-box"):
             yield Static(
-                "Keys · the mouse works too (click a row, click again to open) · escape closes", classes="dialog-title"
+                "Keys here · the mouse works too · ID is what config.toml [keys] remaps · escape closes",
+                classes="dialog-title",
             )
-            yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
+            yield RecordTable(["WHERE", "KEY", "WHAT", "ID"], id="help-keys")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("WHERE", "KEY", "WHAT")
-        for section, key, what in rows(binding_sections()):
-            table.add_row(Text(section, style="bold"), Text(key), Text(what))
+        for section, rows in self.sections:
+            for keys, binding in rows:
+                table.add_row(
+                    Text(section, style="bold"),
+                    Text(key_label(keys)),
+                    Text(binding.description),
+                    Text(binding.id or ""),
+                )
+                section = ""
         table.focus()
 
     def action_close(self) -> None:

@@ -21,15 +21,16 @@ OVERVIEW_ACTIONS = {"move_launch", "save", "revert"}
 
 
 class RegionScreen(RolloutNode, Screen[None]):
+    HELP_TITLE = "Region"
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("1", "tab('overview')", "Overview", show=False),
-        Binding("2", "tab('checklist')", "Checklist", show=False),
-        Binding("3", "tab('promotions')", "Promotions", show=False),
-        Binding("4", "tab('history')", "History", show=False),
-        Binding("m", "move_launch", "Move launch"),
-        Binding("ctrl+s", "save", "Save"),
-        Binding("ctrl+r", "revert", "Revert"),
+        Binding("escape", "back", "Back", show=False, id="back"),
+        Binding("1", "tab('overview')", "Overview", show=False, id="tab.overview"),
+        Binding("2", "tab('checklist')", "Checklist", show=False, id="tab.checklist"),
+        Binding("3", "tab('promotions')", "Promotions", show=False, id="tab.promotions"),
+        Binding("4", "tab('history')", "History", show=False, id="tab.history"),
+        Binding("m", "move_launch", "Move launch", id="region.move_launch"),
+        Binding("ctrl+s", "save", "Save", id="region.save"),
+        Binding("ctrl+r", "revert", "Revert", id="region.revert"),
     ]
 
     def __init__(self, code: str, tab: str | None = None, focus_key: str | None = None) -> None:
@@ -117,6 +118,8 @@ class RegionScreen(RolloutNode, Screen[None]):
 
     # -- actions -----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.rollout.check_action(action, parameters) is False:
+            return False
         if action in OVERVIEW_ACTIONS:
             try:
                 return self.tabs.active == "overview"
@@ -142,4 +145,16 @@ class RegionScreen(RolloutNode, Screen[None]):
         if isinstance(self.focused, Input):
             self.query_one(Tabs).focus()  # leave the field first; a second escape goes back
             return
-        self.app.pop_screen()
+        self.rollout.leave([self], self._close)
+
+    def _close(self) -> None:
+        if self.app.screen is self:
+            self.app.pop_screen()
+
+    def unsaved(self) -> str | None:
+        """The Overview fields typed but not saved, e.g. 'NL owner, wave'."""
+        dirty = self.query_one(OverviewPane).dirty()
+        return f"{self.code} {', '.join(dirty)}" if dirty else None
+
+    def save_unsaved(self) -> bool:
+        return self.query_one(OverviewPane).save_now()

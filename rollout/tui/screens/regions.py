@@ -23,24 +23,32 @@ SORT_LABELS = {
 
 
 class RegionsScreen(Screen[None]):
+    HELP_TITLE = "Regions"
     BINDINGS = [
-        Binding("s", "cycle_sort", "Sort"),
-        Binding("slash", "filter", "Filter"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("s", "cycle_sort", "Sort", id="regions.sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="regions.reverse"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="filter.clear"),
+        Binding("v", "mark", "Mark", id="mark"),
+        Binding("V", "mark_all", "Mark shown", show=False, id="mark.all"),
+        Binding("b", "bulk", "Bulk", id="bulk"),
+        Binding("y", "copy('id')", "Copy code", show=False, id="copy"),
+        Binding("Y", "copy('row')", "Copy row", show=False, id="copy.row"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.sort = "launch"
+        self.reverse = False
         self.filter_text = ""
         self._sorted: list[RegionRow] = []
-        self._sorted_from: tuple[int, str] | None = None
+        self._sorted_from: tuple[int, str, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="summary")
         yield RegionTable(id="regions")
-        yield Input(placeholder="filter: code, name, status or owner (escape clears)", id="filter")
+        yield Input(placeholder="filter: code, name, country, owner, wave=N, status=S (esc clears)", id="filter")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -50,10 +58,12 @@ class RegionsScreen(Screen[None]):
     # -- data --------------------------------------------------------------------------
     def sorted_rows(self) -> list[RegionRow]:
         snapshot = self.app.snapshot  # type: ignore[attr-defined]
-        key = (id(snapshot), self.sort)
+        key = (id(snapshot), self.sort, self.reverse)
         if key != self._sorted_from:
             rows = snapshot.rows
             self._sorted = rows if self.sort == "launch" else sort_rows(rows, self.sort)
+            if self.reverse:
+                self._sorted = self._sorted[::-1]
             self._sorted_from = key
         return self._sorted
 
@@ -62,15 +72,18 @@ class RegionsScreen(Screen[None]):
         shown = filter_rows(self.sorted_rows(), self.filter_text)
         table = self.query_one(RegionTable)
         table.empty_text = f"No region matches {self.filter_text!r}." if self.filter_text else "No regions yet."
+        table.set_sort(self.sort, self.reverse)
         table.show(shown, all_rows, keep=keep)
         self._update_summary(len(all_rows), len(shown))
 
     def _update_summary(self, total: int, shown: int) -> None:
-        parts = [f"{total} regions", f"sorted by {SORT_LABELS[self.sort]} (s)"]
+        order = " (reversed)" if self.reverse else ""
+        parts = [f"{total} regions", f"by {SORT_LABELS[self.sort]}{order}"]
         if self.filter_text:
-            parts.append(f"filter {self.filter_text!r}: {shown} shown (escape clears)")
-        else:
-            parts.append("/ filters, enter opens")
+            parts.append(f"filter {self.filter_text!r}: {shown} shown")
+        marked = len(self.query_one(RegionTable).marked)
+        if marked:
+            parts.append(f"{marked} marked (b acts)")
         self.query_one("#summary", Static).update(" · ".join(parts))
 
     # -- actions -----------------------------------------------------------------------
@@ -79,7 +92,53 @@ class RegionsScreen(Screen[None]):
         names = list(SORTS)
         self.sort = names[(names.index(self.sort) + 1) % len(names)]
         self.refresh_data()
-        self.notify(f"Sorted by {SORT_LABELS[self.sort]}", timeout=2)
+
+    @reported
+    def action_reverse_sort(self) -> None:
+        self.reverse = not self.reverse
+        self.refresh_data()
+
+    def action_mark(self) -> None:
+        table = self.query_one(RegionTable)
+        table.toggle_mark()
+        table.action_cursor_down()
+        self.refresh_data()
+
+    def action_mark_all(self) -> None:
+        self.query_one(RegionTable).mark_all()
+        self.refresh_data()
+
+    def action_copy(self, what: str) -> None:
+        table = self.query_one(RegionTable)
+        code = table.cursor_code
+        if code is not None:
+            text = code if what == "id" else table.row_text(code)
+            self.app.copy_text(text, code if what == "id" else f"the row of {code}")  # type: ignore[attr-defined]
+
+    @reported
+    def action_bulk(self) -> None:
+        from rollout.tui.bulk import region_actions
+        from rollout.tui.screens.forms import ChoiceScreen
+
+        table = self.query_one(RegionTable)
+        codes = table.marked_or_cursor()
+        if not codes or self.app.refuse_read_only():  # type: ignore[attr-defined]
+            return
+        actions = region_actions(self.app, codes, self._after_bulk)  # type: ignore[arg-type]
+        what = f"{len(codes)} marked region(s)" if table.marked else codes[0]
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                actions[index][1]()
+
+        self.app.push_screen(ChoiceScreen(f"Act on {what}", [label for label, _ in actions]), chosen)
+
+    def _after_bulk(self, _value: object) -> None:
+        self.query_one(RegionTable).marked.clear()
+        self.refresh_data()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.app.check_action(action, parameters)
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

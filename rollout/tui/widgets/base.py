@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from rollout import times
 from rollout.state import Record, State
@@ -77,6 +78,9 @@ class RegionPane(RolloutNode, Vertical):
 class TablePane(RegionPane):
     """A pane whose keys work on one RecordTable (id TABLE_ID): drawn when mounted, focused first."""
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.rollout.check_action(action, parameters)
+
     TABLE_ID = ""
 
     @property
@@ -89,9 +93,57 @@ class TablePane(RegionPane):
     def focus_main(self) -> None:
         self.table.focus()
 
+    # -- marks, bulk actions, copying (keys bound by each pane) ---------------------------
+    def action_mark(self) -> None:
+        self.table.toggle_mark()
+        self.table.action_cursor_down()
+
+    def action_mark_all(self) -> None:
+        self.table.mark_all()
+
+    def action_copy(self, what: str) -> None:
+        key = self.table.cursor_key
+        if key is None:
+            return
+        if what == "id":
+            self.rollout.copy_text(key, key)
+        else:
+            self.rollout.copy_text(self.table.row_text(key), f"the row of {key}")
+
+    def action_bulk(self) -> None:
+        from rollout.tui.screens.forms import ChoiceScreen
+
+        keys = self.table.marked_or_cursor()
+        if not keys or self.rollout.refuse_read_only():
+            return
+        actions = self.bulk_actions(keys)
+        what = f"{len(keys)} marked" if self.table.marked else keys[0]
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                actions[index][1]()
+
+        self.app.push_screen(ChoiceScreen(f"Act on {what}", [label for label, _ in actions]), chosen)
+
+    def bulk_actions(self, keys: list[str]) -> list[tuple[str, Callable[[], None]]]:
+        """(label, start) for each action on several records of this pane."""
+        return []
+
 
 class RecordTable(DataTable[Any]):
-    """A row-cursor table of records keyed by id, restyled from the .tcss through component classes."""
+    """A row-cursor table of records keyed by id, restyled from the .tcss through component classes.
+
+    Its keys are the ones every list in the app shares: j/k, g/G (home/end), pageup/pagedown.
+    """
+
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("home,g", "first", "First", show=False, id="list.first"),
+        Binding("end,G", "last", "Last", show=False, id="list.last"),
+    ]
 
     COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | {
         "record-table--critical",
@@ -100,12 +152,48 @@ class RecordTable(DataTable[Any]):
         "record-table--muted",
     }
 
-    def __init__(self, columns: Sequence[str], *, id: str | None = None) -> None:
+    HELP_TITLE = "Lists"
+    MARK = "●"
+
+    def __init__(self, columns: Sequence[str], *, id: str | None = None, markable: bool = False) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.column_names = list(columns)
+        self.markable = markable
+        self.marked: set[str] = set()
+        self.shown_keys: list[str] = []
 
     def on_mount(self) -> None:
-        self.add_columns(*self.column_names)
+        if self.markable:
+            self.add_column(" ", key="mark", width=1)
+        for name in self.column_names:
+            self.add_column(name, key=name)
+
+    # -- marks ---------------------------------------------------------------------------
+    def toggle_mark(self, key: str | None = None) -> None:
+        """Mark or unmark a row (default: the cursor's)."""
+        key = key if key is not None else self.cursor_key
+        if key is None:
+            return
+        self.marked.symmetric_difference_update({key})
+        self.update_cell(key, "mark", self.MARK if key in self.marked else "")
+
+    def mark_all(self) -> None:
+        """Mark every row shown; when all are marked already, clear the marks."""
+        shown = set(self.shown_keys)
+        self.marked = set() if shown <= self.marked else self.marked | shown
+        for key in self.shown_keys:
+            self.update_cell(key, "mark", self.MARK if key in self.marked else "")
+
+    def marked_or_cursor(self) -> list[str]:
+        """The marked rows in table order, or the cursor's row when none is marked."""
+        if self.marked:
+            return [k for k in self.shown_keys if k in self.marked]
+        return [self.cursor_key] if self.cursor_key else []
+
+    def row_text(self, key: str) -> str:
+        """A row as tab-separated text (for copying)."""
+        cells = self.get_row(key)[1 if self.markable else 0 :]
+        return "\t".join(str(cell) for cell in cells)
 
     def styled(self, text: str, name: str | None = None) -> Text:
         """A plain-text cell (never parsed as markup), optionally in one of this table's styles."""
@@ -114,22 +202,39 @@ class RecordTable(DataTable[Any]):
         style: Style = self.get_component_rich_style(f"record-table--{name}", partial=True)
         return Text(text, style=style)
 
+    def action_first(self) -> None:
+        self.move_cursor(row=0, animate=False)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=max(self.row_count - 1, 0), animate=False)
+
     @property
     def cursor_key(self) -> str | None:
         if not self.row_count:
             return None
         try:
             return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except Exception:
+        except CellDoesNotExist:
             return None
+
+    def select_key(self, key: str) -> bool:
+        """Put the cursor on record `key`; False when it is not shown."""
+        try:
+            self.move_cursor(row=self.get_row_index(key), animate=False)
+        except RowDoesNotExist:
+            return False
+        return True
 
     def fill(self, rows: Sequence[tuple[str, Sequence[Any]]], keep: str | None = None) -> None:
         """Replace the rows, keeping the cursor on record `keep` (default: the current one) if still there."""
         keep = keep if keep is not None else self.cursor_key
         index = self.cursor_row
         self.clear()
+        self.shown_keys = [key for key, _ in rows]
+        self.marked &= set(self.shown_keys)
         for key, cells in rows:
-            self.add_row(*cells, key=key)
+            mark = [self.MARK if key in self.marked else ""] if self.markable else []
+            self.add_row(*mark, *cells, key=key)
         if not rows:
             return
         if keep is not None:

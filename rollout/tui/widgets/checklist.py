@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from textual import on
@@ -12,53 +14,112 @@ from textual.widgets import DataTable, Static
 from rollout import model, ops, queries, times
 from rollout.errors import StaleEdit
 from rollout.state import Record, State
+from rollout.tui.bulk import Change, commands_text, confirm_change, form_then_confirm
 from rollout.tui.guard import reported
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
-from rollout.tui.views import readiness_bar
+from rollout.tui.views import readiness_bar, truncate
 from rollout.tui.widgets.base import RecordTable, TablePane, cli_text, when_text
-from rollout.tui.widgets.form import Field
+from rollout.tui.widgets.form import WHEN_SHORT, Field
 
 ITEM_FIELDS = ("title", "category", "due", "owner", "critical")
+# What `f` cycles through: every item, then only the open, critical, overdue or my items.
+SHOWS = ("all", "open", "critical", "overdue", "mine")
+OWNER_WIDTH = 14
 
 
 class ChecklistPane(TablePane):
+    HELP_TITLE = "Checklist"
     TABLE_ID = "items"
     BINDINGS = [
-        Binding("space", "toggle", "Done/undo"),
-        Binding("a", "add", "Add"),
-        Binding("e", "edit", "Edit"),
-        Binding("d", "delete", "Delete"),
+        Binding("space", "toggle", "Tick", id="check.toggle"),
+        Binding("a", "add", "Add", id="add"),
+        Binding("e", "edit", "Edit", id="edit"),
+        Binding("d", "delete", "Delete", id="delete"),
+        Binding("f", "cycle_filter", "Show", id="check.filter"),
+        Binding("v", "mark", "Mark", show=False, id="mark"),
+        Binding("V", "mark_all", "Mark shown", show=False, id="mark.all"),
+        Binding("b", "bulk", "Bulk", id="bulk"),
+        Binding("y", "copy('id')", "Copy id", show=False, id="copy"),
+        Binding("Y", "copy('row')", "Copy row", show=False, id="copy.row"),
     ]
 
     def __init__(self, code: str, focus_key: str | None = None) -> None:
         super().__init__(code, id="checklist-pane")
         self.focus_key = focus_key
         self._filled = False
+        self.show_only = "all"
 
     def compose(self) -> ComposeResult:
         yield Static(id="progress")
-        yield RecordTable(["ID", "DONE", "CRIT", "CATEGORY", "TITLE", "OWNER", "DUE"], id="items")
+        # Title last but one and cut to the room left, so owner and due always show (80 columns too).
+        yield RecordTable(["ID", "OK", "!", "TITLE", "OWNER", "DUE", "CATEGORY"], id="items", markable=True)
         yield Static(id="item-detail")
+
+    def shown(self, item: Record, reference: datetime) -> bool:
+        """Whether the item passes the `f` filter."""
+        rule = self.show_only
+        return (
+            rule == "all"
+            or (rule == "open" and item["status"] != "done")
+            or (rule == "critical" and item["critical"] and item["status"] != "done")
+            or (rule == "overdue" and self.overdue(item, reference))
+            or (rule == "mine" and item["owner"] == self.rollout.session.user)
+        )
+
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            self.refresh_data()
+
+    def overdue(self, item: Record, reference: datetime) -> bool:
+        """An open item past its due (the core's rule: a due day ends at the region's next local midnight)."""
+        tz = self.region_record["timezone"]
+        return item["status"] != "done" and queries.is_overdue(item, tz, reference)
+
+    def action_cycle_filter(self) -> None:
+        self.show_only = SHOWS[(SHOWS.index(self.show_only) + 1) % len(SHOWS)]
+        self.refresh_data()
 
     def refresh_data(self) -> None:
         state, code = self.state, self.code
-        tz = self.region_record["timezone"]
-        items = queries.checklist(state, code)
+        tz = self.rollout.zone_for(self.region_record["timezone"])
+        reference = times.now()
+        every = queries.checklist(state, code)
+        items = [i for i in every if self.shown(i, reference)]
         table = self.table
-        rows = []
+        cells = []
         for item in items:
             done = item["status"] == "done"
+            due = queries.due_display(item, tz)
+            overdue = self.overdue(item, reference)
+            cells.append(
+                (
+                    item,
+                    done,
+                    overdue,
+                    [item["id"], "✓" if done else "·", "!" if item["critical"] else ""],
+                    [truncate(item["owner"] or "-", OWNER_WIDTH), due + (" late" if overdue else ""), item["category"]],
+                )
+            )
+        headers = (("ID", "OK", "!"), ("OWNER", "DUE"))  # CATEGORY comes last: it may be cut
+        fixed = sum(
+            max([len(name), *(len(c[part][i]) for c in cells)]) + 2  # DataTable pads each cell by one
+            for part, names in ((3, headers[0]), (4, headers[1]))
+            for i, name in enumerate(names)
+        )
+        title_width = max(self.size.width - fixed - 3 - 2 - 2, 12)  # mark column, title padding, scrollbar
+        rows = []
+        for item, done, overdue, (ident, box, crit), (owner, due, category) in cells:
             rows.append(
                 (
                     item["id"],
                     [
-                        table.styled(item["id"]),
-                        table.styled("[x]" if done else "[ ]", "done" if done else None),
-                        table.styled("!" if item["critical"] else "", "critical"),
-                        table.styled(item["category"]),
-                        table.styled(item["title"], "muted" if done else None),
-                        table.styled(item["owner"] or "-"),
-                        table.styled(times.local_display(item.get("due"), tz, with_time=False)),
+                        table.styled(ident),
+                        table.styled(box, "done" if done else None),
+                        table.styled(crit, "critical"),
+                        table.styled(truncate(item["title"], title_width), "muted" if done else None),
+                        table.styled(owner),
+                        table.styled(due, "critical" if overdue else None),
+                        table.styled(category),
                     ],
                 )
             )
@@ -69,15 +130,16 @@ class ChecklistPane(TablePane):
             keep = self.focus_key or first_open
             self._filled = True
         table.fill(rows, keep=keep)
-        self._show_progress(items)
+        self._show_progress(every, len(items))
         self._show_detail()
 
-    def _show_progress(self, items: list[Record]) -> None:
+    def _show_progress(self, items: list[Record], shown: int) -> None:
         done = sum(1 for i in items if i["status"] == "done")
-        critical = sum(1 for i in items if i["critical"] and i["status"] != "done")
+        critical = len(queries.open_critical(self.state, self.code))
         percent = queries.readiness(self.state, self.code)
-        filled, empty = readiness_bar(percent, 20)
-        text = f"Readiness {filled}{empty} {percent}%  ·  {done} of {len(items)} done  ·  {critical} critical open"
+        filled, empty = readiness_bar(percent, 10)
+        text = f"{filled}{empty} {percent}% · {done}/{len(items)} done · {critical} critical open"
+        text += f" · f shows: {self.show_only}" + (f" ({shown})" if self.show_only != "all" else "")
         self.query_one("#progress", Static).update(text)
 
     def current(self) -> Record | None:
@@ -90,7 +152,7 @@ class ChecklistPane(TablePane):
         if item is None:
             detail.update("No checklist items. a adds one.")
             return
-        tz = self.region_record["timezone"]
+        tz = self.rollout.zone_for(self.region_record["timezone"])
         parts = [f"{item['id']}: {item['title']}"]
         if item["critical"]:
             parts.append("critical (gates launch)")
@@ -128,9 +190,9 @@ class ChecklistPane(TablePane):
         return [
             Field("title", "Title", values.get("title", ""), lambda t: model.required_text("title", t)),
             Field("category", "Category", values["category"], kind="select", options=model.CATEGORIES),
-            Field("due", "Due", values.get("due", ""), due_check, placeholder=times.WHEN_HELP),
+            Field("due", "Due", values.get("due", ""), due_check, placeholder=WHEN_SHORT),
             Field("owner", "Owner", values.get("owner", ""), placeholder=self.region_record["owner"] or ""),
-            Field("critical", "Critical", values["critical"], kind="check"),
+            Field("critical", "Critical", values["critical"], kind="check", placeholder="critical: gates the launch"),
         ]
 
     @reported
@@ -166,13 +228,20 @@ class ChecklistPane(TablePane):
             self._fields(item),
             lambda form, changed: self._save_edit(form, code, item_id, changed),
             baseline=item_form_values(item, tz),
+            record=item,
+            reload=lambda: self._stored(item_id),
         )
-        form.record = item
         self.app.push_screen(form)
 
+    def _stored(self, item_id: str) -> tuple[dict[str, Any], Record] | None:
+        """The item as the form shows it and as stored now (None once deleted)."""
+        fresh = self.state.items.get(item_id)
+        if fresh is None:
+            return None
+        return item_form_values(fresh, self.state.region(fresh["region"])["timezone"]), fresh
+
     def _save_edit(self, form: FormScreen, code: str, item_id: str, changed: dict[str, Any]) -> None:
-        record = form.record or {}
-        expected = {name: record.get(name) for name in changed}
+        expected = form.expected(changed)
         options: dict[str, Any] = dict(changed)
         command = cli_text("check", "edit", code, item_id, **options)
 
@@ -182,12 +251,9 @@ class ChecklistPane(TablePane):
         try:
             self.rollout.apply_edit(command, change)
         except StaleEdit:
-            fresh = self.state.items.get(item_id)
-            if fresh is not None:
-                tz = self.state.region(code)["timezone"]
-                form.rebase(item_form_values(fresh, tz), fresh)
-                for name in changed:
-                    form.fields.show_note(name, f"now {item_form_values(fresh, tz)[name]!r} in the database")
+            stored = self._stored(item_id)
+            if stored is not None:
+                form.rebase(*stored)
             raise
         self.notify(f"Updated {item_id}", timeout=3)
 
@@ -207,14 +273,46 @@ class ChecklistPane(TablePane):
             if outcome is not None:
                 self.notify(f"Deleted {item_id}: {item['title']} (u undoes)", timeout=4)
 
+        if not self.rollout.settings.confirm.delete:
+            confirmed(True)
+            return
         self.app.push_screen(ConfirmScreen(f"Delete {item_id} {item['title']!r} from {code}?", yes="Delete"), confirmed)
 
+    def bulk_actions(self, keys: list[str]) -> list[tuple[str, Callable[[], None]]]:
+        code, user, app = self.code, self.rollout.session.user, self.rollout
+        ids = list(keys)
+
+        def tick(done: bool) -> None:
+            command = cli_text("check", "done" if done else "reopen", code, *ids)
+            confirm_change(app, command, lambda s: ops.set_items_done(s, code, ids, done, user), self._after_bulk)
+
+        def set_field(name: str, label: str, placeholder: str) -> None:
+            def build(values: dict[str, Any]) -> tuple[str, Change]:
+                value = values[name].strip()
+                command = commands_text([cli_text("check", "edit", code, i, **{name: value}) for i in ids])
+                return command, lambda s: [ops.edit_item(s, code, i, **{name: value}) for i in ids]
+
+            field = Field(name, label, "", placeholder=placeholder)
+            form_then_confirm(app, f"{label} of {len(ids)} item(s) in {code}", [field], build, self._after_bulk)
+
+        def delete() -> None:
+            command = cli_text("check", "remove", code, *ids)
+            confirm_change(app, command, lambda s: ops.remove_items(s, code, ids), self._after_bulk, yes="Delete")
+
+        return [
+            ("Tick (done)", lambda: tick(True)),
+            ("Reopen", lambda: tick(False)),
+            ("Owner…", lambda: set_field("owner", "Owner", "a name; empty clears")),
+            ("Due…", lambda: set_field("due", "Due", times.WHEN_HELP + "; empty clears")),
+            ("Delete", delete),
+        ]
+
+    def _after_bulk(self, _value: object) -> None:
+        self.table.marked.clear()
+        self.refresh_data()
+
     def select(self, item_id: str) -> None:
-        table = self.table
-        try:
-            table.move_cursor(row=table.get_row_index(item_id), animate=False)
-        except Exception:
-            return
+        self.table.select_key(item_id)
 
 
 def item_form_values(item: Record, tz: str) -> dict[str, Any]:

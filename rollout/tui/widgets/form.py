@@ -16,6 +16,9 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from rollout.errors import RolloutError
 
 Validator = Callable[[str], object]
+# Placeholders that fit an 80-column dialog (the full grammar is in times.WHEN_HELP / DURATION_HELP).
+WHEN_SHORT = "YYYY-MM-DD or YYYY-MM-DDTHH:MM, region time"
+DURATION_SHORT = "3d, 2w, 1mo, -1w"
 
 
 @dataclass
@@ -70,7 +73,9 @@ class FormFields(Vertical):
             options = [(o, o) for o in field.options]
             return Select(options, value=field.value, allow_blank=False, id=widget_id, compact=True)
         if field.kind == "check":
-            return Checkbox(value=bool(field.value), id=widget_id, compact=True)
+            return Checkbox(
+                field.placeholder or field.label.lower(), value=bool(field.value), id=widget_id, compact=True
+            )
         return Input(str(field.value), placeholder=field.placeholder, id=widget_id, compact=True)
 
     def control(self, name: str) -> Widget:

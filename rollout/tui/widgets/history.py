@@ -19,17 +19,18 @@ class HistoryPane(TablePane):
 
     def compose(self) -> ComposeResult:
         yield Static(id="history-summary")
-        yield RecordTable(["#", "AT (UTC)", "USER", "COMMAND", "CHANGES"], id="history-entries")
+        yield RecordTable(["#", "AT", "USER", "COMMAND", "CHANGES"], id="history-entries")
 
     def refresh_data(self) -> None:
         entries = queries.history(self.state, self.code, HISTORY_LIMIT)
+        shown_tz = self.rollout.zone_for(self.region_record["timezone"])
         table = self.table
         rows = [
             (
                 str(entry["id"]),
                 [
                     table.styled(f"#{entry['id']}"),
-                    table.styled(times.local_display(entry["at"], "UTC")),
+                    table.styled(times.local_display(entry["at"], shown_tz)),
                     table.styled(entry["user"]),
                     table.styled(entry["command"]),
                     table.styled(queries.describe_changes(entry), "muted" if "undoes" in entry else None),
@@ -37,7 +38,9 @@ class HistoryPane(TablePane):
             )
             for entry in entries
         ]
-        table.fill(rows)
+        # The newest entry comes first: a cursor on it stays on the newest as changes arrive.
+        at_newest = table.cursor_row == 0
+        table.fill(rows, keep=rows[0][0] if rows and at_newest else None)
         shown = f"the latest {HISTORY_LIMIT}" if len(entries) >= HISTORY_LIMIT else str(len(entries))
         self.query_one("#history-summary", Static).update(
             f"{shown} change(s) to {self.code}, newest first · u undoes the last change in the database"

@@ -70,12 +70,14 @@ class DayCell(Widget):
 class MonthGrid(Widget, can_focus=True):
     """Arrow keys move the selected day; enter (or a second click) asks to open it."""
 
+    HELP_TITLE = "Calendar days"
+
     BINDINGS = [
-        Binding("left", "move(-1)", "Previous day", show=False),
-        Binding("right", "move(1)", "Next day", show=False),
-        Binding("up", "move(-7)", "Previous week", show=False),
-        Binding("down", "move(7)", "Next week", show=False),
-        Binding("enter", "open", "Day's events"),
+        Binding("left,h", "move(-1)", "Previous day", show=False, id="calendar.left"),
+        Binding("right,l", "move(1)", "Next day", show=False, id="calendar.right"),
+        Binding("up,k", "move(-7)", "Previous week", show=False, id="list.up"),
+        Binding("down,j", "move(7)", "Next week", show=False, id="list.down"),
+        Binding("enter", "open", "Day's events", id="open"),
     ]
     COMPONENT_CLASSES = {"month-grid--launch", "month-grid--promotion", "month-grid--conflict"}
 
@@ -113,7 +115,9 @@ class MonthGrid(Widget, can_focus=True):
             )
 
     def action_move(self, days: int) -> None:
-        self.post_message(self.Moved(self.selected + timedelta(days=days)))
+        # The grid keeps its own selected day, so a burst of moves adds up before the screen redraws.
+        self.set_reactive(MonthGrid.selected, self.selected + timedelta(days=days))
+        self.post_message(self.Moved(self.selected))
 
     def action_open(self) -> None:
         self.post_message(self.Opened(self.selected))

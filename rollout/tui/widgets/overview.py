@@ -12,11 +12,12 @@ from textual.widgets import Button, Static
 from rollout import model, ops, queries, times
 from rollout.errors import InvalidValue, RolloutError, StaleEdit
 from rollout.state import Record, State
+from rollout.tui.bulk import promos_not_started
 from rollout.tui.guard import reported
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
 from rollout.tui.views import launch_countdown
 from rollout.tui.widgets.base import RegionPane, cli_text, when_text
-from rollout.tui.widgets.form import Field, FormFields
+from rollout.tui.widgets.form import DURATION_SHORT, WHEN_SHORT, Field, FormFields
 
 FIELDS = ("name", "timezone", "currency", "wave", "owner", "status", "launch")
 CLI_OPTION = {"timezone": "tz"}
@@ -36,6 +37,14 @@ def form_values(region: Record) -> dict[str, Any]:
     }
 
 
+def forced_launch_question(code: str, blocking: list[Record]) -> str:
+    """The confirmation of a launch with critical items open, naming them as the CLI's refusal does."""
+    return (
+        f"{code} has {len(blocking)} critical item(s) open: {queries.describe_items(blocking)}. "
+        "Launch anyway (recorded in history as a forced launch)?"
+    )
+
+
 class OverviewPane(RegionPane):
     """Its keys (ctrl+s, ctrl+r, m) are bound on the Region screen, so they work from the tab bar too."""
 
@@ -48,6 +57,7 @@ class OverviewPane(RegionPane):
         yield Static(id="overview-facts")
         yield Static(id="overview-warnings")
         yield FormFields(self._fields(), id="region-form")
+        yield Static("", id="overview-modified", classes="form-modified")
         yield Static("", id="overview-error", classes="form-error")
         with Horizontal(classes="form-buttons"):
             yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
@@ -63,7 +73,7 @@ class OverviewPane(RegionPane):
             Field("wave", "Wave", v["wave"], model.wave),
             Field("owner", "Owner", v["owner"]),
             Field("status", "Status", v["status"], kind="select", options=model.STATUSES),
-            Field("launch", "Launch", v["launch"], self._check_launch, placeholder=times.WHEN_HELP),
+            Field("launch", "Launch", v["launch"], self._check_launch, placeholder=WHEN_SHORT),
         ]
 
     @property
@@ -74,7 +84,7 @@ class OverviewPane(RegionPane):
         """The timezone the launch is read in: the one typed, if valid, else the region's."""
         try:
             return model.timezone(self.form.value("timezone"))
-        except (RolloutError, Exception):
+        except RolloutError:
             return self.region_record["timezone"]
 
     def _check_launch(self, text: str) -> None:
@@ -114,7 +124,7 @@ class OverviewPane(RegionPane):
             self.form.show_note(name, None)
 
     def _show_facts(self, region: Record) -> None:
-        tz, code = region["timezone"], self.code
+        tz, code = self.rollout.zone_for(region["timezone"]), self.code
         lines = [
             f"Target launch {times.local_display(region.get('launch'), tz)} ({tz})"
             + (f" · launched {times.local_display(region['launched_at'], tz)}" if region.get("launched_at") else "")
@@ -150,6 +160,14 @@ class OverviewPane(RegionPane):
     @on(FormFields.Changed)
     def _typed(self) -> None:
         self.show_error(None)
+        self.show_modified()
+
+    def show_modified(self) -> None:
+        """Say which fields are typed but not saved (leaving or quitting asks about them)."""
+        dirty = self.dirty()
+        box = self.query_one("#overview-modified", Static)
+        box.update(f"modified: {', '.join(dirty)} · ctrl+s saves, ctrl+r reverts" if dirty else "")
+        box.set_class(bool(dirty), "-shown")
 
     @reported
     def action_revert(self) -> None:
@@ -163,18 +181,23 @@ class OverviewPane(RegionPane):
             self.form.show_note(name, None)
             self.form.show_error(name, None)
         self.show_error(None)
+        self.show_modified()
 
     @reported
     def action_save(self) -> None:
+        self.save_now()
+
+    def save_now(self) -> bool:
+        """Save what was typed; False when nothing was saved (an error shown, or a forced launch to confirm)."""
         if self.rollout.refuse_read_only():
-            return
+            return False
         if not self.form.validate_all():
             self.show_error("Fix the fields marked above; nothing was saved.")
-            return
+            return False
         changed = self.dirty()
         if not changed:
             self.notify("Nothing to save.", timeout=2)
-            return
+            return True
         blocking = queries.open_critical(self.state, self.code)
         if changed.get("status") == "launched" and blocking:
 
@@ -182,12 +205,11 @@ class OverviewPane(RegionPane):
                 if yes:
                     self._save(changed, force=True)
 
-            question = f"{self.code} has {len(blocking)} critical item(s) open. Launch anyway (recorded in history)?"
-            self.app.push_screen(ConfirmScreen(question, yes="Launch"), confirmed)
-            return
-        self._save(changed, force=False)
+            self.app.push_screen(ConfirmScreen(forced_launch_question(self.code, blocking), yes="Launch"), confirmed)
+            return False
+        return self._save(changed, force=False)
 
-    def _save(self, changed: dict[str, Any], force: bool) -> None:
+    def _save(self, changed: dict[str, Any], force: bool) -> bool:
         code = self.code
         expected = {name: self.seen[name] for name in changed}
         options = {CLI_OPTION.get(k, k): v for k, v in changed.items()}
@@ -201,12 +223,13 @@ class OverviewPane(RegionPane):
         except StaleEdit as error:
             self._rebase(changed)
             self.show_error(f"{error}. The current values are noted under the fields; save again to overwrite them.")
-            return
+            return False
         except RolloutError as error:
             self.show_error(str(error))
-            return
+            return False
         self.action_revert()
         self.notify(f"Saved {code}: " + ", ".join(changed), timeout=3)
+        return True
 
     def _rebase(self, changed: dict[str, Any]) -> None:
         """The user has now been told the newer values: a second save applies theirs knowingly."""
@@ -227,27 +250,34 @@ class OverviewPane(RegionPane):
             return
         code, tz = self.code, region["timezone"]
         loaded = {"launch": region["launch"]}
+        promos = promos_not_started(self.state, [code])
 
         def preview(values: dict[str, Any]) -> str:
             moved = times.shift_iso(loaded["launch"], times.parse_duration(values["by"]), tz)
-            return f"new launch: {times.local_display(moved, tz)} ({tz})"
+            along = f"; {promos} promotion(s) not started move too" if promos and values.get("promos") else ""
+            return f"new launch: {times.local_display(moved, tz)} ({tz}){along}"
 
         def save(form: FormScreen, values: dict[str, Any]) -> None:
-            by = values["by"].strip()
+            by, along = values["by"].strip(), bool(values.get("promos"))
 
             def change(state: State) -> list[Record]:
                 ops.check_expected(state, "regions", state.region(code), dict(loaded))
-                return ops.shift(state, [code], by)
+                return ops.shift(state, [code], by, with_promos=along)
 
             try:
-                self.rollout.apply_edit(cli_text("shift", code, by=by), change)
+                # One change: the launch and its promotions move together and one undo brings all back.
+                self.rollout.apply_edit(cli_text("shift", code, by=by, with_promos=along or None), change)
             except StaleEdit:
                 loaded["launch"] = self.state.region(code).get("launch")
                 form.update_preview()
                 raise
             launch = self.state.region(code)["launch"]
-            self.notify(f"{code} launch now {times.local_display(launch, tz)}", timeout=3)
+            moved = f" with {promos} promotion(s)" if along and promos else ""
+            self.notify(f"{code} launch now {times.local_display(launch, tz)}{moved}", timeout=3)
 
         now = times.local_display(region["launch"], tz)
-        fields = [Field("by", "Move by", "", times.parse_duration, placeholder=times.DURATION_HELP)]
+        fields = [Field("by", "Move by", "", times.parse_duration, placeholder=DURATION_SHORT)]
+        if promos:
+            label = f"move the {promos} promotion(s) not started too"
+            fields.append(Field("promos", "Promos", True, kind="check", placeholder=label))
         self.app.push_screen(FormScreen(f"Move the launch of {code} (now {now})", fields, save, preview=preview))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual import on
@@ -12,10 +13,11 @@ from textual.widgets import DataTable, Static
 from rollout import model, ops, queries, schema, times
 from rollout.errors import RolloutError, StaleEdit
 from rollout.state import Record, State
+from rollout.tui.bulk import Change, commands_text, confirm_change, form_then_confirm
 from rollout.tui.guard import reported
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
 from rollout.tui.widgets.base import RecordTable, TablePane, cli_text, when_text
-from rollout.tui.widgets.form import Field
+from rollout.tui.widgets.form import DURATION_SHORT, Field
 
 
 def span_problem(start: str, end: str, tz: str) -> str | None:
@@ -41,12 +43,18 @@ def promo_form_values(promo: Record, tz: str) -> dict[str, Any]:
 
 
 class PromotionsPane(TablePane):
+    HELP_TITLE = "Promotions"
     TABLE_ID = "promos"
     BINDINGS = [
-        Binding("a", "add", "Add"),
-        Binding("e", "edit", "Edit"),
-        Binding("d", "delete", "Delete"),
-        Binding("m", "move", "Move by"),
+        Binding("a", "add", "Add", id="add"),
+        Binding("e", "edit", "Edit", id="edit"),
+        Binding("d", "delete", "Delete", id="delete"),
+        Binding("m", "move", "Move by", id="promo.move"),
+        Binding("v", "mark", "Mark", show=False, id="mark"),
+        Binding("V", "mark_all", "Mark shown", show=False, id="mark.all"),
+        Binding("b", "bulk", "Bulk", id="bulk"),
+        Binding("y", "copy('id')", "Copy id", show=False, id="copy"),
+        Binding("Y", "copy('row')", "Copy row", show=False, id="copy.row"),
     ]
 
     def __init__(self, code: str, focus_key: str | None = None) -> None:
@@ -56,12 +64,13 @@ class PromotionsPane(TablePane):
 
     def compose(self) -> ComposeResult:
         yield Static(id="launch-line")
-        yield RecordTable(["ID", "NAME", "KIND", "START (local)", "END (local)", "WARNINGS"], id="promos")
+        yield RecordTable(["ID", "NAME", "KIND", "START", "END", "WARNINGS"], id="promos", markable=True)
         yield Static(id="promo-detail")
 
     def refresh_data(self) -> None:
         region = self.region_record
         tz = region["timezone"]
+        shown_tz = self.rollout.zone_for(tz)
         self.warnings = queries.promo_warnings(self.state, self.code, times.now())
         promos = sorted(self.state.promotions_of(self.code), key=lambda p: times.instant(p["start"]))
         table = self.table
@@ -75,8 +84,8 @@ class PromotionsPane(TablePane):
                         table.styled(promo["id"]),
                         table.styled(promo["name"]),
                         table.styled(promo["kind"]),
-                        table.styled(times.local_display(promo["start"], tz)),
-                        table.styled(times.local_display(promo["end"], tz)),
+                        table.styled(times.local_display(promo["start"], shown_tz)),
+                        table.styled(times.local_display(promo["end"], shown_tz)),
                         table.styled(notes, "warning") if notes else table.styled(""),
                     ],
                 )
@@ -86,8 +95,8 @@ class PromotionsPane(TablePane):
         launch = queries.effective_launch(region)
         verb = "launched" if region.get("launched_at") else "launch"
         self.query_one("#launch-line", Static).update(
-            f"{self.code} {verb} {times.local_display(launch, tz)} ({tz}) · {len(promos)} promotions · "
-            "times are the region's local time"
+            f"{self.code} {verb} {times.local_display(launch, shown_tz)} · {len(promos)} promotions · "
+            f"times in {self.rollout.times_label} ({shown_tz}, z switches)"
         )
         self._show_detail()
 
@@ -148,6 +157,7 @@ class PromotionsPane(TablePane):
 
         tz = self.region_record["timezone"]
         title = f"Add a promotion to {code} (dates in {tz})"
+        # Start before end is the core's rule (schema.check_span), shown live under the form.
         self.app.push_screen(FormScreen(title, self._fields({}), save, check=self._check))
 
     def _announce(self, promo: Record, verb: str) -> None:
@@ -170,13 +180,20 @@ class PromotionsPane(TablePane):
             lambda form, changed: self._save_edit(form, promo["id"], changed),
             check=self._check,
             baseline=values,
+            record=promo,
+            reload=lambda: self._stored(promo["id"]),
         )
-        form.record = promo
         self.app.push_screen(form)
 
+    def _stored(self, promo_id: str) -> tuple[dict[str, Any], Record] | None:
+        """The promotion as the form shows it and as stored now (None once deleted)."""
+        fresh = self.state.promotions.get(promo_id)
+        if fresh is None:
+            return None
+        return promo_form_values(fresh, self.state.region(fresh["region"])["timezone"]), fresh
+
     def _save_edit(self, form: FormScreen, promo_id: str, changed: dict[str, Any]) -> None:
-        record = form.record or {}
-        expected = {name: record.get(name) for name in changed}
+        expected = form.expected(changed)
         command = cli_text("promo", "edit", promo_id, **changed)
 
         def change(state: State) -> Record:
@@ -185,12 +202,9 @@ class PromotionsPane(TablePane):
         try:
             outcome = self.rollout.apply_edit(command, change)
         except StaleEdit:
-            fresh = self.state.promotions.get(promo_id)
-            if fresh is not None:
-                values = promo_form_values(fresh, self.state.region(fresh["region"])["timezone"])
-                form.rebase(values, fresh)
-                for name in changed:
-                    form.fields.show_note(name, f"now {values[name]!r} in the database")
+            stored = self._stored(promo_id)
+            if stored is not None:
+                form.rebase(*stored)
             raise
         self._announce(outcome.value, "Updated")
 
@@ -226,7 +240,7 @@ class PromotionsPane(TablePane):
             self._announce(outcome.value, "Moved")
 
         current = f"{times.local_display(promo['start'], tz)} - {times.local_display(promo['end'], tz)}"
-        fields = [Field("by", "Move by", "", times.parse_duration, placeholder=times.DURATION_HELP)]
+        fields = [Field("by", "Move by", "", times.parse_duration, placeholder=DURATION_SHORT)]
         self.app.push_screen(
             FormScreen(f"Move {promo_id} {promo['name']} (now {current})", fields, save, preview=preview)
         )
@@ -248,11 +262,34 @@ class PromotionsPane(TablePane):
                 self.notify(f"Deleted {promo_id}: {promo['name']} (u undoes)", timeout=4)
 
         question = f"Delete promotion {promo_id} {promo['name']!r} from {self.code}?"
+        if not self.rollout.settings.confirm.delete:
+            confirmed(True)
+            return
         self.app.push_screen(ConfirmScreen(question, yes="Delete"), confirmed)
 
+    def bulk_actions(self, keys: list[str]) -> list[tuple[str, Callable[[], None]]]:
+        app, ids = self.rollout, list(keys)
+
+        def move() -> None:
+            def build(values: dict[str, Any]) -> tuple[str, Change]:
+                by = values["by"].strip()
+                command = commands_text([cli_text("promo", "move", i, by=by) for i in ids])
+                return command, lambda s: [ops.move_promotion(s, i, by) for i in ids]
+
+            field = Field("by", "Move by", "", times.parse_duration, placeholder=DURATION_SHORT)
+            form_then_confirm(app, f"Move {len(ids)} promotion(s)", [field], build, self._after_bulk)
+
+        def delete() -> None:
+            command = commands_text([cli_text("promo", "remove", i) for i in ids])
+            confirm_change(
+                app, command, lambda s: [ops.remove_promotion(s, i) for i in ids], self._after_bulk, yes="Delete"
+            )
+
+        return [("Move by…", move), ("Delete", delete)]
+
+    def _after_bulk(self, _value: object) -> None:
+        self.table.marked.clear()
+        self.refresh_data()
+
     def select(self, promo_id: str) -> None:
-        table = self.table
-        try:
-            table.move_cursor(row=table.get_row_index(promo_id), animate=False)
-        except Exception:
-            return
+        self.table.select_key(promo_id)

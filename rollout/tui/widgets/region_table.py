@@ -33,35 +33,44 @@ class Column:
     max_width: int = 40
 
 
+# What a launch manager needs first comes first, so 80 columns show it without scrolling: code and
+# name stay pinned on the left when the table scrolls right; new columns go after CRIT.
 COLUMNS = (
     Column("CODE", lambda r: r.code + (" !" if r.warnings else "")),
     Column("NAME", lambda r: r.name, max_width=20),
-    Column("WAVE", lambda r: str(r.wave)),
-    Column("STATUS", lambda r: r.status),
     Column("LAUNCH", lambda r: r.launch),
     Column("WHEN", lambda r: r.countdown),
     Column("READY", lambda r: f"{r.readiness:>3}%"),
     Column("CRIT", lambda r: str(r.critical_open) if r.critical_open else ""),
+    Column("STATUS", lambda r: r.status),
+    Column("WAVE", lambda r: str(r.wave)),
     Column("NEXT PROMOTION", lambda r: r.next_promotion, max_width=36),
 )
-READY_INDEX = 6
-STATUS_INDEX = 3
-CRIT_INDEX = 7
+PINNED = 2  # CODE and NAME
+READY_INDEX = 4
+CRIT_INDEX = 5
+STATUS_INDEX = 6
+NARROW_NAME = 16
+MARK = "●"
+# The sort (RegionsScreen's names) each column header shows a marker for.
+SORT_COLUMN = {"code": 0, "launch": 2, "readiness": 4, "critical": 5, "status": 6, "wave": 7}
 
 
 class RegionTable(ScrollView, can_focus=True):
     """Rows of RegionRow with a row cursor; posts Highlighted and Selected with the region code."""
 
+    HELP_TITLE = "Lists"
+
     BINDINGS = [
-        Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,g", "first", "First", show=False),
-        Binding("end,G", "last", "Last", show=False),
-        Binding("left", "scroll_columns(-8)", "Scroll left", show=False),
-        Binding("right", "scroll_columns(8)", "Scroll right", show=False),
-        Binding("enter", "select", "Open region"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
+        Binding("home,g", "first", "First", show=False, id="list.first"),
+        Binding("end,G", "last", "Last", show=False, id="list.last"),
+        Binding("left,h", "scroll_columns(-8)", "Scroll left", show=False, id="list.left"),
+        Binding("right,l", "scroll_columns(8)", "Scroll right", show=False, id="list.right"),
+        Binding("enter", "select", "Open", id="open"),
     ]
 
     COMPONENT_CLASSES = {
@@ -101,6 +110,8 @@ class RegionTable(ScrollView, can_focus=True):
         self._width_basis: list[RegionRow] | None = None
         self._line_cache: dict[tuple[int, bool], Strip] = {}
         self.gap, self.bar = 2, 10
+        self.marked: set[str] = set()
+        self.sort, self.sort_reverse = "launch", False
 
     # -- data --------------------------------------------------------------------------
     @property
@@ -119,7 +130,7 @@ class RegionTable(ScrollView, can_focus=True):
         keep = keep if keep is not None else self.cursor_code
         if width_basis is not self._width_basis:
             self._width_basis = width_basis
-            self.widths = column_widths(width_basis, self.bar)
+            self.widths = column_widths(width_basis, self.bar, wide=self.size.width >= WIDE)
         self.rows = rows
         self._line_cache.clear()
         index = next((i for i, r in enumerate(rows) if r.code == keep), None) if keep else None
@@ -128,7 +139,42 @@ class RegionTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _set_virtual_size(self) -> None:
-        self.virtual_size = Size(sum(self.widths) + self.gap * (len(COLUMNS) - 1), len(self.rows) + 1)
+        self.virtual_size = Size(len(MARK) + sum(self.widths) + self.gap * (len(COLUMNS) - 1), len(self.rows) + 1)
+
+    @property
+    def pinned_width(self) -> int:
+        return len(MARK) + sum(self.widths[:PINNED]) + self.gap * PINNED
+
+    def set_sort(self, sort: str, reverse: bool) -> None:
+        self.sort, self.sort_reverse = sort, reverse
+        self._line_cache.clear()
+        self.refresh()
+
+    # -- marks -------------------------------------------------------------------------
+    def toggle_mark(self) -> None:
+        code = self.cursor_code
+        if code is None:
+            return
+        self.marked.symmetric_difference_update({code})
+        self._line_cache.clear()
+        self.refresh()
+
+    def mark_all(self) -> None:
+        """Mark every region shown; when all are marked already, clear the marks."""
+        shown = {r.code for r in self.rows}
+        self.marked = set() if shown <= self.marked else self.marked | shown
+        self._line_cache.clear()
+        self.refresh()
+
+    def marked_or_cursor(self) -> list[str]:
+        if self.marked:
+            return [r.code for r in self.rows if r.code in self.marked]
+        return [self.cursor_code] if self.cursor_code else []
+
+    def row_text(self, code: str) -> str:
+        """A region's row as tab-separated text (for copying)."""
+        row = next(r for r in self.rows if r.code == code)
+        return "\t".join(c.cell(row) for c in COLUMNS)
 
     def move_to(self, code: str) -> bool:
         for i, row in enumerate(self.rows):
@@ -220,12 +266,16 @@ class RegionTable(ScrollView, can_focus=True):
         else:
             index = scroll_y + y - 1
             if not self.rows and y == 1:
-                strip = Strip([Segment(" " + self.empty_text, self._style("empty"))])
+                return Strip([Segment(" " + self.empty_text, self._style("empty"))]).crop_extend(0, width, base)
             elif 0 <= index < len(self.rows):
                 strip = self._row_strip(index)
             else:
                 return Strip.blank(width, base)
-        return strip.crop_extend(scroll_x, scroll_x + width, base)
+        # Code and name stay put; the columns after them scroll.
+        pinned = self.pinned_width
+        left = strip.crop(0, pinned)
+        right = strip.crop(pinned + scroll_x, pinned + scroll_x + max(width - pinned, 0))
+        return Strip.join([left, right]).crop_extend(0, width, base)
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"region-table--{name}")
@@ -234,8 +284,12 @@ class RegionTable(ScrollView, can_focus=True):
         key = (-1, False)
         if key not in self._line_cache:
             style = self._style("header")
-            text = (" " * self.gap).join(c.header.ljust(w) for c, w in zip(COLUMNS, self.widths, strict=True))
-            self._line_cache[key] = Strip([Segment(text, style)])
+            marker = {SORT_COLUMN.get(self.sort, -1): "▼" if self.sort_reverse else "▲"}
+            headers = [
+                truncate(c.header + marker.get(i, ""), w).ljust(w)
+                for i, (c, w) in enumerate(zip(COLUMNS, self.widths, strict=True))
+            ]
+            self._line_cache[key] = Strip([Segment(" " * len(MARK) + (" " * self.gap).join(headers), style)])
         return self._line_cache[key]
 
     def _row_strip(self, index: int) -> Strip:
@@ -246,15 +300,16 @@ class RegionTable(ScrollView, can_focus=True):
             return cached
         row = self.rows[index]
         base = self.rich_style + self._style("cursor") if cursor else self.rich_style
-        segments: list[Segment] = []
+        segments: list[Segment] = [Segment(MARK if row.code in self.marked else " ", base)]
         for i, (column, width) in enumerate(zip(COLUMNS, self.widths, strict=True)):
             if i:
                 segments.append(Segment(" " * self.gap, base))
             if i == READY_INDEX:
-                segments.extend(self._bar_segments(row, width, base))
+                segments.extend(self._bar_segments(row, width, base, cursor))
                 continue
             text = truncate(column.cell(row), width).ljust(width)
-            segments.append(Segment(text, base + self._cell_style(i, row)))
+            # The cursor row keeps the cursor's colours: a status colour can equal its background.
+            segments.append(Segment(text, base if cursor else base + self._cell_style(i, row)))
         strip = Strip(segments)
         if len(self._line_cache) > 4096:
             self._line_cache.clear()
@@ -270,9 +325,11 @@ class RegionTable(ScrollView, can_focus=True):
             return self.get_component_rich_style("region-table--warning", partial=True)
         return Style()
 
-    def _bar_segments(self, row: RegionRow, width: int, base: Style) -> list[Segment]:
+    def _bar_segments(self, row: RegionRow, width: int, base: Style, cursor: bool = False) -> list[Segment]:
         done, todo = readiness_bar(row.readiness, self.bar)
         percent = f" {row.readiness:>3}%".ljust(width - len(done) - len(todo))
+        if cursor:
+            return [Segment(done + todo + percent, base)]
         return [
             Segment(done, base + self.get_component_rich_style("region-table--bar-done", partial=True)),
             Segment(todo, base + self.get_component_rich_style("region-table--bar-todo", partial=True)),
@@ -280,8 +337,9 @@ class RegionTable(ScrollView, can_focus=True):
         ]
 
 
-def column_widths(rows: list[RegionRow], bar: int) -> list[int]:
-    widths = [len(c.header) for c in COLUMNS]
+def column_widths(rows: list[RegionRow], bar: int, wide: bool = True) -> list[int]:
+    """Each column's width: its longest cell (capped), the header with room for a sort marker."""
+    widths = [len(c.header) + 1 for c in COLUMNS]
     widths[READY_INDEX] = bar + 5  # the bar, a space and "100%"
     for row in rows:
         for i, column in enumerate(COLUMNS):
@@ -290,6 +348,5 @@ def column_widths(rows: list[RegionRow], bar: int) -> list[int]:
             size = len(column.cell(row))
             if size > widths[i]:
                 widths[i] = size
-    return [
-        min(w, c.max_width) if i != READY_INDEX else w for i, (w, c) in enumerate(zip(widths, COLUMNS, strict=True))
-    ]
+    caps = [c.max_width if wide or c.header != "NAME" else NARROW_NAME for c in COLUMNS]
+    return [min(w, cap) if i != READY_INDEX else w for i, (w, cap) in enumerate(zip(widths, caps, strict=True))]

@@ -1,0 +1,149 @@
+"""Two people on one database: a CLI edit between TUI keystrokes never loses or silently undoes a change."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tui_helpers import load, settle, type_text, wait_until
+
+from rollout.tui.screens.forms import FormScreen, UnsavedScreen
+from rollout.tui.screens.region import RegionScreen
+from rollout.tui.screens.regions import RegionsScreen
+from rollout.tui.widgets.form import FormFields
+
+
+def colleague(db: Path, *args: str) -> None:
+    """Another process writing the same file, as a colleague at the CLI would."""
+    subprocess.run(
+        [sys.executable, "-m", "rollout", "--db", str(db), "--user", "ops", *args], check=True, capture_output=True
+    )
+
+
+async def open_tab(pilot, code: str, tab: str, key: str | None = None) -> RegionScreen:
+    pilot.app.open_region(code, tab, key)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, RegionScreen))
+    await settle(pilot)
+    return pilot.app.screen
+
+
+def form(app) -> FormFields:
+    return app.screen.query_one("#form", FormFields)
+
+
+async def test_a_field_never_touched_is_never_written_after_a_refused_save(make_app, db_path):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_tab(pilot, "PL", "checklist", "c337")
+        await pilot.press("e")
+        assert isinstance(app.screen, FormScreen)
+        await pilot.press("end")
+        await type_text(pilot, " (v2)")
+        app.poll_timer.pause()  # the user saves before this screen noticed the other write
+        colleague(db_path, "check", "edit", "PL", "c337", "--due", "2027-02-25", "--title", "Carrier signed")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, FormScreen)  # refused: they changed the title too
+        assert "now 'Carrier signed' in the database" in str(app.screen.query_one("#note-title").render())
+        assert form(app).value("due") == "2027-02-25"  # the untouched field now shows theirs
+        await pilot.press("ctrl+s")  # the user has seen their title: save mine knowingly
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
+    item = load(db_path).items["c337"]
+    assert item["title"].endswith(" (v2)")
+    assert item["due"].startswith("2027-02-25")  # the colleague's due date stands
+
+
+async def test_an_open_edit_form_follows_the_database_in_untouched_fields(make_app, db_path):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_tab(pilot, "PL", "checklist", "c337")
+        await pilot.press("e")
+        await pilot.press("end")
+        await type_text(pilot, "!")
+        colleague(db_path, "check", "edit", "PL", "c337", "--due", "2027-02-25", "--owner", "ola")
+        await wait_until(pilot, lambda: form(app).value("owner") == "ola")
+        assert form(app).value("due") == "2027-02-25"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
+    item = load(db_path).items["c337"]
+    assert (item["owner"], item["title"][-1]) == ("ola", "!")
+    assert item["due"].startswith("2027-02-25")
+
+
+async def test_a_promotion_form_writes_only_the_fields_typed_in(make_app, db_path):
+    promo = min(load(db_path).promotions_of("NL"), key=lambda p: p["start"])
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_tab(pilot, "NL", "promotions", promo["id"])
+        await pilot.press("e")
+        assert isinstance(app.screen, FormScreen)
+        await pilot.press("end")
+        await type_text(pilot, " XL")
+        app.poll_timer.pause()
+        colleague(db_path, "promo", "edit", promo["id"], "--kind", "flash")
+        await pilot.press("ctrl+s")
+        if isinstance(app.screen, FormScreen):  # refused once (the file moved on); the second save is knowing
+            await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
+    saved = load(db_path).promotions[promo["id"]]
+    assert (saved["name"], saved["kind"]) == (promo["name"] + " XL", "flash")
+
+
+async def test_escape_from_a_modified_form_asks_and_stay_keeps_the_text(make_app, db_path):
+    app = make_app()
+    before = load(db_path).revision
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_tab(pilot, "PL", "checklist")
+        await pilot.press("a")
+        await type_text(pilot, "Carrier SLA")
+        assert "modified" in str(app.screen.query_one("#form-title").render())
+        await pilot.press("escape")
+        assert isinstance(app.screen, UnsavedScreen)
+        await pilot.press("escape")  # stay
+        assert isinstance(app.screen, FormScreen) and form(app).value("title") == "Carrier SLA"
+        await pilot.press("escape", "d")  # discard
+        assert isinstance(app.screen, RegionScreen)
+        assert load(db_path).revision == before
+        await pilot.press("a")
+        await type_text(pilot, "Carrier SLA")
+        await pilot.press("escape", "s")  # save
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
+    assert any(i["title"] == "Carrier SLA" for i in load(db_path).items_of("PL"))
+
+
+async def test_an_untouched_form_closes_without_asking(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_tab(pilot, "PL", "checklist")
+        await pilot.press("e", "escape")
+        assert isinstance(app.screen, RegionScreen)
+
+
+async def test_leaving_or_quitting_with_unsaved_overview_edits_asks(make_app, db_path):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot, "NL", "overview")
+        screen.query_one("#region-form", FormFields).set_value("owner", "femke")
+        await settle(pilot)
+        assert "modified: owner" in str(screen.query_one("#overview-modified").render())
+        await pilot.press("escape")
+        assert isinstance(app.screen, UnsavedScreen)
+        await pilot.press("escape")  # stay
+        assert app.screen is screen
+        await pilot.press("q")
+        assert isinstance(app.screen, UnsavedScreen)
+        await pilot.press("s")  # save, then quit
+        await wait_until(pilot, lambda: not app.is_running)
+    assert load(db_path).region("NL")["owner"] == "femke"
+
+
+async def test_discarding_unsaved_overview_edits_leaves_the_region(make_app, db_path):
+    app = make_app()
+    before = load(db_path).revision
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot, "NL", "overview")
+        screen.query_one("#region-form", FormFields).set_value("owner", "femke")
+        await settle(pilot)
+        await pilot.press("escape", "d")
+        assert isinstance(app.screen, RegionsScreen)
+    assert load(db_path).revision == before
