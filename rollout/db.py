@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import re
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,8 +16,8 @@ from typing import Any, NamedTuple
 from rollout import times
 from rollout.backends.base import Backend, Backup, BackupContent, HistoryLog, HistoryQuery, StoredState, Transaction
 from rollout.errors import DatabaseError, NotFound, ReadOnly, StaleEdit
-from rollout.schema import check_touched
-from rollout.state import TABLES, Record, State, empty_document
+from rollout.schema import KINDS, check_touched
+from rollout.state import ID_PREFIX, TABLES, Record, State, empty_document
 
 
 def default_path() -> Path:
@@ -340,9 +339,6 @@ def _commit(tx: Transaction, state: State, entry: dict[str, Any]) -> None:
     commit.token = stored.token
 
 
-_ID_NUMBER = re.compile(r"[a-z](\d+)")
-
-
 def replay(state: State, entries: list[dict[str, Any]]) -> list[int]:
     """Apply history entries forwards (oldest first) to a state restored from a backup, so every
     record they touched ends as their last `after` says. They are already in history, so they
@@ -351,10 +347,7 @@ def replay(state: State, entries: list[dict[str, Any]]) -> list[int]:
     for entry in entries:
         state.apply(entry["changes"])
         for change in entry["changes"]:
-            match = _ID_NUMBER.fullmatch(change["key"]) if change["table"] != "regions" else None
-            if match:
-                counter = f"next_{change['table']}"
-                state.meta[counter] = max(int(state.meta.get(counter, 1)), int(match.group(1)) + 1)
+            state.reserve_id(change["table"], change["key"])
         state.meta["revision"] = max(state.revision, int(entry["revision"]))
     state.before.clear()
     return [entry["id"] for entry in entries]
@@ -373,14 +366,13 @@ def bring_back(state: State, target: dict[str, Any]) -> list[Record]:
         ordered = {key: current[key] for key in wanted.tables[table]}
         current.clear()
         current.update(ordered)
-    for counter in ("next_items", "next_promotions"):  # ids are never reused, so counters never go back
-        state.meta[counter] = max(int(state.meta.get(counter, 1)), int(wanted.meta.get(counter, 1)))
+    for table in ID_PREFIX:  # ids are never reused, so counters never go back
+        state.raise_counter(table, int(wanted.meta.get(KINDS[table].counter, 1)))
     return state.changes()
 
 
 # -- stale edits -----------------------------------------------------------------------------
 WHOLE_RECORD = "*"
-TABLE_LABEL = {"regions": "region", "items": "checklist item", "promotions": "promotion"}
 
 
 def changed_fields(before: Record | None, after: Record | None) -> set[str]:
@@ -417,7 +409,8 @@ def check_stale(state: State, base_revision: int) -> None:
 
 
 def _stale_message(change: Record, fields: set[str], entry: Record) -> str:
-    label = f"{TABLE_LABEL.get(change['table'], change['table'])} {change['key']}"
+    kind = KINDS.get(change["table"])
+    label = f"{kind.noun if kind else change['table']} {change['key']}"
     what = (
         "was added"
         if change["before"] is None

@@ -18,13 +18,12 @@ import orjson
 
 from rollout.errors import DatabaseError
 from rollout.files import leftovers
-from rollout.schema import ID_PATTERN, KINDS
-from rollout.state import KEY, TABLES
+from rollout.schema import KINDS, id_number
+from rollout.state import ID_PREFIX, KEY, TABLES
 from rollout.storage import SCHEMA_VERSION, backup_revision, decode_document, list_backups
 
 PROBLEM = "problem"
 NOTE = "note"
-LABEL = {table: kind.noun for table, kind in KINDS.items()}
 MAX_REPORTED_PER_CHECK = 20  # a badly damaged file should not print a million lines
 
 
@@ -250,7 +249,7 @@ def _check_keys(name: str, records: list[tuple[str, dict[str, Any]]], found: Fin
             continue
         if key in seen:
             found.problem(
-                f"duplicate {LABEL[name]} {key} (documents {seen[key]} and {doc_id}); rollout would only see the last one",
+                f"duplicate {KINDS[name].noun} {key} (documents {seen[key]} and {doc_id}); rollout would only see the last one",
                 f"{name} duplicate",
             )
         seen[key] = doc_id
@@ -298,17 +297,16 @@ def _check_children(table: str, records: list[tuple[str, dict[str, Any]]], regio
 def _check_counters(
     meta: dict[str, Any], keys: dict[str, set[str]], in_history: dict[str, set[str]], found: Findings
 ) -> None:
-    for table in ("items", "promotions"):
-        counter = meta.get(f"next_{table}")
+    for table, prefix in ID_PREFIX.items():
+        kind = KINDS[table]
+        counter = meta.get(kind.counter)
         used = set(keys[table]) | in_history[table]
-        numbers = [int(k[1:]) for k in used if ID_PATTERN[table].fullmatch(k)]
-        highest = max(numbers, default=0)
+        highest = max((id_number(table, k) or 0 for k in used), default=0)
         if not isinstance(counter, int) or isinstance(counter, bool) or counter < 1:
-            found.problem(f"_meta next_{table} is {counter!r}, not a whole number >= 1")
+            found.problem(f"_meta {kind.counter} is {counter!r}, not a whole number >= 1")
         elif counter <= highest:
-            prefix = "c" if table == "items" else "p"
             found.problem(
-                f"the next {LABEL[table]} id would be {prefix}{counter}, but ids up to {prefix}{highest} are already "
+                f"the next {kind.noun} id would be {prefix}{counter}, but ids up to {prefix}{highest} are already "
                 "used: new records would reuse them"
             )
 

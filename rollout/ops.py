@@ -58,9 +58,7 @@ def add_region(
         "launch": times.to_iso(times.parse_when(launch, tz)) if launch else None,
         "launched_at": None,
     }
-    if region["status"] == "launched":
-        region["launched_at"] = region["launch"] or times.to_iso(times.now().in_tz(tz))
-    return state.put("regions", region)
+    return state.put("regions", stamp_launch(region, region["launch"]))
 
 
 def set_regions(
@@ -128,10 +126,24 @@ def _apply_status_change(state: State, before: Record, region: Record, force: bo
                     "use --force to launch anyway"
                 )
             state.notes.append(f"forced launch of {region['code']} with {len(blocking)} critical item(s) open")
+    stamp_launch(region)
+
+
+NOT_LAUNCHED_YET = ("planned", "preparing", "ready")
+
+
+def stamp_launch(region: Record, when: str | None = None) -> Record:
+    """The actual-launch stamp follows the status, in `region` (a record being built; returned).
+
+    A launched region keeps its `launched_at`, else gets `when` (a stored instant, e.g. the target
+    of a region added or imported as already launched), else now in the region's offset. A planned,
+    preparing or ready region has not launched: no stamp. A paused one keeps its own."""
+    if region["status"] == "launched":
         if not region.get("launched_at"):
-            region["launched_at"] = times.to_iso(times.now().in_tz(region["timezone"]))
-    elif region["status"] in ("planned", "preparing", "ready"):
+            region["launched_at"] = when or times.to_iso(times.now().in_tz(region["timezone"]))
+    elif region["status"] in NOT_LAUNCHED_YET:
         region["launched_at"] = None
+    return region
 
 
 def remove_region(state: State, code: str) -> Record:
@@ -228,14 +240,21 @@ def set_items_done(state: State, code: str, item_ids: Sequence[str], done: bool,
         item = queries.item(state, region["code"], item_id)
         if (item["status"] == "done") == done:
             continue
-        stamp = times.to_iso(times.now().in_tz(region["timezone"])) if done else None
-        changed.append(
-            state.put(
-                "items",
-                {**item, "status": "done" if done else "open", "done_at": stamp, "done_by": user if done else None},
-            )
-        )
+        ticked = {**item, "status": "done" if done else "open", "done_at": None, "done_by": None}
+        changed.append(state.put("items", stamp_done(ticked, user, region["timezone"])))
     return changed
+
+
+def stamp_done(item: Record, user: str, tz: str) -> Record:
+    """The done stamps follow the status, in `item` (a record being built; returned): a done item
+    says when (its own `done_at`, else now, in the offset of region zone `tz`) and by whom (its own
+    `done_by`, else `user`); an open item has neither."""
+    if item["status"] == "done":
+        item["done_at"] = item.get("done_at") or times.to_iso(times.now().in_tz(tz))
+        item["done_by"] = item.get("done_by") or user
+    else:
+        item["done_at"] = item["done_by"] = None
+    return item
 
 
 def edit_item(

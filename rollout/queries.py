@@ -423,9 +423,6 @@ def last_change_of(state: State, table: str, key: str) -> Record | None:
     return None
 
 
-CHANGE_NOUNS = {"regions": "region", "items": "checklist item", "promotions": "promotion"}
-
-
 def summarize_changes(changes: list[Record]) -> str:
     """'2 regions changed, 40 items added' for notices and dry runs."""
     return summarize_counts(header_of({"changes": changes})["summary"])
@@ -436,7 +433,7 @@ def summarize_counts(summary: list[list[Any]]) -> str:
     verbs = {"add": "added", "remove": "removed", "change": "changed"}
     parts = []
     for table, action, n in summary:
-        noun = CHANGE_NOUNS[table] + ("s" if n != 1 else "")
+        noun = schema.KINDS[table].noun + ("s" if n != 1 else "")
         parts.append(f"{n} {noun} {verbs[action]}")
     return ", ".join(parts) or "no change"
 
@@ -455,7 +452,7 @@ def describe_change(change: Record) -> str:
     if change["before"] and change["after"]:
         fields = [f for f in change["after"] if change["before"].get(f) != change["after"][f]]
         label += f" ({', '.join(fields)})"
-    return f"{change_action(change)} {CHANGE_NOUNS[change['table']]} {change['key']} {label}".rstrip()
+    return f"{change_action(change)} {schema.KINDS[change['table']].noun} {change['key']} {label}".rstrip()
 
 
 PREVIEW_LINES = 20

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from rollout import model, times
 from rollout.errors import InvalidValue
-from rollout.state import ID_PREFIX
 
 if TYPE_CHECKING:
     from rollout.state import State
@@ -89,16 +88,13 @@ def normalised(normalise: Callable[[str], str]) -> Check:
     return check
 
 
-ID_PATTERN = {table: re.compile(prefix + r"[1-9]\d*") for table, prefix in ID_PREFIX.items()}
-
-
 def record_id(table: str) -> Check:
-    pattern = ID_PATTERN[table]
+    """An id of `table` as the kind's id_prefix defines it (c12, p7); see id_number."""
 
     def check(value: Any) -> None:
         text(value)
-        if not pattern.fullmatch(value):
-            raise InvalidValue(f"expected an id like {ID_PREFIX[table]}12")
+        if id_number(table, value) is None:
+            raise InvalidValue(f"expected an id like {KINDS[table].id_prefix}12")
 
     return check
 
@@ -146,7 +142,8 @@ class Field:
 @dataclass(frozen=True)
 class Kind:
     """A record kind: its database table, export name, the noun used in messages, its key field,
-    its fields in export order, and rules over several fields (each returns a problem or None)."""
+    its fields in export order, rules over several fields (each returns a problem or None), and
+    for kinds keyed by a generated id, the id's prefix (c12: prefix "c", number 12)."""
 
     table: str
     export_name: str
@@ -154,6 +151,7 @@ class Kind:
     key: str
     fields: tuple[Field, ...]
     rules: tuple[Callable[[Record], str | None], ...] = ()
+    id_prefix: str | None = None
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -200,7 +198,14 @@ class Kind:
         return found
 
     def label(self, record: Record) -> str:
+        """How messages name a record: 'checklist item c12', 'region DE'."""
         return f"{self.noun} {record.get(self.key, '?')}"
+
+    @property
+    def counter(self) -> str:
+        """The `_meta` field holding the number of the next id of a kind keyed by generated ids
+        (`next_items`): ids only go up, so one is never reused."""
+        return f"next_{self.table}"
 
 
 @dataclass(frozen=True)
@@ -263,6 +268,7 @@ ITEMS = Kind(
         Field("done_by", optional_text, in_file=False),
     ),
     rules=(_all_day_due,),
+    id_prefix="c",
 )
 PROMOTIONS = Kind(
     table="promotions",
@@ -278,9 +284,20 @@ PROMOTIONS = Kind(
         Field("end", instant, instant=True, needed_for_new=True),
     ),
     rules=(_promotion_span,),
+    id_prefix="p",
 )
 KINDS: dict[str, Kind] = {k.table: k for k in (REGIONS, ITEMS, PROMOTIONS)}
 BY_EXPORT_NAME: dict[str, Kind] = {k.export_name: k for k in KINDS.values()}
+# Generated ids: the kind's prefix and a number from 1 up, without leading zeros (c12, p7).
+ID_PATTERN = {table: re.compile(re.escape(k.id_prefix) + r"([1-9]\d*)") for table, k in KINDS.items() if k.id_prefix}
+
+
+def id_number(table: str, key: Any) -> int | None:
+    """The number of a well-formed generated id of `table` (12 for "c12" in "items"); None for
+    anything else: a malformed id, another kind's id, or a table keyed by code ("regions")."""
+    pattern = ID_PATTERN.get(table)
+    match = pattern.fullmatch(key) if pattern is not None and isinstance(key, str) else None
+    return int(match.group(1)) if match else None
 
 
 def to_json(kind: Kind, record: Record, tz: str) -> dict[str, Any]:

@@ -15,12 +15,13 @@ from typing import Any
 
 from rollout.backends.base import HistoryLog, MemoryHistory
 from rollout.errors import NotFound
+from rollout.schema import KINDS, id_number
 
 Record = dict[str, Any]
-TABLES = ("regions", "items", "promotions")
-KEY = {"regions": "code", "items": "id", "promotions": "id"}
-ID_PREFIX = {"items": "c", "promotions": "p"}
-NOUN = {"regions": "region", "items": "checklist item", "promotions": "promotion"}
+# The tables, their key fields and id prefixes are the record schema's (rollout.schema).
+TABLES = tuple(KINDS)
+KEY = {table: kind.key for table, kind in KINDS.items()}
+ID_PREFIX = {table: kind.id_prefix for table, kind in KINDS.items() if kind.id_prefix}
 
 
 class State:
@@ -144,7 +145,7 @@ class State:
         try:
             current = self.tables[table].pop(key)
         except KeyError:
-            raise NotFound(f"no {NOUN[table]} {key}") from None
+            raise NotFound(f"no {KINDS[table].noun} {key}") from None
         self.before.setdefault((table, key), current)
         if table != "regions" and self._by_region is not None:
             self._by_region[current["region"]][table].pop(key, None)
@@ -154,10 +155,22 @@ class State:
 
     def new_id(self, table: str) -> str:
         """Short ids (c12, p7) from a counter that never goes back, so an id is never reused."""
-        field = f"next_{table}"
+        field = KINDS[table].counter
         number = int(self.meta.get(field, 1))
         self.meta[field] = number + 1
         return f"{ID_PREFIX[table]}{number}"
+
+    def reserve_id(self, table: str, key: str) -> None:
+        """Move `table`'s id counter past `key` when it is a generated id (c12: the next is at least
+        c13), so an id used elsewhere (an import, a replayed history) is never given out again.
+        Keys that are not such ids (region codes, malformed ids) change nothing."""
+        self.raise_counter(table, (id_number(table, key) or 0) + 1)
+
+    def raise_counter(self, table: str, at_least: int) -> None:
+        """Make `table`'s next id number at least `at_least` (a counter never goes back)."""
+        kind = KINDS[table]
+        if kind.id_prefix:
+            self.meta[kind.counter] = max(int(self.meta.get(kind.counter, 1)), at_least)
 
     def changes(self) -> list[Record]:
         """Before/after of every record touched since load, leaving out no-op touches."""
@@ -197,5 +210,5 @@ def empty_document() -> dict[str, Any]:
     """A document with no records, at revision 0, in the current schema."""
     from rollout.migrations import SCHEMA_VERSION
 
-    meta = {"schema": SCHEMA_VERSION, "revision": 0, "next_items": 1, "next_promotions": 1}
+    meta = {"schema": SCHEMA_VERSION, "revision": 0, **{KINDS[table].counter: 1 for table in ID_PREFIX}}
     return {"_meta": {"1": meta}, "regions": {}, "items": {}, "promotions": {}}

@@ -330,7 +330,7 @@ def check_shape(data: dict[str, Any], path: Path) -> None:
     """Refuse a document the application could not read (a table that is not a table, a record
     missing a field) with one clear line, instead of failing somewhere deep inside a command."""
     meta = data["_meta"]["1"]
-    for counter in ("revision", "next_items", "next_promotions"):
+    for counter in ("revision", *(kind.counter for kind in KINDS.values() if kind.id_prefix)):
         value = meta.get(counter)
         if not isinstance(value, int) or isinstance(value, bool):
             raise DatabaseError(
