@@ -21,12 +21,14 @@ from rollout.state import ID_PREFIX, TABLES, Record, State, empty_document
 
 
 def default_path() -> Path:
-    """--db is handled by the caller; then ROLLOUT_DB, then the XDG data directory."""
+    """--db is handled by the caller; then ROLLOUT_DB, then `rollout.json` in the user's data
+    folder (rollout.paths: $XDG_DATA_HOME/rollout)."""
     env = os.environ.get("ROLLOUT_DB")
     if env:
         return Path(env).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "rollout" / "rollout.json"
+    from rollout.paths import data_dir
+
+    return data_dir() / "rollout.json"
 
 
 def default_user() -> str:

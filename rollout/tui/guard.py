@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import os
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -16,8 +15,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def error_log_path() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(base) / "rollout" / "tui-errors.log"
+    """`tui-errors.log` in the user's state folder (rollout.paths: $XDG_STATE_HOME/rollout)."""
+    from rollout.paths import state_dir
+
+    return state_dir() / "tui-errors.log"
 
 
 def log_exception(error: BaseException) -> Path | None:
