@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXED_NOW, Tmux, load, rollout_script
+from needs import program
 
 pytestmark = pytest.mark.e2e
 
@@ -108,8 +109,7 @@ SCENARIOS = {
 
 @pytest.mark.parametrize("keys", SCENARIOS.values(), ids=SCENARIOS.keys())
 def test_a_burst_ends_exactly_like_the_same_keys_one_at_a_time(tmp_path: Path, db_path: Path, keys: str) -> None:
-    if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed (scripts/test-deps installs it)")
+    program("tmux")
     slow_data, slow_screen = run(tmp_path, db_path, "one-at-a-time", keys, burst=False)
     fast_data, fast_screen = run(tmp_path, db_path, "burst", keys, burst=True)
     assert fast_data == slow_data
