@@ -32,6 +32,9 @@ def default_path() -> Path:
 
 
 def default_user() -> str:
+    """Who is recorded as making a change when --user is not given: ROLLOUT_USER, else the login
+    name, else "unknown".
+    """
     env = os.environ.get("ROLLOUT_USER")
     if env:
         return env
@@ -42,6 +45,7 @@ def default_user() -> str:
 
 
 def env_read_only() -> bool:
+    """Whether ROLLOUT_READ_ONLY asks for read-only mode (1, true, yes or on, any case)."""
     return os.environ.get("ROLLOUT_READ_ONLY", "").strip().lower() in ("1", "true", "yes", "on")
 
 

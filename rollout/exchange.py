@@ -60,6 +60,7 @@ class Row:
 
     @property
     def where(self) -> str:
+        """Where the row came from, for messages: "regions.csv line 4"."""
         return f"{self.source} line {self.line}"
 
 
@@ -71,6 +72,7 @@ def records(state: State, kind: str) -> list[Record]:
 
 
 def count_records(state: State, kinds: Iterable[str]) -> int:
+    """How many records the export kinds (regions, checklist, promotions) hold together."""
     return sum(len(state.tables[TABLE[k]]) for k in kinds)
 
 
@@ -128,6 +130,7 @@ def _tick(progress: Progress, amount: int) -> None:
 
 
 def describe_count(kind: str, count: int) -> str:
+    """A count with the kind's noun: "1 region", "40 checklist items"."""
     return f"{count} {SCHEMA[kind].noun}{'' if count == 1 else 's'}"
 
 

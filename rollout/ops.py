@@ -19,7 +19,11 @@ from rollout.state import KEY, Record, State
 
 # -- guards ----------------------------------------------------------------------------
 def check_expected(state: State, table: str, current: Record, expected: dict[str, Any] | None) -> None:
-    """Refuse an edit whose view of the record is out of date."""
+    """Refuse an edit whose view of the record is out of date.
+
+    `expected` maps field names to the values the editor saw (None or {}: no check). Raises StaleEdit
+    naming the field and, from history, who changed it (user and entry id) when a value differs now.
+    """
     if not expected:
         return
     for field, seen in expected.items():
@@ -43,6 +47,17 @@ def add_region(
     owner: str | None = None,
     status: str = "planned",
 ) -> Record:
+    """Add the region `code` and return its record.
+
+    `code` is an ISO 3166-1 alpha-2 code (DE) or ISO 3166-2 subdivision (US-CA), any case;
+    `timezone` an IANA zone name (Europe/Berlin); `currency` an ISO 4217 code (EUR); `launch` a WHEN
+    (times.parse_when) read in that zone and stored as an ISO 8601 instant with the zone's offset, or
+    None for no target; `wave` a whole number >= 0; `status` one of model.STATUSES. A region added as
+    launched gets its actual launch stamp (stamp_launch: the target, else now).
+
+    Raises InvalidValue for any value that does not validate (rollout.model), Refused when the
+    region already exists.
+    """
     code = model.region_code(code)
     if code in state.regions:
         raise Refused(f"region {code} already exists")
@@ -75,7 +90,17 @@ def set_regions(
     force: bool = False,
     expected: dict[str, Any] | None = None,
 ) -> list[Record]:
-    """Set fields on one or more regions; launching with critical items open needs force."""
+    """Set fields on each region in `codes` (codes, any case) and return the changed records.
+
+    Values are validated as in add_region; `launch` is read in each region's zone (the new one, when
+    `timezone` is set too). Changing the zone keeps items due on a day on that same local day
+    (keep_due_days). Setting status `launched` while any critical checklist item is open is refused
+    unless `force` (then noted in the history entry); the actual launch is stamped (stamp_launch).
+    `expected` holds field values the editor saw (check_expected).
+
+    Raises InvalidValue for a bad value or when no field is given, NotFound for an unknown region,
+    Refused for a launch with critical items open, StaleEdit when `expected` is out of date.
+    """
     fields: dict[str, Any] = {}
     if name is not None:
         fields["name"] = model.required_text("name", name)
@@ -106,7 +131,10 @@ def set_regions(
 
 
 def keep_due_days(state: State, code: str, old_tz: str, new_tz: str) -> None:
-    """Items due by the end of a day stay due on that day when their region changes zone."""
+    """Items due by the end of a day stay due on that local day when their region moves from
+    zone `old_tz` to `new_tz` (both IANA names): each such due becomes the first instant of the same
+    calendar day in the new zone. Timed dues keep their instant.
+    """
     for item in state.items_of(code):
         if item.get("due_all_day") and item.get("due"):
             day = times.local_date(item["due"], old_tz)
@@ -147,7 +175,10 @@ def stamp_launch(region: Record, when: str | None = None) -> Record:
 
 
 def remove_region(state: State, code: str) -> Record:
-    """Remove a region with its checklist and promotions (one change, so one undo brings all back)."""
+    """Remove a region with its checklist and promotions (one change, so one undo brings all
+    back) and return the region's record. Raises NotFound for an unknown region, InvalidValue for a
+    malformed code.
+    """
     region = state.region(model.region_code(code, known=state.regions))
     for item in state.items_of(region["code"]):
         state.delete("items", item["id"])
@@ -157,10 +188,18 @@ def remove_region(state: State, code: str) -> Record:
 
 
 def shift(state: State, selectors: Sequence[str], by: str, with_promos: bool = False) -> list[Record]:
-    """Move launch targets by a duration on each region's local calendar.
+    """Move launch targets by a DURATION on each region's local calendar; return the moved regions.
 
-    Regions named by code must be shiftable; ones picked by wave=/status=/all that already
-    launched or have no launch date are skipped. With promotions, those not yet started move too.
+    `selectors` are region codes, wave=N, status=S or all (queries.select); `by` is a DURATION
+    (times.parse_duration: 3d, 2w, 1mo, -1y, 12h): days, weeks, months and years move on the local
+    calendar of each region's zone, hours are exact elapsed time (times.Duration.apply). Regions
+    named by code must be shiftable; ones picked by wave=/status=/all that already launched or have
+    no launch date are skipped. With `with_promos`, the region's promotions not yet started at the
+    clock's instant (times.now) move by the same duration, keeping their length (times.move_span).
+
+    Raises InvalidValue for a bad selector or duration, or a result outside the years 1970-2999;
+    NotFound for an unknown region or when no selected region has a launch to shift; Refused for a
+    region named by code that has launched or has no launch date.
     """
     duration = times.parse_duration(by)
     reference = times.now()
@@ -194,7 +233,15 @@ def add_items(
     owner: str | None = None,
     critical: bool = False,
 ) -> list[Record]:
-    """Add one checklist item to every selected region."""
+    """Add one checklist item titled `title` to every region the selectors pick; return the new items.
+
+    `category` is one of model.CATEGORIES (default other); `due` a WHEN read in each region's zone
+    (due_fields: a day means due by the end of that local day); `owner` defaults to the region's
+    owner; `critical` items gate the launch. Items start open, with ids c1, c2... never reused.
+
+    Raises InvalidValue for an empty title, a bad category, due date or selector; NotFound for an
+    unknown region.
+    """
     clean_title = model.required_text("title", title)
     clean_category = model.category(category) if category else "other"
     created = []
@@ -233,7 +280,12 @@ def due_fields(due: str | None, tz: str) -> tuple[str | None, bool]:
 
 
 def set_items_done(state: State, code: str, item_ids: Sequence[str], done: bool, user: str) -> list[Record]:
-    """Tick (or reopen) items; ones already in that state are left as they are."""
+    """Tick (`done` true) or reopen items of region `code`; return the items changed.
+
+    Items already in that state are left as they are. A ticked item is stamped with the instant (now,
+    in the region's offset) and `user` (stamp_done); a reopened one loses both. Raises NotFound for
+    an unknown region or an item id that is not in that region.
+    """
     region = state.region(model.region_code(code, known=state.regions))
     changed = []
     for item_id in item_ids:
@@ -269,7 +321,12 @@ def edit_item(
     critical: bool | None = None,
     expected: dict[str, Any] | None = None,
 ) -> Record:
-    """Change an item's fields; an empty `due` clears the due date (see due_fields)."""
+    """Change an item's fields and return it; an empty `due` clears the due date (see due_fields).
+
+    Values are validated as in add_items; `expected` holds values the editor saw (check_expected).
+    Raises InvalidValue for a bad value, NotFound for an unknown region or item, StaleEdit when
+    `expected` is out of date.
+    """
     region = state.region(model.region_code(code, known=state.regions))
     current = queries.item(state, region["code"], item_id)
     check_expected(state, "items", current, expected)
@@ -288,6 +345,10 @@ def edit_item(
 
 
 def remove_items(state: State, code: str, item_ids: Sequence[str]) -> list[Record]:
+    """Remove items of region `code` by id; return the removed items.
+
+    Raises NotFound (removing nothing) when any id is not an item of that region.
+    """
     region = state.region(model.region_code(code, known=state.regions))
     found = [queries.item(state, region["code"], i) for i in item_ids]
     return [state.delete("items", item["id"]) for item in found if item["id"] in state.items]
@@ -303,7 +364,16 @@ def _span(start: str, end: str, tz: str) -> tuple[str, str]:
 def add_promotions(
     state: State, selectors: Sequence[str], name: str, *, start: str, end: str, kind: str | None = None
 ) -> list[Record]:
-    """Add one promotion to every selected region (start/end read in each region's timezone)."""
+    """Add one promotion to every selected region; return the new promotions.
+
+    `start` and `end` are WHENs read in each region's zone (times.parse_when), stored as ISO 8601
+    instants; the promotion runs over [start, end), so the start must be strictly before the end
+    (schema.check_span). `kind` is free text, lower-cased (default campaign). Overlaps and a start
+    before launch are warnings (queries.promo_warnings), never errors.
+
+    Raises InvalidValue for an empty name, a bad WHEN or selector, or a start not before the end;
+    NotFound for an unknown region.
+    """
     clean_name = model.required_text("name", name)
     clean_kind = model.kind(kind)
     created = []
@@ -327,7 +397,10 @@ def _move(state: State, promo: Record, duration: times.Duration, tz: str) -> Rec
 
 
 def move_promotion(state: State, promo_id: str, by: str) -> Record:
-    """Move a promotion by a DURATION on its region's calendar, keeping its length (times.move_span)."""
+    """Move a promotion by a DURATION on its region's calendar, keeping its length
+    (times.move_span), and return it. Raises NotFound for an unknown id, InvalidValue for a bad
+    duration or a result outside the years 1970-2999.
+    """
     promo = queries.promotion(state, promo_id)
     return _move(state, promo, times.parse_duration(by), state.region(promo["region"])["timezone"])
 
@@ -342,6 +415,12 @@ def edit_promotion(
     end: str | None = None,
     expected: dict[str, Any] | None = None,
 ) -> Record:
+    """Change a promotion's name, kind, start or end (WHENs in its region's zone) and return it.
+
+    The start must stay strictly before the end (schema.check_span); `expected` holds values the
+    editor saw (check_expected). Raises InvalidValue for a bad value or span, NotFound for an unknown
+    id, StaleEdit when `expected` is out of date.
+    """
     current = queries.promotion(state, promo_id)
     check_expected(state, "promotions", current, expected)
     tz = state.region(current["region"])["timezone"]
@@ -358,6 +437,7 @@ def edit_promotion(
 
 
 def remove_promotion(state: State, promo_id: str) -> Record:
+    """Remove a promotion by id and return it; NotFound for an unknown id."""
     return state.delete("promotions", queries.promotion(state, promo_id)["id"])
 
 

@@ -15,7 +15,12 @@ from rollout.state import Record, State
 
 # -- selectors -------------------------------------------------------------------------
 def select(state: State, selectors: Iterable[str]) -> list[str]:
-    """Region codes named by SELECTORs: a code, wave=N, status=S or all (a union, in order)."""
+    """Region codes named by SELECTORs, in order and without repeats (a union): a code (any
+    case), wave=N, status=S or all.
+
+    Raises InvalidValue for a malformed selector (or none at all), NotFound for an unknown region or a
+    wave=/status= that matches no region.
+    """
     return [code for code, _explicit in select_with_origin(state, selectors)]
 
 
@@ -63,12 +68,16 @@ def effective_launch(region: Record) -> str | None:
 
 
 def checklist_counts(state: State, code: str) -> tuple[int, int, int]:
-    """(done, total, critical still open) of a region's checklist (kept up to date by the state)."""
+    """(done, total, critical still open) of a region's checklist: item counts, kept up to date
+    by the state (State.checklist_counts); (0, 0, 0) for an empty checklist.
+    """
     return state.checklist_counts(code)
 
 
 def readiness(state: State, code: str) -> int:
-    """Done items as a whole percentage (floored, so 100 means every item is done)."""
+    """A region's readiness: done items over all its items as a whole percent 0-100, rounded
+    down, so 100 means every item is done. An empty checklist is 0: nothing checked is not ready.
+    """
     done, total, _ = checklist_counts(state, code)
     return _percent(done, total)
 
@@ -78,6 +87,9 @@ def _percent(done: int, total: int) -> int:
 
 
 def open_critical(state: State, code: str) -> list[Record]:
+    """The critical checklist items of region `code` not yet done, in id order: what blocks
+    its launch (ops.set_regions refuses `launched` while any is open, unless forced).
+    """
     return [i for i in state.items_of(code) if i["critical"] and i["status"] != "done"]
 
 
@@ -89,8 +101,12 @@ def describe_items(items: list[Record], limit: int = 3) -> str:
 
 
 def region_warnings(state: State, code: str, reference: datetime | None = None) -> list[str]:
-    """Things a launch manager should look at: a missed target, critical items close to launch, overdue items,
-    an upcoming launch on a public holiday."""
+    """Things a launch manager should look at in region `code`, at the aware instant
+    `reference` (default now), as sentences: a launch target whose local day has passed without a
+    launch, critical items open within 14 local days of the target, overdue open items (is_overdue),
+    an upcoming launch on a public holiday of the region (launch_holiday_warning). Paused and
+    launched regions get no launch warnings.
+    """
     region = state.region(code)
     ref = reference or times.now()
     out = []
@@ -186,8 +202,12 @@ def promo_json(
 
 # -- promotions ------------------------------------------------------------------------
 def promo_warnings(state: State, code: str, reference: datetime) -> dict[str, list[str]]:
-    """Warnings per promotion id of one region: overlaps with each other, starts before launch,
-    runs on a public holiday (only promotions not over at the aware instant `reference`)."""
+    """Warnings per promotion id of region `code`, as sentences: overlaps with each other
+    (promotions run over [start, end), so one ending exactly when another starts does not overlap), a
+    start before the region's effective launch instant (actual, else target), and public holidays of
+    the region on the local days it runs (rollout.holidays), for promotions not over at the aware
+    instant `reference`. Every promotion of the region has an entry, [] when nothing is wrong.
+    """
     region = state.region(code)
     tz = region["timezone"]
     promos = sorted(state.promotions_of(code), key=lambda p: times.instant(p["start"]))
@@ -314,6 +334,9 @@ def _bound(bound: Bound) -> Callable[[str], float | None]:
 
 # -- status and listings ---------------------------------------------------------------
 def sorted_regions(state: State, regions: Iterable[Record] | None = None) -> list[Record]:
+    """Regions (all, or the given ones) ordered by effective launch instant (actual, else
+    target), earliest first; regions without a date follow, by code.
+    """
     rows = list(state.regions.values()) if regions is None else list(regions)
     dated = [r for r in rows if effective_launch(r)]
     undated = [r for r in rows if not effective_launch(r)]
@@ -322,6 +345,13 @@ def sorted_regions(state: State, regions: Iterable[Record] | None = None) -> lis
 
 
 def status_row(state: State, region: Record, reference: datetime) -> dict[str, Any]:
+    """One region's row of `status --json`: region_json (readiness percent 0-100, open critical
+    items) plus `days_to_launch` (local calendar days from `reference` to the effective launch, in the
+    region's zone; negative once past, None without a date), `items_done`, `items_total`,
+    `warnings` (region_warnings at `reference`) and `next_promotion` (id, name, start and end in the
+    region's offset; the one running or starting soonest, None when none is ahead). `reference` is
+    an aware instant.
+    """
     counts = checklist_counts(state, region["code"])
     row = region_json(state, region, counts)
     launch = effective_launch(region)
@@ -343,6 +373,9 @@ def status_row(state: State, region: Record, reference: datetime) -> dict[str, A
 
 
 def status_rows(state: State, reference: datetime | None = None) -> list[dict[str, Any]]:
+    """status_row of every region, ordered by sorted_regions, at the aware instant `reference`
+    (default now; read in UTC once for all rows).
+    """
     ref = plain_utc(reference or times.now())
     return [status_row(state, r, ref) for r in sorted_regions(state)]
 
@@ -355,6 +388,9 @@ def plain_utc(moment: datetime) -> datetime:
 
 
 def list_regions(state: State, status: str | None = None, wave: int | None = None) -> list[Record]:
+    """Regions with the given status (one of model.STATUSES) and wave, both optional, in
+    sorted_regions order.
+    """
     rows = [
         r
         for r in state.regions.values()
@@ -364,6 +400,9 @@ def list_regions(state: State, status: str | None = None, wave: int | None = Non
 
 
 def item(state: State, code: str, item_id: str) -> Record:
+    """The checklist item `item_id` (any case) of region `code`; NotFound when it does not exist or
+    belongs to another region.
+    """
     found = state.items.get(item_id.strip().lower())
     if found is None or found["region"] != code:
         raise NotFound(f"no checklist item {item_id} in {code}")
@@ -371,6 +410,7 @@ def item(state: State, code: str, item_id: str) -> Record:
 
 
 def promotion(state: State, promo_id: str) -> Record:
+    """The promotion `promo_id` (any case); NotFound when it does not exist."""
     found = state.promotions.get(promo_id.strip().lower())
     if found is None:
         raise NotFound(f"no promotion {promo_id}")
@@ -378,6 +418,9 @@ def promotion(state: State, promo_id: str) -> Record:
 
 
 def checklist(state: State, code: str, open_only: bool = False) -> list[Record]:
+    """Region `code`'s checklist items in id order, only the open ones with `open_only`;
+    NotFound for an unknown region.
+    """
     state.region(code)
     items = state.items_of(code)
     return [i for i in items if i["status"] != "done"] if open_only else items

@@ -28,41 +28,49 @@ Check = Callable[[Any], None]
 
 # -- value checks (each raises InvalidValue with the reason) ------------------------------
 def text(value: Any) -> None:
+    """Text of any content; InvalidValue naming the type found otherwise."""
     if not isinstance(value, str):
         raise InvalidValue(f"expected text, found {type(value).__name__}")
 
 
 def required_text(value: Any) -> None:
+    """Text with something besides whitespace; InvalidValue otherwise."""
     text(value)
     if not value.strip():
         raise InvalidValue("it cannot be empty")
 
 
 def optional_text(value: Any) -> None:
+    """Text or None (a field with no value); InvalidValue otherwise."""
     if value is not None:
         text(value)
 
 
 def flag(value: Any) -> None:
+    """True or false (a JSON boolean, not 0/1 or a word); InvalidValue otherwise."""
     if not isinstance(value, bool):
         raise InvalidValue("expected true or false")
 
 
 def whole_number(value: Any) -> None:
+    """An int >= 0 (a boolean is not a number here); InvalidValue otherwise."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise InvalidValue("expected a whole number >= 0")
 
 
 def instant(value: Any) -> None:
+    """A stored instant: ISO 8601 text with a UTC offset (times.stored_instant); InvalidValue otherwise."""
     times.stored_instant(value)
 
 
 def optional_instant(value: Any) -> None:
+    """A stored instant (see instant) or None; InvalidValue otherwise."""
     if value is not None:
         times.stored_instant(value)
 
 
 def one_of(choices: Iterable[str]) -> Check:
+    """A check that the value is one of `choices` exactly (stored values are already normalised)."""
     allowed = tuple(choices)
 
     def check(value: Any) -> None:
@@ -159,14 +167,17 @@ class Kind:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The kind's field names in export order."""
         return tuple(f.name for f in self.fields)
 
     @property
     def in_file(self) -> frozenset[str]:
+        """The fields every stored record has (the others were added later and have a default)."""
         return frozenset(f.name for f in self.fields if f.in_file)
 
     @property
     def needed_for_new(self) -> tuple[str, ...]:
+        """The fields an import row must give to create a record of this kind."""
         return tuple(f.name for f in self.fields if f.needed_for_new)
 
     def value(self, record: Record, name: str) -> Any:
@@ -219,6 +230,7 @@ class Problem:
     check: str
 
     def describe(self, label: str) -> str:
+        """The problem as one sentence, the record named by `label` ("checklist item c12")."""
         if self.field is None:
             return f"{label} {self.reason}"
         return f"{label}: {self.field} {self.value!r} is not valid ({self.reason})"

@@ -51,21 +51,26 @@ class State:
     # -- reading -------------------------------------------------------------------
     @property
     def revision(self) -> int:
+        """The revision the records are at: the number of changes committed so far (0 for a new database)."""
         return int(self.meta.get("revision", 0))
 
     @property
     def regions(self) -> dict[str, Record]:
+        """Regions by code (upper-case ISO 3166 code), in stored order."""
         return self.tables["regions"]
 
     @property
     def items(self) -> dict[str, Record]:
+        """Checklist items by id (c12), in stored order."""
         return self.tables["items"]
 
     @property
     def promotions(self) -> dict[str, Record]:
+        """Promotions by id (p7), in stored order."""
         return self.tables["promotions"]
 
     def region(self, code: str) -> Record:
+        """The region `code` (exactly as stored: upper case); NotFound ("no region DE") otherwise."""
         try:
             return self.regions[code]
         except KeyError:
@@ -110,9 +115,11 @@ class State:
         return done, total, critical_open
 
     def items_of(self, code: str) -> list[Record]:
+        """Region `code`'s checklist items in id order ([] for an unknown region), from the index."""
         return list(map(self.tables["items"].__getitem__, self._index()[code]["items"]))
 
     def promotions_of(self, code: str) -> list[Record]:
+        """Region `code`'s promotions in id order ([] for an unknown region), from the index."""
         return list(map(self.tables["promotions"].__getitem__, self._index()[code]["promotions"]))
 
     # -- writing -------------------------------------------------------------------
