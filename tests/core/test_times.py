@@ -149,8 +149,9 @@ def test_random_text_is_a_clear_error_or_a_valid_duration(text):
     except InvalidValue as exc:
         assert "invalid duration" in str(exc)
     else:
-        assert isinstance(duration, times.Duration)
-        assert duration.unit in ("h", "d", "w", "mo", "y")
+        amount = text.strip().removesuffix(duration.unit)
+        assert duration.unit in ("h", "d", "w", "mo", "y") and text.strip().endswith(duration.unit)
+        assert int(amount) == duration.amount and amount.lstrip("+-").isdigit()
 
 
 def test_countdown_wording():
