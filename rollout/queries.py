@@ -87,7 +87,7 @@ def _percent(done: int, total: int) -> int:
 
 
 def open_critical(state: State, code: str) -> list[Record]:
-    """The critical checklist items of region `code` not yet done, in id order: what blocks
+    """The critical checklist items of region `code` not yet done, in checklist order: what blocks
     its launch (ops.set_regions refuses `launched` while any is open, unless forced).
     """
     return [i for i in state.items_of(code) if i["critical"] and i["status"] != "done"]
@@ -418,7 +418,7 @@ def promotion(state: State, promo_id: str) -> Record:
 
 
 def checklist(state: State, code: str, open_only: bool = False) -> list[Record]:
-    """Region `code`'s checklist items in id order, only the open ones with `open_only`;
+    """Region `code`'s checklist items in checklist order, only the open ones with `open_only`;
     NotFound for an unknown region.
     """
     state.region(code)

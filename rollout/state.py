@@ -115,11 +115,11 @@ class State:
         return done, total, critical_open
 
     def items_of(self, code: str) -> list[Record]:
-        """Region `code`'s checklist items in id order ([] for an unknown region), from the index."""
+        """Region `code`'s checklist items in the order they joined it ([] for an unknown region), from the index."""
         return list(map(self.tables["items"].__getitem__, self._index()[code]["items"]))
 
     def promotions_of(self, code: str) -> list[Record]:
-        """Region `code`'s promotions in id order ([] for an unknown region), from the index."""
+        """Region `code`'s promotions in the order they joined it ([] for an unknown region), from the index."""
         return list(map(self.tables["promotions"].__getitem__, self._index()[code]["promotions"]))
 
     # -- writing -------------------------------------------------------------------
