@@ -1,0 +1,135 @@
+"""The record schema's checks, field by field: each stored value the schema refuses gives one
+problem naming the record, the field, the value and the reason; a good record gives none."""
+
+from __future__ import annotations
+
+import pytest
+
+from rollout import ops, schema
+from rollout.errors import InvalidValue
+from rollout.state import State, empty_document
+
+
+@pytest.fixture(scope="module")
+def records() -> dict[str, dict]:
+    state = State(empty_document())
+    ops.add_region(state, "NL", name="Netherlands", timezone="Europe/Amsterdam", currency="EUR")
+    ops.add_items(state, ["NL"], "Tax letter", due="2027-01-10")
+    ops.add_promotions(state, ["NL"], "Spring", start="2027-04-01", end="2027-04-08")
+    return {"regions": state.regions["NL"], "items": state.items["c1"], "promotions": state.promotions["p1"]}
+
+
+def problems(table: str, record: dict) -> list[str]:
+    kind = schema.KINDS[table]
+    return [p.describe(kind.label(record)) for p in kind.problems(record)]
+
+
+def test_records_made_by_the_operations_have_no_problem(records):
+    for table, record in records.items():
+        assert problems(table, record) == []
+
+
+@pytest.mark.parametrize(
+    ("table", "change", "message"),
+    [
+        ("regions", {"code": "nl"}, "region nl: code 'nl' is not valid (expected 'NL')"),
+        ("regions", {"code": 7}, "region 7: code 7 is not valid (expected text, found int)"),
+        ("regions", {"wave": True}, "region NL: wave True is not valid (expected a whole number >= 0)"),
+        ("regions", {"wave": -1}, "region NL: wave -1 is not valid (expected a whole number >= 0)"),
+        ("regions", {"wave": "3"}, "region NL: wave '3' is not valid (expected a whole number >= 0)"),
+        (
+            "regions",
+            {"status": "live"},
+            "region NL: status 'live' is not valid (expected one of planned, preparing, ready, launched, paused)",
+        ),
+        ("regions", {"currency": "eur"}, "region NL: currency 'eur' is not valid (expected 'EUR')"),
+        ("regions", {"name": " "}, "region NL: name ' ' is not valid (it cannot be empty)"),
+        ("regions", {"name": 3}, "region NL: name 3 is not valid (expected text, found int)"),
+        ("items", {"id": "c01"}, "checklist item c01: id 'c01' is not valid (expected an id like c12)"),
+        ("items", {"id": "p1"}, "checklist item p1: id 'p1' is not valid (expected an id like c12)"),
+        ("promotions", {"id": "c1"}, "promotion c1: id 'c1' is not valid (expected an id like p12)"),
+        ("items", {"critical": 1}, "checklist item c1: critical 1 is not valid (expected true or false)"),
+        (
+            "items",
+            {"category": "Tax"},
+            "checklist item c1: category 'Tax' is not valid (expected one of legal, "
+            "payments, logistics, sellers, creators, localization, support, marketing, tax, other)",
+        ),
+        ("items", {"done_by": 3}, "checklist item c1: done_by 3 is not valid (expected text, found int)"),
+        ("items", {"due": None, "due_all_day": True}, "checklist item c1 is due all day but has no due date"),
+        ("promotions", {"start": "2027-04-08T00:00:00+02:00"}, "promotion p1 starts at or after its end"),
+        (
+            "promotions",
+            {"end": "2027-04-09"},
+            "promotion p1: end '2027-04-09' is not valid ('2027-04-09' has no UTC offset)",
+        ),
+        ("promotions", {"kind": ""}, "promotion p1: kind '' is not valid (it cannot be empty)"),
+    ],
+)
+def test_each_refused_value_is_one_problem_naming_field_value_and_reason(records, table, change, message):
+    assert problems(table, {**records[table], **change}) == [message]
+
+
+def test_missing_fields_are_one_problem_listing_them_and_no_other_check_runs(records):
+    record = {k: v for k, v in records["items"].items() if k not in ("title", "status")}
+    record["critical"] = "not checked"
+    (problem,) = schema.ITEMS.problems(record)
+    assert (problem.field, problem.check, problem.describe("checklist item c1")) == (
+        None,
+        "missing",
+        "checklist item c1 has no title, status",
+    )
+    assert schema.ITEMS.label({}) == "checklist item ?"
+
+
+def test_fields_added_later_may_be_missing_and_read_their_default(records):
+    record = {k: v for k, v in records["items"].items() if k not in ("due_all_day", "done_at", "done_by")}
+    assert schema.ITEMS.problems(record) == []
+    assert schema.ITEMS.value(record, "due_all_day") is False
+
+
+def test_problems_are_grouped_by_the_check_that_found_them(records):
+    (bad_value,) = schema.ITEMS.problems({**records["items"], "critical": 1})
+    (broken_rule,) = schema.ITEMS.problems({**records["items"], "due": None, "due_all_day": True})
+    assert (bad_value.field, bad_value.check) == ("critical", "critical")
+    assert (broken_rule.field, broken_rule.check) == (None, "_all_day_due")
+
+
+def test_with_the_record_as_stored_only_changed_values_are_checked_again(records):
+    stored = {**records["regions"], "currency": "XXX-not-checked-again"}
+    assert schema.REGIONS.problems({**stored, "owner": "amara"}, before=stored) == []
+    changed = schema.REGIONS.problems({**stored, "wave": -1}, before=stored)
+    assert [p.field for p in changed] == ["wave"]
+
+
+def test_a_change_leaving_an_orphan_or_a_bad_record_is_refused_whole(records):
+    state = State(empty_document())
+    ops.add_region(state, "NL", name="Netherlands", timezone="Europe/Amsterdam", currency="EUR")
+    ops.add_items(state, ["NL"], "Tax letter")
+    state.before.clear()
+    state.delete("regions", "NL")
+    with pytest.raises(InvalidValue) as refused:
+        schema.check_touched(state)
+    assert str(refused.value) == "refused: region NL would be removed with its checklist or promotions left"
+    state = State(empty_document())
+    state.put("items", {**records["items"], "region": "BE"})
+    with pytest.raises(InvalidValue) as refused:
+        schema.check_touched(state)
+    assert str(refused.value) == "refused: checklist item c1 would belong to region BE, which does not exist"
+    state = State(empty_document())
+    state.put("regions", {**records["regions"], "wave": -1})
+    with pytest.raises(InvalidValue) as refused:
+        schema.check_touched(state)
+    assert str(refused.value) == (
+        "refused: region NL: wave -1 is not valid (expected a whole number >= 0); nothing was changed"
+    )
+
+
+def test_json_shows_instants_in_the_regions_offset(records):
+    item = {**records["items"], "done_at": "2027-01-09T23:30:00+00:00"}
+    data = schema.to_json(schema.ITEMS, item, "Asia/Tokyo")
+    assert (data["due"], data["done_at"], data["title"]) == (
+        "2027-01-10T08:00:00+09:00",
+        "2027-01-10T08:30:00+09:00",
+        "Tax letter",
+    )
