@@ -80,7 +80,11 @@ def _exists(naive: datetime, z: ZoneInfo) -> bool:
 
 
 def _gap_transition(naive: datetime, z: ZoneInfo) -> datetime:
-    """The UTC instant the clocks jumped over `naive` (a wall time inside a gap), to the second."""
+    """The UTC instant the clocks jumped over `naive` (a wall time inside a gap), exactly.
+
+    Bisects between the two readings of `naive` until the transition is within a second; the tz
+    database's transitions fall on whole seconds, so the transition is the one whole second in
+    (low, high]: `high` without its fraction when that is still after `low`."""
     low, high = sorted((_utc_of(naive, z, 0), _utc_of(naive, z, 1)))
     before = low.astimezone(z).utcoffset()
     while high - low > timedelta(seconds=1):
@@ -89,7 +93,8 @@ def _gap_transition(naive: datetime, z: ZoneInfo) -> datetime:
             low = middle
         else:
             high = middle
-    return high.replace(microsecond=0) if high.microsecond == 0 else high
+    whole = high.replace(microsecond=0)
+    return whole if whole > low else high
 
 
 def _wall(moment: datetime) -> str:
@@ -115,7 +120,9 @@ def _clock(moment: datetime) -> str:
 
 
 def _offset(moment: datetime) -> str:
-    return moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:5]
+    """The UTC offset as +HH:MM, or +HH:MM:SS for the odd historical offset with seconds."""
+    text = moment.strftime("%z")  # +HHMM or +HHMMSS
+    return f"{text[:3]}:{text[3:5]}" + (f":{text[5:7]}" if len(text) > 5 else "")
 
 
 def local_instant(naive: datetime, tz: str, *, gap: str = "refuse") -> datetime:
