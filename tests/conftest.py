@@ -20,8 +20,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from rollout.db import Database
+
+# `make mutants` runs the tests once per mutant: fewer examples per property, no deadline.
+settings.register_profile("mutants", max_examples=25, deadline=None)
 
 FIXED_NOW = "2026-11-24T09:00:00+00:00"
 SENTINEL = "ROLLOUT_TEST_SENTINEL_HOME"

@@ -34,7 +34,7 @@ step = st.tuples(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(steps=st.lists(step, max_size=25), indexed_first=st.booleans())
 def test_counts_follow_every_change_of_the_checklist(steps, indexed_first):
     state = new_state()
