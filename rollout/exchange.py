@@ -627,23 +627,7 @@ def _apply_item(state: State, values: dict[str, Any], user: str) -> None:
         _require_new("checklist", item_id or "(no id)", values)
     region = _region_of(state, values, current)
     tz = region["timezone"]
-    item = (
-        dict(current)
-        if current
-        else {
-            "id": item_id or state.new_id("items"),
-            "region": region["code"],
-            "title": "",
-            "category": "other",
-            "owner": region["owner"],
-            "due": None,
-            "due_all_day": False,
-            "status": "open",
-            "critical": False,
-            "done_at": None,
-            "done_by": None,
-        }
-    )
+    item = dict(current) if current else ops.new_item(region, item_id or state.new_id("items"), "")
     item["region"] = region["code"]
     if "title" in values:
         item["title"] = _labelled("title", lambda v: model.required_text("title", v), _text("title", values["title"]))

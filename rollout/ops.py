@@ -248,25 +248,29 @@ def add_items(
     for code in queries.select(state, selectors):
         region = state.region(code)
         due_at, all_day = due_fields(due, region["timezone"])
-        created.append(
-            state.put(
-                "items",
-                {
-                    "id": state.new_id("items"),
-                    "region": code,
-                    "title": clean_title,
-                    "category": clean_category,
-                    "owner": model.optional_text(owner) or region["owner"],
-                    "due": due_at,
-                    "due_all_day": all_day,
-                    "status": "open",
-                    "critical": bool(critical),
-                    "done_at": None,
-                    "done_by": None,
-                },
-            )
-        )
+        item = new_item(region, state.new_id("items"), clean_title)
+        item.update(category=clean_category, due=due_at, due_all_day=all_day, critical=bool(critical))
+        item["owner"] = model.optional_text(owner) or region["owner"]
+        created.append(state.put("items", item))
     return created
+
+
+def new_item(region: Record, item_id: str, title: str) -> Record:
+    """A new checklist item of `region` before its own fields are set: open, not critical, in
+    category other, owned by the region's owner, without a due date (add_items and import alike)."""
+    return {
+        "id": item_id,
+        "region": region["code"],
+        "title": title,
+        "category": "other",
+        "owner": region["owner"],
+        "due": None,
+        "due_all_day": False,
+        "status": "open",
+        "critical": False,
+        "done_at": None,
+        "done_by": None,
+    }
 
 
 def due_fields(due: str | None, tz: str) -> tuple[str | None, bool]:

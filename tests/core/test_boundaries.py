@@ -13,19 +13,9 @@ import pytest
 
 from rollout import ops, queries
 from rollout.errors import Refused
-from rollout.state import State, empty_document
+from rollout.state import State
 
 NOW = datetime.fromisoformat("2026-11-24T09:00:00+00:00")
-
-
-@pytest.fixture
-def state() -> State:
-    """One region, NL, planned for 2027-03-01 10:00 Amsterdam time, with an empty checklist."""
-    fresh = State(empty_document())
-    ops.add_region(
-        fresh, "NL", name="Netherlands", timezone="Europe/Amsterdam", currency="EUR", launch="2027-03-01T10:00"
-    )
-    return fresh
 
 
 def overlaps(state: State, code: str) -> dict[str, list[str]]:

@@ -15,20 +15,11 @@ from rollout import ops, queries
 from rollout.backends.memory import MemoryBackend
 from rollout.db import Database
 from rollout.errors import StaleEdit
-from rollout.state import State, empty_document
+from rollout.state import empty_document
 
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
-
-
-@pytest.fixture
-def state() -> State:
-    fresh = State(empty_document())
-    ops.add_region(
-        fresh, "NL", name="Netherlands", timezone="Europe/Amsterdam", currency="EUR", launch="2027-03-01T10:00"
-    )
-    return fresh
 
 
 # -- overdue ------------------------------------------------------------------------------------

@@ -11,20 +11,11 @@ from datetime import datetime
 import pytest
 
 from rollout import ops, queries, times
-from rollout.state import State, empty_document
+from rollout.state import State
 
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
-
-
-@pytest.fixture
-def state() -> State:
-    fresh = State(empty_document())
-    ops.add_region(
-        fresh, "NL", name="Netherlands", timezone="Europe/Amsterdam", currency="EUR", launch="2027-03-01T10:00"
-    )
-    return fresh
 
 
 def warnings(state: State, reference: str) -> list[str]:
