@@ -16,10 +16,9 @@ from typing import Any
 import click
 
 from rollout import ops, queries, times
-from rollout.cli import output
+from rollout.cli import contract, output
 from rollout.cli.app import App, Batch, pass_app
 from rollout.cli.completion import complete_files, complete_region_codes
-from rollout.cli.regions import JSON
 from rollout.errors import DatabaseError, InvalidValue, RolloutError
 
 # Commands a batch line may run: the editing ones (reads, undo and nested batches make no sense there).
@@ -45,7 +44,7 @@ def init(app: App, empty: bool, force: bool) -> None:
 @click.command()
 @click.argument("code", required=False, shell_complete=complete_region_codes)
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most N entries.")
-@JSON
+@contract.reads(lambda: contract.array(contract.history_entry_schema()))
 @pass_app
 def history(app: App, code: str | None, limit: int | None, as_json: bool) -> None:
     """Changes, newest first: when, who, the command, and what it touched."""
@@ -70,21 +69,23 @@ def _at(iso: str) -> str:
     return times.local_display(iso, "UTC")
 
 
-@click.command()
+@click.command(short_help="Revert the most recent change.")
+@contract.edits(lambda: {"undid": contract.COUNT})
 @pass_app
-def undo(app: App) -> None:
+def undo(app: App, as_json: bool) -> None:
     """Revert the most recent change (repeat to go further back)."""
     with app.change() as state:
         entry = ops.undo(state)
-    click.echo(f"Undid {queries.describe_entry(entry)}.")
+    app.report(as_json, lambda: f"Undid {queries.describe_entry(entry)}.", undid=entry["id"])
 
 
-@click.command()
+@click.command(short_help="Apply a file of commands as one change.")
 @click.argument("file", metavar="FILE|-", shell_complete=complete_files)
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@contract.edits(lambda: {"file": contract.STRING, "lines": contract.COUNT})
 @pass_app
-def batch(app: App, file: str, dry_run: bool) -> None:
-    """Apply a file of subcommands as one change (one write, one history entry, one undo step).
+def batch(app: App, file: str, dry_run: bool, as_json: bool) -> None:
+    """Apply a file of subcommands as one change: one write, one history entry, one undo step.
 
     One command per line, in the CLI's own grammar without the leading `rollout`;
     `#` comments and blank lines are ignored. If any line fails, nothing is written.
@@ -99,8 +100,12 @@ def batch(app: App, file: str, dry_run: bool) -> None:
                     run_batch_line(app, label, number, args, runner)
         finally:
             app.batch = None
-    for warning in run.warnings + promotion_warnings(run):
-        output.warn(warning)
+    warnings = run.warnings + promotion_warnings(run)
+    if as_json:
+        output.emit_json(
+            contract.transaction_envelope(state, dry_run=dry_run, warnings=warnings, file=label, lines=len(lines))
+        )
+        return
     changes = state.changes()
     summary = queries.summarize_changes(changes)
     if dry_run:
@@ -110,6 +115,8 @@ def batch(app: App, file: str, dry_run: bool) -> None:
         click.echo(f"Applied {label}: nothing changed.")
     else:
         click.echo(f"Applied {label}: {len(lines)} commands, {summary} (history #{state.commit.entry['id']}).")  # type: ignore[attr-defined]
+    for warning in [*state.notes, *warnings]:
+        output.warn(warning)
 
 
 def promotion_warnings(run: Batch) -> list[str]:
@@ -381,8 +388,9 @@ def _shape_of(command: click.Command, name: str, params: dict[str, Any], count: 
     return shape
 
 
-@click.command()
+@click.command(short_help="Open the terminal UI.")
 @click.option("--read-only", is_flag=True, help="View only: every edit is refused.")
+@contract.interactive("it draws on the terminal until quit; scripts use the other commands")
 @pass_app
 def tui(app: App, read_only: bool) -> None:
     """Open the terminal UI."""
@@ -402,19 +410,18 @@ def missing_terminal() -> str | None:
 
 
 def open_tui(app: App, read_only: bool) -> None:
+    """Run the TUI on the app's database until it quits; a new database is created first, and the
+    notice saying so is shown inside the TUI (on stderr it would be hidden behind it)."""
     missing = missing_terminal()
     if missing:
         raise RolloutError(
             f"the TUI needs a terminal, but {missing} {'is' if ' and ' not in missing else 'are'} not one "
             "(over SSH use `ssh -t`; scripts use the commands, e.g. `rollout status`)"
         )
-    try:
-        from rollout.tui.app import run
-    except ModuleNotFoundError:
-        raise click.UsageError("the TUI is not available in this installation") from None
-    if not app.db.exists():
-        app.state()  # seeds a new database and says so; the TUI then loads it once, itself
-    run(app.db_path, user=app.user, read_only=read_only)
+    from rollout.tui.app import run
+
+    notices = app.ensure_database(announce=False)
+    run(app.db_path, user=app.user, read_only=read_only, notices=notices)
 
 
 COMMANDS = [init, history, undo, batch, tui]

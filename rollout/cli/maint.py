@@ -9,15 +9,27 @@ import click
 import orjson
 
 from rollout import queries
-from rollout.cli import output
+from rollout.cli import contract, output
 from rollout.cli.app import App, pass_app
-from rollout.cli.regions import JSON
 from rollout.db import Backup, Database, Restored
 from rollout.errors import RolloutError
 
 
-@click.command()
-@JSON
+def _doctor_schema() -> contract.Schema:
+    return contract.obj(
+        {
+            "path": contract.STRING,
+            "ok": contract.BOOLEAN,
+            "summary": {"type": "object"},
+            "problems": contract.STRINGS,
+            "notes": contract.STRINGS,
+            "backups": contract.array({"type": "object"}),
+        }
+    )
+
+
+@click.command(short_help="Check the database file; exit 1 on a problem.")
+@contract.reads(_doctor_schema, shows=True)
 @pass_app
 def doctor(app: App, as_json: bool) -> None:
     """Check the database file: it parses, its schema version, the references between regions,
@@ -33,14 +45,49 @@ def doctor(app: App, as_json: bool) -> None:
         raise RolloutError(f"{len(report.problems)} problem(s) found in {app.db_path}")
 
 
-@click.command()
+def _backups_schema() -> contract.Schema:
+    last = contract.nullable(
+        {
+            "anyOf": [
+                contract.obj({"id": contract.COUNT, "user": contract.STRING, "command": contract.STRING}),
+                contract.obj({"unreadable": {"const": True}}),
+            ]
+        }
+    )
+    backup = contract.obj(
+        {
+            "number": contract.COUNT,
+            "revision": contract.COUNT,
+            "saved_at": contract.INSTANT,
+            "size": contract.COUNT,
+            "file": contract.STRING,
+            "last_change": last,
+        }
+    )
+    return contract.array(backup)
+
+
+def _restored_schema() -> dict[str, contract.Schema]:
+    return {
+        "restored": contract.obj(
+            {
+                "backup": contract.COUNT,
+                "revision": contract.COUNT,
+                "file": contract.STRING,
+                "replaced_unreadable": contract.nullable(contract.STRING),
+            }
+        )
+    }
+
+
+@click.command(short_help="List the backups, or bring one back.")
 @click.argument("number", metavar="[N]", type=click.IntRange(min=1), required=False)
 @click.option("--list", "list_only", is_flag=True, help="List the backups, newest first (also what no N does).")
 @click.option("--dry-run", is_flag=True, help="Show what restoring backup N would change; write nothing.")
 @click.option(
     "--force", is_flag=True, help="When the database cannot be read at all, replace it with the backup as a whole."
 )
-@JSON
+@contract.edits(_restored_schema, listing=_backups_schema)
 @pass_app
 def restore(app: App, number: int | None, list_only: bool, dry_run: bool, force: bool, as_json: bool) -> None:
     """Bring back backup N (1 = the newest; one is kept before every change, the last 10 in all).
@@ -54,7 +101,7 @@ def restore(app: App, number: int | None, list_only: bool, dry_run: bool, force:
         return
     done = app.db.restore(number, app.user, app.command, dry_run=dry_run, force=force)
     if as_json:
-        output.emit_json(_restored_json(done, dry_run))
+        output.emit_json(_restored_json(app, done, dry_run))
         return
     click.echo(_describe_restore(done, dry_run))
 
@@ -134,14 +181,23 @@ def _describe_restore(done: Restored, dry_run: bool) -> str:
     return f"Restored {name}: {summary} (history #{done.entry['id']}; `rollout undo` reverts it)."
 
 
-def _restored_json(done: Restored, dry_run: bool) -> dict[str, Any]:
-    return {
-        "backup": {"number": done.backup.number, "revision": done.backup.revision, "file": str(done.backup.path)},
-        "dry_run": dry_run,
-        "changes": queries.summarize_changes(done.changes),
-        "history_id": done.entry["id"] if done.entry else None,
+def _restored_json(app: App, done: Restored, dry_run: bool) -> dict[str, Any]:
+    """The envelope of a restore, with what was restored (`restored`)."""
+    state = app.db.load() if not dry_run else None
+    restored = {
+        "backup": done.backup.number,
+        "revision": done.backup.revision,
+        "file": str(done.backup.path),
         "replaced_unreadable": str(done.replaced_unreadable) if done.replaced_unreadable else None,
     }
+    return contract.envelope(
+        contract.command_name(),
+        state or app.db.load(),
+        done.changes,
+        history=done.entry["id"] if done.entry else None,
+        dry_run=dry_run,
+        restored=restored,
+    )
 
 
 COMMANDS = [doctor, restore]
