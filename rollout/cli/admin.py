@@ -101,14 +101,13 @@ def batch(app: App, file: str, dry_run: bool, as_json: bool) -> None:
         finally:
             app.batch = None
     warnings = run.warnings + promotion_warnings(run)
+    changes = state.changes()
+    summary = queries.summarize_changes(changes)
     if as_json:
         output.emit_json(
             contract.transaction_envelope(state, dry_run=dry_run, warnings=warnings, file=label, lines=len(lines))
         )
-        return
-    changes = state.changes()
-    summary = queries.summarize_changes(changes)
-    if dry_run:
+    elif dry_run:
         click.echo(f"Dry run of {label}: {len(lines)} commands would apply: {summary}. Nothing was written.")
         output.echo_preview(changes)
     elif state.commit.entry is None:  # type: ignore[attr-defined]
@@ -255,8 +254,9 @@ class _Shape:
 class LineRunner:
     """Runs batch lines through the CLI's own Click commands, parsing each line *shape* only once.
 
-    A shape is the command path plus the line's option words, with every other word (values,
-    selectors, titles) replaced by a placeholder. Click parses the first line of each shape; later
+    A shape is the command path plus the line's option words and the values of options Click
+    converts (a choice, a number in a range), with every other word (values, selectors, titles)
+    replaced by a placeholder. Click parses the first line of each shape; later
     lines of that shape reuse the result with their own words put back in. That is exact for commands
     whose parameters are plain strings and flags without callbacks, since Click then passes words
     through unchanged; other commands, and any line Click rejects, take Click's full path (which also
@@ -273,6 +273,7 @@ class LineRunner:
         self._chains: dict[tuple[str, ...], list[click.Context]] = {}
         self._shapes: dict[tuple[str | None, ...], _Shape | None] = {}
         self._simple: dict[click.Command, bool] = {}
+        self._typed: dict[tuple[str, ...], frozenset[str]] = {}
         self._entered = ExitStack()
 
     def __enter__(self) -> LineRunner:
@@ -283,7 +284,12 @@ class LineRunner:
 
     def run(self, args: list[str]) -> None:
         depth = self._depth(args[0])
-        key = (*args[:depth], *[w if w[:1] == "-" else None for w in args[depth:]])
+        typed = self._typed_options(tuple(args[:depth])) if depth else frozenset()
+        words = args[depth:]
+        key = (
+            *args[:depth],
+            *[w if w[:1] == "-" or (i and words[i - 1] in typed) else None for i, w in enumerate(words)],
+        )
         shape = self._shapes[key] if key in self._shapes else self._shape(key, args, depth)
         if shape is None:
             with self.root.make_context("rollout", list(args), obj=self.app) as ctx:
@@ -314,6 +320,22 @@ class LineRunner:
             self._depths[head] = depth
         return self._depths[head]
 
+    def _typed_options(self, path: tuple[str, ...]) -> frozenset[str]:
+        """The option names of a command whose values Click converts (a choice, a number in a range):
+        their values stay in the line's shape, so Click converts each distinct value itself."""
+        if path not in self._typed:
+            command: click.Command | None = self.root
+            for name in path:
+                command = command.commands.get(name) if isinstance(command, click.Group) else None
+            names: set[str] = set()
+            if command is not None and not isinstance(command, click.Group):
+                for param in command.params:
+                    if isinstance(param, click.Option) and not param.is_flag and _converted(param.type):
+                        names.update(param.opts)
+                        names.update(param.secondary_opts)
+            self._typed[path] = frozenset(names)
+        return self._typed[path]
+
     def _shape(self, key: tuple[str | None, ...], args: list[str], depth: int) -> _Shape | None:
         self._shapes[key] = None
         if depth == 0 or len(args) < depth:
@@ -328,7 +350,10 @@ class LineRunner:
         if not self._is_simple(command, chain[-1]):
             return None
         words = args[depth:]
-        template = [w if w.startswith("-") else _PLACEHOLDER.format(i) for i, w in enumerate(words)]
+        template = [
+            w if k is not None else _PLACEHOLDER.format(i)
+            for i, (w, k) in enumerate(zip(words, key[depth:], strict=True))
+        ]
         try:  # the only callback allowed is --help's: what it would print now, Click prints on the full path
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 ctx = command.make_context(name, template, parent=chain[-1])
@@ -354,7 +379,8 @@ class LineRunner:
         return self._chains[path]
 
     def _is_simple(self, command: click.Command, parent: click.Context) -> bool:
-        """Whether Click passes every word through unchanged: string and flag parameters, no callbacks."""
+        """Whether Click passes every placeholder word through unchanged: string and flag parameters, and
+        options with converted values (kept in the shape), no callbacks."""
         if command not in self._simple:
             ctx = click.Context(command, parent=parent)
             help_option = command.get_help_option(ctx)
@@ -365,11 +391,17 @@ class LineRunner:
                     and (
                         isinstance(param.type, click.types.StringParamType)
                         or (isinstance(param, click.Option) and param.is_flag and not param.count)
+                        or (isinstance(param, click.Option) and _converted(param.type) and param.nargs == 1)
                     )
                 )
                 for param in command.get_params(ctx)
             )
         return self._simple[command]
+
+
+def _converted(kind: click.ParamType) -> bool:
+    """A parameter type whose words Click converts, kept literal in a line's shape."""
+    return isinstance(kind, click.Choice | click.types.IntParamType)
 
 
 def _shape_of(command: click.Command, name: str, params: dict[str, Any], count: int) -> _Shape | None:

@@ -72,9 +72,9 @@ class App:
         self.changed = state
 
     def report(self, as_json: bool, human: Callable[[], str], warnings: Iterable[str] = (), **extra: Any) -> None:
-        """Print what the editing command just done in `change` did: the envelope with --json
+        """Print what the editing command just done in `change` did: the envelope on stdout with --json
         (contract.envelope: records changed and removed, the history entry, every warning), else
-        `human()` on stdout, then the warnings and the core's notes (a forced launch...) on stderr,
+        `human()`; then, either way, the core's notes (a forced launch...) and the warnings on stderr,
         and "Nothing changed." when nothing did. Inside a batch, only the warnings are kept."""
         if self.batch is not None:
             self.batch.warnings.extend(f"line {self.batch.line}: {w}" for w in warnings)
@@ -84,10 +84,10 @@ class App:
         said = [*warnings]
         if as_json:
             output.emit_json(contract.transaction_envelope(state, warnings=said, **extra))
-            return
-        text = human()
-        if text:
-            click.echo(text)
+        else:
+            text = human()
+            if text:
+                click.echo(text)
         for message in [*state.notes, *said]:
             output.warn(message)
         if state.commit.entry is None:  # type: ignore[attr-defined]

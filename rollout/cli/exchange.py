@@ -262,15 +262,14 @@ def import_(app: App, files: tuple[str, ...], dry_run: bool, as_json: bool) -> N
     for name in files:
         rows.extend(exchange.read_rows(_label(name), output.read_input(name, name)))
     state = _import_into(app, rows, dry_run)
-    if as_json:
-        output.emit_json(contract.transaction_envelope(state, dry_run=dry_run, files=list(files), rows=len(rows)))
-        return
     changes = state.changes()
     commit = getattr(state, "commit", None)
     entry = commit.entry if commit is not None else None
     summary = queries.summarize_changes(changes)
     labels = ", ".join(_label(f) for f in files)
-    if dry_run:
+    if as_json:
+        output.emit_json(contract.transaction_envelope(state, dry_run=dry_run, files=list(files), rows=len(rows)))
+    elif dry_run:
         click.echo(f"Dry run of {labels}: {len(rows)} rows would apply: {summary}. Nothing was written.")
         output.echo_preview(changes)
     elif entry is None:
