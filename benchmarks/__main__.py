@@ -16,6 +16,12 @@ of medians. Where a floor exists the figure is a ratio to it, measured in the sa
 - concurrency: 8 writer processes x 100 edits (`check add`) on one database, each edit its own locked
   transaction through the CLI's commands; total time, edits per second, and a check that none was lost.
   Also, for comparison, 8 x 10 edits as separate `rollout` processes (interpreter start-up per edit).
+- history: the bundled data fresh (`init` and five edits) and aged (the same, then batches that add and
+  then remove 5,000 checklist items, ten times: 100,000 changes in history, the records unchanged), both
+  built through `rollout`'s own commands; `status --json`, `history` (headers, --json, by region), one
+  `region set`, `undo` and the TUI's start, each timed fresh and aged, interleaved, with their ratio.
+  Then the same against a file in the format from before history was stored apart, holding 100,000
+  small entries (synthetic): its first write moves the history out (timed once), then every figure again.
 
 The clock is pinned (ROLLOUT_NOW) so runs compare; caches and data live in a scratch directory.
 Timings are reported, never asserted: the exit status is 1 only when a command fails or an edit is lost.
@@ -138,9 +144,14 @@ class Bench:
         return path
 
     def scratch_copy(self, source: Path, name: str) -> Path:
+        """A copy of the database at `source` (its state file and its history) named `name`."""
         target = self.work / name
         shutil.rmtree(target.with_name(target.name + ".backups"), ignore_errors=True)
+        shutil.rmtree(target.with_name(target.name + ".history"), ignore_errors=True)
         shutil.copyfile(source, target)
+        history = source.with_name(source.name + ".history")
+        if history.is_dir():
+            shutil.copytree(history, target.with_name(target.name + ".history"))
         return target
 
 
@@ -391,6 +402,127 @@ def _check_none_lost(db: Path, before: Any, writers: int, edits: int, title: str
         raise BenchmarkError(f"{len(lost)} edits lost; {entries} history entries for {writers * edits} edits")
 
 
+AGING_ROUNDS, AGING_ITEMS = 10, 5_000
+RATIO_TARGET = 1.25
+
+
+def history(bench: Bench) -> None:
+    """Fresh against aged: what a long history costs every later command."""
+    rounds, items = (1, 200) if bench.smoke else (AGING_ROUNDS, AGING_ITEMS)
+    fresh = bench.scratch_copy(bench.bundled(), "history-fresh.json")
+    for n in range(5):
+        bench.cli(fresh, "--user", "bench", "region", "set", "DE", "--owner", f"owner {n}")
+    aged = bench.scratch_copy(fresh, "history-aged.json")
+    started = time.perf_counter()
+    changes = _age(bench, aged, rounds, items)
+    aging = time.perf_counter() - started
+    if _load(aged).data() != _load(fresh).data():
+        raise BenchmarkError("aging changed the records")
+    size = f"bundled, {changes:,} changes in history"
+    bench.add(
+        Row(
+            f"history: aging ({2 * rounds} batches of {items:,} lines)",
+            size,
+            aging,
+            f"history {_history_mb(aged)}, state file {aged.stat().st_size / 1e3:.0f} KB "
+            f"(fresh {fresh.stat().st_size / 1e3:.0f} KB)",
+        )
+    )
+    _compare(bench, fresh, aged, size, targets=True)
+
+    entries = 1_000 if bench.smoke else SMALL_ENTRIES
+    old = synth.write_schema1_history(bench.work / "history-schema1.json", fresh, entries)
+    megabytes = old.stat().st_size / 1e6
+    upgrade = bench.cli(old, "--user", "bench", "region", "set", "FR", "--owner", "upgraded")
+    small = f"bundled, {entries:,} small entries"
+    bench.add(
+        Row(
+            f"history: first write to a schema-1 file ({megabytes:.0f} MB), moving its history out",
+            small,
+            upgrade.seconds,
+            f"peak {upgrade.peak_mb:.0f} MB; then state file {old.stat().st_size / 1e3:.0f} KB, history "
+            f"{_history_mb(old)}",
+        )
+    )
+    _compare(bench, fresh, old, small, targets=False)
+
+
+SMALL_ENTRIES = 100_000
+
+
+def _history_mb(db: Path) -> str:
+    folder = db.with_name(db.name + ".history")
+    return f"{sum(p.stat().st_size for p in folder.iterdir()) / 1e6:.0f} MB"
+
+
+def _compare(bench: Bench, fresh: Path, aged: Path, size: str, targets: bool) -> None:
+    cases = [
+        ("status --json", ["status", "--json"]),
+        ("history --limit 5", ["history", "--limit", "5"]),
+        ("history --limit 5 --json", ["history", "--limit", "5", "--json"]),
+        ("history DE --limit 5", ["history", "DE", "--limit", "5"]),
+        ("one edit (region set)", ["region", "set", "FR", "--owner", "{n}"]),
+        ("undo", ["undo"]),
+    ]
+    targeted = {"status --json", "history --limit 5", "one edit (region set)"} if targets else set()
+    runs = 1 if bench.smoke else bench.runs * 2
+    for name, args in cases:
+        timings: dict[Path, list[float]] = {fresh: [], aged: []}
+        cpu: dict[Path, list[float]] = {fresh: [], aged: []}
+        for n in range(runs + 1):  # the first round warms caches and is not counted
+            for db in (fresh, aged):  # interleaved, so load on the machine hits both alike
+                run = bench.cli(db, *[a.format(n=f"bench {n}") for a in args])
+                if n:
+                    timings[db].append(run.seconds)
+                    cpu[db].append(run.cpu)
+        cpu_ratio = statistics.median(cpu[aged]) / statistics.median(cpu[fresh])
+        _history_row(
+            bench, f"history: {name}", size, timings[fresh], timings[aged], name in targeted, f"; cpu {cpu_ratio:.2f}x"
+        )
+    _tui_ratio(bench, fresh, aged, size, targets)
+
+
+def _age(bench: Bench, db: Path, rounds: int, items: int) -> int:
+    """Add `items` checklist items in one batch and remove them in another, `rounds` times, through
+    `rollout batch`; return the number of record changes that put in history."""
+    codes = sorted(_load(db).regions)
+    for round_number in range(rounds):
+        adding = bench.work / "aging-add.txt"
+        adding.write_text(
+            "".join(f'check add {codes[n % len(codes)]} "aging {round_number}.{n}"\n' for n in range(items))
+        )
+        bench.cli(db, "--user", "ager", "batch", str(adding))
+        added = [i for i in _load(db).items.values() if i["title"].startswith(f"aging {round_number}.")]
+        removing = bench.work / "aging-remove.txt"
+        removing.write_text("".join(f"check remove {i['region']} {i['id']}\n" for i in added))
+        bench.cli(db, "--user", "ager", "batch", str(removing))
+    return 2 * rounds * items
+
+
+def _history_row(
+    bench: Bench, case: str, size: str, fresh: list[float], aged: list[float], targeted: bool, extra: str = ""
+) -> None:
+    ratio = statistics.median(aged) / statistics.median(fresh)
+    figure = f"fresh {_seconds(statistics.median(fresh))}, aged {_seconds(statistics.median(aged))}: {ratio:.2f}x"
+    figure += extra
+    target = f"<= {RATIO_TARGET}x fresh" if targeted else ""
+    bench.add(Row(case, size, statistics.median(aged), figure, target, ratio <= RATIO_TARGET if targeted else None))
+
+
+def _tui_ratio(bench: Bench, fresh: Path, aged: Path, size: str, targeted: bool) -> None:
+    try:
+        import textual  # noqa: F401
+    except ImportError as exc:
+        bench.add(Row("history: tui start", size, None, f"skipped: {exc}"))
+        return
+    starts: dict[Path, list[float]] = {fresh: [], aged: []}
+    for _ in range(1 if bench.smoke else bench.runs):
+        for db in (fresh, aged):
+            run = bench.run([bench.python, "-m", "benchmarks.tui_probe", str(db), TUI_FILTER])
+            starts[db].append(json.loads(run.stdout.decode().strip().splitlines()[-1])["start"])
+    _history_row(bench, "history: tui start to a drawn Regions table", size, starts[fresh], starts[aged], targeted)
+
+
 def compile_package() -> None:
     """Write rollout's bytecode caches up front, as installing it does, so no timed run compiles."""
     import compileall
@@ -446,6 +578,7 @@ CASES: dict[str, Callable[[Bench], None]] = {
     "reads": reads,
     "tui": tui,
     "concurrency": concurrency,
+    "history": history,
 }
 
 

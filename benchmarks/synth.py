@@ -256,3 +256,40 @@ def batch_lines(state: State, count: int, seed: int = SEED) -> list[str]:
 def write_batch(path: Path, state: State, count: int, seed: int = SEED) -> Path:
     path.write_text("# synthetic batch\n" + "\n".join(batch_lines(state, count, seed)) + "\n", encoding="utf-8")
     return path
+
+
+def write_schema1_history(path: Path, source: Path, entries: int, seed: int = SEED) -> Path:
+    """A file as rollout wrote before history was stored apart (schema 1: history inside the
+    document), holding the records of the database at `source` after `entries` small changes:
+    one region's owner set at a time, an hour apart, by one of ten users. The records and every
+    entry's before/after agree, as a long-used database's would."""
+    import orjson
+
+    from rollout.db import Database
+
+    rng = random.Random(seed + entries)
+    state = Database(source).load()
+    regions = {code: dict(region) for code, region in state.regions.items()}
+    codes = sorted(regions)
+    moment = datetime(2024, 1, 1, 9, 0)
+    history = {}
+    for number in range(1, entries + 1):
+        code = rng.choice(codes)
+        before = regions[code]
+        owner = rng.choice(OWNERS)
+        after = {**before, "owner": owner}
+        regions[code] = after
+        history[str(number)] = {
+            "id": number,
+            "revision": number,
+            "at": (moment + timedelta(hours=number)).isoformat() + "+00:00",
+            "user": rng.choice(OWNERS),
+            "command": f"region set {code} --owner {owner}",
+            "changes": [{"table": "regions", "key": code, "before": before, "after": after}],
+        }
+    document = state.document()
+    document["_meta"]["1"].update(schema=1, revision=entries)
+    document["regions"] = {str(n): regions[code] for n, code in enumerate(state.regions, 1)}
+    document["history"] = history
+    path.write_bytes(orjson.dumps(document))
+    return path

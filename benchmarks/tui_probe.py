@@ -5,8 +5,9 @@ widget has rendered a line after it), not to the end of Pilot's idle waits:
 - start: from this process's first line to the Regions table drawn with rows (imports, loading the
   database, computing the rows, mounting);
 - keystroke: median time for one filter keystroke (typing FILTER, then deleting it) to redraw the table;
-- cursor: median time for one cursor move to be drawn, and `cursor_disk_reads`, the database reads
-  those moves made (the table works from the loaded snapshot, so it should be 0);
+- cursor: median time for one cursor move to be drawn, and `cursor_disk_reads`, the reads of the
+  database file and of its history those moves made (the table works from the loaded snapshot, so
+  it should be 0);
 - calendar: opening the calendar on the current month; month: moving to the next month.
 """
 
@@ -42,13 +43,26 @@ def _count(cls: type, method: str, counter: str) -> None:
     setattr(cls, method, counted)
 
 
+def _count_function(module: Any, name: str, counter: str) -> None:
+    """Wrap module.name so every call bumps COUNTS[counter]."""
+    original = getattr(module, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        COUNTS[counter] += 1
+        return original(*args, **kwargs)
+
+    setattr(module, name, counted)
+
+
 async def probe(db: str, text: str) -> dict[str, Any]:
-    from rollout.storage import AtomicJSONStorage
+    import rollout.backends.tinydb
+    from rollout.backends.journal import Lines
     from rollout.tui.app import RolloutApp
     from rollout.tui.widgets.month import DayCell, MonthGrid
     from rollout.tui.widgets.region_table import RegionTable
 
-    _count(AtomicJSONStorage, "read", "disk_reads")
+    _count_function(rollout.backends.tinydb, "read_state_file", "disk_reads")
+    _count(Lines, "__enter__", "disk_reads")
     _count(RegionTable, "show", "table_shows")
     _count(RegionTable, "render_line", "table_lines")
     _count(DayCell, "render", "day_renders")

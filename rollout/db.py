@@ -1,27 +1,24 @@
-"""Opening the database, reading it, committing changes as history entries, and its backups."""
+"""Opening the database, reading it, committing changes as history entries, and its backups.
+
+Database is what the operations' callers (CLI, batch, TUI) use; it speaks to one storage backend
+(rollout.backends) and never to a file directly, so every rule here holds for any backend.
+"""
 
 from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from rollout import times
+from rollout.backends.base import Backend, Backup, BackupContent, HistoryLog, HistoryQuery, StoredState, Transaction
 from rollout.errors import DatabaseError, NotFound, ReadOnly, StaleEdit
 from rollout.schema import check_touched
 from rollout.state import TABLES, Record, State, empty_document
-from rollout.storage import (
-    AtomicJSONStorage,
-    backup_revision,
-    file_signature,
-    list_backups,
-    parse_document,
-    write_lock,
-)
 
 
 def default_path() -> Path:
@@ -47,119 +44,114 @@ def env_read_only() -> bool:
     return os.environ.get("ROLLOUT_READ_ONLY", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-@dataclass
 class Commit:
     """What a transaction wrote: its history entry (None when nothing changed).
 
     `base_revision` is the revision the edit was based on: the caller's (e.g. what a screen
     showed) when given, else the one read under the lock. `rebased` says the edit was applied
-    on data newer than that, after the stale-edit check found no conflict.
+    on data newer than that, after the stale-edit check found no conflict. `token` is the
+    storage's change token after the write (None when nothing was written).
+
+    A plain class rather than a dataclass: it is defined on every command's start-up (see
+    rollout.backends.base on what a dataclass costs there).
     """
 
-    entry: dict[str, Any] | None = None
-    base_revision: int = 0
-    rebased: bool = False
+    __slots__ = ("entry", "base_revision", "rebased", "token")
+
+    def __init__(
+        self,
+        entry: dict[str, Any] | None = None,
+        base_revision: int = 0,
+        rebased: bool = False,
+        token: Hashable | None = None,
+    ) -> None:
+        self.entry = entry
+        self.base_revision = base_revision
+        self.rebased = rebased
+        self.token = token
+
+    def __repr__(self) -> str:
+        return f"Commit(entry={self.entry!r}, base_revision={self.base_revision}, rebased={self.rebased})"
 
 
-@dataclass
-class Backup:
-    """One kept version of the database; number 1 is the newest."""
-
-    number: int
-    path: Path
-    revision: int
-    saved_at: float  # when that version was written (the file's mtime)
-    size: int
-
-
-@dataclass
-class Restored:
-    """What `restore` did: the backup used, the records it changed, and the history entry."""
+class Restored(NamedTuple):
+    """What `restore` did: the backup used, the records it changed, the history entry, and for a
+    whole-database restore (`--force`) where the replaced database was kept and which history
+    entries were replayed on top of the backup (ids, oldest first)."""
 
     backup: Backup
-    changes: list[Record] = field(default_factory=list)
+    changes: list[Record] = []
     entry: dict[str, Any] | None = None
-    replaced_unreadable: Path | None = None  # where the unreadable file was kept, for a whole-file restore
+    replaced_unreadable: str | None = None
+    replayed: list[int] = []
+    whole: bool = False
+    state: State | None = None  # the records as the restore left them (or would, on a dry run)
 
 
 class Database:
-    """A rollout database file. Reads take no lock; every write is a locked read-modify-write."""
+    """A rollout database. Reads take no lock; every write is a locked read-modify-write that
+    stores the new state and its one history entry together.
 
-    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
-        self.path = Path(path)
+    `path` opens the TinyDB file there (rollout.backends.tinydb); `backend` gives any other storage.
+    A Database keeps no state between calls but `created_from_seed` (this object created the
+    database), so threads may share one: each read returns what it saw.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False, backend: Backend | None = None
+    ) -> None:
+        if backend is None:
+            if path is None:
+                raise TypeError("Database needs a path or a backend")
+            from rollout.backends import open_backend
+
+            backend = open_backend(path)
+        self.backend = backend
+        self.path = Path(path) if path is not None else Path(backend.location)
         self.read_only = read_only
-        self.storage = AtomicJSONStorage(self.path)
         self.created_from_seed = False
 
     def exists(self) -> bool:
-        return self.path.exists()
+        return self.backend.exists()
 
+    # -- reading -------------------------------------------------------------------------------
     def load(self) -> State:
-        """The current state, seeding the file from the bundled dataset if it does not exist yet."""
-        document = self.storage.read()
-        if document is None:
-            self.ensure_created()
-            document = self.storage.read()
-            if document is None:
-                raise DatabaseError(f"database {self.path} disappeared while opening it")
-        return State(document)
+        """The current state (history read on demand), seeding the database from the bundled
+        dataset if it does not exist yet. Raises DatabaseError when it cannot be read."""
+        stored = self.backend.read()
+        if stored is None:
+            stored = self.ensure_created()
+        return _state(stored)
 
-    def revision(self) -> int:
-        """The revision on disk, for cheap change detection (reads only the file)."""
-        return self.load().revision
+    def token(self) -> Hashable | None:
+        """A token that changes whenever the stored state does (None: no database): one stat for a file."""
+        return self.backend.token()
 
-    def ensure_created(self) -> None:
+    def revision(self) -> int | None:
+        """The stored revision without reading the records (None: no database); creates nothing."""
+        return self.backend.revision()
+
+    def history(self) -> HistoryLog:
+        """The history as of the stored revision, without reading the records."""
+        return self.backend.history()
+
+    def ensure_created(self) -> StoredState:
+        """The stored state, seeding the database under the lock if there is none yet."""
         if self.read_only:
             raise DatabaseError(f"no database at {self.path} (read-only mode cannot create one)")
-        with write_lock(self.path):
-            self._read_locked()
+        with self.backend.writing() as tx:
+            return self._read_or_seed(tx)
 
-    def _read_locked(self) -> State:
-        """The state read under the lock, seeding the file first if it does not exist."""
-        document = self.storage.read()
-        if document is None:
+    def _read_or_seed(self, tx: Transaction) -> StoredState:
+        stored = tx.read()
+        if stored is None:
             from rollout.dataset import bundled_document
 
-            self.storage.write(bundled_document())
+            stored = tx.commit(bundled_document(), None)._replace(created=True)
             self.created_from_seed = True
-            document = self.storage.read()
-            if document is None:
-                raise DatabaseError(f"database {self.path} disappeared while creating it")
-        return State(document)
+        return stored
 
-    def create(self, *, empty: bool, force: bool) -> None:
-        """`init`: write a fresh database; refuses to replace an existing one unless forced.
-
-        The replaced file is kept: in the backup rotation when it was readable, else set aside
-        under a dated `unreadable` name in the backups folder.
-        """
-        self._check_writable()
-        with write_lock(self.path):
-            self.storage.remove_leftovers()
-            previous: dict[str, Any] | None = None
-            unreadable = False
-            if self.path.exists():
-                if not force:
-                    raise DatabaseError(f"database {self.path} already exists (use --force to replace it)")
-                try:
-                    previous = self.storage.read()
-                except DatabaseError:
-                    unreadable = True
-            if empty:
-                document = empty_document()
-            else:
-                from rollout.dataset import bundled_document
-
-                document = bundled_document()
-            meta = document["_meta"]["1"]
-            if previous is not None:
-                # Keep counting revisions so backups of the replaced file stay in order.
-                meta["revision"] = int(previous["_meta"]["1"].get("revision", 0)) + 1
-            elif unreadable:
-                meta["revision"] = self._revision_after_backups()
-                self.storage.keep_aside("unreadable")
-            self.storage.write(document, keep_backup=not unreadable)
-
+    # -- writing -------------------------------------------------------------------------------
     @contextmanager
     def transaction(
         self, user: str, command: str, *, dry_run: bool = False, base_revision: int | None = None
@@ -173,12 +165,10 @@ class Database:
         no field that they changed; otherwise StaleEdit is raised and nothing is written.
         """
         self._check_writable()
-        with write_lock(self.path):
-            self.storage.remove_leftovers()
-            state = self._read_locked()
+        with self.backend.writing() as tx:
+            state = _state(self._read_or_seed(tx))
             based_on = state.revision if base_revision is None else base_revision
-            commit = Commit(base_revision=based_on, rebased=state.revision != based_on)
-            state.commit = commit  # type: ignore[attr-defined]
+            state.commit = Commit(base_revision=based_on, rebased=state.revision != based_on)  # type: ignore[attr-defined]
             yield state
             check_touched(state)  # no change may store a record the schema refuses
             if dry_run:
@@ -187,34 +177,60 @@ class Database:
                 check_stale(state, base_revision)
             entry = record_change(state, user, command)
             if entry is not None:
-                self._write_locked(state.document())
-                commit.entry = entry
+                _commit(tx, state, entry)
 
-    def _write_locked(self, document: dict[str, Any]) -> None:
-        """Write under the lock, refusing if the file changed since it was read (only a program
-        that ignores the lock could have done that; overwriting would lose its change)."""
-        if file_signature(self.path) != self.storage.signature:
-            raise DatabaseError(
-                f"database {self.path} was replaced by a program that does not take the rollout lock "
-                "while this change was being made; nothing was written (run the command again)"
-            )
-        self.storage.write(document)
+    def create(self, *, empty: bool, force: bool, user: str | None = None, command: str = "init") -> None:
+        """`init`: write a fresh database; refuses to replace an existing one unless forced.
+
+        Replacing a readable database is one change in history (undo brings the old records
+        back); an unreadable one is kept in the backups folder and replaced as a whole. Either
+        way the history stays, and revisions and ids go on counting.
+        """
+        self._check_writable()
+        from rollout.dataset import bundled_document
+
+        user = user or default_user()
+        fresh = empty_document() if empty else bundled_document()
+        what = "an empty database" if empty else "the bundled dataset"
+        with self.backend.writing() as tx:
+            try:
+                stored = tx.read()
+            except DatabaseError:
+                if not force:
+                    if self.backend.exists():
+                        raise DatabaseError(
+                            f"database {self.path} already exists (use --force to replace it)"
+                        ) from None
+                    raise
+                state = self._recovery_state(tx, fresh, None)
+                state.notes.append(f"replaced a database that could not be read with {what}")
+                entry = record_change(state, user, command, allow_empty=True)
+                assert entry is not None
+                tx.replace(state.document(), [entry])
+                return
+            if stored is None:
+                tx.commit(fresh, None)
+                return
+            if not force:
+                raise DatabaseError(f"database {self.path} already exists (use --force to replace it)")
+            state = _state(stored)
+            bring_back(state, fresh)
+            check_touched(state)
+            state.notes.append(f"replaced every record with {what}")
+            entry = record_change(state, user, command, allow_empty=True)
+            assert entry is not None
+            _commit(tx, state, entry)
 
     def _check_writable(self) -> None:
         if self.read_only:
             raise ReadOnly(f"read-only mode: no change written to {self.path}")
 
-    # -- backups ---------------------------------------------------------------------------
+    # -- backups -------------------------------------------------------------------------------
     def backups(self) -> list[Backup]:
-        """Kept versions, newest first (number 1)."""
-        found = []
-        for number, path in enumerate(list_backups(self.path), 1):
-            try:
-                info = path.stat()
-            except OSError:
-                continue
-            found.append(Backup(number, path, backup_revision(path), info.st_mtime, info.st_size))
-        return found
+        """Kept versions, newest first (number 1); none for a storage that keeps no backups."""
+        if not self.backend.supports_backups:
+            return []
+        return self.backend.backups()
 
     def backup(self, number: int) -> Backup:
         kept = self.backups()
@@ -224,62 +240,125 @@ class Database:
             raise NotFound(f"no backup {number}: there are {len(kept)} (rollout restore --list shows them)")
         return kept[number - 1]
 
-    def backup_document(self, backup: Backup) -> dict[str, Any]:
-        """A backup's document, upgraded to the current schema; a clear error when it cannot be read."""
+    def backup_content(self, backup: Backup) -> BackupContent:
+        """A backup's records (upgraded to the current schema); DatabaseError when it cannot be read."""
+        return self.backend.backup_content(backup)
+
+    def backup_last_change(self, backup: Backup) -> dict[str, Any] | None:
+        """The history entry (header) that produced a backup's revision: what that version was the
+        result of; None when none did; {"unreadable": True} when the backup cannot be read."""
         try:
-            raw = backup.path.read_bytes()
-        except OSError as exc:
-            raise DatabaseError(f"cannot read backup {backup.number} ({backup.path}): {exc.strerror or exc}") from None
+            content = self.backup_content(backup)
+        except DatabaseError:
+            return {"unreadable": True}
+        if content.history:
+            return content.history[-1]
         try:
-            return parse_document(raw, backup.path)
-        except DatabaseError as exc:
-            raise DatabaseError(f"backup {backup.number} cannot be restored: {exc}") from None
+            return self.history().at_revision(backup.revision)
+        except DatabaseError:
+            return None
 
     def restore(self, number: int, user: str, command: str, *, dry_run: bool = False, force: bool = False) -> Restored:
         """Bring backup `number` back as one change (its records replace the current ones), which undo reverts.
 
-        When the current file cannot be read there is nothing to diff against: with `force` the
-        backup replaces the file as a whole, and the unreadable file is set aside in the backups folder.
+        When the current database cannot be read (or is older than its history), there is
+        nothing to diff against: with `force` the backup replaces it as a whole, every history
+        entry after the backup's revision is replayed on top (so nothing history holds is
+        lost), and the replaced database is kept in the backups folder. Revisions and history
+        ids go on after every one ever used.
         """
         self._check_writable()
         backup = self.backup(number)
-        target = self.backup_document(backup)
-        try:
-            self.storage.read()
-        except DatabaseError as exc:
-            if not force:
-                raise DatabaseError(
-                    f"{exc}; `rollout restore {number} --force` replaces it with the backup as a whole, keeping "
-                    "the unreadable file in the backups folder"
-                ) from None
-            if dry_run:
-                return Restored(backup, replaced_unreadable=self.path)
-            return self._replace_unreadable(backup, target, user, command)
-        with self.transaction(user, command, dry_run=dry_run) as state:
-            changes = bring_back(state, target)
-        return Restored(backup, changes, state.commit.entry)  # type: ignore[attr-defined]
-
-    def _replace_unreadable(self, backup: Backup, target: dict[str, Any], user: str, command: str) -> Restored:
-        with write_lock(self.path):
-            self.storage.remove_leftovers()
+        content = self.backup_content(backup)
+        with self.backend.writing() as tx:
             try:
-                self.storage.read()
-            except DatabaseError:
-                pass
-            else:
-                raise DatabaseError(f"database {self.path} became readable again; run restore without --force")
-            aside = self.storage.keep_aside("unreadable")
-            state = State(target)
-            state.meta["revision"] = max(self._revision_after_backups(), state.revision + 1) - 1
-            state.notes.append(f"replaced an unreadable database file (kept as {aside.name if aside else 'nothing'})")
-            state.entry_extra["restores"] = backup.revision
-            entry = record_change(state, user, command, allow_empty=True)
-            self.storage.write(state.document(), keep_backup=False)
-        return Restored(backup, [], entry, replaced_unreadable=aside)
+                stored = self._read_or_seed(tx)
+            except DatabaseError as exc:
+                if not force:
+                    raise DatabaseError(
+                        f"{exc}; `rollout restore {number} --force` replaces it with the backup as a whole and replays "
+                        "the history after it, keeping the replaced file in the backups folder"
+                    ) from None
+                return self._restore_whole(tx, backup, content, user, command, dry_run)
+            state = _state(stored)
+            changes = bring_back(state, content.document)
+            check_touched(state)
+            if dry_run:
+                return Restored(backup, changes, state=state)
+            entry = record_change(state, user, command)
+            if entry is not None:
+                _commit(tx, state, entry)
+            return Restored(backup, changes, entry, state=state)
 
-    def _revision_after_backups(self) -> int:
-        """A revision above every kept backup, for a file that replaces an unreadable one."""
-        return max((backup_revision(p) for p in list_backups(self.path)), default=-1) + 1
+    def _restore_whole(
+        self, tx: Transaction, backup: Backup, content: BackupContent, user: str, command: str, dry_run: bool
+    ) -> Restored:
+        state = self._recovery_state(tx, content.document, content)
+        replayed = replay(state, state.history.after(backup.revision))
+        if dry_run:
+            return Restored(backup, whole=True, replayed=replayed, state=state)
+        note = f"replaced the database as a whole with backup {backup.number} (revision {backup.revision})"
+        if replayed:
+            state.entry_extra["replayed"] = [replayed[0], replayed[-1]]
+            span = f"#{replayed[0]}" if len(replayed) == 1 else f"#{replayed[0]}-#{replayed[-1]}"
+            note += f", replaying {span}"
+        state.notes.append(note)
+        entry = record_change(state, user, command, allow_empty=True, restores=backup.revision)
+        assert entry is not None
+        legacy = content.history if not len(state.history) else []
+        done = tx.replace(state.document(), [*legacy, entry])
+        return Restored(backup, [], entry, replaced_unreadable=done.kept_as, replayed=replayed, whole=True, state=state)
+
+    def _recovery_state(self, tx: Transaction, document: dict[str, Any], content: BackupContent | None) -> State:
+        """A state to replace a database that cannot be read: `document` over the whole history the
+        storage holds (or the backup's own, for a file from before history was stored apart), at a
+        revision above every one used so far (the caller's record_change adds one)."""
+        log = tx.recovery_history()
+        if not len(log) and content is not None and content.history:
+            from rollout.backends.base import MemoryHistory
+
+            log = MemoryHistory(content.history)
+        state = State(document, history=log)
+        newest = log.page(HistoryQuery(limit=1)).entries
+        used = [b.revision for b in self.backups()] + [newest[0]["revision"] if newest else 0]
+        state.meta["revision"] = max([state.revision, *used])
+        return state
+
+
+def _state(stored: StoredState) -> State:
+    return State(stored.document, history=stored.history, token=stored.token)
+
+
+def _commit(tx: Transaction, state: State, entry: dict[str, Any]) -> None:
+    """Store the state with its entry and point the state at what is now stored."""
+    stored = tx.commit(state.document(), entry)
+    state.history = stored.history
+    state.token = stored.token
+    commit = getattr(state, "commit", None)
+    if commit is None:
+        commit = state.commit = Commit()  # type: ignore[attr-defined]
+    commit.entry = entry
+    commit.token = stored.token
+
+
+_ID_NUMBER = re.compile(r"[a-z](\d+)")
+
+
+def replay(state: State, entries: list[dict[str, Any]]) -> list[int]:
+    """Apply history entries forwards (oldest first) to a state restored from a backup, so every
+    record they touched ends as their last `after` says. They are already in history, so they
+    are not tracked as changes of the state. Moves the revision and the id counters past them;
+    returns the ids of the entries replayed."""
+    for entry in entries:
+        state.apply(entry["changes"])
+        for change in entry["changes"]:
+            match = _ID_NUMBER.fullmatch(change["key"]) if change["table"] != "regions" else None
+            if match:
+                counter = f"next_{change['table']}"
+                state.meta[counter] = max(int(state.meta.get(counter, 1)), int(match.group(1)) + 1)
+        state.meta["revision"] = max(state.revision, int(entry["revision"]))
+    state.before.clear()
+    return [entry["id"] for entry in entries]
 
 
 def bring_back(state: State, target: dict[str, Any]) -> list[Record]:
@@ -321,18 +400,14 @@ def check_stale(state: State, base_revision: int) -> None:
     mine = {(c["table"], c["key"]): changed_fields(c["before"], c["after"]) for c in state.changes()}
     if not mine or state.revision == base_revision:
         return
-    later = []
-    for entry in reversed(state.history):
-        if entry.get("revision", 0) <= base_revision:
-            break
-        later.append(entry)
+    later = state.history.after(base_revision) if state.revision > base_revision else []
     explained = {entry.get("revision") for entry in later}
     if state.revision < base_revision or not set(range(base_revision + 1, state.revision + 1)) <= explained:
         raise StaleEdit(
             f"the database was replaced since you opened it (revision {base_revision}, now {state.revision}); "
             "reload and try again"
         )
-    for entry in later:
+    for entry in reversed(later):  # the newest conflicting change is the one to name
         for change in entry["changes"]:
             ours = mine.get((change["table"], change["key"]))
             if ours is None:
@@ -361,13 +436,18 @@ def _stale_message(change: Record, fields: set[str], entry: Record) -> str:
 def record_change(
     state: State, user: str, command: str, *, allow_empty: bool = False, **extra: Any
 ) -> dict[str, Any] | None:
-    """Turn the state's touched records into a history entry and bump the revision."""
+    """Turn the state's touched records into a history entry and bump the revision.
+
+    Returns the entry (rollout.backends.base: id, revision, at in UTC, user, command, changes,
+    notes and extras), or None when nothing changed and `allow_empty` is not set. The caller
+    stores it with the state (Transaction.commit); until then the state's history does not hold it.
+    """
     changes = state.changes()
     if not changes and not allow_empty:
         return None
     state.meta["revision"] = state.revision + 1
     entry = {
-        "id": state.next_history_id(),
+        "id": state.history.next_id(),
         "revision": state.revision,
         "at": times.to_iso(times.now()),
         "user": user,
@@ -378,5 +458,4 @@ def record_change(
         entry["notes"] = list(state.notes)
     entry.update(state.entry_extra)
     entry.update(extra)
-    state.add_history(entry)
     return entry

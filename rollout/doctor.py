@@ -9,15 +9,18 @@ by an interrupted write, which is ignored and removed on the next change).
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from rollout.errors import DatabaseError
+from rollout.files import leftovers
 from rollout.schema import ID_PATTERN, KINDS
 from rollout.state import KEY, TABLES
-from rollout.storage import SCHEMA_VERSION, AtomicJSONStorage, backup_revision, decode_document, list_backups
+from rollout.storage import SCHEMA_VERSION, backup_revision, decode_document, list_backups
 
 PROBLEM = "problem"
 NOTE = "note"
@@ -85,32 +88,45 @@ class Findings:
 
 # -- the file --------------------------------------------------------------------------------
 def examine(path: Path) -> Report:
-    """Every check on the database file at `path` and its surroundings."""
+    """Every check on the database file at `path`, its history and its surroundings."""
     report = Report(path)
     found = Findings()
-    document = _read(path, found, report)
-    if document is not None:
-        check_document(document, found)
+    read = _read(path, found, report)
+    if read is not None:
+        document, stored_schema = read
         meta = document["_meta"]["1"]
+        history = HistoryCheck(meta, found)
+        if stored_schema < SCHEMA_VERSION:  # history still inside the file, until its next change
+            entries: Iterable[dict[str, Any]] = legacy_entries(document.get("history", {}), found)
+        else:
+            if "history" in document:
+                found.problem("the file has a history table of its own; rollout keeps history apart and ignores it")
+            entries = store_entries(path, meta, found)
+        check_document(document, found, entries, history)
         report.summary = {
             "schema": meta.get("schema"),
             "revision": meta.get("revision"),
-            **{
-                name: len(document.get(name, {}))
-                for name in (*TABLES, "history")
-                if isinstance(document.get(name), dict)
-            },
+            **{name: len(document.get(name, {})) for name in TABLES if isinstance(document.get(name), dict)},
+            "history": history.count,
         }
     _check_surroundings(path, found, report)
     report.findings = found.items
     return report
 
 
-def _read(path: Path, found: Findings, report: Report) -> dict[str, Any] | None:
+def _read(path: Path, found: Findings, report: Report) -> tuple[dict[str, Any], int] | None:
+    """The document (upgraded to the current schema) and the schema it is stored in."""
     try:
         info = path.stat()
     except FileNotFoundError:
-        found.problem(f"there is no database at {path} (any command that changes something creates one)")
+        journal = path.with_name(path.name + ".history") / "journal.jsonl"
+        if journal.exists() and journal.stat().st_size:
+            found.problem(
+                f"there is no database at {path}, but its history is there ({journal.parent.name}); "
+                "`rollout restore 1 --force` brings it back from the newest backup and the history after it"
+            )
+        else:
+            found.problem(f"there is no database at {path} (any command that changes something creates one)")
         return None
     except OSError as exc:
         found.problem(f"cannot look at {path}: {exc.strerror or exc}")
@@ -139,14 +155,15 @@ def _read(path: Path, found: Findings, report: Report) -> dict[str, Any] | None:
 
         found.note(
             f"the file uses the older schema {version}; rollout reads it as schema {SCHEMA_VERSION} and the next "
-            f"change stores it that way, keeping the original as {path.stem}.schema{version}.json in the backups folder"
+            f"change stores it that way (moving its history to {path.name}.history/), keeping the original as "
+            f"{path.stem}.schema{version}.json in the backups folder"
         )
         try:
             document = upgrade(document, version, path)
         except DatabaseError as exc:
             found.problem(_plain(str(exc), path))
             return None
-    return document
+    return document, version
 
 
 def _plain(message: str, path: Path) -> str:
@@ -159,11 +176,10 @@ def _check_surroundings(path: Path, found: Findings, report: Report) -> None:
     holder = lock_holder_note(path)
     if holder:
         found.note(holder)
-    storage = AtomicJSONStorage(path)
-    leftovers = storage.leftovers()
-    if leftovers:
+    left = leftovers(path) + leftovers(path.with_name(path.name + ".history") / "index.jsonl")
+    if left:
         found.note(
-            f"{len(leftovers)} temp file(s) left by an interrupted write ({', '.join(p.name for p in leftovers[:3])}); "
+            f"{len(left)} temp file(s) left by an interrupted write ({', '.join(p.name for p in left[:3])}); "
             "they are ignored and removed by the next change"
         )
     for number, backup in enumerate(list_backups(path), 1):
@@ -183,12 +199,19 @@ def _check_surroundings(path: Path, found: Findings, report: Report) -> None:
 
 
 # -- the document ----------------------------------------------------------------------------
-def check_document(document: dict[str, Any], found: Findings | None = None) -> list[Finding]:
-    """Structural and referential checks of a parsed (and upgraded) database document."""
+def check_document(
+    document: dict[str, Any],
+    found: Findings | None = None,
+    history: Iterable[dict[str, Any]] | None = None,
+    check: HistoryCheck | None = None,
+) -> list[Finding]:
+    """Structural and referential checks of a parsed (and upgraded) database document and its
+    history: `history` is its entries oldest first (default: the document's own `history` table,
+    as files from before history was stored apart hold it)."""
     found = found if found is not None else Findings()
     meta = document["_meta"]["1"]
     tables = {}
-    for name in (*TABLES, "history"):
+    for name in TABLES:
         raw = document.get(name, {})
         if not isinstance(raw, dict):
             found.problem(f"the {name} table is not a table (found {type(raw).__name__})")
@@ -198,8 +221,10 @@ def check_document(document: dict[str, Any], found: Findings | None = None) -> l
     _check_regions(tables["regions"], found)
     for table in CHILD_TABLES:
         _check_children(table, tables[table], keys["regions"], found)
-    _check_counters(meta, keys, tables["history"], found)
-    _check_history(meta, tables["history"], found)
+    check = check if check is not None else HistoryCheck(meta, found)
+    for entry in history if history is not None else legacy_entries(document.get("history", {}), found):
+        check.add(entry)
+    _check_counters(meta, keys, check.used, found)
     return found.items
 
 
@@ -271,15 +296,11 @@ def _check_children(table: str, records: list[tuple[str, dict[str, Any]]], regio
 
 
 def _check_counters(
-    meta: dict[str, Any], keys: dict[str, set[str]], history: list[tuple[str, dict[str, Any]]], found: Findings
+    meta: dict[str, Any], keys: dict[str, set[str]], in_history: dict[str, set[str]], found: Findings
 ) -> None:
     for table in ("items", "promotions"):
         counter = meta.get(f"next_{table}")
-        used = set(keys[table])
-        for _doc_id, entry in history:
-            for change in entry.get("changes", ()) if isinstance(entry.get("changes"), list) else ():
-                if isinstance(change, dict) and change.get("table") == table and isinstance(change.get("key"), str):
-                    used.add(change["key"])
+        used = set(keys[table]) | in_history[table]
         numbers = [int(k[1:]) for k in used if ID_PATTERN[table].fullmatch(k)]
         highest = max(numbers, default=0)
         if not isinstance(counter, int) or isinstance(counter, bool) or counter < 1:
@@ -292,42 +313,156 @@ def _check_counters(
             )
 
 
-def _check_history(meta: dict[str, Any], history: list[tuple[str, dict[str, Any]]], found: Findings) -> None:
-    revision = meta.get("revision")
-    if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
-        found.problem(f"_meta revision is {revision!r}, not a whole number >= 0")
-        revision = None
-    ids: dict[Any, str] = {}
-    entries = []
-    for doc_id, entry in history:
-        label = f"history entry {entry.get('id', doc_id)}"
+# -- history -----------------------------------------------------------------------------------
+class HistoryCheck:
+    """Checks history entries one at a time, oldest first, keeping only ids and the record keys
+    they used (a history of millions of entries is never held in memory)."""
+
+    def __init__(self, meta: dict[str, Any], found: Findings) -> None:
+        self.found = found
+        revision = meta.get("revision")
+        if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
+            found.problem(f"_meta revision is {revision!r}, not a whole number >= 0")
+            revision = None
+        self.revision = revision
+        self.ids: set[int] = set()
+        self.count = 0
+        self.last_id: int | None = None
+        self.last_revision: int | None = None
+        self.used: dict[str, set[str]] = {"items": set(), "promotions": set()}
+
+    def add(self, entry: dict[str, Any]) -> None:
+        found = self.found
+        self.count += 1
+        label = f"history entry {entry.get('id', '?')}"
         if not isinstance(entry.get("id"), int):
             found.problem(f"{label} has no numeric id", "history id")
-            continue
-        if entry["id"] in ids:
-            found.problem(f"duplicate history entry id {entry['id']}", "history duplicate")
-        ids[entry["id"]] = doc_id
+            return
+        entry_id = entry["id"]
+        if entry_id in self.ids:
+            found.problem(f"duplicate history entry id {entry_id}", "history duplicate")
+        elif self.last_id is not None and entry_id < self.last_id:
+            found.problem(f"history entry {entry_id} comes after entry {self.last_id}", "history order")
+        self.ids.add(entry_id)
+        self.last_id = max(entry_id, self.last_id or 0)
         _check_entry(label, entry, found)
-        entries.append(entry)
-    entries.sort(key=lambda e: e["id"])
-    last = None
-    for entry in entries:
+        self._check_revision(entry)
+        undoes = entry.get("undoes")
+        if undoes is not None and undoes not in self.ids:
+            found.problem(f"history entry {entry_id} undoes #{undoes}, which is not in history", "history undoes")
+        for change in entry.get("changes", ()) if isinstance(entry.get("changes"), list) else ():
+            if isinstance(change, dict) and change.get("table") in self.used and isinstance(change.get("key"), str):
+                self.used[change["table"]].add(change["key"])
+
+    def _check_revision(self, entry: dict[str, Any]) -> None:
         entry_revision = entry.get("revision")
         if not isinstance(entry_revision, int):
-            continue
-        if last is not None and entry_revision <= last:
-            found.problem(
-                f"history entry {entry['id']} has revision {entry_revision}, not after {last}", "history order"
+            return
+        if self.last_revision is not None and entry_revision <= self.last_revision:
+            self.found.problem(
+                f"history entry {entry['id']} has revision {entry_revision}, not after {self.last_revision}",
+                "history order",
             )
-        if revision is not None and entry_revision > revision:
-            found.problem(
-                f"history entry {entry['id']} has revision {entry_revision}, after the file's revision {revision}",
+        if self.revision is not None and entry_revision > self.revision:
+            self.found.problem(
+                f"history entry {entry['id']} has revision {entry_revision}, after the file's revision {self.revision}",
                 "history revision",
             )
-        last = entry_revision
-        undoes = entry.get("undoes")
-        if undoes is not None and undoes not in ids:
-            found.problem(f"history entry {entry['id']} undoes #{undoes}, which is not in history", "history undoes")
+        self.last_revision = entry_revision
+
+
+def legacy_entries(table: Any, found: Findings) -> list[dict[str, Any]]:
+    """The entries of a `history` table inside the document (files from before schema 2), by id."""
+    if not isinstance(table, dict):
+        found.problem(f"the history table is not a table (found {type(table).__name__})")
+        return []
+    entries = []
+    for doc_id, entry in _records("history", table, found):
+        if not isinstance(entry.get("id"), int):
+            found.problem(f"history entry {entry.get('id', doc_id)} has no numeric id", "history id")
+            continue
+        entries.append(entry)
+    return sorted(entries, key=lambda e: e["id"])
+
+
+def store_entries(path: Path, meta: dict[str, Any], found: Findings) -> Iterator[dict[str, Any]]:
+    """The committed entries of the history store beside the file at `path`, oldest first, with
+    findings about the store itself: its mark, missing or short files, lines that cannot be read,
+    the index, and what an interrupted change left past the mark."""
+    from rollout.backends.journal import Lines, Mark, Store
+
+    mark = Mark.from_meta(meta.get("history"))
+    if mark is None:
+        found.problem(f"the history mark (_meta history {meta.get('history')!r}) is damaged")
+        return
+    store = Store(path)
+    where = f"{store.folder.name}/{store.journal.name}"
+    try:
+        size = store.size(store.journal)
+    except DatabaseError as exc:
+        found.problem(_plain(str(exc), path))
+        return
+    if size == 0:
+        if mark.entries:
+            found.problem(
+                f"the history ({where}) is missing: the {mark.entries} changes it held cannot be read or undone"
+            )
+        return
+    if size < mark.journal:
+        found.problem(f"{where} is shorter than the {mark.entries} entries the file counts: it was cut off")
+    elif size > mark.journal:
+        _check_tail(store, mark, size, meta.get("revision"), found)
+    if mark.entries and not store.index_agrees(mark):
+        found.note(
+            f"the history index ({store.folder.name}/{store.index.name}) does not match the journal (after a power "
+            "cut?); rollout reads the journal instead until the next change rebuilds it"
+        )
+    count = 0
+    last_id = 0
+    try:
+        with Lines(store.journal, None, min(size, mark.journal)) as lines:
+            for number, (_offset, line) in enumerate(lines.lines_forward(0), 1):
+                try:
+                    entry = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    found.problem(f"line {number} of {where} cannot be read", "history line")
+                    continue
+                if not isinstance(entry, dict):
+                    found.problem(f"line {number} of {where} is not a history entry", "history line")
+                    continue
+                count += 1
+                last_id = entry.get("id") if isinstance(entry.get("id"), int) else last_id
+                yield entry
+    except OSError as exc:
+        found.problem(f"cannot read {where}: {exc.strerror or exc}")
+        return
+    except Exception as exc:  # Damaged: the committed part does not end with a complete line
+        found.problem(f"{where} ends in the middle of an entry ({exc})")
+    if count != mark.entries or last_id != mark.last_id:
+        found.problem(
+            f"{where} holds {count} entries up to #{last_id}, the file counts {mark.entries} up to #{mark.last_id}"
+        )
+
+
+def _check_tail(store: Any, mark: Any, size: int, revision: Any, found: Findings) -> None:
+    """What lies past the mark: a change killed before its state was stored (harmless), or more."""
+    with open(store.journal, "rb") as handle:
+        handle.seek(mark.journal)
+        complete = handle.read(size - mark.journal).count(b"\n")
+    if complete > 1:
+        found.problem(
+            f"the history holds {complete} changes after the file's revision {revision}: the file looks like an "
+            "older copy; `rollout restore 1 --force` brings back the newest backup and replays them"
+        )
+    elif complete == 1:
+        found.note(
+            "1 history entry was written by a change that was interrupted before its state was stored; "
+            "it is ignored and removed by the next change"
+        )
+    else:
+        found.note(
+            "a history line was left half-written by an interrupted change; it is ignored and removed by the next change"
+        )
 
 
 def _check_entry(label: str, entry: dict[str, Any], found: Findings) -> None:

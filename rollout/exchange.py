@@ -8,7 +8,6 @@ its file and line; the caller runs them inside one transaction, so a failure wri
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
@@ -146,15 +145,13 @@ def csv_targets(output_name: str, kinds: Iterable[str]) -> dict[str, Path]:
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Write atomically: a failed export never leaves half a file behind."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    """Write atomically and durably (rollout.files.atomic_write): a failed export never leaves half a file behind."""
+    from rollout.files import atomic_write, umask
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        atomic_write(path, data, mode=0o666 & ~umask())  # an export is the user's file: the usual permissions
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
         raise ExchangeError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 

@@ -13,7 +13,6 @@ A region code the library does not know has no holidays (never an error). A subd
 from __future__ import annotations
 
 import atexit
-import contextlib
 import importlib.util
 import os
 import threading
@@ -169,6 +168,8 @@ def _to_disk(key: str, calendar: Calendar) -> None:
 
 def flush_cache() -> None:
     """Merge this process's new calendars into the cache file atomically; any failure just leaves it as it was."""
+    from rollout.files import atomic_write
+
     with _lock:
         if not _pending:
             return
@@ -176,14 +177,11 @@ def flush_cache() -> None:
         calendars = {**_disk(), **_pending}  # what other processes added meanwhile is kept
         _pending.clear()
     path = cache_path()
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(orjson.dumps({"fingerprint": _fingerprint(), "calendars": calendars}))
-        os.replace(tmp, path)
+        atomic_write(path, orjson.dumps({"fingerprint": _fingerprint(), "calendars": calendars}))
     except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+        pass
 
 
 def clear_memory() -> None:

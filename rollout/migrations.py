@@ -1,16 +1,20 @@
 """Upgrading database documents written by an older schema.
 
 A file records its schema version in `_meta`. Reading a file whose version is older than
-rollout.storage.SCHEMA_VERSION runs the step functions below in order, each taking a document
-of version N and returning one of version N + 1, in memory: reading never writes, so read-only
-users and old files on shared hosts are safe. The first change written afterwards stores the
-upgraded document, and the storage keeps the original as `<db>.backups/<stem>.schemaN.json`.
+SCHEMA_VERSION runs the step functions below in order, each taking a document of version N and
+returning one of version N + 1, in memory: reading never writes, so read-only users and old files
+on shared hosts are safe. The first change written afterwards stores the upgraded document, and
+the storage keeps the original as `<db>.backups/<stem>.schemaN.json`.
 
 Schema history:
   0  the first format: checklist items carry `done: true/false` (no `status`, `done_at`,
      `done_by`); `_meta` has no revision or id counters; history entries have no `revision`.
   1  items carry `status` open/done with `done_at` and `done_by`; `_meta` counts revisions and
      the next item and promotion ids; every history entry records the revision it produced.
+  2  history leaves the document: the file holds only the current records and `_meta`, and the
+     history lives in a store of its own beside it (rollout.backends.tinydb: `<db>.history/`),
+     which `_meta.history` points into. The step changes no record and leaves the `history`
+     table in the upgraded document; the storage moves it into the store on the first write.
 
 Adding a schema: bump SCHEMA_VERSION, add a step keyed by the old version, and describe the
 new version above. A step must also upgrade the records stored inside history entries, since
@@ -19,14 +23,16 @@ undo puts those records back.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from rollout.errors import DatabaseError
 
 Document = dict[str, Any]
+SCHEMA_VERSION = 2  # the schema this rollout writes; a file with a higher one is refused
 
 
 def _item_v0_to_v1(item: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -75,15 +81,22 @@ def _v0_to_v1(document: Document) -> Document:
     return document
 
 
+def _v1_to_v2(document: Document) -> Document:
+    """Nothing to change in the records: the history table stays for the storage to move out."""
+    return document
+
+
 # version N -> a function turning a version-N document into a version N+1 document
-STEPS: dict[int, Callable[[Document], Document]] = {0: _v0_to_v1}
+STEPS: dict[int, Callable[[Document], Document]] = {0: _v0_to_v1, 1: _v1_to_v2}
 
 
 def upgrade(document: Document, version: int, path: Path | str = "database") -> Document:
-    """The document brought from `version` up to the current schema (the input is left as it was)."""
-    from rollout.storage import SCHEMA_VERSION
+    """The document brought from `version` up to SCHEMA_VERSION (the input is left as it was).
 
-    upgraded = copy.deepcopy(document)
+    A document older than schema 2 keeps its `history` table (see the schema history above).
+    Raises DatabaseError when a step is missing or fails on the document.
+    """
+    upgraded = orjson.loads(orjson.dumps(document))  # a deep copy: JSON data, copied far faster than by copy
     while version < SCHEMA_VERSION:
         step = STEPS.get(version)
         if step is None:

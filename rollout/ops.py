@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rollout import model, queries, schema, times
+from rollout.backends.base import HistoryQuery
 from rollout.errors import InvalidValue, NotFound, Refused, StaleEdit
 from rollout.state import KEY, Record, State
 
@@ -367,19 +368,32 @@ def remove_promotion(state: State, promo_id: str, code: str | None = None) -> Re
 
 
 # -- history ---------------------------------------------------------------------------
-def undoable(state: State) -> Record | None:
-    """The most recent change not yet undone (undo entries themselves are not undone, nor entries
-    that changed no record, such as a restore that replaced an unreadable file as a whole)."""
-    undone = {e["undoes"] for e in state.history if "undoes" in e}
-    for entry in reversed(state.history):
-        if "undoes" not in entry and entry["id"] not in undone and entry["changes"]:
-            return entry
+def undoable(state: State, user: str | None = None) -> Record | None:
+    """The most recent change not yet undone (of `user`, when given), as a full history entry.
+
+    Undo entries themselves are not undone, nor entries that changed no record (such as a
+    restore that replaced an unreadable file as a whole). Reads history headers newest first,
+    a page at a time, up to the entry found, then that one entry's changes.
+    """
+    undone: set[int] = set()
+    for header in state.history.walk(HistoryQuery(limit=20)):
+        if "undoes" in header:
+            undone.add(header["undoes"])
+            continue
+        if header["id"] in undone or not header["summary"]:
+            continue
+        if user is None or header["user"] == user:
+            return state.history.entry(header["id"])
     return None
 
 
-def undo(state: State) -> Record:
-    """Revert the most recent change; the revert is itself recorded (entry field `undoes`)."""
-    entry = undoable(state)
+def undo(state: State, user: str | None = None) -> Record:
+    """Revert the most recent change (of `user`, when given); the revert is itself recorded
+    (entry field `undoes`). Returns the entry undone.
+
+    Raises NotFound when there is nothing to undo, Refused when a record it touched has changed since.
+    """
+    entry = undoable(state, user)
     if entry is None:
         raise NotFound("nothing to undo")
     for change in entry["changes"]:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rollout import schema, times
+from rollout.backends.base import HistoryQuery, change_action, change_regions, header_of
 from rollout.errors import InvalidValue, NotFound
 from rollout.model import STATUSES, region_code
 from rollout.state import Record, State
@@ -450,27 +451,26 @@ def checklist(state: State, code: str, open_only: bool = False) -> list[Record]:
 
 # -- history ---------------------------------------------------------------------------
 def touches_region(entry: Record, code: str) -> bool:
-    for change in entry["changes"]:
-        if change["table"] == "regions" and change["key"] == code:
-            return True
-        record = change["after"] or change["before"]
-        if change["table"] != "regions" and record.get("region") == code:
-            return True
-    return False
+    """Whether a history entry (full or header) changed the region `code` or one of its records."""
+    if "regions" in entry:
+        return code in entry["regions"]
+    return any(code in change_regions(change) for change in entry["changes"])
 
 
-def history(state: State, code: str | None = None, limit: int | None = None) -> list[Record]:
-    """History entries, newest first, optionally only those touching one region."""
-    out = []
-    for entry in reversed(state.history):
-        if code is None or touches_region(entry, code):
-            out.append(entry)
-            if limit is not None and len(out) >= limit:
-                break
-    return out
+def history(
+    state: State, code: str | None = None, limit: int | None = None, *, with_changes: bool = False
+) -> list[Record]:
+    """History entries, newest first, optionally only those touching one region, at most `limit`.
+
+    Headers (id, revision, at, user, command, regions, summary, notes, undoes...) unless
+    `with_changes`, which reads each entry's changes too. Reads a page of history, not all of it.
+    """
+    query = HistoryQuery(region=code, limit=limit, with_changes=with_changes)
+    return state.history.page(query).entries
 
 
 def history_json(entry: Record) -> dict[str, Any]:
+    """An entry as `history --json` prints it: id, at, user, command, changes, and notes/undoes when set."""
     data = {k: entry[k] for k in ("id", "at", "user", "command", "changes")}
     for extra in ("notes", "undoes"):
         if extra in entry:
@@ -479,8 +479,11 @@ def history_json(entry: Record) -> dict[str, Any]:
 
 
 def last_change_of(state: State, table: str, key: str) -> Record | None:
-    """The newest history entry that touched one record."""
-    for entry in reversed(state.history):
+    """The newest history entry that touched one record (reads entries of its region only)."""
+    record = state.tables[table].get(key)
+    region = key if table == "regions" else (record or {}).get("region")
+    for header in state.history.walk(HistoryQuery(region=region, limit=50)):
+        entry = state.history.entry(header["id"])
         if any(c["table"] == table and c["key"] == key for c in entry["changes"]):
             return entry
     return None
@@ -489,21 +492,26 @@ def last_change_of(state: State, table: str, key: str) -> Record | None:
 CHANGE_NOUNS = {"regions": "region", "items": "checklist item", "promotions": "promotion"}
 
 
-def change_action(change: Record) -> str:
-    return "add" if change["before"] is None else "remove" if change["after"] is None else "change"
-
-
 def summarize_changes(changes: list[Record]) -> str:
     """'2 regions changed, 40 items added' for notices and dry runs."""
-    counts: dict[tuple[str, str], int] = {}
-    for change in changes:
-        verb = {"add": "added", "remove": "removed", "change": "changed"}[change_action(change)]
-        counts[(change["table"], verb)] = counts.get((change["table"], verb), 0) + 1
+    return summarize_counts(header_of({"changes": changes})["summary"])
+
+
+def summarize_counts(summary: list[list[Any]]) -> str:
+    """A history header's summary ([[table, action, count], ...]) in words."""
+    verbs = {"add": "added", "remove": "removed", "change": "changed"}
     parts = []
-    for (table, verb), n in counts.items():
+    for table, action, n in summary:
         noun = CHANGE_NOUNS[table] + ("s" if n != 1 else "")
-        parts.append(f"{n} {noun} {verb}")
+        parts.append(f"{n} {noun} {verbs[action]}")
     return ", ".join(parts) or "no change"
+
+
+def entry_summary(entry: Record) -> str:
+    """What an entry (full or header) changed, in words."""
+    if "summary" in entry:
+        return summarize_counts(entry["summary"])
+    return summarize_changes(entry["changes"])
 
 
 def describe_change(change: Record) -> str:
@@ -530,8 +538,8 @@ def preview_lines(changes: list[Record], limit: int = PREVIEW_LINES) -> list[str
 
 
 def describe_changes(entry: Record) -> str:
-    """A history entry's changes in words, with what it undid and its notes (forced launches...)."""
-    text = summarize_changes(entry["changes"])
+    """A history entry's changes in words (full entry or header), with what it undid and its notes."""
+    text = entry_summary(entry)
     if "undoes" in entry:
         text = f"undoes #{entry['undoes']}: {text}"
     if entry.get("notes"):
@@ -540,4 +548,5 @@ def describe_changes(entry: Record) -> str:
 
 
 def describe_entry(entry: Record) -> str:
-    return f"#{entry['id']} {entry['command']} ({summarize_changes(entry['changes'])})"
+    """'#12 check done DE c1 (1 checklist item changed)' for a full entry or a header."""
+    return f"#{entry['id']} {entry['command']} ({entry_summary(entry)})"

@@ -1,35 +1,46 @@
 """The in-memory state of a database and the change tracking behind history and undo.
 
-A State is loaded from the file once per command; operations edit it in memory
+A State is loaded from storage once per command; operations edit it in memory
 (records are treated as immutable: an edit puts a new dict), and a transaction
 writes it back once. Every first touch of a record remembers its previous value,
-so the change's before/after pairs come for free.
+so the change's before/after pairs come for free. The history is not loaded with it:
+`state.history` reads entries from storage when asked (rollout.backends.base.HistoryLog).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
+from rollout.backends.base import HistoryLog, MemoryHistory
 from rollout.errors import NotFound
 
 Record = dict[str, Any]
 TABLES = ("regions", "items", "promotions")
 KEY = {"regions": "code", "items": "id", "promotions": "id"}
 ID_PREFIX = {"items": "c", "promotions": "p"}
+NOUN = {"regions": "region", "items": "checklist item", "promotions": "promotion"}
 
 
 class State:
-    """Regions, checklist items, promotions, history and metadata, indexed for the operations."""
+    """Regions, checklist items, promotions and metadata, indexed for the operations, and the history
+    as of their revision.
 
-    def __init__(self, document: dict[str, Any]) -> None:
+    `document` is the TinyDB layout (rollout.backends.base). `history` is what the storage read
+    with it; without one, the `history` table of an old-format document, else an empty history.
+    `token` is the storage's change token of what was read (None for a state built in memory).
+    """
+
+    def __init__(
+        self, document: dict[str, Any], history: HistoryLog | None = None, token: Hashable | None = None
+    ) -> None:
         self.meta: dict[str, Any] = dict(document["_meta"]["1"])
         self.tables: dict[str, dict[str, Record]] = {
             name: {rec[KEY[name]]: rec for rec in document.get(name, {}).values()} for name in TABLES
         }
-        self._history_raw: dict[str, Record] = document.get("history", {})
-        self._history: list[Record] | None = None
+        self.history: HistoryLog = history if history is not None else MemoryHistory.of_document(document)
+        self.token = token
         self._by_region: dict[str, dict[str, dict[str, None]]] | None = None
         self._counts: dict[str, list[int]] = {}
         self.before: dict[tuple[str, str], Record | None] = {}
@@ -52,13 +63,6 @@ class State:
     @property
     def promotions(self) -> dict[str, Record]:
         return self.tables["promotions"]
-
-    @property
-    def history(self) -> list[Record]:
-        """History entries, oldest first."""
-        if self._history is None:
-            self._history = sorted(self._history_raw.values(), key=lambda e: e["id"])
-        return self._history
 
     def region(self, code: str) -> Record:
         try:
@@ -112,6 +116,12 @@ class State:
 
     # -- writing -------------------------------------------------------------------
     def put(self, table: str, record: Record) -> Record:
+        """Store `record` in `table` ("regions", "items" or "promotions"), replacing the one with the
+        same key (code or id), and return it. Never raises; validation is the operations' job.
+
+        The record is kept as given: callers never change it afterwards (an edit puts a new dict),
+        which keeps the region index, the checklist counts and the change tracking right.
+        """
         key = record[KEY[table]]
         current = self.tables[table].get(key)
         self.before.setdefault((table, key), current)
@@ -127,7 +137,14 @@ class State:
         return record
 
     def delete(self, table: str, key: str) -> Record:
-        current = self.tables[table].pop(key)
+        """Remove the record `key` (a code or id) from `table` and return it.
+
+        Raises NotFound ("no region DE", "no checklist item c12", "no promotion p3") when there is none.
+        """
+        try:
+            current = self.tables[table].pop(key)
+        except KeyError:
+            raise NotFound(f"no {NOUN[table]} {key}") from None
         self.before.setdefault((table, key), current)
         if table != "regions" and self._by_region is not None:
             self._by_region[current["region"]][table].pop(key, None)
@@ -151,12 +168,6 @@ class State:
                 out.append({"table": table, "key": key, "before": before, "after": after})
         return out
 
-    def add_history(self, entry: Record) -> None:
-        self.history.append(entry)
-
-    def next_history_id(self) -> int:
-        return self.history[-1]["id"] + 1 if self.history else 1
-
     def apply(self, changes: Iterable[Record], reverse: bool = False) -> None:
         """Apply recorded changes forwards, or backwards (undo). Each key appears once in a
         change, so order does not matter for correctness; keeping it keeps records in order."""
@@ -170,14 +181,11 @@ class State:
 
     # -- serialisation -------------------------------------------------------------
     def document(self) -> dict[str, Any]:
-        """The TinyDB document: {table: {doc_id: record}} with ids 1..n in key order."""
+        """The TinyDB document of the current records: {"_meta": {"1": meta}, table: {doc_id:
+        record}} with doc ids 1..n in key order (no history: the storage keeps it apart)."""
         doc: dict[str, Any] = {"_meta": {"1": self.meta}}
         for name in TABLES:
             doc[name] = {str(i): rec for i, rec in enumerate(self.tables[name].values(), 1)}
-        if self._history is None:
-            doc["history"] = self._history_raw
-        else:
-            doc["history"] = {str(e["id"]): e for e in self._history}
         return doc
 
     def data(self) -> dict[str, dict[str, Record]]:
@@ -186,7 +194,8 @@ class State:
 
 
 def empty_document() -> dict[str, Any]:
-    from rollout.storage import SCHEMA_VERSION
+    """A document with no records, at revision 0, in the current schema."""
+    from rollout.migrations import SCHEMA_VERSION
 
     meta = {"schema": SCHEMA_VERSION, "revision": 0, "next_items": 1, "next_promotions": 1}
-    return {"_meta": {"1": meta}, "regions": {}, "items": {}, "promotions": {}, "history": {}}
+    return {"_meta": {"1": meta}, "regions": {}, "items": {}, "promotions": {}}

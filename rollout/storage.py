@@ -1,225 +1,229 @@
-"""The database file: a TinyDB JSON document written atomically under a cross-process lock.
+"""The state file: a TinyDB JSON document of the current records, written atomically under a lock.
 
-TinyDB promises neither atomic writes nor multi-process safety, so this storage adds both:
-every write goes to a temporary file in the same directory, is fsynced, and replaces the
-database with os.replace (readers see the old or the new file, never half of one); every
-read-modify-write holds `<db>.lock` (filelock) so two writers never lose an update. The
-previous version is kept as a hard link in `<db>.backups/` (the last BACKUPS_KEPT), and a
-file written by an older schema is upgraded in memory on read (rollout.migrations), its
-original kept in the same folder the first time the upgraded document is written.
+TinyDB promises neither atomic writes nor multi-process safety, so rollout adds both: every write
+replaces the file atomically (rollout.files.atomic_write: readers see the old or the new file,
+never half of one), and every read-modify-write holds `<db>.lock` (filelock), so two writers never
+lose an update. The version a write replaces is kept as a hard link in `<db>.backups/` (the last
+BACKUPS_KEPT), and the first write to a file of an older schema keeps its original there too.
+
+Each read returns what it saw (the document, its schema, the file's signature) and keeps nothing:
+one object may serve any number of threads. The history lives beside the file, not in it
+(rollout.backends.tinydb); `AtomicJSONStorage` (rollout.tinydb_storage) lets any TinyDB program
+open the file.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import math
 import os
 import re
 import stat
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
-from tinydb.storages import Storage
 
 from rollout.errors import DatabaseError, InvalidValue
+from rollout.files import (
+    FileSignature,
+    atomic_write,
+    file_signature,
+    leftovers,
+    link_or_copy,
+    new_file_mode,
+    signature_of,
+    unique_name,
+)
+from rollout.migrations import SCHEMA_VERSION, upgrade
 from rollout.schema import KINDS
 
-SCHEMA_VERSION = 1
+__all__ = ["SCHEMA_VERSION", "file_signature", "new_file_mode"]  # re-exported for callers that had them here
+
 BACKUPS_KEPT = 10
 DEFAULT_LOCK_TIMEOUT = 10.0
 LOCK_POLL_INTERVAL = 0.005  # waiting writers retry often: the lock is held for milliseconds
-TMP_MARK = ".tmp-"
 BACKUP_NAME = re.compile(r"\.r(\d+)\.json")
+PEEK_BYTES = 4096
 
 # The fields every record must have for the application to read it (from the record schema);
 # `rollout doctor` checks their values.
 REQUIRED_FIELDS = {kind.table: kind.in_file for kind in KINDS.values()}
 HISTORY_FIELDS = frozenset(("id", "at", "user", "command", "changes"))
 
-Signature = tuple[int, int, int]  # inode, mtime in ns, size: changes whenever the file is replaced
+
+class StateFile(NamedTuple):
+    """One read of the state file: the document as stored (no upgrade), its schema version, and
+    the signature of the very file that was read (taken from the open file, so a replace during
+    the read cannot be mistaken for it)."""
+
+    document: dict[str, Any]
+    schema: int
+    signature: FileSignature
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def read_state_file(path: Path) -> StateFile | None:
+    """Read and parse the state file at `path` (None when there is none); never writes.
 
-
-def new_file_mode() -> int:
-    """Owner (and group, where the umask allows) read-write; never anything for others."""
-    return 0o660 & ~_umask() & ~0o007
-
-
-def file_signature(path: Path) -> Signature | None:
+    Raises DatabaseError, naming the file, when it is a directory or not a regular file, cannot be
+    read, is empty, corrupt, not a rollout database, or written by a newer rollout.
+    """
     try:
-        info = path.stat()
+        # O_NONBLOCK: a FIFO at the path must not block the open; only regular files are read.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise DatabaseError(f"database {path} is a directory, not a file") from None
+    except PermissionError:
+        raise DatabaseError(f"cannot read database {path}: permission denied") from None
+    except OSError as exc:
+        raise DatabaseError(f"cannot read database {path}: {exc.strerror or exc}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        kind = "a directory, not a file" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise DatabaseError(f"database {path} is {kind}")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            raw = handle.read()
+        except OSError as exc:
+            raise DatabaseError(f"cannot read database {path}: {exc.strerror or exc}") from None
+    document, version = decode_document(raw, path)
+    return StateFile(document, version, signature_of(info))
+
+
+def write_state_file(
+    path: Path,
+    document: dict[str, Any],
+    *,
+    previous_schema: int | None,
+    backups: int = BACKUPS_KEPT,
+    checkpoint: Callable[[str], None] | None = None,
+) -> FileSignature:
+    """Replace the state file with `document` atomically; return the new file's signature.
+
+    Before the replace, the file being replaced (if any) is kept in the backups folder: as
+    `<stem>.r<revision-1>.json` in a rotation of the last `backups`, and, when `previous_schema`
+    is older than SCHEMA_VERSION, as `<stem>.schema<N>.json` once (never rotated). Refuses a
+    read-only file. Raises DatabaseError when anything cannot be written; the old file is then
+    untouched. `checkpoint` is rollout.files.atomic_write's, plus "backup-kept".
+    """
+    indent = len(document.get("regions", ())) < 200
+    payload = orjson.dumps(document, option=orjson.OPT_INDENT_2 if indent else 0)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"cannot create the folder of database {path}: {exc.strerror or exc}") from None
+    if read_only(path):
+        raise DatabaseError(f"database {path} is read-only; nothing was written")
+    revision = int(document["_meta"]["1"].get("revision", 0))
+
+    def keep() -> None:
+        _keep_backups(path, revision - 1, previous_schema, backups)
+        if checkpoint is not None:
+            checkpoint("backup-kept")
+
+    try:
+        return atomic_write(path, payload, mode=file_mode(path), before_replace=keep, checkpoint=checkpoint)
+    except OSError as exc:
+        raise DatabaseError(f"cannot write database {path}: {exc.strerror or exc}") from None
+
+
+def read_only(path: Path) -> bool:
+    """A file without write permission is read-only, even for root (who could replace it)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return False
+    return not (mode & stat.S_IWUSR) or not os.access(path, os.W_OK)
+
+
+def file_mode(path: Path) -> int:
+    """The mode for files of the database at `path`: its own (owner and group bits), else a new file's."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode) & 0o770
+    except FileNotFoundError:
+        return new_file_mode()
+
+
+def __getattr__(name: str) -> Any:
+    """`AtomicJSONStorage` lives in rollout.tinydb_storage and is loaded on first use: it needs
+    TinyDB's Storage class, which rollout's own reads and writes do not (loading TinyDB would cost
+    every command a couple of milliseconds of start-up)."""
+    if name == "AtomicJSONStorage":
+        from rollout.tinydb_storage import AtomicJSONStorage
+
+        return AtomicJSONStorage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# -- reading the metadata alone ------------------------------------------------------------------
+_META_START = re.compile(rb'\A\s*\{\s*"_meta"\s*:\s*\{\s*"1"\s*:\s*')
+
+
+def peek_meta(path: Path) -> dict[str, Any] | None:
+    """`_meta` of the state file read from its first few KB, without parsing the records.
+
+    rollout writes `_meta` first; for a file where it is not first (written by another TinyDB
+    program) or too long, or that is missing or unreadable, returns None: the caller reads it whole.
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(PEEK_BYTES)
     except OSError:
         return None
-    return (info.st_ino, info.st_mtime_ns, info.st_size)
-
-
-class AtomicJSONStorage(Storage):
-    """A TinyDB storage: orjson parsing, atomic replace, backups, schema upgrades, clear errors.
-
-    The file stays a plain TinyDB JSON document ({table: {doc_id: document}}), so
-    `TinyDB(path, storage=AtomicJSONStorage)` opens and queries it like any TinyDB file.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], backups: int = BACKUPS_KEPT) -> None:
-        self.path = Path(path)
-        self.backups = backups
-        self.disk_schema: int | None = None  # schema of the file as last read, before any upgrade
-        self.signature: Signature | None = None  # of the file as last read
-
-    def read(self) -> dict[str, Any] | None:
-        try:
-            # O_NONBLOCK: a FIFO at the path must not block the open; only regular files are read.
-            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
-        except FileNotFoundError:
-            self.signature = None
-            return None
-        except IsADirectoryError:
-            raise DatabaseError(f"database {self.path} is a directory, not a file") from None
-        except PermissionError:
-            raise DatabaseError(f"cannot read database {self.path}: permission denied") from None
-        except OSError as exc:
-            raise DatabaseError(f"cannot read database {self.path}: {exc.strerror or exc}") from None
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            os.close(fd)
-            kind = "a directory, not a file" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            raise DatabaseError(f"database {self.path} is {kind}")
-        with os.fdopen(fd, "rb") as handle:
-            try:
-                raw = handle.read()
-            except OSError as exc:
-                raise DatabaseError(f"cannot read database {self.path}: {exc.strerror or exc}") from None
-        data, version = decode_document(raw, self.path)
-        self.disk_schema = version
-        self.signature = (info.st_ino, info.st_mtime_ns, info.st_size)
-        if version < SCHEMA_VERSION:
-            from rollout.migrations import upgrade
-
-            data = upgrade(data, version, self.path)
-        check_shape(data, self.path)
-        return data
-
-    def write(self, data: dict[str, Any], *, keep_backup: bool = True) -> None:
-        payload = orjson.dumps(data, option=orjson.OPT_INDENT_2 if len(data.get("regions", ())) < 200 else 0)
-        directory = self.path.parent
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise DatabaseError(f"cannot create the folder of database {self.path}: {exc.strerror or exc}") from None
-        if self._read_only():
-            raise DatabaseError(f"database {self.path} is read-only; nothing was written")
-        mode = self._mode()
-        tmp = directory / f".{self.path.name}{TMP_MARK}{os.getpid()}"
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-            try:
-                os.fchmod(fd, mode)
-                _write_all(fd, payload)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            if keep_backup:
-                self._keep_backups(int(data["_meta"]["1"]["revision"]) - 1)
-            os.replace(tmp, self.path)
-            _fsync_dir(directory)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise DatabaseError(f"cannot write database {self.path}: {exc.strerror or exc}") from None
-        self.disk_schema = SCHEMA_VERSION
-        self.signature = file_signature(self.path)
-
-    def close(self) -> None:
-        pass
-
-    def _read_only(self) -> bool:
-        """A file without write permission is read-only, even for root (who could replace it)."""
-        try:
-            mode = self.path.stat().st_mode
-        except FileNotFoundError:
-            return False
-        return not (mode & stat.S_IWUSR) or not os.access(self.path, os.W_OK)
-
-    def _mode(self) -> int:
-        try:
-            return stat.S_IMODE(self.path.stat().st_mode) & 0o770
-        except FileNotFoundError:
-            return new_file_mode()
-
-    def backup_dir(self) -> Path:
-        return backup_dir(self.path)
-
-    def _backup_folder(self) -> Path:
-        folder = self.backup_dir()
-        folder.mkdir(mode=0o770, exist_ok=True)
-        return folder
-
-    def _keep_backups(self, revision: int) -> None:
-        """Keep the current file (about to be replaced) before it goes: the rotation, and the
-        pre-upgrade original when the file on disk is in an older schema."""
-        if not self.path.exists():
-            return
-        if self.disk_schema is not None and self.disk_schema < SCHEMA_VERSION:
-            original = self._backup_folder() / f"{self.path.stem}.schema{self.disk_schema}.json"
-            if not original.exists():
-                _link_or_copy(self.path, original)
-        if self.backups <= 0:
-            return
-        target = self._backup_folder() / f"{self.path.stem}.r{max(revision, 0):08d}.json"
-        target.unlink(missing_ok=True)
-        _link_or_copy(self.path, target)
-        for old in list_backups(self.path)[self.backups :]:
-            old.unlink(missing_ok=True)
-
-    def keep_aside(self, label: str) -> Path | None:
-        """Keep the current file (e.g. an unreadable one about to be replaced) under a dated name."""
-        if not self.path.exists() or self.path.is_dir():
-            return None
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-        target = self._backup_folder() / f"{self.path.stem}.{label}-{stamp}.json"
-        _link_or_copy(self.path, target)
-        return target
-
-    def leftovers(self) -> list[Path]:
-        """Temp files of writers that died mid-write (readers never look at them)."""
-        return sorted(self.path.parent.glob(f".{self.path.name}{TMP_MARK}*"))
-
-    def remove_leftovers(self) -> None:
-        """Only called while holding the lock, so no live writer's temp file is removed."""
-        for leftover in self.leftovers():
-            leftover.unlink(missing_ok=True)
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    """A hard link costs nothing and the database is always replaced, never written in place.
-
-    A kept version never stays open to other users, even if the file it was had been.
-    """
+    match = _META_START.match(head)
+    if match is None:
+        return None
+    end = _object_end(head, match.end())
+    if end is None:
+        return None
     try:
-        os.link(source, target)
-    except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EMLINK):
-            raise
-        import shutil  # rarely needed, and it costs every command a millisecond or two at start-up
-
-        shutil.copy2(source, target)
-    mode = stat.S_IMODE(target.stat().st_mode)
-    if mode & 0o007:
-        with contextlib.suppress(PermissionError):
-            os.chmod(target, mode & 0o770)
+        meta = orjson.loads(head[match.end() : end])
+    except orjson.JSONDecodeError:
+        return None
+    return meta if isinstance(meta, dict) else None
 
 
+def _object_end(data: bytes, start: int) -> int | None:
+    """The index after the JSON object starting at data[start] (a `{`), or None if it is cut off."""
+    if data[start : start + 1] != b"{":
+        return None
+    depth = 0
+    in_string = False
+    escaped = False
+    for index in range(start, len(data)):
+        char = data[index]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == 0x5C:  # backslash
+                escaped = True
+            elif char == 0x22:
+                in_string = False
+        elif char == 0x22:
+            in_string = True
+        elif char == 0x7B:
+            depth += 1
+        elif char == 0x7D:
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return None
+
+
+# -- backups and files kept aside ----------------------------------------------------------------
 def backup_dir(path: Path) -> Path:
     return path.with_name(path.name + ".backups")
+
+
+def backup_folder(path: Path) -> Path:
+    """The backups folder of the database at `path`, created (owner and group only) if needed."""
+    folder = backup_dir(path)
+    folder.mkdir(mode=0o770, exist_ok=True)
+    return folder
 
 
 def backup_revision(backup: Path) -> int:
@@ -236,6 +240,59 @@ def list_backups(path: Path) -> list[Path]:
     return sorted(found, key=backup_revision, reverse=True)
 
 
+def _keep_backups(path: Path, revision: int, previous_schema: int | None, backups: int) -> None:
+    """Keep the current file (about to be replaced): the rotation, and the pre-upgrade original."""
+    if not path.exists():
+        return
+    if previous_schema is not None and previous_schema < SCHEMA_VERSION:
+        original = backup_folder(path) / f"{path.stem}.schema{previous_schema}.json"
+        if not original.exists():
+            link_or_copy(path, original)
+    if backups <= 0:
+        return
+    target = backup_folder(path) / f"{path.stem}.r{max(revision, 0):08d}.json"
+    target.unlink(missing_ok=True)
+    link_or_copy(path, target)
+    for old in list_backups(path)[backups:]:
+        old.unlink(missing_ok=True)
+
+
+def keep_aside(source: Path, database: Path, label: str) -> Path | None:
+    """Keep the file or folder `source` (an unreadable state file about to be replaced, a history
+    that no longer belongs to its state file) in the backups folder of `database`, as
+    `<name>.<label>-<UTC stamp>[-N]`; return where, or None when there is nothing at `source`.
+
+    A file is hard-linked (it stays where it is too), a folder is moved. Names carry microseconds
+    and a counter, so two kept in the same instant never clash.
+    """
+    folder = backup_folder(database)
+    if source.is_dir():
+        while True:
+            target = unique_name(folder, source.name, label, "")
+            try:
+                os.rename(source, target)  # never replaces a non-empty folder
+                return target
+            except OSError:
+                if not target.exists():
+                    raise
+    if not source.exists():
+        return None
+    while True:
+        target = unique_name(folder, source.stem, label, ".json")
+        try:
+            link_or_copy(source, target)
+            return target
+        except FileExistsError:
+            continue
+
+
+def remove_leftovers(path: Path) -> None:
+    """Temp files of writers that died mid-write; only called under the lock, so none is live."""
+    for leftover in leftovers(path):
+        leftover.unlink(missing_ok=True)
+
+
+# -- parsing ---------------------------------------------------------------------------------------
 def decode_document(raw: bytes, path: Path) -> tuple[dict[str, Any], int]:
     """Parse a database file and read its schema version; never guesses or repairs."""
     if not raw.strip():
@@ -258,11 +315,12 @@ def decode_document(raw: bytes, path: Path) -> tuple[dict[str, Any], int]:
 
 
 def parse_document(raw: bytes, path: Path) -> dict[str, Any]:
-    """A database document ready to use: parsed, upgraded to the current schema, shape checked."""
+    """A database document ready to use: parsed, upgraded to the current schema, shape checked.
+
+    A document from before schema 2 keeps its `history` table (the caller decides what to do with it).
+    """
     data, version = decode_document(raw, path)
     if version < SCHEMA_VERSION:
-        from rollout.migrations import upgrade
-
         data = upgrade(data, version, path)
     check_shape(data, path)
     return data
@@ -280,7 +338,8 @@ def check_shape(data: dict[str, Any], path: Path) -> None:
             )
     for table, required in REQUIRED_FIELDS.items():
         _check_table(data, table, required, path)
-    _check_table(data, "history", HISTORY_FIELDS, path)
+    if "history" in data:  # a document from before schema 2
+        _check_table(data, "history", HISTORY_FIELDS, path)
 
 
 def _check_table(data: dict[str, Any], table: str, required: frozenset[str], path: Path) -> None:
@@ -300,21 +359,7 @@ def _check_table(data: dict[str, Any], table: str, required: frozenset[str], pat
             )
 
 
-def _write_all(fd: int, payload: bytes) -> None:
-    view = memoryview(payload)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
+# -- the writers' lock -----------------------------------------------------------------------------
 def lock_timeout() -> float:
     """ROLLOUT_LOCK_TIMEOUT seconds (default 10): always a finite wait, so a writer never hangs forever."""
     raw = os.environ.get("ROLLOUT_LOCK_TIMEOUT", "").strip()

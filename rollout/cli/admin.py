@@ -16,10 +16,13 @@ from typing import Any
 import click
 
 from rollout import ops, queries, times
+from rollout.backends.base import HistoryLog, HistoryQuery
 from rollout.cli import contract, output
 from rollout.cli.app import App, Batch, pass_app
-from rollout.cli.completion import complete_files, complete_region_codes
+from rollout.cli.completion import complete_files
+from rollout.cli.regions import selectors_argument
 from rollout.errors import DatabaseError, InvalidValue, RolloutError
+from rollout.state import TABLES, Record
 
 # Commands a batch line may run: the editing ones (reads, undo and nested batches make no sense there).
 BATCHABLE = {
@@ -30,32 +33,57 @@ BATCHABLE = {
 }
 
 
-@click.command()
+@click.command(short_help="Create the database (bundled dataset, or --empty).")
 @click.option("--empty", is_flag=True, help="Start with no regions instead of the bundled dataset.")
-@click.option("--force", is_flag=True, help="Replace an existing database (the old one is kept as a backup).")
+@click.option("--force", is_flag=True, help="Replace an existing database (one change in history: undo reverts it).")
+@contract.edits(lambda: {"path": contract.STRING})
 @pass_app
-def init(app: App, empty: bool, force: bool) -> None:
+def init(app: App, empty: bool, force: bool, as_json: bool) -> None:
     """Create the database, from the bundled dataset unless --empty."""
-    app.db.create(empty=empty, force=force)
+    existed = app.db.exists()
+    app.db.create(empty=empty, force=force, user=app.user, command=app.command or "init")
     origin = "empty" if empty else "from the bundled dataset"
-    click.echo(f"Created {app.db.path} ({origin}).")
+    if not as_json:
+        click.echo(f"Created {app.db.path} ({origin}).")
+        return
+    state = app.db.load()
+    if existed:  # a replaced database is one change in history: its newest entry
+        entry = state.history.page(HistoryQuery(limit=1, with_changes=True)).entries[0]
+        changes, history_id, notes = entry["changes"], entry["id"], entry.get("notes", [])
+    else:  # a new file holds every record, added
+        changes = [
+            {"table": table, "key": key, "before": None, "after": record}
+            for table in TABLES
+            for key, record in state.tables[table].items()
+        ]
+        history_id, notes = None, []
+    output.emit_json(
+        contract.envelope(
+            contract.command_name(), state, changes, history=history_id, warnings=notes, path=str(app.db.path)
+        )
+    )
 
 
-@click.command()
-@click.argument("code", required=False, shell_complete=complete_region_codes)
+@click.command(short_help="Changes, newest first: when, who, what.")
+@selectors_argument()
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most N entries.")
 @contract.reads(lambda: contract.array(contract.history_entry_schema()))
 @pass_app
-def history(app: App, code: str | None, limit: int | None, as_json: bool) -> None:
-    """Changes, newest first: when, who, the command, and what it touched."""
-    state = app.state()
-    region = state.region(code.strip().upper())["code"] if code else None
-    entries = queries.history(state, region, limit)
+def history(app: App, selectors: tuple[str, ...], limit: int | None, as_json: bool) -> None:
+    """Changes, newest first: when, who, the command, and what it touched.
+
+    SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every change); only the changes
+    that touched a selected region (or its checklist and promotions)."""
+    if selectors:
+        state = app.state()
+        entries = _history_of(state.history, queries.select(state, selectors, reading=True), limit, as_json)
+    else:  # the records are not needed: read the history alone
+        entries = app.history().page(HistoryQuery(limit=limit, with_changes=as_json)).entries
     if as_json:
         output.emit_json([queries.history_json(e) for e in entries])
         return
     if not entries:
-        click.echo("No history yet.")
+        click.echo("No history matches." if selectors else "No history yet.")
         return
     click.echo(
         output.table(
@@ -63,6 +91,21 @@ def history(app: App, code: str | None, limit: int | None, as_json: bool) -> Non
             [[f"#{e['id']}", _at(e["at"]), e["user"], e["command"], queries.describe_changes(e)] for e in entries],
         )
     )
+
+
+def _history_of(log: HistoryLog, codes: list[str], limit: int | None, full: bool) -> list[Record]:
+    """Entries that touched any of the regions `codes`, newest first, at most `limit`."""
+    if not codes:
+        return []
+    if len(codes) == 1:
+        return log.page(HistoryQuery(region=codes[0], limit=limit, with_changes=full)).entries
+    chosen, found = set(codes), []
+    for header in log.walk(HistoryQuery(limit=200)):
+        if chosen.intersection(header.get("regions", ())):
+            found.append(log.entry(header["id"]) if full else header)
+            if limit is not None and len(found) >= limit:
+                break
+    return found
 
 
 def _at(iso: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from rollout.backends.base import HistoryLog
 from rollout.cli import contract, output
 from rollout.db import Database
 from rollout.state import State
@@ -58,6 +59,15 @@ class App:
         state = self.db.load()
         self._announce_creation()
         return state
+
+    def history(self) -> HistoryLog:
+        """The history to read, without the records (the batch's working copy's, inside a batch)."""
+        if self.batch is not None:
+            return self.batch.state.history
+        pause_collector()
+        if not self.db.exists():
+            self.state()  # seeds a new database and says so
+        return self.db.history()
 
     @contextmanager
     def change(self) -> Iterator[State]:

@@ -25,12 +25,12 @@ COMPLETE_VAR = "_ROLLOUT_COMPLETE"
 def completion_state(ctx: click.Context) -> State | None:
     """The database named by --db (or ROLLOUT_DB / the default), read without creating or locking it."""
     try:
-        from rollout.storage import AtomicJSONStorage
+        from rollout.backends.tinydb import TinyDBBackend
 
         raw = ctx.find_root().params.get("db_path")
         path = Path(raw) if raw else default_path()
-        document = AtomicJSONStorage(path).read()
-        return State(document) if document is not None else None
+        stored = TinyDBBackend(path).read()
+        return State(stored.document) if stored is not None else None
     except Exception:  # a Tab press must never show a traceback or an error
         return None
 

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
-import orjson
 
 from rollout import queries
+from rollout.backends.base import Backup
 from rollout.cli import contract, output
 from rollout.cli.app import App, pass_app
-from rollout.db import Backup, Database, Restored
+from rollout.db import Database, Restored
 from rollout.errors import RolloutError
 
 
@@ -74,7 +74,9 @@ def _restored_schema() -> dict[str, contract.Schema]:
                 "backup": contract.COUNT,
                 "revision": contract.COUNT,
                 "file": contract.STRING,
+                "whole": contract.BOOLEAN,
                 "replaced_unreadable": contract.nullable(contract.STRING),
+                "replayed": contract.array(contract.COUNT),
             }
         )
     }
@@ -93,6 +95,8 @@ def restore(app: App, number: int | None, list_only: bool, dry_run: bool, force:
     """Bring back backup N (1 = the newest; one is kept before every change, the last 10 in all).
 
     The restore is itself one change in history, so `rollout undo` reverts it. Without N, lists the backups.
+    With --force, a database that cannot be read is replaced by backup N as a whole, and every change
+    history holds after it is replayed on top, so nothing history holds is lost.
     """
     if number is not None and list_only:
         raise click.UsageError("give either N or --list, not both")
@@ -101,7 +105,7 @@ def restore(app: App, number: int | None, list_only: bool, dry_run: bool, force:
         return
     done = app.db.restore(number, app.user, app.command, dry_run=dry_run, force=force)
     if as_json:
-        output.emit_json(_restored_json(app, done, dry_run))
+        output.emit_json(_restored_json(done, dry_run))
         return
     click.echo(_describe_restore(done, dry_run))
 
@@ -110,21 +114,17 @@ def _saved_at(backup: Backup) -> str:
     return datetime.fromtimestamp(backup.saved_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _last_change(backup: Backup) -> dict[str, Any] | None:
-    """The newest history entry in a backup: what that version was the result of."""
-    try:
-        history = orjson.loads(backup.path.read_bytes()).get("history") or {}
-        newest = max(history.values(), key=lambda e: e["id"], default=None)
-    except (OSError, orjson.JSONDecodeError, AttributeError, TypeError, KeyError):
-        return {"unreadable": True}
-    if newest is None:
-        return None
-    return {"id": newest.get("id"), "user": newest.get("user"), "command": newest.get("command")}
+def _last_change(db: Database, backup: Backup) -> dict[str, Any] | None:
+    """The history entry that produced a backup's revision: what that version was the result of."""
+    entry = db.backup_last_change(backup)
+    if entry is None or entry.get("unreadable"):
+        return entry
+    return {"id": entry.get("id"), "user": entry.get("user"), "command": entry.get("command")}
 
 
 def _list_backups(db: Database, as_json: bool) -> None:
     kept = db.backups()
-    rows = [(b, _last_change(b)) for b in kept]
+    rows = [(b, _last_change(db, b)) for b in kept]
     if as_json:
         output.emit_json(
             [
@@ -133,7 +133,7 @@ def _list_backups(db: Database, as_json: bool) -> None:
                     "revision": b.revision,
                     "saved_at": datetime.fromtimestamp(b.saved_at, UTC).isoformat(),
                     "size": b.size,
-                    "file": str(b.path),
+                    "file": b.location,
                     "last_change": last,
                 }
                 for b, last in rows
@@ -167,12 +167,13 @@ def _change_cell(last: dict[str, Any] | None) -> str:
 def _describe_restore(done: Restored, dry_run: bool) -> str:
     backup = done.backup
     name = f"backup {backup.number} (revision {backup.revision}, saved {_saved_at(backup)} UTC)"
-    if done.replaced_unreadable is not None:
+    if done.whole:
+        replayed = _replayed(done.replayed)
         if dry_run:
-            return f"Dry run: the unreadable database would be replaced by {name} as a whole. Nothing was written."
-        return (
-            f"Replaced the unreadable database with {name}; the unreadable file was kept as {done.replaced_unreadable}."
-        )
+            return f"Dry run: the unreadable database would be replaced by {name} as a whole{replayed}. Nothing was written."
+        kept = f"; the unreadable file was kept as {done.replaced_unreadable}" if done.replaced_unreadable else ""
+        entry = done.entry["id"] if done.entry else "?"
+        return f"Replaced the unreadable database with {name}{replayed} (history #{entry}){kept}."
     summary = queries.summarize_changes(done.changes)
     if dry_run:
         return f"Dry run: restoring {name} would apply: {summary}. Nothing was written."
@@ -181,21 +182,34 @@ def _describe_restore(done: Restored, dry_run: bool) -> str:
     return f"Restored {name}: {summary} (history #{done.entry['id']}; `rollout undo` reverts it)."
 
 
-def _restored_json(app: App, done: Restored, dry_run: bool) -> dict[str, Any]:
-    """The envelope of a restore, with what was restored (`restored`)."""
-    state = app.db.load() if not dry_run else None
+def _replayed(ids: list[int]) -> str:
+    """', replaying the 3 later changes in history (#4-#6)' or ', with no later change in history to replay'."""
+    if not ids:
+        return ", with no later change in history to replay"
+    span = f"#{ids[0]}" if len(ids) == 1 else f"#{ids[0]}-#{ids[-1]}"
+    noun = "change" if len(ids) == 1 else f"{len(ids)} changes"
+    return f", replaying the later {noun} in history ({span})"
+
+
+def _restored_json(done: Restored, dry_run: bool) -> dict[str, Any]:
+    """The envelope of a restore, with what was restored (`restored`: the backup's number, revision
+    and file, where a whole-database restore kept the replaced one, and the entries it replayed)."""
+    assert done.state is not None
     restored = {
         "backup": done.backup.number,
         "revision": done.backup.revision,
-        "file": str(done.backup.path),
-        "replaced_unreadable": str(done.replaced_unreadable) if done.replaced_unreadable else None,
+        "file": done.backup.location,
+        "whole": done.whole,
+        "replaced_unreadable": done.replaced_unreadable if done.whole else None,
+        "replayed": list(done.replayed),
     }
     return contract.envelope(
         contract.command_name(),
-        state or app.db.load(),
+        done.state,
         done.changes,
         history=done.entry["id"] if done.entry else None,
         dry_run=dry_run,
+        warnings=list(done.state.notes),
         restored=restored,
     )
 

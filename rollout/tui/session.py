@@ -8,7 +8,7 @@ the CLI. No Textual here.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -18,22 +18,15 @@ from typing import Generic, TypeVar
 from rollout import times
 from rollout.db import Database
 from rollout.errors import ReadOnly
+from rollout.files import file_signature  # noqa: F401  (the one definition; tests compare with it)
 from rollout.state import Record, State
 from rollout.tui.views import CalendarIndex, RegionRow, region_rows
 
 T = TypeVar("T")
 
-# st_ino changes on every atomic replace; mtime and size catch in-place rewrites by other tools.
-Signature = tuple[int, int, int]
+# The storage's change token (rollout.backends.base.ChangeToken): equal tokens, same stored state.
+Signature = Hashable
 COMMAND_PREFIX = "tui: "
-
-
-def file_signature(path: Path) -> Signature | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_mtime_ns, info.st_size, info.st_ino
 
 
 @dataclass
@@ -79,17 +72,21 @@ class Session:
         self.db = Database(self.path, read_only=read_only)
 
     def load(self) -> Snapshot:
-        """Read the file (no lock: writers replace it atomically) and compute the rows."""
-        signature = file_signature(self.path)  # before reading, so a write during the read is seen next poll
+        """Read the database (no lock: writers replace it atomically) and compute the rows.
+
+        Safe from any thread while another edits: the snapshot's signature is the change token of
+        exactly what this read saw, and nothing is stored on the session.
+        """
         state = self.db.load()
-        return self.snapshot_of(state, signature)
+        return self.snapshot_of(state, state.token)
 
     def snapshot_of(self, state: State, signature: Signature | None) -> Snapshot:
         reference = times.now()
         return Snapshot(state, region_rows(state, reference), signature, reference)
 
     def signature(self) -> Signature | None:
-        return file_signature(self.path)
+        """The stored state's change token now (one stat for a file): compare with Snapshot.signature."""
+        return self.db.token()
 
     def edit(self, command: str, change: Callable[[State], T], seen_revision: int) -> Outcome[T]:
         """Apply `change` inside one transaction; history records `tui: <command>`.
@@ -104,6 +101,6 @@ class Session:
             base_revision = state.revision
             value = change(state)
         entry = state.commit.entry  # type: ignore[attr-defined]
-        # The state now equals the file as written; the next poll confirms by revision (signature None).
+        # The state now equals what is stored; the next poll confirms by revision (signature None).
         snapshot = self.snapshot_of(state, None)
         return Outcome(value, entry, seen_revision, base_revision, snapshot)

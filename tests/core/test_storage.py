@@ -13,14 +13,14 @@ from tinydb import Query, TinyDB
 from rollout import ops
 from rollout.db import Database
 from rollout.errors import DatabaseError, ReadOnly
-from rollout.storage import AtomicJSONStorage, list_backups
+from rollout.storage import SCHEMA_VERSION, AtomicJSONStorage, list_backups
 
 
 def test_the_file_is_a_tinydb_database_any_tinydb_program_can_query(db_path):
     with TinyDB(db_path, storage=AtomicJSONStorage) as tiny:
         (germany,) = tiny.table("regions").search(Query().code == "DE")
         assert germany["currency"] == "EUR"
-        assert tiny.table("_meta").get(doc_id=1)["schema"] == 1
+        assert tiny.table("_meta").get(doc_id=1)["schema"] == SCHEMA_VERSION == 2
     assert "regions" in json.loads(db_path.read_text())
 
 
@@ -36,6 +36,9 @@ def test_new_files_are_never_world_accessible(tmp_path):
         assert mode & 0o660 == 0o660
         for backup in list_backups(path):
             assert stat.S_IMODE(backup.stat().st_mode) & 0o007 == 0
+        history = path.with_name(path.name + ".history")
+        for kept in (history, history / "journal.jsonl", history / "index.jsonl"):
+            assert stat.S_IMODE(kept.stat().st_mode) & 0o007 == 0, kept
     finally:
         os.umask(old)
 
@@ -114,3 +117,80 @@ def test_eight_processes_adding_25_items_each_lose_nothing(db_path):
     assert {f"w{w}-{n}" for w in range(8) for n in range(25)} <= set(titles)
     assert len(state.history) == 200
     assert len({i["id"] for i in state.items.values()}) == len(state.items)
+
+
+# -- one atomic write, one signature, a cheap revision ---------------------------------------------
+def test_the_atomic_write_replaces_whole_files_and_cleans_up_after_a_failure(tmp_path):
+    from rollout.files import atomic_write, file_signature, leftovers
+
+    path = tmp_path / "out.json"
+    signature = atomic_write(path, b"first")
+    assert path.read_bytes() == b"first" and signature == file_signature(path)
+    assert stat.S_IMODE(path.stat().st_mode) & 0o007 == 0
+
+    def fail() -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        atomic_write(path, b"second", before_replace=fail)
+    assert path.read_bytes() == b"first"
+    assert leftovers(path) == []
+
+
+def test_exports_are_written_through_the_atomic_write(tmp_path, monkeypatch):
+    """The export writer used to write its temp file without fsync: it now uses the one helper."""
+    import rollout.files
+    from rollout.exchange import write_file
+
+    calls = []
+    monkeypatch.setattr(rollout.files, "fsync_dir", lambda folder: calls.append(folder))
+    write_file(tmp_path / "export.csv", b"a,b\n")
+    assert (tmp_path / "export.csv").read_bytes() == b"a,b\n"
+    assert calls == [tmp_path]
+
+
+def test_file_signature_has_one_definition():
+    import rollout.files
+    import rollout.storage
+    import rollout.tui.session
+
+    assert rollout.storage.file_signature is rollout.files.file_signature
+    assert rollout.tui.session.file_signature is rollout.files.file_signature
+
+
+def test_revision_reads_only_the_metadata_and_creates_nothing(db_path, tmp_path, monkeypatch):
+    import rollout.storage
+
+    with Database(db_path).transaction("t", "x") as state:
+        ops.add_items(state, ["DE"], "one")
+    monkeypatch.setattr(rollout.storage, "decode_document", lambda raw, path: pytest.fail("parsed the records"))
+    assert Database(db_path).revision() == 1
+    missing = tmp_path / "missing.json"
+    assert Database(missing).revision() is None
+    assert not missing.exists()
+
+
+def test_deleting_a_record_that_is_not_there_is_a_clear_not_found():
+    from rollout.errors import NotFound
+    from rollout.state import State, empty_document
+
+    state = State(empty_document())
+    for table, key, message in (
+        ("regions", "DE", "no region DE"),
+        ("items", "c7", "no checklist item c7"),
+        ("promotions", "p3", "no promotion p3"),
+    ):
+        with pytest.raises(NotFound, match=message):
+            state.delete(table, key)
+    assert state.changes() == []
+
+
+def test_storage_and_migrations_import_in_one_direction():
+    import ast
+    from pathlib import Path
+
+    import rollout.migrations
+
+    tree = ast.parse(Path(rollout.migrations.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not any(module and module.startswith("rollout.storage") for module in imported)

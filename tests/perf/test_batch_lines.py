@@ -105,9 +105,7 @@ def _compare(document: dict, path: Path, lines: list[list[str]], capsys: pytest.
 def bundled(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     path = tmp_path_factory.mktemp("bundled") / "rollout.json"
     Database(path).create(empty=False, force=False)
-    document = Database(path).storage.read()
-    assert document is not None
-    return document, path
+    return Database(path).load().document(), path
 
 
 KNOWN_LINES = [

@@ -2,7 +2,7 @@
 
 Run as a script:
   python reliability_workload.py writer DB N EDITS SEED GO_FILE   -> mixed edits, prints a JSON model of them
-  python reliability_workload.py crash DB                        -> one large change, announcing its write
+  python reliability_workload.py crash DB                        -> one large change (r: started, d: done)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rollout import ops
-from rollout.db import Database, record_change
+from rollout.db import Database
 from rollout.state import State, empty_document
 
 WRITER_REGIONS = ("DE", "FR", "JP", "BR", "IT", "ES", "GB", "US")
@@ -44,9 +44,43 @@ def small_document(codes: tuple[str, ...] = (*WRITER_REGIONS, SHARED_REGION)) ->
 
 
 def write_document(path: Path, document: dict[str, Any]) -> None:
+    """Make `path` a database holding `document` and no history (any history folder is removed)."""
+    import shutil
+
     from rollout.storage import AtomicJSONStorage
 
+    shutil.rmtree(history_folder(path), ignore_errors=True)
     AtomicJSONStorage(path, backups=0).write(document)
+
+
+def history_folder(path: Path) -> Path:
+    return path.with_name(path.name + ".history")
+
+
+def journal_lines(path: Path) -> list[bytes]:
+    """The raw lines of a database's history journal (the last one may be half-written)."""
+    journal = history_folder(path) / "journal.jsonl"
+    return journal.read_bytes().split(b"\n") if journal.exists() else []
+
+
+def journal_entries(path: Path) -> list[dict[str, Any]]:
+    """Every complete entry of the journal, read as plain JSON Lines (not through rollout)."""
+    data = (history_folder(path) / "journal.jsonl").read_bytes()
+    return [json.loads(line) for line in data.split(b"\n")[:-1]]
+
+
+def rewrite_history(path: Path, entries: list[dict[str, Any]]) -> None:
+    """Give the database at `path` exactly these history entries (consistent files and mark), to
+    build histories the application would never write, for `rollout doctor` to find."""
+    import shutil
+
+    from rollout.backends.journal import Mark, Store
+
+    shutil.rmtree(history_folder(path), ignore_errors=True)
+    mark = Store(path).append(Mark(), entries) if entries else Mark()
+    document = json.loads(path.read_bytes())
+    document["_meta"]["1"]["history"] = mark.to_meta()
+    path.write_text(json.dumps(document))
 
 
 # -- concurrent writers ----------------------------------------------------------------------
@@ -154,40 +188,26 @@ CRASH_CODES = ("DE", "FR", "JP")
 
 def crash_change(state: State) -> None:
     """A large change that flips the database between two shapes: with no checklist, it adds
-    one (and a promotional calendar, and new owners); with one, it removes everything it added."""
+    one (and a promotional calendar, and new owners); with one, it removes everything it added.
+    Works on those of CRASH_CODES the database has."""
+    codes = [code for code in CRASH_CODES if code in state.regions]
     if not state.items:
         for n in range(60):
-            ops.add_items(state, list(CRASH_CODES), f"task {n}", category="other", critical=n % 7 == 0)
+            ops.add_items(state, codes, f"task {n}", category="other", critical=n % 7 == 0)
         for n in range(15):
-            ops.add_promotions(state, list(CRASH_CODES), f"event {n}", start=f"2027-08-{n + 1:02d}", end="2027-09-01")
-        ops.set_regions(state, list(CRASH_CODES), owner="crash-owner")
+            ops.add_promotions(state, codes, f"event {n}", start=f"2027-08-{n + 1:02d}", end="2027-09-01")
+        ops.set_regions(state, codes, owner="crash-owner")
     else:
-        for code in CRASH_CODES:
+        for code in codes:
             ops.remove_items(state, code, [i["id"] for i in state.items_of(code)])
             for promo in state.promotions_of(code):
                 ops.remove_promotion(state, promo["id"])
-        ops.set_regions(state, list(CRASH_CODES), owner="")
-
-
-def predicted_after(document: dict[str, Any]) -> dict[str, Any]:
-    """The document `crash_child` writes when it is not killed, computed in memory."""
-    state = State(json.loads(json.dumps(document)))
-    crash_change(state)
-    record_change(state, "crasher", "crash change")
-    return state.document()
+        ops.set_regions(state, codes, owner="")
 
 
 def crash_child(db_path: str) -> None:
-    """One large change; says `r` when its transaction starts and `w` just before the file is written."""
-    from rollout.storage import AtomicJSONStorage
-
-    original_write = AtomicJSONStorage.write
-
-    def announced_write(self: AtomicJSONStorage, data: dict[str, Any], **kwargs: Any) -> None:
-        os.write(1, b"w")
-        original_write(self, data, **kwargs)
-
-    AtomicJSONStorage.write = announced_write  # type: ignore[method-assign]
+    """One large change; says `r` when its transaction starts and `d` when it is done. With
+    ROLLOUT_TEST_STOP_AT set, it stops itself (SIGSTOP) at that point of the commit."""
     db = Database(db_path)
     os.write(1, b"r")
     with db.transaction("crasher", "crash change") as state:

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from reliability_tools import run_cli
+from reliability_workload import journal_entries
 
 from rollout import ops
 from rollout.db import Database
+from rollout.doctor import examine
 from rollout.storage import BACKUPS_KEPT, backup_dir, list_backups
 
 
@@ -107,7 +109,7 @@ def test_restoring_the_same_records_changes_nothing(small_db: Path) -> None:
 def test_an_unreadable_database_is_replaced_only_with_force_and_kept_aside(small_db: Path) -> None:
     _edit(small_db, 1)
     _edit(small_db, 2)
-    wanted = _records(list_backups(small_db)[0])
+    wanted = _records(small_db)
     damaged = small_db.read_bytes()[:300]
     small_db.write_bytes(damaged)
     refused = run_cli("--db", str(small_db), "restore", "1")
@@ -116,15 +118,89 @@ def test_an_unreadable_database_is_replaced_only_with_force_and_kept_aside(small
     assert small_db.read_bytes() == damaged
     result = run_cli("--db", str(small_db), "--user", "fixer", "restore", "1", "--force")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("Replaced the unreadable database with backup 1 (revision 1")
-    assert _records(small_db) == wanted
+    assert result.stdout.startswith(
+        "Replaced the unreadable database with backup 1 (revision 1, saved "
+    ) and result.stdout.rstrip().endswith(
+        f"UTC), replaying the later change in history (#2) (history #3); the unreadable file was kept as "
+        f"{next(backup_dir(small_db).glob('small.unreadable-*.json'))}."
+    )
+    assert _records(small_db) == wanted  # the backup, and the change after it from history: nothing lost
     aside = list(backup_dir(small_db).glob("small.unreadable-*.json"))
     assert [p.read_bytes() for p in aside] == [damaged]
     state = Database(small_db).load()
-    assert (state.history[-1]["user"], state.history[-1]["command"]) == ("fixer", "restore 1 --force")
+    last = state.history[-1]
+    assert (last["user"], last["command"], last["changes"], last["restores"], last["replayed"]) == (
+        "fixer",
+        "restore 1 --force",
+        [],
+        1,
+        [2, 2],
+    )
     assert state.revision > max(int(p.name[7:15]) for p in list_backups(small_db))
     # Undo goes past the whole-file restore (it changed no record) to the last real change.
-    assert run_cli("--db", str(small_db), "undo").stdout.strip() == "Undid #1 edit 1 (1 checklist item added)."
+    assert run_cli("--db", str(small_db), "undo").stdout.strip() == "Undid #2 edit 2 (1 checklist item added)."
+
+
+def test_recovery_replays_history_after_the_backup_and_never_reuses_a_revision_or_an_id(small_db: Path) -> None:
+    for n in range(1, 6):
+        _edit(small_db, n, user=f"user{n}")
+    wanted = _records(small_db)
+    list_backups(small_db)[0].write_bytes(b"{damaged too")  # the newest backup (revision 4) is unreadable as well
+    small_db.write_bytes(b"\x00" * 64)
+    dry = run_cli("--db", str(small_db), "restore", "2", "--force", "--dry-run")
+    assert dry.stdout.strip().endswith(
+        "as a whole, replaying the later 2 changes in history (#4-#5). Nothing was written."
+    ), dry.stdout
+    assert small_db.read_bytes() == b"\x00" * 64
+    done = json.loads(run_cli("--db", str(small_db), "restore", "2", "--force", "--json").stdout)
+    assert (done["backup"]["revision"], done["replayed"], done["history_id"]) == (3, [4, 5], 6)
+    assert _records(small_db) == wanted
+    state = Database(small_db).load()
+    assert [(e["id"], e["revision"]) for e in state.history] == [(n, n) for n in range(1, 7)]
+    assert state.revision == 6
+    # The next change goes on counting; doctor finds the database and its history sound.
+    _edit(small_db, 6)
+    assert [e["id"] for e in journal_entries(small_db)] == [1, 2, 3, 4, 5, 6, 7]
+    assert examine(small_db).ok
+
+
+def test_a_database_file_that_went_missing_is_brought_back_from_backup_and_history(small_db: Path) -> None:
+    for n in range(1, 4):
+        _edit(small_db, n)
+    wanted = _records(small_db)
+    small_db.unlink()
+    refused = run_cli("--db", str(small_db), "status")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(f"Error: database {small_db} is missing, but its history is there")
+    assert not small_db.exists()  # not silently seeded afresh beside a history it would then drop
+    assert "but its history is there (small.json.history)" in examine(small_db).problems[0]
+    assert run_cli("--db", str(small_db), "restore", "1", "--force").exit_code == 0
+    assert _records(small_db) == wanted
+
+
+def test_a_database_file_replaced_by_an_older_copy_is_not_written_on(small_db: Path) -> None:
+    for n in range(1, 5):
+        _edit(small_db, n)
+    wanted = _records(small_db)
+    small_db.write_bytes(list_backups(small_db)[2].read_bytes())  # revision 1: three changes came after it
+    older = small_db.read_bytes()
+    refused = run_cli("--db", str(small_db), "check", "add", "DE", "lost?")
+    assert refused.exit_code == 1
+    assert "is older than its history: 3 changes in small.json.history came after its revision 1" in refused.stderr
+    assert small_db.read_bytes() == older
+    assert len(journal_entries(small_db)) == 4
+    done = run_cli("--db", str(small_db), "restore", "1", "--force")
+    assert done.exit_code == 0, done.stderr
+    assert _records(small_db) == wanted
+    assert list(backup_dir(small_db).glob("small.replaced-*.json"))
+
+
+def test_two_files_kept_aside_in_the_same_second_get_their_own_names(small_db: Path) -> None:
+    from rollout.storage import keep_aside
+
+    kept = [keep_aside(small_db, small_db, "unreadable") for _ in range(5)]
+    assert len({p.name for p in kept if p}) == 5
+    assert all(p and p.read_bytes() == small_db.read_bytes() for p in kept)
 
 
 def test_restore_needs_an_existing_backup(small_db: Path) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from reliability_tools import run_cli
+from reliability_workload import history_folder, journal_entries, rewrite_history
 
 from rollout import ops
 from rollout.db import Database
@@ -67,22 +68,6 @@ def missing_field(doc: Document) -> None:
     del _first(doc["items"])["critical"]
 
 
-def history_without_user(doc: Document) -> None:
-    _first(doc["history"])["user"] = ""
-
-
-def history_duplicate(doc: Document) -> None:
-    doc["history"]["9001"] = dict(_first(doc["history"]))
-
-
-def undo_of_nothing(doc: Document) -> None:
-    _first(doc["history"])["undoes"] = 4242
-
-
-def history_ahead(doc: Document) -> None:
-    _first(doc["history"])["revision"] = 10_000
-
-
 DAMAGE: list[tuple[Callable[[Document], None], str]] = [
     (duplicate_item, "duplicate checklist item c1 (documents 1 and 9001); rollout would only see the last one"),
     (duplicate_region, "duplicate region ID (documents 1 and 9001)"),
@@ -95,10 +80,6 @@ DAMAGE: list[tuple[Callable[[Document], None], str]] = [
     (start_after_end, "promotion p1 starts at or after its end"),
     (counter_behind, "the next checklist item id would be c2, but ids up to c385 are already used"),
     (missing_field, "checklist item c1 has no critical"),
-    (history_without_user, "history entry 1 does not say who made it"),
-    (history_duplicate, "duplicate history entry id 1"),
-    (undo_of_nothing, "history entry 1 undoes #4242, which is not in history"),
-    (history_ahead, "history entry 1 has revision 10000, after the file's revision"),
 ]
 
 
@@ -121,7 +102,7 @@ def test_a_healthy_database_passes(db_path: Path) -> None:
     assert result.exit_code == 0, result.stdout
     lines = result.stdout.splitlines()
     assert lines[0] == f"Database {db_path}"
-    assert lines[1].startswith("  schema 1, revision 0: 21 regions, 384 checklist items, 87 promotions")
+    assert lines[1] == "  schema 2, revision 0: 21 regions, 384 checklist items, 87 promotions, 0 history entries"
     assert lines[-1] == "No problems found."
     assert result.stderr == ""
 
@@ -150,7 +131,7 @@ def test_each_kind_of_damage_is_reported(damaged, how, message: str) -> None:
         (b"[1, 2, 3]", "not a rollout database (no _meta table)"),
         (b'{"_default": {"1": {"name": "x"}}}', "not a rollout database (no _meta table)"),
         (b'{"_meta": {"1": {"schema": "1"}}}', "has no valid schema version"),
-        (b'{"_meta": {"1": {"schema": 7}}}', "was written by a newer rollout (schema 7, this one reads 1)"),
+        (b'{"_meta": {"1": {"schema": 7}}}', "was written by a newer rollout (schema 7, this one reads 2)"),
     ],
 )
 def test_unreadable_files_are_described(tmp_path: Path, content: bytes, message: str) -> None:
@@ -204,3 +185,161 @@ def test_a_held_lock_is_noted(db_path: Path) -> None:
         report = examine(db_path)
     assert "another process holds the write lock right now" in report.notes
     assert "another process holds the write lock right now" not in examine(db_path).notes
+
+
+# -- the history store ---------------------------------------------------------------------------
+Entries = list[dict[str, Any]]
+
+
+@pytest.fixture
+def with_history(db_path: Path) -> Path:
+    """The bundled database with three changes in its history."""
+    for n in range(3):
+        with Database(db_path).transaction(f"user{n}", f"check add DE t{n}") as state:
+            ops.add_items(state, ["DE"], f"t{n}")
+    return db_path
+
+
+def without_user(entries: Entries) -> None:
+    entries[0]["user"] = ""
+
+
+def duplicated(entries: Entries) -> None:
+    entries.insert(1, dict(entries[0]))
+
+
+def undo_of_nothing(entries: Entries) -> None:
+    entries[0]["undoes"] = 4242
+
+
+def ahead_of_the_file(entries: Entries) -> None:
+    entries[-1]["revision"] = 10_000
+
+
+def out_of_order(entries: Entries) -> None:
+    entries[0], entries[1] = entries[1], entries[0]
+
+
+def malformed_change(entries: Entries) -> None:
+    entries[1]["changes"][0]["table"] = "widgets"
+
+
+def id_used_in_history(entries: Entries) -> None:
+    entries[2]["changes"][0]["key"] = "c999"
+
+
+HISTORY_DAMAGE: list[tuple[Callable[[Entries], None], str]] = [
+    (without_user, "history entry 1 does not say who made it"),
+    (duplicated, "duplicate history entry id 1"),
+    (undo_of_nothing, "history entry 1 undoes #4242, which is not in history"),
+    (ahead_of_the_file, "history entry 3 has revision 10000, after the file's revision 3"),
+    (out_of_order, "history entry 1 comes after entry 2"),
+    (malformed_change, "history entry 2 has a malformed change; undo cannot use it"),
+    (id_used_in_history, "the next checklist item id would be c388, but ids up to c999 are already used"),
+]
+
+
+@pytest.mark.parametrize(("how", "message"), HISTORY_DAMAGE, ids=[how.__name__ for how, _ in HISTORY_DAMAGE])
+def test_each_kind_of_damage_in_history_is_reported(with_history: Path, how, message: str) -> None:
+    entries = journal_entries(with_history)
+    how(entries)
+    rewrite_history(with_history, entries)
+    report = examine(with_history)
+    assert not report.ok
+    assert any(message in problem for problem in report.problems), report.problems
+
+
+def _journal(path: Path) -> Path:
+    return history_folder(path) / "journal.jsonl"
+
+
+def unreadable_line(path: Path) -> None:
+    data = _journal(path).read_bytes()
+    _journal(path).write_bytes(b"{garbage" + data[8:])
+
+
+def cut_off(path: Path) -> None:
+    os.truncate(_journal(path), _journal(path).stat().st_size - 10)
+
+
+def folder_gone(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(history_folder(path))
+
+
+def damaged_mark(path: Path) -> None:
+    document = json.loads(path.read_bytes())
+    document["_meta"]["1"]["history"] = "x"
+    path.write_text(json.dumps(document))
+
+
+def older_copy_of_the_file(path: Path) -> None:
+    backups = sorted(path.with_name(path.name + ".backups").glob("rollout.r*.json"))
+    path.write_bytes(backups[0].read_bytes())  # revision 0: the three changes came after it
+
+
+def history_inside(path: Path) -> None:
+    document = json.loads(path.read_bytes())
+    document["history"] = {"1": {"id": 1}}
+    path.write_text(json.dumps(document))
+
+
+STORE_DAMAGE: list[tuple[Callable[[Path], None], str]] = [
+    (unreadable_line, "line 1 of rollout.json.history/journal.jsonl cannot be read"),
+    (cut_off, "rollout.json.history/journal.jsonl is shorter than the 3 entries the file counts: it was cut off"),
+    (folder_gone, "the history (rollout.json.history/journal.jsonl) is missing: the 3 changes it held cannot be read"),
+    (damaged_mark, "the history mark (_meta history 'x') is damaged"),
+    (
+        older_copy_of_the_file,
+        "the history holds 3 changes after the file's revision 0: the file looks like an older copy",
+    ),
+    (history_inside, "the file has a history table of its own; rollout keeps history apart and ignores it"),
+]
+
+
+@pytest.mark.parametrize(("how", "message"), STORE_DAMAGE, ids=[how.__name__ for how, _ in STORE_DAMAGE])
+def test_each_kind_of_damage_to_the_history_store_is_reported(with_history: Path, how, message: str) -> None:
+    how(with_history)
+    result = run_cli("--db", str(with_history), "doctor")
+    assert result.exit_code == 1
+    problems = [line.removeprefix("problem: ") for line in result.stdout.splitlines() if line.startswith("problem: ")]
+    assert any(message in problem for problem in problems), problems
+
+
+def orphan_entry(path: Path) -> None:
+    entry = {**journal_entries(path)[-1], "id": 4, "revision": 4}
+    with _journal(path).open("ab") as journal:
+        journal.write(json.dumps(entry).encode() + b"\n")
+
+
+def half_line(path: Path) -> None:
+    with _journal(path).open("ab") as journal:
+        journal.write(b'{"id": 4, "revision"')
+
+
+def stale_index(path: Path) -> None:
+    (history_folder(path) / "index.jsonl").write_bytes(b"")
+
+
+LEFT_BEHIND: list[tuple[Callable[[Path], None], str]] = [
+    (orphan_entry, "1 history entry was written by a change that was interrupted before its state was stored"),
+    (half_line, "a history line was left half-written by an interrupted change"),
+    (stale_index, "the history index (rollout.json.history/index.jsonl) does not match the journal"),
+]
+
+
+@pytest.mark.parametrize(("how", "message"), LEFT_BEHIND, ids=[how.__name__ for how, _ in LEFT_BEHIND])
+def test_what_an_interrupted_change_leaves_is_a_note_and_the_next_change_tidies_it(
+    with_history: Path, how, message: str
+) -> None:
+    how(with_history)
+    report = examine(with_history)
+    assert report.ok, report.problems
+    assert any(message in note for note in report.notes), report.notes
+    assert [e["id"] for e in Database(with_history).load().history] == [1, 2, 3]  # readers ignore it
+    assert run_cli("--db", str(with_history), "check", "add", "DE", "next").exit_code == 0
+    after = examine(with_history)
+    assert after.ok and after.notes == [], after.notes
+    assert [e["id"] for e in journal_entries(with_history)] == [1, 2, 3, 4]
+    assert journal_entries(with_history)[-1]["command"] == "check add DE next"

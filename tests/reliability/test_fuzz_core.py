@@ -1,8 +1,9 @@
 """Hypothesis drives random sequences of operations against the core and checks invariants.
 
-Each step runs one operation (valid or not) the way a transaction does: a fresh State from the
-stored document, the operation, a history entry, the document written back. A refused operation
-must raise a RolloutError (anything else is a bug) and leave the document as it was. After every
+Each step runs one operation (valid or not) in a transaction of a database kept in memory
+(rollout.backends.memory: the same core and transactions as on disk, without the disk). A
+refused operation must raise a RolloutError (anything else is a bug) and leave the database as it
+was. After every
 change: undo restores the previous records exactly. Always: readiness is 0-100, no orphan items
 or promotions, ids are never reused, `rollout doctor` finds nothing wrong, history has one entry
 per revision, and export then import (JSON and CSV) gives the same records.
@@ -24,10 +25,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from reliability_workload import small_document
 
 from rollout import ops, queries
-from rollout.db import Database, bring_back, record_change
+from rollout.backends.memory import MemoryBackend
+from rollout.db import Database, bring_back
 from rollout.doctor import check_document
 from rollout.errors import RolloutError
-from rollout.schema import check_touched
 from rollout.state import TABLES, State, empty_document
 
 CODES = ("DE", "FR", "JP", "BR", "IT", "ES", "GB", "US", "NL", "AT", "US-CA", "MX")
@@ -91,40 +92,44 @@ def records(state: State) -> dict[str, dict[str, Any]]:
 class CoreMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.document: Document = _copy(small_document(("DE", "FR", "JP")))
+        self.db = Database(backend=MemoryBackend(small_document(("DE", "FR", "JP"))))
+        self.versions: list[Document] = [self._current().document()]  # every revision's records, for restore
         self.changes = 0
         self.refusals = 0
         self.undo_checks = 0
 
-    # -- running an operation like a transaction ----------------------------------------------
+    @property
+    def document(self) -> Document:
+        return _copy(self._current().document())
+
+    # -- running an operation in a transaction -------------------------------------------------
     def run(self, command: str, operation: Callable[[State], Any]) -> None:
-        state = State(_copy(self.document))
-        before = records(state)
+        before = records(self._current())
         try:
-            operation(state)
+            with self.db.transaction("fuzzer", command) as state:
+                operation(state)
         except RolloutError:
             self.refusals += 1
+            assert records(self._current()) == before
             return
-        check_touched(state)  # as a transaction does: an operation must never leave a record the schema refuses
-        entry = record_change(state, "fuzzer", command)
-        after_document = _copy(state.document())
+        entry = state.commit.entry  # type: ignore[attr-defined]  (the transaction checked the records it stores)
         if entry is None:
-            assert records(State(_copy(after_document))) == before
+            assert records(self._current()) == before
             return
         self.changes += 1
         if "undoes" not in entry:
-            self._check_undo(after_document, entry, before)
-        self.document = after_document
+            self._check_undo(entry, before)
+        self.versions.append(self._current().document())
 
-    def _check_undo(self, document: Document, entry: dict[str, Any], before: dict[str, Any]) -> None:
-        state = State(_copy(document))
-        undone = ops.undo(state)
-        assert undone["id"] == entry["id"]
-        assert records(state) == before
+    def _check_undo(self, entry: dict[str, Any], before: dict[str, Any]) -> None:
+        with self.db.transaction("fuzzer", "undo", dry_run=True) as state:
+            undone = ops.undo(state)
+            assert undone["id"] == entry["id"]
+            assert records(state) == before
         self.undo_checks += 1
 
     def _current(self) -> State:
-        return State(_copy(self.document))
+        return self.db.load()
 
     def _keys(self, table: str) -> list[str]:
         return sorted(self._current().tables[table])
@@ -264,16 +269,8 @@ class CoreMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.changes > 0)
     @rule(data=st.data())
     def restore_an_earlier_version(self, data) -> None:
-        """Like `rollout restore`: bring back the records of an earlier revision, found by undoing to it."""
-        state = self._current()
-        steps = data.draw(st.integers(1, 3))
-        for _ in range(steps):
-            try:
-                ops.undo(state)
-            except RolloutError:
-                break
-            record_change(state, "probe", "undo")
-        target = _copy(state.document())
+        """Like `rollout restore`: bring back the records of an earlier revision."""
+        target = _copy(data.draw(st.sampled_from(self.versions[-4:-1] or self.versions)))
         self.run("restore", lambda s: bring_back(s, target))
 
     # -- invariants ----------------------------------------------------------------------------
@@ -308,8 +305,9 @@ class CoreMachine(RuleBasedStateMachine):
 
     @invariant()
     def doctor_finds_nothing_wrong(self) -> None:
-        problems = [f.message for f in check_document(_copy(self.document)) if f.level == "problem"]
-        assert problems == []
+        state = self._current()
+        findings = check_document(_copy(state.document()), history=list(state.history))
+        assert [f.message for f in findings if f.level == "problem"] == []
 
     @invariant()
     def export_then_import_gives_the_same_data(self) -> None:

@@ -1,4 +1,12 @@
-"""Schema versions: a newer file is refused, an older one is upgraded, keeping the original."""
+"""Schema versions: a newer file is refused, an older one is upgraded, keeping the original.
+
+Schema 2 moved history out of the file. `data/schema1-landed.json` and `data/schema1-reinit.json`
+were written by the rollout that stored history inside the file (schema 1, commit 6823f40) through
+its own commands: `init --empty`, three `region add`, `check add` (one and two regions), `check
+done`, `promo add`, `region set`, `undo`, a three-line `batch`, a forced launch, `check remove`,
+`restore 2` and `region remove` (14 changes); the second is a copy of it after `init --empty --force`
+(which then emptied the history and restarted the id counters) and two more changes.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,7 @@ from typing import Any
 
 import pytest
 from reliability_tools import run_cli
+from reliability_workload import history_folder, journal_entries
 
 from rollout import migrations, ops
 from rollout.db import Database
@@ -42,6 +51,15 @@ def _map_items(document: dict[str, Any], convert) -> dict[str, Any]:
     return document
 
 
+def schema1(db_path: Path) -> dict[str, Any]:
+    """The database at `db_path` as schema 1 stored it: records and history in one document."""
+    state = Database(db_path).load()
+    document = state.document()
+    document["_meta"]["1"]["schema"] = 1
+    document["history"] = {str(e["id"]): e for e in state.history}
+    return json.loads(json.dumps(document))
+
+
 def schema0(document: dict[str, Any]) -> dict[str, Any]:
     """The same data as the first file format wrote it."""
     old = _map_items(document, _item_to_v0)
@@ -65,7 +83,7 @@ def current(db_path: Path) -> dict[str, Any]:
         ops.add_items(state, ["FR"], "Soon removed")
     with db.transaction("ben", "check remove") as state:
         ops.remove_items(state, "FR", [state.items_of("FR")[-1]["id"]])
-    return json.loads(db_path.read_bytes())
+    return schema1(db_path)
 
 
 @pytest.fixture
@@ -83,9 +101,10 @@ def test_an_older_file_is_read_as_the_current_schema_without_writing(old_file: P
     assert {name: list(t.values()) for name, t in state.tables.items()} == {
         name: list(expected[name].values()) for name in ("regions", "items", "promotions")
     }
-    assert state.history == sorted(expected["history"].values(), key=lambda e: e["id"])
+    assert list(state.history) == sorted(expected["history"].values(), key=lambda e: e["id"])
     assert old_file.read_bytes() == raw
     assert not backup_dir(old_file).exists()
+    assert not history_folder(old_file).exists()
 
 
 def test_the_first_change_stores_the_upgrade_and_keeps_the_original(old_file: Path, current: dict) -> None:
@@ -97,8 +116,18 @@ def test_the_first_change_stores_the_upgrade_and_keeps_the_original(old_file: Pa
     assert int(added["id"][1:]) == current["_meta"]["1"]["next_items"]
     on_disk = json.loads(old_file.read_bytes())
     assert on_disk["_meta"]["1"]["schema"] == SCHEMA_VERSION
+    assert "history" not in on_disk
     assert all("status" in item and "done" not in item for item in on_disk["items"].values())
     assert (backup_dir(old_file) / "old.schema0.json").read_bytes() == raw
+    # The history moved out of the file, upgraded, with the new change after it.
+    old_history = sorted(_map_items(current, _item_as_upgraded)["history"].values(), key=lambda e: e["id"])
+    moved = journal_entries(old_file)
+    assert moved[:-1] == old_history
+    assert (moved[-1]["id"], moved[-1]["revision"], moved[-1]["command"]) == (
+        6,
+        6,
+        "check add JP 'After upgrade' --json",
+    )
     # The original survives the backup rotation.
     for n in range(12):
         assert run_cli("--db", str(old_file), "check", "add", "JP", f"more {n}").exit_code == 0
@@ -147,3 +176,83 @@ def test_the_upgrade_leaves_its_input_alone(current: dict) -> None:
     snapshot = copy.deepcopy(old)
     migrations.upgrade(old, 0)
     assert old == snapshot
+
+
+# -- files written by the landed schema-1 rollout ------------------------------------------------
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(params=["schema1-landed.json", "schema1-reinit.json"])
+def landed(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    path = tmp_path / "rollout.json"
+    path.write_bytes((DATA / request.param).read_bytes())
+    return path
+
+
+def _a_region(path: Path) -> str:
+    return next(iter(json.loads(path.read_bytes())["regions"].values()))["code"]
+
+
+def _history_as_written(path: Path) -> list[dict[str, Any]]:
+    """The landed file's own history, as `history --json` printed it: newest first."""
+    entries = sorted(json.loads(path.read_bytes())["history"].values(), key=lambda e: e["id"], reverse=True)
+    return [{k: e[k] for k in ("id", "at", "user", "command", "changes", "notes", "undoes") if k in e} for e in entries]
+
+
+def test_a_landed_schema_1_file_reads_the_same_without_being_written(landed: Path) -> None:
+    raw = landed.read_bytes()
+    old = json.loads(raw)
+    assert json.loads(run_cli("--db", str(landed), "history", "--json").stdout) == _history_as_written(landed)
+    code = _a_region(landed)
+    touching = [
+        e["id"]
+        for e in old["history"].values()
+        if any(c["key"] == code or (c["after"] or c["before"]).get("region") == code for c in e["changes"])
+    ]
+    listed = json.loads(run_cli("--db", str(landed), "history", code, "--json").stdout)
+    assert [e["id"] for e in listed] == sorted(touching, reverse=True)
+    state = Database(landed, read_only=True).load()
+    assert {name: list(t.values()) for name, t in state.tables.items()} == {
+        name: list(old[name].values()) for name in ("regions", "items", "promotions")
+    }
+    assert landed.read_bytes() == raw
+    assert examine(landed).ok
+
+
+def test_a_landed_schema_1_file_is_upgraded_on_its_first_write_keeping_the_original(landed: Path) -> None:
+    raw = landed.read_bytes()
+    old = json.loads(raw)
+    old_entries = sorted(old["history"].values(), key=lambda e: e["id"])
+    code = _a_region(landed)
+    result = run_cli("--db", str(landed), "--user", "zoe", "region", "set", code, "--owner", "zoe")
+    assert result.exit_code == 0, result.stderr
+    assert (backup_dir(landed) / "rollout.schema1.json").read_bytes() == raw
+    on_disk = json.loads(landed.read_bytes())
+    assert on_disk["_meta"]["1"]["schema"] == 2 and "history" not in on_disk
+    assert on_disk["_meta"]["1"]["revision"] == old["_meta"]["1"]["revision"] + 1
+    moved = journal_entries(landed)
+    assert moved[:-1] == old_entries  # every entry, unchanged, in order
+    new = moved[-1]
+    assert (new["id"], new["revision"], new["user"]) == (
+        old_entries[-1]["id"] + 1,
+        old["_meta"]["1"]["revision"] + 1,
+        "zoe",
+    )
+    assert examine(landed).ok
+    # Undo reaches back into what the old file recorded: first the new change, then the newest old one.
+    assert run_cli("--db", str(landed), "undo").stdout.startswith(f"Undid #{new['id']} region set {code}")
+    undone = run_cli("--db", str(landed), "undo")
+    assert undone.exit_code == 0, undone.stderr
+    assert undone.stdout.startswith(f"Undid #{old_entries[-1]['id']} {old_entries[-1]['command']}")
+
+
+def test_a_history_folder_found_beside_an_old_file_is_kept_aside_not_mixed_in(landed: Path, tmp_path: Path) -> None:
+    stray = history_folder(landed)
+    stray.mkdir()
+    (stray / "journal.jsonl").write_bytes(b'{"id": 1, "note": "someone else\'s"}\n')
+    entries = len(json.loads(landed.read_bytes())["history"])
+    assert run_cli("--db", str(landed), "check", "add", _a_region(landed), "x").exit_code == 0
+    (kept,) = backup_dir(landed).glob("rollout.json.history.history-set-aside-*")
+    assert (kept / "journal.jsonl").read_bytes() == b'{"id": 1, "note": "someone else\'s"}\n'
+    assert len(journal_entries(landed)) == entries + 1
+    assert examine(landed).ok

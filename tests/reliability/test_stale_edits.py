@@ -125,16 +125,43 @@ def test_undo_from_an_old_view_does_not_undo_someone_elses_newer_change(db: Data
     assert db.load().regions["FR"]["owner"] == "bob"
 
 
-def test_an_edit_from_a_view_of_a_replaced_database_is_refused(db: Database) -> None:
+def test_an_edit_from_a_view_older_than_init_force_is_refused(db: Database) -> None:
+    """`init --force` is a change in history (every record replaced), so an edit made on a view from
+    before it conflicts with it, or with what was added since."""
     view = db.load()
-    Database(db.path).create(empty=True, force=True)
+    Database(db.path).create(empty=True, force=True, user="carol")
     with Database(db.path).transaction("bob", "region add") as state:
         ops.add_region(state, "DE", name="Germany", timezone="Europe/Berlin", currency="EUR")
+    before = db.path.read_bytes()
     with (
-        pytest.raises(StaleEdit, match="the database was replaced since you opened it"),
+        pytest.raises(StaleEdit, match=r"region DE was added by bob \(#3\) since you opened it"),
         db.transaction("alice", "region set DE --wave 2", base_revision=view.revision) as state,
     ):
         ops.set_regions(state, ["DE"], wave=2)
+    assert db.path.read_bytes() == before
+
+
+def test_an_edit_from_a_view_of_a_database_whose_revisions_history_cannot_explain_is_refused() -> None:
+    """Revisions without history entries (files from before every change had one) mean the data
+    may have changed in ways history cannot tell: refused rather than guessed."""
+    from reliability_workload import small_document
+
+    from rollout.backends.memory import MemoryBackend
+
+    backend = MemoryBackend(small_document(("DE",)))
+    db = Database(backend=backend)
+    view = db.load()
+    with backend.writing() as tx:
+        stored = tx.read()
+        assert stored is not None
+        stored.document["_meta"]["1"]["revision"] += 3  # three revisions, no entry
+        tx.commit(stored.document, None)
+    with (
+        pytest.raises(StaleEdit, match=r"the database was replaced since you opened it \(revision 0, now 3\)"),
+        db.transaction("alice", "region set DE --wave 2", base_revision=view.revision) as state,
+    ):
+        ops.set_regions(state, ["DE"], wave=2)
+    assert db.load().regions["DE"]["wave"] == 0
 
 
 def test_form_edits_carry_the_values_they_were_based_on(db: Database) -> None:
