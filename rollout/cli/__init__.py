@@ -52,7 +52,7 @@ class RolloutGroup(click.Group):
         except click.BadParameter as exc:
             if isinstance(exc, click.MissingParameter):
                 usage_error(exc)
-            click.echo(f"Error: {exc.format_message()}", err=True)
+            click.echo(f"Error: {one_line(exc.format_message())}", err=True)
             sys.exit(1)
         except click.UsageError as exc:
             usage_error(exc)
@@ -76,8 +76,13 @@ class RolloutGroup(click.Group):
 def usage_error(exc: click.UsageError) -> NoReturn:
     """Exit 2 with `Error: ...` and the help to read, on one line."""
     hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-    click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+    click.echo(f"Error: {one_line(exc.format_message())}{hint}", err=True)
     sys.exit(2)
+
+
+def one_line(message: str) -> str:
+    """A message on one line: Click lists a choice's values on lines of their own."""
+    return " ".join(message.split())
 
 
 @click.group(cls=RolloutGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

@@ -12,6 +12,7 @@ from rollout.cli.regions import checklist_table, selectors_argument
 from rollout.model import CATEGORIES
 
 CATEGORY_CHOICE = click.Choice(CATEGORIES, case_sensitive=False)
+CATEGORIES_HELP = "One of " + ", ".join(CATEGORIES) + "."
 
 
 def items_argument(one: bool = False):  # noqa: ANN201 (a Click decorator)
@@ -58,7 +59,7 @@ def check_list(app: App, selectors: tuple[str, ...], open_only: bool, as_json: b
 @check.command("add", short_help="Add an item to each selected region.")
 @selectors_argument(required=True)
 @click.argument("title")
-@click.option("--category", type=CATEGORY_CHOICE, help="Category.  [default: other]")
+@click.option("--category", type=CATEGORY_CHOICE, metavar="CATEGORY", help=f"{CATEGORIES_HELP}  [default: other]")
 @click.option("--due", help=f"Due date: {times.WHEN_HELP}.")
 @click.option("--owner", help="Who owns it.  [default: the region's owner]")
 @click.option("--critical", is_flag=True, help="Gates launch: the region cannot launch while it is open.")
@@ -109,7 +110,7 @@ def check_reopen(app: App, words: tuple[str, ...], as_json: bool) -> None:
 @check.command("edit", short_help="Change an item's title, category, due, owner or flag.")
 @items_argument(one=True)
 @click.option("--title", help="New title.")
-@click.option("--category", type=CATEGORY_CHOICE, help="Category.")
+@click.option("--category", type=CATEGORY_CHOICE, metavar="CATEGORY", help=CATEGORIES_HELP)
 @click.option("--due", help=f"Due date: {times.WHEN_HELP}; '' clears it.")
 @click.option("--owner", help="Who owns it.")
 @click.option("--critical/--not-critical", default=None, help="Whether it gates launch.")

@@ -96,20 +96,21 @@ def walk(group: click.Group, prefix: str = "") -> Iterator[tuple[str, click.Comm
 
 
 def find(root: click.Group, words: list[str]) -> tuple[str, click.Command]:
-    """The command named by `words` ('check add', or 'check' 'add'); UsageError naming the known ones."""
+    """The command named by `words` ('check add', or 'check' 'add'); BadParameter naming the known ones."""
     wanted = " ".join(" ".join(words).split())
     for path, command in walk(root):
         if path == wanted:
             return path, command
     known = ", ".join(path for path, _ in walk(root))
-    raise click.UsageError(f"no command {wanted!r}: one of {known}")
+    raise click.BadParameter(f"no command {wanted!r}; the commands are {known}", param_hint="COMMAND")
 
 
 def schema_of(path: str, command: click.Command) -> Schema:
-    """The full JSON Schema document of a command's --json output."""
+    """The full JSON Schema document of a command's --json output; BadParameter for one without."""
     output = output_of(command)
     if output is None or output.schema is None:
-        raise click.UsageError(f"{path!r} has no JSON output" + (f": {output.reason}" if output else ""))
+        reason = f": {output.reason}" if output else ""
+        raise click.BadParameter(f"{path!r} has no JSON output{reason}", param_hint="COMMAND")
     return {
         "$schema": JSON_SCHEMA_DIALECT,
         "$id": f"https://rollout.invalid/schemas/{path.replace(' ', '-')}.json",
@@ -312,7 +313,7 @@ def _schema_list_schema() -> Schema:
 
 @click.command("schema", short_help="The JSON Schema of a command's --json output.")
 @click.argument("words", metavar="[COMMAND]...", nargs=-1)
-@reads(_schema_list_schema)
+@reads(lambda: {"anyOf": [_schema_list_schema(), {"$ref": JSON_SCHEMA_DIALECT}]})
 def schema_command(words: tuple[str, ...], as_json: bool) -> None:
     """Print the JSON Schema (draft 2020-12) of what COMMAND prints with --json, e.g.
     `rollout schema check add`. Without COMMAND, list the commands and the kind of their output:

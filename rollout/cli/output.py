@@ -31,8 +31,9 @@ def status_text(status: str) -> str:
     return style(status, fg=STATUS_COLOURS.get(status))
 
 
-def emit_json(value: Any) -> None:
-    sys.stdout.buffer.write(orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n")
+def emit_json(value: Any, one_line: bool = False) -> None:
+    """JSON on stdout: indented, or on one line (what a script reading lines waits for)."""
+    sys.stdout.buffer.write(orjson.dumps(value, option=0 if one_line else orjson.OPT_INDENT_2) + b"\n")
     sys.stdout.flush()
 
 

@@ -110,7 +110,7 @@ def serve(app: App, host: str, port: int, public_url: str | None, read_only: boo
                 await super().on_startup(web_app)
                 return
             started = {"url": self.public_url, "host": host, "port": port, "read_only": only_view, "command": command}
-            output.emit_json(started)
+            output.emit_json(started, one_line=True)
 
     try:
         RolloutServer(command, host=host, port=port, title="rollout", public_url=public_url).serve()
