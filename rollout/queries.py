@@ -400,15 +400,19 @@ def list_regions(state: State, status: str | None = None, wave: int | None = Non
 
 
 ID_WORD = re.compile(r"[cp][1-9]\d*", re.IGNORECASE)
+CODE_WORD = re.compile(r"[a-z]{2}(-[a-z0-9]{1,3})?", re.IGNORECASE)
 
 
 def split_ids(words: Sequence[str]) -> tuple[str | None, list[str]]:
     """ITEM... or ID... as typed: (the leading region code or None, the ids).
 
     Ids are unique across regions, so they stand alone (`c337`); a region code before them
-    (`PL c337`) is still accepted, and then every id must belong to that region. A word that
-    looks like no id and is not first is left as an id, for the lookup to report."""
-    if words and not ID_WORD.fullmatch(words[0].strip()):
+    (`PL c337`) is still accepted, and then every id must belong to that region. The first word
+    is that code when it is not an id and more words follow, or when, alone, it has the form of
+    a code (`DE`: the ids are missing); any other word is an id, for the lookup to report."""
+    if not words or ID_WORD.fullmatch(words[0].strip()):
+        return None, list(words)
+    if len(words) > 1 or CODE_WORD.fullmatch(words[0].strip()):
         return words[0], list(words[1:])
     return None, list(words)
 

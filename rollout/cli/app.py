@@ -152,7 +152,8 @@ def ids_argument(words: tuple[str, ...], noun: str, one: bool = False) -> tuple[
     code, ids = split_ids(words)
     ctx = click.get_current_context()
     if not ids:
-        raise click.UsageError(f"missing {noun}: give its id (e.g. after `{code}`)" if code else f"missing {noun}", ctx)
+        after = f" after the region code {code}" if code else ""
+        raise click.UsageError(f"Missing argument '{noun}{'' if one else '...'}'{after}", ctx)
     if one and len(ids) > 1:
         raise click.UsageError(f"give one {noun}, not {len(ids)} ({' '.join(ids)})", ctx)
     return code, ids
