@@ -235,7 +235,9 @@ CASES = [
     case("serve-port", "serve --port abc", 1, "Invalid value for '--port'"),
     case("completion-shell", "completion tcsh", 1, "'tcsh' is not one of"),
     case("schema-unknown-command", "schema frobnicate", 1, "no command 'frobnicate'"),
-    case("export-missing-folder", "export -o {tmp}/missing/dir/x.json", 1, "the folder {tmp}/missing/dir does not exist"),
+    case(
+        "export-missing-folder", "export -o {tmp}/missing/dir/x.json", 1, "the folder {tmp}/missing/dir does not exist"
+    ),
     # -- the database file --------------------------------------------------------------------------
     case("db-directory", "status", 1, "is a directory, not a file", db="directory"),
     case("db-empty-file", "check add DE x", 1, "is empty (not a rollout database)", db="empty-file"),
