@@ -120,15 +120,6 @@ class App:
             click.echo(notice, err=True)
         return [notice]
 
-    def emit(self, as_json: bool, data: Any, human: Callable[[], str]) -> None:
-        """Print a read command's result: `data` as JSON with --json, else `human()`."""
-        if as_json:
-            output.emit_json(data)
-        else:
-            text = human()
-            if text:
-                click.echo(text)
-
 
 def require_change(fields: dict[str, Any]) -> None:
     """An editing command given no field to change is a usage error (exit 2) naming the options
@@ -167,8 +158,10 @@ def pause_collector() -> None:
 
     A loaded database is hundreds of thousands of small, acyclic, long-lived records, and the
     collector would rescan them again and again while a command runs: about a tenth of the time
-    of `status` on 2,000 regions. Records are freed by reference counting all the same. Outside
-    a Click command (a long-running front end) the collector is left alone.
+    of `status` on 2,000 regions. Records are freed by reference counting all the same. Only the
+    short commands pause it (through App.state, App.change and App.history); the long-running
+    front ends, the TUI and `serve`, prepare their database with App.ensure_database instead and
+    run with the collector on. Outside a Click command it is left alone.
     """
     ctx = click.get_current_context(silent=True)
     if ctx is None or not gc.isenabled():

@@ -195,3 +195,10 @@ def test_lines_with_choices_numbers_and_ids_run_exactly_as_click_runs_them(db_pa
             assert fast.batch.state.data() == slow.batch.state.data(), line  # type: ignore[union-attr]
     capsys.readouterr()
     assert fast.batch.warnings == slow.batch.warnings  # type: ignore[union-attr]
+
+
+def test_serve_beyond_loopback_warns_before_it_starts(tmp_path, monkeypatch, collector):
+    monkeypatch.setattr("textual_serve.server.Server.serve", lambda server, debug=False: None)
+    result = invoke("--db", str(tmp_path / "new.json"), "serve", "--host", "0.0.0.0", "--port", "8791")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith("Warning: serving on 0.0.0.0:8791 without authentication")

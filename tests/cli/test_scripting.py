@@ -284,3 +284,20 @@ def test_a_first_command_in_an_unwritable_folder_names_it_and_what_to_do(unwrita
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"Error: cannot create database {unwritable}/rollout.json: the folder {unwritable} ")
     assert "not writable" in line and "--db PATH or ROLLOUT_DB" in line
+
+
+# -- WHEN with seconds, as documented --------------------------------------------------------------
+def test_a_wall_time_with_seconds_and_no_offset_is_accepted_as_documented(rollout):
+    envelope = as_json(rollout("check", "add", "NL", "Call", "--due", "2027-01-26T10:00:30", "--json"))
+    assert envelope["changed"]["checklist"][0]["due"] == "2027-01-26T10:00:30+01:00"
+    help_text = rollout("check", "add", "--help").stdout
+    assert "YYYY-MM-DDTHH:MM[:SS]" in " ".join(help_text.split())
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "`YYYY-MM-DDTHH:MM:SS` (region-local wall time" in " ".join(readme.split())
+
+
+def test_version_is_a_global_option(rollout):
+    from rollout import __version__
+
+    result = rollout("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"rollout, version {__version__}"
