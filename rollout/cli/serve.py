@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import ipaddress
 import shlex
-import socket
 import sys
 from typing import Any
 
@@ -40,6 +39,8 @@ def check_port(host: str, port: int) -> None:
     """Refuse, before anything is printed, an address that cannot be served: a port in use, a host
     that does not resolve or is not this machine's. Binds each address as the server will
     (SO_REUSEADDR, as aiohttp does on Unix) and lets it go at once."""
+    import socket  # only here: read commands do not pay for it
+
     where = f"{host}:{port}"
     try:
         addresses = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
