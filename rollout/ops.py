@@ -90,17 +90,15 @@ def set_regions(
     force: bool = False,
     expected: dict[str, Any] | None = None,
 ) -> list[Record]:
-    """Set fields on each region in `codes` (codes, any case) and return the changed records.
+    """Set fields on the regions named by `codes` (SELECTORs: codes in any case, wave=N, ...; see
+    queries.select_with_origin) and return them as stored. `launch` is a WHEN read in each region's
+    zone (the new one, when `timezone` is set too); None leaves a field as it is. Values are
+    validated as in add_region. Changing the zone keeps items due on a day on that same local day
+    (keep_due_days); launching stamps the actual launch (stamp_launch).
 
-    Values are validated as in add_region; `launch` is read in each region's zone (the new one, when
-    `timezone` is set too). Changing the zone keeps items due on a day on that same local day
-    (keep_due_days). Setting status `launched` while any critical checklist item is open is refused
-    unless `force` (then noted in the history entry); the actual launch is stamped (stamp_launch).
-    `expected` holds field values the editor saw (check_expected).
-
-    Raises InvalidValue for a bad value or when no field is given, NotFound for an unknown region,
-    Refused for a launch with critical items open, StaleEdit when `expected` is out of date.
-    """
+    Raises InvalidValue for a bad value or no field given, NotFound for an unknown region, Refused
+    when launching with critical items open without `force` (a forced launch is noted in history),
+    StaleEdit when a field in `expected` was changed by someone else."""
     fields: dict[str, Any] = {}
     if name is not None:
         fields["name"] = model.required_text("name", name)
@@ -117,7 +115,7 @@ def set_regions(
     if not fields and launch is None:
         raise InvalidValue("nothing to set: give at least one field")
     updated = []
-    for code in codes:
+    for code in queries.select(state, codes):
         current = state.region(code)
         check_expected(state, "regions", current, expected)
         region = {**current, **fields}
@@ -175,11 +173,9 @@ def stamp_launch(region: Record, when: str | None = None) -> Record:
 
 
 def remove_region(state: State, code: str) -> Record:
-    """Remove a region with its checklist and promotions (one change, so one undo brings all
-    back) and return the region's record. Raises NotFound for an unknown region, InvalidValue for a
-    malformed code.
-    """
-    region = state.region(model.region_code(code, known=state.regions))
+    """Remove a region (code in any case) with its checklist and promotions (one change, so one undo
+    brings all back). Raises NotFound for an unknown code, InvalidValue for text that is no code."""
+    region = queries.region_named(state, code)
     for item in state.items_of(region["code"]):
         state.delete("items", item["id"])
     for promo in state.promotions_of(region["code"]):
@@ -283,21 +279,21 @@ def due_fields(due: str | None, tz: str) -> tuple[str | None, bool]:
     return times.to_iso(when.resolve(tz)), when.date_only
 
 
-def set_items_done(state: State, code: str, item_ids: Sequence[str], done: bool, user: str) -> list[Record]:
-    """Tick (`done` true) or reopen items of region `code`; return the items changed.
+def set_items_done(state: State, code: str | None, item_ids: Sequence[str], done: bool, user: str) -> list[Record]:
+    """Tick (or reopen) items by id and return those changed; ones already in that state are left as
+    they are. `code`, when given, is the region the ids were named with (each must be its item).
+    A ticked item is stamped with the instant (now, in its region's offset) and `user` (stamp_done);
+    a reopened one loses both.
 
-    Items already in that state are left as they are. A ticked item is stamped with the instant (now,
-    in the region's offset) and `user` (stamp_done); a reopened one loses both. Raises NotFound for
-    an unknown region or an item id that is not in that region.
-    """
-    region = state.region(model.region_code(code, known=state.regions))
+    Raises NotFound for an unknown id or an item of another region than `code`."""
+    found = [queries.item(state, code, item_id) for item_id in item_ids]
     changed = []
-    for item_id in item_ids:
-        item = queries.item(state, region["code"], item_id)
+    for item in found:
+        item = state.items[item["id"]]  # the id may be given twice
         if (item["status"] == "done") == done:
             continue
         ticked = {**item, "status": "done" if done else "open", "done_at": None, "done_by": None}
-        changed.append(state.put("items", stamp_done(ticked, user, region["timezone"])))
+        changed.append(state.put("items", stamp_done(ticked, user, state.region(item["region"])["timezone"])))
     return changed
 
 
@@ -315,7 +311,7 @@ def stamp_done(item: Record, user: str, tz: str) -> Record:
 
 def edit_item(
     state: State,
-    code: str,
+    code: str | None,
     item_id: str,
     *,
     title: str | None = None,
@@ -325,14 +321,13 @@ def edit_item(
     critical: bool | None = None,
     expected: dict[str, Any] | None = None,
 ) -> Record:
-    """Change an item's fields and return it; an empty `due` clears the due date (see due_fields).
+    """Change an item's fields (None leaves one as it is); an empty `due` clears the due date (see
+    due_fields). `code`, when given, is the region the id was named with.
 
-    Values are validated as in add_items; `expected` holds values the editor saw (check_expected).
-    Raises InvalidValue for a bad value, NotFound for an unknown region or item, StaleEdit when
-    `expected` is out of date.
-    """
-    region = state.region(model.region_code(code, known=state.regions))
-    current = queries.item(state, region["code"], item_id)
+    Raises InvalidValue for a bad value, NotFound for an unknown id (or one of another region than
+    `code`), StaleEdit when a field in `expected` was changed by someone else."""
+    current = queries.item(state, code, item_id)
+    region = state.region(current["region"])
     check_expected(state, "items", current, expected)
     item = dict(current)
     if title is not None:
@@ -348,13 +343,11 @@ def edit_item(
     return state.put("items", item)
 
 
-def remove_items(state: State, code: str, item_ids: Sequence[str]) -> list[Record]:
-    """Remove items of region `code` by id; return the removed items.
+def remove_items(state: State, code: str | None, item_ids: Sequence[str]) -> list[Record]:
+    """Remove items by id and return them; `code`, when given, is the region the ids were named with.
 
-    Raises NotFound (removing nothing) when any id is not an item of that region.
-    """
-    region = state.region(model.region_code(code, known=state.regions))
-    found = [queries.item(state, region["code"], i) for i in item_ids]
+    Raises NotFound for an unknown id or an item of another region than `code` (nothing is removed)."""
+    found = [queries.item(state, code, i) for i in item_ids]
     return [state.delete("items", item["id"]) for item in found if item["id"] in state.items]
 
 
@@ -400,12 +393,12 @@ def _move(state: State, promo: Record, duration: times.Duration, tz: str) -> Rec
     return state.put("promotions", {**promo, "start": start, "end": end})
 
 
-def move_promotion(state: State, promo_id: str, by: str) -> Record:
-    """Move a promotion by a DURATION on its region's calendar, keeping its length
-    (times.move_span), and return it. Raises NotFound for an unknown id, InvalidValue for a bad
-    duration or a result outside the years 1970-2999.
-    """
-    promo = queries.promotion(state, promo_id)
+def move_promotion(state: State, promo_id: str, by: str, code: str | None = None) -> Record:
+    """Move a promotion by a DURATION on its region's calendar, keeping its length (times.move_span).
+    `code`, when given, is the region the id was named with (NotFound if the promotion is not its).
+    Raises NotFound for an unknown id, InvalidValue for a bad duration or a result outside the years
+    1970-2999."""
+    promo = queries.promotion(state, promo_id, code)
     return _move(state, promo, times.parse_duration(by), state.region(promo["region"])["timezone"])
 
 
@@ -418,14 +411,14 @@ def edit_promotion(
     start: str | None = None,
     end: str | None = None,
     expected: dict[str, Any] | None = None,
+    code: str | None = None,
 ) -> Record:
-    """Change a promotion's name, kind, start or end (WHENs in its region's zone) and return it.
+    """Change a promotion's fields (None leaves one as it is; start/end are WHENs in its region's zone).
+    `code`, when given, is the region the id was named with.
 
-    The start must stay strictly before the end (schema.check_span); `expected` holds values the
-    editor saw (check_expected). Raises InvalidValue for a bad value or span, NotFound for an unknown
-    id, StaleEdit when `expected` is out of date.
-    """
-    current = queries.promotion(state, promo_id)
+    Raises InvalidValue for a bad value or a start not before the end, NotFound for an unknown id,
+    StaleEdit when a field in `expected` was changed by someone else."""
+    current = queries.promotion(state, promo_id, code)
     check_expected(state, "promotions", current, expected)
     tz = state.region(current["region"])["timezone"]
     promo = dict(current)
@@ -440,9 +433,9 @@ def edit_promotion(
     return state.put("promotions", promo)
 
 
-def remove_promotion(state: State, promo_id: str) -> Record:
-    """Remove a promotion by id and return it; NotFound for an unknown id."""
-    return state.delete("promotions", queries.promotion(state, promo_id)["id"])
+def remove_promotion(state: State, promo_id: str, code: str | None = None) -> Record:
+    """Remove a promotion by id and return it; `code`, when given, is the region the id was named with."""
+    return state.delete("promotions", queries.promotion(state, promo_id, code)["id"])
 
 
 # -- history ---------------------------------------------------------------------------

@@ -96,6 +96,11 @@ def normalised(normalise: Callable[[str], str]) -> Check:
     return check
 
 
+# Generated ids: a prefix per kind and a number from 1 up, without leading zeros (c12, p7).
+ID_PREFIX = {"items": "c", "promotions": "p"}
+ID_PATTERN = {table: re.compile(re.escape(prefix) + r"([1-9]\d*)") for table, prefix in ID_PREFIX.items()}
+
+
 def record_id(table: str) -> Check:
     """An id of `table` as the kind's id_prefix defines it (c12, p7); see id_number."""
 
@@ -135,12 +140,14 @@ def _all_day_due(record: Record) -> str | None:
 class Field:
     """One field of a record kind.
 
-    `check` validates a stored value; `instant` marks ISO 8601 instants (JSON shows them in the
-    region's offset); `in_file` says every stored record has it (fields added later have a
-    `default` instead); `needed_for_new` says an import row creating the record must give it."""
+    `check` validates a stored value; `json` is the JSON Schema (draft 2020-12) of the value as
+    scripts see it; `instant` marks ISO 8601 instants (JSON shows them in the region's offset);
+    `in_file` says every stored record has it (fields added later have a `default` instead);
+    `needed_for_new` says an import row creating the record must give it."""
 
     name: str
     check: Check
+    json: dict[str, Any]
     instant: bool = False
     in_file: bool = True
     default: Any = None
@@ -151,7 +158,7 @@ class Field:
 class Kind:
     """A record kind: its database table, export name, the noun used in messages, its key field,
     its fields in export order, rules over several fields (each returns a problem or None), and
-    for kinds keyed by a generated id, the id's prefix (c12: prefix "c", number 12)."""
+    for kinds keyed by a generated id, the id's prefix (ID_PREFIX: c12 is prefix "c", number 12)."""
 
     table: str
     export_name: str
@@ -159,7 +166,6 @@ class Kind:
     key: str
     fields: tuple[Field, ...]
     rules: tuple[Callable[[Record], str | None], ...] = ()
-    id_prefix: str | None = None
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -213,6 +219,11 @@ class Kind:
         return f"{self.noun} {record.get(self.key, '?')}"
 
     @property
+    def id_prefix(self) -> str | None:
+        """The prefix of the kind's generated ids ("c" for c12), None for a kind keyed otherwise."""
+        return ID_PREFIX.get(self.table)
+
+    @property
     def counter(self) -> str:
         """The `_meta` field holding the number of the next id of a kind keyed by generated ids
         (`next_items`): ids only go up, so one is never reused."""
@@ -243,21 +254,38 @@ def _reason(exc: Exception) -> str:
     return message or type(exc).__name__
 
 
+# JSON Schema fragments of stored values (the `json` of each field).
+_TEXT: dict[str, Any] = {"type": "string"}
+_REQUIRED_TEXT: dict[str, Any] = {"type": "string", "minLength": 1}
+_OPTIONAL_TEXT: dict[str, Any] = {"type": ["string", "null"]}
+_INSTANT: dict[str, Any] = {"type": "string", "format": "date-time"}
+_OPTIONAL_INSTANT: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
+_FLAG: dict[str, Any] = {"type": "boolean"}
+
+
+def _enum(values: Iterable[str]) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values)}
+
+
+def _id(table: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": f"^{ID_PATTERN[table].pattern}$"}
+
+
 REGIONS = Kind(
     table="regions",
     export_name="regions",
     noun="region",
     key="code",
     fields=(
-        Field("code", normalised(model.region_code)),
-        Field("name", required_text, needed_for_new=True),
-        Field("timezone", normalised(model.timezone), needed_for_new=True),
-        Field("currency", normalised(model.currency), needed_for_new=True),
-        Field("status", one_of(model.STATUSES)),
-        Field("wave", whole_number),
-        Field("owner", text),
-        Field("launch", optional_instant, instant=True),
-        Field("launched_at", optional_instant, instant=True, in_file=False),
+        Field("code", normalised(model.region_code), {"type": "string", "pattern": "^[A-Z]{2}(-[A-Z0-9]{1,3})?$"}),
+        Field("name", required_text, _REQUIRED_TEXT, needed_for_new=True),
+        Field("timezone", normalised(model.timezone), _REQUIRED_TEXT, needed_for_new=True),
+        Field("currency", normalised(model.currency), {"type": "string", "pattern": "^[A-Z]{3}$"}, needed_for_new=True),
+        Field("status", one_of(model.STATUSES), _enum(model.STATUSES)),
+        Field("wave", whole_number, {"type": "integer", "minimum": 0}),
+        Field("owner", text, _TEXT),
+        Field("launch", optional_instant, _OPTIONAL_INSTANT, instant=True),
+        Field("launched_at", optional_instant, _OPTIONAL_INSTANT, instant=True, in_file=False),
     ),
 )
 ITEMS = Kind(
@@ -266,21 +294,20 @@ ITEMS = Kind(
     noun="checklist item",
     key="id",
     fields=(
-        Field("id", record_id("items")),
-        Field("region", text, needed_for_new=True),
-        Field("title", required_text, needed_for_new=True),
-        Field("category", one_of(model.CATEGORIES)),
-        Field("owner", text),
-        Field("due", optional_instant, instant=True),
+        Field("id", record_id("items"), _id("items")),
+        Field("region", text, _TEXT, needed_for_new=True),
+        Field("title", required_text, _REQUIRED_TEXT, needed_for_new=True),
+        Field("category", one_of(model.CATEGORIES), _enum(model.CATEGORIES)),
+        Field("owner", text, _TEXT),
+        Field("due", optional_instant, _OPTIONAL_INSTANT, instant=True),
         # A due given as a day is due by the end of that local day (stored: the day's first instant).
-        Field("due_all_day", flag, in_file=False, default=False),
-        Field("status", one_of(model.ITEM_STATUSES)),
-        Field("critical", flag),
-        Field("done_at", optional_instant, instant=True, in_file=False),
-        Field("done_by", optional_text, in_file=False),
+        Field("due_all_day", flag, _FLAG, in_file=False, default=False),
+        Field("status", one_of(model.ITEM_STATUSES), _enum(model.ITEM_STATUSES)),
+        Field("critical", flag, _FLAG),
+        Field("done_at", optional_instant, _OPTIONAL_INSTANT, instant=True, in_file=False),
+        Field("done_by", optional_text, _OPTIONAL_TEXT, in_file=False),
     ),
     rules=(_all_day_due,),
-    id_prefix="c",
 )
 PROMOTIONS = Kind(
     table="promotions",
@@ -288,20 +315,17 @@ PROMOTIONS = Kind(
     noun="promotion",
     key="id",
     fields=(
-        Field("id", record_id("promotions")),
-        Field("region", text, needed_for_new=True),
-        Field("name", required_text, needed_for_new=True),
-        Field("kind", required_text),
-        Field("start", instant, instant=True, needed_for_new=True),
-        Field("end", instant, instant=True, needed_for_new=True),
+        Field("id", record_id("promotions"), _id("promotions")),
+        Field("region", text, _TEXT, needed_for_new=True),
+        Field("name", required_text, _REQUIRED_TEXT, needed_for_new=True),
+        Field("kind", required_text, _REQUIRED_TEXT),
+        Field("start", instant, _INSTANT, instant=True, needed_for_new=True),
+        Field("end", instant, _INSTANT, instant=True, needed_for_new=True),
     ),
     rules=(_promotion_span,),
-    id_prefix="p",
 )
 KINDS: dict[str, Kind] = {k.table: k for k in (REGIONS, ITEMS, PROMOTIONS)}
 BY_EXPORT_NAME: dict[str, Kind] = {k.export_name: k for k in KINDS.values()}
-# Generated ids: the kind's prefix and a number from 1 up, without leading zeros (c12, p7).
-ID_PATTERN = {table: re.compile(re.escape(k.id_prefix) + r"([1-9]\d*)") for table, k in KINDS.items() if k.id_prefix}
 
 
 def id_number(table: str, key: Any) -> int | None:
@@ -310,6 +334,16 @@ def id_number(table: str, key: Any) -> int | None:
     pattern = ID_PATTERN.get(table)
     match = pattern.fullmatch(key) if pattern is not None and isinstance(key, str) else None
     return int(match.group(1)) if match else None
+
+
+def json_schema(kind: Kind) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a record as `to_json` gives it: every field, required."""
+    return {
+        "type": "object",
+        "properties": {f.name: dict(f.json) for f in kind.fields},
+        "required": list(kind.names),
+        "additionalProperties": False,
+    }
 
 
 def to_json(kind: Kind, record: Record, tz: str) -> dict[str, Any]:

@@ -15,13 +15,12 @@ from typing import Any
 
 from rollout.backends.base import HistoryLog, MemoryHistory
 from rollout.errors import NotFound
-from rollout.schema import KINDS, id_number
+from rollout.schema import ID_PREFIX, KINDS, id_number
 
 Record = dict[str, Any]
-# The tables, their key fields and id prefixes are the record schema's (rollout.schema).
+# The tables, their key fields and id prefixes (ID_PREFIX) are the record schema's (rollout.schema).
 TABLES = tuple(KINDS)
 KEY = {table: kind.key for table, kind in KINDS.items()}
-ID_PREFIX = {table: kind.id_prefix for table, kind in KINDS.items() if kind.id_prefix}
 
 
 class State:

@@ -68,7 +68,8 @@ def test_back_to_back_promotions_are_not_reported_as_overlapping(cli):
     cli("promo", "add", "NL", "Spring", "--start", "2027-04-01T10:00", "--end", "2027-04-08T10:00")
     result = cli("promo", "add", "NL", "Easter", "--start", "2027-04-08T10:00", "--end", "2027-04-15T10:00", "--json")
     assert result.stderr == ""
-    assert [p["warnings"] for p in json.loads(result.stdout)] == [[]]
+    envelope = json.loads(result.stdout)
+    assert envelope["warnings"] == [] and [p["warnings"] for p in envelope["changed"]["promotions"]] == [[]]
     listed = json.loads(cli("promo", "list", "--json").stdout)
     assert [(p["id"], p["warnings"]) for p in listed] == [("p1", []), ("p2", [])]
 
@@ -77,6 +78,7 @@ def test_promotions_sharing_a_minute_are_reported_on_stderr_and_in_json(cli):
     cli("promo", "add", "NL", "Spring", "--start", "2027-04-01T10:00", "--end", "2027-04-08T10:01")
     result = cli("promo", "add", "NL", "Easter", "--start", "2027-04-08T10:00", "--end", "2027-04-15T10:00", "--json")
     assert result.stderr == "Warning: p2 'Easter' in NL overlaps p1 'Spring'\n"
+    assert json.loads(result.stdout)["warnings"] == ["p2 'Easter' in NL overlaps p1 'Spring'"]
     listed = json.loads(cli("promo", "list", "--json").stdout)
     assert [(p["id"], p["warnings"]) for p in listed] == [
         ("p1", ["overlaps p2 'Easter'"]),
