@@ -82,9 +82,9 @@ def _exists(naive: datetime, z: ZoneInfo) -> bool:
 def _gap_transition(naive: datetime, z: ZoneInfo) -> datetime:
     """The UTC instant the clocks jumped over `naive` (a wall time inside a gap), exactly.
 
-    Bisects between the two readings of `naive` until the transition is within a second; the tz
-    database's transitions fall on whole seconds, so the transition is the one whole second in
-    (low, high]: `high` without its fraction when that is still after `low`."""
+    Bisects between the two readings of `naive` until the transition is within a second. The tz
+    database's transitions fall on whole seconds (TZif stores them so), and the one in (low, high],
+    less than a second long, is `high` without its fraction."""
     low, high = sorted((_utc_of(naive, z, 0), _utc_of(naive, z, 1)))
     before = low.astimezone(z).utcoffset()
     while high - low > timedelta(seconds=1):
@@ -93,8 +93,7 @@ def _gap_transition(naive: datetime, z: ZoneInfo) -> datetime:
             low = middle
         else:
             high = middle
-    whole = high.replace(microsecond=0)
-    return whole if whole > low else high
+    return high.replace(microsecond=0)
 
 
 def _wall(moment: datetime) -> str:
@@ -122,7 +121,8 @@ def _clock(moment: datetime) -> str:
 def _offset(moment: datetime) -> str:
     """The UTC offset as +HH:MM, or +HH:MM:SS for the odd historical offset with seconds."""
     text = moment.strftime("%z")  # +HHMM or +HHMMSS
-    return f"{text[:3]}:{text[3:5]}" + (f":{text[5:7]}" if len(text) > 5 else "")
+    hours, minutes, seconds = text[:3], text[3:5], text[5:]
+    return f"{hours}:{minutes}:{seconds}" if seconds else f"{hours}:{minutes}"
 
 
 def local_instant(naive: datetime, tz: str, *, gap: str = "refuse") -> datetime:

@@ -12,7 +12,7 @@ from rollout import ops, schema
 from rollout.backends.memory import MemoryBackend
 from rollout.db import Database
 from rollout.errors import InvalidValue, NotFound, Refused, StaleEdit
-from rollout.state import empty_document
+from rollout.state import State, empty_document
 
 
 # -- regions ---------------------------------------------------------------------------------------
@@ -243,3 +243,42 @@ def test_undo_of_one_user_skips_the_others_and_refuses_when_a_later_change_touch
         ops.undo(state, "amara")
     assert str(refused.value) == "cannot undo #3: c1 has changed since; undo the later change first"
     assert db.load().items["c1"]["title"] == "y"
+
+
+def test_a_done_item_keeps_its_own_stamps_and_an_open_one_has_none():
+    """What an import gives: a done row with its done_at and done_by keeps them; an open row loses them."""
+    done = {"status": "done", "done_at": "2026-11-01T10:00:00+01:00", "done_by": "amara"}
+    assert ops.stamp_done(dict(done), "jonas", "Europe/Amsterdam") == done
+    assert ops.stamp_done({"status": "done"}, "jonas", "Europe/Amsterdam") == {
+        "status": "done",
+        "done_at": "2026-11-24T10:00:00+01:00",
+        "done_by": "jonas",
+    }
+    assert ops.stamp_done({**done, "status": "open"}, "jonas", "UTC") == {
+        "status": "open",
+        "done_at": None,
+        "done_by": None,
+    }
+
+
+def test_an_invalid_category_lists_the_categories(state):
+    with pytest.raises(InvalidValue) as refused:
+        ops.add_items(state, ["NL"], "Tax letter", category="fun")
+    assert str(refused.value) == (
+        "invalid category 'fun': expected one of legal, payments, logistics, sellers, creators, localization, "
+        "support, marketing, tax, other"
+    )
+
+
+def test_ids_used_elsewhere_move_the_counter_past_them_and_it_never_goes_back():
+    state = State(empty_document())
+    state.reserve_id("items", "c12")
+    assert state.new_id("items") == "c13"
+    state.reserve_id("items", "c5")  # lower: no change
+    state.reserve_id("items", "p40")  # another kind's id
+    state.reserve_id("regions", "DE")  # not a generated id
+    assert (state.new_id("items"), state.new_id("promotions")) == ("c14", "p1")
+    state.raise_counter("promotions", 7)
+    assert state.new_id("promotions") == "p7"
+    state.raise_counter("regions", 9)  # regions have no counter
+    assert "next_regions" not in state.meta

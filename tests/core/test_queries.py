@@ -33,6 +33,7 @@ def test_a_timed_due_is_overdue_only_once_its_instant_has_passed():
 @pytest.mark.parametrize(
     ("reference", "overdue"),
     [
+        ("2027-01-09T12:00:00+00:00", False),  # the day before
         ("2027-01-09T23:00:00+00:00", False),  # the day's first instant
         ("2027-01-10T22:59:59+00:00", False),  # its last second
         ("2027-01-10T23:00:00+00:00", True),  # the next local midnight
@@ -208,3 +209,39 @@ def test_a_stale_edit_names_who_changed_the_record_last(state):
     with pytest.raises(StaleEdit, match=r"^p1 name was changed by carol \(#4\) since you opened it"):
         ops.edit_promotion(db.load(), "p1", kind="x", expected={"name": "Spring"})
     assert queries.last_change_of(db.load(), "regions", "BE")["id"] == 1
+
+
+def test_promo_json_holiday_warnings_are_at_the_reference_given(state):
+    ops.set_regions(state, ["NL"], status="launched")
+    (promo,) = ops.add_promotions(state, ["NL"], "Christmas", start="2026-12-24", end="2026-12-27")
+    assert queries.promo_json(state, promo, reference=at("2027-01-01T00:00:00+00:00"))["warnings"] == []
+    assert queries.promo_json(state, promo, reference=at("2026-12-01T00:00:00+00:00"))["warnings"] == [
+        "runs on a public holiday: 2026-12-25 Christmas Day, 2026-12-26 Second Day of Christmas"
+    ]
+
+
+def test_a_stale_edit_names_the_last_change_of_that_record_not_of_its_neighbours():
+    db = Database(backend=MemoryBackend(empty_document()))
+    with db.transaction("amara", "setup") as fresh:
+        ops.add_region(fresh, "NL", name="Netherlands", timezone="Europe/Amsterdam", currency="EUR")
+        ops.add_items(fresh, ["NL"], "One")
+        ops.add_items(fresh, ["NL"], "Two")
+    with db.transaction("jonas", "check edit NL c1") as fresh:
+        ops.edit_item(fresh, "NL", "c1", title="Uno")
+    with db.transaction("priya", "check edit NL c2") as fresh:
+        ops.edit_item(fresh, "NL", "c2", title="Dos")
+    with pytest.raises(StaleEdit, match=r"^c1 title was changed by jonas \(#2\)"):
+        ops.edit_item(db.load(), "NL", "c1", owner="x", expected={"title": "One"})
+
+
+def test_change_words_list_every_field_changed_and_notes():
+    before = {"code": "NL", "name": "Netherlands", "wave": 1, "owner": ""}
+    change = {"table": "regions", "key": "NL", "before": before, "after": {**before, "wave": 2, "owner": "amara"}}
+    assert queries.describe_change(change) == "change region NL Netherlands (wave, owner)"
+    assert queries.preview_lines([change], limit=1) == ["change region NL Netherlands (wave, owner)"]
+    header = {"id": 4, "command": "region set NL --status launched --force", "summary": [["regions", "change", 1]]}
+    noted = {**header, "notes": ["forced launch of NL with 1 critical item(s) open", "second note"]}
+    assert queries.describe_changes(header) == "1 region changed"
+    assert queries.describe_changes(noted) == (
+        "1 region changed [forced launch of NL with 1 critical item(s) open; second note]"
+    )

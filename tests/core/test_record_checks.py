@@ -34,6 +34,12 @@ def test_records_made_by_the_operations_have_no_problem(records):
     [
         ("regions", {"code": "nl"}, "region nl: code 'nl' is not valid (expected 'NL')"),
         ("regions", {"code": 7}, "region 7: code 7 is not valid (expected text, found int)"),
+        (
+            "regions",
+            {"code": "D3"},
+            "region D3: code 'D3' is not valid (expected an ISO 3166-1 alpha-2 code such as DE)",
+        ),
+        ("regions", {"code": "XX"}, "region XX: code 'XX' is not valid (not an ISO 3166-1 alpha-2 country code)"),
         ("regions", {"wave": True}, "region NL: wave True is not valid (expected a whole number >= 0)"),
         ("regions", {"wave": -1}, "region NL: wave -1 is not valid (expected a whole number >= 0)"),
         ("regions", {"wave": "3"}, "region NL: wave '3' is not valid (expected a whole number >= 0)"),

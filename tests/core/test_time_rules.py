@@ -161,3 +161,37 @@ def test_an_impossible_date_says_why_in_one_line(text, reason):
     with pytest.raises(InvalidValue) as refused:
         times.parse_when(text, "UTC")
     assert str(refused.value) == f"invalid date '{text}': {reason}"
+
+
+def test_a_day_span_keeps_its_local_days_across_a_clock_change_and_onto_a_skipped_day():
+    """2027-03-28 has 23 hours in Berlin; a one-day span stays one local day wherever it lands."""
+    berlin = times.move_span(
+        "2027-03-28T00:00:00+01:00", "2027-03-29T00:00:00+02:00", times.parse_duration("1w"), "Europe/Berlin"
+    )
+    assert berlin == ("2027-04-04T00:00:00+02:00", "2027-04-05T00:00:00+02:00")
+    apia = times.move_span(  # the end lands on 2011-12-30, which Samoa skipped
+        "2011-12-27T00:00:00-10:00", "2011-12-28T00:00:00-10:00", times.parse_duration("2d"), "Pacific/Apia"
+    )
+    assert apia == ("2011-12-29T00:00:00-10:00", "2011-12-31T00:00:00+14:00")
+
+
+def test_a_span_whose_wall_length_is_zero_after_the_move_keeps_its_elapsed_hour():
+    """02:30 summer time to 02:30 winter time is an hour; a week later both are the same wall time."""
+    moved = times.move_span(
+        "2027-10-31T02:30:00+02:00", "2027-10-31T02:30:00+01:00", times.parse_duration("1w"), "Europe/Berlin"
+    )
+    assert moved == ("2027-11-07T02:30:00+01:00", "2027-11-07T03:30:00+01:00")
+
+
+def test_a_span_may_end_in_the_last_year():
+    moved = times.move_span(
+        "2999-06-01T00:00:00+02:00", "2999-06-02T00:00:00+02:00", times.parse_duration("1d"), "Europe/Berlin"
+    )
+    assert moved == ("2999-06-02T00:00:00+02:00", "2999-06-03T00:00:00+02:00")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"), [("1d", "1 day"), ("-1w", "-1 week"), ("2mo", "2 months"), ("12h", "12 hours")]
+)
+def test_a_duration_in_words_is_singular_for_one_only(text, words):
+    assert times.parse_duration(text).in_words() == words
