@@ -206,7 +206,7 @@ class Kind:
             try:
                 f.check(value)
             except (InvalidValue, TypeError, ValueError, AttributeError) as exc:
-                found.append(Problem(f.name, value, _reason(exc), f.name))
+                found.append(Problem(f.name, value, _reason(exc, value), f.name))
         if not found:
             for rule in self.rules:
                 message = rule(record)
@@ -247,10 +247,13 @@ class Problem:
         return f"{label}: {self.field} {self.value!r} is not valid ({self.reason})"
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: Exception, value: Any) -> str:
+    """Why `value` was refused: the model's message without its "invalid X 'value': " start (the
+    problem names the field and value itself)."""
     message = str(exc)
-    if isinstance(exc, InvalidValue) and ": " in message and message.startswith(("invalid", "unknown")):
-        message = message.split(": ", 1)[1]
+    shown = f"{value!r}: "
+    if isinstance(exc, InvalidValue) and message.startswith(("invalid", "unknown")) and shown in message:
+        message = message.split(shown, 1)[1]
     return message or type(exc).__name__
 
 

@@ -66,11 +66,11 @@ def test_an_empty_text_is_refused_naming_the_field(state, call, message):
 
 
 def test_set_regions_stores_each_field_given_and_keeps_the_others(state):
-    (region,) = ops.set_regions(state, ["NL"], name="Holland", currency="eur", wave="3", owner=" amara ")
+    (region,) = ops.set_regions(state, ["NL"], name="Holland", currency="usd", wave="3", owner=" amara ")
     assert region == {
         **state.regions["NL"],
         "name": "Holland",
-        "currency": "EUR",
+        "currency": "USD",
         "wave": 3,
         "owner": "amara",
         "timezone": "Europe/Amsterdam",
@@ -88,9 +88,10 @@ def test_a_launched_region_set_back_before_launch_loses_its_stamp_and_a_paused_o
     assert back["launched_at"] is None
 
 
-def test_launching_again_keeps_the_first_launch_stamp(state):
+def test_launching_again_keeps_the_first_launch_stamp(state, monkeypatch):
     ops.set_regions(state, ["NL"], status="launched")
     ops.set_regions(state, ["NL"], status="paused")
+    monkeypatch.setenv("ROLLOUT_NOW", "2026-12-01T09:00:00+00:00")
     (relaunched,) = ops.set_regions(state, ["NL"], status="launched")
     assert relaunched["launched_at"] == "2026-11-24T10:00:00+01:00"
 
@@ -282,3 +283,26 @@ def test_ids_used_elsewhere_move_the_counter_past_them_and_it_never_goes_back():
     assert state.new_id("promotions") == "p7"
     state.raise_counter("regions", 9)  # regions have no counter
     assert "next_regions" not in state.meta
+
+
+def test_an_invalid_status_lists_the_statuses(state):
+    with pytest.raises(InvalidValue) as refused:
+        ops.set_regions(state, ["NL"], status="live")
+    assert str(refused.value) == "invalid status 'live': expected one of planned, preparing, ready, launched, paused"
+
+
+def test_a_missing_record_is_named_when_it_cannot_be_removed():
+    with pytest.raises(NotFound) as missing:
+        State(empty_document()).delete("items", "c9")
+    assert str(missing.value) == "no checklist item c9"
+
+
+def test_changes_applied_backwards_then_forwards_give_the_records_back(state):
+    state.before.clear()
+    ops.add_items(state, ["NL"], "Tax letter")
+    ops.set_regions(state, ["NL"], owner="amara")
+    changes, after = state.changes(), state.data()
+    state.apply(changes, reverse=True)
+    assert "c1" not in state.items and state.regions["NL"]["owner"] == "priya"
+    state.apply(changes)
+    assert state.data() == after

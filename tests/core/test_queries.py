@@ -245,3 +245,34 @@ def test_change_words_list_every_field_changed_and_notes():
     assert queries.describe_changes(noted) == (
         "1 region changed [forced launch of NL with 1 critical item(s) open; second note]"
     )
+
+
+def test_holidays_are_those_of_the_regions_local_days(state):
+    """00:30 in Amsterdam is still the day before in UTC: the region's calendar decides."""
+    ops.set_regions(state, ["NL"], launch="2027-04-27T00:30")
+    assert queries.launch_holiday_warning(state, "NL", at("2027-04-01T00:00:00+00:00")) == (
+        "launch on 2027-04-27 falls on a public holiday in NL: King's Day"
+    )
+    ops.set_regions(state, ["NL"], status="launched")
+    (ends, starts) = (
+        ops.add_promotions(state, ["NL"], name, start=start, end=end)[0]["id"]
+        for name, start, end in [
+            ("Ends on Christmas", "2026-12-24T10:00", "2026-12-25T00:30"),
+            ("Starts on the second day", "2026-12-26T00:30", "2026-12-27"),
+        ]
+    )
+    found = queries.promo_warnings(state, "NL", at("2026-12-01T00:00:00+00:00"))
+    assert found[ends] == ["runs on a public holiday: 2026-12-25 Christmas Day"]
+    assert found[starts] == ["runs on a public holiday: 2026-12-26 Second Day of Christmas"]
+
+
+def test_the_status_reference_is_read_in_utc_whatever_the_machines_zone(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert queries.plain_utc(at("2027-03-01T10:00:00+01:00")) == datetime(2027, 3, 1, 9, tzinfo=UTC)
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -40,6 +40,11 @@ def test_records_made_by_the_operations_have_no_problem(records):
             "region D3: code 'D3' is not valid (expected an ISO 3166-1 alpha-2 code such as DE)",
         ),
         ("regions", {"code": "XX"}, "region XX: code 'XX' is not valid (not an ISO 3166-1 alpha-2 country code)"),
+        (
+            "regions",
+            {"code": "A: B"},
+            "region A: B: code 'A: B' is not valid (expected an ISO 3166-1 alpha-2 code such as DE)",
+        ),
         ("regions", {"wave": True}, "region NL: wave True is not valid (expected a whole number >= 0)"),
         ("regions", {"wave": -1}, "region NL: wave -1 is not valid (expected a whole number >= 0)"),
         ("regions", {"wave": "3"}, "region NL: wave '3' is not valid (expected a whole number >= 0)"),
@@ -139,3 +144,9 @@ def test_json_shows_instants_in_the_regions_offset(records):
         "2027-01-10T08:30:00+09:00",
         "Tax letter",
     )
+
+
+def test_ids_are_the_kinds_prefix_and_a_number_from_1_without_leading_zeros():
+    assert (schema.id_number("items", "c12"), schema.id_number("promotions", "p7")) == (12, 7)
+    for table, key in [("items", "p12"), ("items", "c0"), ("items", "c012"), ("items", 12), ("regions", "DE")]:
+        assert schema.id_number(table, key) is None, (table, key)

@@ -135,7 +135,7 @@ def test_days_until_counts_local_days_and_refuses_a_naive_reference():
     reference = datetime(2026, 12, 31, 14, 59, tzinfo=UTC)  # 23:59 in Tokyo
     assert times.days_until("2027-01-01T00:00:00+09:00", "Asia/Tokyo", reference) == 1
     assert times.days_until("2027-01-01T00:00:00+09:00", "UTC", reference) == 0  # 15:00Z the day before
-    with pytest.raises(ValueError, match="aware reference instant"):
+    with pytest.raises(ValueError, match="^days_until needs an aware reference instant, not a naive datetime$"):
         times.days_until("2027-01-01T00:00:00+09:00", "Asia/Tokyo", datetime(2026, 12, 31, 14, 59))
 
 
@@ -195,3 +195,15 @@ def test_a_span_may_end_in_the_last_year():
 )
 def test_a_duration_in_words_is_singular_for_one_only(text, words):
     assert times.parse_duration(text).in_words() == words
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"), [("1970-01-01", True), ("2999-12-31", True), ("1969-12-31", False), ("3000-01-01", False)]
+)
+def test_dates_are_taken_from_1970_to_2999(text, accepted):
+    if accepted:
+        assert times.parse_when(text, "UTC").isoformat() == f"{text}T00:00:00+00:00"
+    else:
+        with pytest.raises(InvalidValue) as refused:
+            times.parse_when(text, "UTC")
+        assert str(refused.value) == f"invalid date '{text}': years 1970-2999 only"
