@@ -117,6 +117,7 @@ class Database:
         self.created_from_seed = False
 
     def exists(self) -> bool:
+        """Whether the database exists in its backend (for the TinyDB backend: the state file)."""
         return self.backend.exists()
 
     # -- reading -------------------------------------------------------------------------------
@@ -238,6 +239,7 @@ class Database:
         return self.backend.backups()
 
     def backup(self, number: int) -> Backup:
+        """Backup `number` (1 is the newest) of those kept; NotFound when there is none or no such number."""
         kept = self.backups()
         if not kept:
             raise NotFound(f"no backups of {self.path} yet (one is kept before every change)")

@@ -29,12 +29,20 @@ MAX_REPORTED_PER_CHECK = 20  # a badly damaged file should not print a million l
 
 @dataclass
 class Finding:
+    """One thing doctor found: `level` "problem" (the file is damaged or inconsistent; doctor exits 1)
+    or "note" (worth knowing, nothing wrong), and a sentence saying what and where.
+    """
+
     level: str
     message: str
 
 
 @dataclass
 class Report:
+    """What doctor found in the database at `path`: the findings, a summary of counts (records per
+    table, history entries) and the backups kept (revision, file, whether each can be restored).
+    """
+
     path: Path
     findings: list[Finding] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
@@ -42,17 +50,21 @@ class Report:
 
     @property
     def problems(self) -> list[str]:
+        """The problems' sentences, in the order found."""
         return [f.message for f in self.findings if f.level == PROBLEM]
 
     @property
     def notes(self) -> list[str]:
+        """The notes' sentences, in the order found."""
         return [f.message for f in self.findings if f.level == NOTE]
 
     @property
     def ok(self) -> bool:
+        """No problem found (notes do not count)."""
         return not self.problems
 
     def to_json(self) -> dict[str, Any]:
+        """The report as `doctor --json` prints it: path, ok, summary, problems, notes, backups."""
         return {
             "path": str(self.path),
             "ok": self.ok,
@@ -71,6 +83,9 @@ class Findings:
         self._counts: dict[str, int] = {}
 
     def add(self, level: str, message: str, check: str = "") -> None:
+        """Record a finding of `level`; a check (`check`, else the message itself) reports at most
+        MAX_REPORTED_PER_CHECK, then one line says the rest were left out.
+        """
         key = check or message
         self._counts[key] = self._counts.get(key, 0) + 1
         if self._counts[key] <= MAX_REPORTED_PER_CHECK:
@@ -79,9 +94,11 @@ class Findings:
             self.items.append(Finding(level, f"(more of the same {check or 'kind'} left out)"))
 
     def problem(self, message: str, check: str = "") -> None:
+        """Record a problem (see add)."""
         self.add(PROBLEM, message, check)
 
     def note(self, message: str, check: str = "") -> None:
+        """Record a note (see add)."""
         self.add(NOTE, message, check)
 
 
@@ -330,6 +347,9 @@ class HistoryCheck:
         self.used: dict[str, set[str]] = {"items": set(), "promotions": set()}
 
     def add(self, entry: dict[str, Any]) -> None:
+        """Check the next history entry (oldest first): its fields, id and revision order, and the
+        records it names; problems go to the findings.
+        """
         found = self.found
         self.count += 1
         label = f"history entry {entry.get('id', '?')}"

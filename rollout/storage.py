@@ -216,6 +216,7 @@ def _object_end(data: bytes, start: int) -> int | None:
 
 # -- backups and files kept aside ----------------------------------------------------------------
 def backup_dir(path: Path) -> Path:
+    """Where the backups of the database at `path` live: `NAME.backups` beside it (not created here)."""
     return path.with_name(path.name + ".backups")
 
 
@@ -227,6 +228,7 @@ def backup_folder(path: Path) -> Path:
 
 
 def backup_revision(backup: Path) -> int:
+    """The revision a rotation backup's name carries (rollout.r00000012.json gives 12); -1 for any other name."""
     match = BACKUP_NAME.search(backup.name)
     return int(match.group(1)) if match else -1
 
