@@ -347,9 +347,9 @@ class HistoryCheck:
         self.used: dict[str, set[str]] = {"items": set(), "promotions": set()}
 
     def add(self, entry: dict[str, Any]) -> None:
-        """Check the next history entry (oldest first): its fields, id and revision order, and the
-        records it names; problems go to the findings.
-        """
+        """Check the next history entry (oldest first): a numeric, unique id in order, its fields,
+        its revision after the last, what it undoes already in history; and remember the record keys
+        it used (an id counter must be past them). Problems go to the findings."""
         found = self.found
         self.count += 1
         label = f"history entry {entry.get('id', '?')}"
