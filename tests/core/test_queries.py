@@ -276,3 +276,12 @@ def test_the_status_reference_is_read_in_utc_whatever_the_machines_zone(monkeypa
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_an_entry_touches_the_regions_of_its_records_before_and_after():
+    moved = {"table": "items", "key": "c1", "before": {"region": "NL"}, "after": {"region": "BE"}}
+    added = {"table": "regions", "key": "FR", "before": None, "after": {"code": "FR"}}
+    full = {"changes": [moved, added]}
+    assert [queries.touches_region(full, code) for code in ("NL", "BE", "FR", "DE")] == [True, True, True, False]
+    header = {"regions": ["NL"]}  # a header lists the regions it touched
+    assert (queries.touches_region(header, "NL"), queries.touches_region(header, "BE")) == (True, False)

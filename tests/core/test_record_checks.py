@@ -150,3 +150,15 @@ def test_ids_are_the_kinds_prefix_and_a_number_from_1_without_leading_zeros():
     assert (schema.id_number("items", "c12"), schema.id_number("promotions", "p7")) == (12, 7)
     for table, key in [("items", "p12"), ("items", "c0"), ("items", "c012"), ("items", 12), ("regions", "DE")]:
         assert schema.id_number(table, key) is None, (table, key)
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [("DE", "Germany"), ("BO", "Bolivia"), ("TW", "Taiwan"), ("US-CA", "US-CA")],
+)
+def test_a_country_is_named_by_its_common_name_from_iso_3166(code, name):
+    """pycountry's common name where ISO 3166-1 has one ("Bolivia", not "Bolivia, Plurinational
+    State of"), else its name; a code that is no country (a subdivision) stays a code."""
+    from rollout.model import country_name
+
+    assert country_name(code) == name
