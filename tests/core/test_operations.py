@@ -306,3 +306,27 @@ def test_changes_applied_backwards_then_forwards_give_the_records_back(state):
     assert "c1" not in state.items and state.regions["NL"]["owner"] == "priya"
     state.apply(changes)
     assert state.data() == after
+
+
+def test_an_imported_item_starts_from_the_same_defaults_as_an_added_one(state):
+    from rollout import exchange
+
+    rows = exchange.parse_csv("new.csv", "region,title\nNL,Tax letter\n")
+    exchange.apply_rows(state, rows, "amara")
+    imported = state.items["c1"]
+    (added,) = ops.add_items(state, ["NL"], "Tax letter")
+    assert {**imported, "id": "c2"} == added
+    assert (imported["category"], imported["status"], imported["critical"], imported["due_all_day"]) == (
+        "other",
+        "open",
+        False,
+        False,
+    )
+
+
+def test_a_database_from_before_the_id_counters_starts_them_at_1():
+    state = State({"_meta": {"1": {"revision": 0}}})
+    state.raise_counter("items", 1)
+    state.reserve_id("promotions", "not-an-id")
+    assert (state.meta["next_items"], state.meta["next_promotions"]) == (1, 1)
+    assert (state.new_id("items"), state.new_id("promotions")) == ("c1", "p1")

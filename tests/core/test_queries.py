@@ -14,7 +14,7 @@ import pytest
 from rollout import ops, queries
 from rollout.backends.memory import MemoryBackend
 from rollout.db import Database
-from rollout.errors import StaleEdit
+from rollout.errors import NotFound, StaleEdit
 from rollout.state import empty_document
 
 
@@ -285,3 +285,39 @@ def test_an_entry_touches_the_regions_of_its_records_before_and_after():
     assert [queries.touches_region(full, code) for code in ("NL", "BE", "FR", "DE")] == [True, True, True, False]
     header = {"regions": ["NL"]}  # a header lists the regions it touched
     assert (queries.touches_region(header, "NL"), queries.touches_region(header, "BE")) == (True, False)
+
+
+@pytest.mark.parametrize(
+    ("words", "split"),
+    [
+        (["c337"], (None, ["c337"])),  # ids stand alone
+        (["c1", "p2"], (None, ["c1", "p2"])),
+        (["PL", "c337"], ("PL", ["c337"])),  # a region code before them is still accepted
+        (["x1", "c2"], ("x1", ["c2"])),  # the first of several words, not an id: the region, to be checked
+        (["DE"], ("DE", [])),  # a code alone: the ids are missing
+        (["us-ca"], ("us-ca", [])),
+        (["x1"], (None, ["x1"])),  # one word that is neither: an id, for the lookup to report
+        ([], (None, [])),
+    ],
+)
+def test_ids_typed_alone_or_after_their_region(words, split):
+    assert queries.split_ids(words) == split
+
+
+def test_an_unknown_id_is_named_with_the_region_it_was_looked_for_in(state):
+    for lookup, message in [
+        (lambda: queries.item(state, None, "c9"), "no checklist item c9"),
+        (lambda: queries.item(state, "nl", "C9"), "no checklist item C9 in NL"),
+        (lambda: queries.promotion(state, "p9"), "no promotion p9"),
+        (lambda: queries.promotion(state, "p9", "nl"), "no promotion p9 in NL"),
+    ]:
+        with pytest.raises(NotFound) as missing:
+            lookup()
+        assert str(missing.value) == message
+
+
+def test_promotion_cells_show_local_times_and_the_warnings_joined(state):
+    (promo,) = ops.add_promotions(state, ["NL"], "Spring", start="2027-04-01T10:00", end="2027-04-08", kind="Flash")
+    cells = queries.promo_cells(state, promo, {promo["id"]: ["one", "two"]})
+    assert cells == ["p1", "NL", "Spring", "flash", "2027-04-01 10:00", "2027-04-08 00:00", "one; two"]
+    assert queries.promo_cells(state, promo, {})[-1] == ""
