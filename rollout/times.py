@@ -53,14 +53,15 @@ MIN_YEAR, MAX_YEAR = 1970, 2999
 
 
 def now() -> pendulum.DateTime:
-    """The current instant (aware); ROLLOUT_NOW (ISO 8601 with offset) pins it for tests and demos.
+    """The current instant (aware, in UTC whatever the machine's zone); ROLLOUT_NOW (ISO 8601 with
+    offset) pins it, in the offset it gives, for tests and demos.
 
     Raises InvalidValue for a ROLLOUT_NOW that is not an instant with an offset."""
     pinned = os.environ.get("ROLLOUT_NOW")
     if pinned:
         if not _WITH_OFFSET.fullmatch(pinned.strip()):
             raise InvalidValue(f"ROLLOUT_NOW={pinned!r} is not an ISO 8601 instant with offset")
-        return pendulum.instance(datetime.fromisoformat(pinned.strip().replace("Z", "+00:00")))
+        return pendulum.instance(datetime.fromisoformat(pinned.strip()))
     return pendulum.now("UTC")
 
 
@@ -225,7 +226,7 @@ def parse_when_text(text: str) -> When:
             return When(raw, wall=datetime(_year(y, raw), mo, d, h, mi, int(m.group(6) or 0)))
         if _WITH_OFFSET.fullmatch(raw):
             _year(int(raw[:4]), raw)
-            return When(raw, exact=datetime.fromisoformat(raw.replace("Z", "+00:00")))
+            return When(raw, exact=datetime.fromisoformat(raw))
     except (ValueError, OverflowError) as exc:
         raise InvalidValue(f"invalid date {raw!r}: {_reason(exc)}") from None
     raise InvalidValue(f"invalid date {raw!r}: expected {WHEN_HELP}")

@@ -330,3 +330,12 @@ def test_a_database_from_before_the_id_counters_starts_them_at_1():
     state.reserve_id("promotions", "not-an-id")
     assert (state.meta["next_items"], state.meta["next_promotions"]) == (1, 1)
     assert (state.new_id("items"), state.new_id("promotions")) == ("c1", "p1")
+
+
+def test_the_document_numbers_each_tables_records_from_1_in_key_order(state):
+    ops.add_items(state, ["NL"], "Tax letter")
+    ops.add_items(state, ["NL"], "Carrier SLA")
+    doc = state.document()
+    assert {doc_id: record["id"] for doc_id, record in doc["items"].items()} == {"1": "c1", "2": "c2"}
+    assert list(doc["regions"]) == ["1"] and doc["promotions"] == {}
+    assert doc["_meta"] == {"1": state.meta}

@@ -14,8 +14,8 @@ import pytest
 from rollout import ops, queries
 from rollout.backends.memory import MemoryBackend
 from rollout.db import Database
-from rollout.errors import NotFound, StaleEdit
-from rollout.state import empty_document
+from rollout.errors import InvalidValue, NotFound, StaleEdit
+from rollout.state import State, empty_document
 
 
 def at(text: str) -> datetime:
@@ -321,3 +321,39 @@ def test_promotion_cells_show_local_times_and_the_warnings_joined(state):
     cells = queries.promo_cells(state, promo, {promo["id"]: ["one", "two"]})
     assert cells == ["p1", "NL", "Spring", "flash", "2027-04-01 10:00", "2027-04-08 00:00", "one; two"]
     assert queries.promo_cells(state, promo, {})[-1] == ""
+
+
+# -- selectors -------------------------------------------------------------------------------------------
+def test_an_owner_selector_matches_the_name_in_any_case_and_spacing(state):
+    ops.add_region(state, "BE", name="Belgium", timezone="Europe/Brussels", currency="EUR", owner="Ana María")
+    ops.add_region(state, "LU", name="Luxembourg", timezone="Europe/Luxembourg", currency="EUR")
+    ops.add_region(state, "FR", name="France", timezone="Europe/Paris", currency="EUR", owner="R=D team")
+    assert queries.select(state, [" owner=  ANA   maría "]) == ["BE"]
+    assert queries.select(state, ["owner="]) == ["LU"]  # regions without an owner
+    assert queries.select(state, ["owner=r=d team"]) == ["FR"]  # the value is all after the first "="
+
+
+def test_a_status_selector_outside_the_statuses_lists_them():
+    state = State(empty_document())
+    with pytest.raises(InvalidValue) as refused:
+        queries.select(state, ["status=live"])
+    assert str(refused.value) == (
+        "invalid selector 'status=live': status must be one of planned, preparing, ready, launched, paused"
+    )
+
+
+def test_a_region_is_marked_explicit_when_any_selector_names_its_code(state):
+    ops.add_region(state, "BE", name="Belgium", timezone="Europe/Brussels", currency="EUR")
+    assert queries.select_with_origin(state, ["NL", "all"]) == [("NL", True), ("BE", False)]
+    assert queries.select_with_origin(state, ["all", "be"]) == [("NL", False), ("BE", True)]
+    assert queries.select_with_origin(state, [], reading=True) == [("NL", False), ("BE", False)]
+    with pytest.raises(InvalidValue) as refused:
+        queries.select_with_origin(state, [])
+    assert str(refused.value) == "no region selected: give CODE, wave=N, status=S, owner=NAME or all"
+
+
+def test_a_region_stored_under_a_code_iso_3166_has_since_withdrawn_is_still_found():
+    state = State(empty_document())
+    ops.add_region(state, "NL", name="Netherlands", timezone="Europe/Amsterdam", currency="EUR")
+    state.put("regions", {**state.regions["NL"], "code": "AN", "name": "Netherlands Antilles"})
+    assert queries.region_named(state, " an ")["name"] == "Netherlands Antilles"

@@ -40,6 +40,17 @@ def test_records_made_by_the_operations_have_no_problem(records):
             "region D3: code 'D3' is not valid (expected an ISO 3166-1 alpha-2 code such as DE)",
         ),
         ("regions", {"code": "XX"}, "region XX: code 'XX' is not valid (not an ISO 3166-1 alpha-2 country code)"),
+        ("regions", {"code": "DE-XX"}, "region DE-XX: code 'DE-XX' is not valid (not an ISO 3166-2 subdivision code)"),
+        (
+            "regions",
+            {"code": "DE-"},
+            "region DE-: code 'DE-' is not valid (expected an ISO 3166-1 alpha-2 code such as DE)",
+        ),
+        (
+            "regions",
+            {"code": "DÉ"},
+            "region DÉ: code 'DÉ' is not valid (expected an ISO 3166-1 alpha-2 code such as DE)",
+        ),
         (
             "regions",
             {"code": "A: B"},
@@ -136,6 +147,41 @@ def test_a_change_leaving_an_orphan_or_a_bad_record_is_refused_whole(records):
     )
 
 
+def test_a_region_removed_with_only_its_promotions_left_is_refused():
+    state = State(empty_document())
+    ops.add_region(state, "NL", name="Netherlands", timezone="Europe/Amsterdam", currency="EUR")
+    ops.add_promotions(state, ["NL"], "Spring", start="2027-04-01", end="2027-04-08")
+    state.before.clear()
+    state.delete("regions", "NL")
+    with pytest.raises(InvalidValue) as refused:
+        schema.check_touched(state)
+    assert str(refused.value) == "refused: region NL would be removed with its checklist or promotions left"
+
+
+def test_every_record_a_change_touched_is_checked_after_one_it_removed():
+    state = State(empty_document())
+    ops.add_region(state, "NL", name="Netherlands", timezone="Europe/Amsterdam", currency="EUR")
+    ops.add_items(state, ["NL"], "Tax letter")
+    state.before.clear()
+    state.delete("items", "c1")
+    state.put("regions", {**state.regions["NL"], "wave": -1})
+    with pytest.raises(InvalidValue) as refused:
+        schema.check_touched(state)
+    assert str(refused.value).startswith("refused: region NL: wave -1 is not valid")
+
+
+def test_an_edit_checks_the_values_it_changed_not_old_ones_stored_before(records):
+    state = State(empty_document())
+    state.put("regions", {**records["regions"], "currency": "XXX-stored-long-ago"})
+    state.before.clear()
+    state.put("regions", {**state.regions["NL"], "owner": "amara"})
+    schema.check_touched(state)  # the old currency is not the edit's problem
+    state.put("regions", {**state.regions["NL"], "currency": "EUROS"})
+    with pytest.raises(InvalidValue) as refused:
+        schema.check_touched(state)
+    assert str(refused.value).startswith("refused: region NL: currency 'EUROS' is not valid")
+
+
 def test_json_shows_instants_in_the_regions_offset(records):
     item = {**records["items"], "done_at": "2027-01-09T23:30:00+00:00"}
     data = schema.to_json(schema.ITEMS, item, "Asia/Tokyo")
@@ -144,6 +190,22 @@ def test_json_shows_instants_in_the_regions_offset(records):
         "2027-01-10T08:30:00+09:00",
         "Tax letter",
     )
+
+
+def test_the_json_schema_of_a_record_is_an_object_with_exactly_its_fields(records):
+    """Scripts validate `--json` output against the published schema: a record as `to_json`
+    prints it passes; a list, a record with one field left out or one field more does not."""
+    from jsonschema import Draft202012Validator
+
+    for table, record in records.items():
+        kind = schema.KINDS[table]
+        validator = Draft202012Validator(schema.json_schema(kind))
+        shown = schema.to_json(kind, record, "Europe/Amsterdam")
+        assert validator.is_valid(shown), table
+        assert not validator.is_valid([shown]), table
+        assert not validator.is_valid({**shown, "colour": "red"}), table
+        for name in kind.names:
+            assert not validator.is_valid({k: v for k, v in shown.items() if k != name}), (table, name)
 
 
 def test_ids_are_the_kinds_prefix_and_a_number_from_1_without_leading_zeros():

@@ -207,3 +207,10 @@ def test_dates_are_taken_from_1970_to_2999(text, accepted):
         with pytest.raises(InvalidValue) as refused:
             times.parse_when(text, "UTC")
         assert str(refused.value) == f"invalid date '{text}': years 1970-2999 only"
+
+
+def test_a_move_by_months_keeps_the_wall_clock_to_the_second():
+    moved = times.shift_iso("2027-01-31T10:30:15+01:00", times.parse_duration("1mo"), "Europe/Berlin")
+    assert moved == "2027-02-28T10:30:15+01:00"
+    moved = times.shift_iso("2027-01-31T10:30:15+01:00", times.parse_duration("-1y"), "Europe/Berlin")
+    assert moved == "2026-01-31T10:30:15+01:00"

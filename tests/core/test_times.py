@@ -168,3 +168,12 @@ def test_a_bad_pinned_clock_is_a_clear_error(monkeypatch):
         times.now()
     monkeypatch.setenv("ROLLOUT_NOW", "2026-11-24T09:00:00Z")
     assert times.now().isoformat() == "2026-11-24T09:00:00+00:00"
+
+
+def test_the_clock_reads_utc_whatever_the_machines_zone(monkeypatch):
+    import pendulum
+
+    monkeypatch.delenv("ROLLOUT_NOW", raising=False)
+    with pendulum.test_local_timezone(pendulum.timezone("Asia/Tokyo")):
+        moment = times.now()
+    assert moment.utcoffset() == timedelta(0)
