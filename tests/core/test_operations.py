@@ -330,6 +330,8 @@ def test_a_database_from_before_the_id_counters_starts_them_at_1():
     state.reserve_id("promotions", "not-an-id")
     assert (state.meta["next_items"], state.meta["next_promotions"]) == (1, 1)
     assert (state.new_id("items"), state.new_id("promotions")) == ("c1", "p1")
+    untouched = State({"_meta": {"1": {"revision": 0}}})
+    assert (untouched.new_id("items"), untouched.new_id("items")) == ("c1", "c2")
 
 
 def test_the_document_numbers_each_tables_records_from_1_in_key_order(state):

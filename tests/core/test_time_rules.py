@@ -214,3 +214,25 @@ def test_a_move_by_months_keeps_the_wall_clock_to_the_second():
     assert moved == "2027-02-28T10:30:15+01:00"
     moved = times.shift_iso("2027-01-31T10:30:15+01:00", times.parse_duration("-1y"), "Europe/Berlin")
     assert moved == "2026-01-31T10:30:15+01:00"
+
+
+def test_a_move_by_hours_is_exact_elapsed_time_shown_in_the_regions_offset():
+    by = times.parse_duration("2h")
+    assert times.shift_iso("2027-01-10T10:00:00+00:00", by, "Europe/Berlin") == "2027-01-10T13:00:00+01:00"
+    # over the clocks going forward (02:00 -> 03:00): two hours after 01:30 is 04:30 summer time
+    assert times.shift_iso("2027-03-28T01:30:00+01:00", by, "Europe/Berlin") == "2027-03-28T04:30:00+02:00"
+
+
+@pytest.mark.parametrize(
+    ("start", "by", "refusal"),
+    [
+        ("2999-06-01T00:00:00+02:00", "1y", "shifting 2999-06-01 by 1 year"),  # one year too far
+        ("2999-06-01T10:00:00+02:00", "99999y", "shifting 2999-06-01 by 99999 years"),  # past what a date holds
+        ("1970-01-01T10:00:00+01:00", "-99999mo", "shifting 1970-01-01 by -99999 months"),
+        ("1970-01-02T00:00:00+01:00", "-2d", "shifting 1970-01-02 by -2 days"),
+    ],
+)
+def test_a_move_out_of_the_years_1970_to_2999_is_refused(start, by, refusal):
+    with pytest.raises(InvalidValue) as refused:
+        times.shift_iso(start, times.parse_duration(by), "Europe/Berlin")
+    assert str(refused.value) == f"{refusal} leaves the years 1970-2999"
