@@ -341,3 +341,22 @@ def test_the_document_numbers_each_tables_records_from_1_in_key_order(state):
     assert {doc_id: record["id"] for doc_id, record in doc["items"].items()} == {"1": "c1", "2": "c2"}
     assert list(doc["regions"]) == ["1"] and doc["promotions"] == {}
     assert doc["_meta"] == {"1": state.meta}
+
+
+def test_an_empty_document_holds_every_table_empty_at_revision_0_in_the_current_schema():
+    from rollout.migrations import SCHEMA_VERSION
+    from rollout.state import TABLES
+
+    doc = empty_document()
+    assert (doc["_meta"]["1"]["schema"], doc["_meta"]["1"]["revision"]) == (SCHEMA_VERSION, 0)
+    assert {name: doc[name] for name in TABLES} == {name: {} for name in TABLES}
+    assert State(empty_document()).document() == doc
+
+
+def test_a_loaded_state_carries_the_change_token_of_what_was_read():
+    from rollout.backends.memory import MemoryBackend
+    from rollout.db import Database
+
+    db = Database(backend=MemoryBackend(empty_document()))
+    state = db.load()
+    assert state.token is not None and state.token == db.token()

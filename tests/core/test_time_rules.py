@@ -236,3 +236,29 @@ def test_a_move_out_of_the_years_1970_to_2999_is_refused(start, by, refusal):
     with pytest.raises(InvalidValue) as refused:
         times.shift_iso(start, times.parse_duration(by), "Europe/Berlin")
     assert str(refused.value) == f"{refusal} leaves the years 1970-2999"
+
+
+def test_a_move_within_the_first_and_last_years_is_taken():
+    assert times.shift_iso("1970-02-01T00:00:00+01:00", times.parse_duration("-1mo"), "Europe/Berlin") == (
+        "1970-01-01T00:00:00+01:00"
+    )
+    assert times.shift_iso("2999-11-30T10:00:00+01:00", times.parse_duration("1mo"), "Europe/Berlin") == (
+        "2999-12-30T10:00:00+01:00"
+    )
+
+
+def test_a_wall_time_that_happens_twice_is_its_first_occurrence_whatever_its_fold():
+    from datetime import datetime
+
+    for fold in (0, 1):
+        moment = times.local_instant(datetime(2027, 10, 31, 2, 30, fold=fold), "Europe/Berlin")
+        assert moment.isoformat() == "2027-10-31T02:30:00+02:00", fold
+
+
+def test_a_day_the_zone_skips_whole_has_no_start_unless_asked_for_the_next_one():
+    from datetime import date
+
+    with pytest.raises(InvalidValue) as refused:
+        times.day_start(date(2011, 12, 30), "Pacific/Apia")
+    assert str(refused.value) == "2011-12-30 does not exist in Pacific/Apia: the clocks skip that whole day"
+    assert times.day_start(date(2011, 12, 30), "Pacific/Apia", strict=False).isoformat() == "2011-12-31T00:00:00+14:00"
