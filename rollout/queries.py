@@ -404,9 +404,9 @@ def history(
 
 
 def history_json(entry: Record) -> dict[str, Any]:
-    """An entry as `history --json` prints it: id, at, user, command, changes, and notes/undoes when set."""
+    """An entry as `history --json` prints it: id, at, user, command, changes, and notes/undoes/redoes when set."""
     data = {k: entry[k] for k in ("id", "at", "user", "command", "changes")}
-    for extra in ("notes", "undoes"):
+    for extra in ("notes", "undoes", "redoes"):
         if extra in entry:
             data[extra] = entry[extra]
     return data
@@ -476,6 +476,8 @@ def describe_changes(entry: Record) -> str:
     text = entry_summary(entry)
     if "undoes" in entry:
         text = f"undoes #{entry['undoes']}: {text}"
+    elif "redoes" in entry:
+        text = f"redoes #{entry['redoes']}: {text}"
     if entry.get("notes"):
         text += " [" + "; ".join(entry["notes"]) + "]"
     return text

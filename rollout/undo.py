@@ -161,7 +161,7 @@ def undo_target(history: HistoryLog, user: str | None) -> Entry:
             return _change(history, change_id, header)
     if user is None:
         raise NotFound("nothing to undo")
-    raise NotFound(f"nothing to undo: no change by {user} is in effect (undo --entry N undoes someone else's)")
+    raise NotFound(f"nothing to undo: no change by {user} is in effect")
 
 
 def redo_target(history: HistoryLog, user: str | None) -> Entry:
@@ -177,8 +177,7 @@ def redo_target(history: HistoryLog, user: str | None) -> Entry:
             if not changed_records(header):
                 continue
             raise NotFound(
-                f"nothing to redo: your change #{header['id']} came after your last undo "
-                "(redo --entry N still re-applies an undone change)"
+                f"nothing to redo: your change #{header['id']} came after your last undo"
                 if user is not None
                 else f"nothing to redo: change #{header['id']} came after the last undo"
             )
@@ -204,7 +203,7 @@ def named_change(history: HistoryLog, entry_id: int, direction: Direction) -> En
         assert action is not None
         raise Refused(
             f"#{change['id']} is already undone (#{action['id']} by {action.get('user', 'someone')}); "
-            f"`redo --entry {change['id']}` re-applies it"
+            "redo re-applies it"
         )
     if direction == "redo" and not undone:
         raise Refused(f"#{change['id']} is not undone: there is nothing to redo")

@@ -80,7 +80,7 @@ def test_undo_goes_back_through_my_changes_only_and_then_says_none_is_left(db: D
     second = wave(db, "lead", "DE", 9)
     assert undo(db, "lead")["undoes"] == second["id"]
     assert undo(db, "lead")["undoes"] == first["id"]
-    with pytest.raises(NotFound, match=r"nothing to undo: no change by lead is in effect \(undo --entry N"):
+    with pytest.raises(NotFound, match=r"nothing to undo: no change by lead is in effect$"):
         undo(db, "lead")
     assert region(db, "FR")["owner"] == "oli"
     assert undo(db, "ops")["undoes"] == theirs["id"]
@@ -132,7 +132,7 @@ def test_an_undo_or_redo_entry_stands_for_the_change_it_names(db: Database) -> N
     a = owner(db, "lead", "DE", "lea")
     u = undo(db, "lead")
     with pytest.raises(
-        Refused, match=rf"#{a['id']} is already undone \(#{u['id']} by lead\); `redo --entry {a['id']}`"
+        Refused, match=rf"#{a['id']} is already undone \(#{u['id']} by lead\); redo re-applies it"
     ):
         undo(db, "lead", entry=u["id"])
     r = redo(db, "ops", entry=u["id"])
