@@ -43,6 +43,7 @@ from rollout.state import NOUN, Record, State
 Direction = Literal["undo", "redo"]
 PAGE = 200
 FIRST_PAGE = 16
+PEEK = 1000
 _MISSING = object()
 
 
@@ -167,24 +168,31 @@ def undo_target(history: HistoryLog, user: str | None) -> Entry:
 def redo_target(history: HistoryLog, user: str | None) -> Entry:
     """The change `user`'s redo takes (module doc), as a full entry; `user` None: anyone's.
 
-    Raises NotFound when there is none, saying so when a change of the user's own ended the way forward."""
+    Raises NotFound when there is none; when an undo of theirs still holds but a change of theirs
+    came after it, the message names both (looking back at most PEEK of their entries to say so)."""
     timeline = Timeline(history)
-    for header in timeline.headers(user):
+    headers = timeline.headers(user)
+    blocking: Entry | None = None
+    for header in headers:
         kind = kind_of(header)
-        if kind == "redo":
-            continue
-        if kind == "change":
-            if not changed_records(header):
-                continue
-            raise NotFound(
-                f"nothing to redo: your change #{header['id']} came after your last undo"
-                if user is not None
-                else f"nothing to redo: change #{header['id']} came after the last undo"
-            )
-        change_id = target_of(header)
-        assert change_id is not None
-        if timeline.latest.get(change_id) is header:
-            return _change(history, change_id, header)
+        if kind == "change" and changed_records(header):
+            blocking = header
+            break
+        if kind == "undo" and timeline.latest.get(target_of(header)) is header:  # type: ignore[arg-type]
+            return _change(history, target_of(header), header)  # type: ignore[arg-type]
+    if blocking is not None:
+        for _number, header in zip(range(PEEK), headers, strict=False):
+            kind = kind_of(header)
+            if kind == "change" and changed_records(header):
+                blocking = header  # the oldest change of theirs after the undo
+            elif kind == "undo":
+                if timeline.latest.get(target_of(header)) is header:  # type: ignore[arg-type]
+                    whose = "your" if user is not None else "a"
+                    raise NotFound(
+                        f"nothing to redo: {whose} change #{blocking['id']} came after the undo #{header['id']} "
+                        f"of #{target_of(header)}"
+                    )
+                break
     raise NotFound("nothing to redo")
 
 

@@ -239,7 +239,8 @@ class RolloutApp(App[None]):
         self.snapshot = snapshot
         for screen in self.screen_stack:
             refresh = getattr(screen, "refresh_data", None)
-            if refresh is not None:
+            # A screen still being put up has no widgets yet: it draws the new snapshot when mounted.
+            if refresh is not None and screen.is_mounted:
                 refresh()
 
     # -- editing -----------------------------------------------------------------------

@@ -34,7 +34,9 @@ class HistoryPane(TablePane):
                     table.styled(times.local_display(entry["at"], shown_tz)),
                     table.styled(entry["user"]),
                     table.styled(entry["command"]),
-                    table.styled(queries.describe_changes(entry), "muted" if "undoes" in entry or "redoes" in entry else None),
+                    table.styled(
+                        queries.describe_changes(entry), "muted" if "undoes" in entry or "redoes" in entry else None
+                    ),
                 ],
             )
             for entry in entries
