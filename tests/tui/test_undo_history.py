@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input
-from tui_helpers import load, record_notices, settle, type_text, wait_until
+from tui_helpers import load, record_notices, seed_history, settle, type_text, wait_until
 
 import rollout.backends.journal
 from rollout import ops
@@ -215,23 +215,7 @@ async def test_a_colleagues_change_arriving_while_a_screen_is_being_put_up_is_sh
 # -- the History screen ----------------------------------------------------------------------------
 @pytest.fixture
 def busy_db(db_path: Path) -> Path:
-    """The bundled database with changes by three users, one of them undone."""
-    db = Database(db_path)
-    for user, command, change in [
-        ("lead", "check done PL c337", lambda s: ops.set_items_done(s, "PL", ["c337"], True, "lead")),
-        ("ops", "check edit PL c339 --due 2027-02-01", lambda s: ops.edit_item(s, "PL", "c339", due="2027-02-01")),
-        ("ops", "region set NL --owner femke --wave 6", lambda s: ops.set_regions(s, ["NL"], owner="femke", wave=6)),
-        ("amara", "tui: check done NL c324", lambda s: ops.set_items_done(s, "NL", ["c324"], True, "amara")),
-        ("ops", "undo", lambda s: ops.undo(s, "ops")),
-        (
-            "lead",
-            "promo add PL 'Launch Week'",
-            lambda s: ops.add_promotions(s, ["PL"], "Launch Week", start="2027-03-16", end="2027-03-23"),
-        ),
-    ]:
-        with db.transaction(user, command) as state:
-            change(state)
-    return db_path
+    return seed_history(db_path)
 
 
 async def test_history_lists_every_region_newest_first_with_who_and_what(busy_db):

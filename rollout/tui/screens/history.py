@@ -44,6 +44,12 @@ class HistoryTable(RecordTable):
     BINDINGS = [Binding("enter", "select_cursor", "Open", id="open")]
 
 
+class FieldTable(RecordTable):
+    """An entry's fields: enter opens the record of the one under the cursor."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Open record", id="open")]
+
+
 def column_widths(width: int, headers: list[Entry]) -> tuple[int, int]:
     """(COMMAND, CHANGES) cell widths that fit a terminal `width` columns wide beside #, AT and USER
     as wide as `headers` (the rows loaded first) need them."""
@@ -345,7 +351,6 @@ class EntryScreen(RolloutNode, Screen[None]):
 
     HELP_TITLE = "History entry"
     BINDINGS = [
-        Binding("enter", "open", "Open record", id="open"),
         Binding("u", "undo_entry", "Undo it", id="history.undo"),
         Binding("ctrl+r", "redo_entry", "Redo it", id="history.redo"),
         Binding("escape", "back", "Back", show=False, id="back"),
@@ -360,7 +365,7 @@ class EntryScreen(RolloutNode, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="entry-title")
-        yield RecordTable(["RECORD", "FIELD", "BEFORE", "AFTER"], id="entry-fields")
+        yield FieldTable(["RECORD", "FIELD", "BEFORE", "AFTER"], id="entry-fields")
         yield Footer()
 
     def on_mount(self) -> None:
