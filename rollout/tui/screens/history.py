@@ -196,7 +196,7 @@ class HistoryScreen(RolloutNode, Screen[None]):
         table = self.table
         for header in self.headers:
             if kind_of(header) == "change":
-                table.update_cell(str(header["id"]), "CHANGES", self.cells(header)[-1])
+                table.update_cell(str(header["id"]), "CHANGES", self.cells(header)[-1], update_width=True)
         self.show_detail()
 
     # -- the selected entry ----------------------------------------------------------------
