@@ -20,6 +20,7 @@ from rollout.state import NOUN
 from rollout.undo import Timeline, kind_of, target_of
 
 PAGE = 100
+CLOCK_MARGIN = timedelta(days=1)  # how far a day filter reads past the day, for a clock set back
 TUI_PREFIX = "tui: "
 # Stored instants: shown as local times rather than ISO text.
 INSTANT_FIELDS = frozenset({"launch", "launched_at", "due", "start", "end", "done_at"})
@@ -119,15 +120,30 @@ def _day(value: str, today: date) -> date:
 
 
 class HistoryFeed:
-    """Headers matching a filter, newest first, a page at a time (`next_page`). A command filter
-    runs two queries (as typed in the CLI and in the TUI) and merges them by id."""
+    """Headers matching a filter, newest first, a page at a time (`next_page`).
+
+    A command filter runs two queries (as typed in the CLI and in the TUI), merged by id. A day
+    filter reads only around that day: entries are recorded in time order (under the writers' lock),
+    so it starts at the first entry recorded a day after the day ends (a binary search by id) and
+    stops at the first one recorded a day before it begins; the day either side is room for a
+    clock that was set back. Without that, a day with few changes would read the whole history.
+    """
 
     def __init__(self, log: HistoryLog, history_filter: HistoryFilter, zone: str, page: int = PAGE) -> None:
         self.log = log
         self.filter = history_filter
         self.page_size = page
-        self._queries = [q._replace(limit=page) for q in history_filter.queries(zone)]
-        self._cursors: list[int | None] = [None] * len(self._queries)
+        queries = history_filter.queries(zone)
+        self.window: tuple[datetime, datetime] | None = None
+        start = None
+        if history_filter.day is not None:
+            since, until = queries[0].since, queries[0].until
+            assert since is not None and until is not None
+            self.window = (since, until)
+            start = first_id_at(log, until + CLOCK_MARGIN)
+            queries = [q._replace(since=None, until=None) for q in queries]
+        self._queries = [q._replace(limit=page) for q in queries]
+        self._cursors: list[int | None] = [start] * len(self._queries)
         self._exhausted = [False] * len(self._queries)
         self._buffers: list[list[Entry]] = [[] for _ in self._queries]
 
@@ -138,23 +154,51 @@ class HistoryFeed:
 
     def next_page(self) -> list[Entry]:
         """The next (older) page of matching headers, newest first; empty once there are no more."""
-        for i, query in enumerate(self._queries):
-            if len(self._buffers[i]) < self.page_size and not self._exhausted[i]:
-                found = self.log.page(query._replace(before_id=self._cursors[i]))
-                self._buffers[i].extend(found.entries)
-                self._cursors[i] = found.next_before
-                self._exhausted[i] = found.next_before is None
+        for i in range(len(self._queries)):
+            self._fill(i)
         page: list[Entry] = []
         while len(page) < self.page_size:
             heads = [(buffer[0]["id"], i) for i, buffer in enumerate(self._buffers) if buffer]
             if not heads:
                 break
-            _, newest = max(heads)
-            # A buffer that ran dry may still hold newer entries in the store than the others' heads.
+            # A buffer that ran dry may still hold entries newer than the others' heads: fill it first.
             if any(not b and not done for b, done in zip(self._buffers, self._exhausted, strict=True)):
                 break
+            _, newest = max(heads)
             page.append(self._buffers[newest].pop(0))
         return page
+
+    def _fill(self, i: int) -> None:
+        buffer = self._buffers[i]
+        while len(buffer) < self.page_size and not self._exhausted[i]:
+            found = self.log.page(self._queries[i]._replace(before_id=self._cursors[i]))
+            self._cursors[i] = found.next_before
+            self._exhausted[i] = found.next_before is None
+            for header in found.entries:
+                if self.window is not None:
+                    at, (since, until) = datetime.fromisoformat(header["at"]), self.window
+                    if at < since - CLOCK_MARGIN:
+                        self._exhausted[i] = True
+                        break
+                    if not since <= at < until:
+                        continue
+                buffer.append(header)
+
+
+def first_id_at(log: HistoryLog, moment: datetime) -> int | None:
+    """The smallest entry id recorded at or after `moment`, entries being in time order (a binary
+    search, each step one lookup); None when every entry is older."""
+    low, high, found = 1, log.last_id(), None
+    while low <= high:
+        middle = (low + high) // 2
+        entries = log.page(HistoryQuery(before_id=middle + 1, limit=1)).entries  # the newest with id <= middle
+        if not entries:
+            low = middle + 1
+        elif datetime.fromisoformat(entries[0]["at"]) >= moment:
+            found, high = entries[0]["id"], entries[0]["id"] - 1
+        else:
+            low = middle + 1
+    return found
 
 
 # -- one entry ---------------------------------------------------------------------------------------
