@@ -124,8 +124,8 @@ class HistoryFeed:
 
     A command filter runs two queries (as typed in the CLI and in the TUI), merged by id. A day
     filter reads only around that day: entries are recorded in time order (under the writers' lock),
-    so it starts at the first entry recorded a day after the day ends (a binary search by id) and
-    stops at the first one recorded a day before it begins; the day either side is room for a
+    so it reads the ids from the first entry recorded a day before the day begins to the first one
+    recorded a day after it ends (two binary searches by id); the day either side is room for a
     clock that was set back. Without that, a day with few changes would read the whole history.
     """
 
@@ -135,12 +135,14 @@ class HistoryFeed:
         self.page_size = page
         queries = history_filter.queries(zone)
         self.window: tuple[datetime, datetime] | None = None
+        self.floor = 0  # ids below it are not read
         start = None
         if history_filter.day is not None:
             since, until = queries[0].since, queries[0].until
             assert since is not None and until is not None
             self.window = (since, until)
             start = first_id_at(log, until + CLOCK_MARGIN)
+            self.floor = first_id_at(log, since - CLOCK_MARGIN) or log.last_id() + 1
             queries = [q._replace(since=None, until=None) for q in queries]
         self._queries = [q._replace(limit=page) for q in queries]
         self._cursors: list[int | None] = [start] * len(self._queries)
@@ -175,12 +177,12 @@ class HistoryFeed:
             self._cursors[i] = found.next_before
             self._exhausted[i] = found.next_before is None
             for header in found.entries:
+                if header["id"] < self.floor:
+                    self._exhausted[i] = True
+                    break
                 if self.window is not None:
-                    at, (since, until) = datetime.fromisoformat(header["at"]), self.window
-                    if at < since - CLOCK_MARGIN:
-                        self._exhausted[i] = True
-                        break
-                    if not since <= at < until:
+                    since, until = self.window
+                    if not since <= datetime.fromisoformat(header["at"]) < until:
                         continue
                 buffer.append(header)
 
