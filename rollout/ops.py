@@ -77,7 +77,13 @@ def set_regions(
     force: bool = False,
     expected: dict[str, Any] | None = None,
 ) -> list[Record]:
-    """Set fields on one or more regions; launching with critical items open needs force."""
+    """Set fields on the regions named by `codes` (SELECTORs: codes in any case, wave=N, ...; see
+    queries.select_with_origin) and return them as stored. `launch` is a WHEN read in each region's
+    zone; None leaves a field as it is.
+
+    Raises InvalidValue for a bad value or no field given, NotFound for an unknown region, Refused
+    when launching with critical items open without `force` (a forced launch is noted in history),
+    StaleEdit when a field in `expected` was changed by someone else."""
     fields: dict[str, Any] = {}
     if name is not None:
         fields["name"] = model.required_text("name", name)
@@ -94,7 +100,7 @@ def set_regions(
     if not fields and launch is None:
         raise InvalidValue("nothing to set: give at least one field")
     updated = []
-    for code in codes:
+    for code in queries.select(state, codes):
         current = state.region(code)
         check_expected(state, "regions", current, expected)
         region = {**current, **fields}
@@ -135,8 +141,9 @@ def _apply_status_change(state: State, before: Record, region: Record, force: bo
 
 
 def remove_region(state: State, code: str) -> Record:
-    """Remove a region with its checklist and promotions (one change, so one undo brings all back)."""
-    region = state.region(model.region_code(code, known=state.regions))
+    """Remove a region (code in any case) with its checklist and promotions (one change, so one undo
+    brings all back). Raises NotFound for an unknown code, InvalidValue for text that is no code."""
+    region = queries.region_named(state, code)
     for item in state.items_of(region["code"]):
         state.delete("items", item["id"])
     for promo in state.promotions_of(region["code"]):
@@ -220,15 +227,19 @@ def due_fields(due: str | None, tz: str) -> tuple[str | None, bool]:
     return times.to_iso(when.resolve(tz)), when.date_only
 
 
-def set_items_done(state: State, code: str, item_ids: Sequence[str], done: bool, user: str) -> list[Record]:
-    """Tick (or reopen) items; ones already in that state are left as they are."""
-    region = state.region(model.region_code(code, known=state.regions))
+def set_items_done(state: State, code: str | None, item_ids: Sequence[str], done: bool, user: str) -> list[Record]:
+    """Tick (or reopen) items by id and return those changed; ones already in that state are left as
+    they are. `code`, when given, is the region the ids were named with (each must be its item).
+
+    Raises NotFound for an unknown id or an item of another region than `code`."""
+    found = [queries.item(state, code, item_id) for item_id in item_ids]
     changed = []
-    for item_id in item_ids:
-        item = queries.item(state, region["code"], item_id)
+    for item in found:
+        item = state.items[item["id"]]  # the id may be given twice
         if (item["status"] == "done") == done:
             continue
-        stamp = times.to_iso(times.now().in_tz(region["timezone"])) if done else None
+        tz = state.region(item["region"])["timezone"]
+        stamp = times.to_iso(times.now().in_tz(tz)) if done else None
         changed.append(
             state.put(
                 "items",
@@ -240,7 +251,7 @@ def set_items_done(state: State, code: str, item_ids: Sequence[str], done: bool,
 
 def edit_item(
     state: State,
-    code: str,
+    code: str | None,
     item_id: str,
     *,
     title: str | None = None,
@@ -250,9 +261,13 @@ def edit_item(
     critical: bool | None = None,
     expected: dict[str, Any] | None = None,
 ) -> Record:
-    """Change an item's fields; an empty `due` clears the due date (see due_fields)."""
-    region = state.region(model.region_code(code, known=state.regions))
-    current = queries.item(state, region["code"], item_id)
+    """Change an item's fields (None leaves one as it is); an empty `due` clears the due date (see
+    due_fields). `code`, when given, is the region the id was named with.
+
+    Raises InvalidValue for a bad value, NotFound for an unknown id (or one of another region than
+    `code`), StaleEdit when a field in `expected` was changed by someone else."""
+    current = queries.item(state, code, item_id)
+    region = state.region(current["region"])
     check_expected(state, "items", current, expected)
     item = dict(current)
     if title is not None:
@@ -268,9 +283,11 @@ def edit_item(
     return state.put("items", item)
 
 
-def remove_items(state: State, code: str, item_ids: Sequence[str]) -> list[Record]:
-    region = state.region(model.region_code(code, known=state.regions))
-    found = [queries.item(state, region["code"], i) for i in item_ids]
+def remove_items(state: State, code: str | None, item_ids: Sequence[str]) -> list[Record]:
+    """Remove items by id and return them; `code`, when given, is the region the ids were named with.
+
+    Raises NotFound for an unknown id or an item of another region than `code` (nothing is removed)."""
+    found = [queries.item(state, code, i) for i in item_ids]
     return [state.delete("items", item["id"]) for item in found if item["id"] in state.items]
 
 
@@ -307,9 +324,10 @@ def _move(state: State, promo: Record, duration: times.Duration, tz: str) -> Rec
     return state.put("promotions", {**promo, "start": start, "end": end})
 
 
-def move_promotion(state: State, promo_id: str, by: str) -> Record:
-    """Move a promotion by a DURATION on its region's calendar, keeping its length (times.move_span)."""
-    promo = queries.promotion(state, promo_id)
+def move_promotion(state: State, promo_id: str, by: str, code: str | None = None) -> Record:
+    """Move a promotion by a DURATION on its region's calendar, keeping its length (times.move_span).
+    `code`, when given, is the region the id was named with (NotFound if the promotion is not its)."""
+    promo = queries.promotion(state, promo_id, code)
     return _move(state, promo, times.parse_duration(by), state.region(promo["region"])["timezone"])
 
 
@@ -322,8 +340,14 @@ def edit_promotion(
     start: str | None = None,
     end: str | None = None,
     expected: dict[str, Any] | None = None,
+    code: str | None = None,
 ) -> Record:
-    current = queries.promotion(state, promo_id)
+    """Change a promotion's fields (None leaves one as it is; start/end are WHENs in its region's zone).
+    `code`, when given, is the region the id was named with.
+
+    Raises InvalidValue for a bad value or a start not before the end, NotFound for an unknown id,
+    StaleEdit when a field in `expected` was changed by someone else."""
+    current = queries.promotion(state, promo_id, code)
     check_expected(state, "promotions", current, expected)
     tz = state.region(current["region"])["timezone"]
     promo = dict(current)
@@ -338,8 +362,9 @@ def edit_promotion(
     return state.put("promotions", promo)
 
 
-def remove_promotion(state: State, promo_id: str) -> Record:
-    return state.delete("promotions", queries.promotion(state, promo_id)["id"])
+def remove_promotion(state: State, promo_id: str, code: str | None = None) -> Record:
+    """Remove a promotion by id and return it; `code`, when given, is the region the id was named with."""
+    return state.delete("promotions", queries.promotion(state, promo_id, code)["id"])
 
 
 # -- history ---------------------------------------------------------------------------

@@ -131,12 +131,14 @@ def _all_day_due(record: Record) -> str | None:
 class Field:
     """One field of a record kind.
 
-    `check` validates a stored value; `instant` marks ISO 8601 instants (JSON shows them in the
-    region's offset); `in_file` says every stored record has it (fields added later have a
-    `default` instead); `needed_for_new` says an import row creating the record must give it."""
+    `check` validates a stored value; `json` is the JSON Schema (draft 2020-12) of the value as
+    scripts see it; `instant` marks ISO 8601 instants (JSON shows them in the region's offset);
+    `in_file` says every stored record has it (fields added later have a `default` instead);
+    `needed_for_new` says an import row creating the record must give it."""
 
     name: str
     check: Check
+    json: dict[str, Any]
     instant: bool = False
     in_file: bool = True
     default: Any = None
@@ -226,21 +228,38 @@ def _reason(exc: Exception) -> str:
     return message or type(exc).__name__
 
 
+# JSON Schema fragments of stored values (the `json` of each field).
+_TEXT: dict[str, Any] = {"type": "string"}
+_REQUIRED_TEXT: dict[str, Any] = {"type": "string", "minLength": 1}
+_OPTIONAL_TEXT: dict[str, Any] = {"type": ["string", "null"]}
+_INSTANT: dict[str, Any] = {"type": "string", "format": "date-time"}
+_OPTIONAL_INSTANT: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
+_FLAG: dict[str, Any] = {"type": "boolean"}
+
+
+def _enum(values: Iterable[str]) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values)}
+
+
+def _id(table: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": f"^{ID_PATTERN[table].pattern}$"}
+
+
 REGIONS = Kind(
     table="regions",
     export_name="regions",
     noun="region",
     key="code",
     fields=(
-        Field("code", normalised(model.region_code)),
-        Field("name", required_text, needed_for_new=True),
-        Field("timezone", normalised(model.timezone), needed_for_new=True),
-        Field("currency", normalised(model.currency), needed_for_new=True),
-        Field("status", one_of(model.STATUSES)),
-        Field("wave", whole_number),
-        Field("owner", text),
-        Field("launch", optional_instant, instant=True),
-        Field("launched_at", optional_instant, instant=True, in_file=False),
+        Field("code", normalised(model.region_code), {"type": "string", "pattern": "^[A-Z]{2}(-[A-Z0-9]{1,3})?$"}),
+        Field("name", required_text, _REQUIRED_TEXT, needed_for_new=True),
+        Field("timezone", normalised(model.timezone), _REQUIRED_TEXT, needed_for_new=True),
+        Field("currency", normalised(model.currency), {"type": "string", "pattern": "^[A-Z]{3}$"}, needed_for_new=True),
+        Field("status", one_of(model.STATUSES), _enum(model.STATUSES)),
+        Field("wave", whole_number, {"type": "integer", "minimum": 0}),
+        Field("owner", text, _TEXT),
+        Field("launch", optional_instant, _OPTIONAL_INSTANT, instant=True),
+        Field("launched_at", optional_instant, _OPTIONAL_INSTANT, instant=True, in_file=False),
     ),
 )
 ITEMS = Kind(
@@ -249,18 +268,18 @@ ITEMS = Kind(
     noun="checklist item",
     key="id",
     fields=(
-        Field("id", record_id("items")),
-        Field("region", text, needed_for_new=True),
-        Field("title", required_text, needed_for_new=True),
-        Field("category", one_of(model.CATEGORIES)),
-        Field("owner", text),
-        Field("due", optional_instant, instant=True),
+        Field("id", record_id("items"), _id("items")),
+        Field("region", text, _TEXT, needed_for_new=True),
+        Field("title", required_text, _REQUIRED_TEXT, needed_for_new=True),
+        Field("category", one_of(model.CATEGORIES), _enum(model.CATEGORIES)),
+        Field("owner", text, _TEXT),
+        Field("due", optional_instant, _OPTIONAL_INSTANT, instant=True),
         # A due given as a day is due by the end of that local day (stored: the day's first instant).
-        Field("due_all_day", flag, in_file=False, default=False),
-        Field("status", one_of(model.ITEM_STATUSES)),
-        Field("critical", flag),
-        Field("done_at", optional_instant, instant=True, in_file=False),
-        Field("done_by", optional_text, in_file=False),
+        Field("due_all_day", flag, _FLAG, in_file=False, default=False),
+        Field("status", one_of(model.ITEM_STATUSES), _enum(model.ITEM_STATUSES)),
+        Field("critical", flag, _FLAG),
+        Field("done_at", optional_instant, _OPTIONAL_INSTANT, instant=True, in_file=False),
+        Field("done_by", optional_text, _OPTIONAL_TEXT, in_file=False),
     ),
     rules=(_all_day_due,),
 )
@@ -270,17 +289,27 @@ PROMOTIONS = Kind(
     noun="promotion",
     key="id",
     fields=(
-        Field("id", record_id("promotions")),
-        Field("region", text, needed_for_new=True),
-        Field("name", required_text, needed_for_new=True),
-        Field("kind", required_text),
-        Field("start", instant, instant=True, needed_for_new=True),
-        Field("end", instant, instant=True, needed_for_new=True),
+        Field("id", record_id("promotions"), _id("promotions")),
+        Field("region", text, _TEXT, needed_for_new=True),
+        Field("name", required_text, _REQUIRED_TEXT, needed_for_new=True),
+        Field("kind", required_text, _REQUIRED_TEXT),
+        Field("start", instant, _INSTANT, instant=True, needed_for_new=True),
+        Field("end", instant, _INSTANT, instant=True, needed_for_new=True),
     ),
     rules=(_promotion_span,),
 )
 KINDS: dict[str, Kind] = {k.table: k for k in (REGIONS, ITEMS, PROMOTIONS)}
 BY_EXPORT_NAME: dict[str, Kind] = {k.export_name: k for k in KINDS.values()}
+
+
+def json_schema(kind: Kind) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a record as `to_json` gives it: every field, required."""
+    return {
+        "type": "object",
+        "properties": {f.name: dict(f.json) for f in kind.fields},
+        "required": list(kind.names),
+        "additionalProperties": False,
+    }
 
 
 def to_json(kind: Kind, record: Record, tz: str) -> dict[str, Any]:
