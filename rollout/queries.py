@@ -553,6 +553,17 @@ def describe_changes(entry: Record) -> str:
     return text
 
 
+def describe_acted(verb: str, entry: Record, me: str | None, zone: str = "UTC", *, name_zone: bool = False) -> str:
+    """What an undo or redo did, for its notice: whose change it was (`me`'s is "your change"), when
+    (in `zone`, named when `name_zone`), the command and what it changed.
+
+    'Undid ops's change #2 (2026-11-24 09:00 UTC): check edit PL c339 --due 2027-02-01 (1 checklist item changed).'
+    """
+    whose = "your change" if entry.get("user") == me else f"{entry.get('user', 'someone')}'s change"
+    when = times.local_display(entry["at"], zone) + (f" {zone}" if name_zone else "")
+    return f"{verb} {whose} #{entry['id']} ({when}): {entry['command']} ({entry_summary(entry)})."
+
+
 def describe_entry(entry: Record) -> str:
     """'#12 check done DE c1 (1 checklist item changed)' for a full entry or a header."""
     return f"#{entry['id']} {entry['command']} ({entry_summary(entry)})"

@@ -298,13 +298,10 @@ def changes_text(entry: Entry, timeline: Timeline) -> str:
 
 
 def acted_text(verb: str, entry: Entry, me: str, zone: str) -> str:
-    """The notice after an undo or redo: whose change it was, when, and what it did.
+    """The notice after an undo or redo (queries.describe_acted), times in the zone the screen shows.
 
     'Undid your change #12 (2026-11-24 09:00): tui: check done PL c337 (1 checklist item changed).'"""
-    whose = "your change" if entry.get("user") == me else f"{entry.get('user', 'someone')}'s change"
-    return (
-        f"{verb} {whose} #{entry['id']} ({at_text(entry, zone)}): {entry['command']} ({queries.entry_summary(entry)})."
-    )
+    return queries.describe_acted(verb, entry, me, zone)
 
 
 def at_text(entry: Entry, zone: str) -> str:
