@@ -74,7 +74,7 @@ class Timeline:
     at a time, only as far back as the questions asked so far needed.
 
     `latest[N]` is the header of the newest undo or redo naming change N among the entries read.
-    A screen keeps one across reloads (`follow` reads only the entries added since).
+    A screen keeps one per loaded history, so each question reads only what no earlier one did.
     """
 
     def __init__(self, history: HistoryLog) -> None:
@@ -126,21 +126,6 @@ class Timeline:
         """Whether change `change_id` is undone (module doc)."""
         action = self.status(change_id)
         return action is not None and kind_of(action) == "undo"
-
-    def follow(self, history: HistoryLog) -> None:
-        """Take in the entries added since (`history`: a newer log of the same database)."""
-        newest = history.last_id()
-        if newest > self.top and (self.bottom is not None or self._exhausted):
-            fresh: dict[int, Entry] = {}
-            for header in history.walk(HistoryQuery(limit=PAGE)):
-                if header["id"] <= self.top:
-                    break
-                target = target_of(header)
-                if target is not None and target not in fresh:
-                    fresh[target] = header
-            self.latest.update(fresh)  # newer than anything known before: they override it
-        self.top = max(self.top, newest)
-        self.history = history
 
 
 # -- which change ---------------------------------------------------------------------------------
@@ -196,16 +181,19 @@ def redo_target(history: HistoryLog, user: str | None) -> Entry:
     raise NotFound("nothing to redo")
 
 
-def named_change(history: HistoryLog, entry_id: int, direction: Direction) -> Entry:
+def named_change(history: HistoryLog, entry_id: int, direction: Direction, timeline: Timeline | None = None) -> Entry:
     """The change an explicit `undo --entry N` or `redo --entry N` acts on, as a full entry: N itself,
-    or the change an undo or redo entry N names. Raises NotFound for no entry N, Refused when the
-    change changed no record, or is already undone (undo) or in effect (redo)."""
+    or the change an undo or redo entry N names. `timeline`, of the same history, is used when it
+    already knows the answer (a screen's). Raises NotFound for no entry N, Refused when the change
+    changed no record, or is already undone (undo) or in effect (redo)."""
     named = history.entry(entry_id)
     target = target_of(named)
     change = named if target is None else _change(history, target, named)
     if not change.get("changes"):
         raise Refused(f"#{change['id']} changed no record: there is nothing to {direction}")
-    action = Timeline(history).status(change["id"])
+    if timeline is None or timeline.history is not history or not timeline.covers(change["id"]):
+        timeline = Timeline(history)
+    action = timeline.status(change["id"])
     undone = action is not None and kind_of(action) == "undo"
     if direction == "undo" and undone:
         assert action is not None

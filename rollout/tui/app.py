@@ -395,14 +395,16 @@ class RolloutApp(App[None]):
         """The zone history times are shown in: yours, or UTC when times are shown in UTC."""
         return "UTC" if self.times == "utc" else local_zone_name()
 
-    def act_on_entry(self, direction: str, entry_id: int) -> None:
+    def act_on_entry(self, direction: str, entry_id: int, timeline: undo_rules.Timeline | None = None) -> None:
         """Undo or redo history entry #entry_id (the History screen's u and ctrl+r): anyone's change,
-        after asking, naming who made it and when, when it is not this user's own."""
+        after asking, naming who made it and when, when it is not this user's own. `timeline`: the
+        screen's, when it already knows whether the change is undone."""
         if self.refuse_read_only():
             return
         user = self.session.user
         try:
-            change = undo_rules.named_change(self.snapshot.state.history, entry_id, direction)  # type: ignore[arg-type]
+            history = self.snapshot.state.history
+            change = undo_rules.named_change(history, entry_id, direction, timeline)  # type: ignore[arg-type]
         except RolloutError as error:
             self.notify(str(error), severity="error", title="Not done")
             return

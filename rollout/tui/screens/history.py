@@ -275,12 +275,12 @@ class HistoryScreen(RolloutNode, Screen[None]):
     @reported
     def action_undo_entry(self) -> None:
         if self.selected is not None:
-            self.rollout.act_on_entry("undo", self.selected["id"])
+            self.rollout.act_on_entry("undo", self.selected["id"], self.timeline)
 
     @reported
     def action_redo_entry(self) -> None:
         if self.selected is not None:
-            self.rollout.act_on_entry("redo", self.selected["id"])
+            self.rollout.act_on_entry("redo", self.selected["id"], self.timeline)
 
     def action_copy(self, what: str) -> None:
         key = self.table.cursor_key
