@@ -469,3 +469,18 @@ def test_the_timeline_of_a_history_screen_reads_no_further_than_asked(tmp_path):
     assert not timeline.covers(250)
     assert timeline.status(290) is None
     assert timeline.covers(290) and not timeline.covers(1)
+
+
+async def test_enter_on_a_regions_history_tab_opens_the_entry(busy_db):
+    app = RolloutApp(busy_db, user="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_region("NL", "history")
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
+        await settle(pilot)
+        table = app.screen.query_one("#history-entries", RecordTable)
+        assert table.cursor_key == "5"  # the newest change to NL
+        await pilot.press("j", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, EntryScreen))
+        assert app.screen.entry_id == 4
+        await pilot.press("escape")
+        assert isinstance(app.screen, RegionScreen)
