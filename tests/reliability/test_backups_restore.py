@@ -70,7 +70,9 @@ def test_restore_brings_a_backup_back_as_one_change_that_undo_reverts(small_db: 
     assert (entry["user"], entry["command"], len(entry["changes"])) == ("restorer", "restore 3", 3)
     undone = run_cli("--db", str(small_db), "--user", "restorer", "undo")  # undo is the restorer's
     assert undone.exit_code == 0
-    assert undone.stdout.strip() == "Undid your change #5 (2026-11-24 09:00 UTC): restore 3 (3 checklist items removed)."
+    assert (
+        undone.stdout.strip() == "Undid your change #5 (2026-11-24 09:00 UTC): restore 3 (3 checklist items removed)."
+    )
     assert _records(small_db) == current
 
 
