@@ -10,7 +10,7 @@ from rollout import schema, times
 from rollout.backends.base import HistoryQuery, change_action, change_regions, header_of
 from rollout.errors import InvalidValue, NotFound
 from rollout.model import STATUSES, region_code
-from rollout.state import Record, State
+from rollout.state import NOUN, Record, State
 
 
 # -- selectors -------------------------------------------------------------------------
@@ -166,10 +166,36 @@ def region_json(state: State, region: Record, counts: tuple[int, int, int] | Non
 
 
 def item_json(state: State, item: Record) -> dict[str, Any]:
-    """A checklist item as scripts see it: the schema's fields, instants in the region's offset.
-    `due_all_day` true means the item is due by the end of the local day of `due` (which is that
-    day's first instant); false means due at the instant `due`."""
-    return schema.to_json(schema.ITEMS, item, state.region(item["region"])["timezone"])
+    """A checklist item as scripts see it: the schema's fields, instants in the region's offset,
+    then `blocked`. `due_all_day` true means the item is due by the end of the local day of `due`
+    (which is that day's first instant); false means due at the instant `due`. `after` lists the
+    ids of the items it waits for (any region); `blocked` is true while the item is open and one of
+    them is open too (is_blocked)."""
+    data = schema.to_json(schema.ITEMS, item, state.region(item["region"])["timezone"])
+    data["blocked"] = is_blocked(state, item)
+    return data
+
+
+def open_blockers(state: State, item: Record) -> list[Record]:
+    """The items `item` waits for (its `after`) that are still open, in `after` order (ids that
+    no longer exist are left out)."""
+    found = []
+    for blocker_id in item.get("after") or ():
+        blocker = state.items.get(blocker_id)
+        if blocker is not None and blocker["status"] != "done":
+            found.append(blocker)
+    return found
+
+
+def is_blocked(state: State, item: Record) -> bool:
+    """Whether an open item waits for an item that is still open (a done item is never blocked)."""
+    return item["status"] != "done" and bool(item.get("after")) and bool(open_blockers(state, item))
+
+
+def dependants(state: State, item_id: str) -> list[Record]:
+    """The items that wait for `item_id` (whose `after` holds it), in database order; a pass over
+    every item, so for one item at a time (the Region screen, a removal)."""
+    return [i for i in state.items.values() if i.get("after") and item_id in i["after"]]
 
 
 def promo_json(
@@ -423,7 +449,7 @@ def last_change_of(state: State, table: str, key: str) -> Record | None:
     return None
 
 
-CHANGE_NOUNS = {"regions": "region", "items": "checklist item", "promotions": "promotion"}
+CHANGE_NOUNS = NOUN
 
 
 def summarize_changes(changes: list[Record]) -> str:
@@ -451,6 +477,9 @@ def entry_summary(entry: Record) -> str:
 def describe_change(change: Record) -> str:
     """One record's change in words: 'change region NL Netherlands (wave, owner)'."""
     record = change["after"] or change["before"]
+    if change["table"] == "settings":  # 'change setting health.slack_days (7 -> 10)'
+        values = [repr(side["value"]) for side in (change["before"], change["after"]) if side is not None]
+        return f"{change_action(change)} setting {change['key']} ({' -> '.join(values)})"
     label = record.get("title") or record.get("name") or ""
     if change["before"] and change["after"]:
         fields = [f for f in change["after"] if change["before"].get(f) != change["after"][f]]

@@ -17,15 +17,16 @@ from rollout.backends.base import HistoryLog, MemoryHistory
 from rollout.errors import NotFound
 
 Record = dict[str, Any]
-TABLES = ("regions", "items", "promotions")
-KEY = {"regions": "code", "items": "id", "promotions": "id"}
+TABLES = ("regions", "items", "promotions", "settings")
+CHILD_TABLES = ("items", "promotions")  # records that belong to a region (indexed by it)
+KEY = {"regions": "code", "items": "id", "promotions": "id", "settings": "name"}
 ID_PREFIX = {"items": "c", "promotions": "p"}
-NOUN = {"regions": "region", "items": "checklist item", "promotions": "promotion"}
+NOUN = {"regions": "region", "items": "checklist item", "promotions": "promotion", "settings": "setting"}
 
 
 class State:
-    """Regions, checklist items, promotions and metadata, indexed for the operations, and the history
-    as of their revision.
+    """Regions, checklist items, promotions, shared settings (rollout.settings) and metadata,
+    indexed for the operations, and the history as of their revision.
 
     `document` is the TinyDB layout (rollout.backends.base). `history` is what the storage read
     with it; without one, the `history` table of an old-format document, else an empty history.
@@ -116,8 +117,8 @@ class State:
 
     # -- writing -------------------------------------------------------------------
     def put(self, table: str, record: Record) -> Record:
-        """Store `record` in `table` ("regions", "items" or "promotions"), replacing the one with the
-        same key (code or id), and return it. Never raises; validation is the operations' job.
+        """Store `record` in `table` ("regions", "items", "promotions" or "settings"), replacing the one
+        with the same key (code, id or setting name), and return it. Never raises; validation is the operations' job.
 
         The record is kept as given: callers never change it afterwards (an edit puts a new dict),
         which keeps the region index, the checklist counts and the change tracking right.
@@ -126,7 +127,7 @@ class State:
         current = self.tables[table].get(key)
         self.before.setdefault((table, key), current)
         self.tables[table][key] = record
-        if table != "regions" and self._by_region is not None:
+        if table in CHILD_TABLES and self._by_region is not None:
             if current is not None and current["region"] != record["region"]:
                 self._by_region[current["region"]][table].pop(key, None)
             self._by_region[record["region"]][table][key] = None
@@ -146,7 +147,7 @@ class State:
         except KeyError:
             raise NotFound(f"no {NOUN[table]} {key}") from None
         self.before.setdefault((table, key), current)
-        if table != "regions" and self._by_region is not None:
+        if table in CHILD_TABLES and self._by_region is not None:
             self._by_region[current["region"]][table].pop(key, None)
             if table == "items":
                 self._count(current, -1)
@@ -198,4 +199,4 @@ def empty_document() -> dict[str, Any]:
     from rollout.migrations import SCHEMA_VERSION
 
     meta = {"schema": SCHEMA_VERSION, "revision": 0, "next_items": 1, "next_promotions": 1}
-    return {"_meta": {"1": meta}, "regions": {}, "items": {}, "promotions": {}}
+    return {"_meta": {"1": meta}, **{name: {} for name in TABLES}}
