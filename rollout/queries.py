@@ -88,9 +88,12 @@ def describe_items(items: list[Record], limit: int = 3) -> str:
     return listed + more
 
 
-def region_warnings(state: State, code: str, reference: datetime | None = None) -> list[str]:
+def region_warnings(
+    state: State, code: str, reference: datetime | None = None, *, overdue: int | None = None
+) -> list[str]:
     """Things a launch manager should look at: a missed target, critical items close to launch, overdue items,
-    an upcoming launch on a public holiday."""
+    an upcoming launch on a public holiday. `overdue`: the count of overdue open items when the
+    caller has it already (rollout.health counts them), saving a pass over the checklist."""
     region = state.region(code)
     ref = reference or times.now()
     out = []
@@ -101,9 +104,12 @@ def region_warnings(state: State, code: str, reference: datetime | None = None) 
             out.append(f"launch target passed {-days} day(s) ago and {code} has not launched")
         elif critical and days <= 14:
             out.append(f"{len(critical)} critical item(s) open with launch {times.countdown(days)}")
-    overdue = [i for i in state.items_of(code) if i["status"] != "done" and is_overdue(i, region["timezone"], ref)]
+    if overdue is None:
+        overdue = sum(
+            1 for i in state.items_of(code) if i["status"] != "done" and is_overdue(i, region["timezone"], ref)
+        )
     if overdue:
-        out.append(f"{len(overdue)} open item(s) overdue")
+        out.append(f"{overdue} open item(s) overdue")
     holiday = launch_holiday_warning(state, code, ref)
     if holiday:
         out.append(holiday)
@@ -347,13 +353,22 @@ def sorted_regions(state: State, regions: Iterable[Record] | None = None) -> lis
     return dated + sorted(undated, key=lambda r: r["code"])
 
 
-def status_row(state: State, region: Record, reference: datetime) -> dict[str, Any]:
+def status_row(state: State, region: Record, reference: datetime, context: Any = None) -> dict[str, Any]:
+    """A `status --json` row: region_json, then days_to_launch, items_done, items_total, warnings,
+    next_promotion, and the region's health (rollout.health): `health` (one of health.HEALTHS),
+    `reasons` (sentences, worst first) and `forecast` (the forecast ready date, YYYY-MM-DD in the
+    region's calendar, or null). `context` (a health.Context at `reference`) shares the settings
+    and dependency chains across rows."""
+    from rollout import health
+
+    context = context or health.Context(state, reference)
+    found = context.region(region["code"])
     counts = checklist_counts(state, region["code"])
     row = region_json(state, region, counts)
     launch = effective_launch(region)
     row["days_to_launch"] = times.days_until(launch, region["timezone"], reference) if launch else None
     row["items_done"], row["items_total"], _ = counts
-    row["warnings"] = region_warnings(state, region["code"], reference)
+    row["warnings"] = region_warnings(state, region["code"], reference, overdue=found.overdue)
     promo = next_promotion(state, region["code"], reference)
     row["next_promotion"] = (
         None
@@ -365,12 +380,19 @@ def status_row(state: State, region: Record, reference: datetime) -> dict[str, A
             "end": times.in_region(promo["end"], region["timezone"]),
         }
     )
+    row["health"] = found.health
+    row["reasons"] = [reason.text for reason in found.reasons]
+    row["forecast"] = health.forecast_text(found)
     return row
 
 
 def status_rows(state: State, reference: datetime | None = None) -> list[dict[str, Any]]:
+    """`status --json`: a status_row per region, in launch order (sorted_regions)."""
+    from rollout import health
+
     ref = plain_utc(reference or times.now())
-    return [status_row(state, r, ref) for r in sorted_regions(state)]
+    context = health.Context(state, ref)
+    return [status_row(state, r, ref, context) for r in sorted_regions(state)]
 
 
 def plain_utc(moment: datetime) -> datetime:

@@ -85,7 +85,7 @@ REGISTRY: tuple[Setting, ...] = (
         0,
         365,
         "days",
-        "A forecast ready date this many local days before the launch or closer puts the region at risk.",
+        "A forecast ready date that leaves fewer than this many local days before the launch puts the region at risk.",
     ),
 )
 SETTINGS: dict[str, Setting] = {s.name: s for s in REGISTRY}
