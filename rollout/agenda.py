@@ -112,6 +112,9 @@ def _order(entry: AgendaEntry) -> tuple[Any, ...]:
 def _items(
     state: State, code: str, z: ZoneInfo, today: date, window: tuple[date, date], ref: datetime, who: str | None
 ) -> list[AgendaEntry]:
+    done, total, _critical = state.checklist_counts(code)
+    if done == total:  # nothing open: no pass over the checklist
+        return []
     skip_after = (window[1] + _SLACK).isoformat()
     found = []
     for item in state.items_of(code):
@@ -233,6 +236,9 @@ def owners(
     codes = queries.select(state, selectors) if selectors else list(state.regions)
     tally: dict[str, list[Any]] = {}
     for code in codes:
+        done, total, _critical = state.checklist_counts(code)
+        if done == total:
+            continue
         z = times.zone(state.regions[code]["timezone"])
         today = ref.astimezone(z).date()
         last = today + timedelta(days=soon - 1)

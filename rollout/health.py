@@ -340,6 +340,9 @@ class _Facts:
 
 def _scan(context: Context, region: Record, z: ZoneInfo, today: date) -> _Facts:
     facts = _Facts()
+    done, total, _critical = context.state.checklist_counts(region["code"])
+    if done == total:  # nothing open (most launched regions): nothing late, ready now, no pace needed
+        return facts
     ref = context.reference
     window_first = today - timedelta(days=PACE_WINDOW_DAYS - 1)
     # A stored instant's own date is within two days of its local date in any zone (offsets
