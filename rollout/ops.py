@@ -341,13 +341,11 @@ def remove_items(state: State, code: str, item_ids: Sequence[str]) -> list[Recor
 def forget_items(state: State, removed_ids: Sequence[str]) -> list[Record]:
     """Take removed item ids out of every other item's `after`; returns the items changed."""
     gone = set(removed_ids)
-    if not gone:
-        return []
+    waiting = {key: None for removed in removed_ids for key in state.dependants_of(removed) if key not in gone}
     changed = []
-    for item in list(state.items.values()):
-        waits = item.get("after")
-        if waits and not gone.isdisjoint(waits):
-            changed.append(state.put("items", {**item, "after": [b for b in waits if b not in gone]}))
+    for key in waiting:
+        item = state.items[key]
+        changed.append(state.put("items", {**item, "after": [b for b in item["after"] if b not in gone]}))
     return changed
 
 

@@ -199,9 +199,9 @@ def is_blocked(state: State, item: Record) -> bool:
 
 
 def dependants(state: State, item_id: str) -> list[Record]:
-    """The items that wait for `item_id` (whose `after` holds it), in database order; a pass over
-    every item, so for one item at a time (the Region screen, a removal)."""
-    return [i for i in state.items.values() if i.get("after") and item_id in i["after"]]
+    """The items that wait for `item_id` (whose `after` holds it), in the order they were stored
+    (State.dependants_of: a reverse index built once, then kept up to date)."""
+    return [state.items[key] for key in state.dependants_of(item_id)]
 
 
 def promo_json(

@@ -421,12 +421,11 @@ def _check_dependencies(state: State) -> None:
     problems = after_problems(items, [key for key in touched if key in items and after_of(items[key])])
     if problems:
         raise InvalidValue(f"refused: {problems[0]}; nothing was changed")
-    removed = {key for key in touched if key not in items}
-    if removed:
-        for item in items.values():
-            waits = item.get("after")
-            if waits and not removed.isdisjoint(waits):
-                gone = next(b for b in waits if b in removed)
-                raise InvalidValue(
-                    f"refused: checklist item {item['id']} waits for {gone}, which would be removed; nothing was changed"
-                )
+    for key in touched:
+        if key in items:
+            continue
+        waiting = state.dependants_of(key)
+        if waiting:
+            raise InvalidValue(
+                f"refused: checklist item {waiting[0]} waits for {key}, which would be removed; nothing was changed"
+            )

@@ -44,6 +44,7 @@ class State:
         self.token = token
         self._by_region: dict[str, dict[str, dict[str, None]]] | None = None
         self._counts: dict[str, list[int]] = {}
+        self._waiting: dict[str, dict[str, None]] | None = None  # blocker id -> ids of items waiting for it
         self.before: dict[tuple[str, str], Record | None] = {}
         self.notes: list[str] = []
         self.entry_extra: dict[str, Any] = {}
@@ -109,6 +110,29 @@ class State:
         done, total, critical_open = self._counts.get(code, (0, 0, 0))
         return done, total, critical_open
 
+    def dependants_of(self, item_id: str) -> list[str]:
+        """Ids of the items whose `after` holds `item_id`, in the order they were stored; the reverse
+        index is built on first use (one pass over the items), then kept up to date by put and delete."""
+        if self._waiting is None:
+            waiting: dict[str, dict[str, None]] = {}
+            for key, rec in self.tables["items"].items():
+                for blocker in rec.get("after") or ():
+                    waiting.setdefault(blocker, {})[key] = None
+            self._waiting = waiting
+        return list(self._waiting.get(item_id, ()))
+
+    def _rewire(self, key: str, old: Record | None, new: Record | None) -> None:
+        """Keep the reverse index of `after` right when item `key` changes from `old` to `new`."""
+        assert self._waiting is not None
+        before = (old or {}).get("after") or ()
+        after = (new or {}).get("after") or ()
+        if before == after:
+            return
+        for blocker in before:
+            self._waiting.get(blocker, {}).pop(key, None)
+        for blocker in after:
+            self._waiting.setdefault(blocker, {})[key] = None
+
     def items_of(self, code: str) -> list[Record]:
         return list(map(self.tables["items"].__getitem__, self._index()[code]["items"]))
 
@@ -127,6 +151,8 @@ class State:
         current = self.tables[table].get(key)
         self.before.setdefault((table, key), current)
         self.tables[table][key] = record
+        if table == "items" and self._waiting is not None:
+            self._rewire(key, current, record)
         if table in CHILD_TABLES and self._by_region is not None:
             if current is not None and current["region"] != record["region"]:
                 self._by_region[current["region"]][table].pop(key, None)
@@ -147,6 +173,8 @@ class State:
         except KeyError:
             raise NotFound(f"no {NOUN[table]} {key}") from None
         self.before.setdefault((table, key), current)
+        if table == "items" and self._waiting is not None:
+            self._rewire(key, current, None)
         if table in CHILD_TABLES and self._by_region is not None:
             self._by_region[current["region"]][table].pop(key, None)
             if table == "items":
