@@ -247,10 +247,12 @@ def write_database(path: Path, count: int, seed: int = SEED) -> Path:
 
 def batch_lines(state: State, count: int, seed: int = SEED) -> list[str]:
     """`count` mixed batch lines against the state's regions and items:
-    check add, check done, region set and promo add in about equal shares."""
+    check add, check done (of items that wait for nothing), region set and promo add in about equal shares."""
     rng = random.Random(seed + count)
     codes = list(state.regions)
-    open_items = [i for i in state.items.values() if i["status"] == "open"] or list(state.items.values())
+    # Items that wait for nothing: ticking one is never refused for an open blocker.
+    open_items = [i for i in state.items.values() if i["status"] == "open" and not i.get("after")]
+    open_items = open_items or list(state.items.values())
     lines = []
     for n in range(count):
         kind = n % 4
