@@ -6,7 +6,7 @@ A Digest holds, at a reference instant (default now) and for a `since` instant:
   the state as it was then (the current records with every history entry recorded since undone
   in memory, newest first: `state_as_of`) at the instant `since`, with the settings of then;
 - the regions off track and at risk now, with their reasons (rollout.health);
-- the overdue critical items, by owner;
+- the overdue critical items of regions not launched, by owner (most items first);
 - launches and promotions (starting, ending) in the next `days` local days (rollout.agenda);
 - what changed since, from history (headers only, read a page at a time): the entries, newest
   first (at most `limit`), and how many each user made.

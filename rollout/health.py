@@ -348,12 +348,17 @@ def _scan(context: Context, region: Record, z: ZoneInfo, today: date) -> _Facts:
     # A stored instant's own date is within two days of its local date in any zone (offsets
     # stay within -12 h and +14 h), so a done_at whose text starts before this is surely out.
     skip_before = (window_first - timedelta(days=2)).isoformat()
+    skip_after = (today + timedelta(days=3)).isoformat()  # compared with the text: a day's length past it
     parse = datetime.fromisoformat
     chains = context.chains
     for item in context.state.items_of(region["code"]):
         if item["status"] == "done":
             done_at = item.get("done_at")
-            if done_at and done_at >= skip_before and window_first <= parse(done_at).astimezone(z).date() <= today:
+            if (
+                done_at
+                and skip_before <= done_at < skip_after
+                and window_first <= parse(done_at).astimezone(z).date() <= today
+            ):
                 facts.done_recent += 1
             continue
         facts.open += 1
