@@ -57,6 +57,9 @@ LAUNCHED, PAUSED, NO_DATE, OFF_TRACK, AT_RISK, ON_TRACK = (
 )
 HEALTHS = (OFF_TRACK, AT_RISK, NO_DATE, ON_TRACK, PAUSED, LAUNCHED)  # worst first: the order `health` lists
 RANK = {name: rank for rank, name in enumerate(HEALTHS)}
+# One symbol per health, so it reads without colour (NO_COLOR) and the CLI and the TUI agree.
+SYMBOLS = {OFF_TRACK: "✖", AT_RISK: "▲", NO_DATE: "?", ON_TRACK: "●", PAUSED: "‖", LAUNCHED: "✓"}
+ASCII_SYMBOLS = {OFF_TRACK: "X", AT_RISK: "!", NO_DATE: "?", ON_TRACK: "o", PAUSED: "=", LAUNCHED: "+"}
 NOTE = "note"  # the level of a reason that explains without changing the health
 PACE_WINDOW_DAYS = 28
 LISTED_ITEMS = 5  # overdue items named one per reason; more are counted in one last reason

@@ -449,3 +449,10 @@ def test_the_status_reference_is_respected():
     later = NOW + timedelta(days=3)
     assert health.region_health(state, "NL", later).health == AT_RISK
     assert isinstance(later, datetime)
+
+
+def test_every_health_has_a_symbol_of_one_cell_and_they_differ():
+    for table in (health.SYMBOLS, health.ASCII_SYMBOLS):
+        assert set(table) == set(health.HEALTHS)
+        assert len(set(table.values())) == len(table) and all(len(s) == 1 for s in table.values())
+    assert all(s.isascii() for s in health.ASCII_SYMBOLS.values())
