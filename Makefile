@@ -19,10 +19,15 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# Installing takes a while on a fresh machine: say what is happening, and let pip show its progress.
 $(STAMP): pyproject.toml
+	@echo "==> Creating $(VENV) with $$($(PYTHON) --version)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "==> Upgrading pip"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@echo "==> Installing rollout and its dependencies into $(VENV) (about a minute the first time)"
+	$(BIN)/python -m pip install --progress-bar on --disable-pip-version-check -e '.[test]'
+	@echo "==> Installed: $(BIN)/rollout"
 	touch $(STAMP)
 
 clean:

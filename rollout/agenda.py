@@ -77,7 +77,7 @@ def agenda(
     if unknown:
         raise InvalidValue(f"unknown agenda kind {sorted(unknown)[0]!r}: expected one of {', '.join(KINDS)}")
     ref = queries.plain_utc(reference or times.now())
-    codes = queries.select(state, selectors) if selectors else list(state.regions)
+    codes = queries.select(state, selectors or (), reading=True)
     who = owner.strip().casefold() if owner is not None else None
     entries: list[AgendaEntry] = []
     for code in codes:
@@ -233,7 +233,7 @@ def owners(
     if soon < 0:
         raise InvalidValue(f"invalid number of days {soon}: expected 0 or more")
     ref = queries.plain_utc(reference or times.now())
-    codes = queries.select(state, selectors) if selectors else list(state.regions)
+    codes = queries.select(state, selectors or (), reading=True)
     tally: dict[str, list[Any]] = {}
     for code in codes:
         done, total, _critical = state.checklist_counts(code)
@@ -288,7 +288,7 @@ def owner_items(
     ones first, then by due instant (undated last), then id. What the Owners screen lists on enter."""
     ref = queries.plain_utc(reference or times.now())
     who = owner.strip().casefold()
-    codes = queries.select(state, selectors) if selectors else list(state.regions)
+    codes = queries.select(state, selectors or (), reading=True)
     found = []
     for code in codes:
         tz = state.regions[code]["timezone"]

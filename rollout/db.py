@@ -85,6 +85,7 @@ class Restored(NamedTuple):
     replaced_unreadable: str | None = None
     replayed: list[int] = []
     whole: bool = False
+    state: State | None = None  # the records as the restore left them (or would, on a dry run)
 
 
 class Database:
@@ -283,11 +284,11 @@ class Database:
             changes = bring_back(state, content.document)
             check_touched(state)
             if dry_run:
-                return Restored(backup, changes)
+                return Restored(backup, changes, state=state)
             entry = record_change(state, user, command)
             if entry is not None:
                 _commit(tx, state, entry)
-            return Restored(backup, changes, entry)
+            return Restored(backup, changes, entry, state=state)
 
     def _restore_whole(
         self, tx: Transaction, backup: Backup, content: BackupContent, user: str, command: str, dry_run: bool
@@ -295,7 +296,7 @@ class Database:
         state = self._recovery_state(tx, content.document, content)
         replayed = replay(state, state.history.after(backup.revision))
         if dry_run:
-            return Restored(backup, whole=True, replayed=replayed)
+            return Restored(backup, whole=True, replayed=replayed, state=state)
         note = f"replaced the database as a whole with backup {backup.number} (revision {backup.revision})"
         if replayed:
             state.entry_extra["replayed"] = [replayed[0], replayed[-1]]
@@ -306,7 +307,7 @@ class Database:
         assert entry is not None
         legacy = content.history if not len(state.history) else []
         done = tx.replace(state.document(), [*legacy, entry])
-        return Restored(backup, [], entry, replaced_unreadable=done.kept_as, replayed=replayed, whole=True)
+        return Restored(backup, [], entry, replaced_unreadable=done.kept_as, replayed=replayed, whole=True, state=state)
 
     def _recovery_state(self, tx: Transaction, document: dict[str, Any], content: BackupContent | None) -> State:
         """A state to replace a database that cannot be read: `document` over the whole history the

@@ -147,11 +147,11 @@ def csv_targets(output_name: str, kinds: Iterable[str]) -> dict[str, Path]:
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Write atomically and durably (rollout.files.atomic_write): a failed export never leaves half a file behind."""
+    """Write atomically and durably (rollout.files.atomic_write) into a folder that exists (no silent
+    mkdir): a failed export never leaves half a file behind."""
     from rollout.files import atomic_write, umask
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, data, mode=0o666 & ~umask())  # an export is the user's file: the usual permissions
     except OSError as exc:
         raise ExchangeError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -482,5 +482,5 @@ def health_rows(
 ) -> list[dict[str, Any]]:
     """`health --json`: health_json rows of the selected regions (queries.select; default all),
     worst first."""
-    codes = queries.select(state, selectors) if selectors else None
+    codes = queries.select(state, selectors, reading=True) if selectors else None
     return [health_json(state, h) for h in worst_first(health_all(state, codes, reference))]

@@ -78,7 +78,13 @@ def set_regions(
     force: bool = False,
     expected: dict[str, Any] | None = None,
 ) -> list[Record]:
-    """Set fields on one or more regions; launching with critical items open needs force."""
+    """Set fields on the regions named by `codes` (SELECTORs: codes in any case, wave=N, ...; see
+    queries.select_with_origin) and return them as stored. `launch` is a WHEN read in each region's
+    zone; None leaves a field as it is.
+
+    Raises InvalidValue for a bad value or no field given, NotFound for an unknown region, Refused
+    when launching with critical items open without `force` (a forced launch is noted in history),
+    StaleEdit when a field in `expected` was changed by someone else."""
     fields: dict[str, Any] = {}
     if name is not None:
         fields["name"] = model.required_text("name", name)
@@ -95,7 +101,7 @@ def set_regions(
     if not fields and launch is None:
         raise InvalidValue("nothing to set: give at least one field")
     updated = []
-    for code in codes:
+    for code in queries.select(state, codes):
         current = state.region(code)
         check_expected(state, "regions", current, expected)
         region = {**current, **fields}
@@ -136,9 +142,10 @@ def _apply_status_change(state: State, before: Record, region: Record, force: bo
 
 
 def remove_region(state: State, code: str) -> Record:
-    """Remove a region with its checklist and promotions (one change, so one undo brings all back);
-    items of other regions that waited for its items stop waiting for them, in the same change."""
-    region = state.region(model.region_code(code, known=state.regions))
+    """Remove a region (code in any case) with its checklist and promotions (one change, so one undo
+    brings all back); items of other regions that waited for its items stop waiting for them, in the
+    same change. Raises NotFound for an unknown code, InvalidValue for text that is no code."""
+    region = queries.region_named(state, code)
     removed = [state.delete("items", item["id"])["id"] for item in state.items_of(region["code"])]
     forget_items(state, removed)
     for promo in state.promotions_of(region["code"]):
@@ -239,24 +246,26 @@ def due_fields(due: str | None, tz: str) -> tuple[str | None, bool]:
 
 
 def set_items_done(
-    state: State, code: str, item_ids: Sequence[str], done: bool, user: str, *, force: bool = False
+    state: State, code: str | None, item_ids: Sequence[str], done: bool, user: str, *, force: bool = False
 ) -> list[Record]:
-    """Tick (or reopen) items of region `code`; ones already in that state are left as they are.
+    """Tick (or reopen) items by id and return those changed; ones already in that state are left as
+    they are. `code`, when given, is the region the ids were named with (each must be its item).
 
     Ticking an item that waits for an open item (its `after`) is refused with Refused ("c12 waits
     for c10 'Payment provider live' (open); use --force"), unless `force`, which notes the forced
     tick in the history entry. Items ticked together count as done for each other, so `c10 c12`
-    ticks both. Reopening is never refused."""
-    region = state.region(model.region_code(code, known=state.regions))
-    found = [queries.item(state, region["code"], item_id) for item_id in item_ids]
+    ticks both. Reopening is never refused. Raises NotFound for an unknown id or an item of another
+    region than `code`."""
+    found = [queries.item(state, code, item_id) for item_id in item_ids]
     if done:
         _check_blockers(state, [item for item in found if item["status"] != "done"], force)
     changed = []
     for item in found:
-        item = state.items[item["id"]]  # the same id given twice is changed once
+        item = state.items[item["id"]]  # the id may be given twice
         if (item["status"] == "done") == done:
             continue
-        stamp = times.to_iso(times.now().in_tz(region["timezone"])) if done else None
+        tz = state.region(item["region"])["timezone"]
+        stamp = times.to_iso(times.now().in_tz(tz)) if done else None
         changed.append(
             state.put(
                 "items",
@@ -286,7 +295,7 @@ def _blocker_text(item: Record, blocker: Record) -> str:
 
 def edit_item(
     state: State,
-    code: str,
+    code: str | None,
     item_id: str,
     *,
     title: str | None = None,
@@ -297,13 +306,18 @@ def edit_item(
     after: str | Sequence[str] | None = None,
     expected: dict[str, Any] | None = None,
 ) -> Record:
-    """Change an item's fields; an empty `due` clears the due date (see due_fields).
+    """Change an item's fields (None leaves one as it is); an empty `due` clears the due date (see
+    due_fields). `code`, when given, is the region the id was named with.
 
     `after` replaces the ids the item waits for (text `c10,c11` or a list, model.item_ids; empty
-    text or [] clears them: `--no-after`). Raises NotFound for an id that does not exist, Refused
-    for the item itself or a cycle (naming it: "c10 -> c12 -> c10")."""
-    region = state.region(model.region_code(code, known=state.regions))
-    current = queries.item(state, region["code"], item_id)
+    text or [] clears them: `--no-after`).
+
+    Raises InvalidValue for a bad value, NotFound for an unknown id (or one of another region than
+    `code`, or an `after` id that does not exist), Refused for an item waiting for itself or a
+    cycle (naming it: "c10 -> c12 -> c10"), StaleEdit when a field in `expected` was changed by
+    someone else."""
+    current = queries.item(state, code, item_id)
+    region = state.region(current["region"])
     check_expected(state, "items", current, expected)
     item = dict(current)
     if title is not None:
@@ -328,11 +342,12 @@ def edit_item(
     return state.put("items", item)
 
 
-def remove_items(state: State, code: str, item_ids: Sequence[str]) -> list[Record]:
-    """Remove items of region `code`; items that waited for them stop waiting for them in the same
-    change (so one undo brings both back). Raises NotFound for an id not in the region."""
-    region = state.region(model.region_code(code, known=state.regions))
-    found = [queries.item(state, region["code"], i) for i in item_ids]
+def remove_items(state: State, code: str | None, item_ids: Sequence[str]) -> list[Record]:
+    """Remove items by id and return them; `code`, when given, is the region the ids were named with.
+    Items that waited for them stop waiting for them in the same change (so one undo brings both back).
+
+    Raises NotFound for an unknown id or an item of another region than `code` (nothing is removed)."""
+    found = [queries.item(state, code, i) for i in item_ids]
     removed = [state.delete("items", item["id"]) for item in found if item["id"] in state.items]
     forget_items(state, [item["id"] for item in removed])
     return removed
@@ -401,9 +416,10 @@ def _move(state: State, promo: Record, duration: times.Duration, tz: str) -> Rec
     return state.put("promotions", {**promo, "start": start, "end": end})
 
 
-def move_promotion(state: State, promo_id: str, by: str) -> Record:
-    """Move a promotion by a DURATION on its region's calendar, keeping its length (times.move_span)."""
-    promo = queries.promotion(state, promo_id)
+def move_promotion(state: State, promo_id: str, by: str, code: str | None = None) -> Record:
+    """Move a promotion by a DURATION on its region's calendar, keeping its length (times.move_span).
+    `code`, when given, is the region the id was named with (NotFound if the promotion is not its)."""
+    promo = queries.promotion(state, promo_id, code)
     return _move(state, promo, times.parse_duration(by), state.region(promo["region"])["timezone"])
 
 
@@ -416,8 +432,14 @@ def edit_promotion(
     start: str | None = None,
     end: str | None = None,
     expected: dict[str, Any] | None = None,
+    code: str | None = None,
 ) -> Record:
-    current = queries.promotion(state, promo_id)
+    """Change a promotion's fields (None leaves one as it is; start/end are WHENs in its region's zone).
+    `code`, when given, is the region the id was named with.
+
+    Raises InvalidValue for a bad value or a start not before the end, NotFound for an unknown id,
+    StaleEdit when a field in `expected` was changed by someone else."""
+    current = queries.promotion(state, promo_id, code)
     check_expected(state, "promotions", current, expected)
     tz = state.region(current["region"])["timezone"]
     promo = dict(current)
@@ -432,8 +454,9 @@ def edit_promotion(
     return state.put("promotions", promo)
 
 
-def remove_promotion(state: State, promo_id: str) -> Record:
-    return state.delete("promotions", queries.promotion(state, promo_id)["id"])
+def remove_promotion(state: State, promo_id: str, code: str | None = None) -> Record:
+    """Remove a promotion by id and return it; `code`, when given, is the region the id was named with."""
+    return state.delete("promotions", queries.promotion(state, promo_id, code)["id"])
 
 
 # -- history ---------------------------------------------------------------------------

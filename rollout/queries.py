@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,46 +13,70 @@ from rollout.errors import InvalidValue, NotFound
 from rollout.model import STATUSES, region_code
 from rollout.state import NOUN, Record, State
 
-
 # -- selectors -------------------------------------------------------------------------
-def select(state: State, selectors: Iterable[str]) -> list[str]:
-    """Region codes named by SELECTORs: a code, wave=N, status=S or all (a union, in order)."""
-    return [code for code, _explicit in select_with_origin(state, selectors)]
+SELECTOR_HELP = "CODE, wave=N, status=S, owner=NAME or all"
 
 
-def select_with_origin(state: State, selectors: Iterable[str]) -> list[tuple[str, bool]]:
-    """Like select, also telling whether each region was named explicitly (by its code)."""
+def select(state: State, selectors: Iterable[str], *, reading: bool = False) -> list[str]:
+    """Region codes named by SELECTORs (see select_with_origin), a union in the order given."""
+    return [code for code, _explicit in select_with_origin(state, selectors, reading=reading)]
+
+
+def select_with_origin(state: State, selectors: Iterable[str], *, reading: bool = False) -> list[tuple[str, bool]]:
+    """The regions named by SELECTORs, each with whether it was named explicitly (by its code).
+
+    A SELECTOR is a region code (ISO 3166-1 or 3166-2, any case), `wave=N`, `status=S`,
+    `owner=NAME` (case-insensitive; `owner=` alone: regions without an owner) or `all`; a list is
+    a union, in the order given, without duplicates. This is the one reading of selectors: every
+    command and operation that takes regions goes through it.
+
+    An explicit code that is not in the database raises NotFound (`no region XX`), a malformed
+    selector InvalidValue. A wave=/status=/owner= that matches nothing raises NotFound when
+    editing (nothing to change); when `reading`, it selects nothing, and no selectors at all
+    select every region (a read command without selectors lists everything).
+    """
     chosen: dict[str, bool] = {}
+    given = False
     for raw in selectors:
-        for code, explicit in _one_selector(state, raw):
+        given = True
+        for code, explicit in _one_selector(state, raw, reading):
             chosen[code] = chosen.get(code, False) or explicit
-    if not chosen:
-        raise InvalidValue("no region selected: give a code, wave=N, status=S or all")
+    if not given:
+        if reading:
+            return [(code, False) for code in state.regions]
+        raise InvalidValue(f"no region selected: give {SELECTOR_HELP}")
     return list(chosen.items())
 
 
-def _one_selector(state: State, raw: str) -> list[tuple[str, bool]]:
+def region_named(state: State, text: str) -> Record:
+    """The region a person named by its code, in any case and spacing (` de ` is DE).
+
+    Raises InvalidValue for text that is not an ISO 3166 code, NotFound for a code not in the database."""
+    return state.region(region_code(text, known=state.regions))
+
+
+def _one_selector(state: State, raw: str, reading: bool) -> list[tuple[str, bool]]:
     text = raw.strip()
     key, sep, value = text.partition("=")
+    key, value = key.strip().lower(), value.strip()
     if text.lower() == "all":
         matches = list(state.regions)
-    elif sep and key.lower() == "wave":
-        if not value.strip().isdigit():
+    elif sep and key == "wave":
+        if not value.isdigit():
             raise InvalidValue(f"invalid selector {raw!r}: wave=N needs a whole number")
         matches = [c for c, r in state.regions.items() if r["wave"] == int(value)]
-    elif sep and key.lower() == "status":
-        if value.strip().lower() not in STATUSES:
+    elif sep and key == "status":
+        if value.lower() not in STATUSES:
             raise InvalidValue(f"invalid selector {raw!r}: status must be one of {', '.join(STATUSES)}")
-        matches = [c for c, r in state.regions.items() if r["status"] == value.strip().lower()]
+        matches = [c for c, r in state.regions.items() if r["status"] == value.lower()]
+    elif sep and key == "owner":
+        wanted = " ".join(value.split()).casefold()
+        matches = [c for c, r in state.regions.items() if " ".join((r["owner"] or "").split()).casefold() == wanted]
     elif sep:
-        raise InvalidValue(f"invalid selector {raw!r}: expected a region code, wave=N, status=S or all")
+        raise InvalidValue(f"invalid selector {raw!r}: expected {SELECTOR_HELP}")
     else:
-        code = text.upper()
-        if code not in state.regions:
-            region_code(text)  # a clearer message for a malformed code
-            raise NotFound(f"no region {code}")
-        return [(code, True)]
-    if not matches:
+        return [(region_named(state, text)["code"], True)]
+    if not matches and not reading:
         raise NotFound(f"no region matches {raw!r}")
     return [(code, False) for code in matches]
 
@@ -300,13 +325,14 @@ def next_promotion(state: State, code: str, reference: datetime) -> Record | Non
 Bound = datetime | str | None
 
 
-def promotions_between(state: State, code: str | None, start: Bound, end: Bound) -> list[Record]:
-    """Promotions (of one region or all) that overlap [start, end), ordered by start.
+def promotions_between(state: State, code: str | Iterable[str] | None, start: Bound, end: Bound) -> list[Record]:
+    """Promotions (of one region `code`, of the regions `code` lists, or of all with None) that
+    overlap [start, end), ordered by start.
 
     A bound is an aware instant, a WHEN text, or None (open). A WHEN is read in each region's own
     zone, so a date means that day in each region's calendar (times.parse_when); InvalidValue for
     a bad WHEN, or one that does not exist in a region's zone."""
-    codes = [code] if code else list(state.regions)
+    codes = list(state.regions) if code is None else [code] if isinstance(code, str) else list(code)
     # Instants as POSIX timestamps: ordered like the instants, and compared far faster than datetimes
     # with different offsets (40,000 promotions at 2,000 regions).
     since_of, until_of = _bound(start), _bound(end)
@@ -386,13 +412,23 @@ def status_row(state: State, region: Record, reference: datetime, context: Any =
     return row
 
 
-def status_rows(state: State, reference: datetime | None = None) -> list[dict[str, Any]]:
-    """`status --json`: a status_row per region, in launch order (sorted_regions)."""
+def status_rows(
+    state: State, reference: datetime | None = None, codes: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
+    """`status` rows (status_row) at the aware instant `reference` (default now), ordered by launch,
+    of every region or of the regions `codes`; one health.Context shares the settings and the
+    dependency chains across the rows."""
     from rollout import health
 
     ref = plain_utc(reference or times.now())
     context = health.Context(state, ref)
-    return [status_row(state, r, ref, context) for r in sorted_regions(state)]
+    regions = None if codes is None else [state.regions[c] for c in codes]
+    return [status_row(state, r, ref, context) for r in sorted_regions(state, regions)]
+
+
+def launch_holiday_warnings(state: State, codes: Iterable[str]) -> list[str]:
+    """The launch-on-a-public-holiday warnings (launch_holiday_warning) of the regions `codes`."""
+    return [w for w in (launch_holiday_warning(state, code) for code in codes) if w]
 
 
 def plain_utc(moment: datetime) -> datetime:
@@ -411,23 +447,57 @@ def list_regions(state: State, status: str | None = None, wave: int | None = Non
     return sorted_regions(state, rows)
 
 
-def item(state: State, code: str, item_id: str) -> Record:
+ID_WORD = re.compile(r"[cp][1-9]\d*", re.IGNORECASE)
+CODE_WORD = re.compile(r"[a-z]{2}(-[a-z0-9]{1,3})?", re.IGNORECASE)
+
+
+def split_ids(words: Sequence[str]) -> tuple[str | None, list[str]]:
+    """ITEM... or ID... as typed: (the leading region code or None, the ids).
+
+    Ids are unique across regions, so they stand alone (`c337`); a region code before them
+    (`PL c337`) is still accepted, and then every id must belong to that region. The first word
+    is that code when it is not an id and more words follow, or when, alone, it has the form of
+    a code (`DE`: the ids are missing); any other word is an id, for the lookup to report."""
+    if not words or ID_WORD.fullmatch(words[0].strip()):
+        return None, list(words)
+    if len(words) > 1 or CODE_WORD.fullmatch(words[0].strip()):
+        return words[0], list(words[1:])
+    return None, list(words)
+
+
+def item(state: State, code: str | None, item_id: str) -> Record:
+    """A checklist item by id (any case); with `code` (a region code as typed), it must be that region's.
+
+    Raises NotFound for an unknown id, or an item of another region than `code`."""
     found = state.items.get(item_id.strip().lower())
-    if found is None or found["region"] != code:
-        raise NotFound(f"no checklist item {item_id} in {code}")
+    if code is None:
+        if found is None:
+            raise NotFound(f"no checklist item {item_id}")
+        return found
+    region = region_named(state, code)["code"]
+    if found is None:
+        raise NotFound(f"no checklist item {item_id} in {region}")
+    if found["region"] != region:
+        raise NotFound(f"no checklist item {item_id} in {region} (it is in {found['region']})")
     return found
 
 
-def promotion(state: State, promo_id: str) -> Record:
+def promotion(state: State, promo_id: str, code: str | None = None) -> Record:
+    """A promotion by id (any case); with `code` (a region code as typed), it must be that region's.
+
+    Raises NotFound for an unknown id, or a promotion of another region than `code`."""
     found = state.promotions.get(promo_id.strip().lower())
+    region = region_named(state, code)["code"] if code is not None else None
     if found is None:
-        raise NotFound(f"no promotion {promo_id}")
+        raise NotFound(f"no promotion {promo_id}" + (f" in {region}" if region else ""))
+    if region is not None and found["region"] != region:
+        raise NotFound(f"no promotion {promo_id} in {region} (it is in {found['region']})")
     return found
 
 
 def checklist(state: State, code: str, open_only: bool = False) -> list[Record]:
-    state.region(code)
-    items = state.items_of(code)
+    """A region's checklist items in id order (only those not done with `open_only`); NotFound for an unknown code."""
+    items = state.items_of(region_named(state, code)["code"])
     return [i for i in items if i["status"] != "done"] if open_only else items
 
 

@@ -156,12 +156,14 @@ def _known_setting(record: Record) -> str | None:
 class Field:
     """One field of a record kind.
 
-    `check` validates a stored value; `instant` marks ISO 8601 instants (JSON shows them in the
-    region's offset); `in_file` says every stored record has it (fields added later have a
-    `default` instead); `needed_for_new` says an import row creating the record must give it."""
+    `check` validates a stored value; `json` is the JSON Schema (draft 2020-12) of the value as
+    scripts see it; `instant` marks ISO 8601 instants (JSON shows them in the region's offset);
+    `in_file` says every stored record has it (fields added later have a `default` instead);
+    `needed_for_new` says an import row creating the record must give it."""
 
     name: str
     check: Check
+    json: dict[str, Any]
     instant: bool = False
     in_file: bool = True
     default: Any = None
@@ -255,21 +257,38 @@ def _reason(exc: Exception) -> str:
     return message or type(exc).__name__
 
 
+# JSON Schema fragments of stored values (the `json` of each field).
+_TEXT: dict[str, Any] = {"type": "string"}
+_REQUIRED_TEXT: dict[str, Any] = {"type": "string", "minLength": 1}
+_OPTIONAL_TEXT: dict[str, Any] = {"type": ["string", "null"]}
+_INSTANT: dict[str, Any] = {"type": "string", "format": "date-time"}
+_OPTIONAL_INSTANT: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
+_FLAG: dict[str, Any] = {"type": "boolean"}
+
+
+def _enum(values: Iterable[str]) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values)}
+
+
+def _id(table: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": f"^{ID_PATTERN[table].pattern}$"}
+
+
 REGIONS = Kind(
     table="regions",
     export_name="regions",
     noun="region",
     key="code",
     fields=(
-        Field("code", normalised(model.region_code)),
-        Field("name", required_text, needed_for_new=True),
-        Field("timezone", normalised(model.timezone), needed_for_new=True),
-        Field("currency", normalised(model.currency), needed_for_new=True),
-        Field("status", one_of(model.STATUSES)),
-        Field("wave", whole_number),
-        Field("owner", text),
-        Field("launch", optional_instant, instant=True),
-        Field("launched_at", optional_instant, instant=True, in_file=False),
+        Field("code", normalised(model.region_code), {"type": "string", "pattern": "^[A-Z]{2}(-[A-Z0-9]{1,3})?$"}),
+        Field("name", required_text, _REQUIRED_TEXT, needed_for_new=True),
+        Field("timezone", normalised(model.timezone), _REQUIRED_TEXT, needed_for_new=True),
+        Field("currency", normalised(model.currency), {"type": "string", "pattern": "^[A-Z]{3}$"}, needed_for_new=True),
+        Field("status", one_of(model.STATUSES), _enum(model.STATUSES)),
+        Field("wave", whole_number, {"type": "integer", "minimum": 0}),
+        Field("owner", text, _TEXT),
+        Field("launch", optional_instant, _OPTIONAL_INSTANT, instant=True),
+        Field("launched_at", optional_instant, _OPTIONAL_INSTANT, instant=True, in_file=False),
     ),
 )
 ITEMS = Kind(
@@ -278,20 +297,22 @@ ITEMS = Kind(
     noun="checklist item",
     key="id",
     fields=(
-        Field("id", record_id("items")),
-        Field("region", text, needed_for_new=True),
-        Field("title", required_text, needed_for_new=True),
-        Field("category", one_of(model.CATEGORIES)),
-        Field("owner", text),
-        Field("due", optional_instant, instant=True),
+        Field("id", record_id("items"), _id("items")),
+        Field("region", text, _TEXT, needed_for_new=True),
+        Field("title", required_text, _REQUIRED_TEXT, needed_for_new=True),
+        Field("category", one_of(model.CATEGORIES), _enum(model.CATEGORIES)),
+        Field("owner", text, _TEXT),
+        Field("due", optional_instant, _OPTIONAL_INSTANT, instant=True),
         # A due given as a day is due by the end of that local day (stored: the day's first instant).
-        Field("due_all_day", flag, in_file=False, default=False),
-        Field("status", one_of(model.ITEM_STATUSES)),
-        Field("critical", flag),
-        Field("done_at", optional_instant, instant=True, in_file=False),
-        Field("done_by", optional_text, in_file=False),
+        Field("due_all_day", flag, _FLAG, in_file=False, default=False),
+        Field("status", one_of(model.ITEM_STATUSES), _enum(model.ITEM_STATUSES)),
+        Field("critical", flag, _FLAG),
+        Field("done_at", optional_instant, _OPTIONAL_INSTANT, instant=True, in_file=False),
+        Field("done_by", optional_text, _OPTIONAL_TEXT, in_file=False),
         # The ids of the items this one waits for (same region or another); [] for items stored before.
-        Field("after", item_ids, in_file=False, default=[]),
+        Field(
+            "after", item_ids, {"type": "array", "items": _id("items"), "uniqueItems": True}, in_file=False, default=[]
+        ),
     ),
     rules=(_all_day_due, _not_after_itself),
 )
@@ -301,12 +322,12 @@ PROMOTIONS = Kind(
     noun="promotion",
     key="id",
     fields=(
-        Field("id", record_id("promotions")),
-        Field("region", text, needed_for_new=True),
-        Field("name", required_text, needed_for_new=True),
-        Field("kind", required_text),
-        Field("start", instant, instant=True, needed_for_new=True),
-        Field("end", instant, instant=True, needed_for_new=True),
+        Field("id", record_id("promotions"), _id("promotions")),
+        Field("region", text, _TEXT, needed_for_new=True),
+        Field("name", required_text, _REQUIRED_TEXT, needed_for_new=True),
+        Field("kind", required_text, _REQUIRED_TEXT),
+        Field("start", instant, _INSTANT, instant=True, needed_for_new=True),
+        Field("end", instant, _INSTANT, instant=True, needed_for_new=True),
     ),
     rules=(_promotion_span,),
 )
@@ -315,7 +336,10 @@ SETTINGS = Kind(
     export_name="settings",
     noun="setting",
     key="name",
-    fields=(Field("name", text), Field("value", any_json)),
+    fields=(
+        Field("name", text, {"type": "string", "enum": list(settings.SETTINGS)}),
+        Field("value", any_json, {"type": ["integer", "boolean"]}),
+    ),
     rules=(_known_setting,),
 )
 KINDS: dict[str, Kind] = {k.table: k for k in (REGIONS, ITEMS, PROMOTIONS, SETTINGS)}
@@ -378,6 +402,16 @@ def after_problems(items: Mapping[str, Record], touched: Iterable[str] | None = 
     if cycle:
         found.append(f"checklist item {cycle[0]} waits for itself through {describe_cycle(cycle)}")
     return found
+
+
+def json_schema(kind: Kind) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a record as `to_json` gives it: every field, required."""
+    return {
+        "type": "object",
+        "properties": {f.name: dict(f.json) for f in kind.fields},
+        "required": list(kind.names),
+        "additionalProperties": False,
+    }
 
 
 def to_json(kind: Kind, record: Record, tz: str) -> dict[str, Any]:

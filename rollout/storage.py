@@ -374,6 +374,24 @@ def lock_timeout() -> float:
     return value
 
 
+def _existing_folder(path: Path) -> Path:
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def unwritable_folder(path: Path) -> DatabaseError:
+    """The error for a database whose folder this user cannot write: naming the folder, and what to do."""
+    folder = _existing_folder(path)
+    doing = "change" if path.exists() else "create"
+    return DatabaseError(
+        f"cannot {doing} database {path}: the folder {folder} is not writable by this user (rollout keeps the "
+        "lock file and backups beside the database); use --db PATH or ROLLOUT_DB for a database in a folder you "
+        "can write, or get write access to that folder"
+    )
+
+
 @contextmanager
 def write_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the cross-process lock of the database at `path` (bounded wait, then a clear error)."""
@@ -382,6 +400,8 @@ def write_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
     wait = lock_timeout() if timeout is None else timeout
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except PermissionError:
+        raise unwritable_folder(path) from None
     except OSError as exc:
         raise DatabaseError(f"cannot create the folder of database {path}: {exc.strerror or exc}") from None
     lock = FileLock(str(path) + ".lock", timeout=wait, mode=new_file_mode() | 0o600)
@@ -392,7 +412,9 @@ def write_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
             f"database {path} is locked by another writer (waited {wait:g} s); nothing was written"
         ) from None
     except PermissionError:
-        raise DatabaseError(f"cannot lock database {path}: permission denied") from None
+        if not os.access(_existing_folder(path), os.W_OK):
+            raise unwritable_folder(path) from None
+        raise DatabaseError(f"cannot lock database {path}: permission denied on {path}.lock") from None
     except OSError as exc:
         raise DatabaseError(f"cannot lock database {path}: {exc.strerror or exc}") from None
     try:

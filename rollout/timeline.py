@@ -120,7 +120,7 @@ class Timeline:
     ) -> None:
         self.state = state
         self.reference = queries.plain_utc(reference or times.now())
-        chosen = set(queries.select(state, selectors)) if selectors else None
+        chosen = set(queries.select(state, selectors, reading=True)) if selectors else None
         self.codes: list[str] = [
             r["code"] for r in queries.sorted_regions(state) if chosen is None or r["code"] in chosen
         ]

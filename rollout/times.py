@@ -38,7 +38,7 @@ import pendulum
 
 from rollout.errors import InvalidValue
 
-WHEN_HELP = "YYYY-MM-DD, YYYY-MM-DDTHH:MM (region-local), ISO 8601 with offset, today or tomorrow"
+WHEN_HELP = "YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] (region-local), ISO 8601 with offset, today or tomorrow"
 DURATION_HELP = "a signed amount and unit: 3d, 2w, 1mo, -1w, 1y, 12h"
 
 # A space may stand for the T: spreadsheets re-save date-times that way (and RFC 3339 allows it).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -29,7 +29,13 @@ def command_text(args: list[str]) -> str:
 
 
 class RolloutGroup(click.Group):
-    """The root group: one-line errors (exit 1 domain, exit 2 usage) instead of tracebacks."""
+    """The root group: one-line errors instead of tracebacks, and one exit-code rule for every command.
+
+    0 success; 1 the command was understood but cannot be done (a domain error, and a value Click
+    rejects for an option's type, choices or range: BadParameter); 2 the command line is malformed
+    or incomplete (unknown command or option, missing argument or option, nothing to change), with
+    a hint naming the help to read; 130 interrupted.
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta["rollout.command"] = command_text(args)
@@ -43,13 +49,16 @@ class RolloutGroup(click.Group):
         except click.exceptions.NoArgsIsHelpError as exc:
             click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
             sys.exit(2)
+        except click.BadParameter as exc:
+            if isinstance(exc, click.MissingParameter):
+                usage_error(exc)
+            click.echo(f"Error: {one_line(exc.format_message())}", err=True)
+            sys.exit(1)
         except click.UsageError as exc:
-            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
-            sys.exit(2)
+            usage_error(exc)
         except click.ClickException as exc:
             click.echo(f"Error: {exc.format_message()}", err=True)
-            sys.exit(exc.exit_code)
+            sys.exit(1)
         except RolloutError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
@@ -62,6 +71,18 @@ class RolloutGroup(click.Group):
             sys.stderr.close()
             sys.exit(0)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def usage_error(exc: click.UsageError) -> NoReturn:
+    """Exit 2 with `Error: ...` and the help to read, on one line."""
+    hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+    click.echo(f"Error: {one_line(exc.format_message())}{hint}", err=True)
+    sys.exit(2)
+
+
+def one_line(message: str) -> str:
+    """A message on one line: Click lists a choice's values on lines of their own."""
+    return " ".join(message.split())
 
 
 @click.group(cls=RolloutGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -101,9 +122,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from rollout.cli import admin, checklist, completion, exchange, maint, promos, regions, serve
+    from rollout.cli import admin, checklist, completion, contract, exchange, maint, promos, regions, serve
 
-    for module in (regions, checklist, promos, admin, maint, exchange, serve, completion):
+    for module in (regions, checklist, promos, admin, maint, exchange, serve, completion, contract):
         for command in module.COMMANDS:
             cli.add_command(command)
 

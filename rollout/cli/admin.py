@@ -16,12 +16,13 @@ from typing import Any
 import click
 
 from rollout import ops, queries, times
-from rollout.backends.base import HistoryQuery
-from rollout.cli import output
+from rollout.backends.base import HistoryLog, HistoryQuery
+from rollout.cli import contract, output
 from rollout.cli.app import App, Batch, pass_app
-from rollout.cli.completion import complete_files, complete_region_codes
-from rollout.cli.regions import JSON
+from rollout.cli.completion import complete_files
+from rollout.cli.regions import selectors_argument
 from rollout.errors import DatabaseError, InvalidValue, RolloutError
+from rollout.state import TABLES, Record
 
 # Commands a batch line may run: the editing ones (reads, undo and nested batches make no sense there).
 BATCHABLE = {
@@ -32,37 +33,57 @@ BATCHABLE = {
 }
 
 
-@click.command()
+@click.command(short_help="Create the database (bundled dataset, or --empty).")
 @click.option("--empty", is_flag=True, help="Start with no regions instead of the bundled dataset.")
-@click.option("--force", is_flag=True, help="Replace an existing database (the old one is kept as a backup).")
+@click.option("--force", is_flag=True, help="Replace an existing database (one change in history: undo reverts it).")
+@contract.edits(lambda: {"path": contract.STRING})
 @pass_app
-def init(app: App, empty: bool, force: bool) -> None:
+def init(app: App, empty: bool, force: bool, as_json: bool) -> None:
     """Create the database, from the bundled dataset unless --empty."""
+    existed = app.db.exists()
     app.db.create(empty=empty, force=force, user=app.user, command=app.command or "init")
     origin = "empty" if empty else "from the bundled dataset"
-    click.echo(f"Created {app.db.path} ({origin}).")
+    if not as_json:
+        click.echo(f"Created {app.db.path} ({origin}).")
+        return
+    state = app.db.load()
+    if existed:  # a replaced database is one change in history: its newest entry
+        entry = state.history.page(HistoryQuery(limit=1, with_changes=True)).entries[0]
+        changes, history_id, notes = entry["changes"], entry["id"], entry.get("notes", [])
+    else:  # a new file holds every record, added
+        changes = [
+            {"table": table, "key": key, "before": None, "after": record}
+            for table in TABLES
+            for key, record in state.tables[table].items()
+        ]
+        history_id, notes = None, []
+    output.emit_json(
+        contract.envelope(
+            contract.command_name(), state, changes, history=history_id, warnings=notes, path=str(app.db.path)
+        )
+    )
 
 
-@click.command()
-@click.argument("code", required=False, shell_complete=complete_region_codes)
+@click.command(short_help="Changes, newest first: when, who, what.")
+@selectors_argument()
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most N entries.")
-@JSON
+@contract.reads(lambda: contract.array(contract.history_entry_schema()))
 @pass_app
-def history(app: App, code: str | None, limit: int | None, as_json: bool) -> None:
-    """Changes, newest first: when, who, the command, and what it touched."""
-    if code:
+def history(app: App, selectors: tuple[str, ...], limit: int | None, as_json: bool) -> None:
+    """Changes, newest first: when, who, the command, and what it touched.
+
+    SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every change); only the changes
+    that touched a selected region (or its checklist and promotions)."""
+    if selectors:
         state = app.state()
-        region = state.region(code.strip().upper())["code"]
-        log = state.history
+        entries = _history_of(state.history, queries.select(state, selectors, reading=True), limit, as_json)
     else:  # the records are not needed: read the history alone
-        region = None
-        log = app.history()
-    entries = log.page(HistoryQuery(region=region, limit=limit, with_changes=as_json)).entries
+        entries = app.history().page(HistoryQuery(limit=limit, with_changes=as_json)).entries
     if as_json:
         output.emit_json([queries.history_json(e) for e in entries])
         return
     if not entries:
-        click.echo("No history yet.")
+        click.echo("No history matches." if selectors else "No history yet.")
         return
     click.echo(
         output.table(
@@ -72,25 +93,42 @@ def history(app: App, code: str | None, limit: int | None, as_json: bool) -> Non
     )
 
 
+def _history_of(log: HistoryLog, codes: list[str], limit: int | None, full: bool) -> list[Record]:
+    """Entries that touched any of the regions `codes`, newest first, at most `limit`."""
+    if not codes:
+        return []
+    if len(codes) == 1:
+        return log.page(HistoryQuery(region=codes[0], limit=limit, with_changes=full)).entries
+    chosen, found = set(codes), []
+    for header in log.walk(HistoryQuery(limit=200)):
+        if chosen.intersection(header.get("regions", ())):
+            found.append(log.entry(header["id"]) if full else header)
+            if limit is not None and len(found) >= limit:
+                break
+    return found
+
+
 def _at(iso: str) -> str:
     return times.local_display(iso, "UTC")
 
 
-@click.command()
+@click.command(short_help="Revert the most recent change.")
+@contract.edits(lambda: {"undid": contract.COUNT})
 @pass_app
-def undo(app: App) -> None:
+def undo(app: App, as_json: bool) -> None:
     """Revert the most recent change (repeat to go further back)."""
     with app.change() as state:
         entry = ops.undo(state)
-    click.echo(f"Undid {queries.describe_entry(entry)}.")
+    app.report(as_json, lambda: f"Undid {queries.describe_entry(entry)}.", undid=entry["id"])
 
 
-@click.command()
+@click.command(short_help="Apply a file of commands as one change.")
 @click.argument("file", metavar="FILE|-", shell_complete=complete_files)
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@contract.edits(lambda: {"file": contract.STRING, "lines": contract.COUNT})
 @pass_app
-def batch(app: App, file: str, dry_run: bool) -> None:
-    """Apply a file of subcommands as one change (one write, one history entry, one undo step).
+def batch(app: App, file: str, dry_run: bool, as_json: bool) -> None:
+    """Apply a file of subcommands as one change: one write, one history entry, one undo step.
 
     One command per line, in the CLI's own grammar without the leading `rollout`;
     `#` comments and blank lines are ignored. If any line fails, nothing is written.
@@ -105,17 +143,22 @@ def batch(app: App, file: str, dry_run: bool) -> None:
                     run_batch_line(app, label, number, args, runner)
         finally:
             app.batch = None
-    for warning in run.warnings + promotion_warnings(run):
-        output.warn(warning)
+    warnings = run.warnings + promotion_warnings(run)
     changes = state.changes()
     summary = queries.summarize_changes(changes)
-    if dry_run:
+    if as_json:
+        output.emit_json(
+            contract.transaction_envelope(state, dry_run=dry_run, warnings=warnings, file=label, lines=len(lines))
+        )
+    elif dry_run:
         click.echo(f"Dry run of {label}: {len(lines)} commands would apply: {summary}. Nothing was written.")
         output.echo_preview(changes)
     elif state.commit.entry is None:  # type: ignore[attr-defined]
         click.echo(f"Applied {label}: nothing changed.")
     else:
         click.echo(f"Applied {label}: {len(lines)} commands, {summary} (history #{state.commit.entry['id']}).")  # type: ignore[attr-defined]
+    for warning in [*state.notes, *warnings]:
+        output.warn(warning)
 
 
 def promotion_warnings(run: Batch) -> list[str]:
@@ -254,8 +297,9 @@ class _Shape:
 class LineRunner:
     """Runs batch lines through the CLI's own Click commands, parsing each line *shape* only once.
 
-    A shape is the command path plus the line's option words, with every other word (values,
-    selectors, titles) replaced by a placeholder. Click parses the first line of each shape; later
+    A shape is the command path plus the line's option words and the values of options Click
+    converts (a choice, a number in a range), with every other word (values, selectors, titles)
+    replaced by a placeholder. Click parses the first line of each shape; later
     lines of that shape reuse the result with their own words put back in. That is exact for commands
     whose parameters are plain strings and flags without callbacks, since Click then passes words
     through unchanged; other commands, and any line Click rejects, take Click's full path (which also
@@ -272,6 +316,7 @@ class LineRunner:
         self._chains: dict[tuple[str, ...], list[click.Context]] = {}
         self._shapes: dict[tuple[str | None, ...], _Shape | None] = {}
         self._simple: dict[click.Command, bool] = {}
+        self._typed: dict[tuple[str, ...], frozenset[str]] = {}
         self._entered = ExitStack()
 
     def __enter__(self) -> LineRunner:
@@ -282,7 +327,12 @@ class LineRunner:
 
     def run(self, args: list[str]) -> None:
         depth = self._depth(args[0])
-        key = (*args[:depth], *[w if w[:1] == "-" else None for w in args[depth:]])
+        typed = self._typed_options(tuple(args[:depth])) if depth else frozenset()
+        words = args[depth:]
+        key = (
+            *args[:depth],
+            *[w if w[:1] == "-" or (i and words[i - 1] in typed) else None for i, w in enumerate(words)],
+        )
         shape = self._shapes[key] if key in self._shapes else self._shape(key, args, depth)
         if shape is None:
             with self.root.make_context("rollout", list(args), obj=self.app) as ctx:
@@ -313,6 +363,22 @@ class LineRunner:
             self._depths[head] = depth
         return self._depths[head]
 
+    def _typed_options(self, path: tuple[str, ...]) -> frozenset[str]:
+        """The option names of a command whose values Click converts (a choice, a number in a range):
+        their values stay in the line's shape, so Click converts each distinct value itself."""
+        if path not in self._typed:
+            command: click.Command | None = self.root
+            for name in path:
+                command = command.commands.get(name) if isinstance(command, click.Group) else None
+            names: set[str] = set()
+            if command is not None and not isinstance(command, click.Group):
+                for param in command.params:
+                    if isinstance(param, click.Option) and not param.is_flag and _converted(param.type):
+                        names.update(param.opts)
+                        names.update(param.secondary_opts)
+            self._typed[path] = frozenset(names)
+        return self._typed[path]
+
     def _shape(self, key: tuple[str | None, ...], args: list[str], depth: int) -> _Shape | None:
         self._shapes[key] = None
         if depth == 0 or len(args) < depth:
@@ -327,7 +393,10 @@ class LineRunner:
         if not self._is_simple(command, chain[-1]):
             return None
         words = args[depth:]
-        template = [w if w.startswith("-") else _PLACEHOLDER.format(i) for i, w in enumerate(words)]
+        template = [
+            w if k is not None else _PLACEHOLDER.format(i)
+            for i, (w, k) in enumerate(zip(words, key[depth:], strict=True))
+        ]
         try:  # the only callback allowed is --help's: what it would print now, Click prints on the full path
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 ctx = command.make_context(name, template, parent=chain[-1])
@@ -353,7 +422,8 @@ class LineRunner:
         return self._chains[path]
 
     def _is_simple(self, command: click.Command, parent: click.Context) -> bool:
-        """Whether Click passes every word through unchanged: string and flag parameters, no callbacks."""
+        """Whether Click passes every placeholder word through unchanged: string and flag parameters, and
+        options with converted values (kept in the shape), no callbacks."""
         if command not in self._simple:
             ctx = click.Context(command, parent=parent)
             help_option = command.get_help_option(ctx)
@@ -364,11 +434,17 @@ class LineRunner:
                     and (
                         isinstance(param.type, click.types.StringParamType)
                         or (isinstance(param, click.Option) and param.is_flag and not param.count)
+                        or (isinstance(param, click.Option) and _converted(param.type) and param.nargs == 1)
                     )
                 )
                 for param in command.get_params(ctx)
             )
         return self._simple[command]
+
+
+def _converted(kind: click.ParamType) -> bool:
+    """A parameter type whose words Click converts, kept literal in a line's shape."""
+    return isinstance(kind, click.Choice | click.types.IntParamType)
 
 
 def _shape_of(command: click.Command, name: str, params: dict[str, Any], count: int) -> _Shape | None:
@@ -387,8 +463,9 @@ def _shape_of(command: click.Command, name: str, params: dict[str, Any], count: 
     return shape
 
 
-@click.command()
+@click.command(short_help="Open the terminal UI.")
 @click.option("--read-only", is_flag=True, help="View only: every edit is refused.")
+@contract.interactive("it draws on the terminal until quit; scripts use the other commands")
 @pass_app
 def tui(app: App, read_only: bool) -> None:
     """Open the terminal UI."""
@@ -408,19 +485,18 @@ def missing_terminal() -> str | None:
 
 
 def open_tui(app: App, read_only: bool) -> None:
+    """Run the TUI on the app's database until it quits; a new database is created first, and the
+    notice saying so is shown inside the TUI (on stderr it would be hidden behind it)."""
     missing = missing_terminal()
     if missing:
         raise RolloutError(
             f"the TUI needs a terminal, but {missing} {'is' if ' and ' not in missing else 'are'} not one "
             "(over SSH use `ssh -t`; scripts use the commands, e.g. `rollout status`)"
         )
-    try:
-        from rollout.tui.app import run
-    except ModuleNotFoundError:
-        raise click.UsageError("the TUI is not available in this installation") from None
-    if not app.db.exists():
-        app.state()  # seeds a new database and says so; the TUI then loads it once, itself
-    run(app.db_path, user=app.user, read_only=read_only)
+    from rollout.tui.app import run
+
+    notices = app.ensure_database(announce=False)
+    run(app.db_path, user=app.user, read_only=read_only, notices=notices)
 
 
 COMMANDS = [init, history, undo, batch, tui]

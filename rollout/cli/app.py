@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from rollout.backends.base import HistoryLog
-from rollout.cli import output
+from rollout.cli import contract, output
 from rollout.db import Database
 from rollout.state import State
 
@@ -42,6 +42,7 @@ class App:
     read_only: bool = False
     command: str = ""
     batch: Batch | None = None
+    changed: State | None = None  # the state of the last change(), for report()
     _db: Database | None = None
 
     @property
@@ -70,7 +71,7 @@ class App:
 
     @contextmanager
     def change(self) -> Iterator[State]:
-        """Edit inside one locked transaction (or inside the running batch)."""
+        """Edit inside one locked transaction (or inside the running batch); `report` then prints it."""
         if self.batch is not None:
             yield self.batch.state
             return
@@ -78,40 +79,75 @@ class App:
         with self.db.transaction(self.user, self.command) as state:
             self._announce_creation()
             yield state
-        for note in state.notes:
-            output.warn(note)
-        if state.commit.entry is None:  # type: ignore[attr-defined]
-            click.echo("Nothing changed.", err=True)
+        self.changed = state
 
-    def _announce_creation(self) -> None:
-        if self.db.created_from_seed:
-            self.db.created_from_seed = False
-            click.echo(f"rollout: created {self.db.path} from the bundled dataset", err=True)
-
-    @property
-    def quiet(self) -> bool:
-        return self.batch is not None
-
-    def say(self, text: str) -> None:
-        """Human output; a batch prints its own summary instead."""
-        if not self.quiet:
-            click.echo(text)
-
-    def warn(self, message: str) -> None:
+    def report(self, as_json: bool, human: Callable[[], str], warnings: Iterable[str] = (), **extra: Any) -> None:
+        """Print what the editing command just done in `change` did: the envelope on stdout with --json
+        (contract.envelope: records changed and removed, the history entry, every warning), else
+        `human()`; then, either way, the core's notes (a forced launch...) and the warnings on stderr,
+        and "Nothing changed." when nothing did. Inside a batch, only the warnings are kept."""
         if self.batch is not None:
-            self.batch.warnings.append(f"line {self.batch.line}: {message}")
-        else:
-            output.warn(message)
-
-    def emit(self, as_json: bool, data: Any, human: Callable[[], str]) -> None:
-        if self.quiet:
+            self.batch.warnings.extend(f"line {self.batch.line}: {w}" for w in warnings)
             return
+        state = self.changed
+        assert state is not None, "report() follows a change()"
+        said = [*warnings]
         if as_json:
-            output.emit_json(data)
+            output.emit_json(contract.transaction_envelope(state, warnings=said, **extra))
         else:
             text = human()
             if text:
                 click.echo(text)
+        for message in [*state.notes, *said]:
+            output.warn(message)
+        if state.commit.entry is None:  # type: ignore[attr-defined]
+            click.echo("Nothing changed.", err=True)
+
+    def ensure_database(self, announce: bool = True) -> list[str]:
+        """Create the database from the bundled dataset if it does not exist yet, and return the
+        notice saying so (also printed on stderr when `announce`). For the long-running front ends
+        (the TUI, serve): unlike `state`, it leaves the garbage collector running."""
+        if not self.db.exists():
+            self.db.ensure_created()
+        return self._announce_creation(announce)
+
+    def _announce_creation(self, announce: bool = True) -> list[str]:
+        if not self.db.created_from_seed:
+            return []
+        self.db.created_from_seed = False
+        notice = f"rollout: created {self.db.path} from the bundled dataset"
+        if announce:
+            click.echo(notice, err=True)
+        return [notice]
+
+
+def require_change(fields: dict[str, Any]) -> None:
+    """An editing command given no field to change is a usage error (exit 2) naming the options
+    that can be set; `fields` are the command's field options by parameter name (None: not given)."""
+    if any(value is not None for value in fields.values()):
+        return
+    ctx = click.get_current_context()
+    names = [
+        "/".join([*param.opts, *param.secondary_opts])
+        for param in ctx.command.params
+        if isinstance(param, click.Option) and param.name in fields
+    ]
+    raise click.UsageError(f"nothing to change: give at least one of {', '.join(names)}", ctx)
+
+
+def ids_argument(words: tuple[str, ...], noun: str, one: bool = False) -> tuple[str | None, list[str]]:
+    """`[CODE] ITEM...` as typed: (the leading region code or None, the ids); a usage error (exit 2)
+    when no id is given, or more than one where `one` is asked for."""
+    from rollout.queries import split_ids
+
+    code, ids = split_ids(words)
+    ctx = click.get_current_context()
+    if not ids:
+        after = f" after the region code {code}" if code else ""
+        raise click.UsageError(f"Missing argument '{noun}{'' if one else '...'}'{after}", ctx)
+    if one and len(ids) > 1:
+        raise click.UsageError(f"give one {noun}, not {len(ids)} ({' '.join(ids)})", ctx)
+    return code, ids
 
 
 pass_app = click.make_pass_decorator(App)
@@ -122,8 +158,10 @@ def pause_collector() -> None:
 
     A loaded database is hundreds of thousands of small, acyclic, long-lived records, and the
     collector would rescan them again and again while a command runs: about a tenth of the time
-    of `status` on 2,000 regions. Records are freed by reference counting all the same. Outside
-    a Click command (a long-running front end) the collector is left alone.
+    of `status` on 2,000 regions. Records are freed by reference counting all the same. Only the
+    short commands pause it (through App.state, App.change and App.history); the long-running
+    front ends, the TUI and `serve`, prepare their database with App.ensure_database instead and
+    run with the collector on. Outside a Click command it is left alone.
     """
     ctx = click.get_current_context(silent=True)
     if ctx is None or not gc.isenabled():

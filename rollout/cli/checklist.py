@@ -5,45 +5,65 @@ from __future__ import annotations
 import click
 
 from rollout import ops, queries, times
-from rollout.cli import output
-from rollout.cli.app import App, pass_app
-from rollout.cli.completion import complete_item_ids, complete_region_codes, complete_selectors
-from rollout.cli.regions import JSON, checklist_table
+from rollout.cli import contract, output
+from rollout.cli.app import App, ids_argument, pass_app, require_change
+from rollout.cli.completion import complete_item_ids
+from rollout.cli.regions import checklist_table, selectors_argument
 from rollout.model import CATEGORIES
 
+CATEGORY_CHOICE = click.Choice(CATEGORIES, case_sensitive=False)
+CATEGORIES_HELP = "One of " + ", ".join(CATEGORIES) + "."
 
-@click.group()
+
+def items_argument(one: bool = False):  # noqa: ANN201 (a Click decorator)
+    """`[CODE] ITEM...`: item ids alone (they are unique), or after the code of their region."""
+    return click.argument(
+        "words",
+        metavar="[CODE] ITEM" if one else "[CODE] ITEM...",
+        nargs=-1,
+        required=True,
+        shell_complete=complete_item_ids,
+    )
+
+
+@click.group(short_help="The readiness checklist: list, add, tick, edit, remove.")
 def check() -> None:
     """The readiness checklist: list, add, tick, reopen, edit and remove items."""
 
 
-@check.command("list")
-@click.argument("code", shell_complete=complete_region_codes)
+@check.command("list", short_help="Checklist items with the ids other commands take.")
+@selectors_argument()
 @click.option("--open", "open_only", is_flag=True, help="Only items not done yet.")
-@JSON
+@contract.reads(lambda: contract.array(contract.item_schema()))
 @pass_app
-def check_list(app: App, code: str, open_only: bool, as_json: bool) -> None:
-    """List a region's checklist with the short ids other commands take."""
+def check_list(app: App, selectors: tuple[str, ...], open_only: bool, as_json: bool) -> None:
+    """List the checklists of the selected regions, with the short ids other commands take.
+
+    SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every region)."""
     state = app.state()
-    items = queries.checklist(state, code.strip().upper(), open_only)
+    codes = queries.select(state, selectors, reading=True)
+    items = [i for code in codes for i in queries.checklist(state, code, open_only)]
     if as_json:
         output.emit_json([queries.item_json(state, i) for i in items])
         return
+    if len(codes) != 1:
+        click.echo(checklist_table(state, items, with_region=True))
+        return
+    (code,) = codes
     click.echo(checklist_table(state, items))
-    region_code = code.strip().upper()
     click.echo(
-        f"\nreadiness {queries.readiness(state, region_code)}%, {len(queries.open_critical(state, region_code))} critical open"
+        f"\nreadiness {queries.readiness(state, code)}%, {len(queries.open_critical(state, code))} critical open"
     )
 
 
-@check.command("add")
-@click.argument("selectors", nargs=-1, required=True, shell_complete=complete_selectors)
+@check.command("add", short_help="Add an item to each selected region.")
+@selectors_argument(required=True)
 @click.argument("title")
-@click.option("--category", help="One of " + ", ".join(CATEGORIES) + ".  [default: other]")
+@click.option("--category", type=CATEGORY_CHOICE, metavar="CATEGORY", help=f"{CATEGORIES_HELP}  [default: other]")
 @click.option("--due", help=f"Due date: {times.WHEN_HELP}.")
 @click.option("--owner", help="Who owns it.  [default: the region's owner]")
 @click.option("--critical", is_flag=True, help="Gates launch: the region cannot launch while it is open.")
-@JSON
+@contract.edits()
 @pass_app
 def check_add(
     app: App,
@@ -55,68 +75,66 @@ def check_add(
     critical: bool,
     as_json: bool,
 ) -> None:
-    """Add an item to every selected region (SELECTOR: CODE, wave=N, status=S or all)."""
+    """Add an item to every selected region (SELECTOR: CODE, wave=N, status=S, owner=NAME or all)."""
     with app.change() as state:
         created = ops.add_items(state, selectors, title, category=category, due=due, owner=owner, critical=critical)
-        data = [queries.item_json(state, i) for i in created]
-    app.emit(as_json, data, lambda: "\n".join(f"Added {i['id']} to {i['region']}: {i['title']}" for i in created))
+    app.report(as_json, lambda: "\n".join(f"Added {i['id']} to {i['region']}: {i['title']}" for i in created))
 
 
-def _tick(app: App, code: str, item_ids: tuple[str, ...], done: bool, as_json: bool) -> None:
+def _tick(app: App, words: tuple[str, ...], done: bool, as_json: bool) -> None:
+    code, ids = ids_argument(words, "ITEM")
     with app.change() as state:
-        changed = ops.set_items_done(state, code, item_ids, done, app.user)
-        data = [queries.item_json(state, i) for i in changed]
+        changed = ops.set_items_done(state, code, ids, done, app.user)
     verb = "Done" if done else "Reopened"
-    app.emit(as_json, data, lambda: "\n".join(f"{verb}: {i['id']} {i['title']}" for i in changed))
+    app.report(as_json, lambda: "\n".join(f"{verb}: {i['id']} {i['title']}" for i in changed))
 
 
-@check.command("done")
-@click.argument("code", shell_complete=complete_region_codes)
-@click.argument("item_ids", metavar="ITEM...", nargs=-1, required=True, shell_complete=complete_item_ids)
-@JSON
+@check.command("done", short_help="Tick items as done.")
+@items_argument()
+@contract.edits()
 @pass_app
-def check_done(app: App, code: str, item_ids: tuple[str, ...], as_json: bool) -> None:
-    """Tick items as done."""
-    _tick(app, code, item_ids, True, as_json)
+def check_done(app: App, words: tuple[str, ...], as_json: bool) -> None:
+    """Tick items as done (ids alone, or after their region's code)."""
+    _tick(app, words, True, as_json)
 
 
-@check.command("reopen")
-@click.argument("code", shell_complete=complete_region_codes)
-@click.argument("item_ids", metavar="ITEM...", nargs=-1, required=True, shell_complete=complete_item_ids)
-@JSON
+@check.command("reopen", short_help="Mark items as not done again.")
+@items_argument()
+@contract.edits()
 @pass_app
-def check_reopen(app: App, code: str, item_ids: tuple[str, ...], as_json: bool) -> None:
-    """Mark items as not done again."""
-    _tick(app, code, item_ids, False, as_json)
+def check_reopen(app: App, words: tuple[str, ...], as_json: bool) -> None:
+    """Mark items as not done again (ids alone, or after their region's code)."""
+    _tick(app, words, False, as_json)
 
 
-@check.command("edit")
-@click.argument("code", shell_complete=complete_region_codes)
-@click.argument("item_id", metavar="ITEM", shell_complete=complete_item_ids)
+@check.command("edit", short_help="Change an item's title, category, due, owner or flag.")
+@items_argument(one=True)
 @click.option("--title", help="New title.")
-@click.option("--category", help="One of " + ", ".join(CATEGORIES) + ".")
+@click.option("--category", type=CATEGORY_CHOICE, metavar="CATEGORY", help=CATEGORIES_HELP)
 @click.option("--due", help=f"Due date: {times.WHEN_HELP}; '' clears it.")
 @click.option("--owner", help="Who owns it.")
 @click.option("--critical/--not-critical", default=None, help="Whether it gates launch.")
-@JSON
+@contract.edits()
 @pass_app
-def check_edit(app: App, code: str, item_id: str, as_json: bool, **fields: object) -> None:
+def check_edit(app: App, words: tuple[str, ...], as_json: bool, **fields: object) -> None:
     """Change an item's title, category, due date, owner or critical flag."""
+    code, (item_id,) = ids_argument(words, "ITEM", one=True)
+    require_change(fields)
     with app.change() as state:
         item = ops.edit_item(state, code, item_id, **fields)  # type: ignore[arg-type]
-        data = queries.item_json(state, item)
-    app.emit(as_json, data, lambda: f"Updated {item['id']}: {item['title']}")
+    app.report(as_json, lambda: f"Updated {item['id']}: {item['title']}")
 
 
-@check.command("remove")
-@click.argument("code", shell_complete=complete_region_codes)
-@click.argument("item_ids", metavar="ITEM...", nargs=-1, required=True, shell_complete=complete_item_ids)
+@check.command("remove", short_help="Remove checklist items.")
+@items_argument()
+@contract.edits()
 @pass_app
-def check_remove(app: App, code: str, item_ids: tuple[str, ...]) -> None:
-    """Remove items from a region's checklist."""
+def check_remove(app: App, words: tuple[str, ...], as_json: bool) -> None:
+    """Remove checklist items (ids alone, or after their region's code)."""
+    code, ids = ids_argument(words, "ITEM")
     with app.change() as state:
-        removed = ops.remove_items(state, code, item_ids)
-    app.say("\n".join(f"Removed {i['id']} {i['title']}" for i in removed))
+        removed = ops.remove_items(state, code, ids)
+    app.report(as_json, lambda: "\n".join(f"Removed {i['id']} {i['title']}" for i in removed))
 
 
 COMMANDS = [check]

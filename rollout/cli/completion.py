@@ -7,11 +7,13 @@ unreadable or corrupt database simply completes nothing, and nothing is ever pri
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from click.shell_completion import BashComplete, CompletionItem, add_completion_class, split_arg_string
 
+from rollout.cli import contract
 from rollout.db import default_path
 from rollout.model import STATUSES
 from rollout.state import State
@@ -49,44 +51,53 @@ def complete_region_codes(ctx: click.Context, param: click.Parameter, incomplete
 
 
 def complete_selectors(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    """Region codes, plus the selectors wave=N, status=S and all."""
+    """Region codes, plus the selectors wave=N, status=S, owner=NAME and all."""
     state = completion_state(ctx)
     if state is None:
         return []
     options = [CompletionItem(code, help=r["name"]) for code, r in sorted(state.regions.items())]
     waves = sorted({r["wave"] for r in state.regions.values()})
+    owners = sorted({r["owner"] for r in state.regions.values() if r["owner"] and " " not in r["owner"]})
     options += [CompletionItem(f"wave={w}", help=f"regions of wave {w}") for w in waves]
     options += [CompletionItem(f"status={s}", help=f"regions {s}") for s in STATUSES]
+    options += [CompletionItem(f"owner={o}", help=f"regions {o} owns") for o in owners]
     options.append(CompletionItem("all", help="every region"))
     return [o for o in options if _matches(o.value, incomplete)]
 
 
-def complete_item_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    """Checklist item ids of the region given before them; `done` offers open items, `reopen` done ones."""
-    state = completion_state(ctx)
-    code = str(ctx.params.get("code") or "").strip().upper()
-    if state is None or code not in state.regions:
-        return []
-    wanted = {"done": "open", "reopen": "done"}.get(ctx.info_name or "")
-    already = set(ctx.params.get("item_ids") or ())
-    return [
-        CompletionItem(item["id"], help=item["title"])
-        for item in state.items_of(code)
-        if (wanted is None or item["status"] == wanted)
-        and item["id"] not in already
-        and _matches(item["id"], incomplete)
-    ]
+def _ids(
+    ctx: click.Context, incomplete: str, table: str, describe: Callable[[dict], str], wanted: str | None = None
+) -> list[CompletionItem]:
+    """Ids for `[CODE] ID...`: first a region code or an id, after a code that region's ids."""
+    from rollout.queries import split_ids
 
-
-def complete_promotion_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     state = completion_state(ctx)
     if state is None:
         return []
-    return [
-        CompletionItem(promo["id"], help=f"{promo['region']} {promo['name']} ({promo['start'][:10]})")
-        for promo in state.promotions.values()
-        if _matches(promo["id"], incomplete)
+    typed = list(ctx.params.get("words") or ())
+    code, already = split_ids(typed)
+    code = (code or "").strip().upper() or None
+    records = state.tables[table].values() if code is None else getattr(state, f"{table}_of")(code)
+    options = []
+    if not typed:
+        options += [CompletionItem(c, help=r["name"]) for c, r in sorted(state.regions.items())]
+    options += [
+        CompletionItem(record["id"], help=describe(record))
+        for record in records
+        if (wanted is None or record.get("status") == wanted) and record["id"] not in already
     ]
+    return [o for o in options if _matches(o.value, incomplete)]
+
+
+def complete_item_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Checklist item ids (of the region typed first, if any); `done` offers open items, `reopen` done ones."""
+    wanted = {"done": "open", "reopen": "done"}.get(ctx.info_name or "")
+    return _ids(ctx, incomplete, "items", lambda item: item["title"], wanted)
+
+
+def complete_promotion_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Promotion ids (of the region typed first, if any)."""
+    return _ids(ctx, incomplete, "promotions", lambda p: f"{p['region']} {p['name']} ({p['start'][:10]})")
 
 
 def complete_files(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
@@ -163,9 +174,14 @@ class KeyValueBashComplete(BashComplete):
 add_completion_class(KeyValueBashComplete, "bash")
 
 
-@click.command("completion")
+def _completion_schema() -> contract.Schema:
+    return contract.obj({"shell": {"type": "string", "enum": list(SHELLS)}, "script": contract.STRING})
+
+
+@click.command("completion", short_help="Print the shell completion script.")
 @click.argument("shell", type=click.Choice(SHELLS))
-def completion(shell: str) -> None:
+@contract.reads(_completion_schema, shows=True)
+def completion(shell: str, as_json: bool) -> None:
     """Print the completion script for bash, zsh or fish.
 
     \b
@@ -179,7 +195,13 @@ def completion(shell: str) -> None:
 
     shell_class = get_completion_class(shell)
     assert shell_class is not None  # every name in SHELLS is one Click ships
-    click.echo(shell_class(cli, {}, "rollout", COMPLETE_VAR).source())
+    script = shell_class(cli, {}, "rollout", COMPLETE_VAR).source()
+    if as_json:
+        from rollout.cli import output
+
+        output.emit_json({"shell": shell, "script": script})
+        return
+    click.echo(script)
 
 
 COMMANDS = [completion]

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from rollout import model, queries, times
-from rollout.cli import output
+from rollout.cli import contract, output
 from rollout.cli.app import App, pass_app
-from rollout.cli.completion import complete_region_codes
-from rollout.errors import DatabaseError
+from rollout.cli.regions import selectors_argument
+from rollout.errors import DatabaseError, InvalidValue, NotFound
 from rollout.state import State
 
 if TYPE_CHECKING:
@@ -34,7 +34,6 @@ SUFFIX_FORMAT = {
 }
 WHAT_CHOICES = ("regions", "checklist", "promos", "all")
 PROGRESS_MIN_RECORDS = 2000  # below this an export or import is over before a bar would help
-JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON to stdout.")
 
 
 @contextmanager
@@ -48,7 +47,19 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None] | Non
 
 
 # -- export ------------------------------------------------------------------------------
-@click.command("export")
+def _export_schema() -> contract.Schema:
+    written = contract.obj({"path": contract.STRING, "kind": contract.STRING, "records": contract.COUNT})
+    return contract.obj(
+        {
+            "format": {"type": "string", "enum": list(FORMATS)},
+            "regions": contract.STRINGS,
+            "files": contract.array(written),
+        }
+    )
+
+
+@click.command("export", short_help="Export as JSON, CSV, iCalendar or a Markdown report.")
+@selectors_argument()
 @click.option(
     "--format",
     "fmt",
@@ -68,8 +79,8 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None] | Non
     "--output",
     "output_name",
     type=click.Path(path_type=str),
-    help="Write to this file instead of stdout.  CSV of all kinds: -o DIR/ writes DIR/regions.csv, "
-    "DIR/checklist.csv, DIR/promotions.csv; -o NAME.csv writes NAME-regions.csv and so on.",
+    help="Write to this file instead of stdout (its folder must exist).  CSV of all kinds: -o DIR/ writes "
+    "DIR/regions.csv, DIR/checklist.csv, DIR/promotions.csv; -o NAME.csv writes NAME-regions.csv and so on.",
 )
 @click.option(
     "--excel",
@@ -77,9 +88,22 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None] | Non
     help="CSV for Excel on Windows: starts with a UTF-8 byte order mark so Excel reads accents right.  "
     "[default: plain UTF-8, as scripts and pandas expect]",
 )
+@contract.reads(_export_schema, shows=True)
 @pass_app
-def export(app: App, fmt: str | None, what: str, output_name: str | None, excel: bool) -> None:
-    """Export regions, checklists and promotions as JSON, CSV, iCalendar or a Markdown report."""
+def export(
+    app: App,
+    selectors: tuple[str, ...],
+    fmt: str | None,
+    what: str,
+    output_name: str | None,
+    excel: bool,
+    as_json: bool,
+) -> None:
+    """Export regions, checklists and promotions as JSON, CSV, iCalendar or a Markdown report.
+
+    SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every region); only the selected
+    regions and their checklists and promotions are exported. With --json (and -o), prints what
+    was written instead of the notes on stderr."""
     from rollout import exchange
 
     output_path = Path(output_name) if output_name else None
@@ -89,22 +113,85 @@ def export(app: App, fmt: str | None, what: str, output_name: str | None, excel:
         raise click.UsageError("iCalendar export holds launches and promotions: use --what regions, promos or all")
     if excel and fmt != "csv":
         raise click.UsageError("--excel applies to CSV export only (use --format csv or -o NAME.csv)")
+    if as_json and output_name is None:
+        raise click.UsageError("--json reports the files written: give -o FILE (without it the export goes to stdout)")
     state = app.state()
+    codes = queries.select(state, selectors, reading=True)
+    if selectors:
+        state = _subset(state, codes)
+    report = Written(fmt, codes, as_json)
     if fmt == "csv":
-        _export_csv(state, kinds, output_name, excel)
-        return
-    if fmt == "markdown":
-        _deliver(exchange.markdown_report(state, kinds).encode("utf-8"), output_path, "Markdown report")
-        return
-    if fmt == "ics":
-        from rollout.ical import ICS_KINDS, export_ics
+        _export_csv(state, kinds, output_name, excel, report)
+    elif fmt == "markdown":
+        report.deliver(exchange.markdown_report(state, kinds).encode("utf-8"), output_path, "report", len(codes))
+    else:
+        if fmt == "ics":
+            from rollout.ical import ICS_KINDS, export_ics
 
-        kinds = tuple(k for k in kinds if k in ICS_KINDS)
-    total = exchange.count_records(state, kinds)
-    with progress_bar("Exporting", total) as tick:
-        data = exchange.export_json(state, kinds, tick) if fmt == "json" else export_ics(state, kinds, tick)
+            kinds = tuple(k for k in kinds if k in ICS_KINDS)
+        total = exchange.count_records(state, kinds)
+        with progress_bar("Exporting", total) as tick:
+            data = exchange.export_json(state, kinds, tick) if fmt == "json" else export_ics(state, kinds, tick)
+        report.deliver(data, output_path, "records", total)
+    report.finish()
+
+
+def _subset(state: State, codes: list[str]) -> State:
+    """The records of the regions `codes` alone (with their checklists and promotions), same metadata."""
+    chosen = set(codes)
+    document = {
+        "_meta": {"1": dict(state.meta)},
+        "regions": {str(n): r for n, r in enumerate((state.regions[c] for c in codes), 1)},
+        "items": {str(n): i for n, i in enumerate((i for i in state.items.values() if i["region"] in chosen), 1)},
+        "promotions": {
+            str(n): p for n, p in enumerate((p for p in state.promotions.values() if p["region"] in chosen), 1)
+        },
+    }
+    return State(document)
+
+
+class Written:
+    """What an export wrote: a note on stderr per file, or with --json one report on stdout."""
+
+    def __init__(self, fmt: str, codes: list[str], as_json: bool) -> None:
+        self.fmt, self.codes, self.as_json = fmt, codes, as_json
+        self.files: list[dict[str, Any]] = []
+
+    def deliver(self, data: bytes, target: Path | None, kind: str, count: int) -> None:
+        from rollout.exchange import write_file
+
+        if target is None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+            return
+        check_folder(target)
+        write_file(target, data)
+        self.files.append({"path": str(target), "kind": kind, "records": count})
+        if not self.as_json:
+            click.echo(f"Wrote {target} ({_described(self.fmt, kind, count)}).", err=True)
+
+    def finish(self) -> None:
+        if self.as_json:
+            output.emit_json({"format": self.fmt, "regions": self.codes, "files": self.files})
+
+
+def _described(fmt: str, kind: str, count: int) -> str:
+    from rollout import exchange
+
+    if fmt == "csv":
+        return exchange.describe_count(kind, count)
+    if fmt == "markdown":
+        return "Markdown report"
     label = "JSON" if fmt == "json" else "iCalendar"
-    _deliver(data, output_path, f"{label}, {total} record{'s' if total != 1 else ''}")
+    return f"{label}, {count} record{'s' if count != 1 else ''}"
+
+
+def check_folder(target: Path) -> None:
+    """Refuse to write into a folder that does not exist (no silent mkdir): InvalidValue naming it."""
+    folder = target.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise InvalidValue(f"cannot write {target}: the folder {folder} {what} (create it first)")
 
 
 def _export_format(fmt: str | None, output_name: str | None) -> str:
@@ -121,11 +208,12 @@ def _export_format(fmt: str | None, output_name: str | None) -> str:
 
 
 def _is_dir(output_name: str) -> bool:
-    """-o names a directory when it exists as one or ends with a slash (then it is created)."""
+    """-o names a directory when it exists as one or ends with a slash (then it is created, in a
+    folder that exists)."""
     return output_name.endswith(("/", os.sep)) or Path(output_name).is_dir()
 
 
-def _export_csv(state: State, kinds: tuple[str, ...], output_name: str | None, excel: bool) -> None:
+def _export_csv(state: State, kinds: tuple[str, ...], output_name: str | None, excel: bool, report: Written) -> None:
     from rollout import exchange
 
     if len(kinds) > 1 and output_name is None:
@@ -140,31 +228,27 @@ def _export_csv(state: State, kinds: tuple[str, ...], output_name: str | None, e
         targets = {kinds[0]: Path(output_name)}
     else:
         targets = dict(exchange.csv_targets(output_name, kinds))
+        folder = Path(output_name)
+        if _is_dir(output_name) and not folder.is_dir():
+            check_folder(folder)  # the folder named with a trailing slash is made, its parent must exist
+            try:
+                folder.mkdir()
+            except OSError as exc:
+                raise InvalidValue(f"cannot create the folder {folder}: {exc.strerror or exc}") from None
     with progress_bar("Exporting", exchange.count_records(state, kinds)) as tick:
         for kind, target in targets.items():
             text = exchange.export_csv(state, kind, tick)
             # Plain UTF-8 unless asked: a byte order mark is what Excel on Windows needs to read UTF-8,
             # but scripts (csv.DictReader, pandas) would see it in the first column's name.
             count = len(state.tables[exchange.TABLE[kind]])
-            _deliver(text.encode("utf-8-sig" if excel else "utf-8"), target, exchange.describe_count(kind, count))
-
-
-def _deliver(data: bytes, target: Path | None, what: str) -> None:
-    from rollout.exchange import write_file
-
-    if target is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    write_file(target, data)
-    click.echo(f"Wrote {target} ({what}).", err=True)
+            report.deliver(text.encode("utf-8-sig" if excel else "utf-8"), target, kind, count)
 
 
 # -- import ------------------------------------------------------------------------------
-@click.command("import")
+@click.command("import", short_help="Import JSON or CSV files as one change.")
 @click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--dry-run", is_flag=True, help="Check the files and show what would change; write nothing.")
-@JSON_OPTION
+@contract.edits(lambda: {"files": contract.STRINGS, "rows": contract.COUNT})
 @pass_app
 def import_(app: App, files: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
     """Import JSON or CSV files (from `rollout export`, or a spreadsheet) as one change.
@@ -178,32 +262,22 @@ def import_(app: App, files: tuple[str, ...], dry_run: bool, as_json: bool) -> N
     for name in files:
         rows.extend(exchange.read_rows(_label(name), output.read_input(name, name)))
     state = _import_into(app, rows, dry_run)
-    for note in state.notes:
-        output.warn(note)
     changes = state.changes()
     commit = getattr(state, "commit", None)
     entry = commit.entry if commit is not None else None
     summary = queries.summarize_changes(changes)
     labels = ", ".join(_label(f) for f in files)
     if as_json:
-        output.emit_json(
-            {
-                "files": list(files),
-                "rows": len(rows),
-                "dry_run": dry_run,
-                "summary": summary,
-                "changes": [_change_json(c) for c in changes],
-                "history": entry["id"] if entry else None,
-            }
-        )
-        return
-    if dry_run:
+        output.emit_json(contract.transaction_envelope(state, dry_run=dry_run, files=list(files), rows=len(rows)))
+    elif dry_run:
         click.echo(f"Dry run of {labels}: {len(rows)} rows would apply: {summary}. Nothing was written.")
         output.echo_preview(changes)
     elif entry is None:
         click.echo(f"Imported {labels}: nothing changed.")
     else:
         click.echo(f"Imported {labels}: {summary} (history #{entry['id']}).")
+    for note in state.notes:
+        output.warn(note)
 
 
 def _import_into(app: App, rows: list[Row], dry_run: bool) -> State:
@@ -233,44 +307,73 @@ def _label(name: str) -> str:
     return "stdin" if name == "-" else name
 
 
-def _change_json(change: dict[str, Any]) -> dict[str, Any]:
-    return {"table": change["table"], "key": change["key"], "action": queries.change_action(change)}
-
-
 # -- holidays ----------------------------------------------------------------------------
-@click.command("holidays")
-@click.argument("code", shell_complete=complete_region_codes)
+def _holidays_schema() -> contract.Schema:
+    day = contract.obj(
+        {"date": contract.DATE, "weekday": contract.STRING, "name": contract.STRING, "clashes": contract.STRINGS}
+    )
+    return contract.array(
+        contract.obj({"region": contract.STRING, "year": contract.INTEGER, "holidays": contract.array(day)})
+    )
+
+
+@click.command("holidays", short_help="Public holidays, marking launches and promotions.")
+@selectors_argument()
 @click.option("--year", type=click.IntRange(1950, 2150), help="Calendar year.  [default: this year]")
-@JSON_OPTION
+@contract.reads(_holidays_schema)
 @pass_app
-def holidays_command(app: App, code: str, year: int | None, as_json: bool) -> None:
-    """Public holidays of a region (any ISO country or subdivision code), marking launches and promotions on them."""
+def holidays_command(app: App, selectors: tuple[str, ...], year: int | None, as_json: bool) -> None:
+    """Public holidays of regions, marking the launches and promotions on them.
+
+    SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every region); a code may be any
+    ISO 3166 country or subdivision, in the database or not."""
     from rollout.holidays import compute_calendar
 
-    region_code = model.region_code(code)
     year = year or times.now().year
-    calendar = compute_calendar(region_code, year)
     state = app.state()
-    clashes = _clashes(state, region_code, year) if region_code in state.regions else {}
-    rows = [
-        {"date": day.isoformat(), "weekday": day.strftime("%A"), "name": name, "clashes": clashes.get(day, [])}
-        for day, name in calendar.items()
-    ]
+    listed = []
+    for code in _holiday_codes(state, selectors):
+        clashes = _clashes(state, code, year) if code in state.regions else {}
+        days = [
+            {"date": day.isoformat(), "weekday": day.strftime("%A"), "name": name, "clashes": clashes.get(day, [])}
+            for day, name in compute_calendar(code, year).items()
+        ]
+        listed.append({"region": code, "year": year, "holidays": days})
     if as_json:
-        output.emit_json({"region": region_code, "year": year, "holidays": rows})
+        output.emit_json(listed)
         return
-    if not rows:
-        click.echo(f"No public holidays for {region_code} in {year}.")
+    if len(listed) == 1 and not listed[0]["holidays"]:
+        click.echo(f"No public holidays for {listed[0]['region']} in {year}.")
         return
+    several = len(listed) > 1
     click.echo(
         output.table(
-            ["DATE", "DAY", "HOLIDAY", "IN THE ROLLOUT"],
+            [*(["REGION"] if several else []), "DATE", "DAY", "HOLIDAY", "IN THE ROLLOUT"],
             [
-                [r["date"], r["weekday"][:3], r["name"], output.style(", ".join(r["clashes"]), fg="yellow")]
-                for r in rows
+                [
+                    *([entry["region"]] if several else []),
+                    r["date"],
+                    r["weekday"][:3],
+                    r["name"],
+                    output.style(", ".join(r["clashes"]), fg="yellow"),
+                ]
+                for entry in listed
+                for r in entry["holidays"]
             ],
         )
     )
+
+
+def _holiday_codes(state: State, selectors: tuple[str, ...]) -> list[str]:
+    """The regions selected; a code not in the database is still a calendar to show."""
+    codes: dict[str, None] = {}
+    for selector in selectors or ("all",):
+        try:
+            chosen = queries.select(state, [selector], reading=True)
+        except NotFound:  # a valid ISO code that is not a region of this rollout
+            chosen = [model.region_code(selector)]
+        codes.update(dict.fromkeys(chosen))
+    return list(codes)
 
 
 def _clashes(state: State, code: str, year: int) -> dict[date, list[str]]:
@@ -293,14 +396,6 @@ def _clashes(state: State, code: str, year: int) -> dict[date, list[str]]:
         for ordinal in range(first.toordinal(), last.toordinal() + 1):
             found.setdefault(date.fromordinal(ordinal), []).append(f"{promo['id']} {promo['name']}")
     return found
-
-
-def warn_launch_holidays(app: App, state: State, codes: list[str]) -> None:
-    """Warn on stderr when a launch just set falls on a public holiday (region add/set --launch, shift)."""
-    for code in codes:
-        message = queries.launch_holiday_warning(state, code)
-        if message:
-            app.warn(message)
 
 
 COMMANDS = [export, import_, holidays_command]

@@ -9,15 +9,27 @@ import click
 
 from rollout import queries
 from rollout.backends.base import Backup
-from rollout.cli import output
+from rollout.cli import contract, output
 from rollout.cli.app import App, pass_app
-from rollout.cli.regions import JSON
 from rollout.db import Database, Restored
 from rollout.errors import RolloutError
 
 
-@click.command()
-@JSON
+def _doctor_schema() -> contract.Schema:
+    return contract.obj(
+        {
+            "path": contract.STRING,
+            "ok": contract.BOOLEAN,
+            "summary": {"type": "object"},
+            "problems": contract.STRINGS,
+            "notes": contract.STRINGS,
+            "backups": contract.array({"type": "object"}),
+        }
+    )
+
+
+@click.command(short_help="Check the database file; exit 1 on a problem.")
+@contract.reads(_doctor_schema, shows=True)
 @pass_app
 def doctor(app: App, as_json: bool) -> None:
     """Check the database file: it parses, its schema version, the references between regions,
@@ -33,14 +45,51 @@ def doctor(app: App, as_json: bool) -> None:
         raise RolloutError(f"{len(report.problems)} problem(s) found in {app.db_path}")
 
 
-@click.command()
+def _backups_schema() -> contract.Schema:
+    last = contract.nullable(
+        {
+            "anyOf": [
+                contract.obj({"id": contract.COUNT, "user": contract.STRING, "command": contract.STRING}),
+                contract.obj({"unreadable": {"const": True}}),
+            ]
+        }
+    )
+    backup = contract.obj(
+        {
+            "number": contract.COUNT,
+            "revision": contract.COUNT,
+            "saved_at": contract.INSTANT,
+            "size": contract.COUNT,
+            "file": contract.STRING,
+            "last_change": last,
+        }
+    )
+    return contract.array(backup)
+
+
+def _restored_schema() -> dict[str, contract.Schema]:
+    return {
+        "restored": contract.obj(
+            {
+                "backup": contract.COUNT,
+                "revision": contract.COUNT,
+                "file": contract.STRING,
+                "whole": contract.BOOLEAN,
+                "replaced_unreadable": contract.nullable(contract.STRING),
+                "replayed": contract.array(contract.COUNT),
+            }
+        )
+    }
+
+
+@click.command(short_help="List the backups, or bring one back.")
 @click.argument("number", metavar="[N]", type=click.IntRange(min=1), required=False)
 @click.option("--list", "list_only", is_flag=True, help="List the backups, newest first (also what no N does).")
 @click.option("--dry-run", is_flag=True, help="Show what restoring backup N would change; write nothing.")
 @click.option(
     "--force", is_flag=True, help="When the database cannot be read at all, replace it with the backup as a whole."
 )
-@JSON
+@contract.edits(_restored_schema, listing=_backups_schema)
 @pass_app
 def restore(app: App, number: int | None, list_only: bool, dry_run: bool, force: bool, as_json: bool) -> None:
     """Bring back backup N (1 = the newest; one is kept before every change, the last 10 in all).
@@ -143,14 +192,26 @@ def _replayed(ids: list[int]) -> str:
 
 
 def _restored_json(done: Restored, dry_run: bool) -> dict[str, Any]:
-    return {
-        "backup": {"number": done.backup.number, "revision": done.backup.revision, "file": done.backup.location},
-        "dry_run": dry_run,
-        "changes": queries.summarize_changes(done.changes),
-        "history_id": done.entry["id"] if done.entry else None,
+    """The envelope of a restore, with what was restored (`restored`: the backup's number, revision
+    and file, where a whole-database restore kept the replaced one, and the entries it replayed)."""
+    assert done.state is not None
+    restored = {
+        "backup": done.backup.number,
+        "revision": done.backup.revision,
+        "file": done.backup.location,
+        "whole": done.whole,
         "replaced_unreadable": done.replaced_unreadable if done.whole else None,
-        "replayed": done.replayed,
+        "replayed": list(done.replayed),
     }
+    return contract.envelope(
+        contract.command_name(),
+        done.state,
+        done.changes,
+        history=done.entry["id"] if done.entry else None,
+        dry_run=dry_run,
+        warnings=list(done.state.notes),
+        restored=restored,
+    )
 
 
 COMMANDS = [doctor, restore]

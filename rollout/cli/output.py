@@ -31,25 +31,37 @@ def status_text(status: str) -> str:
     return style(status, fg=STATUS_COLOURS.get(status))
 
 
-def emit_json(value: Any) -> None:
-    sys.stdout.buffer.write(orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n")
+def emit_json(value: Any, one_line: bool = False) -> None:
+    """JSON on stdout: indented, or on one line (what a script reading lines waits for)."""
+    sys.stdout.buffer.write(orjson.dumps(value, option=0 if one_line else orjson.OPT_INDENT_2) + b"\n")
     sys.stdout.flush()
 
 
-def _visible_len(text: str) -> int:
-    return len(click.unstyle(text))
+def display_width(text: str) -> int:
+    """The columns `text` takes on a terminal, colours left out: wide characters (CJK) take two,
+    combining marks none (wcwidth, Unicode's East Asian Width; imported only for non-ASCII text)."""
+    plain = click.unstyle(text) if "\x1b" in text else text
+    if plain.isascii():
+        return len(plain)
+    from wcwidth import wcswidth
+
+    width = wcswidth(plain)
+    return width if width >= 0 else len(plain)  # a control character: count characters
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Left-aligned columns separated by two spaces; the last column is not padded."""
+    """Left-aligned columns separated by two spaces, aligned by display width (CJK names too);
+    the last column is not padded."""
     cells = [[str(c) if c is not None else "-" for c in row] for row in rows]
-    widths = [len(h) for h in headers]
+    widths = [display_width(h) for h in headers]
     for row in cells:
         for i, cell in enumerate(row):
-            widths[i] = max(widths[i], _visible_len(cell))
-    lines = ["  ".join(style(h.ljust(widths[i]), bold=True) for i, h in enumerate(headers)).rstrip()]
+            widths[i] = max(widths[i], display_width(cell))
+    lines = [
+        "  ".join(style(h + " " * (widths[i] - display_width(h)), bold=True) for i, h in enumerate(headers)).rstrip()
+    ]
     for row in cells:
-        padded = [cell + " " * (widths[i] - _visible_len(cell)) for i, cell in enumerate(row)]
+        padded = [cell + " " * (widths[i] - display_width(cell)) for i, cell in enumerate(row)]
         lines.append("  ".join(padded).rstrip())
     return "\n".join(lines)
 

@@ -5,20 +5,33 @@ from __future__ import annotations
 import click
 
 from rollout import ops, queries, times
-from rollout.cli import output
-from rollout.cli.app import App, pass_app
-from rollout.cli.completion import complete_promotion_ids, complete_region_codes, complete_selectors
-from rollout.cli.regions import JSON, promo_table
+from rollout.cli import contract, output
+from rollout.cli.app import App, ids_argument, pass_app, require_change
+from rollout.cli.completion import complete_promotion_ids, complete_selectors
+from rollout.cli.regions import promo_table, selectors_argument
 from rollout.state import Record, State
 
 
-@click.group()
+def promotion_argument():  # noqa: ANN201 (a Click decorator)
+    """`[CODE] ID`: a promotion id alone (ids are unique), or after the code of its region."""
+    return click.argument("words", metavar="[CODE] ID", nargs=-1, required=True, shell_complete=complete_promotion_ids)
+
+
+@click.group(short_help="The promotional calendar: list, add, move, edit, remove.")
 def promo() -> None:
     """The promotional calendar: list, add, move, edit and remove shopping events."""
 
 
-@promo.command("list")
-@click.option("--region", "code", help="Only this region's promotions.", shell_complete=complete_region_codes)
+@promo.command("list", short_help="Promotions ordered by start, in local times.")
+@selectors_argument()
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    metavar="SELECTOR",
+    help="Same as a SELECTOR argument (repeatable).",
+    shell_complete=complete_selectors,
+)
 @click.option(
     "--from",
     "start",
@@ -26,16 +39,20 @@ def promo() -> None:
     "a date is that day in each region's own calendar.",
 )
 @click.option("--to", "end", help="Only promotions starting before this (a date: its start in each region).")
-@JSON
+@contract.reads(lambda: contract.array(contract.promotion_schema()))
 @pass_app
-def promo_list(app: App, code: str | None, start: str | None, end: str | None, as_json: bool) -> None:
-    """List promotions ordered by start (times shown in each region's local time)."""
-    state = app.state()
-    region = state.region(code.strip().upper())["code"] if code else None
+def promo_list(
+    app: App, selectors: tuple[str, ...], regions: tuple[str, ...], start: str | None, end: str | None, as_json: bool
+) -> None:
+    """List promotions ordered by start (times shown in each region's local time).
+
+    SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every region)."""
     for bound in (start, end):
         if bound is not None:
             times.parse_when_text(bound)  # a typo is an error even when no region is listed
-    promos = queries.promotions_between(state, region, start, end)
+    state = app.state()
+    codes = queries.select(state, (*selectors, *regions), reading=True)
+    promos = queries.promotions_between(state, codes, start, end)
     warnings = queries.warnings_for(state, promos, times.now())
     if as_json:
         output.emit_json([queries.promo_json(state, p, warnings[p["id"]]) for p in promos])
@@ -44,14 +61,12 @@ def promo_list(app: App, code: str | None, start: str | None, end: str | None, a
 
 
 def _report(app: App, state: State, promos: list[Record], as_json: bool, verb: str) -> None:
-    if app.batch is not None:  # a batch checks its promotions once, at the end
+    """Print promotions just added or moved, with their warnings (a batch checks them once, at the end)."""
+    if app.batch is not None:
         app.batch.promotions.extend((app.batch.line, p["id"]) for p in promos)
         return
     warnings = queries.warnings_for(state, promos, times.now())
-    for p in promos:
-        for message in warnings[p["id"]]:
-            app.warn(f"{p['id']} {p['name']!r} in {p['region']} {message}")
-    data = [queries.promo_json(state, p, warnings[p["id"]]) for p in promos]
+    said = [f"{p['id']} {p['name']!r} in {p['region']} {message}" for p in promos for message in warnings[p["id"]]]
 
     def human() -> str:
         lines = []
@@ -62,61 +77,66 @@ def _report(app: App, state: State, promos: list[Record], as_json: bool, verb: s
             )
         return "\n".join(lines)
 
-    app.emit(as_json, data, human)
+    app.report(as_json, human, said)
 
 
-@promo.command("add")
-@click.argument("selectors", nargs=-1, required=True, shell_complete=complete_selectors)
+@promo.command("add", short_help="Add a promotion to each selected region.")
+@selectors_argument(required=True)
 @click.argument("name")
 @click.option("--start", required=True, help=f"Start, in the region's local time: {times.WHEN_HELP}.")
 @click.option("--end", required=True, help="End, after the start.")
 @click.option("--kind", help="Kind of event, e.g. mega-sale, seasonal, local.  [default: campaign]")
-@JSON
+@contract.edits()
 @pass_app
 def promo_add(
     app: App, selectors: tuple[str, ...], name: str, start: str, end: str, kind: str | None, as_json: bool
 ) -> None:
-    """Add a promotion to every selected region (SELECTOR: CODE, wave=N, status=S or all)."""
+    """Add a promotion to every selected region (SELECTOR: CODE, wave=N, status=S, owner=NAME or all)."""
     with app.change() as state:
         created = ops.add_promotions(state, selectors, name, start=start, end=end, kind=kind)
     _report(app, state, created, as_json, "Added")
 
 
-@promo.command("move")
-@click.argument("promo_id", metavar="ID", shell_complete=complete_promotion_ids)
+@promo.command("move", short_help="Move a promotion by a duration.")
+@promotion_argument()
 @click.option("--by", "by", required=True, help=f"How far: {times.DURATION_HELP}.")
-@JSON
+@contract.edits()
 @pass_app
-def promo_move(app: App, promo_id: str, by: str, as_json: bool) -> None:
-    """Move a promotion by a duration (on the region's local calendar)."""
+def promo_move(app: App, words: tuple[str, ...], by: str, as_json: bool) -> None:
+    """Move a promotion by a duration (on the region's local calendar), keeping its length."""
+    code, (promo_id,) = ids_argument(words, "ID", one=True)
     with app.change() as state:
-        moved = ops.move_promotion(state, promo_id, by)
+        moved = ops.move_promotion(state, promo_id, by, code)
     _report(app, state, [moved], as_json, "Moved")
 
 
-@promo.command("edit")
-@click.argument("promo_id", metavar="ID", shell_complete=complete_promotion_ids)
+@promo.command("edit", short_help="Change a promotion's name, kind, start or end.")
+@promotion_argument()
 @click.option("--name", help="New name.")
 @click.option("--kind", help="New kind.")
 @click.option("--start", help=f"New start: {times.WHEN_HELP}.")
 @click.option("--end", help="New end.")
-@JSON
+@contract.edits()
 @pass_app
-def promo_edit(app: App, promo_id: str, as_json: bool, **fields: str | None) -> None:
+def promo_edit(app: App, words: tuple[str, ...], as_json: bool, **fields: str | None) -> None:
     """Change a promotion's name, kind, start or end."""
+    code, (promo_id,) = ids_argument(words, "ID", one=True)
+    require_change(fields)
     with app.change() as state:
-        edited = ops.edit_promotion(state, promo_id, **fields)
+        edited = ops.edit_promotion(state, promo_id, code=code, **fields)
     _report(app, state, [edited], as_json, "Updated")
 
 
-@promo.command("remove")
-@click.argument("promo_id", metavar="ID", shell_complete=complete_promotion_ids)
+@promo.command("remove", short_help="Remove a promotion.")
+@promotion_argument()
+@contract.edits()
 @pass_app
-def promo_remove(app: App, promo_id: str) -> None:
+def promo_remove(app: App, words: tuple[str, ...], as_json: bool) -> None:
     """Remove a promotion."""
+    code, (promo_id,) = ids_argument(words, "ID", one=True)
     with app.change() as state:
-        removed = ops.remove_promotion(state, promo_id)
-    app.say(f"Removed {removed['id']} {removed['name']} ({removed['region']}).")
+        removed = ops.remove_promotion(state, promo_id, code)
+    app.report(as_json, lambda: f"Removed {removed['id']} {removed['name']} ({removed['region']}).")
 
 
 COMMANDS = [promo]

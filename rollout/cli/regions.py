@@ -5,30 +5,46 @@ from __future__ import annotations
 import click
 
 from rollout import ops, queries, times
-from rollout.cli import output
-from rollout.cli.app import App, pass_app
+from rollout.cli import contract, output
+from rollout.cli.app import App, pass_app, require_change
 from rollout.cli.completion import complete_region_codes, complete_selectors
-from rollout.cli.exchange import warn_launch_holidays
 from rollout.model import STATUSES
 from rollout.state import Record, State
 
-JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON to stdout.")
 STATUS_CHOICE = click.Choice(STATUSES, case_sensitive=False)
+WAVE_RANGE = click.IntRange(min=0)
+
+
+def selectors_argument(required: bool = False):  # noqa: ANN201 (a Click decorator)
+    """SELECTOR... as every command that takes regions takes it (queries.select_with_origin)."""
+    return click.argument(
+        "selectors",
+        metavar="SELECTOR..." if required else "[SELECTOR]...",
+        nargs=-1,
+        required=required,
+        shell_complete=complete_selectors,
+    )
 
 
 def _launch_cell(region: Record) -> str:
     return times.local_display(queries.effective_launch(region), region["timezone"], with_time=False)
 
 
-@click.command()
-@JSON
+@click.command(short_help="Every region: status, launch, readiness, next promotion.")
+@selectors_argument()
+@contract.reads(lambda: contract.array(contract.status_row_schema()))
 @pass_app
-def status(app: App, as_json: bool) -> None:
-    """One row per region: status, launch, countdown, readiness, open critical items, next promotion."""
+def status(app: App, selectors: tuple[str, ...], as_json: bool) -> None:
+    """One row per region: status, launch, countdown, readiness, open critical items, next promotion.
+
+    SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every region)."""
     state = app.state()
-    rows = queries.status_rows(state)
+    rows = queries.status_rows(state, codes=queries.select(state, selectors, reading=True))
     if as_json:
         output.emit_json(rows)
+        return
+    if not rows:
+        click.echo("No regions match.")
         return
     click.echo(
         output.table(
@@ -57,22 +73,30 @@ def _next_promo_cell(promo: dict | None) -> str:
     return f"{promo['name']} ({promo['start'][:10]})"
 
 
-@click.group()
+@click.group(short_help="List, show, add, change and remove regions.")
 def region() -> None:
     """List, show, add, change and remove regions."""
 
 
-@region.command("list")
+@region.command("list", short_help="Regions ordered by launch.")
+@selectors_argument()
 @click.option("--status", type=STATUS_CHOICE, help="Only regions with this status.")
-@click.option("--wave", type=click.IntRange(min=0), help="Only regions of this wave.")
-@JSON
+@click.option("--wave", type=WAVE_RANGE, help="Only regions of this wave.")
+@contract.reads(lambda: contract.array(contract.region_schema()))
 @pass_app
-def region_list(app: App, status: str | None, wave: int | None, as_json: bool) -> None:
-    """List regions, ordered by launch."""
+def region_list(app: App, selectors: tuple[str, ...], status: str | None, wave: int | None, as_json: bool) -> None:
+    """List regions, ordered by launch.
+
+    SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every region); --status and
+    --wave narrow what the selectors chose."""
     state = app.state()
-    regions = queries.list_regions(state, status.lower() if status else None, wave)
+    chosen = set(queries.select(state, selectors, reading=True))
+    regions = [r for r in queries.list_regions(state, status.lower() if status else None, wave) if r["code"] in chosen]
     if as_json:
         output.emit_json([queries.region_json(state, r) for r in regions])
+        return
+    if not regions:
+        click.echo("No regions match.")
         return
     click.echo(
         output.table(
@@ -94,34 +118,46 @@ def region_list(app: App, status: str | None, wave: int | None, as_json: bool) -
     )
 
 
-@region.command("show")
+def _show_schema() -> contract.Schema:
+    return contract.obj(
+        {
+            "region": contract.region_schema(warnings=contract.STRINGS),
+            "checklist": contract.array(contract.item_schema()),
+            "promotions": contract.array(contract.promotion_schema()),
+        }
+    )
+
+
+@region.command("show", short_help="A region with its checklist and promotions.")
 @click.argument("code", shell_complete=complete_region_codes)
-@JSON
+@contract.reads(_show_schema, shows=True)
 @pass_app
 def region_show(app: App, code: str, as_json: bool) -> None:
-    """A region with its checklist and promotions."""
+    """A region with its warnings, its checklist and its promotions."""
     state = app.state()
-    reg = state.region(code.strip().upper())
-    warnings = queries.promo_warnings(state, reg["code"], times.now())
+    reg = queries.region_named(state, code)
+    reference = times.now()
+    region_warnings = queries.region_warnings(state, reg["code"], reference)
+    warnings = queries.promo_warnings(state, reg["code"], reference)
     promos = sorted(state.promotions_of(reg["code"]), key=lambda p: times.instant(p["start"]))
     items = state.items_of(reg["code"])
     if as_json:
         output.emit_json(
             {
-                "region": queries.region_json(state, reg),
+                "region": {**queries.region_json(state, reg), "warnings": region_warnings},
                 "checklist": [queries.item_json(state, i) for i in items],
                 "promotions": [queries.promo_json(state, p, warnings[p["id"]]) for p in promos],
             }
         )
         return
-    click.echo(describe_region(state, reg))
+    click.echo(describe_region(state, reg, region_warnings))
     click.echo("")
     click.echo(checklist_table(state, items))
     click.echo("")
     click.echo(promo_table(state, promos, warnings) if promos else "No promotions.")
 
 
-def describe_region(state: State, reg: Record) -> str:
+def describe_region(state: State, reg: Record, warnings: list[str]) -> str:
     tz = reg["timezone"]
     data = queries.region_json(state, reg)
     launch = queries.effective_launch(reg)
@@ -137,18 +173,20 @@ def describe_region(state: State, reg: Record) -> str:
         lines.append(f"  launched  {times.local_display(reg['launched_at'], tz)}")
     lines.append(f"  when      {times.countdown(days)}")
     lines.append(f"  readiness {data['readiness']}%, {data['critical_open']} critical item(s) open")
-    lines.extend(output.style(f"  warning   {w}", fg="yellow") for w in queries.region_warnings(state, reg["code"]))
+    lines.extend(output.style(f"  warning   {w}", fg="yellow") for w in warnings)
     return "\n".join(lines)
 
 
-def checklist_table(state: State, items: list[Record]) -> str:
+def checklist_table(state: State, items: list[Record], with_region: bool = False) -> str:
     if not items:
         return "No checklist items."
+    head = ["REGION"] if with_region else []
     return output.table(
-        ["ID", "", "CRIT", "CATEGORY", "TITLE", "OWNER", "DUE"],
+        ["ID", *head, "", "CRIT", "CATEGORY", "TITLE", "OWNER", "DUE"],
         [
             [
                 i["id"],
+                *([i["region"]] if with_region else []),
                 "[x]" if i["status"] == "done" else "[ ]",
                 output.style("!", fg="red", bold=True) if i["critical"] else "",
                 i["category"],
@@ -169,16 +207,16 @@ def promo_table(state: State, promos: list[Record], warnings: dict[str, list[str
     return output.table(["ID", "REGION", "NAME", "KIND", "START (local)", "END (local)", "WARNINGS"], rows)
 
 
-@region.command("add")
+@region.command("add", short_help="Add a region.")
 @click.argument("code")
 @click.option("--name", required=True, help="Display name, e.g. Germany.")
 @click.option("--tz", "timezone", required=True, help="IANA timezone, e.g. Europe/Berlin.")
 @click.option("--currency", required=True, help="ISO 4217 code, e.g. EUR.")
 @click.option("--launch", help=f"Target launch: {times.WHEN_HELP}.")
-@click.option("--wave", default="0", show_default=True, help="Rollout wave (a whole number >= 0).")
+@click.option("--wave", type=WAVE_RANGE, default=0, show_default=True, help="Rollout wave (a whole number >= 0).")
 @click.option("--owner", help="Launch manager responsible.")
-@click.option("--status", default="planned", show_default=True, help="One of " + ", ".join(STATUSES) + ".")
-@JSON
+@click.option("--status", type=STATUS_CHOICE, default="planned", show_default=True, help="Status.")
+@contract.edits()
 @pass_app
 def region_add(
     app: App,
@@ -187,12 +225,12 @@ def region_add(
     timezone: str,
     currency: str,
     launch: str | None,
-    wave: str,
+    wave: int,
     owner: str | None,
     status: str,
     as_json: bool,
 ) -> None:
-    """Add a region."""
+    """Add a region (CODE: ISO 3166-1 alpha-2, or ISO 3166-2 for part of a country)."""
     with app.change() as state:
         reg = ops.add_region(
             state,
@@ -205,64 +243,63 @@ def region_add(
             owner=owner,
             status=status,
         )
-        data = queries.region_json(state, reg)
-    if launch:
-        warn_launch_holidays(app, state, [reg["code"]])
-    app.emit(as_json, data, lambda: f"Added region {reg['code']} ({reg['name']}).")
+        warnings = queries.launch_holiday_warnings(state, [reg["code"]]) if launch else []
+    app.report(as_json, lambda: f"Added region {reg['code']} ({reg['name']}).", warnings)
 
 
-@region.command("set")
-@click.argument("selectors", nargs=-1, required=True, shell_complete=complete_selectors)
+@region.command("set", short_help="Change fields of the selected regions.")
+@selectors_argument(required=True)
 @click.option("--name", help="Display name.")
 @click.option("--tz", "timezone", help="IANA timezone.")
 @click.option("--currency", help="ISO 4217 code.")
 @click.option("--launch", help=f"Target launch: {times.WHEN_HELP}.")
-@click.option("--wave", help="Rollout wave (a whole number >= 0).")
+@click.option("--wave", type=WAVE_RANGE, help="Rollout wave (a whole number >= 0).")
 @click.option("--owner", help="Launch manager responsible.")
-@click.option("--status", help="One of " + ", ".join(STATUSES) + ".")
+@click.option("--status", type=STATUS_CHOICE, help="Status.")
 @click.option("--force", is_flag=True, help="Launch even with critical items open (recorded in history).")
-@JSON
+@contract.edits()
 @pass_app
 def region_set(app: App, selectors: tuple[str, ...], force: bool, as_json: bool, **fields: str | None) -> None:
-    """Change fields of the selected regions (SELECTOR: CODE, wave=N, status=S or all)."""
+    """Change fields of the selected regions (SELECTOR: CODE, wave=N, status=S, owner=NAME or all)."""
+    require_change(fields)
     with app.change() as state:
-        codes = queries.select(state, selectors)
-        updated = ops.set_regions(state, codes, force=force, **fields)
-        data = [queries.region_json(state, r) for r in updated]
-    if fields.get("launch") is not None:
-        warn_launch_holidays(app, state, [r["code"] for r in updated])
-    app.emit(as_json, data, lambda: f"Updated {', '.join(r['code'] for r in updated)}.")
+        updated = ops.set_regions(state, selectors, force=force, **fields)  # type: ignore[arg-type]
+        codes = [r["code"] for r in updated]
+        warnings = queries.launch_holiday_warnings(state, codes) if fields.get("launch") is not None else []
+    app.report(as_json, lambda: f"Updated {', '.join(codes)}.", warnings)
 
 
-@region.command("remove")
+@region.command("remove", short_help="Remove a region with its checklist and promotions.")
 @click.argument("code", shell_complete=complete_region_codes)
 @click.option("--yes", is_flag=True, help="Confirm: the region's checklist and promotions go too.")
+@contract.edits()
 @pass_app
-def region_remove(app: App, code: str, yes: bool) -> None:
+def region_remove(app: App, code: str, yes: bool, as_json: bool) -> None:
     """Remove a region with its checklist and promotions (undo brings them back)."""
     if not yes:
         raise click.UsageError("removing a region needs --yes (its checklist and promotions go too)")
     with app.change() as state:
         removed = ops.remove_region(state, code)
-    app.say(f"Removed region {removed['code']} ({removed['name']}) with its checklist and promotions.")
+    app.report(
+        as_json, lambda: f"Removed region {removed['code']} ({removed['name']}) with its checklist and promotions."
+    )
 
 
-@click.command()
-@click.argument("selectors", nargs=-1, required=True, shell_complete=complete_selectors)
+@click.command(short_help="Move launch targets by a duration.")
+@selectors_argument(required=True)
 @click.option("--by", "by", required=True, help=f"How far: {times.DURATION_HELP}.")
 @click.option("--with-promos", is_flag=True, help="Move the regions' promotions that have not started yet too.")
-@JSON
+@contract.edits()
 @pass_app
 def shift(app: App, selectors: tuple[str, ...], by: str, with_promos: bool, as_json: bool) -> None:
-    """Move launch targets by a duration (SELECTOR: CODE, wave=N, status=S or all)."""
+    """Move launch targets by a duration (SELECTOR: CODE, wave=N, status=S, owner=NAME or all)."""
     with app.change() as state:
         shifted = ops.shift(state, selectors, by, with_promos)
-        data = [queries.region_json(state, r) for r in shifted]
-    warn_launch_holidays(app, state, [r["code"] for r in shifted])
-    app.emit(
+        warnings = queries.launch_holiday_warnings(state, [r["code"] for r in shifted])
+    app.report(
         as_json,
-        data,
         lambda: "\n".join(f"{r['code']} launch now {times.local_display(r['launch'], r['timezone'])}" for r in shifted),
+        warnings,
     )
 
 

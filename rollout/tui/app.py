@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -62,8 +62,15 @@ class RolloutApp(App[None]):
         Binding("ctrl+z", "suspend_process", "Suspend", show=False, id="suspend"),
     ]
 
-    def __init__(self, db_path: str | os.PathLike[str], user: str | None = None, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        db_path: str | os.PathLike[str],
+        user: str | None = None,
+        read_only: bool = False,
+        notices: Sequence[str] = (),
+    ) -> None:
         super().__init__()
+        self.start_notices = list(notices)  # what the command that opened the TUI has to say (a new database...)
         self.session = Session(db_path, user or default_user(), read_only or env_read_only())
         self.snapshot: Snapshot = self.session.load()
         self._reloading = False
@@ -109,6 +116,8 @@ class RolloutApp(App[None]):
         self.sub_title = self._subtitle()
         self._apply_settings()
         self.push_screen(RegionsScreen())
+        for notice in self.start_notices:
+            self.notify(notice, title="Database", timeout=10)
         self.poll_timer = self.set_interval(POLL_SECONDS, self.poll_file)
         if not self.is_headless and terminal.on_a_terminal():
             terminal.exit_on_signals(self.leave_on_signal)
@@ -405,9 +414,11 @@ def binding_ids() -> set[str]:
     return {b.id for c in classes for b in getattr(c, "BINDINGS", []) if isinstance(b, Binding) and b.id}
 
 
-def run(db_path: str | os.PathLike[str], user: str | None = None, read_only: bool = False) -> None:
-    """Open the TUI on a database until the user quits."""
-    app = RolloutApp(db_path, user=user, read_only=read_only)
+def run(
+    db_path: str | os.PathLike[str], user: str | None = None, read_only: bool = False, notices: Sequence[str] = ()
+) -> None:
+    """Open the TUI on a database until the user quits, showing `notices` as notifications first."""
+    app = RolloutApp(db_path, user=user, read_only=read_only, notices=notices)
     app.run()
     if app.return_code:
         sys.exit(app.return_code)

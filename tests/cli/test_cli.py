@@ -89,9 +89,10 @@ def test_region_add_set_remove_and_undo(rollout, db_path):
             "--json",
         )
     )
-    assert added["code"] == "PT" and added["launch"] == "2027-06-01T10:00:00+01:00" and added["wave"] == 7
+    (pt,) = added["changed"]["regions"]
+    assert pt["code"] == "PT" and pt["launch"] == "2027-06-01T10:00:00+01:00" and pt["wave"] == 7
     updated = as_json(rollout("region", "set", "PT", "--owner", "joao", "--status", "preparing", "--json"))
-    assert updated[0]["owner"] == "joao"
+    assert updated["changed"]["regions"][0]["owner"] == "joao"
     assert rollout("region", "remove", "PT").exit_code == 2
     assert rollout("region", "remove", "PT", "--yes").exit_code == 0
     assert rollout("region", "show", "PT").exit_code == 1
@@ -127,6 +128,7 @@ def test_check_commands_round_trip(rollout):
             "--json",
         )
     )
+    created = created["changed"]["checklist"]
     assert len(created) == 3 and all(i.keys() >= ITEM_KEYS and i["critical"] for i in created)
     nl = next(i for i in created if i["region"] == "NL")
     assert nl["due"] == "2027-01-10T00:00:00+01:00"
@@ -134,9 +136,10 @@ def test_check_commands_round_trip(rollout):
     assert nl["id"] in {i["id"] for i in listed}
     assert rollout("check", "done", "nl", nl["id"]).exit_code == 0
     assert nl["id"] not in {i["id"] for i in as_json(rollout("check", "list", "NL", "--open", "--json"))}
-    assert rollout("check", "reopen", "NL", nl["id"]).exit_code == 0
+    assert rollout("check", "reopen", nl["id"]).exit_code == 0
     edited = as_json(rollout("check", "edit", "NL", nl["id"], "--title", "Tax letter", "--not-critical", "--json"))
-    assert edited["title"] == "Tax letter" and edited["critical"] is False
+    (item,) = edited["changed"]["checklist"]
+    assert item["title"] == "Tax letter" and item["critical"] is False
     assert rollout("check", "remove", "NL", nl["id"]).exit_code == 0
     assert rollout("check", "done", "NL", nl["id"]).exit_code == 1
 
@@ -156,13 +159,15 @@ def test_promo_commands_warn_on_stderr_and_in_json(rollout):
         "--json",
     )
     assert result.exit_code == 0
-    (promo,) = json.loads(result.stdout)
+    envelope = json.loads(result.stdout)
+    (promo,) = envelope["changed"]["promotions"]
     assert promo.keys() >= PROMO_KEYS
+    assert [f"{promo['id']} 'Flash Sale' in GB {w}" for w in promo["warnings"]] == envelope["warnings"]
     assert promo["start"] == "2026-11-27T12:00:00+00:00"
     assert any("overlaps" in w for w in promo["warnings"])
     assert "Warning:" in result.stderr
     moved = as_json(rollout("promo", "move", promo["id"], "--by", "1w", "--json"))
-    assert moved[0]["start"] == "2026-12-04T12:00:00+00:00"
+    assert moved["changed"]["promotions"][0]["start"] == "2026-12-04T12:00:00+00:00"
     listed = as_json(rollout("promo", "list", "--region", "GB", "--from", "2026-12-01", "--to", "2026-12-31", "--json"))
     assert promo["id"] in {p["id"] for p in listed}
     assert all(p["region"] == "GB" for p in listed)
@@ -176,7 +181,7 @@ def test_promo_before_launch_is_a_warning_not_an_error(rollout):
 
 
 def test_shift_wave_with_promos(rollout):
-    shifted = as_json(rollout("shift", "wave=5", "--by", "-1w", "--with-promos", "--json"))
+    shifted = as_json(rollout("shift", "wave=5", "--by", "-1w", "--with-promos", "--json"))["changed"]["regions"]
     assert {r["code"] for r in shifted} == {"NL", "PL", "CA"}
     nl = next(r for r in shifted if r["code"] == "NL")
     assert nl["launch"] == "2027-01-19T10:00:00+01:00"
@@ -257,8 +262,8 @@ def test_batch_from_stdin(rollout, db_path):
         (["region", "set", "DE", "--launch", "2026-13-01"], 1, "invalid date"),
         (["region", "set", "DE", "--tz", "Europe/Atlantis"], 1, "unknown timezone"),
         (["region", "set", "DE", "--currency", "DMK"], 1, "unknown currency"),
-        (["region", "set", "DE", "--status", "live"], 1, "invalid status"),
-        (["region", "set", "DE", "--wave", "-2"], 1, "invalid wave"),
+        (["region", "set", "DE", "--status", "live"], 1, "Invalid value for '--status'"),
+        (["region", "set", "DE", "--wave", "-2"], 1, "Invalid value for '--wave'"),
         (["region", "add", "XX", "--name", "X", "--tz", "UTC", "--currency", "EUR"], 1, "unknown region code"),
         (["shift", "NL", "--by", "soon"], 1, "invalid duration"),
         (["check", "done", "DE", "c999999"], 1, "no checklist item"),
@@ -266,7 +271,8 @@ def test_batch_from_stdin(rollout, db_path):
         (["region", "show", "AQ"], 1, "no region AQ"),
         (["region", "set"], 2, "Missing argument"),
         (["region", "frobnicate"], 2, "No such command"),
-        (["history", "--limit", "0"], 2, "--limit"),
+        (["history", "--limit", "0"], 1, "--limit"),
+        (["region", "set", "DE"], 2, "nothing to change: give at least one of --name, --tz"),
     ],
 )
 def test_errors_are_one_line_with_exit_code_and_no_write(rollout, db_path, args, code, message):

@@ -40,7 +40,7 @@ def test_a_promotion_on_a_holiday_warns_on_stderr_and_in_json(rollout):
     result = rollout("promo", "add", "DE", "Xmas Deals", "--start", "2026-12-24", "--end", "2026-12-27", "--json")
     assert result.exit_code == 0
     message = "runs on a public holiday: 2026-12-25 Christmas Day, 2026-12-26 Second Day of Christmas"
-    promo = json.loads(result.stdout)[0]
+    promo = json.loads(result.stdout)["changed"]["promotions"][0]
     assert message in promo["warnings"]
     assert f"Warning: {promo['id']} 'Xmas Deals' in DE {message}" in result.stderr
     listed = as_json(rollout("promo", "list", "--region", "DE", "--json"))
@@ -48,13 +48,14 @@ def test_a_promotion_on_a_holiday_warns_on_stderr_and_in_json(rollout):
 
 
 def test_a_promotion_clear_of_holidays_gets_no_holiday_warning(rollout):
-    promo = as_json(rollout("promo", "add", "DE", "Quiet", "--start", "2027-03-02", "--end", "2027-03-04", "--json"))[0]
+    added = as_json(rollout("promo", "add", "DE", "Quiet", "--start", "2027-03-02", "--end", "2027-03-04", "--json"))
+    promo = added["changed"]["promotions"][0]
     assert not [w for w in promo["warnings"] if "holiday" in w]
 
 
 def test_a_promotion_that_ended_gets_no_holiday_warning(rollout):
     past = as_json(rollout("promo", "add", "DE", "Xmas 2025", "--start", "2025-12-24", "--end", "2025-12-27", "--json"))
-    assert not [w for w in past[0]["warnings"] if "holiday" in w]
+    assert not [w for w in past["changed"]["promotions"][0]["warnings"] if "holiday" in w]
     shown = as_json(rollout("region", "show", "GB", "--json"))
     boxing_day = next(p for p in shown["promotions"] if p["name"] == "Boxing Day")
     assert any("2026-12-26 Boxing Day" in w for w in boxing_day["warnings"])
@@ -90,14 +91,14 @@ def test_holidays_command_lists_a_year_and_marks_the_rollout_on_them(rollout):
     assert lines[0].split() == ["DATE", "DAY", "HOLIDAY", "IN", "THE", "ROLLOUT"]
     christmas = next(line for line in lines if line.startswith("2026-12-25"))
     assert "Fri" in christmas and "Christmas Day" in christmas and "Xmas Deals" in christmas
-    data = as_json(rollout("holidays", "DE", "--year", "2026", "--json"))
+    (data,) = as_json(rollout("holidays", "DE", "--year", "2026", "--json"))
     assert data["region"] == "DE" and data["year"] == 2026
     assert {"date": "2026-10-03", "weekday": "Saturday", "name": "German Unity Day", "clashes": []} in data["holidays"]
 
 
 def test_holidays_command_defaults_to_this_year_and_marks_launches(rollout):
     rollout("region", "set", "NL", "--launch", "2026-12-25")
-    data = as_json(rollout("holidays", "NL", "--json"))
+    (data,) = as_json(rollout("holidays", "NL", "--json"))
     assert data["year"] == 2026
     assert next(h for h in data["holidays"] if h["date"] == "2026-12-25")["clashes"] == ["launch"]
 

@@ -86,7 +86,7 @@ def test_imported_ids_move_the_counters_so_new_ids_are_never_reused(rollout, db_
     sheet.write_text("id,region,name,start,end\np500,DE,Spring Days,2027-03-01,2027-03-05\n", encoding="utf-8")
     assert rollout("import", str(sheet)).exit_code == 0
     added = as_json(rollout("promo", "add", "DE", "Later", "--start", "2027-04-01", "--end", "2027-04-02", "--json"))
-    assert added[0]["id"] == "p501"
+    assert added["changed"]["promotions"][0]["id"] == "p501"
     assert load(db_path).promotions["p500"]["name"] == "Spring Days"
 
 
@@ -181,8 +181,10 @@ def test_import_json_output_for_scripts(rollout, db_path, tmp_path):
     sheet.write_text("id,name\np61,Launch Week Deals NL\n", encoding="utf-8")
     data = as_json(rollout("import", str(sheet), "--json"))
     assert data["summary"] == "1 promotion changed"
-    assert data["changes"] == [{"table": "promotions", "key": "p61", "action": "change"}]
-    assert data["dry_run"] is False and isinstance(data["history"], int)
+    assert [p["id"] for p in data["changed"]["promotions"]] == ["p61"]
+    assert data["changed"]["promotions"][0]["name"] == "Launch Week Deals NL"
+    assert data["removed"] == {"regions": [], "checklist": [], "promotions": []}
+    assert data["dry_run"] is False and data["history"] == 1 and data["rows"] == 1
 
 
 def test_import_from_stdin_detects_json(rollout, db_path, empty_db_path):

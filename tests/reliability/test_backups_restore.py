@@ -153,7 +153,8 @@ def test_recovery_replays_history_after_the_backup_and_never_reuses_a_revision_o
     ), dry.stdout
     assert small_db.read_bytes() == b"\x00" * 64
     done = json.loads(run_cli("--db", str(small_db), "restore", "2", "--force", "--json").stdout)
-    assert (done["backup"]["revision"], done["replayed"], done["history_id"]) == (3, [4, 5], 6)
+    assert (done["restored"]["revision"], done["restored"]["replayed"], done["history"]) == (3, [4, 5], 6)
+    assert done["restored"]["whole"] is True and done["revision"] == 6
     assert _records(small_db) == wanted
     state = Database(small_db).load()
     assert [(e["id"], e["revision"]) for e in state.history] == [(n, n) for n in range(1, 7)]

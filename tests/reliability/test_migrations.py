@@ -112,7 +112,7 @@ def test_the_first_change_stores_the_upgrade_and_keeps_the_original(old_file: Pa
     raw = old_file.read_bytes()
     result = run_cli("--db", str(old_file), "check", "add", "JP", "After upgrade", "--json")
     assert result.exit_code == 0, result.stderr
-    (added,) = json.loads(result.stdout)
+    (added,) = json.loads(result.stdout)["changed"]["checklist"]
     # Ids are never reused: not even the one of the item removed in the old file's history.
     assert int(added["id"][1:]) == current["_meta"]["1"]["next_items"]
     on_disk = json.loads(old_file.read_bytes())
