@@ -11,6 +11,9 @@ of medians. Where a floor exists the figure is a ratio to it, measured in the sa
   in equal shares) applied to the 200-region database: wall time, peak memory (max RSS), growth per 10x;
 - reads at scale: `status --json` and `promo list --json` on 2,000 regions (after one warm-up run,
   which fills the public-holiday cache; the cold first run is shown too);
+- cockpit: health of every region, the agenda of the next 7 days, owners' workload, the text
+  timeline of every region and the timeline model of one screen (40 rows) at 2,000 regions, each a
+  fresh process loading what a command loads (benchmarks/cockpit_probe.py), beside `status --json`;
 - TUI: headless (Textual's run_test, see benchmarks/tui_probe.py): start to a drawn Regions table at
   17 and 2,000 regions, one filter keystroke and one cursor move at 2,000, the calendar's month;
 - concurrency: 8 writer processes x 100 edits (`check add`) on one database, each edit its own locked
@@ -261,6 +264,68 @@ def _check_json(output: bytes, rows: int | None) -> None:
     data = json.loads(output)
     if rows is not None and len(data) != rows:
         raise BenchmarkError(f"status listed {len(data)} regions, expected {rows}")
+
+
+COCKPIT_TARGET = 0.5  # the `status --json` budget at 2,000 regions, start-up included
+
+
+def cockpit(bench: Bench) -> None:
+    """The launch cockpit's reads at 2,000 regions (17 in a smoke run), each a fresh process that loads
+    what a command loads (benchmarks/cockpit_probe.py), interleaved with `status --json` for reference."""
+    regions = 17 if bench.smoke else 2000
+    db = bench.database(regions)
+    probe = [bench.python, "-m", "benchmarks.cockpit_probe"]
+    commands: dict[str, list[str]] = {
+        "status --json": [*bench.rollout, "--db", str(db), "status", "--json"],
+        "health, all regions, JSON": [*probe, "health", str(db)],
+        "agenda, next 7 days, JSON": [*probe, "agenda", str(db)],
+        "owners, JSON": [*probe, "owners", str(db)],
+        "timeline text, all regions, 100 columns": [*probe, "timeline-text", str(db)],
+        "timeline model, first screen (40 rows)": [*probe, "timeline-screen", str(db)],
+    }
+    runs: dict[str, list[Run]] = {name: [] for name in commands}
+    for args in commands.values():  # warm-up: bytecode and holiday caches
+        bench.run(args)
+    for _ in range(bench.runs):
+        for name, args in commands.items():
+            runs[name].append(bench.run(args))
+    _check_cockpit_output(runs, regions)
+    size = f"{regions:,} regions"
+    for name, found in runs.items():
+        seconds = statistics.median(r.seconds for r in found)
+        figures = (
+            [json.loads(r.stderr.decode().strip().splitlines()[-1]) for r in found] if name != "status --json" else []
+        )
+        figure = f"cpu {_seconds(statistics.median(r.cpu for r in found))}"
+        if figures:
+            figure += f"; in-process: load {_seconds(statistics.median(f['load'] for f in figures))}"
+            figure += f", compute {_seconds(statistics.median(f['compute'] for f in figures))}"
+        target, met = "", None
+        if name.startswith(("health", "agenda")) and regions == 2000:
+            reference = statistics.median(r.seconds for r in runs["status --json"])
+            figure += f"; {seconds / reference:.2f}x status --json"
+            target, met = f"<= {COCKPIT_TARGET} s", seconds <= COCKPIT_TARGET
+        if name.startswith("timeline model"):
+            first = statistics.median(f["first"] for f in figures)
+            following = statistics.median(f["next"] for f in figures)
+            figure += f"; first screen {_seconds(first)}, next screen {_seconds(following)}"
+            if regions == 2000:
+                target, met = "first screen <= 0.5 s", first <= 0.5
+        bench.add(Row(f"cockpit: {name}", size, seconds, figure, target, met))
+
+
+def _check_cockpit_output(runs: dict[str, list[Run]], regions: int) -> None:
+    health = json.loads(runs["health, all regions, JSON"][0].stdout)
+    if len(health) != regions or not all("health" in row and "reasons" in row for row in health):
+        raise BenchmarkError(f"health listed {len(health)} regions, expected {regions}")
+    status = json.loads(runs["status --json"][0].stdout)
+    if sorted(r["code"] for r in status) != sorted(r["code"] for r in health):
+        raise BenchmarkError("health and status list different regions")
+    if not isinstance(json.loads(runs["agenda, next 7 days, JSON"][0].stdout), list):
+        raise BenchmarkError("the agenda is not a JSON list")
+    lines = runs["timeline text, all regions, 100 columns"][0].stdout.decode().splitlines()
+    if len(lines) < regions + 2 or max(len(line) for line in lines) > 100:
+        raise BenchmarkError("the text timeline has a line per region within 100 columns")
 
 
 def tui(bench: Bench) -> None:
@@ -631,6 +696,7 @@ CASES: dict[str, Callable[[Bench], None]] = {
     "startup": startup,
     "batch": batch,
     "reads": reads,
+    "cockpit": cockpit,
     "tui": tui,
     "concurrency": concurrency,
     "history": history,

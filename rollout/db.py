@@ -18,7 +18,7 @@ from rollout import times
 from rollout.backends.base import Backend, Backup, BackupContent, HistoryLog, HistoryQuery, StoredState, Transaction
 from rollout.errors import DatabaseError, NotFound, ReadOnly, StaleEdit
 from rollout.schema import check_touched
-from rollout.state import TABLES, Record, State, empty_document
+from rollout.state import ID_PREFIX, NOUN, TABLES, Record, State, empty_document
 
 
 def default_path() -> Path:
@@ -352,7 +352,7 @@ def replay(state: State, entries: list[dict[str, Any]]) -> list[int]:
     for entry in entries:
         state.apply(entry["changes"])
         for change in entry["changes"]:
-            match = _ID_NUMBER.fullmatch(change["key"]) if change["table"] != "regions" else None
+            match = _ID_NUMBER.fullmatch(change["key"]) if change["table"] in ID_PREFIX else None
             if match:
                 counter = f"next_{change['table']}"
                 state.meta[counter] = max(int(state.meta.get(counter, 1)), int(match.group(1)) + 1)
@@ -381,7 +381,7 @@ def bring_back(state: State, target: dict[str, Any]) -> list[Record]:
 
 # -- stale edits -----------------------------------------------------------------------------
 WHOLE_RECORD = "*"
-TABLE_LABEL = {"regions": "region", "items": "checklist item", "promotions": "promotion"}
+TABLE_LABEL = NOUN
 
 
 def changed_fields(before: Record | None, after: Record | None) -> set[str]:

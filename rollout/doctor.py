@@ -18,7 +18,8 @@ import orjson
 
 from rollout.errors import DatabaseError
 from rollout.files import leftovers
-from rollout.schema import ID_PATTERN, KINDS
+from rollout.migrations import HISTORY_APART_SCHEMA
+from rollout.schema import ID_PATTERN, KINDS, after_problems
 from rollout.state import KEY, TABLES
 from rollout.storage import SCHEMA_VERSION, backup_revision, decode_document, list_backups
 
@@ -96,7 +97,7 @@ def examine(path: Path) -> Report:
         document, stored_schema = read
         meta = document["_meta"]["1"]
         history = HistoryCheck(meta, found)
-        if stored_schema < SCHEMA_VERSION:  # history still inside the file, until its next change
+        if stored_schema < HISTORY_APART_SCHEMA:  # history still inside the file, until its next change
             entries: Iterable[dict[str, Any]] = legacy_entries(document.get("history", {}), found)
         else:
             if "history" in document:
@@ -153,9 +154,10 @@ def _read(path: Path, found: Findings, report: Report) -> tuple[dict[str, Any], 
     if version < SCHEMA_VERSION:
         from rollout.migrations import upgrade
 
+        moving = f" (moving its history to {path.name}.history/)" if version < HISTORY_APART_SCHEMA else ""
         found.note(
             f"the file uses the older schema {version}; rollout reads it as schema {SCHEMA_VERSION} and the next "
-            f"change stores it that way (moving its history to {path.name}.history/), keeping the original as "
+            f"change stores it that way{moving}, keeping the original as "
             f"{path.stem}.schema{version}.json in the backups folder"
         )
         try:
@@ -221,6 +223,9 @@ def check_document(
     _check_regions(tables["regions"], found)
     for table in CHILD_TABLES:
         _check_children(table, tables[table], keys["regions"], found)
+    for _doc_id, record in tables["settings"]:
+        _check_record(found, "settings", record)
+    _check_dependencies(tables["items"], found)
     check = check if check is not None else HistoryCheck(meta, found)
     for entry in history if history is not None else legacy_entries(document.get("history", {}), found):
         check.add(entry)
@@ -293,6 +298,17 @@ def _check_children(table: str, records: list[tuple[str, dict[str, Any]]], regio
             found.problem(
                 f"{label} belongs to region {record['region']}, which does not exist (an orphan)", f"orphan {table}"
             )
+
+
+def _check_dependencies(records: list[tuple[str, dict[str, Any]]], found: Findings) -> None:
+    """Items wait only for items that exist, and never for themselves through a chain (rollout.schema)."""
+    known: dict[Any, dict[str, Any]] = {r.get("id"): {} for _doc_id, r in records}
+    for _doc_id, record in records:  # malformed `after` values are reported by the record checks
+        after = record.get("after")
+        if isinstance(record.get("id"), str) and isinstance(after, list) and all(isinstance(b, str) for b in after):
+            known[record["id"]] = record
+    for message in after_problems(known):
+        found.problem(message, "dependencies")
 
 
 def _check_counters(

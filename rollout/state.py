@@ -17,15 +17,16 @@ from rollout.backends.base import HistoryLog, MemoryHistory
 from rollout.errors import NotFound
 
 Record = dict[str, Any]
-TABLES = ("regions", "items", "promotions")
-KEY = {"regions": "code", "items": "id", "promotions": "id"}
+TABLES = ("regions", "items", "promotions", "settings")
+CHILD_TABLES = ("items", "promotions")  # records that belong to a region (indexed by it)
+KEY = {"regions": "code", "items": "id", "promotions": "id", "settings": "name"}
 ID_PREFIX = {"items": "c", "promotions": "p"}
-NOUN = {"regions": "region", "items": "checklist item", "promotions": "promotion"}
+NOUN = {"regions": "region", "items": "checklist item", "promotions": "promotion", "settings": "setting"}
 
 
 class State:
-    """Regions, checklist items, promotions and metadata, indexed for the operations, and the history
-    as of their revision.
+    """Regions, checklist items, promotions, shared settings (rollout.settings) and metadata,
+    indexed for the operations, and the history as of their revision.
 
     `document` is the TinyDB layout (rollout.backends.base). `history` is what the storage read
     with it; without one, the `history` table of an old-format document, else an empty history.
@@ -43,6 +44,7 @@ class State:
         self.token = token
         self._by_region: dict[str, dict[str, dict[str, None]]] | None = None
         self._counts: dict[str, list[int]] = {}
+        self._waiting: dict[str, dict[str, None]] | None = None  # blocker id -> ids of items waiting for it
         self.before: dict[tuple[str, str], Record | None] = {}
         self.notes: list[str] = []
         self.entry_extra: dict[str, Any] = {}
@@ -111,6 +113,29 @@ class State:
         done, total, critical_open = self._counts.get(code, (0, 0, 0))
         return done, total, critical_open
 
+    def dependants_of(self, item_id: str) -> list[str]:
+        """Ids of the items whose `after` holds `item_id`, in the order they were stored; the reverse
+        index is built on first use (one pass over the items), then kept up to date by put and delete."""
+        if self._waiting is None:
+            waiting: dict[str, dict[str, None]] = {}
+            for key, rec in self.tables["items"].items():
+                for blocker in rec.get("after") or ():
+                    waiting.setdefault(blocker, {})[key] = None
+            self._waiting = waiting
+        return list(self._waiting.get(item_id, ()))
+
+    def _rewire(self, key: str, old: Record | None, new: Record | None) -> None:
+        """Keep the reverse index of `after` right when item `key` changes from `old` to `new`."""
+        assert self._waiting is not None
+        before = (old or {}).get("after") or ()
+        after = (new or {}).get("after") or ()
+        if before == after:
+            return
+        for blocker in before:
+            self._waiting.get(blocker, {}).pop(key, None)
+        for blocker in after:
+            self._waiting.setdefault(blocker, {})[key] = None
+
     def items_of(self, code: str) -> list[Record]:
         return list(map(self.tables["items"].__getitem__, self._index()[code]["items"]))
 
@@ -119,8 +144,8 @@ class State:
 
     # -- writing -------------------------------------------------------------------
     def put(self, table: str, record: Record) -> Record:
-        """Store `record` in `table` ("regions", "items" or "promotions"), replacing the one with the
-        same key (code or id), and return it. Never raises; validation is the operations' job.
+        """Store `record` in `table` ("regions", "items", "promotions" or "settings"), replacing the one
+        with the same key (code, id or setting name), and return it. Never raises; validation is the operations' job.
 
         The record is kept as given: callers never change it afterwards (an edit puts a new dict),
         which keeps the region index, the checklist counts and the change tracking right.
@@ -129,7 +154,9 @@ class State:
         current = self.tables[table].get(key)
         self.before.setdefault((table, key), current)
         self.tables[table][key] = record
-        if table != "regions" and self._by_region is not None:
+        if table == "items" and self._waiting is not None:
+            self._rewire(key, current, record)
+        if table in CHILD_TABLES and self._by_region is not None:
             if current is not None and current["region"] != record["region"]:
                 self._by_region[current["region"]][table].pop(key, None)
             self._by_region[record["region"]][table][key] = None
@@ -149,7 +176,9 @@ class State:
         except KeyError:
             raise NotFound(f"no {NOUN[table]} {key}") from None
         self.before.setdefault((table, key), current)
-        if table != "regions" and self._by_region is not None:
+        if table == "items" and self._waiting is not None:
+            self._rewire(key, current, None)
+        if table in CHILD_TABLES and self._by_region is not None:
             self._by_region[current["region"]][table].pop(key, None)
             if table == "items":
                 self._count(current, -1)
@@ -201,4 +230,4 @@ def empty_document() -> dict[str, Any]:
     from rollout.migrations import SCHEMA_VERSION
 
     meta = {"schema": SCHEMA_VERSION, "revision": 0, "next_items": 1, "next_promotions": 1}
-    return {"_meta": {"1": meta}, "regions": {}, "items": {}, "promotions": {}}
+    return {"_meta": {"1": meta}, **{name: {} for name in TABLES}}

@@ -157,9 +157,13 @@ def region_schema(**more: Schema) -> Schema:
 
 
 def item_schema() -> Schema:
+    """A checklist item (queries.item_json): the record schema's fields, then `blocked`."""
     from rollout import schema
 
-    return schema.json_schema(schema.ITEMS)
+    base = schema.json_schema(schema.ITEMS)
+    base["properties"]["blocked"] = BOOLEAN
+    base["required"] = list(base["properties"])
+    return base
 
 
 def promotion_schema() -> Schema:
@@ -173,6 +177,8 @@ def promotion_schema() -> Schema:
 
 def status_row_schema() -> Schema:
     """A row of `status --json` (queries.status_row)."""
+    from rollout.health import HEALTHS
+
     next_promotion = obj({"id": STRING, "name": STRING, "start": INSTANT, "end": INSTANT})
     return region_schema(
         days_to_launch=nullable(INTEGER),
@@ -180,6 +186,9 @@ def status_row_schema() -> Schema:
         items_total=COUNT,
         warnings=STRINGS,
         next_promotion=nullable(next_promotion),
+        health={"type": "string", "enum": list(HEALTHS)},
+        reasons=STRINGS,
+        forecast=nullable(DATE),
     )
 
 
@@ -188,7 +197,7 @@ def history_entry_schema() -> Schema:
     record = nullable({"type": "object"})
     change = obj(
         {
-            "table": {"type": "string", "enum": list(ENVELOPE_KINDS.values())},
+            "table": {"type": "string", "enum": [*ENVELOPE_KINDS.values(), "settings"]},
             "key": STRING,
             "before": record,
             "after": record,
@@ -282,6 +291,8 @@ def envelope(
     promos = [c["after"] for c in changes if c["table"] == "promotions" and c["after"] is not None]
     promo_warnings = queries.warnings_for(state, promos, times.now()) if promos else {}
     for change in changes:
+        if change["table"] not in kind_of:  # shared settings: not a record kind of the envelope
+            continue
         kind, after = kind_of[change["table"]], change["after"]
         if after is None:
             removed[kind].append(change["key"])
