@@ -43,6 +43,11 @@ class Snapshot:
         return self.state.revision
 
     @cached_property
+    def by_code(self) -> dict[str, RegionRow]:
+        """The rows by region code."""
+        return {row.code: row for row in self.rows}
+
+    @cached_property
     def calendar(self) -> CalendarIndex:
         """Built when the calendar first needs it, then shared by every month shown."""
         return CalendarIndex(self.state)
