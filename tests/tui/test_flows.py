@@ -438,7 +438,7 @@ async def test_help_shows_a_remapped_key_with_its_id(make_app, tmp_path, monkeyp
         await pilot.press("escape", "o")
         assert app.screen.sort == "health"  # the remapped key sorts (launch date, then health)
         await pilot.press("s")
-        assert app.screen.sort == "code"  # the old key no longer does
+        assert app.screen.sort == "health"  # the old key no longer does
 
 
 async def test_command_palette_jumps_to_a_region(make_app):
