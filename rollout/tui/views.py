@@ -79,9 +79,7 @@ def table_countdown(region: Record, reference: datetime) -> str:
     return launch_countdown(region, reference)
 
 
-def region_row(
-    state: State, region: Record, reference: datetime, context: health.Context | None = None
-) -> RegionRow:
+def region_row(state: State, region: Record, reference: datetime, context: health.Context | None = None) -> RegionRow:
     """One region's line; `context` shares the health rules' settings and dependency chains
     across regions (health.Context), one is made when not given."""
     code, tz = region["code"], region["timezone"]
@@ -292,3 +290,23 @@ def holiday_on(event: CalendarEvent, day: date) -> str | None:
 
 def calendar_events(state: State, first: date, last: date) -> dict[date, list[CalendarEvent]]:
     return CalendarIndex(state).events(first, last)
+
+
+# -- lists ticked in place ---------------------------------------------------------------
+def keep_in_place(fresh: list[str], previous: list[str], kept: set[str]) -> list[str]:
+    """`fresh` keys (the core's order) with the `previous` keys that are in `kept` but no longer
+    in `fresh` put back where they were: each right after the key that came before it, when that
+    one is still listed, else first. So an item ticked on a list stays on it, marked done, instead
+    of vanishing under the cursor."""
+    present = set(fresh)
+    merged = list(fresh)
+    position = {key: i for i, key in enumerate(merged)}
+    for index, key in enumerate(previous):
+        if key not in kept or key in present:
+            continue
+        before = next((p for p in reversed(previous[:index]) if p in present), None)
+        at = position[before] + 1 if before is not None else 0
+        merged.insert(at, key)
+        present.add(key)
+        position = {k: i for i, k in enumerate(merged)}
+    return merged

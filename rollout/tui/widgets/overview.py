@@ -11,8 +11,8 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from rollout import model, ops, queries, times
-from rollout.health import NOTE, SYMBOLS
 from rollout.errors import InvalidValue, RolloutError, StaleEdit
+from rollout.health import NOTE, SYMBOLS
 from rollout.state import Record, State
 from rollout.tui.bulk import promos_not_started
 from rollout.tui.guard import reported
