@@ -189,10 +189,10 @@ class AgendaScreen(RolloutNode, Screen[None]):
         key = entry_key(entry)
 
         def applied(_outcome: Any) -> None:
-            self.kept.add(key)
-            self.refresh_data()
             self.notify(f"{entry.id} {'done' if done else 'reopened'}: {entry.title}", timeout=3)
 
+        # Kept before the change: the reload it sets off must already leave the row where it is.
+        self.kept.add(key)
         set_done(self.rollout, entry.region, [entry.id], done, applied)
 
     def action_cycle_mode(self) -> None:
