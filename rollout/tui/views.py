@@ -16,6 +16,7 @@ from rollout import health, model, queries, times
 from rollout.state import Record, State
 
 BAR_WIDTH = 10
+BLOCKED = "⊘"  # an open item that waits for an item still open (queries.is_blocked)
 NEXT_PROMO_WIDTH = 32
 
 

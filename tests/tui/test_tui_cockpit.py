@@ -20,6 +20,7 @@ from rollout.tui.screens.owners import OwnerItemsScreen, OwnersScreen
 from rollout.tui.screens.region import RegionScreen
 from rollout.tui.screens.regions import RegionsScreen
 from rollout.tui.screens.timeline import TimelineScreen
+from rollout.tui.views import BLOCKED
 from rollout.tui.widgets.base import RecordTable
 from rollout.tui.widgets.region_table import RegionTable
 from rollout.tui.widgets.timeline import TimelineView
@@ -321,7 +322,7 @@ async def test_the_item_form_sets_what_an_item_waits_for(crafted):
         assert state.items["c2"]["after"] == ["c3"]
         assert state.history[-1]["command"] == "tui: check edit DE c2 --after c3"
         table = app.screen.query_one("#items", RecordTable)
-        assert str(table.get_row("c2")[2]) == "⧗"  # blocked: c3 is open
+        assert str(table.get_row("c2")[2]) == BLOCKED  # blocked: c3 is open
         detail = str(app.screen.query_one("#item-detail").render())
         assert "waits for c3 'Go-live rehearsal' (open)" in detail
 

@@ -16,7 +16,7 @@ from rollout.agenda import AgendaEntry
 from rollout.timeline import GLYPHS, LAUNCH, PROMOTION
 from rollout.tui.guard import reported
 from rollout.tui.ticking import set_done
-from rollout.tui.views import keep_in_place
+from rollout.tui.views import BLOCKED, keep_in_place
 from rollout.tui.widgets.base import OpenTable, RecordTable, RolloutNode
 
 # What `f` cycles through: (name, title, days, only the user's).
@@ -30,7 +30,6 @@ WHAT = {
     agenda.PROMO_START: GLYPHS[PROMOTION] + " starts: ",
     agenda.PROMO_END: GLYPHS[PROMOTION] + " ends: ",
 }
-BLOCKED = "⧗"
 
 
 def entry_key(entry: AgendaEntry) -> str:

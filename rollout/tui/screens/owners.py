@@ -16,12 +16,11 @@ from rollout.agenda import OwnerLoad
 from rollout.state import Record
 from rollout.tui.guard import reported
 from rollout.tui.ticking import set_done
-from rollout.tui.views import keep_in_place, truncate
+from rollout.tui.views import BLOCKED, keep_in_place, truncate
 from rollout.tui.widgets.base import OpenTable, RecordTable, RolloutNode
 
 NOBODY = "(nobody)"  # items without an owner
 LISTED_REGIONS = 4
-BLOCKED = "⧗"
 
 
 def owner_label(owner: str) -> str:

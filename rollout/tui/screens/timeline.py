@@ -12,14 +12,24 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from rollout import ops
+from rollout import timeline as model
 from rollout.health import SYMBOLS
-from rollout.timeline import GLYPHS, LEGEND, TimelineRow
+from rollout.timeline import GLYPHS, TimelineRow
 from rollout.tui.guard import reported
 from rollout.tui.views import filter_rows
 from rollout.tui.widgets.base import RolloutNode, cli_text
 from rollout.tui.widgets.timeline import ZOOMS, TimelineView
 
-LEGEND_TEXT = "  ".join(f"{GLYPHS[kind]}\u00a0{words.replace(' ', chr(0xA0))}" for kind, words in LEGEND.items())
+# The core's glyphs, in words short enough for one line at 100 columns (non-breaking within an entry).
+LEGEND_WORDS = {
+    model.LAUNCH: "launch",
+    model.LAUNCHED: "launched",
+    model.PROMOTION: "promotion",
+    model.CONFLICT: "conflict",
+    model.TODAY: "today",
+    model.HOLIDAY: "holiday",
+}
+LEGEND_TEXT = "  ".join(f"{GLYPHS[kind]}\u00a0{words}" for kind, words in LEGEND_WORDS.items())
 
 
 class TimelineScreen(RolloutNode, Screen[None]):

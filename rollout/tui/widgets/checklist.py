@@ -20,12 +20,11 @@ from rollout.tui.guard import reported
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen, field_error
 from rollout.tui.session import Outcome
 from rollout.tui.ticking import set_done
-from rollout.tui.views import readiness_bar, truncate
+from rollout.tui.views import BLOCKED, readiness_bar, truncate
 from rollout.tui.widgets.base import RecordTable, TablePane, cli_text, when_text
 from rollout.tui.widgets.form import WHEN_SHORT, Field
 
 ITEM_FIELDS = ("title", "category", "due", "owner", "critical", "after")
-BLOCKED = "⧗"  # an open item that waits for an item still open
 # What `f` cycles through: every item, then only the open, critical, overdue or my items.
 SHOWS = ("all", "open", "critical", "overdue", "mine")
 OWNER_WIDTH = 14
