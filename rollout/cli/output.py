@@ -58,7 +58,7 @@ def health_text(health: str, ascii_only: bool | None = None) -> str:
 
     ascii_only = not unicode_ok() if ascii_only is None else ascii_only
     symbol = (ASCII_SYMBOLS if ascii_only else SYMBOLS).get(health, "?")
-    return style(f"{symbol} {health}", fg=HEALTH_COLOURS.get(health), bold=health == "off track")
+    return style(f"{symbol} {health}", fg=HEALTH_COLOURS.get(health), bold=True if health == "off track" else None)
 
 
 def terminal_width() -> int | None:
