@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import click
 import cli_cockpit_data
+import click
 import pytest
 
 from rollout import agenda, health, timeline
