@@ -7,6 +7,7 @@ modules are imported inside the commands, so the other commands do not pay for t
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import click
@@ -181,27 +182,32 @@ def health_command(app: App, selectors: tuple[str, ...], as_json: bool) -> None:
     if not rows:
         click.echo("No regions match.")
         return
-    click.echo(
-        output.table(
-            ["CODE", "NAME", "HEALTH", "LAUNCH", "FORECAST", "OPEN", "CRIT", "LATE", "REASONS"],
-            [
-                [
-                    r["code"],
-                    r["name"],
-                    output.health_text(r["health"]),
-                    (r["launch"] or "-")[:10],
-                    r["forecast"] or "-",
-                    r["open"] or "",
-                    r["critical_open"] or "",
-                    r["overdue"] or "",
-                    "\n".join(r["reasons"]) or "-",
-                ]
-                for r in rows
-            ],
-            width=output.terminal_width(),
-            drop=("OPEN", "FORECAST"),
-        )
-    )
+    width = output.terminal_width()
+    headers = ["CODE", "NAME", "HEALTH", "LAUNCH", "FORECAST", "OPEN", "CRIT", "LATE"]
+    cells = [
+        [
+            r["code"],
+            r["name"],
+            output.health_text(r["health"]),
+            (r["launch"] or "-")[:10],
+            r["forecast"] or "-",
+            r["open"] or "",
+            r["critical_open"] or "",
+            r["overdue"] or "",
+        ]
+        for r in rows
+    ]
+    if width is None:  # to a pipe or a file: one column per field, a reason per line, for grep
+        reasons = ["\n".join(r["reasons"]) or "-" for r in rows]
+        click.echo(output.table([*headers, "REASONS"], [[*c, why] for c, why in zip(cells, reasons, strict=True)]))
+        return
+    # On a terminal: each region's reasons under its row, wrapped to the width, so none is cut.
+    lines = output.table(headers, cells, width=width, drop=("OPEN", "FORECAST")).splitlines()
+    click.echo(lines[0])
+    for line, row in zip(lines[1:], rows, strict=True):
+        click.echo(line)
+        for reason in row["reasons"]:
+            click.echo(textwrap.fill(reason, width=max(width, 20), initial_indent="  - ", subsequent_indent="    "))
 
 
 # -- agenda ----------------------------------------------------------------------------------

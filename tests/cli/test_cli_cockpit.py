@@ -76,11 +76,22 @@ def test_health_table_shows_the_symbol_and_every_reason_under_the_reasons_column
         assert f"{health.SYMBOLS[name]} {name}" in symbols[code]
 
 
-def test_health_table_fits_a_narrow_terminal(run, monkeypatch):
+def test_health_on_a_terminal_wraps_each_reason_under_its_row(run, crafted, monkeypatch):
     monkeypatch.setenv("COLUMNS", "70")
     lines = run("health").stdout.splitlines()
     assert max(output.display_width(line) for line in lines) <= 70
-    assert "OPEN" not in lines[0] and "HEALTH" in lines[0] and lines[1].endswith("…")
+    assert lines[0].split() == ["CODE", "NAME", "HEALTH", "LAUNCH", "FORECAST", "CRIT", "LATE"]  # OPEN left out
+    rows = health.health_rows(state_of(crafted), reference=cli_cockpit_data.NOW)
+    shown = "\n".join(lines[1:])
+    for row in rows:  # every reason whole, wrapped: nothing cut
+        assert f"\n{row['code']}  " in f"\n{shown}"
+        for reason in row["reasons"]:
+            assert reason in " ".join(part.strip().removeprefix("- ") for part in shown.splitlines())
+    assert lines[1].startswith("PL") and lines[2] == "  - c1 'Payment provider live' is 4 days overdue (payments)"
+    assert any(line.startswith("    ") for line in lines)  # a long reason wraps with an indent
+    monkeypatch.setenv("COLUMNS", "120")
+    wide = run("health").stdout.splitlines()
+    assert "OPEN" in wide[0] and "REASONS" not in wide[0]
 
 
 def test_health_is_coloured_on_a_terminal_unless_no_color(monkeypatch):
