@@ -252,21 +252,24 @@ def agenda_command(
         return
     if not entries:
         whose = f" for {app.user if mine else owner}" if mine or owner is not None else ""
-        click.echo(f"Nothing due, overdue, launching or on promotion in the next {_plural(days, 'day')}{whose}.")
+        if days == 0:
+            click.echo(f"Nothing overdue{whose}.")
+        else:
+            click.echo(f"Nothing due, overdue, launching or on promotion in the next {_plural(days, 'day')}{whose}.")
         return
     click.echo(
         output.table(
-            ["DAY", "TIME", "REGION", "WHAT", "ID", "TITLE", "OWNER", "NOTE"],
+            ["DAY", "LATE", "TIME", "REGION", "WHAT", "ID", "OWNER", "TITLE"],
             [
                 [
                     e.day.isoformat(),
+                    _late(e),
                     e.time or "",
                     e.region,
                     e.kind,
                     e.id,
-                    ("! " if e.critical else "") + e.title,
                     e.owner or "-",
-                    _agenda_note(e),
+                    ("! " if e.critical else "") + e.title,
                 ]
                 for e in entries
             ],
@@ -276,12 +279,13 @@ def agenda_command(
     )
 
 
-def _agenda_note(entry: Any) -> str:
+def _late(entry: Any) -> str:
+    """How late an overdue item is: '4 days', or 'since 17:00' for a timed due passed today."""
     if not entry.overdue:
         return ""
     if entry.days_overdue <= 0:
-        return output.style(f"overdue since {entry.time} today" if entry.time else "overdue", fg="red")
-    return output.style(f"{_plural(entry.days_overdue, 'day')} overdue", fg="red")
+        return output.style(f"since {entry.time}" if entry.time else "today", fg="red")
+    return output.style(_plural(entry.days_overdue, "day"), fg="red")
 
 
 def _plural(count: int, word: str) -> str:

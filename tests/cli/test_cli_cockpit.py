@@ -180,22 +180,34 @@ def test_agenda_region_option_is_the_selector_list(run):
 def test_agenda_table_shows_each_regions_day_with_its_code(run, crafted):
     result = run("agenda", "--days", "14")
     header, *lines = result.stdout.splitlines()
-    assert header.split() == ["DAY", "TIME", "REGION", "WHAT", "ID", "TITLE", "OWNER", "NOTE"]
+    assert header.split() == ["DAY", "LATE", "TIME", "REGION", "WHAT", "ID", "OWNER", "TITLE"]
     entries = agenda.agenda(state_of(crafted), days=14, reference=cli_cockpit_data.NOW)
     assert len(lines) == len(entries)
     for line, entry in zip(lines, entries, strict=True):
-        assert line.startswith(entry.day.isoformat()) and f" {entry.region} " in line and entry.title in line
-    assert lines[0].endswith("4 days overdue") and "! Payment provider live" in lines[0]
+        assert line.startswith(entry.day.isoformat()) and f" {entry.region} " in line and line.endswith(entry.title)
+    assert lines[0].split()[:3] == ["2026-11-20", "4", "days"] and lines[0].endswith("! Payment provider live")
     launch = next(line for line in lines if " launch " in line)
     assert launch.split()[:3] == ["2026-12-04", "NL", "launch"]
 
 
+def test_agenda_on_a_narrow_terminal_leaves_out_time_and_owner_first(run, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "64")
+    lines = run("agenda", "--days", "14").stdout.splitlines()
+    assert lines[0].split() == ["DAY", "LATE", "REGION", "WHAT", "ID", "TITLE"]
+    assert max(output.display_width(line) for line in lines) <= 64
+
+
+def test_an_item_overdue_since_earlier_today_says_since_when(run, rollout, crafted):
+    assert run("check", "add", "DE", "Go/no-go call", "--due", "2026-11-24T08:30").exit_code == 0
+    line = next(line for line in run("agenda", "DE").stdout.splitlines() if "Go/no-go" in line)
+    assert line.split()[:4] == ["2026-11-24", "since", "08:30", "08:30"]  # LATE, then TIME
+
+
 def test_agenda_with_nothing_says_so(run):
     result = run("agenda", "US", "--days", "0")
-    assert (
-        result.exit_code == 0
-        and result.stdout == "Nothing due, overdue, launching or on promotion in the next 0 days.\n"
-    )
+    assert result.exit_code == 0 and result.stdout == "Nothing overdue.\n"
+    week = run("agenda", "FR", "--owner", "ola")
+    assert week.stdout == "Nothing due, overdue, launching or on promotion in the next 7 days for ola.\n"
 
 
 # -- owners ---------------------------------------------------------------------------------
