@@ -25,20 +25,27 @@ def _rows(app: App) -> list[dict[str, Any]]:
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
-    return output.table(
-        ["NAME", "VALUE", "DEFAULT", "RANGE", "DESCRIPTION"],
+    """NAME, VALUE, DEFAULT, RANGE, then what each setting does on a wrapped line of its own."""
+    import textwrap
+
+    width = output.terminal_width() or 100
+    lines = output.table(
+        ["NAME", "VALUE", "DEFAULT", "RANGE"],
         [
             [
                 r["name"],
                 str(r["value"]) + ("" if r["stored"] else " (default)"),
                 r["default"],
                 f"{r['minimum']}-{r['maximum']} {r['unit']}" if r["minimum"] is not None else r["unit"] or "-",
-                r["doc"],
             ]
             for r in rows
         ],
-        width=output.terminal_width(),
-    )
+    ).split("\n")
+    out = [lines[0]]
+    for line, row in zip(lines[1:], rows, strict=True):
+        out.append(line)
+        out.append(textwrap.fill(row["doc"], width=max(width, 30), initial_indent="  ", subsequent_indent="  "))
+    return "\n".join(out)
 
 
 @config.command("list", short_help="Every shared setting with its value and default.")

@@ -55,8 +55,11 @@ def test_list_and_get_show_every_setting_with_its_default(run):
     assert as_json(run("config", "get", " Health.Slack_Days ", "--json")) == default_row("health.slack_days")
     assert run("config", "get", "health.slack_days").stdout == "7\n"
     table = run("config", "list").stdout.splitlines()
-    assert table[0].split() == ["NAME", "VALUE", "DEFAULT", "RANGE", "DESCRIPTION"]
-    assert table[1].split()[:5] == ["health.at_risk_days", "21", "(default)", "21", "0-365"]
+    assert table[0].split() == ["NAME", "VALUE", "DEFAULT", "RANGE"]
+    assert table[1].split() == ["health.at_risk_days", "21", "(default)", "21", "0-365", "days"]
+    described = " ".join(line.strip() for line in table[2:] if line.startswith("  "))
+    assert all(s.doc in described for s in settings.REGISTRY)  # each on wrapped lines of its own
+    assert [line.split()[0] for line in table[1:] if not line.startswith(" ")] == [s.name for s in settings.REGISTRY]
     assert run("config", "get").stdout == run("config", "list").stdout
 
 
