@@ -30,7 +30,7 @@ def _launch_cell(region: Record) -> str:
     return times.local_display(queries.effective_launch(region), region["timezone"], with_time=False)
 
 
-@click.command(short_help="Every region: status, launch, readiness, next promotion.")
+@click.command(short_help="Every region: health, status, launch, readiness, promotion.")
 @selectors_argument()
 @contract.reads(lambda: contract.array(contract.status_row_schema()))
 @pass_app
