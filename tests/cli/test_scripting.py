@@ -216,7 +216,10 @@ def test_region_show_json_carries_every_warning_the_text_shows(rollout):
     ("args", "options"),
     [
         (("region", "set", "BE"), "--name, --tz, --currency, --launch, --wave, --owner, --status"),
-        (("check", "edit", "c370"), "--title, --category, --due, --owner, --critical/--not-critical"),
+        (
+            ("check", "edit", "c370"),
+            "--title, --category, --due, --owner, --critical/--not-critical, --after, --no-after",
+        ),
         (("promo", "edit", "p61"), "--name, --kind, --start, --end"),
     ],
 )
