@@ -83,6 +83,7 @@ class RolloutApp(App[None]):
         self.session = Session(db_path, user or default_user(), read_only or env_read_only())
         self.snapshot: Snapshot = self.session.load()
         self._reloading = False
+        self._writes_since_reload = 0  # this session's own edits since the running reload began
         self._failed_signature: Signature | None = None
         self._missing = False
         # The days the calendar shows, if it is open: a background reload prepares them too.
@@ -215,6 +216,7 @@ class RolloutApp(App[None]):
         if signature == self.snapshot.signature or signature == self._failed_signature:
             return
         self._reloading = True
+        self._writes_since_reload = 0
         self.reload_in_background()
 
     @work(thread=True, exclusive=True, group="reload")
@@ -237,6 +239,10 @@ class RolloutApp(App[None]):
     def _reloaded(self, snapshot: Snapshot) -> None:
         self._reloading = False
         self._failed_signature = None
+        if self._writes_since_reload and snapshot.revision < self.snapshot.revision:
+            # Read before this session's own later write landed (a burst of edits while the worker
+            # read): older than what is shown, so dropped; the next poll reads the file again.
+            return
         own_write = self.snapshot.signature is None and snapshot.revision == self.snapshot.revision
         if own_write:
             self.snapshot.signature = snapshot.signature
@@ -271,6 +277,7 @@ class RolloutApp(App[None]):
         except StaleEdit:
             self.reload_now()
             raise
+        self._writes_since_reload += 1
         self.apply_snapshot(outcome.snapshot)
         state = outcome.snapshot.state
         if outcome.entry is None:
