@@ -11,15 +11,23 @@ of medians. Where a floor exists the figure is a ratio to it, measured in the sa
   in equal shares) applied to the 200-region database: wall time, peak memory (max RSS), growth per 10x;
 - reads at scale: `status --json` and `promo list --json` on 2,000 regions (after one warm-up run,
   which fills the public-holiday cache; the cold first run is shown too);
+- cockpit: `rollout health --json` and `rollout agenda --json` (the commands, start-up included)
+  beside `status --json`, with their CPU time; then the core alone: health of every region, the
+  agenda of the next 7 days, owners' workload, the text timeline of every region and the timeline
+  model of one screen (40 rows) at 2,000 regions, each a fresh process loading what a command loads
+  (benchmarks/cockpit_probe.py);
 - TUI: headless (Textual's run_test, see benchmarks/tui_probe.py): start to a drawn Regions table at
-  17 and 2,000 regions, one filter keystroke and one cursor move at 2,000, the calendar's month;
+  17 and 2,000 regions, one filter keystroke and one cursor move at 2,000, the calendar's month,
+  the Timeline's first draw, a cursor move and a zoom on it;
 - concurrency: 8 writer processes x 100 edits (`check add`) on one database, each edit its own locked
   transaction through the CLI's commands; total time, edits per second, and a check that none was lost.
   Also, for comparison, 8 x 10 edits as separate `rollout` processes (interpreter start-up per edit).
 - history: the bundled data fresh (`init` and five edits) and aged (the same, then batches that add and
   then remove 5,000 checklist items, ten times: 100,000 changes in history, the records unchanged), both
   built through `rollout`'s own commands; `status --json`, `history` (headers, --json, by region), one
-  `region set`, `undo` and the TUI's start, each timed fresh and aged, interleaved, with their ratio.
+  `region set`, `undo`, the TUI's start and opening its History screen, each timed fresh and aged,
+  interleaved, with their ratio; then, on the aged database, the History screen's keys (a cursor move,
+  the next page, filters by user and by day; benchmarks/history_probe.py).
   Then the same against a file in the format from before history was stored apart, holding 100,000
   small entries (synthetic): its first write moves the history out (timed once), then every figure again.
 
@@ -261,6 +269,75 @@ def _check_json(output: bytes, rows: int | None) -> None:
         raise BenchmarkError(f"status listed {len(data)} regions, expected {rows}")
 
 
+COCKPIT_TARGET = 0.5  # the `status --json` budget at 2,000 regions, start-up included
+
+
+def cockpit(bench: Bench) -> None:
+    """The launch cockpit's reads at 2,000 regions (17 in a smoke run), each a fresh process that loads
+    what a command loads (benchmarks/cockpit_probe.py), interleaved with `status --json` for reference."""
+    regions = 17 if bench.smoke else 2000
+    db = bench.database(regions)
+    probe = [bench.python, "-m", "benchmarks.cockpit_probe"]
+    commands: dict[str, list[str]] = {
+        "status --json": [*bench.rollout, "--db", str(db), "status", "--json"],
+        "health --json": [*bench.rollout, "--db", str(db), "health", "--json"],
+        "agenda --json": [*bench.rollout, "--db", str(db), "agenda", "--json"],
+        "health, all regions, JSON": [*probe, "health", str(db)],
+        "agenda, next 7 days, JSON": [*probe, "agenda", str(db)],
+        "owners, JSON": [*probe, "owners", str(db)],
+        "timeline text, all regions, 100 columns": [*probe, "timeline-text", str(db)],
+        "timeline model, first screen (40 rows)": [*probe, "timeline-screen", str(db)],
+    }
+    runs: dict[str, list[Run]] = {name: [] for name in commands}
+    for args in commands.values():  # warm-up: bytecode and holiday caches
+        bench.run(args)
+    for _ in range(bench.runs):
+        for name, args in commands.items():
+            runs[name].append(bench.run(args))
+    _check_cockpit_output(runs, regions)
+    size = f"{regions:,} regions"
+    reference = statistics.median(r.seconds for r in runs["status --json"])
+    reference_cpu = statistics.median(r.cpu for r in runs["status --json"])
+    for name, found in runs.items():
+        seconds = statistics.median(r.seconds for r in found)
+        cpu = statistics.median(r.cpu for r in found)
+        probed = commands[name][: len(probe)] == probe
+        figures = [json.loads(r.stderr.decode().strip().splitlines()[-1]) for r in found] if probed else []
+        figure = f"cpu {_seconds(cpu)}"
+        if figures:
+            figure += f"; in-process: load {_seconds(statistics.median(f['load'] for f in figures))}"
+            figure += f", compute {_seconds(statistics.median(f['compute'] for f in figures))}"
+        target, met = "", None
+        if name.startswith(("health", "agenda")) and regions == 2000:
+            figure += f"; {seconds / reference:.2f}x status --json (cpu {cpu / reference_cpu:.2f}x)"
+            target, met = f"<= {COCKPIT_TARGET} s", seconds <= COCKPIT_TARGET
+        if name.startswith("timeline model"):
+            first = statistics.median(f["first"] for f in figures)
+            following = statistics.median(f["next"] for f in figures)
+            figure += f"; first screen {_seconds(first)}, next screen {_seconds(following)}"
+            if regions == 2000:
+                target, met = "first screen <= 0.5 s", first <= 0.5
+        bench.add(Row(f"cockpit: {name}", size, seconds, figure, target, met))
+
+
+def _check_cockpit_output(runs: dict[str, list[Run]], regions: int) -> None:
+    health = json.loads(runs["health, all regions, JSON"][0].stdout)
+    if len(health) != regions or not all("health" in row and "reasons" in row for row in health):
+        raise BenchmarkError(f"health listed {len(health)} regions, expected {regions}")
+    if json.loads(runs["health --json"][0].stdout) != health:
+        raise BenchmarkError("`rollout health --json` and the core's health rows differ")
+    if json.loads(runs["agenda --json"][0].stdout) != json.loads(runs["agenda, next 7 days, JSON"][0].stdout):
+        raise BenchmarkError("`rollout agenda --json` and the core's agenda differ")
+    status = json.loads(runs["status --json"][0].stdout)
+    if sorted(r["code"] for r in status) != sorted(r["code"] for r in health):
+        raise BenchmarkError("health and status list different regions")
+    if not isinstance(json.loads(runs["agenda, next 7 days, JSON"][0].stdout), list):
+        raise BenchmarkError("the agenda is not a JSON list")
+    lines = runs["timeline text, all regions, 100 columns"][0].stdout.decode().splitlines()
+    if len(lines) < regions + 2 or max(len(line) for line in lines) > 100:
+        raise BenchmarkError("the text timeline has a line per region within 100 columns")
+
+
 def tui(bench: Bench) -> None:
     try:
         import textual  # noqa: F401
@@ -311,6 +388,13 @@ def tui(bench: Bench) -> None:
         )
         bench.add(Row("tui: calendar, open on this month", size, median("calendar")))
         bench.add(Row("tui: calendar, next month", size, median("month")))
+        if any(r["timeline_rows"] != regions for r in results):
+            raise BenchmarkError(f"the Timeline had {results[0]['timeline_rows']} rows, expected {regions}")
+        first_draw = median("timeline")
+        bench.add(Row("tui: timeline, first draw", size, first_draw, "", "<= 0.5 s", first_draw <= 0.5))
+        for key, what in (("timeline_cursor", "a cursor move (region or column)"), ("timeline_zoom", "a zoom")):
+            value = median(key)
+            bench.add(Row(f"tui: timeline, {what}, redrawn", size, value, "", "<= 50 ms", value <= 0.05))
 
 
 def concurrency(bench: Bench) -> None:
@@ -428,10 +512,10 @@ def history(bench: Bench) -> None:
             f"(fresh {fresh.stat().st_size / 1e3:.0f} KB)",
         )
     )
-    _compare(bench, fresh, aged, size, targets=True)
+    _compare(bench, fresh, aged, size, targets=True, rare_user="bench")
 
     entries = 1_000 if bench.smoke else SMALL_ENTRIES
-    old = synth.write_schema1_history(bench.work / "history-schema1.json", fresh, entries)
+    old = synth.write_schema1_history(bench.work / "history-schema1.json", fresh, entries, first_user="founder")
     megabytes = old.stat().st_size / 1e6
     upgrade = bench.cli(old, "--user", "bench", "region", "set", "FR", "--owner", "upgraded")
     small = f"bundled, {entries:,} small entries"
@@ -444,7 +528,7 @@ def history(bench: Bench) -> None:
             f"{_history_mb(old)}",
         )
     )
-    _compare(bench, fresh, old, small, targets=False)
+    _compare(bench, fresh, old, small, targets=False, rare_user="founder")
 
 
 SMALL_ENTRIES = 100_000
@@ -455,7 +539,7 @@ def _history_mb(db: Path) -> str:
     return f"{sum(p.stat().st_size for p in folder.iterdir()) / 1e6:.0f} MB"
 
 
-def _compare(bench: Bench, fresh: Path, aged: Path, size: str, targets: bool) -> None:
+def _compare(bench: Bench, fresh: Path, aged: Path, size: str, targets: bool, rare_user: str) -> None:
     cases = [
         ("status --json", ["status", "--json"]),
         ("history --limit 5", ["history", "--limit", "5"]),
@@ -480,6 +564,59 @@ def _compare(bench: Bench, fresh: Path, aged: Path, size: str, targets: bool) ->
             bench, f"history: {name}", size, timings[fresh], timings[aged], name in targeted, f"; cpu {cpu_ratio:.2f}x"
         )
     _tui_ratio(bench, fresh, aged, size, targets)
+    _history_screen(bench, fresh, aged, size, rare_user)
+
+
+OPEN_TARGET = 0.25
+
+
+def _history_screen(bench: Bench, fresh: Path, aged: Path, size: str, rare_user: str) -> None:
+    """The TUI's History screen (benchmarks/history_probe.py): opening it fresh against aged, then
+    what its keys cost on the aged database."""
+    try:
+        import textual  # noqa: F401
+    except ImportError as exc:
+        bench.add(Row("history: TUI History screen", size, None, f"skipped: {exc}"))
+        return
+    results: dict[Path, list[dict[str, Any]]] = {fresh: [], aged: []}
+    for _ in range(1 if bench.smoke else bench.runs):
+        for db in (fresh, aged):
+            run = bench.run([bench.python, "-m", "benchmarks.history_probe", str(db), rare_user])
+            results[db].append(json.loads(run.stdout.decode().strip().splitlines()[-1]))
+
+    def median(db: Path, key: str) -> float:
+        return statistics.median(r[key] for r in results[db])
+
+    last = results[aged][-1]
+    opened = median(aged, "open")
+    bench.add(
+        Row(
+            "history: TUI History screen, L to its first page drawn",
+            size,
+            opened,
+            f"fresh {_seconds(median(fresh, 'open'))} ({results[fresh][-1]['entries']} entries), "
+            f"aged {_seconds(opened)} ({min(last['entries'], 100)} rows of {last['entries']:,})",
+            f"<= {_seconds(OPEN_TARGET)}",
+            opened <= OPEN_TARGET,
+        )
+    )
+    bench.add(
+        Row(
+            "history: TUI History screen, each row's undo state read (worker)",
+            size,
+            median(aged, "states"),
+            f"{last['entries']:,} entries; {last['history_bytes'] / 1e3:.0f} KB of history read to open it and move 20 rows",
+        )
+    )
+    for key, case, target, figure in [
+        ("cursor", "one cursor move, the entry's fields shown", 0.05, ""),
+        ("page", "G at the end of the list: the next page", 0.1, ""),
+        ("filter_user", f"filter user={rare_user}", 0.5, f"{last['filter_user_rows']} found"),
+        ("filter_nobody", "filter on a user with no change (reads every header)", 0.5, "0 found"),
+        ("filter_day", "filter day= (the middle of history)", 0.5, f"{last['filter_day_rows']} found"),
+    ]:
+        value = median(aged, key)
+        bench.add(Row(f"history: TUI History, {case}", size, value, figure, f"<= {_seconds(target)}", value <= target))
 
 
 def _age(bench: Bench, db: Path, rounds: int, items: int) -> int:
@@ -576,6 +713,7 @@ CASES: dict[str, Callable[[Bench], None]] = {
     "startup": startup,
     "batch": batch,
     "reads": reads,
+    "cockpit": cockpit,
     "tui": tui,
     "concurrency": concurrency,
     "history": history,

@@ -5,7 +5,9 @@ Region codes are real: the 17-region database uses ISO 3166-1 alpha-2 country co
 in CURRENCIES, so every region passes the same validation as `rollout region add`. A region's timezone
 is the first zone listed for its country in the IANA zone.tab (shipped with the tzdata package, or the
 system's /usr/share/zoneinfo), its currency the country's from CURRENCIES. Each region gets ~40
-checklist items and ~20 promotions. The database is built as a State in memory and written once
+checklist items and ~20 promotions. About one item in ten waits for an earlier item of its region
+(`after`), and one in a hundred for an item of the region before it (drawn from a random generator
+of their own, so the rest of the data is the same as without dependencies). The database is built as a State in memory and written once
 through AtomicJSONStorage, exactly as the application writes it.
 """
 
@@ -160,8 +162,10 @@ def _iso(day: datetime, tz: ZoneInfo) -> str:
 def build_state(count: int, seed: int = SEED) -> State:
     """A state of `count` regions, ~40 checklist items and ~20 promotions each."""
     rng = random.Random(seed)
+    links = random.Random(seed + 1)
     state = State(empty_document())
     base = datetime(2026, 11, 24, 10, 0)
+    previous_ids: list[str] = []
     for index, (code, name, tz_name, currency) in enumerate(region_specs(count)):
         tz = ZoneInfo(tz_name)
         launch = base + timedelta(days=rng.randint(-1500, 700))
@@ -178,11 +182,25 @@ def build_state(count: int, seed: int = SEED) -> State:
             "launched_at": _iso(launch + timedelta(days=rng.choice((0, 0, 3))), tz) if status == "launched" else None,
         }
         state.put("regions", region)
+        ids: list[str] = []
         for item in _items(state, rng, region, launch, tz):
+            item["after"] = _after(links, ids, previous_ids)
+            ids.append(item["id"])
             state.put("items", item)
+        previous_ids = ids
         for promo in _promotions(state, rng, region, launch, tz):
             state.put("promotions", promo)
     return state
+
+
+def _after(links: random.Random, earlier: list[str], other_region: list[str]) -> list[str]:
+    """What an item waits for: an earlier item of its region (10%), an item of the region before (1%)."""
+    draw = links.random()
+    if draw < 0.01 and other_region:
+        return [links.choice(other_region)]
+    if draw < 0.11 and earlier:
+        return [links.choice(earlier)]
+    return []
 
 
 def _items(state: State, rng: random.Random, region: Record, launch: datetime, tz: ZoneInfo) -> Iterator[Record]:
@@ -229,10 +247,12 @@ def write_database(path: Path, count: int, seed: int = SEED) -> Path:
 
 def batch_lines(state: State, count: int, seed: int = SEED) -> list[str]:
     """`count` mixed batch lines against the state's regions and items:
-    check add, check done, region set and promo add in about equal shares."""
+    check add, check done (of items that wait for nothing), region set and promo add in about equal shares."""
     rng = random.Random(seed + count)
     codes = list(state.regions)
-    open_items = [i for i in state.items.values() if i["status"] == "open"] or list(state.items.values())
+    # Items that wait for nothing: ticking one is never refused for an open blocker.
+    open_items = [i for i in state.items.values() if i["status"] == "open" and not i.get("after")]
+    open_items = open_items or list(state.items.values())
     lines = []
     for n in range(count):
         kind = n % 4
@@ -258,11 +278,14 @@ def write_batch(path: Path, state: State, count: int, seed: int = SEED) -> Path:
     return path
 
 
-def write_schema1_history(path: Path, source: Path, entries: int, seed: int = SEED) -> Path:
+def write_schema1_history(
+    path: Path, source: Path, entries: int, seed: int = SEED, first_user: str | None = None
+) -> Path:
     """A file as rollout wrote before history was stored apart (schema 1: history inside the
     document), holding the records of the database at `source` after `entries` small changes:
-    one region's owner set at a time, an hour apart, by one of ten users. The records and every
-    entry's before/after agree, as a long-used database's would."""
+    one region's owner set at a time, an hour apart, by one of ten users (the first by `first_user`,
+    when given: someone who changed something once, long ago). The records and every entry's
+    before/after agree, as a long-used database's would."""
     import orjson
 
     from rollout.db import Database
@@ -283,7 +306,7 @@ def write_schema1_history(path: Path, source: Path, entries: int, seed: int = SE
             "id": number,
             "revision": number,
             "at": (moment + timedelta(hours=number)).isoformat() + "+00:00",
-            "user": rng.choice(OWNERS),
+            "user": first_user if first_user and number == 1 else rng.choice(OWNERS),
             "command": f"region set {code} --owner {owner}",
             "changes": [{"table": "regions", "key": code, "before": before, "after": after}],
         }

@@ -81,5 +81,6 @@ def _seed_item(state: State, region: dict[str, Any], spec: dict[str, Any]) -> No
             "critical": bool(spec["critical"]),
             "done_at": due if spec["done"] else None,
             "done_by": region["owner"] if spec["done"] else None,
+            "after": [],
         },
     )

@@ -18,8 +18,9 @@ import orjson
 
 from rollout.errors import DatabaseError
 from rollout.files import leftovers
-from rollout.schema import KINDS, id_number
-from rollout.state import ID_PREFIX, KEY, TABLES
+from rollout.migrations import HISTORY_APART_SCHEMA
+from rollout.schema import CHILD_TABLES, ID_PREFIX, KINDS, after_problems, id_number
+from rollout.state import KEY, TABLES
 from rollout.storage import SCHEMA_VERSION, backup_revision, decode_document, list_backups
 
 PROBLEM = "problem"
@@ -112,7 +113,7 @@ def examine(path: Path) -> Report:
         document, stored_schema = read
         meta = document["_meta"]["1"]
         history = HistoryCheck(meta, found)
-        if stored_schema < SCHEMA_VERSION:  # history still inside the file, until its next change
+        if stored_schema < HISTORY_APART_SCHEMA:  # history still inside the file, until its next change
             entries: Iterable[dict[str, Any]] = legacy_entries(document.get("history", {}), found)
         else:
             if "history" in document:
@@ -169,9 +170,10 @@ def _read(path: Path, found: Findings, report: Report) -> tuple[dict[str, Any], 
     if version < SCHEMA_VERSION:
         from rollout.migrations import upgrade
 
+        moving = f" (moving its history to {path.name}.history/)" if version < HISTORY_APART_SCHEMA else ""
         found.note(
             f"the file uses the older schema {version}; rollout reads it as schema {SCHEMA_VERSION} and the next "
-            f"change stores it that way (moving its history to {path.name}.history/), keeping the original as "
+            f"change stores it that way{moving}, keeping the original as "
             f"{path.stem}.schema{version}.json in the backups folder"
         )
         try:
@@ -237,6 +239,9 @@ def check_document(
     _check_regions(tables["regions"], found)
     for table in CHILD_TABLES:
         _check_children(table, tables[table], keys["regions"], found)
+    for _doc_id, record in tables["settings"]:
+        _check_record(found, "settings", record)
+    _check_dependencies(tables["items"], found)
     check = check if check is not None else HistoryCheck(meta, found)
     for entry in history if history is not None else legacy_entries(document.get("history", {}), found):
         check.add(entry)
@@ -298,9 +303,6 @@ def _check_regions(records: list[tuple[str, dict[str, Any]]], found: Findings) -
             )
 
 
-CHILD_TABLES = ("items", "promotions")
-
-
 def _check_children(table: str, records: list[tuple[str, dict[str, Any]]], regions: set[str], found: Findings) -> None:
     """Checklist items or promotions: their fields and rules, and that their region exists."""
     for _doc_id, record in records:
@@ -309,6 +311,17 @@ def _check_children(table: str, records: list[tuple[str, dict[str, Any]]], regio
             found.problem(
                 f"{label} belongs to region {record['region']}, which does not exist (an orphan)", f"orphan {table}"
             )
+
+
+def _check_dependencies(records: list[tuple[str, dict[str, Any]]], found: Findings) -> None:
+    """Items wait only for items that exist, and never for themselves through a chain (rollout.schema)."""
+    known: dict[Any, dict[str, Any]] = {r.get("id"): {} for _doc_id, r in records}
+    for _doc_id, record in records:  # malformed `after` values are reported by the record checks
+        after = record.get("after")
+        if isinstance(record.get("id"), str) and isinstance(after, list) and all(isinstance(b, str) for b in after):
+            known[record["id"]] = record
+    for message in after_problems(known):
+        found.problem(message, "dependencies")
 
 
 def _check_counters(
@@ -345,6 +358,7 @@ class HistoryCheck:
         self.last_id: int | None = None
         self.last_revision: int | None = None
         self.used: dict[str, set[str]] = {"items": set(), "promotions": set()}
+        self.actions: set[int] = set()  # ids of undo and redo entries
 
     def add(self, entry: dict[str, Any]) -> None:
         """Check the next history entry (oldest first): a numeric, unique id in order, its fields,
@@ -365,9 +379,17 @@ class HistoryCheck:
         self.last_id = max(entry_id, self.last_id or 0)
         _check_entry(label, entry, found)
         self._check_revision(entry)
-        undoes = entry.get("undoes")
-        if undoes is not None and undoes not in self.ids:
-            found.problem(f"history entry {entry_id} undoes #{undoes}, which is not in history", "history undoes")
+        for verb in ("undoes", "redoes"):
+            target = entry.get(verb)
+            if target is not None and target not in self.ids:
+                found.problem(f"history entry {entry_id} {verb} #{target}, which is not in history", f"history {verb}")
+            elif target is not None and target in self.actions:
+                found.problem(
+                    f"history entry {entry_id} {verb} #{target}, which is an undo or a redo, not a change",
+                    f"history {verb}",
+                )
+        if entry.get("undoes") is not None or entry.get("redoes") is not None:
+            self.actions.add(entry_id)
         for change in entry.get("changes", ()) if isinstance(entry.get("changes"), list) else ():
             if isinstance(change, dict) and change.get("table") in self.used and isinstance(change.get("key"), str):
                 self.used[change["table"]].add(change["key"])

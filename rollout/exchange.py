@@ -121,6 +121,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):  # an item's `after`: ids separated by commas (c10,c11)
+        return ",".join(map(str, value))
     return str(value)
 
 
@@ -641,6 +643,10 @@ def _apply_item(state: State, values: dict[str, Any], user: str) -> None:
         item["status"] = _labelled("status", _item_status, _text("status", values["status"]) or "open")
     if "critical" in values:
         item["critical"] = _flag("critical", values["critical"])
+    if "after" in values:
+        after = _item_ids("after", values["after"])
+        if after != schema.ITEMS.value(item, "after"):  # an unchanged list stays as stored (absent: [])
+            item["after"] = after
     if "done_at" in values:
         item["done_at"] = _instant("done_at", values["done_at"], tz)
     if "done_by" in values:
@@ -661,6 +667,19 @@ def _apply_due(item: Record, values: dict[str, Any], tz: str) -> None:
             day = times.local_date(item["due"], tz)
             item["due"] = times.to_iso(times.day_start(day, tz, strict=False))
         item["due_all_day"] = all_day and item["due"] is not None
+
+
+def _item_ids(field: str, value: Any) -> list[str]:
+    """An `after` cell: a JSON list of ids, or text with ids separated by commas, semicolons or
+    spaces (model.item_ids); None or empty: no ids. Whether they exist is checked once the whole
+    import is applied (rollout.schema.check_touched), so an item may wait for one imported after it."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        if not all(isinstance(v, str) for v in value):
+            raise InvalidValue(f"{field}: expected item ids, got {json.dumps(value)}")
+        return _labelled(field, model.item_ids, value)
+    return _labelled(field, model.item_ids, _text(field, value))
 
 
 def _item_status(text: str) -> str:

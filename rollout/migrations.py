@@ -15,9 +15,13 @@ Schema history:
      history lives in a store of its own beside it (rollout.backends.tinydb: `<db>.history/`),
      which `_meta.history` points into. The step changes no record and leaves the `history`
      table in the upgraded document; the storage moves it into the store on the first write.
+  3  a `settings` table of shared settings ({doc_id: {"name": ..., "value": ...}}, rollout.settings),
+     and checklist items may carry `after` (the ids of the items they wait for). The step adds the
+     empty table; items without `after` read as waiting for nothing (the schema's default), so no
+     record changes. A rollout of schema 2 refuses the file instead of dropping its settings.
 
-Adding a schema: bump SCHEMA_VERSION, add a step keyed by the old version, and describe the
-new version above. A step must also upgrade the records stored inside history entries, since
+Adding a schema: bump SCHEMA_VERSION, add a step keyed by the old version (listed in DEEP_STEPS
+when it changes anything below the top level), and describe the new version above. A step must also upgrade the records stored inside history entries, since
 undo puts those records back.
 """
 
@@ -32,7 +36,8 @@ import orjson
 from rollout.errors import DatabaseError
 
 Document = dict[str, Any]
-SCHEMA_VERSION = 2  # the schema this rollout writes; a file with a higher one is refused
+SCHEMA_VERSION = 3  # the schema this rollout writes; a file with a higher one is refused
+HISTORY_APART_SCHEMA = 2  # the first schema whose history lives beside the file, not inside it
 
 
 def _item_v0_to_v1(item: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -87,8 +92,19 @@ def _v1_to_v2(document: Document) -> Document:
     return document
 
 
+def _v2_to_v3(document: Document) -> Document:
+    """The shared settings table, empty (every setting at its default)."""
+    if not isinstance(document.get("settings"), dict):
+        document["settings"] = {}
+    return document
+
+
 # version N -> a function turning a version-N document into a version N+1 document
-STEPS: dict[int, Callable[[Document], Document]] = {0: _v0_to_v1, 1: _v1_to_v2}
+STEPS: dict[int, Callable[[Document], Document]] = {0: _v0_to_v1, 1: _v1_to_v2, 2: _v2_to_v3}
+# Steps that change records in place need a deep copy of the document first; the others only add
+# top-level tables, so a copy of the top level (and of `_meta`, whose schema changes) is enough:
+# a large file of the previous schema is then read as fast as one of the current schema.
+DEEP_STEPS = frozenset((0, 1))
 
 
 def upgrade(document: Document, version: int, path: Path | str = "database") -> Document:
@@ -97,7 +113,10 @@ def upgrade(document: Document, version: int, path: Path | str = "database") -> 
     A document older than schema 2 keeps its `history` table (see the schema history above).
     Raises DatabaseError when a step is missing or fails on the document.
     """
-    upgraded = orjson.loads(orjson.dumps(document))  # a deep copy: JSON data, copied far faster than by copy
+    if any(step in DEEP_STEPS for step in range(version, SCHEMA_VERSION)):
+        upgraded = orjson.loads(orjson.dumps(document))  # a deep copy: JSON data, copied far faster than by copy
+    else:
+        upgraded = {**document, "_meta": {**document["_meta"], "1": dict(document["_meta"]["1"])}}
     while version < SCHEMA_VERSION:
         step = STEPS.get(version)
         if step is None:

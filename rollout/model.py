@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Container
+import re
+from collections.abc import Container, Iterable
 from functools import cache
 
 from rollout.errors import InvalidValue
@@ -146,3 +147,26 @@ def kind(text: str | None) -> str:
     """
     value = optional_text(text).lower()
     return value or DEFAULT_KIND
+
+
+_ITEM_ID = re.compile(r"c[1-9]\d*")
+_ID_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def item_ids(value: str | Iterable[str]) -> list[str]:
+    """Checklist item ids typed by a person: `c10,c11` (commas, semicolons or spaces between them),
+    or a list of such texts; lower-cased, in the order given, each once. Empty text: no ids.
+
+    Raises InvalidValue naming the first text that is not an item id (c12)."""
+    parts = (
+        _ID_SEPARATORS.split(value) if isinstance(value, str) else [p for v in value for p in _ID_SEPARATORS.split(v)]
+    )
+    found: dict[str, None] = {}
+    for part in parts:
+        if not part:
+            continue
+        item_id = part.lower()
+        if not _ITEM_ID.fullmatch(item_id):
+            raise InvalidValue(f"invalid item id {part!r}: expected an id like c12")
+        found[item_id] = None
+    return list(found)

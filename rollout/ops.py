@@ -8,11 +8,12 @@ one of them since, the edit is refused instead of silently overwriting their cha
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Sequence
 from typing import Any
 
-from rollout import model, queries, schema, times
-from rollout.backends.base import HistoryQuery
+from rollout import model, queries, schema, settings, times
+from rollout import undo as undo_rules
 from rollout.errors import InvalidValue, NotFound, Refused, StaleEdit
 from rollout.state import KEY, Record, State
 
@@ -174,10 +175,11 @@ def stamp_launch(region: Record, when: str | None = None) -> Record:
 
 def remove_region(state: State, code: str) -> Record:
     """Remove a region (code in any case) with its checklist and promotions (one change, so one undo
-    brings all back). Raises NotFound for an unknown code, InvalidValue for text that is no code."""
+    brings all back); items of other regions that waited for its items stop waiting for them, in the
+    same change. Raises NotFound for an unknown code, InvalidValue for text that is no code."""
     region = queries.region_named(state, code)
-    for item in state.items_of(region["code"]):
-        state.delete("items", item["id"])
+    removed = [state.delete("items", item["id"])["id"] for item in state.items_of(region["code"])]
+    forget_items(state, removed)
     for promo in state.promotions_of(region["code"]):
         state.delete("promotions", promo["id"])
     return state.delete("regions", region["code"])
@@ -228,24 +230,29 @@ def add_items(
     due: str | None = None,
     owner: str | None = None,
     critical: bool = False,
+    after: str | Sequence[str] | None = None,
 ) -> list[Record]:
     """Add one checklist item titled `title` to every region the selectors pick; return the new items.
 
     `category` is one of model.CATEGORIES (default other); `due` a WHEN read in each region's zone
     (due_fields: a day means due by the end of that local day); `owner` defaults to the region's
-    owner; `critical` items gate the launch. Items start open, with ids c1, c2... never reused.
+    owner; `critical` items gate the launch; `after` lists the ids of items each new item waits
+    for (any region; text `c10,c11` or a list, see model.item_ids). Items start open, with ids c1,
+    c2... never reused.
 
-    Raises InvalidValue for an empty title, a bad category, due date or selector; NotFound for an
-    unknown region.
+    Raises InvalidValue for an empty title, a bad category, due date, selector or item id; NotFound
+    for an unknown region or an `after` id that does not exist.
     """
     clean_title = model.required_text("title", title)
     clean_category = model.category(category) if category else "other"
+    waits_for = _existing_items(state, after)
     created = []
     for code in queries.select(state, selectors):
         region = state.region(code)
         due_at, all_day = due_fields(due, region["timezone"])
         item = new_item(region, state.new_id("items"), clean_title)
         item.update(category=clean_category, due=due_at, due_all_day=all_day, critical=bool(critical))
+        item["after"] = list(waits_for)
         item["owner"] = model.optional_text(owner) or region["owner"]
         created.append(state.put("items", item))
     return created
@@ -253,7 +260,8 @@ def add_items(
 
 def new_item(region: Record, item_id: str, title: str) -> Record:
     """A new checklist item of `region` before its own fields are set: open, not critical, in
-    category other, owned by the region's owner, without a due date (add_items and import alike)."""
+    category other, owned by the region's owner, without a due date, waiting for no other item
+    (add_items and import alike)."""
     return {
         "id": item_id,
         "region": region["code"],
@@ -266,7 +274,17 @@ def new_item(region: Record, item_id: str, title: str) -> Record:
         "critical": False,
         "done_at": None,
         "done_by": None,
+        "after": [],
     }
+
+
+def _existing_items(state: State, after: str | Sequence[str] | None) -> list[str]:
+    """Typed item ids (model.item_ids) that must all exist; NotFound names the first that does not."""
+    ids = model.item_ids(after) if after is not None else []
+    for item_id in ids:
+        if item_id not in state.items:
+            raise NotFound(f"no checklist item {item_id}")
+    return ids
 
 
 def due_fields(due: str | None, tz: str) -> tuple[str | None, bool]:
@@ -279,14 +297,22 @@ def due_fields(due: str | None, tz: str) -> tuple[str | None, bool]:
     return times.to_iso(when.resolve(tz)), when.date_only
 
 
-def set_items_done(state: State, code: str | None, item_ids: Sequence[str], done: bool, user: str) -> list[Record]:
+def set_items_done(
+    state: State, code: str | None, item_ids: Sequence[str], done: bool, user: str, *, force: bool = False
+) -> list[Record]:
     """Tick (or reopen) items by id and return those changed; ones already in that state are left as
     they are. `code`, when given, is the region the ids were named with (each must be its item).
     A ticked item is stamped with the instant (now, in its region's offset) and `user` (stamp_done);
     a reopened one loses both.
 
-    Raises NotFound for an unknown id or an item of another region than `code`."""
+    Ticking an item that waits for an open item (its `after`) is refused with Refused ("c12 waits
+    for c10 'Payment provider live' (open); use --force"), unless `force`, which notes the forced
+    tick in the history entry. Items ticked together count as done for each other, so `c10 c12`
+    ticks both. Reopening is never refused. Raises NotFound for an unknown id or an item of another
+    region than `code`."""
     found = [queries.item(state, code, item_id) for item_id in item_ids]
+    if done:
+        _check_blockers(state, [item for item in found if item["status"] != "done"], force)
     changed = []
     for item in found:
         item = state.items[item["id"]]  # the id may be given twice
@@ -309,6 +335,24 @@ def stamp_done(item: Record, user: str, tz: str) -> Record:
     return item
 
 
+def _check_blockers(state: State, ticking: list[Record], force: bool) -> None:
+    """Refuse ticking items that wait for open items not ticked with them (or note it, when forced)."""
+    together = {item["id"] for item in ticking}
+    for item in ticking:
+        waiting = [b for b in queries.open_blockers(state, item) if b["id"] not in together]
+        if not waiting:
+            continue
+        described = " and ".join(_blocker_text(item, b) for b in waiting)
+        if not force:
+            raise Refused(f"{item['id']} waits for {described}; use --force")
+        state.notes.append(f"forced tick of {item['id']} while it waits for {described}")
+
+
+def _blocker_text(item: Record, blocker: Record) -> str:
+    where = "" if blocker["region"] == item["region"] else f", in {blocker['region']}"
+    return f"{blocker['id']} {blocker['title']!r} (open{where})"
+
+
 def edit_item(
     state: State,
     code: str | None,
@@ -319,13 +363,19 @@ def edit_item(
     due: str | None = None,
     owner: str | None = None,
     critical: bool | None = None,
+    after: str | Sequence[str] | None = None,
     expected: dict[str, Any] | None = None,
 ) -> Record:
     """Change an item's fields (None leaves one as it is); an empty `due` clears the due date (see
     due_fields). `code`, when given, is the region the id was named with.
 
+    `after` replaces the ids the item waits for (text `c10,c11` or a list, model.item_ids; empty
+    text or [] clears them: `--no-after`).
+
     Raises InvalidValue for a bad value, NotFound for an unknown id (or one of another region than
-    `code`), StaleEdit when a field in `expected` was changed by someone else."""
+    `code`, or an `after` id that does not exist), Refused for an item waiting for itself or a
+    cycle (naming it: "c10 -> c12 -> c10"), StaleEdit when a field in `expected` was changed by
+    someone else."""
     current = queries.item(state, code, item_id)
     region = state.region(current["region"])
     check_expected(state, "items", current, expected)
@@ -340,15 +390,57 @@ def edit_item(
         item["owner"] = model.optional_text(owner)
     if critical is not None:
         item["critical"] = bool(critical)
+    if after is not None:
+        waits_for = _existing_items(state, after)
+        if item["id"] in waits_for:
+            raise Refused(f"{item['id']} cannot wait for itself")
+        cycle = schema.find_cycle(ChainMap({item["id"]: {**item, "after": waits_for}}, state.items), [item["id"]])
+        if cycle:
+            raise Refused(f"{item['id']} cannot wait for {cycle[1]}: that makes a cycle {schema.describe_cycle(cycle)}")
+        if waits_for != schema.ITEMS.value(current, "after"):
+            item["after"] = waits_for
     return state.put("items", item)
 
 
 def remove_items(state: State, code: str | None, item_ids: Sequence[str]) -> list[Record]:
     """Remove items by id and return them; `code`, when given, is the region the ids were named with.
+    Items that waited for them stop waiting for them in the same change (so one undo brings both back).
 
     Raises NotFound for an unknown id or an item of another region than `code` (nothing is removed)."""
     found = [queries.item(state, code, i) for i in item_ids]
-    return [state.delete("items", item["id"]) for item in found if item["id"] in state.items]
+    removed = [state.delete("items", item["id"]) for item in found if item["id"] in state.items]
+    forget_items(state, [item["id"] for item in removed])
+    return removed
+
+
+def forget_items(state: State, removed_ids: Sequence[str]) -> list[Record]:
+    """Take removed item ids out of every other item's `after`; returns the items changed."""
+    gone = set(removed_ids)
+    waiting = {key: None for removed in removed_ids for key in state.dependants_of(removed) if key not in gone}
+    changed = []
+    for key in waiting:
+        item = state.items[key]
+        changed.append(state.put("items", {**item, "after": [b for b in item["after"] if b not in gone]}))
+    return changed
+
+
+# -- shared settings -------------------------------------------------------------------
+def set_setting(state: State, name: str, value: Any) -> Record:
+    """Set a shared setting (rollout.settings) to `value` (typed text such as "14", or a value of
+    its type): one change in history, undoable. Raises NotFound for an unknown setting,
+    InvalidValue for a value of the wrong type or out of bounds. Returns the stored record
+    {"name", "value"}."""
+    entry = settings.setting(name)
+    return state.put("settings", {"name": entry.name, "value": entry.parse(value)})
+
+
+def reset_setting(state: State, name: str) -> Record | None:
+    """Bring a shared setting back to its default by removing its stored value; returns the removed
+    record, or None when none was stored (nothing changes). NotFound for an unknown setting."""
+    entry = settings.setting(name)
+    if entry.name not in state.tables["settings"]:
+        return None
+    return state.delete("settings", entry.name)
 
 
 # -- promotions ------------------------------------------------------------------------
@@ -439,38 +531,54 @@ def remove_promotion(state: State, promo_id: str, code: str | None = None) -> Re
 
 
 # -- history ---------------------------------------------------------------------------
+# The rules of undo and redo (which change each takes, field-by-field conflicts) are rollout.undo's.
 def undoable(state: State, user: str | None = None) -> Record | None:
-    """The most recent change not yet undone (of `user`, when given), as a full history entry.
+    """The change `user`'s undo would take (None: anyone's), as a full history entry; None when
+    there is none. See rollout.undo for the rules."""
+    try:
+        return undo_rules.undo_target(state.history, user)
+    except NotFound:
+        return None
 
-    Undo entries themselves are not undone, nor entries that changed no record (such as a
-    restore that replaced an unreadable file as a whole). Reads history headers newest first,
-    a page at a time, up to the entry found, then that one entry's changes.
+
+def undo(state: State, user: str | None = None, *, entry: int | None = None) -> Record:
+    """Undo a change and return it (the full history entry undone); the undo is recorded as a new
+    entry with ``undoes`` naming it.
+
+    Without `entry`: `user`'s most recent change still in effect (rollout.undo; `user` None: anyone's,
+    for tools and tests). With `entry`: history entry #entry, anyone's (an undo or redo entry stands
+    for the change it names). Every field the change changed is set back to its value before it.
+
+    Raises NotFound when there is nothing to undo or no entry #entry; Refused when that change is
+    already undone or changed no record; StaleEdit when a field or record it would set back was
+    changed since (naming the entry, its user and the field).
     """
-    undone: set[int] = set()
-    for header in state.history.walk(HistoryQuery(limit=20)):
-        if "undoes" in header:
-            undone.add(header["undoes"])
-            continue
-        if header["id"] in undone or not header["summary"]:
-            continue
-        if user is None or header["user"] == user:
-            return state.history.entry(header["id"])
-    return None
-
-
-def undo(state: State, user: str | None = None) -> Record:
-    """Revert the most recent change (of `user`, when given); the revert is itself recorded
-    (entry field `undoes`). Returns the entry undone.
-
-    Raises NotFound when there is nothing to undo, Refused when a record it touched has changed since.
-    """
-    entry = undoable(state, user)
     if entry is None:
-        raise NotFound("nothing to undo")
-    for change in entry["changes"]:
-        current = state.tables[change["table"]].get(change["key"])
-        if current != change["after"]:
-            raise Refused(f"cannot undo #{entry['id']}: {change['key']} has changed since; undo the later change first")
-    state.apply(entry["changes"], reverse=True)
-    state.entry_extra["undoes"] = entry["id"]
-    return entry
+        change = undo_rules.undo_target(state.history, user)
+    else:
+        change = undo_rules.named_change(state.history, entry, "undo")
+    undo_rules.apply(state, change, "undo")
+    state.entry_extra["undoes"] = change["id"]
+    state.record_always = True
+    return change
+
+
+def redo(state: State, user: str | None = None, *, entry: int | None = None) -> Record:
+    """Re-apply an undone change and return it (the full history entry re-applied); the redo is
+    recorded as a new entry with ``redoes`` naming it.
+
+    Without `entry`: the change of `user`'s most recent undo that still holds, unless `user` made a
+    change since (rollout.undo). With `entry`: history entry #entry, anyone's (an undo or redo entry
+    stands for the change it names). Every field the change changed is set to its value after it.
+
+    Raises NotFound when there is nothing to redo or no entry #entry; Refused when that change is
+    in effect (not undone); StaleEdit when a field or record it would set was changed since.
+    """
+    if entry is None:
+        change = undo_rules.redo_target(state.history, user)
+    else:
+        change = undo_rules.named_change(state.history, entry, "redo")
+    undo_rules.apply(state, change, "redo")
+    state.entry_extra["redoes"] = change["id"]
+    state.record_always = True
+    return change

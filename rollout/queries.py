@@ -120,12 +120,15 @@ def describe_items(items: list[Record], limit: int = 3) -> str:
     return listed + more
 
 
-def region_warnings(state: State, code: str, reference: datetime | None = None) -> list[str]:
+def region_warnings(
+    state: State, code: str, reference: datetime | None = None, *, overdue: int | None = None
+) -> list[str]:
     """Things a launch manager should look at in region `code`, at the aware instant
     `reference` (default now), as sentences: a launch target whose local day has passed without a
     launch, critical items open within 14 local days of the target, overdue open items (is_overdue),
     an upcoming launch on a public holiday of the region (launch_holiday_warning). Paused and
-    launched regions get no launch warnings.
+    launched regions get no launch warnings. `overdue`: the count of overdue open items when the
+    caller has it already (rollout.health counts them), saving a pass over the checklist.
     """
     region = state.region(code)
     ref = reference or times.now()
@@ -137,9 +140,12 @@ def region_warnings(state: State, code: str, reference: datetime | None = None) 
             out.append(f"launch target passed {-days} day(s) ago and {code} has not launched")
         elif critical and days <= 14:
             out.append(f"{len(critical)} critical item(s) open with launch {times.countdown(days)}")
-    overdue = [i for i in state.items_of(code) if i["status"] != "done" and is_overdue(i, region["timezone"], ref)]
+    if overdue is None:
+        overdue = sum(
+            1 for i in state.items_of(code) if i["status"] != "done" and is_overdue(i, region["timezone"], ref)
+        )
     if overdue:
-        out.append(f"{len(overdue)} open item(s) overdue")
+        out.append(f"{overdue} open item(s) overdue")
     holiday = launch_holiday_warning(state, code, ref)
     if holiday:
         out.append(holiday)
@@ -202,10 +208,36 @@ def region_json(state: State, region: Record, counts: tuple[int, int, int] | Non
 
 
 def item_json(state: State, item: Record) -> dict[str, Any]:
-    """A checklist item as scripts see it: the schema's fields, instants in the region's offset.
-    `due_all_day` true means the item is due by the end of the local day of `due` (which is that
-    day's first instant); false means due at the instant `due`."""
-    return schema.to_json(schema.ITEMS, item, state.region(item["region"])["timezone"])
+    """A checklist item as scripts see it: the schema's fields, instants in the region's offset,
+    then `blocked`. `due_all_day` true means the item is due by the end of the local day of `due`
+    (which is that day's first instant); false means due at the instant `due`. `after` lists the
+    ids of the items it waits for (any region); `blocked` is true while the item is open and one of
+    them is open too (is_blocked)."""
+    data = schema.to_json(schema.ITEMS, item, state.region(item["region"])["timezone"])
+    data["blocked"] = is_blocked(state, item)
+    return data
+
+
+def open_blockers(state: State, item: Record) -> list[Record]:
+    """The items `item` waits for (its `after`) that are still open, in `after` order (ids that
+    no longer exist are left out)."""
+    found = []
+    for blocker_id in item.get("after") or ():
+        blocker = state.items.get(blocker_id)
+        if blocker is not None and blocker["status"] != "done":
+            found.append(blocker)
+    return found
+
+
+def is_blocked(state: State, item: Record) -> bool:
+    """Whether an open item waits for an item that is still open (a done item is never blocked)."""
+    return item["status"] != "done" and bool(item.get("after")) and bool(open_blockers(state, item))
+
+
+def dependants(state: State, item_id: str) -> list[Record]:
+    """The items that wait for `item_id` (whose `after` holds it), in the order they were stored
+    (State.dependants_of: a reverse index built once, then kept up to date)."""
+    return [state.items[key] for key in state.dependants_of(item_id)]
 
 
 def promo_json(
@@ -365,20 +397,27 @@ def sorted_regions(state: State, regions: Iterable[Record] | None = None) -> lis
     return dated + sorted(undated, key=lambda r: r["code"])
 
 
-def status_row(state: State, region: Record, reference: datetime) -> dict[str, Any]:
+def status_row(state: State, region: Record, reference: datetime, context: Any = None) -> dict[str, Any]:
     """One region's row of `status --json`: region_json (readiness percent 0-100, open critical
     items) plus `days_to_launch` (local calendar days from `reference` to the effective launch, in the
     region's zone; negative once past, None without a date), `items_done`, `items_total`,
-    `warnings` (region_warnings at `reference`) and `next_promotion` (id, name, start and end in the
-    region's offset; the one running or starting soonest, None when none is ahead). `reference` is
-    an aware instant.
+    `warnings` (region_warnings at `reference`), `next_promotion` (id, name, start and end in the
+    region's offset; the one running or starting soonest, None when none is ahead), and the
+    region's health (rollout.health): `health` (one of health.HEALTHS), `reasons` (sentences, worst
+    first) and `forecast` (the forecast ready date, YYYY-MM-DD in the region's calendar, or None).
+    `reference` is an aware instant; `context` (a health.Context at `reference`) shares the
+    settings and dependency chains across rows.
     """
+    from rollout import health
+
+    context = context or health.Context(state, reference)
+    found = context.region(region["code"])
     counts = checklist_counts(state, region["code"])
     row = region_json(state, region, counts)
     launch = effective_launch(region)
     row["days_to_launch"] = times.days_until(launch, region["timezone"], reference) if launch else None
     row["items_done"], row["items_total"], _ = counts
-    row["warnings"] = region_warnings(state, region["code"], reference)
+    row["warnings"] = region_warnings(state, region["code"], reference, overdue=found.overdue)
     promo = next_promotion(state, region["code"], reference)
     row["next_promotion"] = (
         None
@@ -390,6 +429,9 @@ def status_row(state: State, region: Record, reference: datetime) -> dict[str, A
             "end": times.in_region(promo["end"], region["timezone"]),
         }
     )
+    row["health"] = found.health
+    row["reasons"] = [reason.text for reason in found.reasons]
+    row["forecast"] = health.forecast_text(found)
     return row
 
 
@@ -397,10 +439,14 @@ def status_rows(
     state: State, reference: datetime | None = None, codes: Iterable[str] | None = None
 ) -> list[dict[str, Any]]:
     """`status` rows (status_row) at the aware instant `reference` (default now), ordered by launch,
-    of every region or of the regions `codes`."""
+    of every region or of the regions `codes`; one health.Context shares the settings and the
+    dependency chains across the rows."""
+    from rollout import health
+
     ref = plain_utc(reference or times.now())
+    context = health.Context(state, ref)
     regions = None if codes is None else [state.regions[c] for c in codes]
-    return [status_row(state, r, ref) for r in sorted_regions(state, regions)]
+    return [status_row(state, r, ref, context) for r in sorted_regions(state, regions)]
 
 
 def launch_holiday_warnings(state: State, codes: Iterable[str]) -> list[str]:
@@ -504,9 +550,9 @@ def history(
 
 
 def history_json(entry: Record) -> dict[str, Any]:
-    """An entry as `history --json` prints it: id, at, user, command, changes, and notes/undoes when set."""
+    """An entry as `history --json` prints it: id, at, user, command, changes, and notes/undoes/redoes when set."""
     data = {k: entry[k] for k in ("id", "at", "user", "command", "changes")}
-    for extra in ("notes", "undoes"):
+    for extra in ("notes", "undoes", "redoes"):
         if extra in entry:
             data[extra] = entry[extra]
     return data
@@ -548,6 +594,9 @@ def entry_summary(entry: Record) -> str:
 def describe_change(change: Record) -> str:
     """One record's change in words: 'change region NL Netherlands (wave, owner)'."""
     record = change["after"] or change["before"]
+    if change["table"] == "settings":  # 'change setting health.slack_days (7 -> 10)'
+        values = [repr(side["value"]) for side in (change["before"], change["after"]) if side is not None]
+        return f"{change_action(change)} setting {change['key']} ({' -> '.join(values)})"
     label = record.get("title") or record.get("name") or ""
     if change["before"] and change["after"]:
         fields = [f for f in change["after"] if change["before"].get(f) != change["after"][f]]
@@ -573,9 +622,22 @@ def describe_changes(entry: Record) -> str:
     text = entry_summary(entry)
     if "undoes" in entry:
         text = f"undoes #{entry['undoes']}: {text}"
+    elif "redoes" in entry:
+        text = f"redoes #{entry['redoes']}: {text}"
     if entry.get("notes"):
         text += " [" + "; ".join(entry["notes"]) + "]"
     return text
+
+
+def describe_acted(verb: str, entry: Record, me: str | None, zone: str = "UTC", *, name_zone: bool = False) -> str:
+    """What an undo or redo did, for its notice: whose change it was (`me`'s is "your change"), when
+    (in `zone`, named when `name_zone`), the command and what it changed.
+
+    'Undid ops's change #2 (2026-11-24 09:00 UTC): check edit PL c339 --due 2027-02-01 (1 checklist item changed).'
+    """
+    whose = "your change" if entry.get("user") == me else f"{entry.get('user', 'someone')}'s change"
+    when = times.local_display(entry["at"], zone) + (f" {zone}" if name_zone else "")
+    return f"{verb} {whose} #{entry['id']} ({when}): {entry['command']} ({entry_summary(entry)})."
 
 
 def describe_entry(entry: Record) -> str:

@@ -10,13 +10,13 @@ normalised: `DE`, not ` de `); turning typed input into such values is rollout.m
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from rollout import model, times
+from rollout import model, settings, times
 from rollout.errors import InvalidValue
 
 if TYPE_CHECKING:
@@ -99,6 +99,8 @@ def normalised(normalise: Callable[[str], str]) -> Check:
 # Generated ids: a prefix per kind and a number from 1 up, without leading zeros (c12, p7).
 ID_PREFIX = {"items": "c", "promotions": "p"}
 ID_PATTERN = {table: re.compile(re.escape(prefix) + r"([1-9]\d*)") for table, prefix in ID_PREFIX.items()}
+# The kinds whose records belong to a region (their `region` field), indexed by it in the state.
+CHILD_TABLES = ("items", "promotions")
 
 
 def record_id(table: str) -> Check:
@@ -110,6 +112,21 @@ def record_id(table: str) -> Check:
             raise InvalidValue(f"expected an id like {KINDS[table].id_prefix}12")
 
     return check
+
+
+def item_ids(value: Any) -> None:
+    """A list of checklist item ids (c12), each once: what an item's `after` holds."""
+    if not isinstance(value, list):
+        raise InvalidValue(f"expected a list of item ids, found {type(value).__name__}")
+    check = record_id("items")
+    for item_id in value:
+        check(item_id)
+    if len(set(value)) != len(value):
+        raise InvalidValue("an item id appears twice")
+
+
+def any_json(value: Any) -> None:
+    """Any JSON value (a setting's value is checked by the settings table's rule, which knows its name)."""
 
 
 # -- cross-field rules --------------------------------------------------------------------
@@ -133,6 +150,16 @@ def _all_day_due(record: Record) -> str | None:
     if record.get("due_all_day") and record.get("due") is None:
         return "is due all day but has no due date"
     return None
+
+
+def _not_after_itself(record: Record) -> str | None:
+    if record.get("id") in (record.get("after") or ()):
+        return "waits for itself"
+    return None
+
+
+def _known_setting(record: Record) -> str | None:
+    return settings.check_record(record)
 
 
 # -- the schema ---------------------------------------------------------------------------
@@ -187,8 +214,12 @@ class Kind:
         return tuple(f.name for f in self.fields if f.needed_for_new)
 
     def value(self, record: Record, name: str) -> Any:
-        """A field's stored value, or its default for a record stored before the field existed."""
-        return record.get(name, self.by_name[name].default)
+        """A field's stored value, or its default for a record stored before the field existed
+        (a fresh copy of a list default, so no caller can change the default itself)."""
+        if name in record:
+            return record[name]
+        default = self.by_name[name].default
+        return list(default) if isinstance(default, list) else default
 
     def problems(self, record: Record, before: Record | None = None) -> list[Problem]:
         """Everything wrong with one stored record: missing fields, invalid values, broken rules.
@@ -309,8 +340,12 @@ ITEMS = Kind(
         Field("critical", flag, _FLAG),
         Field("done_at", optional_instant, _OPTIONAL_INSTANT, instant=True, in_file=False),
         Field("done_by", optional_text, _OPTIONAL_TEXT, in_file=False),
+        # The ids of the items this one waits for (same region or another); [] for items stored before.
+        Field(
+            "after", item_ids, {"type": "array", "items": _id("items"), "uniqueItems": True}, in_file=False, default=[]
+        ),
     ),
-    rules=(_all_day_due,),
+    rules=(_all_day_due, _not_after_itself),
 )
 PROMOTIONS = Kind(
     table="promotions",
@@ -327,7 +362,18 @@ PROMOTIONS = Kind(
     ),
     rules=(_promotion_span,),
 )
-KINDS: dict[str, Kind] = {k.table: k for k in (REGIONS, ITEMS, PROMOTIONS)}
+SETTINGS = Kind(
+    table="settings",
+    export_name="settings",
+    noun="setting",
+    key="name",
+    fields=(
+        Field("name", text, {"type": "string", "enum": list(settings.SETTINGS)}),
+        Field("value", any_json, {"type": ["integer", "boolean"]}),
+    ),
+    rules=(_known_setting,),
+)
+KINDS: dict[str, Kind] = {k.table: k for k in (REGIONS, ITEMS, PROMOTIONS, SETTINGS)}
 BY_EXPORT_NAME: dict[str, Kind] = {k.export_name: k for k in KINDS.values()}
 
 
@@ -337,6 +383,64 @@ def id_number(table: str, key: Any) -> int | None:
     pattern = ID_PATTERN.get(table)
     match = pattern.fullmatch(key) if pattern is not None and isinstance(key, str) else None
     return int(match.group(1)) if match else None
+
+
+# -- dependencies between checklist items -------------------------------------------------
+def after_of(item: Record) -> list[str]:
+    """The ids an item waits for ([] for an item stored before dependencies existed)."""
+    return item.get("after") or []
+
+
+def find_cycle(items: Mapping[str, Record], starts: Iterable[str]) -> list[str] | None:
+    """A cycle of `after` links reachable from the items `starts`, as ids in the order they wait
+    for each other with the first repeated at the end (["c10", "c12", "c10"]: c10 waits for c12,
+    which waits for c10); None when there is none. Ids that are not in `items` end a path.
+
+    An iterative depth-first search (three colours), so a chain of any length is safe."""
+    done: set[str] = set()
+    for start in starts:
+        if start in done or start not in items:
+            continue
+        path: list[str] = [start]
+        on_path = {start}
+        stack = [iter(after_of(items[start]))]
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                stack.pop()
+                finished = path.pop()
+                on_path.discard(finished)
+                done.add(finished)
+                continue
+            if step in on_path:
+                return path[path.index(step) :] + [step]
+            if step in done or step not in items:
+                continue
+            path.append(step)
+            on_path.add(step)
+            stack.append(iter(after_of(items[step])))
+    return None
+
+
+def describe_cycle(cycle: list[str]) -> str:
+    """A cycle for a message: 'c10 -> c12 -> c10'."""
+    return " -> ".join(cycle)
+
+
+def after_problems(items: Mapping[str, Record], touched: Iterable[str] | None = None) -> list[str]:
+    """What is wrong with the dependencies of the items `touched` (default: every item): an item
+    waiting for one that does not exist, and a cycle. Each problem is a sentence starting with the
+    item's label ("checklist item c12 waits for c99, which does not exist")."""
+    keys = list(items) if touched is None else [key for key in touched if key in items]
+    found = []
+    for key in keys:
+        for blocker in after_of(items[key]):
+            if blocker not in items:
+                found.append(f"checklist item {key} waits for {blocker}, which does not exist")
+    cycle = find_cycle(items, (key for key in keys if after_of(items[key])))
+    if cycle:
+        found.append(f"checklist item {cycle[0]} waits for itself through {describe_cycle(cycle)}")
+    return found
 
 
 def json_schema(kind: Kind) -> dict[str, Any]:
@@ -373,7 +477,28 @@ def check_touched(state: State) -> None:
         found = kind.problems(record, before)
         if found:
             raise InvalidValue(f"refused: {found[0].describe(kind.label(record))}; nothing was changed")
-        if table != "regions" and record["region"] not in state.regions:
+        if table in CHILD_TABLES and record["region"] not in state.regions:
             raise InvalidValue(
                 f"refused: {kind.label(record)} would belong to region {record['region']}, which does not exist"
+            )
+    _check_dependencies(state)
+
+
+def _check_dependencies(state: State) -> None:
+    """Items the change touched wait only for items that exist, without a cycle; no item removed
+    by the change is still waited for (the operations remove it from `after` in the same change)."""
+    touched = [key for (table, key) in state.before if table == "items"]
+    if not touched:
+        return
+    items = state.items
+    problems = after_problems(items, [key for key in touched if key in items and after_of(items[key])])
+    if problems:
+        raise InvalidValue(f"refused: {problems[0]}; nothing was changed")
+    for key in touched:
+        if key in items:
+            continue
+        waiting = state.dependants_of(key)
+        if waiting:
+            raise InvalidValue(
+                f"refused: checklist item {waiting[0]} waits for {key}, which would be removed; nothing was changed"
             )

@@ -15,17 +15,19 @@ from typing import Any
 
 from rollout.backends.base import HistoryLog, MemoryHistory
 from rollout.errors import NotFound
-from rollout.schema import ID_PREFIX, KINDS, id_number
+from rollout.schema import CHILD_TABLES, ID_PREFIX, KINDS, id_number
 
 Record = dict[str, Any]
-# The tables, their key fields and id prefixes (ID_PREFIX) are the record schema's (rollout.schema).
+# The tables, their key fields, id prefixes (ID_PREFIX) and the tables whose records belong to a
+# region (CHILD_TABLES) are the record schema's (rollout.schema).
 TABLES = tuple(KINDS)
 KEY = {table: kind.key for table, kind in KINDS.items()}
+NOUN = {table: kind.noun for table, kind in KINDS.items()}  # "checklist item" for items
 
 
 class State:
-    """Regions, checklist items, promotions and metadata, indexed for the operations, and the history
-    as of their revision.
+    """Regions, checklist items, promotions, shared settings (rollout.settings) and metadata,
+    indexed for the operations, and the history as of their revision.
 
     `document` is the TinyDB layout (rollout.backends.base). `history` is what the storage read
     with it; without one, the `history` table of an old-format document, else an empty history.
@@ -43,9 +45,13 @@ class State:
         self.token = token
         self._by_region: dict[str, dict[str, dict[str, None]]] | None = None
         self._counts: dict[str, list[int]] = {}
+        self._waiting: dict[str, dict[str, None]] | None = None  # blocker id -> ids of items waiting for it
         self.before: dict[tuple[str, str], Record | None] = {}
         self.notes: list[str] = []
         self.entry_extra: dict[str, Any] = {}
+        # Record this change in history even if it leaves every record as it was (an undo whose
+        # fields someone had already set back still marks its change undone).
+        self.record_always = False
 
     # -- reading -------------------------------------------------------------------
     @property
@@ -113,6 +119,29 @@ class State:
         done, total, critical_open = self._counts.get(code, (0, 0, 0))
         return done, total, critical_open
 
+    def dependants_of(self, item_id: str) -> list[str]:
+        """Ids of the items whose `after` holds `item_id`, in the order they were stored; the reverse
+        index is built on first use (one pass over the items), then kept up to date by put and delete."""
+        if self._waiting is None:
+            waiting: dict[str, dict[str, None]] = {}
+            for key, rec in self.tables["items"].items():
+                for blocker in rec.get("after") or ():
+                    waiting.setdefault(blocker, {})[key] = None
+            self._waiting = waiting
+        return list(self._waiting.get(item_id, ()))
+
+    def _rewire(self, key: str, old: Record | None, new: Record | None) -> None:
+        """Keep the reverse index of `after` right when item `key` changes from `old` to `new`."""
+        assert self._waiting is not None
+        before = (old or {}).get("after") or ()
+        after = (new or {}).get("after") or ()
+        if before == after:
+            return
+        for blocker in before:
+            self._waiting.get(blocker, {}).pop(key, None)
+        for blocker in after:
+            self._waiting.setdefault(blocker, {})[key] = None
+
     def items_of(self, code: str) -> list[Record]:
         """Region `code`'s checklist items in the order they joined it ([] for an unknown region), from the index."""
         return list(map(self.tables["items"].__getitem__, self._index()[code]["items"]))
@@ -123,8 +152,8 @@ class State:
 
     # -- writing -------------------------------------------------------------------
     def put(self, table: str, record: Record) -> Record:
-        """Store `record` in `table` ("regions", "items" or "promotions"), replacing the one with the
-        same key (code or id), and return it. Never raises; validation is the operations' job.
+        """Store `record` in `table` ("regions", "items", "promotions" or "settings"), replacing the one
+        with the same key (code, id or setting name), and return it. Never raises; validation is the operations' job.
 
         The record is kept as given: callers never change it afterwards (an edit puts a new dict),
         which keeps the region index, the checklist counts and the change tracking right.
@@ -133,7 +162,9 @@ class State:
         current = self.tables[table].get(key)
         self.before.setdefault((table, key), current)
         self.tables[table][key] = record
-        if table != "regions" and self._by_region is not None:
+        if table == "items" and self._waiting is not None:
+            self._rewire(key, current, record)
+        if table in CHILD_TABLES and self._by_region is not None:
             if current is not None and current["region"] != record["region"]:
                 self._by_region[current["region"]][table].pop(key, None)
             self._by_region[record["region"]][table][key] = None
@@ -153,7 +184,9 @@ class State:
         except KeyError:
             raise NotFound(f"no {KINDS[table].noun} {key}") from None
         self.before.setdefault((table, key), current)
-        if table != "regions" and self._by_region is not None:
+        if table == "items" and self._waiting is not None:
+            self._rewire(key, current, None)
+        if table in CHILD_TABLES and self._by_region is not None:
             self._by_region[current["region"]][table].pop(key, None)
             if table == "items":
                 self._count(current, -1)
@@ -217,4 +250,4 @@ def empty_document() -> dict[str, Any]:
     from rollout.migrations import SCHEMA_VERSION
 
     meta = {"schema": SCHEMA_VERSION, "revision": 0, **{KINDS[table].counter: 1 for table in ID_PREFIX}}
-    return {"_meta": {"1": meta}, "regions": {}, "items": {}, "promotions": {}}
+    return {"_meta": {"1": meta}, **{name: {} for name in TABLES}}

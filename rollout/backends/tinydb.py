@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from rollout.backends.journal import Mark, Store
 from rollout.errors import DatabaseError
 from rollout.files import atomic_write, file_signature
-from rollout.migrations import SCHEMA_VERSION, upgrade
+from rollout.migrations import HISTORY_APART_SCHEMA, SCHEMA_VERSION, upgrade
 from rollout.storage import (
     BACKUPS_KEPT,
     StateFile,
@@ -113,6 +113,7 @@ class TinyDBBackend(Backend):
         document = found.document
         if found.schema < SCHEMA_VERSION:
             document = upgrade(document, found.schema, self.path)
+        if found.schema < HISTORY_APART_SCHEMA:
             check_shape(document, self.path)
             history: HistoryLog = MemoryHistory.of_document(document)
             document.pop("history", None)
@@ -156,7 +157,8 @@ class TinyDBBackend(Backend):
 
     def history(self) -> HistoryLog:
         meta = peek_meta(self.path)
-        if meta is not None and meta.get("schema") == SCHEMA_VERSION:
+        schema = meta.get("schema") if meta is not None else None
+        if _plain_int(schema) and HISTORY_APART_SCHEMA <= schema <= SCHEMA_VERSION:
             return self.store().log(self.mark(meta.get("history")))
         stored = self.read()
         if stored is None:
@@ -226,7 +228,7 @@ class FileTransaction(Transaction):
             self._stored = None
             return None
         stored, raw_mark = self.backend.parse(found)
-        if found.schema >= SCHEMA_VERSION:
+        if found.schema >= HISTORY_APART_SCHEMA:
             self._mark = self.store.prepare(self.backend.mark(raw_mark), stored.revision)
             stored = stored._replace(history=self.store.log(self._mark))
         self._stored = stored
@@ -246,7 +248,7 @@ class FileTransaction(Transaction):
         entries = [] if entry is None else [entry]
         mark = self._mark
         previous_schema = None if self._seen is None else self._seen.schema
-        if self._seen is not None and self._seen.schema < SCHEMA_VERSION:
+        if self._seen is not None and self._seen.schema < HISTORY_APART_SCHEMA:
             assert self._stored is not None
             entries = list(self._stored.history) + entries  # the history the old file held moves out
             if not self.store.is_empty():

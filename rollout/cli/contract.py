@@ -157,9 +157,13 @@ def region_schema(**more: Schema) -> Schema:
 
 
 def item_schema() -> Schema:
+    """A checklist item (queries.item_json): the record schema's fields, then `blocked`."""
     from rollout import schema
 
-    return schema.json_schema(schema.ITEMS)
+    base = schema.json_schema(schema.ITEMS)
+    base["properties"]["blocked"] = BOOLEAN
+    base["required"] = list(base["properties"])
+    return base
 
 
 def promotion_schema() -> Schema:
@@ -171,8 +175,29 @@ def promotion_schema() -> Schema:
     return base
 
 
+def setting_schema() -> Schema:
+    """A shared setting as `config get --json` prints it (rollout.settings.describe)."""
+    value = {"type": ["integer", "boolean"]}
+    bound = nullable(INTEGER)
+    return obj(
+        {
+            "name": STRING,
+            "value": value,
+            "default": value,
+            "type": {"type": "string", "enum": ["int", "bool"]},
+            "minimum": bound,
+            "maximum": bound,
+            "unit": STRING,
+            "doc": STRING,
+            "stored": BOOLEAN,
+        }
+    )
+
+
 def status_row_schema() -> Schema:
     """A row of `status --json` (queries.status_row)."""
+    from rollout.health import HEALTHS
+
     next_promotion = obj({"id": STRING, "name": STRING, "start": INSTANT, "end": INSTANT})
     return region_schema(
         days_to_launch=nullable(INTEGER),
@@ -180,6 +205,9 @@ def status_row_schema() -> Schema:
         items_total=COUNT,
         warnings=STRINGS,
         next_promotion=nullable(next_promotion),
+        health={"type": "string", "enum": list(HEALTHS)},
+        reasons=STRINGS,
+        forecast=nullable(DATE),
     )
 
 
@@ -188,7 +216,7 @@ def history_entry_schema() -> Schema:
     record = nullable({"type": "object"})
     change = obj(
         {
-            "table": {"type": "string", "enum": list(ENVELOPE_KINDS.values())},
+            "table": {"type": "string", "enum": [*ENVELOPE_KINDS.values(), "settings"]},
             "key": STRING,
             "before": record,
             "after": record,
@@ -203,8 +231,9 @@ def history_entry_schema() -> Schema:
             "changes": array(change),
             "notes": STRINGS,
             "undoes": COUNT,
+            "redoes": COUNT,
         },
-        optional=("notes", "undoes"),
+        optional=("notes", "undoes", "redoes"),
     )
 
 
@@ -221,6 +250,7 @@ def envelope_schema(extra: dict[str, Schema]) -> Schema:
                     "regions": array(region_schema()),
                     "checklist": array(item_schema()),
                     "promotions": array(promotion_schema()),
+                    "settings": array(setting_schema()),
                 }
             ),
             "removed": obj({"regions": STRINGS, "checklist": STRINGS, "promotions": STRINGS}),
@@ -272,15 +302,20 @@ def envelope(
     `changes` its before/after pairs (State.changes), `history` the id of the entry written (None
     when nothing changed or on a dry run). `changed` holds the records added or updated, as the
     read commands print them; `removed` the codes and ids removed; `warnings` every warning the
-    text output prints; `summary` the words of `batch --dry-run`."""
+    text output prints; `summary` the words of `batch --dry-run`. A shared setting changed (set,
+    reset, or by undo) is in `changed.settings` as `config get --json` prints it: reset to its
+    default, it has its default value and `stored` false."""
     from rollout import queries, times
 
-    changed: dict[str, list[Any]] = {kind: [] for kind in ENVELOPE_KINDS}
+    changed: dict[str, list[Any]] = {kind: [] for kind in [*ENVELOPE_KINDS, "settings"]}
     removed: dict[str, list[str]] = {kind: [] for kind in ENVELOPE_KINDS}
     kind_of = {table: kind for kind, table in ENVELOPE_KINDS.items()}
     promos = [c["after"] for c in changes if c["table"] == "promotions" and c["after"] is not None]
     promo_warnings = queries.warnings_for(state, promos, times.now()) if promos else {}
     for change in changes:
+        if change["table"] == "settings":  # a setting is never removed: a reset shows its default
+            changed["settings"].append(_setting_json(state, change["key"]))
+            continue
         kind, after = kind_of[change["table"]], change["after"]
         if after is None:
             removed[kind].append(change["key"])
@@ -301,6 +336,12 @@ def envelope(
         "summary": queries.summarize_changes(changes),
         **extra,
     }
+
+
+def _setting_json(state: State, name: str) -> dict[str, Any]:
+    from rollout.settings import describe
+
+    return next(row for row in describe(state) if row["name"] == name)
 
 
 # -- `rollout schema` --------------------------------------------------------------------------

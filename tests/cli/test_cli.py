@@ -48,8 +48,8 @@ def test_status_table_is_human_readable(rollout):
     result = rollout("status")
     assert result.exit_code == 0
     header, *lines = result.stdout.splitlines()
-    assert header.split()[:4] == ["CODE", "NAME", "WAVE", "STATUS"]
-    assert any(line.startswith("JP") and "launched" in line for line in lines)
+    assert header.split()[:5] == ["CODE", "NAME", "HEALTH", "WAVE", "STATUS"]
+    assert any(line.startswith("JP") and "✓ launched" in line for line in lines)
 
 
 def test_region_list_filters(rollout):
@@ -288,7 +288,7 @@ def test_errors_are_one_line_with_exit_code_and_no_write(rollout, db_path, args,
 def test_undo_with_nothing_to_undo(rollout, db_path):
     before = db_path.read_bytes()
     result = rollout("undo")
-    assert result.exit_code == 1 and result.stderr.strip() == "Error: nothing to undo"
+    assert result.exit_code == 1 and result.stderr.strip() == "Error: nothing to undo: no change by tester is in effect"
     assert db_path.read_bytes() == before
 
 

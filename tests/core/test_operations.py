@@ -236,13 +236,18 @@ def test_undo_of_one_user_skips_the_others_and_refuses_when_a_later_change_touch
     with db.transaction("jonas", "undo") as state:
         assert ops.undo(state, "jonas")["command"] == "region set NL --owner jonas"
     assert db.load().regions["NL"]["owner"] == ""
-    with pytest.raises(NotFound, match="^nothing to undo$"), db.transaction("carol", "undo") as state:
+    with (
+        pytest.raises(NotFound, match="^nothing to undo: no change by carol is in effect$"),
+        db.transaction("carol", "undo") as state,
+    ):
         ops.undo(state, "carol")
     with db.transaction("jonas", "check edit NL c1") as state:
         ops.edit_item(state, "NL", "c1", title="y")
     with pytest.raises(Refused) as refused, db.transaction("amara", "undo") as state:
         ops.undo(state, "amara")
-    assert str(refused.value) == "cannot undo #3: c1 has changed since; undo the later change first"
+    assert str(refused.value) == (
+        "cannot undo #3: checklist item c1 title changed by jonas (#5) since; undoing #3 would overwrite it"
+    )
     assert db.load().items["c1"]["title"] == "y"
 
 

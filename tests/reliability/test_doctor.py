@@ -102,7 +102,7 @@ def test_a_healthy_database_passes(db_path: Path) -> None:
     assert result.exit_code == 0, result.stdout
     lines = result.stdout.splitlines()
     assert lines[0] == f"Database {db_path}"
-    assert lines[1] == "  schema 2, revision 0: 21 regions, 384 checklist items, 87 promotions, 0 history entries"
+    assert lines[1] == "  schema 3, revision 0: 21 regions, 384 checklist items, 87 promotions, 0 history entries"
     assert lines[-1] == "No problems found."
     assert result.stderr == ""
 
@@ -131,7 +131,7 @@ def test_each_kind_of_damage_is_reported(damaged, how, message: str) -> None:
         (b"[1, 2, 3]", "not a rollout database (no _meta table)"),
         (b'{"_default": {"1": {"name": "x"}}}', "not a rollout database (no _meta table)"),
         (b'{"_meta": {"1": {"schema": "1"}}}', "has no valid schema version"),
-        (b'{"_meta": {"1": {"schema": 7}}}', "was written by a newer rollout (schema 7, this one reads 2)"),
+        (b'{"_meta": {"1": {"schema": 7}}}', "was written by a newer rollout (schema 7, this one reads 3)"),
     ],
 )
 def test_unreadable_files_are_described(tmp_path: Path, content: bytes, message: str) -> None:
@@ -212,6 +212,15 @@ def undo_of_nothing(entries: Entries) -> None:
     entries[0]["undoes"] = 4242
 
 
+def redo_of_nothing(entries: Entries) -> None:
+    entries[1]["redoes"] = 4242
+
+
+def undo_of_an_undo(entries: Entries) -> None:
+    entries[1]["undoes"] = 1
+    entries[2]["undoes"] = 2
+
+
 def ahead_of_the_file(entries: Entries) -> None:
     entries[-1]["revision"] = 10_000
 
@@ -232,6 +241,8 @@ HISTORY_DAMAGE: list[tuple[Callable[[Entries], None], str]] = [
     (without_user, "history entry 1 does not say who made it"),
     (duplicated, "duplicate history entry id 1"),
     (undo_of_nothing, "history entry 1 undoes #4242, which is not in history"),
+    (redo_of_nothing, "history entry 2 redoes #4242, which is not in history"),
+    (undo_of_an_undo, "history entry 3 undoes #2, which is an undo or a redo, not a change"),
     (ahead_of_the_file, "history entry 3 has revision 10000, after the file's revision 3"),
     (out_of_order, "history entry 1 comes after entry 2"),
     (malformed_change, "history entry 2 has a malformed change; undo cannot use it"),

@@ -5,8 +5,9 @@ Each step runs one operation (valid or not) in a transaction of a database kept 
 refused operation must raise a RolloutError (anything else is a bug) and leave the database as it
 was. After every
 change: undo restores the previous records exactly. Always: readiness is 0-100, no orphan items
-or promotions, ids are never reused, `rollout doctor` finds nothing wrong, history has one entry
-per revision, and export then import (JSON and CSV) gives the same records.
+or promotions, ids are never reused, `rollout doctor` finds nothing wrong (dependencies between
+items included: no unknown id, no cycle), every region's health can be computed, history has one
+entry per revision, and export then import (JSON and CSV) gives the same records.
 """
 
 from __future__ import annotations
@@ -216,10 +217,24 @@ class CoreMachine(RuleBasedStateMachine):
         code = item["region"] if item and data.draw(st.integers(0, 9)) else data.draw(st.sampled_from(CODES))
         return code, item_id
 
-    @rule(data=st.data(), done=st.booleans())
-    def tick(self, data, done: bool) -> None:
+    @rule(data=st.data(), done=st.booleans(), force=st.booleans())
+    def tick(self, data, done: bool, force: bool) -> None:
         code, item_id = self._item_and_region(data)
-        self.run("check done", lambda s: ops.set_items_done(s, code, [item_id], done, "fuzzer"))
+        self.run("check done", lambda s: ops.set_items_done(s, code, [item_id], done, "fuzzer", force=force))
+
+    @rule(data=st.data())
+    def set_after(self, data) -> None:
+        """Dependencies, cycles and unknown ids included: `after` of an item, or of a new one."""
+        code, item_id = self._item_and_region(data)
+        after = data.draw(st.lists(st.sampled_from([*self._keys("items"), "c99999", "p1", "x"]), max_size=3))
+        if data.draw(st.booleans()):
+            self.run("check edit --after", lambda s: ops.edit_item(s, code, item_id, after=after))
+        else:
+            self.run("check add --after", lambda s: ops.add_items(s, [code], "waits", after=after))
+
+    @rule(name=st.sampled_from(("health.at_risk_days", "health.slack_days", "health.other")), value=text)
+    def set_setting(self, name: str, value: str) -> None:
+        self.run("config set", lambda s: ops.set_setting(s, name, value))
 
     @rule(
         data=st.data(),
@@ -281,6 +296,12 @@ class CoreMachine(RuleBasedStateMachine):
             assert 0 <= queries.readiness(state, code) <= 100
 
     @invariant()
+    def every_health_is_computed(self) -> None:
+        from rollout import health
+
+        assert all(h.health in health.HEALTHS for h in health.health_all(self._current()))
+
+    @invariant()
     def no_orphans(self) -> None:
         state = self._current()
         for table in ("items", "promotions"):
@@ -317,13 +338,14 @@ class CoreMachine(RuleBasedStateMachine):
         dumped = exchange.export_json(state, exchange.KINDS)
         via_json = State(empty_document())
         exchange.apply_rows(via_json, exchange.read_rows("export.json", dumped), "fuzzer")
-        assert records(via_json) == records(state)
+        exchanged = [exchange.TABLE[kind] for kind in exchange.KINDS]  # shared settings stay with the database
+        assert [records(via_json)[t] for t in exchanged] == [records(state)[t] for t in exchanged]
         via_csv = State(empty_document())
         rows = []
         for kind in exchange.KINDS:
             rows += exchange.read_rows(f"{kind}.csv", exchange.export_csv(state, kind).encode())
         exchange.apply_rows(via_csv, rows, "fuzzer")
-        assert records(via_csv) == records(state)
+        assert [records(via_csv)[t] for t in exchanged] == [records(state)[t] for t in exchanged]
 
     def teardown(self) -> None:
         FIGURES["changes"] += self.changes

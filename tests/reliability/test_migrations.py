@@ -23,6 +23,7 @@ from rollout import migrations, ops
 from rollout.db import Database
 from rollout.doctor import examine
 from rollout.errors import DatabaseError
+from rollout.state import TABLES
 from rollout.storage import SCHEMA_VERSION, backup_dir
 
 
@@ -99,7 +100,7 @@ def test_an_older_file_is_read_as_the_current_schema_without_writing(old_file: P
     expected = _map_items(current, _item_as_upgraded)
     assert state.meta == {**current["_meta"]["1"], "schema": SCHEMA_VERSION}
     assert {name: list(t.values()) for name, t in state.tables.items()} == {
-        name: list(expected[name].values()) for name in ("regions", "items", "promotions")
+        name: list(expected.get(name, {}).values()) for name in TABLES
     }
     assert list(state.history) == sorted(expected["history"].values(), key=lambda e: e["id"])
     assert old_file.read_bytes() == raw
@@ -135,7 +136,9 @@ def test_the_first_change_stores_the_upgrade_and_keeps_the_original(old_file: Pa
 
 
 def test_undo_of_a_change_recorded_by_the_old_schema_puts_back_upgraded_records(old_file: Path) -> None:
-    undone = run_cli("--db", str(old_file), "undo")  # the removal of the FR item, recorded in schema 0
+    newest = sorted(json.loads(old_file.read_bytes())["history"].values(), key=lambda e: e["id"])[-1]
+    # the removal of the FR item, recorded in schema 0, undone by the one who made it
+    undone = run_cli("--db", str(old_file), "--user", newest["user"], "undo")
     assert undone.exit_code == 0, undone.stderr
     state = Database(old_file).load()
     restored = state.items_of("FR")[-1]
@@ -213,7 +216,7 @@ def test_a_landed_schema_1_file_reads_the_same_without_being_written(landed: Pat
     assert [e["id"] for e in listed] == sorted(touching, reverse=True)
     state = Database(landed, read_only=True).load()
     assert {name: list(t.values()) for name, t in state.tables.items()} == {
-        name: list(old[name].values()) for name in ("regions", "items", "promotions")
+        name: list(old.get(name, {}).values()) for name in TABLES
     }
     assert landed.read_bytes() == raw
     assert examine(landed).ok
@@ -228,7 +231,7 @@ def test_a_landed_schema_1_file_is_upgraded_on_its_first_write_keeping_the_origi
     assert result.exit_code == 0, result.stderr
     assert (backup_dir(landed) / "rollout.schema1.json").read_bytes() == raw
     on_disk = json.loads(landed.read_bytes())
-    assert on_disk["_meta"]["1"]["schema"] == 2 and "history" not in on_disk
+    assert on_disk["_meta"]["1"]["schema"] == SCHEMA_VERSION and "history" not in on_disk
     assert on_disk["_meta"]["1"]["revision"] == old["_meta"]["1"]["revision"] + 1
     moved = journal_entries(landed)
     assert moved[:-1] == old_entries  # every entry, unchanged, in order
@@ -239,11 +242,14 @@ def test_a_landed_schema_1_file_is_upgraded_on_its_first_write_keeping_the_origi
         "zoe",
     )
     assert examine(landed).ok
-    # Undo reaches back into what the old file recorded: first the new change, then the newest old one.
-    assert run_cli("--db", str(landed), "undo").stdout.startswith(f"Undid #{new['id']} region set {code}")
-    undone = run_cli("--db", str(landed), "undo")
+    # Undo reaches back into what the old file recorded: first zoe's new change, then (by entry) the
+    # newest old one.
+    undone = run_cli("--db", str(landed), "--user", "zoe", "undo")
+    assert undone.stdout.startswith(f"Undid your change #{new['id']} (") and f"): region set {code}" in undone.stdout
+    undone = run_cli("--db", str(landed), "undo", "--entry", str(old_entries[-1]["id"]))
     assert undone.exit_code == 0, undone.stderr
-    assert undone.stdout.startswith(f"Undid #{old_entries[-1]['id']} {old_entries[-1]['command']}")
+    assert undone.stdout.startswith(f"Undid {old_entries[-1]['user']}'s change #{old_entries[-1]['id']} (")
+    assert f"): {old_entries[-1]['command']} (" in undone.stdout
 
 
 def test_a_history_folder_found_beside_an_old_file_is_kept_aside_not_mixed_in(landed: Path, tmp_path: Path) -> None:

@@ -1,0 +1,424 @@
+"""The timeline: regions as rows, days as columns, with launches, promotions, holidays and conflicts.
+
+`Timeline` is the model the CLI renders as a text Gantt (`render_timeline`) and the TUI draws. It
+is built once per loaded state (the row order, cheap) and answers for a date window and a range
+of rows only (`rows(first, last, start, stop)`), so a screen showing 40 of 2,000 regions computes
+40 rows. Every day on a row is a day of that region's own calendar ("today" included), and a
+promotion covers the local days from its start to the last day it runs (its end is exclusive).
+
+Conflicts, marked on the day they begin: two promotions of a region that overlap, a promotion
+that starts before the region launches, a target launch on a public holiday of the region (the
+same rules as the promotion and region warnings in rollout.queries).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+
+from rollout import queries, times
+from rollout.errors import InvalidValue
+from rollout.state import Record, State
+
+DEFAULT_BEFORE_DAYS = 7  # the default window: a week before today ...
+DEFAULT_AFTER_DAYS = 90  # ... to about three months after it
+UNITS = ("day", "week", "month", "quarter")
+HOLIDAY_MAX_COLUMN_DAYS = 3  # wider columns would nearly all hold a public holiday: the text Gantt leaves them out
+_ONE_MICROSECOND = timedelta(microseconds=1)
+
+# Cell kinds, highest priority first: what a column shows when several things fall in it.
+LAUNCH, LAUNCHED, CONFLICT, PROMOTION, TODAY, HOLIDAY, EMPTY = (
+    "launch",
+    "launched",
+    "conflict",
+    "promotion",
+    "today",
+    "holiday",
+    "",
+)
+PRIORITY = (LAUNCH, LAUNCHED, CONFLICT, PROMOTION, TODAY, HOLIDAY, EMPTY)
+GLYPHS = {
+    LAUNCH: "◆",
+    LAUNCHED: "●",
+    CONFLICT: "!",
+    PROMOTION: "━",
+    TODAY: "│",
+    HOLIDAY: "░",
+    EMPTY: "·",
+}
+ASCII_GLYPHS = {LAUNCH: "*", LAUNCHED: "@", CONFLICT: "!", PROMOTION: "=", TODAY: "|", HOLIDAY: ":", EMPTY: "."}
+LEGEND = {
+    LAUNCH: "launch target",
+    LAUNCHED: "launched",
+    PROMOTION: "promotion",
+    CONFLICT: "conflict",
+    TODAY: "today",
+    HOLIDAY: "public holiday",
+}
+
+
+class Bar(NamedTuple):
+    """A promotion on a row: id, name, kind, the first and last local day it runs, whether it is
+    in a conflict, and the conflicts' texts."""
+
+    id: str
+    name: str
+    kind: str
+    first: date
+    last: date
+    conflict: bool = False
+    notes: tuple[str, ...] = ()
+
+
+class Conflict(NamedTuple):
+    """A conflict on a row: the local day it begins, a sentence, the ids involved (promotions; the
+    region code for a launch)."""
+
+    day: date
+    text: str
+    ids: tuple[str, ...]
+
+
+class TimelineRow(NamedTuple):
+    """One region within a date window.
+
+    code, name, status: the region's. health: its health (rollout.health.HEALTHS) when the
+    timeline computes it, else None. today: the region's local date at the reference instant.
+    launch: the local day of the target launch (the actual one once launched), None without;
+    launched: whether it has launched. promotions: Bars overlapping the window, by start.
+    holidays: (day, name) of public holidays in the window. conflicts: in the window, by day.
+    """
+
+    code: str
+    name: str
+    status: str
+    health: str | None
+    today: date
+    launch: date | None
+    launched: bool
+    promotions: tuple[Bar, ...]
+    holidays: tuple[tuple[date, str], ...]
+    conflicts: tuple[Conflict, ...]
+
+
+class Timeline:
+    """The timeline of a state: row order fixed at creation (regions in launch order, like
+    `status`, restricted to `selectors` when given), rows computed on demand for a window.
+
+    `reference`: the instant "today" is taken from (default now). `with_health`: compute each
+    row's health (rollout.health; a pass over that region's items) for colouring."""
+
+    def __init__(
+        self,
+        state: State,
+        selectors: Iterable[str] | None = None,
+        reference: datetime | None = None,
+        *,
+        with_health: bool = True,
+    ) -> None:
+        self.state = state
+        self.reference = queries.plain_utc(reference or times.now())
+        chosen = set(queries.select(state, selectors, reading=True)) if selectors else None
+        self.codes: list[str] = [
+            r["code"] for r in queries.sorted_regions(state) if chosen is None or r["code"] in chosen
+        ]
+        self._health = None
+        if with_health:
+            from rollout.health import Context
+
+            self._health = Context(state, self.reference)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @property
+    def today(self) -> date:
+        """The UTC date of the reference instant (each row has its own local today)."""
+        return self.reference.date()
+
+    def default_window(self) -> tuple[date, date]:
+        """From DEFAULT_BEFORE_DAYS before today to DEFAULT_AFTER_DAYS after it (UTC dates)."""
+        return self.today - timedelta(days=DEFAULT_BEFORE_DAYS), self.today + timedelta(days=DEFAULT_AFTER_DAYS)
+
+    def index(self, code: str) -> int:
+        """The row number of region `code`; ValueError when it is not on the timeline."""
+        return self.codes.index(code)
+
+    def rows(self, first: date, last: date, start: int = 0, stop: int | None = None) -> list[TimelineRow]:
+        """Rows `start` to `stop` (exclusive; None: to the end) for the window of days [first, last].
+        Raises InvalidValue when `last` is before `first`."""
+        check_window(first, last)
+        return [self.row(code, first, last) for code in self.codes[start:stop]]
+
+    def row(self, code: str, first: date, last: date) -> TimelineRow:
+        """One region's row for the window [first, last] (NotFound for an unknown region)."""
+        region = self.state.region(code)
+        tz = region["timezone"]
+        z = times.zone(tz)
+        today = self.reference.astimezone(z).date()
+        launch_text = queries.effective_launch(region)
+        launch_at = datetime.fromisoformat(launch_text) if launch_text else None
+        launch = launch_at.astimezone(z).date() if launch_at else None
+        launched = region["status"] == "launched"
+        promos = _promotions_in(self.state, code, first, last, z)
+        holidays = _holidays(code, first, last)
+        conflicts = _conflicts(region, promos, launch_at, launch, launched, holidays, first, last)
+        involved: dict[str, list[str]] = {}
+        for conflict in conflicts:
+            for promo_id in conflict.ids:
+                involved.setdefault(promo_id, []).append(conflict.text)
+        bars = tuple(
+            Bar(p["id"], p["name"], p["kind"], begin, end, p["id"] in involved, tuple(involved.get(p["id"], ())))
+            for p, _start, _end, begin, end in promos
+        )
+        health = self._health.region(code).health if self._health is not None else None
+        return TimelineRow(
+            code, region["name"], region["status"], health, today, launch, launched, bars, holidays, conflicts
+        )
+
+
+def check_window(first: date, last: date) -> None:
+    """Refuse a window whose last day is before its first (InvalidValue)."""
+    if last < first:
+        raise InvalidValue(f"the timeline ends ({last.isoformat()}) before it starts ({first.isoformat()})")
+
+
+def _promotions_in(
+    state: State, code: str, first: date, last: date, z: object
+) -> list[tuple[Record, datetime, datetime, date, date]]:
+    """(promotion, start, end, first local day, last local day) of the promotions running on a day
+    of the window, by start; the whole region's are needed for overlaps, so all are read."""
+    low, high = (first - timedelta(days=2)).isoformat(), (last + timedelta(days=2)).isoformat()
+    found = []
+    for promo in state.promotions_of(code):
+        if promo["start"][:10] > high or promo["end"][:10] < low:
+            continue
+        start = datetime.fromisoformat(promo["start"]).astimezone(z)  # type: ignore[arg-type]
+        end = datetime.fromisoformat(promo["end"]).astimezone(z)  # type: ignore[arg-type]
+        begin, finish = start.date(), (end - _ONE_MICROSECOND).date()
+        if finish < first or begin > last:
+            continue
+        found.append((promo, start, end, begin, finish))
+    found.sort(key=lambda p: (p[1].timestamp(), len(p[0]["id"]), p[0]["id"]))
+    return found
+
+
+def _holidays(code: str, first: date, last: date) -> tuple[tuple[date, str], ...]:
+    from rollout.holidays import holidays_between
+
+    return tuple(holidays_between(code, first, last))
+
+
+def _conflicts(
+    region: Record,
+    promos: list[tuple[Record, datetime, datetime, date, date]],
+    launch_at: datetime | None,
+    launch: date | None,
+    launched: bool,
+    holidays: tuple[tuple[date, str], ...],
+    first: date,
+    last: date,
+) -> tuple[Conflict, ...]:
+    found = []
+    if launch is not None and not launched and first <= launch <= last:
+        name = dict(holidays).get(launch)
+        if name:
+            found.append(Conflict(launch, f"launch on a public holiday: {name}", (region["code"],)))
+    for i, (promo, start, end, begin, _finish) in enumerate(promos):
+        if launch_at is not None and start < launch_at and first <= begin <= last:
+            found.append(
+                Conflict(
+                    begin,
+                    f"{promo['id']} {promo['name']!r} starts before {region['code']} launches ({launch})",
+                    (promo["id"],),
+                )
+            )
+        for other, other_start, _other_end, other_begin, _ in promos[i + 1 :]:
+            if other_start >= end:
+                break
+            day = max(begin, other_begin)
+            if first <= day <= last:
+                found.append(
+                    Conflict(
+                        day,
+                        f"{promo['id']} {promo['name']!r} overlaps {other['id']} {other['name']!r}",
+                        (promo["id"], other["id"]),
+                    )
+                )
+    found.sort(key=lambda c: c.day)
+    return tuple(found)
+
+
+# -- columns and cells ---------------------------------------------------------------------------
+def columns(first: date, last: date, *, width: int | None = None, unit: str | None = None) -> list[tuple[date, date]]:
+    """The window [first, last] cut into columns, each (first day, last day): by `unit` (day, week
+    from Monday, month, quarter; the first and last column clipped to the window), or, with
+    `width`, into at most `width` columns of equal whole days (the last may be shorter).
+    Raises InvalidValue for a reversed window, a width below 1, or an unknown unit."""
+    check_window(first, last)
+    if unit is None:
+        if width is None or width < 1:
+            raise InvalidValue(f"invalid width {width}: expected 1 or more columns")
+        span = (last - first).days + 1
+        per = -(-span // width)
+        out = []
+        day = first
+        while day <= last:
+            end = min(day + timedelta(days=per - 1), last)
+            out.append((day, end))
+            day = end + timedelta(days=1)
+        return out
+    if unit not in UNITS:
+        raise InvalidValue(f"unknown timeline unit {unit!r}: expected one of {', '.join(UNITS)}")
+    out = []
+    day = first
+    while day <= last:
+        end = min(_unit_end(day, unit), last)
+        out.append((day, end))
+        day = end + timedelta(days=1)
+    return out
+
+
+def _unit_end(day: date, unit: str) -> date:
+    if unit == "day":
+        return day
+    if unit == "week":
+        return day + timedelta(days=6 - day.weekday())
+    months = 1 if unit == "month" else 3 - (day.month - 1) % 3
+    year, month = divmod(day.month - 1 + months, 12)
+    return date(day.year + year, month + 1, 1) - timedelta(days=1)
+
+
+def row_cells(row: TimelineRow, cols: Sequence[tuple[date, date]], *, holidays: bool = True) -> list[str]:
+    """The cell kind of each column for a row: the highest in PRIORITY among what falls on the
+    column's days (launch or launched milestone, conflict, promotion, today, holiday, EMPTY);
+    `holidays` False leaves public holidays out (wide columns would nearly all hold one)."""
+    marks: list[tuple[date, date, str]] = []
+    if row.launch is not None:
+        marks.append((row.launch, row.launch, LAUNCHED if row.launched else LAUNCH))
+    marks += [(c.day, c.day, CONFLICT) for c in row.conflicts]
+    marks += [(b.first, b.last, PROMOTION) for b in row.promotions]
+    marks.append((row.today, row.today, TODAY))
+    if holidays:
+        marks += [(day, day, HOLIDAY) for day, _name in row.holidays]
+    rank = {kind: n for n, kind in enumerate(PRIORITY)}
+    cells = []
+    for col_first, col_last in cols:
+        best = EMPTY
+        for begin, end, kind in marks:
+            if begin <= col_last and end >= col_first and rank[kind] < rank[best]:
+                best = kind
+        cells.append(best)
+    return cells
+
+
+# -- the text Gantt --------------------------------------------------------------------------------
+def display_width(text: str) -> int:
+    """Terminal cells a text takes: 2 for East Asian wide and full-width characters, 0 for
+    combining marks, else 1 (Unicode East Asian Width, UAX #11)."""
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text
+    )
+
+
+def fit(text: str, width: int, ellipsis: str = "…") -> str:
+    """`text` cut (ending in `ellipsis` when cut) and padded to exactly `width` terminal cells."""
+    used = display_width(text)
+    if used <= width:
+        return text + " " * (width - used)
+    if width <= 0:
+        return ""
+    kept, used = [], 0
+    for ch in text:
+        cells = display_width(ch)
+        if used + cells > width - 1:
+            break
+        kept.append(ch)
+        used += cells
+    return "".join(kept) + ellipsis + " " * (width - used - 1)
+
+
+def render_timeline(
+    timeline: Timeline,
+    first: date,
+    last: date,
+    *,
+    width: int = 100,
+    start: int = 0,
+    stop: int | None = None,
+    ascii_only: bool = False,
+) -> str:
+    """A text Gantt of rows `start`..`stop` over the days [first, last], every line at most `width`
+    terminal cells: a header of months, one line per region (code and name, then a cell per
+    column: GLYPHS, or ASCII_GLYPHS with `ascii_only`), and a legend. A column covers whole days,
+    as few as fit (columns(width=...)); public holidays show while a column covers at most
+    HOLIDAY_MAX_COLUMN_DAYS days. Raises InvalidValue for a reversed window or a width
+    under 30."""
+    if width < 30:
+        raise InvalidValue(f"invalid width {width}: the timeline needs at least 30 columns")
+    glyphs = ASCII_GLYPHS if ascii_only else GLYPHS
+    rows = timeline.rows(first, last, start, stop)
+    longest = max((display_width(f"{r.code} {r.name}") for r in rows), default=4)
+    label = max(4, min(longest, 22, width // 4))
+    cols = columns(first, last, width=width - label - 1)
+    per = (cols[0][1] - cols[0][0]).days + 1
+    with_holidays = per <= HOLIDAY_MAX_COLUMN_DAYS
+    lines = [" " * (label + 1) + _month_header(cols, width - label - 1)]
+    for row in rows:
+        cells = "".join(glyphs[kind] for kind in row_cells(row, cols, holidays=with_holidays))
+        lines.append(f"{fit(f'{row.code} {row.name}', label, '~' if ascii_only else '…')} {cells}".rstrip())
+    scale = "1 day" if per == 1 else f"{per} days"
+    legend = "  ".join(f"{glyphs[kind]} {words}" for kind, words in LEGEND.items() if kind != HOLIDAY or with_holidays)
+    lines += _wrap(f"{first.isoformat()} to {last.isoformat()}, a column is {scale}:  {legend}", width)
+    return "\n".join(lines) + "\n"
+
+
+def _month_header(cols: list[tuple[date, date]], width: int) -> str:
+    """Month labels at the column holding each month's first day (and the first column), where
+    they fit: 2027-01 when months are wide enough, else Jan."""
+    days_per_column = (cols[0][1] - cols[0][0]).days + 1
+    label = "%Y-%m" if 30 // days_per_column >= 8 else "%b"
+    header = [" "] * width
+    free_from = 0
+    for n, (col_first, col_last) in enumerate(cols):
+        month = (
+            col_first
+            if n == 0 or col_first.day == 1
+            else (col_first.replace(day=1) + timedelta(days=32)).replace(day=1)
+        )
+        if month > col_last:
+            continue
+        text = month.strftime(label)
+        if n >= free_from and n + len(text) <= width:
+            header[n : n + len(text)] = text
+            free_from = n + len(text) + 1
+    return "".join(header).rstrip()
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    words, lines, current = text.split("  "), [], ""
+    for word in words:
+        candidate = f"{current}  {word}" if current else word
+        if display_width(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = word if display_width(word) <= width else fit(word, width, "~").rstrip()
+    if current:
+        lines.append(current)
+    return lines
+
+
+def parse_day(text: str, reference: datetime | None = None) -> date:
+    """A window bound typed by a person: YYYY-MM-DD, `today` or `tomorrow` (UTC dates of the
+    reference instant, the timeline's axis). Raises InvalidValue otherwise."""
+    when = times.parse_when_text(text)
+    if not when.date_only:
+        raise InvalidValue(f"invalid date {text!r}: the timeline takes days (YYYY-MM-DD, today or tomorrow)")
+    if when.day is not None:
+        return when.day
+    ref = queries.plain_utc(reference or times.now())
+    return ref.date() + timedelta(days=when.relative_days or 0)

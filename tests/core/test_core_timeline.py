@@ -1,0 +1,169 @@
+"""The timeline model and its text Gantt (rollout.timeline), on crafted data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from crafted import NOW, TODAY, fresh, item, region
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rollout import ops, timeline
+from rollout.errors import InvalidValue
+from rollout.timeline import CONFLICT, EMPTY, HOLIDAY, LAUNCH, LAUNCHED, PROMOTION
+from rollout.timeline import TODAY as TODAY_CELL
+
+
+@pytest.fixture
+def state():
+    """DE launches on Christmas Day 2026 with two overlapping promotions, one before its launch;
+    FR launched; regions ordered by launch: FR, DE, then NL without a date."""
+    state = fresh()
+    region(state, "DE", tz="Europe/Berlin", launch="2026-12-25T10:00")
+    region(state, "FR", tz="Europe/Paris", launch="2026-06-01", status="launched")
+    region(state, "NL", tz="Europe/Amsterdam", launch=None)
+    ops.add_promotions(state, ["DE"], "Pre-sale", start="2026-12-20", end="2026-12-27")  # p1
+    ops.add_promotions(state, ["DE"], "Launch week", start="2026-12-26", end="2027-01-02")  # p2 overlaps p1
+    ops.add_promotions(state, ["FR"], "Black Friday", start="2026-11-27", end="2026-11-30")  # p3
+    item(state, "DE", "Anything")
+    return state
+
+
+def test_rows_follow_launch_order_and_only_the_asked_range_is_built(state):
+    tl = timeline.Timeline(state, reference=NOW)
+    assert tl.codes == ["FR", "DE", "NL"] and len(tl) == 3
+    rows = tl.rows(date(2026, 11, 20), date(2027, 1, 10), 1, 2)
+    assert [r.code for r in rows] == ["DE"]
+    assert tl.index("NL") == 2
+    assert [r.code for r in timeline.Timeline(state, ["NL", "de"], reference=NOW).rows(TODAY, TODAY)] == ["DE", "NL"]
+
+
+def test_a_row_has_its_launch_promotions_holidays_and_conflicts(state):
+    row = timeline.Timeline(state, reference=NOW).row("DE", date(2026, 12, 1), date(2026, 12, 31))
+    assert (row.launch, row.launched, row.today, row.health) == (date(2026, 12, 25), False, TODAY, "on track")
+    assert [(b.id, b.first, b.last) for b in row.promotions] == [
+        ("p1", date(2026, 12, 20), date(2026, 12, 26)),  # the end is exclusive: the 27th is not a promotion day
+        ("p2", date(2026, 12, 26), date(2027, 1, 1)),
+    ]
+    assert (date(2026, 12, 25), "Christmas Day") in row.holidays
+    texts = [(c.day, c.text) for c in row.conflicts]
+    assert (date(2026, 12, 20), "p1 'Pre-sale' starts before DE launches (2026-12-25)") in texts
+    assert (date(2026, 12, 25), "launch on a public holiday: Christmas Day") in texts
+    assert (date(2026, 12, 26), "p1 'Pre-sale' overlaps p2 'Launch week'") in texts
+    assert all(b.conflict for b in row.promotions)
+
+
+def test_outside_the_window_nothing_is_listed(state):
+    row = timeline.Timeline(state, reference=NOW).row("DE", date(2027, 3, 1), date(2027, 3, 31))
+    assert (row.promotions, row.conflicts) == ((), ())
+    assert row.launch == date(2026, 12, 25)  # the milestone is the row's; cells decide what shows
+
+
+def test_cells_take_the_highest_priority_of_their_days(state):
+    tl = timeline.Timeline(state, reference=NOW)
+    row = tl.row("DE", date(2026, 11, 23), date(2026, 12, 31))
+    days = timeline.columns(date(2026, 11, 23), date(2026, 12, 31), unit="day")
+    cells = dict(zip((c[0] for c in days), timeline.row_cells(row, days), strict=True))
+    assert cells[date(2026, 11, 24)] == TODAY_CELL
+    assert cells[date(2026, 11, 25)] == EMPTY
+    assert cells[date(2026, 12, 25)] == LAUNCH  # launch beats the holiday and the promotion
+    assert cells[date(2026, 12, 20)] == CONFLICT  # p1 starts before launch
+    assert cells[date(2026, 12, 21)] == PROMOTION
+    assert cells[date(2026, 12, 31)] == PROMOTION
+    weeks = timeline.columns(date(2026, 11, 23), date(2026, 12, 31), unit="week")
+    assert timeline.row_cells(row, weeks)[4] == LAUNCH  # the week of Dec 21-27
+    fr = tl.row("FR", date(2026, 5, 25), date(2026, 6, 7))
+    assert LAUNCHED in timeline.row_cells(fr, timeline.columns(date(2026, 5, 25), date(2026, 6, 7), unit="day"))
+    fr_december = dict(
+        zip((c[0] for c in days), timeline.row_cells(tl.row("FR", days[0][0], days[-1][1]), days), strict=True)
+    )
+    assert fr_december[date(2026, 12, 25)] == HOLIDAY  # Christmas Day in France, nothing else that day
+    assert timeline.row_cells(row, days, holidays=False).count(HOLIDAY) == 0
+
+
+@pytest.mark.parametrize(
+    ("unit", "expected"),
+    [
+        ("week", [(date(2027, 1, 1), date(2027, 1, 3)), (date(2027, 1, 4), date(2027, 1, 10))]),
+        ("month", [(date(2027, 1, 1), date(2027, 1, 31)), (date(2027, 2, 1), date(2027, 2, 10))]),
+        ("quarter", [(date(2027, 1, 1), date(2027, 2, 10))]),
+    ],
+)
+def test_columns_by_unit_are_clipped_to_the_window(unit, expected):
+    last = date(2027, 1, 10) if unit == "week" else date(2027, 2, 10)
+    assert timeline.columns(date(2027, 1, 1), last, unit=unit) == expected
+
+
+def test_columns_by_width_cover_whole_days_and_every_day_once():
+    cols = timeline.columns(date(2027, 1, 1), date(2027, 12, 31), width=50)
+    assert len(cols) <= 50
+    assert cols[0][0] == date(2027, 1, 1) and cols[-1][1] == date(2027, 12, 31)
+    assert all((b[0] - a[1]).days == 1 for a, b in zip(cols, cols[1:], strict=False))
+    with pytest.raises(InvalidValue, match="ends .* before it starts"):
+        timeline.columns(date(2027, 1, 2), date(2027, 1, 1), width=10)
+    with pytest.raises(InvalidValue, match="unknown timeline unit"):
+        timeline.columns(date(2027, 1, 1), date(2027, 1, 2), unit="fortnight")
+
+
+def test_the_text_gantt_shows_rows_marks_and_a_legend(state):
+    text = timeline.render_timeline(
+        timeline.Timeline(state, reference=NOW), date(2026, 11, 23), date(2026, 12, 31), width=80
+    )
+    lines = text.splitlines()
+    assert lines[0].strip().startswith("2026-11")
+    assert lines[1].startswith("FR Region FR") and lines[2].startswith("DE Region DE")
+    assert "◆" in lines[2] and "━" in lines[2] and "!" in lines[2]
+    assert "│" in lines[3]  # NL has nothing but today
+    assert "░ public holiday" in text and "a column is 1 day" in text
+    assert "░" in lines[1]  # Christmas in France
+
+
+def test_ascii_only_prints_plain_characters(state):
+    text = timeline.render_timeline(
+        timeline.Timeline(state, reference=NOW), date(2026, 11, 1), date(2027, 2, 1), width=60, ascii_only=True
+    )
+    assert text.isascii()
+    assert "*" in text and "=" in text
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    width=st.integers(30, 220),
+    span=st.integers(0, 800),
+    name=st.text(alphabet=st.sampled_from("abcXYZ 東京éa\u0301"), min_size=1, max_size=40),
+    ascii_only=st.booleans(),
+)
+def test_every_line_fits_the_width(width, span, name, ascii_only):
+    state = fresh()
+    region(state, "JP", tz="Asia/Tokyo", launch="2027-01-15")
+    state.put("regions", {**state.regions["JP"], "name": name})
+    ops.add_promotions(state, ["JP"], "Sale", start="2026-12-01", end="2027-02-01")
+    first = date(2026, 11, 1)
+    text = timeline.render_timeline(
+        timeline.Timeline(state, reference=NOW, with_health=False),
+        first,
+        date.fromordinal(first.toordinal() + span),
+        width=width,
+        ascii_only=ascii_only,
+    )
+    for line in text.splitlines():
+        assert timeline.display_width(line) <= width, line
+    assert text.isascii() or not ascii_only or not name.isascii()
+
+
+def test_a_width_too_small_and_bad_days_are_refused(state):
+    tl = timeline.Timeline(state, reference=NOW)
+    with pytest.raises(InvalidValue, match="at least 30"):
+        timeline.render_timeline(tl, TODAY, TODAY, width=20)
+    assert timeline.parse_day("2027-02-03") == date(2027, 2, 3)
+    assert timeline.parse_day("tomorrow", NOW) == date(2026, 11, 25)
+    with pytest.raises(InvalidValue, match="the timeline takes days"):
+        timeline.parse_day("2027-02-03T10:00")
+
+
+def test_fit_cuts_by_terminal_cells():
+    assert timeline.fit("東京都", 4) == "東… "
+    assert timeline.display_width(timeline.fit("東京都", 4)) == 4
+    assert timeline.fit("abc", 5) == "abc  "
+    assert timeline.fit("abcdef", 4, "~") == "abc~"
