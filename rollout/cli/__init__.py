@@ -18,14 +18,34 @@ GLOBAL_WITH_VALUE = ("--db", "--user")
 GLOBAL_FLAGS = ("--read-only",)
 
 
-def command_text(args: list[str]) -> str:
-    """The subcommand as typed, without global options: what history records."""
+def subcommand_args(args: list[str]) -> list[str]:
+    """The arguments after the global options (--db FILE, --user NAME, --read-only)."""
     rest = list(args)
     while rest and rest[0].startswith("-"):
         head = rest.pop(0)
         if head in GLOBAL_WITH_VALUE and rest:
             rest.pop(0)
-    return shlex.join(rest)
+    return rest
+
+
+def command_text(args: list[str]) -> str:
+    """The subcommand as typed, without global options: what history records."""
+    return shlex.join(subcommand_args(args))
+
+
+def command_path(root: click.Group, prog_name: str, args: list[str]) -> str:
+    """The path of the command that `args` name, as far as they name one ('rollout check edit'):
+    the help a usage error points to when Click raised it without a context (an option missing
+    its value, a flag given one) or a command raised it without one."""
+    path: list[str] = [prog_name]
+    command: click.Command = root
+    for word in subcommand_args(args):
+        found = command.commands.get(word) if isinstance(command, click.Group) else None
+        if found is None:
+            break
+        path.append(word)
+        command = found
+    return " ".join(path)
 
 
 class RolloutGroup(click.Group):
@@ -44,18 +64,20 @@ class RolloutGroup(click.Group):
     def main(self, args: Any = None, prog_name: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, standalone_mode=False, **extra)
+        prog_name = prog_name or "rollout"
+        words = list(sys.argv[1:] if args is None else args)
         try:
-            result = super().main(args, prog_name or "rollout", standalone_mode=False, **extra)
+            result = super().main(args, prog_name, standalone_mode=False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:
             click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
             sys.exit(2)
         except click.BadParameter as exc:
             if isinstance(exc, click.MissingParameter):
-                usage_error(exc)
+                usage_error(exc, command_path(self, prog_name, words))
             click.echo(f"Error: {one_line(exc.format_message())}", err=True)
             sys.exit(1)
         except click.UsageError as exc:
-            usage_error(exc)
+            usage_error(exc, command_path(self, prog_name, words))
         except click.ClickException as exc:
             click.echo(f"Error: {exc.format_message()}", err=True)
             sys.exit(1)
@@ -73,9 +95,10 @@ class RolloutGroup(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
-def usage_error(exc: click.UsageError) -> NoReturn:
-    """Exit 2 with `Error: ...` and the help to read, on one line."""
-    hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+def usage_error(exc: click.UsageError, path: str) -> NoReturn:
+    """Exit 2 with `Error: ...` and the help to read, on one line: the help of the command the
+    error came from, else of `path` (the command the arguments name)."""
+    hint = f" (see '{exc.ctx.command_path if exc.ctx else path} --help')"
     click.echo(f"Error: {one_line(exc.format_message())}{hint}", err=True)
     sys.exit(2)
 
