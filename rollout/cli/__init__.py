@@ -53,8 +53,9 @@ class RolloutGroup(click.Group):
 
     0 success; 1 the command was understood but cannot be done (a domain error, and a value Click
     rejects for an option's type, choices or range: BadParameter); 2 the command line is malformed
-    or incomplete (unknown command or option, missing argument or option, nothing to change), with
-    a hint naming the help to read; 130 interrupted.
+    or incomplete (unknown command or option, an option without its value, missing argument or
+    option, a group without its command, nothing to change), one line ending in the help to read
+    (see usage_error); 130 interrupted.
     """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -68,9 +69,8 @@ class RolloutGroup(click.Group):
         words = list(sys.argv[1:] if args is None else args)
         try:
             result = super().main(args, prog_name, standalone_mode=False, **extra)
-        except click.exceptions.NoArgsIsHelpError as exc:
-            click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
-            sys.exit(2)
+        except click.exceptions.NoArgsIsHelpError as exc:  # a group named without its subcommand
+            usage_error(click.UsageError(missing_command(exc.ctx), exc.ctx), command_path(self, prog_name, words))
         except click.BadParameter as exc:
             if isinstance(exc, click.MissingParameter):
                 usage_error(exc, command_path(self, prog_name, words))
@@ -101,6 +101,14 @@ def usage_error(exc: click.UsageError, path: str) -> NoReturn:
     hint = f" (see '{exc.ctx.command_path if exc.ctx else path} --help')"
     click.echo(f"Error: {one_line(exc.format_message())}{hint}", err=True)
     sys.exit(2)
+
+
+def missing_command(ctx: click.Context | None) -> str:
+    """What a group named alone lacks: 'Missing command: give one of list, show, add...'."""
+    group = ctx.command if ctx is not None else None
+    if not isinstance(group, click.Group):
+        return "Missing argument"
+    return f"Missing command: give one of {', '.join(group.commands)}"
 
 
 def one_line(message: str) -> str:

@@ -304,6 +304,8 @@ USAGE_ERRORS: list[tuple[tuple[str, ...], str]] = [
     (("--db",), ""),
     (("--bogus",), ""),
     (("check", "frobnicate"), "check"),
+    (("region",), "region"),
+    (("config",), "config"),
     (("status", "--bogus"), "status"),
     (("status", "--json=yes"), "status"),
     (("agenda", "--owner"), "agenda"),
