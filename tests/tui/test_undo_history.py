@@ -484,3 +484,19 @@ async def test_enter_on_a_regions_history_tab_opens_the_entry(busy_db):
         assert app.screen.entry_id == 4
         await pilot.press("escape")
         assert isinstance(app.screen, RegionScreen)
+
+
+async def test_a_worker_result_reaching_a_closed_history_screen_is_dropped(busy_db):
+    """The History screen reads undo states and entries in workers: a result that arrives after the
+    screen was closed (escape, or the app quitting) must not reach its widgets, which are gone."""
+    app = RolloutApp(busy_db, user="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        await wait_until(pilot, lambda: screen.table.row_count > 0)
+        timeline, entry = screen.timeline, screen.entries.get(screen.headers[0]["id"]) or screen.headers[0]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HistoryScreen))
+        await settle(pilot)
+        screen._statuses_read(timeline)
+        screen._entry_read(entry)
+        assert not app.screen.query(HistoryScreen)
