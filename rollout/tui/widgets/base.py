@@ -230,6 +230,11 @@ class RecordTable(DataTable[Any]):
         keep = keep if keep is not None else self.cursor_key
         index = self.cursor_row
         self.clear()
+        for column in self.columns.values():
+            # DataTable.clear keeps each column as wide as the widest cell it ever held: measured
+            # afresh, columns fit the rows shown now (a narrower terminal, a shorter title).
+            if column.auto_width:
+                column.content_width = column.label.cell_len
         self.shown_keys = [key for key, _ in rows]
         self.marked &= set(self.shown_keys)
         for key, cells in rows:

@@ -72,7 +72,7 @@ class ChecklistPane(TablePane):
 
     def on_resize(self) -> None:
         if self.is_mounted:
-            self.refresh_data()
+            self.call_after_refresh(self.refresh_data)
 
     def overdue(self, item: Record, reference: datetime) -> bool:
         """An open item past its due (the core's rule: a due day ends at the region's next local midnight)."""
