@@ -3,6 +3,7 @@ TUI keystrokes, a history read a page at a time."""
 
 from __future__ import annotations
 
+from datetime import datetime
 import os
 import subprocess
 import sys
@@ -484,3 +485,29 @@ async def test_enter_on_a_regions_history_tab_opens_the_entry(busy_db):
         assert app.screen.entry_id == 4
         await pilot.press("escape")
         assert isinstance(app.screen, RegionScreen)
+
+
+def read_instant(text: str, header_zone: str) -> datetime:
+    """A shown instant: '2026-11-24 10:00 +01:00' as written, '2026-11-24 10:00' in the header's zone."""
+    from zoneinfo import ZoneInfo
+
+    if text.count(" ") == 2:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M %z")
+    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(header_zone))
+
+
+@pytest.mark.parametrize("cycles", [0, 1, 2], ids=["region time", "your time", "UTC"])
+async def test_history_field_times_read_the_same_instant_as_the_header_says(busy_db, cycles):
+    stored = load(busy_db).history.entry(1)["changes"][0]["after"]["done_at"]
+    app = RolloutApp(busy_db, user="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(cycles):
+            await pilot.press("z")
+        screen = await open_history(pilot)
+        await pilot.press("G")  # #1: lead ticked PL c337 (Warsaw), done_at set
+        await wait_until(pilot, lambda: "done_at" in detail(screen))
+        title = str(screen.query_one("#history-title").render())
+        header_zone = title.split("times in ")[1].split(" ·")[0]
+        line = next(line for line in detail(screen).splitlines() if "done_at" in line)
+        shown = line.split("→ ")[1].strip()
+        assert read_instant(shown, header_zone) == datetime.fromisoformat(stored).replace(second=0, microsecond=0)
