@@ -27,6 +27,7 @@ LEGEND_WORDS = {
     model.PROMOTION: "promotion",
     model.CONFLICT: "conflict",
     model.TODAY: "today",
+    model.TODAY_ON_PROMOTION: "today in a promotion",
     model.HOLIDAY: "holiday",
 }
 LEGEND_TEXT = "  ".join(f"{GLYPHS[kind]}\u00a0{words}" for kind, words in LEGEND_WORDS.items())
