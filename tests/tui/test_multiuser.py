@@ -239,3 +239,29 @@ async def test_a_move_refused_as_stale_says_who_moved_it_and_shows_the_dates_now
         await pilot.press("enter")  # as the message says: enter moves it from the dates shown
         await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
     assert [e["user"] for e in load(db_path).history[-2:]] == ["ops", "tester"]
+
+
+def launch_of(db: Path, code: str) -> str:
+    from rollout import times
+
+    region = load(db).region(code)
+    return f"(now {times.local_display(region['launch'], region['timezone'])})"
+
+
+async def test_the_launch_move_dialog_follows_a_colleague_and_a_refusal_says_who(make_app, db_path):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_tab(pilot, "NL", "overview")
+        await pilot.press("m")
+        await type_text(pilot, "1d")
+        colleague(db_path, "shift", "NL", "--by", "1d")
+        await wait_until(pilot, lambda: launch_of(db_path, "NL") in shown(app, "#form-title"))
+        app.poll_timer.pause()
+        colleague(db_path, "shift", "NL", "--by", "1d")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "while this was open" in shown(app, "#form-error"))
+        assert "by ops (#" in shown(app, "#form-error")
+        assert launch_of(db_path, "NL") in shown(app, "#form-title")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen) and not app.screen.query(FormScreen))
+    assert [e["user"] for e in load(db_path).history[-3:]] == ["ops", "ops", "tester"]
