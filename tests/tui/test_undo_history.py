@@ -333,8 +333,8 @@ async def test_enter_opens_the_entry_field_by_field_and_enter_on_a_field_jumps_t
         assert [str(c) for c in table.get_row_at(0)] == [
             "checklist item c339 First seller cohort onboarded",
             "due",
-            "2027-02-14 00:00",
-            "2027-02-01 00:00",
+            "2027-02-14 00:00 +01:00",  # Warsaw time, while the screen's header names UTC
+            "2027-02-01 00:00 +01:00",
         ]
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
