@@ -217,4 +217,3 @@ def test_a_corrupt_database_is_a_one_line_error_in_a_terminal_too(tmux: Tmux, tm
     screen = tmux.wait_for("exited 1")
     assert "is corrupt" in screen.replace("\n", "") and "Traceback" not in screen  # wrapped at 100 columns
     assert db_path.read_bytes() == before
-

@@ -55,7 +55,6 @@ async def test_the_critical_checkbox_is_drawn_whole_with_its_label(make_app, wid
         assert "critical" in str(box.label).lower()
 
 
-
 async def test_at_80_columns_every_sort_shows_its_marker_and_a_cut_column_ends_in_an_ellipsis(make_app):
     from rollout.tui.widgets.region_table import COLUMNS, SORT_COLUMN, RegionTable
 

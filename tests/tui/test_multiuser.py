@@ -265,3 +265,16 @@ async def test_the_launch_move_dialog_follows_a_colleague_and_a_refusal_says_who
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen) and not app.screen.query(FormScreen))
     assert [e["user"] for e in load(db_path).history[-3:]] == ["ops", "ops", "tester"]
+
+
+async def test_a_reload_landing_while_the_app_shuts_down_is_dropped(make_app, db_path):
+    """A reload worker's result can land while the app shuts down (another user wrote just before
+    quitting), after the screens lost their widgets: it must not reach them."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot, "PL", "checklist", "c337")
+        colleague(db_path, "region", "set", "PL", "--owner", "ola")
+        app.exit()
+        await screen.remove_children()  # what closing the screens at exit does first
+        app.apply_snapshot(app.session.load())
+        assert app.snapshot.state.regions["PL"]["owner"] == "ola"

@@ -3,10 +3,10 @@ TUI keystrokes, a history read a page at a time."""
 
 from __future__ import annotations
 
-from datetime import datetime
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
