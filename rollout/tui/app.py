@@ -28,7 +28,7 @@ from rollout.errors import ReadOnly, RolloutError, StaleEdit
 from rollout.state import State
 from rollout.tui import settings, terminal
 from rollout.tui.commands import RegionCommands
-from rollout.tui.guard import log_exception, reported
+from rollout.tui.guard import live, log_exception, reported
 from rollout.tui.history_view import acted_text, at_text
 from rollout.tui.keyorder import KeyOrder, escape_then_key, is_ordered_input
 from rollout.tui.session import Outcome, Session, Signature, Snapshot
@@ -268,7 +268,7 @@ class RolloutApp(App[None]):
             refresh = getattr(screen, "refresh_data", None)
             # A screen still being put up has no widgets yet: it draws the new snapshot when mounted.
             # One closed while the app shuts down (a reload landing at exit) has none left.
-            if refresh is not None and screen.is_mounted and screen.is_attached:
+            if refresh is not None and live(screen):
                 refresh()
 
     # -- editing -----------------------------------------------------------------------

@@ -66,3 +66,11 @@ def reported(method: F) -> F:
             return None
 
     return run  # type: ignore[return-value]
+
+
+def live(node: Any) -> bool:
+    """True while a screen or widget can be drawn on: mounted and still attached to a running app.
+
+    A worker's result can arrive after its screen was closed (popped, or the app shutting down):
+    a closed screen stays `is_mounted` but has lost its widgets, so callbacks check this instead."""
+    return bool(node.is_mounted and node.is_attached)

@@ -511,3 +511,19 @@ async def test_history_field_times_read_the_same_instant_as_the_header_says(busy
         line = next(line for line in detail(screen).splitlines() if "done_at" in line)
         shown = line.split("→ ")[1].strip()
         assert read_instant(shown, header_zone) == datetime.fromisoformat(stored).replace(second=0, microsecond=0)
+
+
+async def test_a_worker_result_reaching_a_closed_history_screen_is_dropped(busy_db):
+    """The History screen reads undo states and entries in workers: a result that arrives after the
+    screen was closed (escape, or the app quitting) must not reach its widgets, which are gone."""
+    app = RolloutApp(busy_db, user="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        await wait_until(pilot, lambda: screen.table.row_count > 0)
+        timeline, entry = screen.timeline, screen.entries.get(screen.headers[0]["id"]) or screen.headers[0]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HistoryScreen))
+        await settle(pilot)
+        screen._statuses_read(timeline)
+        screen._entry_read(entry)
+        assert not app.screen.query(HistoryScreen)
