@@ -624,6 +624,33 @@ def preview_lines(changes: list[Record], limit: int = PREVIEW_LINES) -> list[str
     return lines
 
 
+def change_warnings(state: State, changes: list[Record], reference: datetime | None = None) -> list[str]:
+    """The warnings the CLI prints for `changes` (record changes already applied to `state`), in its words.
+
+    Promotions added or changed: their overlaps, a start before launch, public holidays
+    ("p94 'Spring Sale' in CA starts before CA launches (2027-05-18 10:00)"); regions whose launch
+    target changed: a launch on a public holiday. `reference`: the aware instant (default now).
+    """
+    ref = reference or times.now()
+    promos = [
+        state.promotions[c["key"]]
+        for c in changes
+        if c["table"] == "promotions" and c["after"] is not None and c["key"] in state.promotions
+    ]
+    by_promo = warnings_for(state, promos, ref)
+    out = [f"{p['id']} {p['name']!r} in {p['region']} {message}" for p in promos for message in by_promo[p["id"]]]
+    launches = [
+        c["key"]
+        for c in changes
+        if c["table"] == "regions"
+        and c["after"] is not None
+        and c["key"] in state.regions
+        and (c["before"] or {}).get("launch") != c["after"].get("launch")
+    ]
+    out += launch_holiday_warnings(state, launches)
+    return out
+
+
 def describe_changes(entry: Record) -> str:
     """A history entry's changes in words (full entry or header), with what it undid and its notes."""
     text = entry_summary(entry)

@@ -28,6 +28,9 @@ def log_exception(error: BaseException) -> Path | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as log:
             log.write("".join(traceback.format_exception(error)) + "\n")
+            cause = getattr(error, "error", None)  # a worker's failure wraps the error it raised
+            if isinstance(cause, BaseException):
+                log.write("".join(traceback.format_exception(cause)) + "\n")
     except OSError:
         return None
     return path
@@ -70,8 +73,15 @@ def reported(method: F) -> F:
 
 
 def live(node: Any) -> bool:
-    """True while a screen or widget can be drawn on: mounted and still attached to a running app.
+    """True while a screen or widget can be drawn on: mounted, attached to a running app, and on a
+    screen that is still in the app's screen stack.
 
     A worker's result can arrive after its screen was closed (popped, or the app shutting down):
-    a closed screen stays `is_mounted` but has lost its widgets, so callbacks check this instead."""
-    return bool(node.is_mounted and node.is_attached)
+    a closed screen stays `is_mounted`, and stays attached while its widgets are being removed,
+    so callbacks check this instead."""
+    if not (node.is_mounted and node.is_attached):
+        return False
+    from textual.screen import Screen
+
+    screen = node if isinstance(node, Screen) else node.screen
+    return any(screen is on_stack for on_stack in node.app.screen_stack)

@@ -107,6 +107,11 @@ SCENARIOS = {
     "bulk owner on a filter": "/wave=5\rVb4sam\ry",
     "help then jk": "?jjk",
     "move launch with promotions": "/PL\r\rm2w\r",
+    # Escape and a letter together are the bytes of alt+letter: nothing is bound to it, so both act.
+    "help, Escape s": "?" + ESC + "s",
+    "help, Escape j": "?" + ESC + "jj",
+    "owner's items, Escape L j j Enter": "O\r" + ESC + "Ljj\r",
+    "filter, Escape j": "/p" + ESC + "j",
 }
 
 

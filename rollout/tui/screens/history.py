@@ -230,7 +230,7 @@ class HistoryScreen(RolloutNode, Screen[None]):
             self.read_entry(header["id"], self.history_log)
             lines.append("…")
         else:
-            rows = field_rows(entry, lambda region: record_zone(self, region))
+            rows = field_rows(entry, lambda region: record_zone(self, region), shown_zone(self))
             lines += [row_text(row) for row in rows[:DETAIL_ROWS]]
             if len(rows) > DETAIL_ROWS:
                 lines.append(f"… {len(rows) - DETAIL_ROWS} more (enter shows them all)")
@@ -374,7 +374,7 @@ class EntryScreen(RolloutNode, Screen[None]):
 
     def refresh_data(self) -> None:
         entry = self.state.history.entry(self.entry_id)
-        self.rows = field_rows(entry, lambda region: record_zone(self, region))
+        self.rows = field_rows(entry, lambda region: record_zone(self, region), shown_zone(self))
         table = self.query_one(RecordTable)
         shown = self.rows[:ENTRY_ROWS]
         table.fill(
