@@ -155,6 +155,102 @@ def test_many_overdue_items_are_named_up_to_a_limit_and_counted_after_it():
     assert found.overdue == 8
 
 
+def test_five_overdue_items_are_all_named_and_more_critical_ones_are_counted_as_critical():
+    state = fresh()
+    region(state, "NL", launch=day(90), owner="")
+    for n in range(health.LISTED_ITEMS):
+        item(state, "NL", f"Late {n}", due=day(-1 - n))
+    late = [r.text for r in check(state).reasons if "overdue" in r.text]
+    assert late[0] == "c5 'Late 4' is 5 days overdue" and late[-1] == "c1 'Late 0' is 1 day overdue"
+    assert len(late) == 5  # all named: no "and 1 more items overdue"
+    critical = fresh()
+    region(critical, "NL", launch=day(90), owner="")
+    for n in range(8):
+        item(critical, "NL", f"Late {n}", due=day(-1 - n), critical=True)
+    found = check(critical)
+    assert found.health == OFF_TRACK
+    assert [r for r in found.reasons if r.level == OFF_TRACK][-1] == health.Reason(
+        OFF_TRACK, "and 4 more critical items overdue"
+    )
+
+
+def test_every_reason_carries_its_level_and_the_item_it_is_about():
+    state = fresh()
+    region(state, "NL", launch=day(-2))
+    item(state, "NL", "Contract", due=day(30))  # c1: the forecast, past the passed launch
+    found = check(state)
+    assert found.reasons[:2] == (
+        health.Reason(OFF_TRACK, f"launch target {day(-2)} passed 2 days ago without a launch"),
+        health.Reason(OFF_TRACK, f"forecast ready {day(30)}, 32 days after launch: c1 'Contract' due {day(30)}", "c1"),
+    )
+    undated = fresh()
+    region(undated, "NL", launch=None)
+    item(undated, "NL", "Open")
+    assert check(undated).reasons == (
+        health.Reason(NO_DATE, "NL has no target launch date"),
+        health.Reason(NOTE, "no forecast: no open item has a due date and none was done in the last 28 days"),
+    )
+
+
+@pytest.mark.parametrize("status", ["launched", "paused"])
+def test_launched_and_paused_regions_still_report_their_days(status):
+    state = fresh()
+    region(state, "NL", launch=day(10) if status == "paused" else day(-30), status=status)
+    item(state, "NL", "Open", due=day(5))
+    found = check(state)
+    expected_launch = TODAY + timedelta(days=10 if status == "paused" else -30)
+    assert (found.launch_day, found.days_to_launch, found.today) == (
+        expected_launch,
+        (expected_launch - TODAY).days,
+        TODAY,
+    )
+    assert (found.forecast.ready if found.forecast else None) == (
+        TODAY + timedelta(days=5) if status == "paused" else None
+    )
+
+
+@pytest.mark.parametrize("critical", [1, 2])
+def test_at_risk_reasons_name_the_critical_items_and_point_at_them(critical):
+    state = fresh()
+    region(state, "NL", launch=day(10))
+    item(state, "NL", "Contract", due=day(9), critical=True)  # c1: ready 1 day before launch
+    if critical == 2:
+        item(state, "NL", "Payments", due=day(2), critical=True)
+    found = check(state)
+    named = (
+        "1 critical item open: c1 'Contract'"
+        if critical == 1
+        else "2 critical items open: c1 'Contract', c2 'Payments'"
+    )
+    assert found.reasons[:2] == (
+        health.Reason(AT_RISK, f"launch in 10 days with {named}", "c1"),
+        health.Reason(
+            AT_RISK, f"forecast ready {day(9)}, 1 day before launch (slack 7 days): c1 'Contract' due {day(9)}", "c1"
+        ),
+    )
+    assert (found.health, found.launch_day, found.days_to_launch, found.today) == (
+        AT_RISK,
+        TODAY + timedelta(days=10),
+        10,
+        TODAY,
+    )
+
+
+def test_timed_dues_fall_on_the_regions_own_day_and_midnight_on_the_day_before():
+    """At 09:00 UTC it is 18:00 in Tokyo. A due at 17:00 Tokyo today is overdue since then; one at
+    08:00 Tokyo on day 3 (23:00 UTC on day 2) is due on day 3; one at midnight starting day 6 is due
+    by the end of day 5."""
+    state = fresh()
+    region(state, "JP", tz="Asia/Tokyo", launch=day(60))
+    item(state, "JP", "Banner", due=day(0) + "T17:00", owner="growth")
+    item(state, "JP", "Morning", due=day(3) + "T08:00")
+    found = check(state, "JP")
+    assert texts(found)[0] == "c1 'Banner' is overdue since 17:00 today (growth)"
+    assert found.forecast.by_due == TODAY + timedelta(days=3)
+    item(state, "JP", "Midnight", due=day(6) + "T00:00")
+    assert check(state, "JP").forecast.by_due == TODAY + timedelta(days=5)
+
+
 @pytest.mark.parametrize(
     ("before_launch", "expected", "words"),
     [
@@ -228,6 +324,7 @@ def test_the_pace_is_items_done_per_week_over_the_last_28_local_days():
         item(state, "NL", "Open")
     forecast = check(state).forecast
     assert forecast.pace == 4 * 7 / 28  # 4 done in 28 days: 1 a week
+    assert (forecast.driver, forecast.via) == (None, None)  # no due date gives it
     assert forecast.by_pace == TODAY + timedelta(days=42)  # 6 open at 1 a week
     assert forecast.by_due is None
     assert forecast.ready == TODAY + timedelta(days=42)
@@ -258,6 +355,55 @@ def test_the_forecast_is_the_later_of_the_due_dates_and_the_pace():
     for _ in range(5):
         item(with_more, "NL", "Open", due=day(30))
     assert check(with_more).forecast.ready == TODAY + timedelta(days=140)  # 5 * 28 days beats day 30
+
+
+@pytest.mark.parametrize(("open_items", "words"), [(2, "2 open items"), (1, "1 open item")])
+def test_a_forecast_given_by_the_pace_says_so(open_items, words):
+    state = fresh()
+    region(state, "NL", launch=day(20))
+    item(state, "NL", "Recent", done_on=day(-1))  # 1 in 28 days: 0.25 a week
+    for _ in range(open_items):
+        item(state, "NL", "Open")
+    ready = TODAY + timedelta(days=28 * open_items)
+    found = check(state)
+    assert texts(found)[0] == (
+        f"forecast ready {ready.isoformat()}, {(ready - TODAY).days - 20} days after launch: "
+        f"{words} at 0.25 done a week"
+    )
+
+
+def test_a_forecast_given_by_a_due_date_names_the_item_even_with_a_pace():
+    state = fresh()
+    region(state, "NL", launch=day(60))
+    item(state, "NL", "Recent", done_on=day(-1))  # pace: ready on day 28
+    item(state, "NL", "Contract", due=day(100))  # c2
+    assert texts(check(state))[0] == f"forecast ready {day(100)}, 40 days after launch: c2 'Contract' due {day(100)}"
+
+
+def test_a_forecast_of_today_because_work_is_overdue_says_so():
+    state = fresh()
+    region(state, "NL", launch=day(3))
+    item(state, "NL", "Late", due=day(-2), owner="ops")
+    found = check(state)
+    assert found.forecast.ready == TODAY
+    assert texts(found) == [
+        "c1 'Late' is 2 days overdue (ops)",
+        f"forecast ready {day(0)}, 3 days before launch (slack 7 days): open items overdue",
+        "no item done in the last 28 days: the forecast follows due dates only",
+    ]
+
+
+def test_a_wait_within_the_region_names_no_region():
+    state = fresh()
+    region(state, "NL", launch=day(52))
+    item(state, "NL", "Go-live", due=day(10))  # c1
+    item(state, "NL", "Contract", due=day(50))  # c2
+    ops.edit_item(state, "NL", "c1", after="c2")
+    found = check(state)
+    assert (found.forecast.driver, found.forecast.via) == ("c2", "c1")
+    assert texts(found)[0] == (
+        f"forecast ready {day(50)}, 2 days before launch (slack 7 days): c1 waits for c2 'Contract' (due {day(50)})"
+    )
 
 
 def test_without_completions_the_pace_is_absent_and_a_reason_says_so():
@@ -345,6 +491,73 @@ def test_a_blocker_in_another_zone_finishes_at_the_end_of_its_own_day(blocker_tz
     assert check(state, "US").forecast.by_due == expected
 
 
+@pytest.mark.parametrize(
+    ("blocker_tz", "blocker_due", "waiting_tz", "expected"),
+    [
+        # Same offset, another zone: the end of the 1st in Tokyo is still the 1st in Seoul.
+        ("Asia/Tokyo", "2027-03-01", "Asia/Seoul", date(2027, 3, 1)),
+        # The end of the 1st in Tokyo (15:00 UTC) is already the 2nd in Auckland.
+        ("Asia/Tokyo", "2027-03-01", "Pacific/Auckland", date(2027, 3, 2)),
+    ],
+)
+def test_a_blocker_day_is_read_in_the_waiting_regions_calendar(blocker_tz, blocker_due, waiting_tz, expected):
+    state = fresh()
+    region(state, "JP", tz=blocker_tz, launch="2027-06-01")
+    region(state, "US", tz=waiting_tz, launch="2027-06-01")
+    blocker = item(state, "JP", "Contract", due=blocker_due)
+    item(state, "US", "Go-live", after=blocker["id"])
+    assert check(state, "US").forecast.by_due == expected
+
+
+def test_a_timed_due_at_midnight_ends_a_chain_on_the_day_before():
+    state = fresh()
+    region(state, "NL", launch="2027-06-01")
+    region(state, "DE", launch="2027-06-01")
+    blocker = item(state, "DE", "Contract", due="2027-03-02T00:00")
+    item(state, "NL", "Go-live", after=blocker["id"])
+    assert check(state).forecast.by_due == date(2027, 3, 1)
+
+
+def test_a_chain_of_several_links_in_other_regions_is_followed_to_its_end():
+    state = fresh()
+    region(state, "NL", launch="2027-06-01")
+    region(state, "DE", launch="2027-06-01")
+    contract = item(state, "DE", "Contract", due="2027-04-20")  # c1
+    setup = item(state, "DE", "Setup", after=contract["id"])  # c2: no due of its own
+    item(state, "NL", "Go-live", due="2027-03-01", after=setup["id"])  # c3
+    forecast = check(state).forecast
+    assert (forecast.by_due, forecast.driver, forecast.via) == (date(2027, 4, 20), "c1", "c3")
+
+
+def test_an_items_own_due_drives_when_its_blocker_is_due_the_same_day():
+    state = fresh()
+    region(state, "NL", launch="2027-06-01")
+    region(state, "DE", launch="2027-06-01")
+    contract = item(state, "DE", "Contract", due="2027-04-20")
+    item(state, "NL", "Go-live", due="2027-04-20", after=contract["id"])  # c2
+    forecast = check(state).forecast
+    assert (forecast.by_due, forecast.driver, forecast.via) == (date(2027, 4, 20), "c2", "c2")
+
+
+def test_a_damaged_file_cycle_off_the_start_or_a_blocker_of_no_region_still_gives_a_forecast():
+    """Only a damaged file has these (doctor reports them): a cycle c2 -> c3 -> c2 reached from c1,
+    and a blocker whose region is gone, read as a UTC day."""
+    state = fresh()
+    region(state, "NL", tz="Asia/Tokyo", launch="2027-06-01")
+    c1 = item(state, "NL", "Go-live")
+    c2 = item(state, "NL", "Setup")
+    c3 = item(state, "NL", "Contract", due="2027-04-20")
+    state.tables["items"][c1["id"]] = {**c1, "after": [c2["id"]]}
+    state.tables["items"][c2["id"]] = {**c2, "after": [c3["id"]]}
+    state.tables["items"][c3["id"]] = {**c3, "after": [c2["id"]]}
+    assert health.Chains(state).finish(state.items["c1"]) == health.Finish(date(2027, 4, 20), "Asia/Tokyo", "c3")
+    orphan = {**c3, "id": "c9", "region": "ZZ", "due": "2027-05-01T00:00:00+00:00", "due_all_day": True, "after": []}
+    state.tables["items"]["c9"] = orphan
+    waiting = {**c1, "after": ["c9"]}
+    # the end of 2027-05-01 in UTC is 08:59 on the 2nd in Tokyo
+    assert health.Chains(state).finish(waiting) == health.Finish(date(2027, 5, 2), "Asia/Tokyo", "c9")
+
+
 def test_a_long_chain_is_followed_without_recursion_limits():
     state = fresh()
     region(state, "NL", launch="2030-01-01")
@@ -430,6 +643,40 @@ def test_health_rows_are_worst_first_with_the_published_keys():
         state.regions["IT"]["launch"], "Europe/Berlin"
     )
     assert [r["code"] for r in health.health_rows(state, ["IT", "FR"], NOW)] == ["IT", "FR"]
+
+
+def test_health_json_carries_both_forecast_dates_the_pace_and_open_counts():
+    state = fresh()
+    region(state, "NL", launch=day(200))
+    item(state, "NL", "Recent", done_on=day(-1))  # 1 done in 28 days: 0.25 a week
+    item(state, "NL", "Open", due=day(100))
+    region(state, "FR", status="launched", launch=day(-100))
+    item(state, "FR", "Still open", due=day(-10))
+    by_code = {row["code"]: row for row in health.health_rows(state, reference=NOW)}
+    nl = by_code["NL"]
+    assert (nl["forecast"], nl["forecast_by_due"], nl["forecast_by_pace"]) == (day(100), day(100), day(28))
+    assert (nl["pace"], nl["open"]) == (0.25, 1)
+    # A launched region has no forecast: no dates, no pace, and its open count is 0.
+    fr = by_code["FR"]
+    assert (fr["forecast"], fr["forecast_by_due"], fr["forecast_by_pace"], fr["pace"], fr["open"]) == (
+        None,
+        None,
+        None,
+        None,
+        0,
+    )
+    assert fr["overdue"] == 1
+
+
+def test_health_of_many_regions_is_at_the_reference_given():
+    """health_all and health_rows read the clock only without a reference."""
+    state = fresh()
+    region(state, "NL", launch=day(10))
+    later = NOW + timedelta(days=12)  # the launch target has passed by then
+    assert [h.health for h in health.health_all(state, reference=NOW)] == [ON_TRACK]
+    assert [h.health for h in health.health_all(state, reference=later)] == [OFF_TRACK]
+    assert [r["health"] for r in health.health_rows(state, reference=later)] == [OFF_TRACK]
+    assert [r["days_to_launch"] for r in health.health_rows(state, ["NL"], later)] == [-2]
 
 
 def test_health_is_read_not_stored():

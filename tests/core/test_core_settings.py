@@ -169,3 +169,44 @@ def test_a_setting_is_named_once_in_every_description_of_a_change():
         assert line.count("health.slack_days") == 1, line
     assert queries.record_label("items", "c1", {"id": "c1", "title": "Carrier SLA"}) == "checklist item c1 Carrier SLA"
     assert queries.record_label("regions", "NL", {"code": "NL", "name": "Netherlands"}) == "region NL Netherlands"
+
+
+@pytest.mark.parametrize("value", ["0", "365", 0, 365])
+def test_the_bounds_are_inclusive(value):
+    db = database()
+    with db.transaction("ana", "config set") as state:
+        ops.set_setting(state, "health.at_risk_days", value)
+    assert settings.get(db.load(), "health.at_risk_days") == int(value)
+
+
+FLAG = settings.Setting("tui.flag", bool, False, None, None, "", "A flag.")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("true", True),
+        (" Yes ", True),
+        ("ON", True),
+        ("1", True),
+        ("False", False),
+        ("no", False),
+        ("off", False),
+        ("0", False),
+    ],
+)
+def test_a_flag_setting_reads_true_or_false_in_any_case(text, value):
+    assert FLAG.parse(text) is value
+    FLAG.check(value)
+
+
+@pytest.mark.parametrize("value", [1, 0, "maybe", None])
+def test_a_flag_setting_refuses_anything_but_true_or_false(value):
+    with pytest.raises(InvalidValue) as refused:
+        FLAG.parse(value)
+    expected = (
+        f"invalid value {value!r} for tui.flag: expected true or false"
+        if isinstance(value, str)
+        else f"tui.flag must be true or false, found {value!r}"
+    )
+    assert str(refused.value) == expected

@@ -457,3 +457,192 @@ def _conflicts(change: dict[str, Any], regions: dict[str, Any], direction: str) 
             if current[field] not in (record_change["before"][field], record_change["after"][field]):
                 return True
     return False
+
+
+def test_undo_of_a_new_region_that_others_gave_a_promotion_is_refused(db: Database) -> None:
+    added = act(
+        db,
+        "lead",
+        "region add SE",
+        lambda s: ops.add_region(s, "SE", name="Sweden", timezone="Europe/Stockholm", currency="SEK"),
+    )
+    promo = act(
+        db,
+        "ops",
+        "promo add SE",
+        lambda s: ops.add_promotions(s, ["SE"], "Launch week", start="2027-03-01", end="2027-03-08"),
+    )
+    key = promo["changes"][0]["key"]
+    with pytest.raises(StaleEdit) as refused:
+        undo(db, "lead")
+    assert str(refused.value) == (
+        f"cannot undo #{added['id']}: region SE has promotion {key}, added by ops (#{promo['id']}) since; "
+        f"undoing #{added['id']} would remove the region without it"
+    )
+    assert "SE" in db.load().regions and key in db.load().promotions
+
+
+def test_a_record_left_in_a_region_that_no_change_since_added_is_named_without_a_culprit() -> None:
+    """A record history does not show being added after the change (one put back by a whole-database
+    restore, which changes no record in history) still stops the region's removal."""
+    from rollout import undo as undo_rules
+
+    state = State(empty_document())
+    region = ops.add_region(state, "SE", name="Sweden", timezone="Europe/Stockholm", currency="SEK")
+    (item,) = ops.add_items(state, ["SE"], "Payment provider live")
+    change = {"id": 1, "changes": [{"table": "regions", "key": "SE", "before": None, "after": region}]}
+    with pytest.raises(StaleEdit) as refused:
+        undo_rules.apply(state, change, "undo")
+    assert str(refused.value) == (
+        f"cannot undo #1: region SE has checklist item {item['id']} since; undoing #1 would remove the region without it"
+    )
+
+
+def test_a_refusal_names_the_newest_change_of_that_field_not_of_the_record(db: Database) -> None:
+    """lead's due change is overwritten by ops (in one command with another item), then kim edits
+    another item's due and ben the same item's title: the refusal names ops, who changed the field."""
+    mine = act(db, "lead", "check edit", lambda s: ops.edit_item(s, "PL", "c339", due="2027-02-01"))
+
+    def both(state: State) -> None:
+        ops.edit_item(state, "PL", "c338", due="2027-02-02")
+        ops.edit_item(state, "PL", "c339", due="2027-02-03")
+
+    theirs = act(db, "ops", "batch", both)
+    act(db, "ben", "check edit", lambda s: ops.edit_item(s, "PL", "c339", title="Cohort onboarded"))
+    act(db, "kim", "check edit", lambda s: ops.edit_item(s, "PL", "c340", due="2027-02-04"))
+    with pytest.raises(StaleEdit) as refused:
+        undo(db, "lead")
+    assert str(refused.value) == (
+        f"cannot undo #{mine['id']}: checklist item c339 due changed by ops (#{theirs['id']}) since; "
+        f"undoing #{mine['id']} would overwrite it"
+    )
+
+
+def test_a_record_added_again_under_its_key_is_named_as_the_change_of_its_fields(db: Database) -> None:
+    mine = owner(db, "lead", "AU", "amara")
+    act(db, "ops", "region remove AU", lambda s: ops.remove_region(s, "AU"))
+    again = act(
+        db,
+        "ops",
+        "region add AU",
+        lambda s: ops.add_region(s, "AU", name="Australia", timezone="Australia/Sydney", currency="AUD", owner="ola"),
+    )
+    with pytest.raises(StaleEdit) as refused:
+        undo(db, "lead")
+    assert str(refused.value) == (
+        f"cannot undo #{mine['id']}: region AU owner changed by ops (#{again['id']}) since; "
+        f"undoing #{mine['id']} would overwrite it"
+    )
+
+
+def test_explicit_entries_deep_in_a_long_history_are_judged_on_all_of_it(db: Database) -> None:
+    """History is read a page at a time, newest first: an old change, undone long ago, is still
+    known as undone, whether or not a screen's Timeline is passed in."""
+    from rollout.undo import named_change
+
+    first = wave(db, "lead", "AU", 7)
+    undone = undo(db, "lead")
+    for number in range(40):
+        owner(db, "ops", "PL", f"owner-{number}")
+    with pytest.raises(Refused) as refused:
+        undo(db, "ops", entry=first["id"])
+    assert str(refused.value) == (f"#{first['id']} is already undone (#{undone['id']} by lead); redo re-applies it")
+    history = db.load().history
+    assert Timeline(history).undone(first["id"])
+    for timeline in (None, Timeline(history)):
+        assert named_change(history, first["id"], "redo", timeline)["id"] == first["id"]
+        assert named_change(history, undone["id"], "redo", timeline)["id"] == first["id"]
+    assert redo(db, "ops", entry=first["id"])["redoes"] == first["id"]
+
+
+def test_a_field_changed_with_no_change_in_history_since_is_refused_without_a_culprit() -> None:
+    from rollout import undo as undo_rules
+
+    state = State(empty_document())
+    ops.add_region(state, "SE", name="Sweden", timezone="Europe/Stockholm", currency="SEK", owner="ana")
+    before = {**state.regions["SE"], "owner": "ben"}
+    after = {**state.regions["SE"], "owner": "cas"}
+    change = {"id": 1, "changes": [{"table": "regions", "key": "SE", "before": before, "after": after}]}
+    with pytest.raises(StaleEdit) as refused:
+        undo_rules.apply(state, change, "undo")
+    assert str(refused.value) == "cannot undo #1: region SE owner changed since; undoing #1 would overwrite it"
+
+
+def test_a_refusal_follows_a_record_that_an_import_moved_to_another_region(db: Database) -> None:
+    """An import may move an item to another region: the newest change of its field is then in the
+    new region's history, and an older one (the move itself) in the old region's."""
+    from rollout import exchange
+
+    mine = act(db, "lead", "check edit", lambda s: ops.edit_item(s, "PL", "c339", due="2027-02-01"))
+    moved = exchange.read_rows("items.csv", b"id,region,title,due\nc339,AU,First seller cohort onboarded,2027-02-02\n")
+    act(db, "ops", "import", lambda s: exchange.apply_rows(s, moved, "ops"))
+    last = act(db, "kim", "check edit", lambda s: ops.edit_item(s, "AU", "c339", due="2027-02-03"))
+    with pytest.raises(StaleEdit) as refused:
+        undo(db, "lead")
+    assert str(refused.value) == (
+        f"cannot undo #{mine['id']}: checklist item c339 due changed by kim (#{last['id']}) since; "
+        f"undoing #{mine['id']} would overwrite it"
+    )
+
+
+def test_a_refusal_finds_a_change_made_before_a_record_moved_region(db: Database) -> None:
+    """ops changed the due in PL, then kim's import moved the item to AU keeping it: the newest
+    change of the field is in the old region's history only."""
+    from rollout import exchange
+
+    mine = act(db, "lead", "check edit", lambda s: ops.edit_item(s, "PL", "c339", due="2027-02-01"))
+    theirs = act(db, "ops", "check edit", lambda s: ops.edit_item(s, "PL", "c339", due="2027-02-02"))
+    moved = exchange.read_rows("items.csv", b"id,region\nc339,AU\n")
+    act(db, "kim", "import", lambda s: exchange.apply_rows(s, moved, "kim"))
+    with pytest.raises(StaleEdit) as refused:
+        undo(db, "lead")
+    assert str(refused.value) == (
+        f"cannot undo #{mine['id']}: checklist item c339 due changed by ops (#{theirs['id']}) since; "
+        f"undoing #{mine['id']} would overwrite it"
+    )
+
+
+def test_a_screens_timeline_of_an_older_history_is_not_trusted(db: Database) -> None:
+    """A screen keeps a Timeline of the history it loaded; once history has moved on (a newer
+    load), named_change reads the new history instead of answering from the old one."""
+    from rollout.undo import named_change
+
+    first = wave(db, "lead", "AU", 7)
+    old = Timeline(db.load().history)
+    assert not old.undone(first["id"]) and old.covers(first["id"])
+    undo(db, "lead")
+    history = db.load().history
+    assert named_change(history, first["id"], "redo", old)["id"] == first["id"]
+    with pytest.raises(Refused, match="is already undone"):
+        named_change(history, first["id"], "undo", old)
+
+
+def test_redo_after_new_changes_names_the_oldest_change_after_the_undo(db: Database) -> None:
+    from rollout.undo import redo_target
+
+    first = wave(db, "lead", "AU", 7)
+    undone = undo(db, "lead")
+    blocking = owner(db, "lead", "PL", "ola")
+    owner(db, "lead", "PL", "amara")
+    with pytest.raises(NotFound) as refused:
+        redo(db, "lead")
+    assert str(refused.value) == (
+        f"nothing to redo: your change #{blocking['id']} came after the undo #{undone['id']} of #{first['id']}"
+    )
+    with pytest.raises(NotFound) as anyones:
+        redo_target(db.load().history, None)
+    assert str(anyones.value) == (
+        f"nothing to redo: a change #{blocking['id']} came after the undo #{undone['id']} of #{first['id']}"
+    )
+
+
+def test_one_timeline_answers_question_after_question_reading_further_back_each_time(db: Database) -> None:
+    first = wave(db, "lead", "AU", 7)
+    undo(db, "lead")
+    for number in range(40):
+        owner(db, "ops", "PL", f"owner-{number}")
+    history = db.load().history
+    timeline = Timeline(history)
+    newest = history.last_id()
+    assert not timeline.undone(newest) and not timeline.covers(first["id"])  # one page read
+    assert timeline.undone(first["id"]) and timeline.covers(first["id"])
