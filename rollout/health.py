@@ -40,7 +40,7 @@ pendulum per record) and `done_at` values far outside the window are skipped on 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -158,7 +158,9 @@ def convert_day(day: date, from_tz: str, to_tz: str) -> date:
     """The local day in `to_tz` in which the local day `day` of `from_tz` ends (its last instant)."""
     if from_tz == to_tz:
         return day
-    end = times.day_start(day + _DAY, from_tz, strict=False) - _ONE_MICROSECOND
+    # Exact time, in UTC: arithmetic on a datetime in a zone is wall-clock arithmetic, which lands
+    # in the gap when the next day starts after one (Santiago's 01:00, the day after Apia's skipped day).
+    end = times.day_start(day + _DAY, from_tz, strict=False).astimezone(UTC) - _ONE_MICROSECOND
     return end.astimezone(times.zone(to_tz)).date()
 
 

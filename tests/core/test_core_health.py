@@ -703,3 +703,22 @@ def test_every_health_has_a_symbol_of_one_cell_and_they_differ():
         assert set(table) == set(health.HEALTHS)
         assert len(set(table.values())) == len(table) and all(len(s) == 1 for s in table.values())
     assert all(s.isascii() for s in health.ASCII_SYMBOLS.values())
+
+
+@pytest.mark.parametrize(
+    ("day", "from_tz", "to_tz", "expected"),
+    [
+        # Apia skipped 2011-12-30 whole: 2011-12-29 ends at 2011-12-30T10:00Z, a Friday in Berlin.
+        (date(2011, 12, 29), "Pacific/Apia", "Europe/Berlin", date(2011, 12, 30)),
+        # Santiago's 2027-09-05 starts at 01:00 -03:00 (04:00Z): the 4th ends at 23:59:59 in New York.
+        (date(2027, 9, 4), "America/Santiago", "America/New_York", date(2027, 9, 4)),
+        # Cairo's 2027-04-30 starts at 01:00 +03:00 (2027-04-29T22:00Z): the 29th ends at 23:59:59
+        # in Johannesburg (+02:00).
+        (date(2027, 4, 29), "Africa/Cairo", "Africa/Johannesburg", date(2027, 4, 29)),
+        (date(2027, 4, 29), "Africa/Cairo", "Asia/Tokyo", date(2027, 4, 30)),
+    ],
+)
+def test_a_day_converts_by_its_last_instant_when_the_next_day_starts_after_a_gap(day, from_tz, to_tz, expected):
+    """convert_day takes the instant before the next local day starts, in exact time: wall-clock
+    arithmetic would step back into the gap and land an hour (or a day) late."""
+    assert health.convert_day(day, from_tz, to_tz) == expected
