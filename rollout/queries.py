@@ -124,11 +124,11 @@ def region_warnings(
     out = []
     if region["status"] not in ("launched", "paused") and region.get("launch"):
         days = times.days_until(region["launch"], region["timezone"], ref)
-        critical = open_critical(state, code)
+        _done, _total, critical = checklist_counts(state, code)  # kept by the state: no pass over the items
         if days < 0:
             out.append(f"launch target passed {-days} day(s) ago and {code} has not launched")
         elif critical and days <= 14:
-            out.append(f"{len(critical)} critical item(s) open with launch {times.countdown(days)}")
+            out.append(f"{critical} critical item(s) open with launch {times.countdown(days)}")
     if overdue is None:
         overdue = sum(
             1 for i in state.items_of(code) if i["status"] != "done" and is_overdue(i, region["timezone"], ref)
