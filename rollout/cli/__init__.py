@@ -122,9 +122,21 @@ def main() -> None:
 
 
 def _register() -> None:
-    from rollout.cli import admin, checklist, completion, contract, exchange, maint, promos, regions, serve
+    from rollout.cli import (
+        admin,
+        checklist,
+        cockpit,
+        completion,
+        config,
+        contract,
+        exchange,
+        maint,
+        promos,
+        regions,
+        serve,
+    )
 
-    for module in (regions, checklist, promos, admin, maint, exchange, serve, completion, contract):
+    for module in (regions, checklist, promos, cockpit, config, admin, maint, exchange, serve, completion, contract):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -7,12 +7,17 @@ import click
 from rollout import ops, queries, times
 from rollout.cli import contract, output
 from rollout.cli.app import App, ids_argument, pass_app, require_change
-from rollout.cli.completion import complete_item_ids
+from rollout.cli.completion import complete_item_ids, complete_item_list
 from rollout.cli.regions import checklist_table, selectors_argument
 from rollout.model import CATEGORIES
 
 CATEGORY_CHOICE = click.Choice(CATEGORIES, case_sensitive=False)
 CATEGORIES_HELP = "One of " + ", ".join(CATEGORIES) + "."
+AFTER_HELP = "Items it waits for, in any region: ids separated by commas (c10,c11)."
+
+
+def after_option(help_text: str = AFTER_HELP):  # noqa: ANN201 (a Click decorator)
+    return click.option("--after", metavar="ITEM[,ITEM...]", shell_complete=complete_item_list, help=help_text)
 
 
 def items_argument(one: bool = False):  # noqa: ANN201 (a Click decorator)
@@ -63,6 +68,7 @@ def check_list(app: App, selectors: tuple[str, ...], open_only: bool, as_json: b
 @click.option("--due", help=f"Due date: {times.WHEN_HELP}.")
 @click.option("--owner", help="Who owns it.  [default: the region's owner]")
 @click.option("--critical", is_flag=True, help="Gates launch: the region cannot launch while it is open.")
+@after_option()
 @contract.edits()
 @pass_app
 def check_add(
@@ -73,29 +79,36 @@ def check_add(
     due: str | None,
     owner: str | None,
     critical: bool,
+    after: str | None,
     as_json: bool,
 ) -> None:
-    """Add an item to every selected region (SELECTOR: CODE, wave=N, status=S, owner=NAME or all)."""
+    """Add an item to every selected region (SELECTOR: CODE, wave=N, status=S, owner=NAME or all).
+
+    With --after, it waits for those items: it cannot be ticked while one of them is open."""
     with app.change() as state:
-        created = ops.add_items(state, selectors, title, category=category, due=due, owner=owner, critical=critical)
+        created = ops.add_items(
+            state, selectors, title, category=category, due=due, owner=owner, critical=critical, after=after
+        )
     app.report(as_json, lambda: "\n".join(f"Added {i['id']} to {i['region']}: {i['title']}" for i in created))
 
 
-def _tick(app: App, words: tuple[str, ...], done: bool, as_json: bool) -> None:
+def _tick(app: App, words: tuple[str, ...], done: bool, as_json: bool, force: bool = False) -> None:
     code, ids = ids_argument(words, "ITEM")
     with app.change() as state:
-        changed = ops.set_items_done(state, code, ids, done, app.user)
+        changed = ops.set_items_done(state, code, ids, done, app.user, force=force)
     verb = "Done" if done else "Reopened"
     app.report(as_json, lambda: "\n".join(f"{verb}: {i['id']} {i['title']}" for i in changed))
 
 
 @check.command("done", short_help="Tick items as done.")
 @items_argument()
+@click.option("--force", is_flag=True, help="Tick even while an item it waits for is open (recorded in history).")
 @contract.edits()
 @pass_app
-def check_done(app: App, words: tuple[str, ...], as_json: bool) -> None:
-    """Tick items as done (ids alone, or after their region's code)."""
-    _tick(app, words, True, as_json)
+def check_done(app: App, words: tuple[str, ...], force: bool, as_json: bool) -> None:
+    """Tick items as done (ids alone, or after their region's code). An item that waits for an
+    open item is refused unless --force; items ticked together count as done for each other."""
+    _tick(app, words, True, as_json, force)
 
 
 @check.command("reopen", short_help="Mark items as not done again.")
@@ -107,19 +120,26 @@ def check_reopen(app: App, words: tuple[str, ...], as_json: bool) -> None:
     _tick(app, words, False, as_json)
 
 
-@check.command("edit", short_help="Change an item's title, category, due, owner or flag.")
+@check.command("edit", short_help="Change an item's title, category, due, owner, flag, after.")
 @items_argument(one=True)
 @click.option("--title", help="New title.")
 @click.option("--category", type=CATEGORY_CHOICE, metavar="CATEGORY", help=CATEGORIES_HELP)
 @click.option("--due", help=f"Due date: {times.WHEN_HELP}; '' clears it.")
 @click.option("--owner", help="Who owns it.")
 @click.option("--critical/--not-critical", default=None, help="Whether it gates launch.")
+@after_option("The items it waits for, replacing the list: ids separated by commas.")
+@click.option("--no-after", is_flag=True, default=None, help="It waits for nothing any more.")
 @contract.edits()
 @pass_app
-def check_edit(app: App, words: tuple[str, ...], as_json: bool, **fields: object) -> None:
-    """Change an item's title, category, due date, owner or critical flag."""
+def check_edit(app: App, words: tuple[str, ...], no_after: bool | None, as_json: bool, **fields: object) -> None:
+    """Change an item's title, category, due date, owner, critical flag or the items it waits for
+    (a cycle of waiting items is refused, naming it)."""
     code, (item_id,) = ids_argument(words, "ITEM", one=True)
-    require_change(fields)
+    require_change({**fields, "no_after": no_after})
+    if no_after:
+        if fields["after"] is not None:
+            raise click.UsageError("give --after ITEMS or --no-after, not both")
+        fields["after"] = []
     with app.change() as state:
         item = ops.edit_item(state, code, item_id, **fields)  # type: ignore[arg-type]
     app.report(as_json, lambda: f"Updated {item['id']}: {item['title']}")

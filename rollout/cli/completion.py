@@ -65,6 +65,39 @@ def complete_selectors(ctx: click.Context, param: click.Parameter, incomplete: s
     return [o for o in options if _matches(o.value, incomplete)]
 
 
+def complete_owners(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Owners of regions and of checklist items (names without spaces, which a shell would split)."""
+    state = completion_state(ctx)
+    if state is None:
+        return []
+    names = {r["owner"] for r in state.regions.values()} | {i["owner"] for i in state.items.values()}
+    return [
+        CompletionItem(n) for n in sorted(names, key=str.casefold) if n and " " not in n and _matches(n, incomplete)
+    ]
+
+
+def complete_settings(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """The names of the shared settings (rollout.settings), with what each does."""
+    from rollout.settings import REGISTRY
+
+    return [CompletionItem(s.name, help=s.doc) for s in REGISTRY if _matches(s.name, incomplete)]
+
+
+def complete_item_list(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Item ids for `--after c10,c11`: the last id after the commas typed so far."""
+    state = completion_state(ctx)
+    if state is None:
+        return []
+    head, _comma, last = incomplete.rpartition(",")
+    typed = {part.strip().lower() for part in head.split(",")}
+    prefix = f"{head}," if _comma else ""
+    return [
+        CompletionItem(prefix + item["id"], help=f"{item['region']} {item['title']}")
+        for item in state.items.values()
+        if item["id"] not in typed and _matches(item["id"], last)
+    ]
+
+
 def _ids(
     ctx: click.Context, incomplete: str, table: str, describe: Callable[[dict], str], wanted: str | None = None
 ) -> list[CompletionItem]:

@@ -175,6 +175,25 @@ def promotion_schema() -> Schema:
     return base
 
 
+def setting_schema() -> Schema:
+    """A shared setting as `config get --json` prints it (rollout.settings.describe)."""
+    value = {"type": ["integer", "boolean"]}
+    bound = nullable(INTEGER)
+    return obj(
+        {
+            "name": STRING,
+            "value": value,
+            "default": value,
+            "type": {"type": "string", "enum": ["int", "bool"]},
+            "minimum": bound,
+            "maximum": bound,
+            "unit": STRING,
+            "doc": STRING,
+            "stored": BOOLEAN,
+        }
+    )
+
+
 def status_row_schema() -> Schema:
     """A row of `status --json` (queries.status_row)."""
     from rollout.health import HEALTHS
@@ -230,6 +249,7 @@ def envelope_schema(extra: dict[str, Schema]) -> Schema:
                     "regions": array(region_schema()),
                     "checklist": array(item_schema()),
                     "promotions": array(promotion_schema()),
+                    "settings": array(setting_schema()),
                 }
             ),
             "removed": obj({"regions": STRINGS, "checklist": STRINGS, "promotions": STRINGS}),
@@ -281,16 +301,19 @@ def envelope(
     `changes` its before/after pairs (State.changes), `history` the id of the entry written (None
     when nothing changed or on a dry run). `changed` holds the records added or updated, as the
     read commands print them; `removed` the codes and ids removed; `warnings` every warning the
-    text output prints; `summary` the words of `batch --dry-run`."""
+    text output prints; `summary` the words of `batch --dry-run`. A shared setting changed (set,
+    reset, or by undo) is in `changed.settings` as `config get --json` prints it: reset to its
+    default, it has its default value and `stored` false."""
     from rollout import queries, times
 
-    changed: dict[str, list[Any]] = {kind: [] for kind in ENVELOPE_KINDS}
+    changed: dict[str, list[Any]] = {kind: [] for kind in [*ENVELOPE_KINDS, "settings"]}
     removed: dict[str, list[str]] = {kind: [] for kind in ENVELOPE_KINDS}
     kind_of = {table: kind for kind, table in ENVELOPE_KINDS.items()}
     promos = [c["after"] for c in changes if c["table"] == "promotions" and c["after"] is not None]
     promo_warnings = queries.warnings_for(state, promos, times.now()) if promos else {}
     for change in changes:
-        if change["table"] not in kind_of:  # shared settings: not a record kind of the envelope
+        if change["table"] == "settings":  # a setting is never removed: a reset shows its default
+            changed["settings"].append(_setting_json(state, change["key"]))
             continue
         kind, after = kind_of[change["table"]], change["after"]
         if after is None:
@@ -312,6 +335,12 @@ def envelope(
         "summary": queries.summarize_changes(changes),
         **extra,
     }
+
+
+def _setting_json(state: State, name: str) -> dict[str, Any]:
+    from rollout.settings import describe
+
+    return next(row for row in describe(state) if row["name"] == name)
 
 
 # -- `rollout schema` --------------------------------------------------------------------------

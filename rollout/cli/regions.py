@@ -30,12 +30,14 @@ def _launch_cell(region: Record) -> str:
     return times.local_display(queries.effective_launch(region), region["timezone"], with_time=False)
 
 
-@click.command(short_help="Every region: status, launch, readiness, next promotion.")
+@click.command(short_help="Every region: health, status, launch, readiness, promotion.")
 @selectors_argument()
 @contract.reads(lambda: contract.array(contract.status_row_schema()))
 @pass_app
 def status(app: App, selectors: tuple[str, ...], as_json: bool) -> None:
-    """One row per region: status, launch, countdown, readiness, open critical items, next promotion.
+    """One row per region: health, status, launch, countdown, readiness, open critical items, next
+    promotion. On a narrow terminal the table keeps code, name, health, launch and critical items
+    first; --json rows also carry the health's reasons and the forecast ready date.
 
     SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every region)."""
     state = app.state()
@@ -48,11 +50,12 @@ def status(app: App, selectors: tuple[str, ...], as_json: bool) -> None:
         return
     click.echo(
         output.table(
-            ["CODE", "NAME", "WAVE", "STATUS", "LAUNCH", "WHEN", "READY", "CRIT", "NEXT PROMOTION"],
+            STATUS_COLUMNS,
             [
                 [
                     r["code"],
                     r["name"],
+                    output.health_text(r["health"]),
                     r["wave"],
                     output.status_text(r["status"]),
                     (r["launched_at"] or r["launch"] or "-")[:10],
@@ -63,8 +66,16 @@ def status(app: App, selectors: tuple[str, ...], as_json: bool) -> None:
                 ]
                 for r in rows
             ],
+            width=output.terminal_width(),
+            drop=STATUS_DROP,
         )
     )
+
+
+STATUS_COLUMNS = ["CODE", "NAME", "HEALTH", "WAVE", "STATUS", "LAUNCH", "WHEN", "READY", "CRIT", "NEXT PROMOTION"]
+# Where the terminal is narrow, these go first, in this order: code, name, health, launch and
+# critical items stay (`rollout health` has the reasons).
+STATUS_DROP = ("NEXT PROMOTION", "WAVE", "STATUS", "WHEN", "READY")
 
 
 def _next_promo_cell(promo: dict | None) -> str:
@@ -178,11 +189,14 @@ def describe_region(state: State, reg: Record, warnings: list[str]) -> str:
 
 
 def checklist_table(state: State, items: list[Record], with_region: bool = False) -> str:
+    """Items as a table; an AFTER column (the ids each waits for, `blocked` while one is open)
+    appears when any listed item waits for another."""
     if not items:
         return "No checklist items."
     head = ["REGION"] if with_region else []
+    waits = any(i.get("after") for i in items)
     return output.table(
-        ["ID", *head, "", "CRIT", "CATEGORY", "TITLE", "OWNER", "DUE"],
+        ["ID", *head, "", "CRIT", "CATEGORY", "TITLE", "OWNER", "DUE", *(["AFTER"] if waits else [])],
         [
             [
                 i["id"],
@@ -193,10 +207,19 @@ def checklist_table(state: State, items: list[Record], with_region: bool = False
                 i["title"],
                 i["owner"] or "-",
                 queries.due_display(i, state.region(i["region"])["timezone"]),
+                *([_after_cell(state, i)] if waits else []),
             ]
             for i in items
         ],
     )
+
+
+def _after_cell(state: State, item: Record) -> str:
+    """'c10,c11 (blocked)': the ids an item waits for, and whether one of them is still open."""
+    if not item.get("after"):
+        return ""
+    ids = ",".join(item["after"])
+    return ids + " " + output.style("(blocked)", fg="yellow") if queries.is_blocked(state, item) else ids
 
 
 def promo_table(state: State, promos: list[Record], warnings: dict[str, list[str]]) -> str:

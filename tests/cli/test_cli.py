@@ -48,8 +48,8 @@ def test_status_table_is_human_readable(rollout):
     result = rollout("status")
     assert result.exit_code == 0
     header, *lines = result.stdout.splitlines()
-    assert header.split()[:4] == ["CODE", "NAME", "WAVE", "STATUS"]
-    assert any(line.startswith("JP") and "launched" in line for line in lines)
+    assert header.split()[:5] == ["CODE", "NAME", "HEALTH", "WAVE", "STATUS"]
+    assert any(line.startswith("JP") and "✓ launched" in line for line in lines)
 
 
 def test_region_list_filters(rollout):

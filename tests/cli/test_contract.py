@@ -126,6 +126,30 @@ EXAMPLES: dict[str, Example] = {
     "serve": Example("serve", ("serve", "--port", "0"), NOTHING_REQUIRED),
     "completion": Example(("completion", "bash", "--json"), ("completion", "tcsh"), ("completion",)),
     "schema": Example(("schema", "check", "add", "--json"), ("schema", "frobnicate"), NOTHING_REQUIRED),
+    "health": Example(("health", "wave=5", "--json"), ("health", "AQ"), NOTHING_REQUIRED),
+    "agenda": Example(("agenda", "--days", "30", "--json"), ("agenda", "--days", "-1"), NOTHING_REQUIRED),
+    "owners": Example(("owners", "status=preparing", "--json"), ("owners", "--soon", "x"), NOTHING_REQUIRED),
+    "timeline": Example(
+        ("timeline", "NL", "--from", "2027-01-01", "--to", "2027-02-15", "--json"),
+        ("timeline", "--from", "someday"),
+        NOTHING_REQUIRED,
+    ),
+    "digest": Example(("digest", "--json"), ("digest", "--since", "lately"), NOTHING_REQUIRED, setup=CHANGED),
+    "config list": Example(("config", "list", "--json"), NO_VALUE, NOTHING_REQUIRED),
+    "config get": Example(
+        ("config", "get", "health.slack_days", "--json"), ("config", "get", "health.nope"), NOTHING_REQUIRED
+    ),
+    "config set": Example(
+        ("config", "set", "health.at_risk_days", "14", "--json"),
+        ("config", "set", "health.at_risk_days", "lots"),
+        ("config", "set", "health.at_risk_days"),
+    ),
+    "config reset": Example(
+        ("config", "reset", "health.at_risk_days", "--json"),
+        ("config", "reset", "health.nope"),
+        ("config", "reset"),
+        setup=(("config", "set", "health.at_risk_days", "30"),),
+    ),
 }
 
 

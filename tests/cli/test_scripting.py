@@ -159,7 +159,7 @@ def test_the_envelope_lists_records_as_the_read_commands_show_them(rollout):
     envelope = as_json(rollout("region", "remove", "NL", "--yes", "--json"))
     state_items = envelope["removed"]["checklist"]
     assert envelope["removed"]["regions"] == ["NL"] and state_items and envelope["removed"]["promotions"]
-    assert envelope["changed"] == {"regions": [], "checklist": [], "promotions": []}
+    assert envelope["changed"] == {"regions": [], "checklist": [], "promotions": [], "settings": []}
     assert envelope["summary"] == (
         f"{len(state_items)} checklist items removed, {len(envelope['removed']['promotions'])} promotions removed, "
         "1 region removed"
@@ -216,7 +216,10 @@ def test_region_show_json_carries_every_warning_the_text_shows(rollout):
     ("args", "options"),
     [
         (("region", "set", "BE"), "--name, --tz, --currency, --launch, --wave, --owner, --status"),
-        (("check", "edit", "c370"), "--title, --category, --due, --owner, --critical/--not-critical"),
+        (
+            ("check", "edit", "c370"),
+            "--title, --category, --due, --owner, --critical/--not-critical, --after, --no-after",
+        ),
         (("promo", "edit", "p61"), "--name, --kind, --start, --end"),
     ],
 )

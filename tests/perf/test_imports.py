@@ -49,6 +49,13 @@ def imported(db: Path, tmp_path: Path, *args: str) -> list[str]:
         ("check", "list", "DE", "--json"),
         ("promo", "list", "--json"),
         ("history", "--json"),
+        ("health", "--json"),
+        ("health",),
+        ("agenda", "--json"),
+        ("owners", "--json"),
+        ("digest",),
+        ("config", "list", "--json"),
+        ("timeline",),  # the public holidays it draws come from the cache once looked up
     ],
 )
 def test_read_commands_import_nothing_heavy(db_path, tmp_path, args):
