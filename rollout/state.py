@@ -41,7 +41,7 @@ class State:
         self.tables: dict[str, dict[str, Record]] = {name: _keyed(document.get(name, {}), KEY[name]) for name in TABLES}
         self.history: HistoryLog = history if history is not None else MemoryHistory.of_document(document)
         self.token = token
-        self._by_region: dict[str, dict[str, dict[str, None]]] | None = None
+        self._by_region: dict[str, dict[str, dict[str, Record]]] | None = None
         self._counts: dict[str, list[int]] = {}
         self._waiting: dict[str, dict[str, None]] | None = None  # blocker id -> ids of items waiting for it
         self.before: dict[tuple[str, str], Record | None] = {}
@@ -71,15 +71,17 @@ class State:
         except KeyError:
             raise NotFound(f"no region {code}") from None
 
-    def _index(self) -> dict[str, dict[str, dict[str, None]]]:
-        """region code -> table -> ordered ids, and the checklist counts; built on first use, then
-        kept up to date by put and delete (which is why records are never edited in place)."""
+    def _index(self) -> dict[str, dict[str, dict[str, Record]]]:
+        """region code -> table -> {id: record} in stored order, and the checklist counts; built on
+        first use, then kept up to date by put and delete (which is why records are never edited in
+        place). Holding the records themselves, a region's list is a copy of one small dict's values,
+        without a lookup per record in the whole table."""
         if self._by_region is None:
-            index: dict[str, dict[str, dict[str, None]]] = defaultdict(lambda: {"items": {}, "promotions": {}})
+            index: dict[str, dict[str, dict[str, Record]]] = defaultdict(lambda: {"items": {}, "promotions": {}})
             counts = self._counts
             for key, rec in self.tables["items"].items():  # once per item: inlined, it is most of a 2,000-region load
                 region = rec["region"]
-                index[region]["items"][key] = None
+                index[region]["items"][key] = rec
                 tally = counts.get(region)
                 if tally is None:
                     tally = counts[region] = [0, 0, 0]
@@ -89,7 +91,7 @@ class State:
                 elif rec["critical"]:
                     tally[2] += 1
             for key, rec in self.tables["promotions"].items():
-                index[rec["region"]]["promotions"][key] = None
+                index[rec["region"]]["promotions"][key] = rec
             self._by_region = index
         return self._by_region
 
@@ -133,10 +135,10 @@ class State:
             self._waiting.setdefault(blocker, {})[key] = None
 
     def items_of(self, code: str) -> list[Record]:
-        return list(map(self.tables["items"].__getitem__, self._index()[code]["items"]))
+        return list(self._index()[code]["items"].values())
 
     def promotions_of(self, code: str) -> list[Record]:
-        return list(map(self.tables["promotions"].__getitem__, self._index()[code]["promotions"]))
+        return list(self._index()[code]["promotions"].values())
 
     # -- writing -------------------------------------------------------------------
     def put(self, table: str, record: Record) -> Record:
@@ -155,7 +157,7 @@ class State:
         if table in CHILD_TABLES and self._by_region is not None:
             if current is not None and current["region"] != record["region"]:
                 self._by_region[current["region"]][table].pop(key, None)
-            self._by_region[record["region"]][table][key] = None
+            self._by_region[record["region"]][table][key] = record
             if table == "items":
                 if current is not None:
                     self._count(current, -1)
