@@ -79,19 +79,30 @@ class State:
         if self._by_region is None:
             index: dict[str, dict[str, dict[str, Record]]] = defaultdict(lambda: {"items": {}, "promotions": {}})
             counts = self._counts
-            for key, rec in self.tables["items"].items():  # once per item: inlined, it is most of a 2,000-region load
+            # Once per record, so inlined; and a region's records mostly come together (added per
+            # region), so its group and tally are looked up once per run of them, not per record.
+            last: object = _NONE
+            group: dict[str, Record] = {}
+            tally: list[int] = []
+            for key, rec in self.tables["items"].items():
                 region = rec["region"]
-                index[region]["items"][key] = rec
-                tally = counts.get(region)
-                if tally is None:
-                    tally = counts[region] = [0, 0, 0]
+                if region != last:
+                    group = index[region]["items"]
+                    tally = counts.setdefault(region, [0, 0, 0])
+                    last = region
+                group[key] = rec
                 tally[1] += 1
                 if rec["status"] == "done":
                     tally[0] += 1
                 elif rec["critical"]:
                     tally[2] += 1
+            last = _NONE
             for key, rec in self.tables["promotions"].items():
-                index[rec["region"]]["promotions"][key] = rec
+                region = rec["region"]
+                if region != last:
+                    group = index[region]["promotions"]
+                    last = region
+                group[key] = rec
             self._by_region = index
         return self._by_region
 
@@ -221,6 +232,9 @@ class State:
     def data(self) -> dict[str, dict[str, Record]]:
         """Just the domain records keyed by code/id, for comparisons (record order aside)."""
         return {name: {key: dict(rec) for key, rec in self.tables[name].items()} for name in TABLES}
+
+
+_NONE = object()  # no region yet (a record's region may be anything in a damaged file, even None)
 
 
 def _keyed(records: dict[str, Record], key: str) -> dict[str, Record]:
