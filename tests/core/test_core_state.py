@@ -20,6 +20,7 @@ def test_index_groups_interleaved_and_grouped_regions_in_stored_order():
     rng = random.Random(7)
     for regions in (
         ["DE", "FR", "DE", "FR", "DE"],
+        [None, None, "DE", None],
         ["DE", "DE", "FR", "FR", "DE", None, None, "FR"],
         [rng.choice(["DE", "FR", "NL", None]) for _ in range(200)],
     ):
