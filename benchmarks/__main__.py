@@ -17,7 +17,8 @@ of medians. Where a floor exists the figure is a ratio to it, measured in the sa
   model of one screen (40 rows) at 2,000 regions, each a fresh process loading what a command loads
   (benchmarks/cockpit_probe.py);
 - TUI: headless (Textual's run_test, see benchmarks/tui_probe.py): start to a drawn Regions table at
-  17 and 2,000 regions, one filter keystroke and one cursor move at 2,000, the calendar's month;
+  17 and 2,000 regions, one filter keystroke and one cursor move at 2,000, the calendar's month,
+  the Timeline's first draw, a cursor move and a zoom on it;
 - concurrency: 8 writer processes x 100 edits (`check add`) on one database, each edit its own locked
   transaction through the CLI's commands; total time, edits per second, and a check that none was lost.
   Also, for comparison, 8 x 10 edits as separate `rollout` processes (interpreter start-up per edit).
@@ -385,6 +386,13 @@ def tui(bench: Bench) -> None:
         )
         bench.add(Row("tui: calendar, open on this month", size, median("calendar")))
         bench.add(Row("tui: calendar, next month", size, median("month")))
+        if any(r["timeline_rows"] != regions for r in results):
+            raise BenchmarkError(f"the Timeline had {results[0]['timeline_rows']} rows, expected {regions}")
+        first_draw = median("timeline")
+        bench.add(Row("tui: timeline, first draw", size, first_draw, "", "<= 0.5 s", first_draw <= 0.5))
+        for key, what in (("timeline_cursor", "a cursor move (region or column)"), ("timeline_zoom", "a zoom")):
+            value = median(key)
+            bench.add(Row(f"tui: timeline, {what}, redrawn", size, value, "", "<= 50 ms", value <= 0.05))
 
 
 def concurrency(bench: Bench) -> None:

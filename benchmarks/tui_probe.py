@@ -8,7 +8,10 @@ widget has rendered a line after it), not to the end of Pilot's idle waits:
 - cursor: median time for one cursor move to be drawn, and `cursor_disk_reads`, the reads of the
   database file and of its history those moves made (the table works from the loaded snapshot, so
   it should be 0);
-- calendar: opening the calendar on the current month; month: moving to the next month.
+- calendar: opening the calendar on the current month; month: moving to the next month;
+- timeline: from `T` to the Timeline drawn with rows; timeline_cursor: median time for a cursor move
+  down a region or right a column to be drawn; timeline_zoom: median time for a zoom (`-`, `+`) to
+  be drawn.
 """
 
 from __future__ import annotations
@@ -27,7 +30,15 @@ from typing import Any  # noqa: E402
 SIZE = (160, 48)
 CURSOR_MOVES = 40
 TIMEOUT = 30.0
-COUNTS = {"table_shows": 0, "table_lines": 0, "lines_at_show": 0, "day_renders": 0, "disk_reads": 0}
+COUNTS = {
+    "table_shows": 0,
+    "table_lines": 0,
+    "lines_at_show": 0,
+    "day_renders": 0,
+    "disk_reads": 0,
+    "timeline_lines": 0,
+}
+TIMELINE_MOVES = 20
 
 
 def _count(cls: type, method: str, counter: str) -> None:
@@ -60,12 +71,14 @@ async def probe(db: str, text: str) -> dict[str, Any]:
     from rollout.tui.app import RolloutApp
     from rollout.tui.widgets.month import DayCell, MonthGrid
     from rollout.tui.widgets.region_table import RegionTable
+    from rollout.tui.widgets.timeline import TimelineView
 
     _count_function(rollout.backends.tinydb, "read_state_file", "disk_reads")
     _count(Lines, "__enter__", "disk_reads")
     _count(RegionTable, "show", "table_shows")
     _count(RegionTable, "render_line", "table_lines")
     _count(DayCell, "render", "day_renders")
+    _count(TimelineView, "render_line", "timeline_lines")
 
     app = RolloutApp(db_path=db, user="bench", read_only=True)
     result: dict[str, Any] = {}
@@ -108,6 +121,30 @@ async def probe(db: str, text: str) -> dict[str, Any]:
         result["month"] = await _keystroke(
             app, "right_square_bracket", lambda: app.screen.selected.month != month, redraw="day_renders"
         )
+        await pilot.pause()
+
+        started = time.perf_counter()
+        await _send(app, "T")
+        await _until(lambda: bool(app.screen.query(TimelineView)) and COUNTS["timeline_lines"] > 10)
+        result["timeline"] = time.perf_counter() - started
+        await pilot.pause()
+        view = app.screen.query_one(TimelineView)
+        moves = []
+        for n in range(TIMELINE_MOVES):
+            if n % 2:
+                day = view.cursor_day
+                moves.append(await _keystroke(app, "right", lambda d=day: view.cursor_day != d, "timeline_lines"))
+            else:
+                row = view.cursor_row
+                moves.append(await _keystroke(app, "down", lambda r=row: view.cursor_row != r, "timeline_lines"))
+        result["timeline_cursor"] = statistics.median(moves)
+        zooms = []
+        for key in ("minus", "plus", "plus", "minus"):
+            zoom = view.zoom
+            zooms.append(await _keystroke(app, key, lambda z=zoom: view.zoom is not z, "timeline_lines"))
+            await pilot.pause()
+        result["timeline_zoom"] = statistics.median(zooms)
+        result["timeline_rows"] = len(view.codes)
     return result
 
 

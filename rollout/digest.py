@@ -95,14 +95,16 @@ def since_instant(text: str, reference: datetime | None = None) -> datetime:
             hours = duration.amount * {"h": 1, "d": 24, "w": 168}[duration.unit]
             return ref - timedelta(hours=hours)
         return queries.plain_utc(times.Duration(-duration.amount, duration.unit).apply(ref, "UTC"))
-    when = times.parse_when_text(raw)
+    expected = f"invalid --since {text!r}: expected a duration back from now (24h, 1d, 2w) or an instant with offset"
+    try:
+        when = times.parse_when_text(raw)
+    except InvalidValue:
+        raise InvalidValue(expected) from None
     if when.exact is None:
-        raise InvalidValue(
-            f"invalid --since {text!r}: expected a duration back from now (24h, 1d, 2w) or an instant with offset"
-        )
+        raise InvalidValue(expected)
     moment = queries.plain_utc(when.exact)
     if moment > ref:
-        raise InvalidValue(f"invalid --since {text!r}: it is after now ({times.to_iso(ref)})")
+        raise InvalidValue(f"invalid --since {text!r}: it is after now ({times.to_iso(ref.replace(microsecond=0))})")
     return moment
 
 

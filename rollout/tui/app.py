@@ -35,7 +35,7 @@ T = TypeVar("T")
 STYLES = Path(__file__).parent / "styles"
 POLL_SECONDS = 0.5
 # Actions that open or change things: not while a dialog is on top (its keys belong to it).
-BLOCKED_IN_DIALOGS = {"calendar", "undo", "help", "quit", "home"}
+BLOCKED_IN_DIALOGS = {"calendar", "timeline", "agenda", "owners", "undo", "help", "quit", "home"}
 # Actions that change the database: hidden (and refused) in a read-only session.
 EDITING_ACTIONS = {
     "undo", "toggle", "add", "edit", "delete", "move", "move_launch", "save", "revert", "bulk", "mark", "mark_all",
@@ -53,6 +53,9 @@ class RolloutApp(App[None]):
         Binding("q", "quit", "Quit", show=False, id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("c", "calendar", "Calendar", show=False, id="calendar"),
+        Binding("T", "timeline", "Timeline", show=False, id="timeline"),
+        Binding("A", "agenda", "Agenda", show=False, id="agenda"),
+        Binding("O", "owners", "Owners", show=False, id="owners"),
         Binding("u", "undo", "Undo", show=False, id="undo"),
         Binding("H", "home", "Regions", show=False, id="regions"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, id="palette"),
@@ -346,6 +349,27 @@ class RolloutApp(App[None]):
             self.push_screen(CalendarScreen())
 
     @reported
+    def action_timeline(self) -> None:
+        from rollout.tui.screens.timeline import TimelineScreen
+
+        if not self._raise_screen(TimelineScreen):
+            self.push_screen(TimelineScreen())
+
+    @reported
+    def action_agenda(self) -> None:
+        from rollout.tui.screens.agenda import AgendaScreen
+
+        if not self._raise_screen(AgendaScreen):
+            self.push_screen(AgendaScreen())
+
+    @reported
+    def action_owners(self) -> None:
+        from rollout.tui.screens.owners import OwnersScreen
+
+        if not self._raise_screen(OwnersScreen):
+            self.push_screen(OwnersScreen())
+
+    @reported
     def action_home(self) -> None:
         from rollout.tui.screens.regions import RegionsScreen
 
@@ -370,9 +394,12 @@ class RolloutApp(App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Regions", "The home screen: every region", self.action_home)
         yield SystemCommand("Calendar", "Launches and promotions by month", self.action_calendar)
+        yield SystemCommand("Timeline", "Launches and promotions of every region over time (T)", self.action_timeline)
+        yield SystemCommand("Agenda", "What needs attention this week, overdue, or yours (A)", self.action_agenda)
+        yield SystemCommand("Owners", "Open work per owner across regions (O)", self.action_owners)
         yield SystemCommand("Undo", "Undo the last change (u)", self.action_undo)
         yield SystemCommand("Help", "Every key binding (?)", self.action_help)
-        seen = {"quit", "help", "calendar", "undo", "home", "command_palette"}
+        seen = {"quit", "help", "calendar", "timeline", "agenda", "owners", "undo", "home", "command_palette"}
         for active in screen.active_bindings.values():
             binding = active.binding
             if not binding.description or binding.action in seen or not active.enabled:
@@ -405,11 +432,14 @@ def local_zone_name() -> str:
 
 def binding_ids() -> set[str]:
     """Every binding id the TUI declares (what config.toml's [keys] may remap)."""
-    from rollout.tui.screens import calendar, forms, help, region, regions
+    from rollout.tui.screens import agenda, calendar, forms, help, owners, region, regions
+    from rollout.tui.screens import timeline as timeline_screen
     from rollout.tui.widgets import base, checklist, history, month, promotions, region_table
+    from rollout.tui.widgets import timeline as timeline_view
 
     classes: list[type] = [RolloutApp]
-    for module in (calendar, forms, help, region, regions, base, checklist, history, month, promotions, region_table):
+    screens = (agenda, calendar, forms, help, owners, region, regions, timeline_screen)
+    for module in (*screens, base, checklist, history, month, promotions, region_table, timeline_view):
         classes += [c for c in vars(module).values() if isinstance(c, type) and c.__module__ == module.__name__]
     return {b.id for c in classes for b in getattr(c, "BINDINGS", []) if isinstance(b, Binding) and b.id}
 

@@ -20,6 +20,7 @@ from rollout.db import Database
 from rollout.errors import ReadOnly
 from rollout.files import file_signature  # noqa: F401  (the one definition; tests compare with it)
 from rollout.state import Record, State
+from rollout.timeline import Timeline
 from rollout.tui.views import CalendarIndex, RegionRow, region_rows
 
 T = TypeVar("T")
@@ -41,6 +42,17 @@ class Snapshot:
     @property
     def revision(self) -> int:
         return self.state.revision
+
+    @cached_property
+    def by_code(self) -> dict[str, RegionRow]:
+        """The rows by region code."""
+        return {row.code: row for row in self.rows}
+
+    @cached_property
+    def timeline(self) -> Timeline:
+        """The core's timeline model of this state (row order only: rows are computed when drawn).
+        Health comes from the rows above, so it is not computed twice."""
+        return Timeline(self.state, reference=self.reference, with_health=False)
 
     @cached_property
     def calendar(self) -> CalendarIndex:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from rollout import model, queries, times
+from rollout import health, model, queries, times
 from rollout.state import Record, State
 
 BAR_WIDTH = 10
+BLOCKED = "⊘"  # an open item that waits for an item still open (queries.is_blocked)
 NEXT_PROMO_WIDTH = 32
 
 
@@ -39,10 +40,21 @@ class RegionRow:
     warnings: tuple[str, ...]
     search: str
     fields: frozenset[str] = frozenset()
+    health: str = health.ON_TRACK
+    reasons: tuple[health.Reason, ...] = ()
+    forecast: str = ""
+    overdue: int = 0
+    when: str = ""
+
+    @property
+    def reason(self) -> health.Reason | None:
+        """The worst reason behind the health (the core lists them worst first), None without."""
+        return self.reasons[0] if self.reasons else None
 
     def matches(self, terms: list[str]) -> bool:
-        """Every term matches: `name=value` (wave=5, status=ready, owner=amara, country=fr) equals a
-        field; any other term is found in the code, name, country name, status, owner or wave."""
+        """Every term matches: `name=value` (wave=5, status=ready, owner=amara, country=fr,
+        health=off-track) equals a field; any other term is found in the code, name, country name,
+        status, owner, wave or health."""
         return all(term in self.fields if "=" in term else term in self.search for term in terms)
 
 
@@ -60,12 +72,22 @@ def launch_countdown(region: Record, reference: datetime) -> str:
     return times.countdown(days)
 
 
-def region_row(state: State, region: Record, reference: datetime) -> RegionRow:
+def table_countdown(region: Record, reference: datetime) -> str:
+    """The Regions table's WHEN: launch_countdown without the word 'launched' (the health column
+    says so), so the column stays narrow: '5 years ago', 'in 12 days', 'overdue 3 days'."""
+    if region.get("launched_at"):
+        return times.countdown(times.days_until(region["launched_at"], region["timezone"], reference))
+    return launch_countdown(region, reference)
+
+
+def region_row(state: State, region: Record, reference: datetime, context: health.Context | None = None) -> RegionRow:
+    """One region's line; `context` shares the health rules' settings and dependency chains
+    across regions (health.Context), one is made when not given."""
     code, tz = region["code"], region["timezone"]
     country = model.country_name(code.partition("-")[0])
     items = state.items_of(code)
     done = sum(1 for i in items if i["status"] == "done")
-    critical = sum(1 for i in items if i["critical"] and i["status"] != "done")
+    status = (context or health.Context(state, reference)).region(code)
     launch = queries.effective_launch(region)
     promo = queries.next_promotion(state, code, reference)
     next_promo = "-" if promo is None else f"{promo['name']} ({times.local_display(promo['start'], tz, False)})"
@@ -81,11 +103,19 @@ def region_row(state: State, region: Record, reference: datetime) -> RegionRow:
         readiness=queries.readiness(state, code),
         items_done=done,
         items_total=len(items),
-        critical_open=critical,
+        critical_open=status.critical_open,
         next_promotion=next_promo,
         warnings=tuple(queries.region_warnings(state, code, reference)),
         search=" ".join(
-            (code, region["name"], country, region["status"], region["owner"] or "", f"wave {region['wave']}")
+            (
+                code,
+                region["name"],
+                country,
+                region["status"],
+                region["owner"] or "",
+                f"wave {region['wave']}",
+                status.health,
+            )
         ).lower(),
         fields=frozenset(
             f"{name}={value}".lower()
@@ -95,20 +125,30 @@ def region_row(state: State, region: Record, reference: datetime) -> RegionRow:
                 ("wave", region["wave"]),
                 ("status", region["status"]),
                 ("owner", region["owner"] or "-"),
+                ("health", status.health.replace(" ", "-")),  # one word: health=off-track
             )
         ),
+        health=status.health,
+        reasons=status.reasons,
+        forecast=health.forecast_text(status) or "",
+        overdue=status.overdue,
+        when=table_countdown(region, reference),
     )
 
 
 def region_rows(state: State, reference: datetime) -> list[RegionRow]:
-    """Every region, in launch order (the home screen's default sort)."""
-    return [region_row(state, r, reference) for r in queries.sorted_regions(state)]
+    """Every region, in launch order (the home screen's default sort), with its health at
+    `reference` (rollout.health: one Context shares settings and dependency chains)."""
+    context = health.Context(state, reference)
+    return [region_row(state, r, reference, context) for r in queries.sorted_regions(state)]
 
 
 STATUS_ORDER = {"planned": 0, "preparing": 1, "ready": 2, "launched": 3, "paused": 4}
 
 SORTS: dict[str, Callable[[RegionRow], Any]] = {
     "launch": lambda r: (r.launch_instant, r.code),
+    # Worst first, as `rollout health` lists them (health.HEALTHS order), then by launch.
+    "health": lambda r: (health.RANK[r.health], r.launch_instant, r.code),
     "code": lambda r: r.code,
     "readiness": lambda r: (r.readiness, r.code),
     "critical": lambda r: (-r.critical_open, r.launch_instant, r.code),
@@ -251,3 +291,23 @@ def holiday_on(event: CalendarEvent, day: date) -> str | None:
 
 def calendar_events(state: State, first: date, last: date) -> dict[date, list[CalendarEvent]]:
     return CalendarIndex(state).events(first, last)
+
+
+# -- lists ticked in place ---------------------------------------------------------------
+def keep_in_place(fresh: list[str], previous: list[str], kept: set[str]) -> list[str]:
+    """`fresh` keys (the core's order) with the `previous` keys that are in `kept` but no longer
+    in `fresh` put back where they were: each right after the key that came before it, when that
+    one is still listed, else first. So an item ticked on a list stays on it, marked done, instead
+    of vanishing under the cursor."""
+    present = set(fresh)
+    merged = list(fresh)
+    position = {key: i for i, key in enumerate(merged)}
+    for index, key in enumerate(previous):
+        if key not in kept or key in present:
+            continue
+        before = next((p for p in reversed(previous[:index]) if p in present), None)
+        at = position[before] + 1 if before is not None else 0
+        merged.insert(at, key)
+        present.add(key)
+        position = {k: i for i, k in enumerate(merged)}
+    return merged

@@ -137,6 +137,23 @@ CASES = [
     case("doctor-extra-argument", "doctor extra", 2, "Got unexpected extra argument (extra)"),
     case("unknown-command", "frobnicate", 2, "No such command 'frobnicate'"),
     case("unknown-option", "status --colour", 2, "No such option '--colour'"),
+    # -- the cockpit: health, agenda, owners, timeline, digest, shared settings ----------------------
+    case("health-unknown-region", "health AQ", 1, "no region AQ"),
+    case("health-bad-selector", "health colour=red", 1, "invalid selector 'colour=red'"),
+    case("agenda-days-negative", "agenda --days -1", 1, "Invalid value for '--days': -1 is not in the range"),
+    case("agenda-owner-and-mine", "agenda --owner ops --mine", 2, "give --owner NAME or --mine, not both"),
+    case("agenda-region-unknown", "agenda --region AQ", 1, "no region AQ"),
+    case("owners-unknown-region", "owners AQ", 1, "no region AQ"),
+    case("timeline-from-words", "timeline --from nonsense", 1, "invalid date 'nonsense'"),
+    case("timeline-too-narrow", "timeline --width 5", 1, "Invalid value for '--width': 5 is not in the range"),
+    case("timeline-ends-first", "timeline --from 2027-03-01 --to 2027-02-01", 1, "ends (2027-02-01) before it starts"),
+    case("digest-since-number", "digest --since 3", 1, "invalid --since '3': expected a duration back from now"),
+    case("digest-since-future", "digest --since 2999-01-01T00:00Z", 1, "it is after now"),
+    case("digest-format", "digest --format xml", 1, "Invalid value for '--format': 'xml' is not one of"),
+    case("config-get-unknown", "config get health.colour", 1, "no setting 'health.colour'"),
+    case("config-set-range", "config set health.at_risk_days 999", 1, "must be from 0 to 365 days, not 999"),
+    case("config-set-word", "config set health.slack_days week", 1, "expected a whole number of days"),
+    case("config-reset-unknown", "config reset nope", 1, "no setting 'nope'"),
     # -- batch files --------------------------------------------------------------------------------
     case(
         "batch-unknown-command",

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Input, OptionList, Select, TabbedContent
 from tui_helpers import load, record_notices, type_text, wait_until
 
-from rollout import queries, times
+from rollout import health, queries, times
 from rollout.tui import settings
 from rollout.tui.screens.calendar import CalendarScreen, DayScreen
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
@@ -125,6 +125,10 @@ async def test_sort_cycles_and_keeps_the_cursor_on_its_region(make_app):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         table(app).move_to("NL")
+        await pilot.press("s")
+        ranks = [health.RANK[r.health] for r in table(app).rows]
+        assert ranks == sorted(ranks) and ranks[0] < ranks[-1]  # by health, worst first
+        assert table(app).cursor_code == "NL"
         await pilot.press("s")
         assert codes(app) == sorted(codes(app))  # by code
         assert table(app).cursor_code == "NL"
@@ -432,9 +436,9 @@ async def test_help_shows_a_remapped_key_with_its_id(make_app, tmp_path, monkeyp
         assert rows["Sort"][1:] == ["o", "Sort", "regions.sort"]
         assert rows["Quit"][3] == "quit"
         await pilot.press("escape", "o")
-        assert app.screen.sort == "code"  # the remapped key sorts
+        assert app.screen.sort == "health"  # the remapped key sorts (launch date, then health)
         await pilot.press("s")
-        assert app.screen.sort == "code"  # the old key no longer does
+        assert app.screen.sort == "health"  # the old key no longer does
 
 
 async def test_command_palette_jumps_to_a_region(make_app):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from textual import events, on
@@ -12,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 
-from rollout.errors import RolloutError
+from rollout.errors import RolloutError, StaleEdit
 from rollout.tui.guard import log_exception
 from rollout.tui.widgets.form import Field, FormFields
 
@@ -23,6 +24,28 @@ CheckFunction = Callable[[dict[str, Any]], str | None]
 PreviewFunction = Callable[[dict[str, Any]], str]
 # reload() gives the record's current form values and stored record, or None once it is gone.
 ReloadFunction = Callable[[], tuple[dict[str, Any], dict[str, Any]] | None]
+
+
+class FieldError(RolloutError):
+    """The core refused a change because of one field's value: the form shows it under that field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@contextmanager
+def field_error(name: str) -> Iterator[None]:
+    """Inside a form's save: a RolloutError of the core becomes a FieldError of field `name`
+    (a stale edit stays what it is: the form handles those on every field)."""
+    try:
+        yield
+    except StaleEdit:
+        raise
+    except FieldError:
+        raise
+    except RolloutError as error:
+        raise FieldError(name, str(error)) from error
 
 
 class FormScreen(ModalScreen[bool]):
@@ -199,6 +222,10 @@ class FormScreen(ModalScreen[bool]):
             return
         try:
             self.save_function(self, changed)
+        except FieldError as error:
+            self.fields.show_error(error.field, str(error))
+            self.show_form_error("Fix the fields marked above; nothing was saved.")
+            return
         except RolloutError as error:
             self.show_form_error(str(error))
             return

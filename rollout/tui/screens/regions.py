@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
+from rollout import health
 from rollout.tui.guard import reported
 from rollout.tui.views import SORTS, RegionRow, filter_rows, sort_rows
-from rollout.tui.widgets.region_table import RegionTable
+from rollout.tui.widgets.region_table import RegionTable, health_cell
 
 SORT_LABELS = {
     "launch": "launch date",
+    "health": "health, worst first",
     "code": "code",
     "readiness": "readiness",
     "critical": "open critical items",
@@ -48,6 +51,7 @@ class RegionsScreen(Screen[None]):
         yield Header()
         yield Static(id="summary")
         yield RegionTable(id="regions")
+        yield Static(id="health-detail")
         yield Input(placeholder="filter: code, name, country, owner, wave=N, status=S (esc clears)", id="filter")
         yield Footer()
 
@@ -74,11 +78,17 @@ class RegionsScreen(Screen[None]):
         table.empty_text = f"No region matches {self.filter_text!r}." if self.filter_text else "No regions yet."
         table.set_sort(self.sort, self.reverse)
         table.show(shown, all_rows, keep=keep)
-        self._update_summary(len(all_rows), len(shown))
+        self._update_summary(all_rows, len(shown))
+        self._show_health(table.cursor_code)
 
-    def _update_summary(self, total: int, shown: int) -> None:
+    def _update_summary(self, rows: list[RegionRow], shown: int) -> None:
         order = " (reversed)" if self.reverse else ""
-        parts = [f"{total} regions", f"by {SORT_LABELS[self.sort]}{order}"]
+        parts = [f"{len(rows)} regions"]
+        for level in (health.OFF_TRACK, health.AT_RISK):
+            count = sum(1 for r in rows if r.health == level)
+            if count:
+                parts.append(f"{health.SYMBOLS[level]} {count} {level}")
+        parts.append(f"by {SORT_LABELS[self.sort]}{order}")
         if self.filter_text:
             parts.append(f"filter {self.filter_text!r}: {shown} shown")
         marked = len(self.query_one(RegionTable).marked)
@@ -163,6 +173,29 @@ class RegionsScreen(Screen[None]):
         if not self.filter_text:
             self.query_one("#filter", Input).remove_class("-active")
         self.query_one(RegionTable).focus()
+
+    @on(RegionTable.Highlighted)
+    def _highlighted(self, event: RegionTable.Highlighted) -> None:
+        self._show_health(event.code)
+
+    def _show_health(self, code: str | None) -> None:
+        """The detail line: the health of the row under the cursor and the worst reason behind it."""
+        row = self.query_one(RegionTable).row_of(code) if code else None
+        detail = self.query_one("#health-detail", Static)
+        if row is None:
+            detail.update("")
+            return
+        reason = row.reason
+        if reason is not None:
+            more = len(row.reasons) - 1
+            lead = " · " if reason.level == health.NOTE else ": "  # a note explains, it is no fault
+            text = lead + reason.text + (f" (+{more} more: enter shows them)" if more else "")
+        elif row.health == health.LAUNCHED:
+            text = f" {row.launch}"
+        else:
+            text = f" · forecast ready {row.forecast}" if row.forecast else ""
+        style = self.query_one(RegionTable).health_style(row.health)
+        detail.update(Text.assemble(f"{row.code} ", (health_cell(row), style), text))
 
     @on(RegionTable.Selected)
     @reported

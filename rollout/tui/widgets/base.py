@@ -241,3 +241,10 @@ class RecordTable(DataTable[Any]):
             with suppress(RowDoesNotExist):
                 index = self.get_row_index(keep)
         self.move_cursor(row=min(index, len(rows) - 1), animate=False)
+
+
+class OpenTable(RecordTable):
+    """A RecordTable whose enter opens the row (its screen handles DataTable.RowSelected); the
+    footer and `?` show it as Open."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Open", id="open")]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,15 +17,18 @@ from rollout.errors import StaleEdit
 from rollout.state import Record, State
 from rollout.tui.bulk import Change, commands_text, confirm_change, form_then_confirm
 from rollout.tui.guard import reported
-from rollout.tui.screens.forms import ConfirmScreen, FormScreen
-from rollout.tui.views import readiness_bar, truncate
+from rollout.tui.screens.forms import ConfirmScreen, FormScreen, field_error
+from rollout.tui.session import Outcome
+from rollout.tui.ticking import set_done
+from rollout.tui.views import BLOCKED, readiness_bar, truncate
 from rollout.tui.widgets.base import RecordTable, TablePane, cli_text, when_text
 from rollout.tui.widgets.form import WHEN_SHORT, Field
 
-ITEM_FIELDS = ("title", "category", "due", "owner", "critical")
+ITEM_FIELDS = ("title", "category", "due", "owner", "critical", "after")
 # What `f` cycles through: every item, then only the open, critical, overdue or my items.
 SHOWS = ("all", "open", "critical", "overdue", "mine")
 OWNER_WIDTH = 14
+AFTER_WIDTH = 12
 
 
 class ChecklistPane(TablePane):
@@ -52,7 +56,7 @@ class ChecklistPane(TablePane):
     def compose(self) -> ComposeResult:
         yield Static(id="progress")
         # Title last but one and cut to the room left, so owner and due always show (80 columns too).
-        yield RecordTable(["ID", "OK", "!", "TITLE", "OWNER", "DUE", "CATEGORY"], id="items", markable=True)
+        yield RecordTable(["ID", "OK", "!", "TITLE", "OWNER", "DUE", "AFTER", "CATEGORY"], id="items", markable=True)
         yield Static(id="item-detail")
 
     def shown(self, item: Record, reference: datetime) -> bool:
@@ -91,12 +95,13 @@ class ChecklistPane(TablePane):
             done = item["status"] == "done"
             due = queries.due_display(item, tz)
             overdue = self.overdue(item, reference)
+            box = "✓" if done else BLOCKED if queries.is_blocked(state, item) else "·"
             cells.append(
                 (
                     item,
                     done,
                     overdue,
-                    [item["id"], "✓" if done else "·", "!" if item["critical"] else ""],
+                    [item["id"], box, "!" if item["critical"] else ""],
                     [truncate(item["owner"] or "-", OWNER_WIDTH), due + (" late" if overdue else ""), item["category"]],
                 )
             )
@@ -109,6 +114,7 @@ class ChecklistPane(TablePane):
         title_width = max(self.size.width - fixed - 3 - 2 - 2, 12)  # mark column, title padding, scrollbar
         rows = []
         for item, done, overdue, (ident, box, crit), (owner, due, category) in cells:
+            after = ",".join(item.get("after") or ())
             rows.append(
                 (
                     item["id"],
@@ -119,6 +125,7 @@ class ChecklistPane(TablePane):
                         table.styled(truncate(item["title"], title_width), "muted" if done else None),
                         table.styled(owner),
                         table.styled(due, "critical" if overdue else None),
+                        table.styled(truncate(after, AFTER_WIDTH), "warning" if box == BLOCKED else None),
                         table.styled(category),
                     ],
                 )
@@ -160,7 +167,8 @@ class ChecklistPane(TablePane):
             parts.append(f"done {times.local_display(item.get('done_at'), tz)} by {item.get('done_by') or '-'}")
         elif item.get("due"):
             parts.append(f"due {times.local_display(item['due'], tz)}")
-        detail.update(" · ".join(parts))
+        parts += dependency_notes(self.state, item)
+        detail.update(Text(" · ".join(parts)))
 
     @on(DataTable.RowHighlighted, "#items")
     def _highlighted(self) -> None:
@@ -169,15 +177,17 @@ class ChecklistPane(TablePane):
     # -- actions -----------------------------------------------------------------------
     @reported
     def action_toggle(self) -> None:
+        """Tick or reopen the item under the cursor; a tick of a blocked item asks to force it."""
         item = self.current()
         if item is None or self.rollout.refuse_read_only():
             return
         done = item["status"] != "done"
-        code, item_id, user = self.code, item["id"], self.rollout.session.user
-        command = cli_text("check", "done" if done else "reopen", code, item_id)
-        outcome = self.rollout.edit(command, lambda s: ops.set_items_done(s, code, [item_id], done, user))
-        if outcome is not None and outcome.value:
-            self.notify(f"{item_id} {'done' if done else 'reopened'}: {item['title']}", timeout=3)
+
+        def applied(outcome: Outcome[Any]) -> None:
+            if outcome.value:
+                self.notify(f"{item['id']} {'done' if done else 'reopened'}: {item['title']}", timeout=3)
+
+        set_done(self.rollout, self.code, [item["id"]], done, applied)
 
     def _fields(self, item: Record | None) -> list[Field]:
         tz = self.region_record["timezone"]
@@ -193,6 +203,7 @@ class ChecklistPane(TablePane):
             Field("due", "Due", values.get("due", ""), due_check, placeholder=WHEN_SHORT),
             Field("owner", "Owner", values.get("owner", ""), placeholder=self.region_record["owner"] or ""),
             Field("critical", "Critical", values["critical"], kind="check", placeholder="critical: gates the launch"),
+            Field("after", "After", values.get("after", ""), model.item_ids, placeholder="ids it waits for: c10,c11"),
         ]
 
     @reported
@@ -208,8 +219,17 @@ class ChecklistPane(TablePane):
                 "owner": values["owner"].strip() or None,
                 "critical": values["critical"] or None,
             }
-            command = cli_text("check", "add", code, values["title"], **options)
-            outcome = self.rollout.apply_edit(command, lambda s: ops.add_items(s, [code], values["title"], **options))
+            after = values["after"].strip() or None
+            command = cli_text("check", "add", code, values["title"], **options, after=after)
+
+            def change(state: State) -> list[Record]:
+                (created,) = ops.add_items(state, [code], values["title"], **options)
+                if after is not None:  # the core's verdict on the ids shows under their field
+                    with field_error("after"):
+                        created = ops.edit_item(state, code, created["id"], after=after)
+                return [created]
+
+            outcome = self.rollout.apply_edit(command, change)
             created = outcome.value[0]
             self.select(created["id"])
             self.notify(f"Added {created['id']}: {created['title']}", timeout=3)
@@ -243,10 +263,18 @@ class ChecklistPane(TablePane):
     def _save_edit(self, form: FormScreen, code: str, item_id: str, changed: dict[str, Any]) -> None:
         expected = form.expected(changed)
         options: dict[str, Any] = dict(changed)
-        command = cli_text("check", "edit", code, item_id, **options)
+        if "after" in options:
+            options["after"] = options["after"].strip()  # empty: waits for nothing (--no-after)
+        spelled = {k: v for k, v in options.items() if k != "after" or v}
+        command = cli_text("check", "edit", code, item_id, **spelled, no_after=options.get("after") == "" or None)
 
         def change(state: State) -> Record:
-            return ops.edit_item(state, code, item_id, expected=expected, **options)
+            if "after" in options:  # first, so the core's verdict on the ids shows under their field
+                with field_error("after"):
+                    ops.edit_item(state, code, item_id, after=options["after"], expected={"after": expected["after"]})
+            rest = {k: v for k, v in options.items() if k != "after"}
+            others = {k: v for k, v in expected.items() if k != "after"}
+            return ops.edit_item(state, code, item_id, expected=others, **rest)
 
         try:
             self.rollout.apply_edit(command, change)
@@ -323,4 +351,24 @@ def item_form_values(item: Record, tz: str) -> dict[str, Any]:
         "due": when_text(item.get("due"), tz),
         "owner": item["owner"] or "",
         "critical": bool(item["critical"]),
+        "after": ", ".join(item.get("after") or ()),
     }
+
+
+def dependency_notes(state: State, item: Record) -> list[str]:
+    """What an item waits for and what waits for it, for the detail line: "waits for c10 'Payment
+    provider live' (open, DE), c11 'Legal review' (done)", "c14 waits for it"."""
+    notes = []
+    blockers = [state.items[i] for i in item.get("after") or () if i in state.items]
+    if blockers:
+        described = ", ".join(
+            f"{b['id']} {b['title']!r} ({'done' if b['status'] == 'done' else 'open'}"
+            + (f", {b['region']})" if b["region"] != item["region"] else ")")
+            for b in blockers
+        )
+        notes.append(f"waits for {described}")
+    waiting = queries.dependants(state, item["id"])
+    if waiting:
+        ids = ", ".join(w["id"] for w in waiting[:5]) + (f" and {len(waiting) - 5} more" if len(waiting) > 5 else "")
+        notes.append(f"{ids} wait{'s' if len(waiting) == 1 else ''} for it")
+    return notes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -11,6 +12,7 @@ from textual.widgets import Button, Static
 
 from rollout import model, ops, queries, times
 from rollout.errors import InvalidValue, RolloutError, StaleEdit
+from rollout.health import NOTE, SYMBOLS
 from rollout.state import Record, State
 from rollout.tui.bulk import promos_not_started
 from rollout.tui.guard import reported
@@ -133,7 +135,12 @@ class OverviewPane(RegionPane):
             f"{len(queries.open_critical(self.state, code))} critical item(s) open · "
             f"{len(self.state.promotions_of(code))} promotions",
         ]
-        self.query_one("#overview-facts", Static).update("\n".join(lines))
+        row = self.rollout.snapshot.by_code.get(code)
+        if row is not None:
+            forecast = f" · forecast ready {row.forecast}" if row.forecast else ""
+            lines.append(f"Health {SYMBOLS[row.health]} {row.health}{forecast}")
+            lines += [f"  {'·' if r.level == NOTE else SYMBOLS.get(r.level, '·')} {r.text}" for r in row.reasons]
+        self.query_one("#overview-facts", Static).update(Text("\n".join(lines)))
         warnings = queries.region_warnings(self.state, code)
         box = self.query_one("#overview-warnings", Static)
         box.update("\n".join(f"⚠ {w}" for w in warnings))

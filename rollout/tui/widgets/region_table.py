@@ -21,6 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from rollout.health import SYMBOLS
 from rollout.tui.views import RegionRow, readiness_bar, truncate
 
 WIDE = 120  # narrower than this, columns pack tighter so more of the table fits (80x24 still works)
@@ -31,29 +32,49 @@ class Column:
     header: str
     cell: Callable[[RegionRow], str]
     max_width: int = 40
+    narrow_width: int | None = None  # the cap below WIDE columns, when tighter than max_width
 
 
-# What a launch manager needs first comes first, so 80 columns show it without scrolling: code and
-# name stay pinned on the left when the table scrolls right; new columns go after CRIT.
+def health_cell(row: RegionRow) -> str:
+    """'✖ off track': the core's symbol first, so the health reads without colour (NO_COLOR)."""
+    return f"{SYMBOLS[row.health]} {row.health}"
+
+
+# What a launch manager needs first comes first, so 80 columns show it without scrolling (code,
+# name, health, launch, countdown, readiness, open critical items): code and name stay pinned on
+# the left when the table scrolls right; new columns go after CRIT.
 COLUMNS = (
     Column("CODE", lambda r: r.code + (" !" if r.warnings else "")),
-    Column("NAME", lambda r: r.name, max_width=20),
+    Column("NAME", lambda r: r.name, max_width=20, narrow_width=16),
+    Column("HEALTH", health_cell),
     Column("LAUNCH", lambda r: r.launch),
-    Column("WHEN", lambda r: r.countdown),
+    Column("WHEN", lambda r: r.when, max_width=24, narrow_width=14),
     Column("READY", lambda r: f"{r.readiness:>3}%"),
     Column("CRIT", lambda r: str(r.critical_open) if r.critical_open else ""),
     Column("STATUS", lambda r: r.status),
+    Column("FORECAST", lambda r: r.forecast),
+    Column("LATE", lambda r: str(r.overdue) if r.overdue else ""),
     Column("WAVE", lambda r: str(r.wave)),
     Column("NEXT PROMOTION", lambda r: r.next_promotion, max_width=36),
 )
+INDEX = {c.header: i for i, c in enumerate(COLUMNS)}
 PINNED = 2  # CODE and NAME
-READY_INDEX = 4
-CRIT_INDEX = 5
-STATUS_INDEX = 6
-NARROW_NAME = 16
+HEALTH_INDEX = INDEX["HEALTH"]
+READY_INDEX = INDEX["READY"]
+CRIT_INDEX = INDEX["CRIT"]
+LATE_INDEX = INDEX["LATE"]
+STATUS_INDEX = INDEX["STATUS"]
 MARK = "●"
 # The sort (RegionsScreen's names) each column header shows a marker for.
-SORT_COLUMN = {"code": 0, "launch": 2, "readiness": 4, "critical": 5, "status": 6, "wave": 7}
+SORT_COLUMN = {
+    "code": INDEX["CODE"],
+    "health": HEALTH_INDEX,
+    "launch": INDEX["LAUNCH"],
+    "readiness": READY_INDEX,
+    "critical": CRIT_INDEX,
+    "status": STATUS_INDEX,
+    "wave": INDEX["WAVE"],
+}
 
 
 class RegionTable(ScrollView, can_focus=True):
@@ -86,6 +107,12 @@ class RegionTable(ScrollView, can_focus=True):
         "region-table--status-ready",
         "region-table--status-launched",
         "region-table--status-paused",
+        "region-table--health-off-track",
+        "region-table--health-at-risk",
+        "region-table--health-no-date",
+        "region-table--health-on-track",
+        "region-table--health-paused",
+        "region-table--health-launched",
     }
 
     cursor_row: reactive[int] = reactive(0, always_update=True)
@@ -110,6 +137,7 @@ class RegionTable(ScrollView, can_focus=True):
         self._width_basis: list[RegionRow] | None = None
         self._line_cache: dict[tuple[int, bool], Strip] = {}
         self.gap, self.bar = 2, 10
+        self._wide = True  # the layout the widths were measured for (on_resize follows the real width)
         self.marked: set[str] = set()
         self.sort, self.sort_reverse = "launch", False
 
@@ -130,7 +158,7 @@ class RegionTable(ScrollView, can_focus=True):
         keep = keep if keep is not None else self.cursor_code
         if width_basis is not self._width_basis:
             self._width_basis = width_basis
-            self.widths = column_widths(width_basis, self.bar, wide=self.size.width >= WIDE)
+            self.widths = column_widths(width_basis, self.bar, wide=self._wide)
         self.rows = rows
         self._line_cache.clear()
         index = next((i for i, r in enumerate(rows) if r.code == keep), None) if keep else None
@@ -175,6 +203,10 @@ class RegionTable(ScrollView, can_focus=True):
         """A region's row as tab-separated text (for copying)."""
         row = next(r for r in self.rows if r.code == code)
         return "\t".join(c.cell(row) for c in COLUMNS)
+
+    def row_of(self, code: str) -> RegionRow | None:
+        """The shown row of region `code`, None when it is not shown."""
+        return next((r for r in self.rows if r.code == code), None)
 
     def move_to(self, code: str) -> bool:
         for i, row in enumerate(self.rows):
@@ -242,11 +274,12 @@ class RegionTable(ScrollView, can_focus=True):
             self.action_select()
 
     def on_resize(self) -> None:
-        gap, bar = (2, 10) if self.size.width >= WIDE else (1, 5)
-        if (gap, bar) != (self.gap, self.bar):
-            self.gap, self.bar = gap, bar
+        wide = self.size.width >= WIDE
+        gap, bar = (2, 10) if wide else (1, 5)
+        if (gap, bar, wide) != (self.gap, self.bar, self._wide):
+            self.gap, self.bar, self._wide = gap, bar, wide
             if self._width_basis is not None:
-                self.widths = column_widths(self._width_basis, bar)
+                self.widths = column_widths(self._width_basis, bar, wide=wide)
             self._line_cache.clear()
             self._set_virtual_size()
             self.refresh()
@@ -316,10 +349,17 @@ class RegionTable(ScrollView, can_focus=True):
         self._line_cache[key] = strip
         return strip
 
+    def health_style(self, health: str) -> Style:
+        """The colour of a health (styles/app.tcss), for the table and the lines about it."""
+        name = f"region-table--health-{health.replace(' ', '-')}"
+        return self.get_component_rich_style(name, partial=True, default=Style())
+
     def _cell_style(self, column: int, row: RegionRow) -> Style:
+        if column == HEALTH_INDEX:
+            return self.health_style(row.health)
         if column == STATUS_INDEX:
             return self.get_component_rich_style(f"region-table--status-{row.status}", partial=True, default=Style())
-        if column == CRIT_INDEX and row.critical_open:
+        if column in (CRIT_INDEX, LATE_INDEX) and (row.critical_open if column == CRIT_INDEX else row.overdue):
             return self.get_component_rich_style("region-table--critical", partial=True)
         if column == 0 and row.warnings:
             return self.get_component_rich_style("region-table--warning", partial=True)
@@ -348,5 +388,5 @@ def column_widths(rows: list[RegionRow], bar: int, wide: bool = True) -> list[in
             size = len(column.cell(row))
             if size > widths[i]:
                 widths[i] = size
-    caps = [c.max_width if wide or c.header != "NAME" else NARROW_NAME for c in COLUMNS]
+    caps = [c.max_width if wide or c.narrow_width is None else c.narrow_width for c in COLUMNS]
     return [min(w, cap) if i != READY_INDEX else w for i, (w, cap) in enumerate(zip(widths, caps, strict=True))]

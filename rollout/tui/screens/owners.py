@@ -1,0 +1,273 @@
+"""Owners: each owner's open checklist work across regions; enter lists one owner's open items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from rollout import agenda, queries
+from rollout.agenda import OwnerLoad
+from rollout.state import Record
+from rollout.tui.guard import reported
+from rollout.tui.ticking import set_done
+from rollout.tui.views import BLOCKED, keep_in_place, truncate
+from rollout.tui.widgets.base import OpenTable, RecordTable, RolloutNode
+
+NOBODY = "(nobody)"  # items without an owner
+LISTED_REGIONS = 4
+
+
+def owner_label(owner: str) -> str:
+    return owner or NOBODY
+
+
+def regions_text(regions: tuple[str, ...]) -> str:
+    """'3: NL, PL, DE' with at most LISTED_REGIONS codes named."""
+    named = ", ".join(regions[:LISTED_REGIONS]) + (", …" if len(regions) > LISTED_REGIONS else "")
+    return f"{len(regions)}: {named}"
+
+
+class FilteredScreen(RolloutNode, Screen[None]):
+    """A screen of one RecordTable with a `/` filter: escape clears the filter, then goes back."""
+
+    TABLE_ID = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter_text = ""
+
+    @property
+    def table(self) -> RecordTable:
+        return self.query_one(f"#{self.TABLE_ID}", RecordTable)
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self.table.focus()
+
+    def refresh_data(self) -> None:
+        raise NotImplementedError
+
+    def matches(self, *texts: str) -> bool:
+        words = self.filter_text.casefold().split()
+        haystack = " ".join(texts).casefold()
+        return all(word in haystack for word in words)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-active")
+        box.focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_class("-active") or self.filter_text:
+            box.remove_class("-active")
+            self.table.focus()
+            if box.value:
+                box.value = ""
+            return
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    @on(Input.Changed, "#filter")
+    @reported
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.refresh_data()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        if not self.filter_text:
+            self.query_one("#filter", Input).remove_class("-active")
+        self.table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.rollout.check_action(action, parameters)
+
+
+class OwnersScreen(FilteredScreen):
+    """The workload table (rollout.agenda.owners), busiest first."""
+
+    HELP_TITLE = "Owners"
+    TABLE_ID = "owners"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("escape", "back", "Back", show=False, id="back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[OwnerLoad] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="owners-title")
+        yield OpenTable(["OWNER", "OPEN", "LATE", "CRIT", "SOON", "REGIONS"], id="owners")
+        yield Static(id="owner-detail")
+        yield Input(placeholder="filter: owner or region code (esc clears)", id="filter")
+        yield Footer()
+
+    def refresh_data(self) -> None:
+        snapshot = self.rollout.snapshot
+        self.loads = agenda.owners(snapshot.state, snapshot.reference)
+        table = self.table
+        rows = []
+        for load in self.loads:
+            if not self.matches(owner_label(load.owner), *load.regions):
+                continue
+            rows.append(
+                (
+                    owner_label(load.owner),
+                    [
+                        table.styled(owner_label(load.owner)),
+                        table.styled(str(load.open)),
+                        table.styled(str(load.overdue) if load.overdue else "", "critical"),
+                        table.styled(str(load.critical_open) if load.critical_open else "", "critical"),
+                        table.styled(str(load.due_soon) if load.due_soon else ""),
+                        table.styled(regions_text(load.regions)),
+                    ],
+                )
+            )
+        table.fill(rows)
+        parts = [f"Owners · {len(self.loads)} with items open, busiest first"]
+        if self.filter_text:
+            parts.append(f"filter {self.filter_text!r}: {len(rows)} shown")
+        parts.append(f"LATE overdue, CRIT critical, SOON due in {agenda.SOON_DAYS} days")
+        self.query_one("#owners-title", Static).update(Text(" · ".join(parts), no_wrap=True))
+        self._show_detail()
+
+    def current(self) -> OwnerLoad | None:
+        key = self.table.cursor_key
+        return next((w for w in self.loads if owner_label(w.owner) == key), None) if key else None
+
+    def _show_detail(self) -> None:
+        load = self.current()
+        text = "" if load is None else f"{owner_label(load.owner)} · regions: {', '.join(load.regions)}"
+        self.query_one("#owner-detail", Static).update(Text(text))
+
+    @on(DataTable.RowHighlighted, "#owners")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    @reported
+    def action_open(self) -> None:
+        load = self.current()
+        if load is not None:
+            self.app.push_screen(OwnerItemsScreen(load.owner))
+
+
+class OwnerItemsScreen(FilteredScreen):
+    """One owner's open items across regions (rollout.agenda.owner_items), overdue first; items
+    ticked here stay listed, marked done, until the screen is left."""
+
+    HELP_TITLE = "Owner's items"
+    TABLE_ID = "owner-items"
+    BINDINGS = [
+        Binding("space", "toggle", "Tick", id="owner.toggle"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("escape", "back", "Back", show=False, id="back"),
+    ]
+
+    def __init__(self, owner: str) -> None:
+        super().__init__()
+        self.owner = owner
+        self.ids: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="owner-items-title")
+        yield OpenTable(["REGION", "ID", "OK", "!", "TITLE", "DUE"], id="owner-items")
+        yield Static(id="owner-detail")
+        yield Input(placeholder="filter: region, id or title (esc clears)", id="filter")
+        yield Footer()
+
+    def refresh_data(self) -> None:
+        snapshot = self.rollout.snapshot
+        state = snapshot.state
+        fresh = [i["id"] for i in agenda.owner_items(state, self.owner, snapshot.reference)]
+        # Items ticked while listed here (now done) keep their place; the rest follows the core's order.
+        done = {i for i in self.ids if i in state.items and state.items[i]["status"] == "done"}
+        self.ids = keep_in_place(fresh, self.ids, done)
+        table = self.table
+        rows = []
+        late = 0
+        for item_id in self.ids:
+            item = state.items[item_id]
+            tz = state.region(item["region"])["timezone"]
+            done = item["status"] == "done"
+            overdue = not done and queries.is_overdue(item, tz, snapshot.reference)
+            late += overdue
+            if not self.matches(item["region"], item_id, item["title"]):
+                continue
+            box = "✓" if done else BLOCKED if queries.is_blocked(state, item) else "·"
+            due = queries.due_display(item, self.rollout.zone_for(tz))
+            rows.append(
+                (
+                    item_id,
+                    [
+                        table.styled(item["region"]),
+                        table.styled(item_id),
+                        table.styled(box, "done" if done else None),
+                        table.styled("!" if item["critical"] else "", "critical"),
+                        table.styled(truncate(item["title"], 48), "muted" if done else None),
+                        table.styled(due + (" late" if overdue else ""), "critical" if overdue else None),
+                    ],
+                )
+            )
+        table.fill(rows)
+        parts = [f"{owner_label(self.owner)}: {len(fresh)} open items", f"{late} overdue"]
+        if self.filter_text:
+            parts.append(f"filter {self.filter_text!r}: {len(rows)} shown")
+        parts.append("space ticks · enter opens · esc back")
+        self.query_one("#owner-items-title", Static).update(Text(" · ".join(parts), no_wrap=True))
+        self._show_detail()
+
+    def current(self) -> Record | None:
+        key = self.table.cursor_key
+        return self.state.items.get(key) if key else None
+
+    def _show_detail(self) -> None:
+        item = self.current()
+        if item is None:
+            self.query_one("#owner-detail", Static).update("")
+            return
+        parts = [f"{item['region']} {item['id']}: {item['title']}"]
+        blockers = queries.open_blockers(self.state, item) if item["status"] != "done" else []
+        if blockers:
+            parts.append("waits for " + queries.describe_items(blockers))
+        self.query_one("#owner-detail", Static).update(Text(" · ".join(parts)))
+
+    @on(DataTable.RowHighlighted, "#owner-items")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    @reported
+    def action_toggle(self) -> None:
+        item = self.current()
+        if item is None:
+            return
+        done = item["status"] != "done"
+
+        def applied(_outcome: Any) -> None:
+            self.notify(f"{item['id']} {'done' if done else 'reopened'}: {item['title']}", timeout=3)
+
+        set_done(self.rollout, item["region"], [item["id"]], done, applied)
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    @reported
+    def action_open(self) -> None:
+        item = self.current()
+        if item is not None:
+            self.rollout.open_region(item["region"], "checklist", item["id"])
