@@ -9,7 +9,6 @@ so the change's before/after pairs come for free. The history is not loaded with
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from operator import itemgetter
 from typing import Any
@@ -41,7 +40,7 @@ class State:
         self.tables: dict[str, dict[str, Record]] = {name: _keyed(document.get(name, {}), KEY[name]) for name in TABLES}
         self.history: HistoryLog = history if history is not None else MemoryHistory.of_document(document)
         self.token = token
-        self._by_region: dict[str, dict[str, dict[str, Record]]] | None = None
+        self._groups: dict[str, dict[str, dict[str, Record]] | None] = dict.fromkeys(CHILD_TABLES)
         self._counts: dict[str, list[int]] = {}
         self._waiting: dict[str, dict[str, None]] | None = None  # blocker id -> ids of items waiting for it
         self.before: dict[tuple[str, str], Record | None] = {}
@@ -71,23 +70,27 @@ class State:
         except KeyError:
             raise NotFound(f"no region {code}") from None
 
-    def _index(self) -> dict[str, dict[str, dict[str, Record]]]:
-        """region code -> table -> {id: record} in stored order, and the checklist counts; built on
-        first use, then kept up to date by put and delete (which is why records are never edited in
-        place). Holding the records themselves, a region's list is a copy of one small dict's values,
-        without a lookup per record in the whole table."""
-        if self._by_region is None:
-            index: dict[str, dict[str, dict[str, Record]]] = defaultdict(lambda: {"items": {}, "promotions": {}})
-            counts = self._counts
-            # Once per record, so inlined; and a region's records mostly come together (added per
-            # region), so its group and tally are looked up once per run of them, not per record.
-            last: object = _NONE
-            group: dict[str, Record] = {}
-            tally: list[int] = []
+    def _grouped(self, table: str) -> dict[str, dict[str, Record]]:
+        """region code -> {id: record} of `table` ("items" or "promotions") in stored order, and for
+        items the checklist counts; each built on first use (`health` never groups promotions), then
+        kept up to date by put and delete (which is why records are never edited in place). Holding
+        the records themselves, a region's list is a copy of one small dict's values, without a
+        lookup per record in the whole table."""
+        groups = self._groups[table]
+        if groups is not None:
+            return groups
+        groups = self._groups[table] = {}
+        counts = self._counts
+        # Once per record, so inlined; and a region's records mostly come together (added per
+        # region), so its group and tally are looked up once per run of them, not per record.
+        last: object = _NONE
+        group: dict[str, Record] = {}
+        tally: list[int] = []
+        if table == "items":
             for key, rec in self.tables["items"].items():
                 region = rec["region"]
                 if region != last:
-                    group = index[region]["items"]
+                    group = groups.setdefault(region, {})
                     tally = counts.setdefault(region, [0, 0, 0])
                     last = region
                 group[key] = rec
@@ -96,15 +99,14 @@ class State:
                     tally[0] += 1
                 elif rec["critical"]:
                     tally[2] += 1
-            last = _NONE
-            for key, rec in self.tables["promotions"].items():
+        else:
+            for key, rec in self.tables[table].items():
                 region = rec["region"]
                 if region != last:
-                    group = index[region]["promotions"]
+                    group = groups.setdefault(region, {})
                     last = region
                 group[key] = rec
-            self._by_region = index
-        return self._by_region
+        return groups
 
     def _count(self, item: Record, sign: int) -> None:
         counts = self._counts.get(item["region"])
@@ -118,7 +120,7 @@ class State:
 
     def checklist_counts(self, code: str) -> tuple[int, int, int]:
         """(done, total, critical still open) of a region's checklist, without a pass over it."""
-        self._index()
+        self._grouped("items")
         done, total, critical_open = self._counts.get(code, (0, 0, 0))
         return done, total, critical_open
 
@@ -146,10 +148,10 @@ class State:
             self._waiting.setdefault(blocker, {})[key] = None
 
     def items_of(self, code: str) -> list[Record]:
-        return list(self._index()[code]["items"].values())
+        return list(self._grouped("items").get(code, {}).values())
 
     def promotions_of(self, code: str) -> list[Record]:
-        return list(self._index()[code]["promotions"].values())
+        return list(self._grouped("promotions").get(code, {}).values())
 
     # -- writing -------------------------------------------------------------------
     def put(self, table: str, record: Record) -> Record:
@@ -165,10 +167,11 @@ class State:
         self.tables[table][key] = record
         if table == "items" and self._waiting is not None:
             self._rewire(key, current, record)
-        if table in CHILD_TABLES and self._by_region is not None:
+        groups = self._groups.get(table)
+        if groups is not None:
             if current is not None and current["region"] != record["region"]:
-                self._by_region[current["region"]][table].pop(key, None)
-            self._by_region[record["region"]][table][key] = record
+                groups[current["region"]].pop(key, None)
+            groups.setdefault(record["region"], {})[key] = record
             if table == "items":
                 if current is not None:
                     self._count(current, -1)
@@ -187,8 +190,9 @@ class State:
         self.before.setdefault((table, key), current)
         if table == "items" and self._waiting is not None:
             self._rewire(key, current, None)
-        if table in CHILD_TABLES and self._by_region is not None:
-            self._by_region[current["region"]][table].pop(key, None)
+        groups = self._groups.get(table)
+        if groups is not None:
+            groups[current["region"]].pop(key, None)
             if table == "items":
                 self._count(current, -1)
         return current
