@@ -25,7 +25,9 @@ of medians. Where a floor exists the figure is a ratio to it, measured in the sa
 - history: the bundled data fresh (`init` and five edits) and aged (the same, then batches that add and
   then remove 5,000 checklist items, ten times: 100,000 changes in history, the records unchanged), both
   built through `rollout`'s own commands; `status --json`, `history` (headers, --json, by region), one
-  `region set`, `undo` and the TUI's start, each timed fresh and aged, interleaved, with their ratio.
+  `region set`, `undo`, the TUI's start and opening its History screen, each timed fresh and aged,
+  interleaved, with their ratio; then, on the aged database, the History screen's keys (a cursor move,
+  the next page, filters by user and by day; benchmarks/history_probe.py).
   Then the same against a file in the format from before history was stored apart, holding 100,000
   small entries (synthetic): its first write moves the history out (timed once), then every figure again.
 
@@ -510,10 +512,10 @@ def history(bench: Bench) -> None:
             f"(fresh {fresh.stat().st_size / 1e3:.0f} KB)",
         )
     )
-    _compare(bench, fresh, aged, size, targets=True)
+    _compare(bench, fresh, aged, size, targets=True, rare_user="bench")
 
     entries = 1_000 if bench.smoke else SMALL_ENTRIES
-    old = synth.write_schema1_history(bench.work / "history-schema1.json", fresh, entries)
+    old = synth.write_schema1_history(bench.work / "history-schema1.json", fresh, entries, first_user="founder")
     megabytes = old.stat().st_size / 1e6
     upgrade = bench.cli(old, "--user", "bench", "region", "set", "FR", "--owner", "upgraded")
     small = f"bundled, {entries:,} small entries"
@@ -526,7 +528,7 @@ def history(bench: Bench) -> None:
             f"{_history_mb(old)}",
         )
     )
-    _compare(bench, fresh, old, small, targets=False)
+    _compare(bench, fresh, old, small, targets=False, rare_user="founder")
 
 
 SMALL_ENTRIES = 100_000
@@ -537,7 +539,7 @@ def _history_mb(db: Path) -> str:
     return f"{sum(p.stat().st_size for p in folder.iterdir()) / 1e6:.0f} MB"
 
 
-def _compare(bench: Bench, fresh: Path, aged: Path, size: str, targets: bool) -> None:
+def _compare(bench: Bench, fresh: Path, aged: Path, size: str, targets: bool, rare_user: str) -> None:
     cases = [
         ("status --json", ["status", "--json"]),
         ("history --limit 5", ["history", "--limit", "5"]),
@@ -562,6 +564,59 @@ def _compare(bench: Bench, fresh: Path, aged: Path, size: str, targets: bool) ->
             bench, f"history: {name}", size, timings[fresh], timings[aged], name in targeted, f"; cpu {cpu_ratio:.2f}x"
         )
     _tui_ratio(bench, fresh, aged, size, targets)
+    _history_screen(bench, fresh, aged, size, rare_user)
+
+
+OPEN_TARGET = 0.25
+
+
+def _history_screen(bench: Bench, fresh: Path, aged: Path, size: str, rare_user: str) -> None:
+    """The TUI's History screen (benchmarks/history_probe.py): opening it fresh against aged, then
+    what its keys cost on the aged database."""
+    try:
+        import textual  # noqa: F401
+    except ImportError as exc:
+        bench.add(Row("history: TUI History screen", size, None, f"skipped: {exc}"))
+        return
+    results: dict[Path, list[dict[str, Any]]] = {fresh: [], aged: []}
+    for _ in range(1 if bench.smoke else bench.runs):
+        for db in (fresh, aged):
+            run = bench.run([bench.python, "-m", "benchmarks.history_probe", str(db), rare_user])
+            results[db].append(json.loads(run.stdout.decode().strip().splitlines()[-1]))
+
+    def median(db: Path, key: str) -> float:
+        return statistics.median(r[key] for r in results[db])
+
+    last = results[aged][-1]
+    opened = median(aged, "open")
+    bench.add(
+        Row(
+            "history: TUI History screen, L to its first page drawn",
+            size,
+            opened,
+            f"fresh {_seconds(median(fresh, 'open'))} ({results[fresh][-1]['entries']} entries), "
+            f"aged {_seconds(opened)} ({min(last['entries'], 100)} rows of {last['entries']:,})",
+            f"<= {_seconds(OPEN_TARGET)}",
+            opened <= OPEN_TARGET,
+        )
+    )
+    bench.add(
+        Row(
+            "history: TUI History screen, each row's undo state read (worker)",
+            size,
+            median(aged, "states"),
+            f"{last['entries']:,} entries; {last['history_bytes'] / 1e3:.0f} KB of history read to open it and move 20 rows",
+        )
+    )
+    for key, case, target, figure in [
+        ("cursor", "one cursor move, the entry's fields shown", 0.05, ""),
+        ("page", "G at the end of the list: the next page", 0.1, ""),
+        ("filter_user", f"filter user={rare_user}", 0.5, f"{last['filter_user_rows']} found"),
+        ("filter_nobody", "filter on a user with no change (reads every header)", 0.5, "0 found"),
+        ("filter_day", "filter day= (the middle of history)", 0.5, f"{last['filter_day_rows']} found"),
+    ]:
+        value = median(aged, key)
+        bench.add(Row(f"history: TUI History, {case}", size, value, figure, f"<= {_seconds(target)}", value <= target))
 
 
 def _age(bench: Bench, db: Path, rounds: int, items: int) -> int:

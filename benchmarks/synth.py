@@ -278,11 +278,14 @@ def write_batch(path: Path, state: State, count: int, seed: int = SEED) -> Path:
     return path
 
 
-def write_schema1_history(path: Path, source: Path, entries: int, seed: int = SEED) -> Path:
+def write_schema1_history(
+    path: Path, source: Path, entries: int, seed: int = SEED, first_user: str | None = None
+) -> Path:
     """A file as rollout wrote before history was stored apart (schema 1: history inside the
     document), holding the records of the database at `source` after `entries` small changes:
-    one region's owner set at a time, an hour apart, by one of ten users. The records and every
-    entry's before/after agree, as a long-used database's would."""
+    one region's owner set at a time, an hour apart, by one of ten users (the first by `first_user`,
+    when given: someone who changed something once, long ago). The records and every entry's
+    before/after agree, as a long-used database's would."""
     import orjson
 
     from rollout.db import Database
@@ -303,7 +306,7 @@ def write_schema1_history(path: Path, source: Path, entries: int, seed: int = SE
             "id": number,
             "revision": number,
             "at": (moment + timedelta(hours=number)).isoformat() + "+00:00",
-            "user": rng.choice(OWNERS),
+            "user": first_user if first_user and number == 1 else rng.choice(OWNERS),
             "command": f"region set {code} --owner {owner}",
             "changes": [{"table": "regions", "key": code, "before": before, "after": after}],
         }

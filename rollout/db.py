@@ -175,7 +175,7 @@ class Database:
                 return
             if base_revision is not None:
                 check_stale(state, base_revision)
-            entry = record_change(state, user, command)
+            entry = record_change(state, user, command, allow_empty=state.record_always)
             if entry is not None:
                 _commit(tx, state, entry)
 

@@ -346,6 +346,7 @@ class HistoryCheck:
         self.last_id: int | None = None
         self.last_revision: int | None = None
         self.used: dict[str, set[str]] = {"items": set(), "promotions": set()}
+        self.actions: set[int] = set()  # ids of undo and redo entries
 
     def add(self, entry: dict[str, Any]) -> None:
         found = self.found
@@ -363,9 +364,17 @@ class HistoryCheck:
         self.last_id = max(entry_id, self.last_id or 0)
         _check_entry(label, entry, found)
         self._check_revision(entry)
-        undoes = entry.get("undoes")
-        if undoes is not None and undoes not in self.ids:
-            found.problem(f"history entry {entry_id} undoes #{undoes}, which is not in history", "history undoes")
+        for verb in ("undoes", "redoes"):
+            target = entry.get(verb)
+            if target is not None and target not in self.ids:
+                found.problem(f"history entry {entry_id} {verb} #{target}, which is not in history", f"history {verb}")
+            elif target is not None and target in self.actions:
+                found.problem(
+                    f"history entry {entry_id} {verb} #{target}, which is an undo or a redo, not a change",
+                    f"history {verb}",
+                )
+        if entry.get("undoes") is not None or entry.get("redoes") is not None:
+            self.actions.add(entry_id)
         for change in entry.get("changes", ()) if isinstance(entry.get("changes"), list) else ():
             if isinstance(change, dict) and change.get("table") in self.used and isinstance(change.get("key"), str):
                 self.used[change["table"]].add(change["key"])

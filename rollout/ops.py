@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rollout import model, queries, schema, settings, times
-from rollout.backends.base import HistoryQuery
+from rollout import undo as undo_rules
 from rollout.errors import InvalidValue, NotFound, Refused, StaleEdit
 from rollout.state import KEY, Record, State
 
@@ -460,38 +460,54 @@ def remove_promotion(state: State, promo_id: str, code: str | None = None) -> Re
 
 
 # -- history ---------------------------------------------------------------------------
+# The rules of undo and redo (which change each takes, field-by-field conflicts) are rollout.undo's.
 def undoable(state: State, user: str | None = None) -> Record | None:
-    """The most recent change not yet undone (of `user`, when given), as a full history entry.
+    """The change `user`'s undo would take (None: anyone's), as a full history entry; None when
+    there is none. See rollout.undo for the rules."""
+    try:
+        return undo_rules.undo_target(state.history, user)
+    except NotFound:
+        return None
 
-    Undo entries themselves are not undone, nor entries that changed no record (such as a
-    restore that replaced an unreadable file as a whole). Reads history headers newest first,
-    a page at a time, up to the entry found, then that one entry's changes.
+
+def undo(state: State, user: str | None = None, *, entry: int | None = None) -> Record:
+    """Undo a change and return it (the full history entry undone); the undo is recorded as a new
+    entry with ``undoes`` naming it.
+
+    Without `entry`: `user`'s most recent change still in effect (rollout.undo; `user` None: anyone's,
+    for tools and tests). With `entry`: history entry #entry, anyone's (an undo or redo entry stands
+    for the change it names). Every field the change changed is set back to its value before it.
+
+    Raises NotFound when there is nothing to undo or no entry #entry; Refused when that change is
+    already undone or changed no record; StaleEdit when a field or record it would set back was
+    changed since (naming the entry, its user and the field).
     """
-    undone: set[int] = set()
-    for header in state.history.walk(HistoryQuery(limit=20)):
-        if "undoes" in header:
-            undone.add(header["undoes"])
-            continue
-        if header["id"] in undone or not header["summary"]:
-            continue
-        if user is None or header["user"] == user:
-            return state.history.entry(header["id"])
-    return None
-
-
-def undo(state: State, user: str | None = None) -> Record:
-    """Revert the most recent change (of `user`, when given); the revert is itself recorded
-    (entry field `undoes`). Returns the entry undone.
-
-    Raises NotFound when there is nothing to undo, Refused when a record it touched has changed since.
-    """
-    entry = undoable(state, user)
     if entry is None:
-        raise NotFound("nothing to undo")
-    for change in entry["changes"]:
-        current = state.tables[change["table"]].get(change["key"])
-        if current != change["after"]:
-            raise Refused(f"cannot undo #{entry['id']}: {change['key']} has changed since; undo the later change first")
-    state.apply(entry["changes"], reverse=True)
-    state.entry_extra["undoes"] = entry["id"]
-    return entry
+        change = undo_rules.undo_target(state.history, user)
+    else:
+        change = undo_rules.named_change(state.history, entry, "undo")
+    undo_rules.apply(state, change, "undo")
+    state.entry_extra["undoes"] = change["id"]
+    state.record_always = True
+    return change
+
+
+def redo(state: State, user: str | None = None, *, entry: int | None = None) -> Record:
+    """Re-apply an undone change and return it (the full history entry re-applied); the redo is
+    recorded as a new entry with ``redoes`` naming it.
+
+    Without `entry`: the change of `user`'s most recent undo that still holds, unless `user` made a
+    change since (rollout.undo). With `entry`: history entry #entry, anyone's (an undo or redo entry
+    stands for the change it names). Every field the change changed is set to its value after it.
+
+    Raises NotFound when there is nothing to redo or no entry #entry; Refused when that change is
+    in effect (not undone); StaleEdit when a field or record it would set was changed since.
+    """
+    if entry is None:
+        change = undo_rules.redo_target(state.history, user)
+    else:
+        change = undo_rules.named_change(state.history, entry, "redo")
+    undo_rules.apply(state, change, "redo")
+    state.entry_extra["redoes"] = change["id"]
+    state.record_always = True
+    return change

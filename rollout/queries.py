@@ -536,9 +536,9 @@ def history(
 
 
 def history_json(entry: Record) -> dict[str, Any]:
-    """An entry as `history --json` prints it: id, at, user, command, changes, and notes/undoes when set."""
+    """An entry as `history --json` prints it: id, at, user, command, changes, and notes/undoes/redoes when set."""
     data = {k: entry[k] for k in ("id", "at", "user", "command", "changes")}
-    for extra in ("notes", "undoes"):
+    for extra in ("notes", "undoes", "redoes"):
         if extra in entry:
             data[extra] = entry[extra]
     return data
@@ -611,9 +611,22 @@ def describe_changes(entry: Record) -> str:
     text = entry_summary(entry)
     if "undoes" in entry:
         text = f"undoes #{entry['undoes']}: {text}"
+    elif "redoes" in entry:
+        text = f"redoes #{entry['redoes']}: {text}"
     if entry.get("notes"):
         text += " [" + "; ".join(entry["notes"]) + "]"
     return text
+
+
+def describe_acted(verb: str, entry: Record, me: str | None, zone: str = "UTC", *, name_zone: bool = False) -> str:
+    """What an undo or redo did, for its notice: whose change it was (`me`'s is "your change"), when
+    (in `zone`, named when `name_zone`), the command and what it changed.
+
+    'Undid ops's change #2 (2026-11-24 09:00 UTC): check edit PL c339 --due 2027-02-01 (1 checklist item changed).'
+    """
+    whose = "your change" if entry.get("user") == me else f"{entry.get('user', 'someone')}'s change"
+    when = times.local_display(entry["at"], zone) + (f" {zone}" if name_zone else "")
+    return f"{verb} {whose} #{entry['id']} ({when}): {entry['command']} ({entry_summary(entry)})."
 
 
 def describe_entry(entry: Record) -> str:

@@ -46,6 +46,9 @@ class State:
         self.before: dict[tuple[str, str], Record | None] = {}
         self.notes: list[str] = []
         self.entry_extra: dict[str, Any] = {}
+        # Record this change in history even if it leaves every record as it was (an undo whose
+        # fields someone had already set back still marks its change undone).
+        self.record_always = False
 
     # -- reading -------------------------------------------------------------------
     @property

@@ -1,4 +1,4 @@
-"""`init`, `history`, `undo`, `batch` and `tui`."""
+"""`init`, `history`, `undo`, `redo`, `batch` and `tui`."""
 
 from __future__ import annotations
 
@@ -112,14 +112,39 @@ def _at(iso: str) -> str:
     return times.local_display(iso, "UTC")
 
 
-@click.command(short_help="Revert the most recent change.")
+ENTRY_OPTION = click.option(
+    "--entry",
+    "entry_id",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="History entry N, whoever made it (an undo or redo entry stands for the change it names).",
+)
+
+
+@click.command(short_help="Undo your most recent change (or entry N).")
+@ENTRY_OPTION
 @contract.edits(lambda: {"undid": contract.COUNT})
 @pass_app
-def undo(app: App, as_json: bool) -> None:
-    """Revert the most recent change (repeat to go further back)."""
+def undo(app: App, entry_id: int | None, as_json: bool) -> None:
+    """Undo your most recent change still in effect, never someone else's (repeat to go further
+    back); --entry N undoes history entry N, whoever made it. Refused, changing nothing, when a
+    field it would set back was changed since (the error names that change, its user and the field)."""
     with app.change() as state:
-        entry = ops.undo(state)
-    app.report(as_json, lambda: f"Undid {queries.describe_entry(entry)}.", undid=entry["id"])
+        entry = ops.undo(state, app.user, entry=entry_id)
+    app.report(as_json, lambda: queries.describe_acted("Undid", entry, app.user, name_zone=True), undid=entry["id"])
+
+
+@click.command(short_help="Redo the change you last undid (or entry N).")
+@ENTRY_OPTION
+@contract.edits(lambda: {"redid": contract.COUNT})
+@pass_app
+def redo(app: App, entry_id: int | None, as_json: bool) -> None:
+    """Re-apply the change of your most recent undo (a change of yours made since ends it); --entry N
+    re-applies history entry N, whoever undid it. Refused, changing nothing, when a field it would
+    set was changed since (the error names that change, its user and the field)."""
+    with app.change() as state:
+        entry = ops.redo(state, app.user, entry=entry_id)
+    app.report(as_json, lambda: queries.describe_acted("Redid", entry, app.user, name_zone=True), redid=entry["id"])
 
 
 @click.command(short_help="Apply a file of commands as one change.")
@@ -499,4 +524,4 @@ def open_tui(app: App, read_only: bool) -> None:
     run(app.db_path, user=app.user, read_only=read_only, notices=notices)
 
 
-COMMANDS = [init, history, undo, batch, tui]
+COMMANDS = [init, history, undo, redo, batch, tui]

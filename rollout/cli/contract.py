@@ -231,8 +231,9 @@ def history_entry_schema() -> Schema:
             "changes": array(change),
             "notes": STRINGS,
             "undoes": COUNT,
+            "redoes": COUNT,
         },
-        optional=("notes", "undoes"),
+        optional=("notes", "undoes", "redoes"),
     )
 
 

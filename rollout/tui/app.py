@@ -22,12 +22,14 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
 from rollout import ops, queries
+from rollout import undo as undo_rules
 from rollout.db import default_user, env_read_only
 from rollout.errors import ReadOnly, RolloutError, StaleEdit
 from rollout.state import State
 from rollout.tui import settings, terminal
 from rollout.tui.commands import RegionCommands
 from rollout.tui.guard import log_exception, reported
+from rollout.tui.history_view import acted_text, at_text
 from rollout.tui.keyorder import KeyOrder, is_ordered_input
 from rollout.tui.session import Outcome, Session, Signature, Snapshot
 
@@ -35,10 +37,11 @@ T = TypeVar("T")
 STYLES = Path(__file__).parent / "styles"
 POLL_SECONDS = 0.5
 # Actions that open or change things: not while a dialog is on top (its keys belong to it).
-BLOCKED_IN_DIALOGS = {"calendar", "timeline", "agenda", "owners", "undo", "help", "quit", "home"}
+BLOCKED_IN_DIALOGS = {"calendar", "timeline", "agenda", "owners", "history", "undo", "redo", "help", "quit", "home"}
 # Actions that change the database: hidden (and refused) in a read-only session.
 EDITING_ACTIONS = {
-    "undo", "toggle", "add", "edit", "delete", "move", "move_launch", "save", "revert", "bulk", "mark", "mark_all",
+    "undo", "redo", "undo_entry", "redo_entry", "toggle", "add", "edit", "delete", "move", "move_launch", "save",
+    "revert", "bulk", "mark", "mark_all",
 }  # fmt: skip
 
 
@@ -57,6 +60,9 @@ class RolloutApp(App[None]):
         Binding("A", "agenda", "Agenda", show=False, id="agenda"),
         Binding("O", "owners", "Owners", show=False, id="owners"),
         Binding("u", "undo", "Undo", show=False, id="undo"),
+        # vim's redo, beside u; a form being typed into keeps ctrl+r for its own revert.
+        Binding("ctrl+r", "redo", "Redo", show=False, id="redo"),
+        Binding("L", "history", "History", show=False, id="history"),
         Binding("H", "home", "Regions", show=False, id="regions"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, id="palette"),
         Binding("colon", "command_palette", "Commands", show=False, id="commands"),
@@ -77,6 +83,7 @@ class RolloutApp(App[None]):
         self.session = Session(db_path, user or default_user(), read_only or env_read_only())
         self.snapshot: Snapshot = self.session.load()
         self._reloading = False
+        self._writes_since_reload = 0  # this session's own edits since the running reload began
         self._failed_signature: Signature | None = None
         self._missing = False
         # The days the calendar shows, if it is open: a background reload prepares them too.
@@ -209,6 +216,7 @@ class RolloutApp(App[None]):
         if signature == self.snapshot.signature or signature == self._failed_signature:
             return
         self._reloading = True
+        self._writes_since_reload = 0
         self.reload_in_background()
 
     @work(thread=True, exclusive=True, group="reload")
@@ -231,6 +239,10 @@ class RolloutApp(App[None]):
     def _reloaded(self, snapshot: Snapshot) -> None:
         self._reloading = False
         self._failed_signature = None
+        if self._writes_since_reload and snapshot.revision < self.snapshot.revision:
+            # Read before this session's own later write landed (a burst of edits while the worker
+            # read): older than what is shown, so dropped; the next poll reads the file again.
+            return
         own_write = self.snapshot.signature is None and snapshot.revision == self.snapshot.revision
         if own_write:
             self.snapshot.signature = snapshot.signature
@@ -245,7 +257,8 @@ class RolloutApp(App[None]):
         self.snapshot = snapshot
         for screen in self.screen_stack:
             refresh = getattr(screen, "refresh_data", None)
-            if refresh is not None:
+            # A screen still being put up has no widgets yet: it draws the new snapshot when mounted.
+            if refresh is not None and screen.is_mounted:
                 refresh()
 
     # -- editing -----------------------------------------------------------------------
@@ -264,6 +277,7 @@ class RolloutApp(App[None]):
         except StaleEdit:
             self.reload_now()
             raise
+        self._writes_since_reload += 1
         self.apply_snapshot(outcome.snapshot)
         state = outcome.snapshot.state
         if outcome.entry is None:
@@ -385,10 +399,64 @@ class RolloutApp(App[None]):
         self.push_screen(HelpScreen(bindings_of(self.screen)))
 
     @reported
+    def action_history(self) -> None:
+        from rollout.tui.screens.history import HistoryScreen
+
+        if not self._raise_screen(HistoryScreen):
+            self.push_screen(HistoryScreen())
+
+    @reported
     def action_undo(self) -> None:
-        outcome = self.edit("undo", ops.undo)
+        """Undo this user's most recent change still in effect (never someone else's: see rollout.undo)."""
+        user = self.session.user
+        outcome = self.edit("undo", lambda state: ops.undo(state, user))
         if outcome is not None:
-            self.notify(f"Undid {queries.describe_entry(outcome.value)}.", title="Undo")
+            self.notify(acted_text("Undid", outcome.value, user, self.history_zone), title="Undo")
+
+    @reported
+    def action_redo(self) -> None:
+        """Redo the change of this user's most recent undo (see rollout.undo)."""
+        user = self.session.user
+        outcome = self.edit("redo", lambda state: ops.redo(state, user))
+        if outcome is not None:
+            self.notify(acted_text("Redid", outcome.value, user, self.history_zone), title="Redo")
+
+    @property
+    def history_zone(self) -> str:
+        """The zone history times are shown in: yours, or UTC when times are shown in UTC."""
+        return "UTC" if self.times == "utc" else local_zone_name()
+
+    def act_on_entry(self, direction: str, entry_id: int, timeline: undo_rules.Timeline | None = None) -> None:
+        """Undo or redo history entry #entry_id (the History screen's u and ctrl+r): anyone's change,
+        after asking, naming who made it and when, when it is not this user's own. `timeline`: the
+        screen's, when it already knows whether the change is undone."""
+        if self.refuse_read_only():
+            return
+        user = self.session.user
+        try:
+            history = self.snapshot.state.history
+            change = undo_rules.named_change(history, entry_id, direction, timeline)  # type: ignore[arg-type]
+        except RolloutError as error:
+            self.notify(str(error), severity="error", title="Not done")
+            return
+        operation = ops.undo if direction == "undo" else ops.redo
+        verb = "Undid" if direction == "undo" else "Redid"
+
+        def run() -> None:
+            outcome = self.edit(f"{direction} --entry {entry_id}", lambda state: operation(state, user, entry=entry_id))
+            if outcome is not None:
+                self.notify(acted_text(verb, outcome.value, user, self.history_zone), title=direction.capitalize())
+
+        if change.get("user") == user:
+            run()
+            return
+        from rollout.tui.screens.forms import ConfirmScreen
+
+        question = (
+            f"{direction.capitalize()} {change.get('user', 'someone')}'s change #{change['id']} "
+            f"made {at_text(change, self.history_zone)}?\n{change['command']} ({queries.entry_summary(change)})"
+        )
+        self.push_screen(ConfirmScreen(question, yes=direction.capitalize()), lambda yes: run() if yes else None)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -397,9 +465,14 @@ class RolloutApp(App[None]):
         yield SystemCommand("Timeline", "Launches and promotions of every region over time (T)", self.action_timeline)
         yield SystemCommand("Agenda", "What needs attention this week, overdue, or yours (A)", self.action_agenda)
         yield SystemCommand("Owners", "Open work per owner across regions (O)", self.action_owners)
-        yield SystemCommand("Undo", "Undo the last change (u)", self.action_undo)
+        yield SystemCommand("History", "Every change across all regions, filterable (L)", self.action_history)
+        yield SystemCommand("Undo", "Undo your last change (u)", self.action_undo)
+        yield SystemCommand("Redo", "Redo the change you last undid (ctrl+r)", self.action_redo)
         yield SystemCommand("Help", "Every key binding (?)", self.action_help)
-        seen = {"quit", "help", "calendar", "timeline", "agenda", "owners", "undo", "home", "command_palette"}
+        seen = {
+            "quit", "help", "calendar", "timeline", "agenda", "owners", "history", "undo", "redo", "home",
+            "command_palette",
+        }  # fmt: skip
         for active in screen.active_bindings.values():
             binding = active.binding
             if not binding.description or binding.action in seen or not active.enabled:
@@ -433,12 +506,13 @@ def local_zone_name() -> str:
 def binding_ids() -> set[str]:
     """Every binding id the TUI declares (what config.toml's [keys] may remap)."""
     from rollout.tui.screens import agenda, calendar, forms, help, owners, region, regions
+    from rollout.tui.screens import history as history_screen
     from rollout.tui.screens import timeline as timeline_screen
     from rollout.tui.widgets import base, checklist, history, month, promotions, region_table
     from rollout.tui.widgets import timeline as timeline_view
 
     classes: list[type] = [RolloutApp]
-    screens = (agenda, calendar, forms, help, owners, region, regions, timeline_screen)
+    screens = (agenda, calendar, forms, help, history_screen, owners, region, regions, timeline_screen)
     for module in (*screens, base, checklist, history, month, promotions, region_table, timeline_view):
         classes += [c for c in vars(module).values() if isinstance(c, type) and c.__module__ == module.__name__]
     return {b.id for c in classes for b in getattr(c, "BINDINGS", []) if isinstance(b, Binding) and b.id}

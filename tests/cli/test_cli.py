@@ -288,7 +288,7 @@ def test_errors_are_one_line_with_exit_code_and_no_write(rollout, db_path, args,
 def test_undo_with_nothing_to_undo(rollout, db_path):
     before = db_path.read_bytes()
     result = rollout("undo")
-    assert result.exit_code == 1 and result.stderr.strip() == "Error: nothing to undo"
+    assert result.exit_code == 1 and result.stderr.strip() == "Error: nothing to undo: no change by tester is in effect"
     assert db_path.read_bytes() == before
 
 

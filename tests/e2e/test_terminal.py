@@ -77,6 +77,9 @@ def run(tmp_path: Path, source: Path, name: str, keys: str, burst: bool, size=(1
     folder.mkdir()
     db = folder / "rollout.json"
     shutil.copy(source, db)
+    history = source.with_name(source.name + ".history")
+    if history.exists():  # the database is the file and its history
+        shutil.copytree(history, db.with_name(db.name + ".history"))
     tmux = Tmux(folder, *size)
     try:
         tmux.start(tui_command(db, folder / "config"))

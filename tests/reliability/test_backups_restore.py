@@ -68,9 +68,11 @@ def test_restore_brings_a_backup_back_as_one_change_that_undo_reverts(small_db: 
     assert _records(small_db) == wanted
     entry = Database(small_db).load().history[-1]
     assert (entry["user"], entry["command"], len(entry["changes"])) == ("restorer", "restore 3", 3)
-    undone = run_cli("--db", str(small_db), "undo")
+    undone = run_cli("--db", str(small_db), "--user", "restorer", "undo")  # undo is the restorer's
     assert undone.exit_code == 0
-    assert undone.stdout.strip() == "Undid #5 restore 3 (3 checklist items removed)."
+    assert (
+        undone.stdout.strip() == "Undid your change #5 (2026-11-24 09:00 UTC): restore 3 (3 checklist items removed)."
+    )
     assert _records(small_db) == current
 
 
@@ -137,8 +139,12 @@ def test_an_unreadable_database_is_replaced_only_with_force_and_kept_aside(small
         [2, 2],
     )
     assert state.revision > max(int(p.name[7:15]) for p in list_backups(small_db))
-    # Undo goes past the whole-file restore (it changed no record) to the last real change.
-    assert run_cli("--db", str(small_db), "undo").stdout.strip() == "Undid #2 edit 2 (1 checklist item added)."
+    # Undo passes over the whole-file restore (it changed no record): the fixer has nothing to undo,
+    # and the last real change is the tester's.
+    nothing = run_cli("--db", str(small_db), "--user", "fixer", "undo")
+    assert (nothing.exit_code, nothing.stderr) == (1, "Error: nothing to undo: no change by fixer is in effect\n")
+    undone = run_cli("--db", str(small_db), "undo").stdout.strip()
+    assert undone == "Undid your change #2 (2026-11-24 09:00 UTC): edit 2 (1 checklist item added)."
 
 
 def test_recovery_replays_history_after_the_backup_and_never_reuses_a_revision_or_an_id(small_db: Path) -> None:

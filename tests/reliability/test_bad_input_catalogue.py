@@ -126,6 +126,10 @@ CASES = [
     case("promo-list-from", ("promo", "list", "--from", "last week"), 1, "invalid date 'last week'"),
     # -- history, undo, restore, doctor ---------------------------------------------------------------
     case("undo-nothing", "undo", 1, "nothing to undo", db="empty-db"),
+    case("undo-entry-unknown", "undo --entry 4242", 1, "no history entry #4242"),
+    case("undo-entry-zero", "undo --entry 0", 1, "Invalid value for '--entry'"),
+    case("redo-nothing", "redo", 1, "nothing to redo"),
+    case("redo-entry-word", "redo --entry last", 1, "Invalid value for '--entry'"),
     case("history-unknown-region", "history AQ", 1, "no region AQ"),
     case("history-limit-zero", "history --limit 0", 1, "Invalid value for '--limit'"),
     case("restore-no-backups", "restore 1", 1, "no backups of"),

@@ -212,6 +212,15 @@ def undo_of_nothing(entries: Entries) -> None:
     entries[0]["undoes"] = 4242
 
 
+def redo_of_nothing(entries: Entries) -> None:
+    entries[1]["redoes"] = 4242
+
+
+def undo_of_an_undo(entries: Entries) -> None:
+    entries[1]["undoes"] = 1
+    entries[2]["undoes"] = 2
+
+
 def ahead_of_the_file(entries: Entries) -> None:
     entries[-1]["revision"] = 10_000
 
@@ -232,6 +241,8 @@ HISTORY_DAMAGE: list[tuple[Callable[[Entries], None], str]] = [
     (without_user, "history entry 1 does not say who made it"),
     (duplicated, "duplicate history entry id 1"),
     (undo_of_nothing, "history entry 1 undoes #4242, which is not in history"),
+    (redo_of_nothing, "history entry 2 redoes #4242, which is not in history"),
+    (undo_of_an_undo, "history entry 3 undoes #2, which is an undo or a redo, not a change"),
     (ahead_of_the_file, "history entry 3 has revision 10000, after the file's revision 3"),
     (out_of_order, "history entry 1 comes after entry 2"),
     (malformed_change, "history entry 2 has a malformed change; undo cannot use it"),

@@ -136,7 +136,9 @@ def test_the_first_change_stores_the_upgrade_and_keeps_the_original(old_file: Pa
 
 
 def test_undo_of_a_change_recorded_by_the_old_schema_puts_back_upgraded_records(old_file: Path) -> None:
-    undone = run_cli("--db", str(old_file), "undo")  # the removal of the FR item, recorded in schema 0
+    newest = sorted(json.loads(old_file.read_bytes())["history"].values(), key=lambda e: e["id"])[-1]
+    # the removal of the FR item, recorded in schema 0, undone by the one who made it
+    undone = run_cli("--db", str(old_file), "--user", newest["user"], "undo")
     assert undone.exit_code == 0, undone.stderr
     state = Database(old_file).load()
     restored = state.items_of("FR")[-1]
@@ -240,11 +242,14 @@ def test_a_landed_schema_1_file_is_upgraded_on_its_first_write_keeping_the_origi
         "zoe",
     )
     assert examine(landed).ok
-    # Undo reaches back into what the old file recorded: first the new change, then the newest old one.
-    assert run_cli("--db", str(landed), "undo").stdout.startswith(f"Undid #{new['id']} region set {code}")
-    undone = run_cli("--db", str(landed), "undo")
+    # Undo reaches back into what the old file recorded: first zoe's new change, then (by entry) the
+    # newest old one.
+    undone = run_cli("--db", str(landed), "--user", "zoe", "undo")
+    assert undone.stdout.startswith(f"Undid your change #{new['id']} (") and f"): region set {code}" in undone.stdout
+    undone = run_cli("--db", str(landed), "undo", "--entry", str(old_entries[-1]["id"]))
     assert undone.exit_code == 0, undone.stderr
-    assert undone.stdout.startswith(f"Undid #{old_entries[-1]['id']} {old_entries[-1]['command']}")
+    assert undone.stdout.startswith(f"Undid {old_entries[-1]['user']}'s change #{old_entries[-1]['id']} (")
+    assert f"): {old_entries[-1]['command']} (" in undone.stdout
 
 
 def test_a_history_folder_found_beside_an_old_file_is_kept_aside_not_mixed_in(landed: Path, tmp_path: Path) -> None:

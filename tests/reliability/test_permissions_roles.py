@@ -162,7 +162,7 @@ def test_every_change_in_history_carries_its_user(
         ("alice", ["--user", "alice", "check", "add", "AU", "a"]),
         ("bob", ["check", "done", "AU", "c369"]),  # from ROLLOUT_USER
         ("carol", ["--user", "carol", "batch", str(batch)]),
-        ("dave", ["--user", "dave", "undo"]),
+        ("dave", ["--user", "dave", "undo", "--entry", "3"]),  # carol's batch, on purpose
         ("erin", ["--user", "erin", "restore", "1"]),
         ("frank", ["--user", "frank", "import", str(export)]),
         (getpass.getuser(), ["region", "set", "AU", "--owner", "gil"]),  # the login name

@@ -381,10 +381,11 @@ async def test_undo_reverts_the_last_change_and_says_what(make_app, db_path):
         assert load(db_path).items[item["id"]]["status"] == "open"
         assert load(db_path).history[-1]["undoes"] == tick["id"]
         assert (
-            f"information: Undid #{tick['id']} tui: check done NL {item['id']} (1 checklist item changed)." in notices
+            f"information: Undid your change #{tick['id']} (2026-11-24 09:00): tui: check done NL {item['id']} "
+            "(1 checklist item changed)." in notices
         )
         await pilot.press("u")  # the tick was undone; nothing older is left to undo in a fresh file
-        assert "error: nothing to undo" in notices
+        assert "error: nothing to undo: no change by tester is in effect" in notices
 
 
 async def test_ctrl_z_is_the_terminal_suspend_never_undo(make_app, db_path):
@@ -552,7 +553,7 @@ async def test_core_errors_become_notifications_and_the_app_keeps_running(make_a
     notices = record_notices(app)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("u")  # a fresh file has nothing to undo
-        assert notices[-1] == "error: nothing to undo"
+        assert notices[-1] == "error: nothing to undo: no change by tester is in effect"
         await open_region(pilot, "DE")  # launched: no launch to move
         await pilot.press("m")
         assert "no launch to move" in notices[-1]

@@ -147,3 +147,41 @@ async def test_discarding_unsaved_overview_edits_leaves_the_region(make_app, db_
         await pilot.press("escape", "d")
         assert isinstance(app.screen, RegionsScreen)
     assert load(db_path).revision == before
+
+
+async def test_a_reload_read_before_the_sessions_own_later_edit_does_not_replace_it(make_app, db_path):
+    """A reload worker that read the file between two of this session's own edits (keys in a burst)
+    lands after the second: what it read is older than the screen, so it is dropped, and the next
+    edit is based on the newest data (before, the second edit vanished from the screen and the
+    third was refused as stale)."""
+    import threading
+
+    from rollout import ops
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        read, release = threading.Event(), threading.Event()
+        load = app.session.load
+
+        def paused_load():
+            snapshot = load()
+            if threading.current_thread() is not threading.main_thread():
+                read.set()
+                release.wait(10)
+            return snapshot
+
+        app.session.load = paused_load
+        first = app.edit("check edit", lambda state: ops.edit_item(state, "PL", "c337", title="First"))
+        app.poll_file()  # this session's own write: the worker reads it and pauses
+        await wait_until(pilot, read.is_set)
+        second = app.edit("check edit", lambda state: ops.edit_item(state, "PL", "c337", owner="second"))
+        release.set()
+        await wait_until(pilot, lambda: not app._reloading)
+        assert first is not None and second is not None
+        assert app.snapshot.revision == second.snapshot.revision
+        assert app.snapshot.state.items["c337"]["owner"] == "second"
+        third = app.edit("check edit", lambda state: ops.edit_item(state, "PL", "c337", due="2027-03-01"))
+        assert third is not None and not third.applied_on_fresh_data
+        stored = load().state.items["c337"]
+        assert (stored["title"], stored["owner"], stored["due"][:10]) == ("First", "second", "2027-03-01")

@@ -84,3 +84,26 @@ async def settle(pilot: Pilot) -> None:
     if order is not None:
         await order.drained()
     await pilot.pause()
+
+
+def seed_history(path: Path) -> Path:
+    """Six changes by three users on the bundled database, the third undone by the fifth."""
+    from rollout import ops
+
+    db = Database(path)
+    steps = [
+        ("lead", "check done PL c337", lambda s: ops.set_items_done(s, "PL", ["c337"], True, "lead")),
+        ("ops", "check edit PL c339 --due 2027-02-01", lambda s: ops.edit_item(s, "PL", "c339", due="2027-02-01")),
+        ("ops", "region set NL --owner femke --wave 6", lambda s: ops.set_regions(s, ["NL"], owner="femke", wave=6)),
+        ("amara", "tui: check done NL c324", lambda s: ops.set_items_done(s, "NL", ["c324"], True, "amara")),
+        ("ops", "undo", lambda s: ops.undo(s, "ops")),
+        (
+            "lead",
+            "promo add PL 'Launch Week' --start 2027-03-16 --end 2027-03-23",
+            lambda s: ops.add_promotions(s, ["PL"], "Launch Week", start="2027-03-16", end="2027-03-23"),
+        ),
+    ]
+    for user, command, change in steps:
+        with db.transaction(user, command) as state:
+            change(state)
+    return path

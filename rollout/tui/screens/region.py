@@ -122,9 +122,12 @@ class RegionScreen(RolloutNode, Screen[None]):
             return False
         if action in OVERVIEW_ACTIONS:
             try:
-                return self.tabs.active == "overview"
+                if self.tabs.active != "overview":
+                    return False
             except NoMatches:
                 return False
+            # ctrl+r reverts typed edits; with none, it is shown dimmed and the key redoes (the app's).
+            return True if action != "revert" or self.query_one(OverviewPane).dirty() else None
         return True
 
     def action_tab(self, tab: str) -> None:

@@ -1,9 +1,10 @@
-"""The History tab: changes that touched this region, newest first."""
+"""The History tab: changes that touched this region, newest first; enter opens one whole."""
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from rollout import queries, times
 from rollout.tui.widgets.base import RecordTable, TablePane
@@ -33,7 +34,9 @@ class HistoryPane(TablePane):
                     table.styled(times.local_display(entry["at"], shown_tz)),
                     table.styled(entry["user"]),
                     table.styled(entry["command"]),
-                    table.styled(queries.describe_changes(entry), "muted" if "undoes" in entry else None),
+                    table.styled(
+                        queries.describe_changes(entry), "muted" if "undoes" in entry or "redoes" in entry else None
+                    ),
                 ],
             )
             for entry in entries
@@ -43,5 +46,12 @@ class HistoryPane(TablePane):
         table.fill(rows, keep=rows[0][0] if rows and at_newest else None)
         shown = f"the latest {HISTORY_LIMIT}" if len(entries) >= HISTORY_LIMIT else str(len(entries))
         self.query_one("#history-summary", Static).update(
-            f"{shown} change(s) to {self.code}, newest first · u undoes the last change in the database"
+            f"{shown} change(s) to {self.code}, newest first · enter opens one · L: every region's history"
         )
+
+    @on(DataTable.RowSelected, "#history-entries")
+    def _open_entry(self, event: DataTable.RowSelected) -> None:
+        from rollout.tui.screens.history import EntryScreen
+
+        if event.row_key.value is not None:
+            self.app.push_screen(EntryScreen(int(event.row_key.value)))

@@ -174,6 +174,8 @@ class OverviewPane(RegionPane):
         dirty = self.dirty()
         box = self.query_one("#overview-modified", Static)
         box.update(f"modified: {', '.join(dirty)} · ctrl+s saves, ctrl+r reverts" if dirty else "")
+        if box.has_class("-shown") != bool(dirty):
+            self.screen.refresh_bindings()  # Revert is offered only while there is something to revert
         box.set_class(bool(dirty), "-shown")
 
     @reported

@@ -1,0 +1,459 @@
+"""Undo and redo between several users: which change each takes, the chains, and the refusals.
+
+The rules are rollout.undo's module doc (and the README's "Undo and redo"); every test here reads
+them through the core operations, on the bundled dataset in a real database file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rollout import ops
+from rollout.backends.memory import MemoryBackend
+from rollout.db import Database, changed_fields
+from rollout.errors import NotFound, Refused, StaleEdit
+from rollout.state import State, empty_document
+from rollout.undo import Timeline, kind_of
+
+
+@pytest.fixture
+def db(db_path: Path) -> Database:
+    return Database(db_path)
+
+
+def act(db: Database, user: str, command: str, change: Callable[[State], Any]) -> dict[str, Any]:
+    """Run one change as `user`; the history entry it wrote."""
+    with db.transaction(user, command) as state:
+        change(state)
+    entry = state.commit.entry  # type: ignore[attr-defined]
+    assert entry is not None, f"{command} wrote nothing"
+    return entry
+
+
+def undo(db: Database, user: str, entry: int | None = None) -> dict[str, Any]:
+    """`user` undoes (their latest, or entry #entry); the undo entry written."""
+    return act(db, user, "undo", lambda state: ops.undo(state, user, entry=entry))
+
+
+def redo(db: Database, user: str, entry: int | None = None) -> dict[str, Any]:
+    return act(db, user, "redo", lambda state: ops.redo(state, user, entry=entry))
+
+
+def owner(db: Database, user: str, code: str, value: str) -> dict[str, Any]:
+    return act(db, user, f"region set {code} --owner {value}", lambda s: ops.set_regions(s, [code], owner=value))
+
+
+def wave(db: Database, user: str, code: str, value: int) -> dict[str, Any]:
+    return act(db, user, f"region set {code} --wave {value}", lambda s: ops.set_regions(s, [code], wave=value))
+
+
+def region(db: Database, code: str) -> dict[str, Any]:
+    return db.load().regions[code]
+
+
+# -- the issue's case ---------------------------------------------------------------------------
+def test_undo_takes_my_own_latest_change_not_a_colleagues_newer_one(db: Database) -> None:
+    tick = act(db, "lead", "tui: check done PL c337", lambda s: ops.set_items_done(s, "PL", ["c337"], True, "lead"))
+    due_before = db.load().items["c339"]["due"]
+    edit = act(
+        db, "ops", "check edit PL c339 --due 2027-02-01", lambda s: ops.edit_item(s, "PL", "c339", due="2027-02-01")
+    )
+    undone = undo(db, "lead")
+    assert undone["undoes"] == tick["id"]
+    state = db.load()
+    assert state.items["c337"]["status"] == "open"
+    assert state.items["c339"]["due"] != due_before and state.items["c339"]["due"].startswith("2027-02-01")
+    assert not Timeline(state.history).undone(edit["id"])
+
+
+# -- which change undo and redo take --------------------------------------------------------------
+def test_undo_goes_back_through_my_changes_only_and_then_says_none_is_left(db: Database) -> None:
+    first = owner(db, "lead", "DE", "lea")
+    theirs = owner(db, "ops", "FR", "oli")
+    second = wave(db, "lead", "DE", 9)
+    assert undo(db, "lead")["undoes"] == second["id"]
+    assert undo(db, "lead")["undoes"] == first["id"]
+    with pytest.raises(NotFound, match=r"nothing to undo: no change by lead is in effect$"):
+        undo(db, "lead")
+    assert region(db, "FR")["owner"] == "oli"
+    assert undo(db, "ops")["undoes"] == theirs["id"]
+
+
+def test_redo_brings_back_undone_changes_newest_undo_first_then_stops(db: Database) -> None:
+    original = db.load().data()
+    a = owner(db, "lead", "DE", "lea")
+    b = wave(db, "lead", "DE", 9)
+    after_both = db.load().data()
+    undo(db, "lead")
+    undo(db, "lead")
+    assert db.load().data() == original
+    assert redo(db, "lead")["redoes"] == a["id"]
+    assert redo(db, "lead")["redoes"] == b["id"]
+    assert db.load().data() == after_both
+    with pytest.raises(NotFound, match="^nothing to redo$"):  # the changes before the undos do not end it
+        redo(db, "lead")
+
+
+def test_undo_after_a_redo_takes_the_redone_change_again(db: Database) -> None:
+    a = owner(db, "lead", "DE", "lea")
+    b = wave(db, "lead", "DE", 9)
+    undo(db, "lead")
+    redo(db, "lead")
+    assert undo(db, "lead")["undoes"] == b["id"]
+    assert undo(db, "lead")["undoes"] == a["id"]
+    kinds = [(kind_of(e), e.get("undoes", e.get("redoes"))) for e in db.load().history]
+    assert kinds == [("change", None), ("change", None), ("undo", b["id"]), ("redo", b["id"])] + [
+        ("undo", b["id"]),
+        ("undo", a["id"]),
+    ]
+
+
+def test_a_change_of_mine_after_an_undo_ends_redo_but_a_colleagues_does_not(db: Database) -> None:
+    a = owner(db, "lead", "DE", "lea")
+    undo(db, "lead")
+    owner(db, "ops", "FR", "oli")  # someone else's change: my redo still goes on
+    assert redo(db, "lead")["redoes"] == a["id"]
+    undo(db, "lead")
+    mine = wave(db, "lead", "IT", 7)
+    with pytest.raises(
+        NotFound, match=rf"your change #{mine['id']} came after the undo #{mine['id'] - 1} of #{a['id']}$"
+    ):
+        redo(db, "lead")
+    assert redo(db, "lead", entry=a["id"])["redoes"] == a["id"]  # explicitly, it still can
+    assert region(db, "DE")["owner"] == "lea"
+
+
+def test_an_undo_or_redo_entry_stands_for_the_change_it_names(db: Database) -> None:
+    a = owner(db, "lead", "DE", "lea")
+    u = undo(db, "lead")
+    with pytest.raises(Refused, match=rf"#{a['id']} is already undone \(#{u['id']} by lead\); redo re-applies it"):
+        undo(db, "lead", entry=u["id"])
+    r = redo(db, "ops", entry=u["id"])
+    assert r["redoes"] == a["id"] and region(db, "DE")["owner"] == "lea"
+    with pytest.raises(Refused, match=rf"#{a['id']} is not undone: there is nothing to redo"):
+        redo(db, "lead", entry=r["id"])
+    assert undo(db, "lead", entry=r["id"])["undoes"] == a["id"]
+
+
+def test_explicit_undo_of_someone_elses_change_and_what_each_user_then_takes(db: Database) -> None:
+    before = region(db, "FR")["owner"]
+    mine = owner(db, "ops", "NL", "nora")
+    theirs = owner(db, "ops", "FR", "oli")
+    assert undo(db, "lead", entry=theirs["id"])["undoes"] == theirs["id"]
+    assert region(db, "FR")["owner"] == before
+    # ops's own undo passes over the change lead undid; ops's redo does not take lead's undo.
+    with pytest.raises(NotFound, match="nothing to redo"):
+        redo(db, "ops")
+    assert undo(db, "ops")["undoes"] == mine["id"]
+    # lead's redo takes lead's undo back.
+    assert redo(db, "lead")["redoes"] == theirs["id"]
+    assert region(db, "FR")["owner"] == "oli"
+
+
+def test_my_redo_of_a_colleagues_change_is_my_latest_action_for_undo(db: Database) -> None:
+    theirs = owner(db, "ops", "FR", "oli")
+    undo(db, "ops")
+    mine = owner(db, "lead", "DE", "lea")
+    redo(db, "lead", entry=theirs["id"])
+    assert undo(db, "lead")["undoes"] == theirs["id"]  # the redo was lead's newest action
+    assert undo(db, "lead")["undoes"] == mine["id"]
+
+
+def test_entries_that_do_not_exist_or_changed_nothing(db: Database) -> None:
+    with pytest.raises(NotFound, match="no history entry #99"):
+        undo(db, "lead", entry=99)
+    with pytest.raises(NotFound, match="nothing to redo"):
+        redo(db, "lead", entry=None)
+    with pytest.raises(NotFound, match="nothing to undo"):
+        undo(db, "lead")
+
+
+def test_two_users_interleaving_undo_and_redo(db: Database) -> None:
+    start = {code: (r["owner"], r["wave"]) for code, r in db.load().regions.items()}
+    l1 = owner(db, "lead", "DE", "lea")
+    o1 = owner(db, "ops", "FR", "oli")
+    l2 = wave(db, "lead", "DE", 8)
+    o2 = wave(db, "ops", "FR", 9)
+    steps = [
+        (undo, "ops", "undoes", o2),
+        (undo, "lead", "undoes", l2),
+        (undo, "ops", "undoes", o1),
+        (redo, "lead", "redoes", l2),
+        (redo, "ops", "redoes", o1),
+        (undo, "lead", "undoes", l2),
+        (undo, "lead", "undoes", l1),
+        (undo, "ops", "undoes", o1),
+        (redo, "ops", "redoes", o1),
+        (redo, "ops", "redoes", o2),
+        (redo, "lead", "redoes", l1),
+    ]
+    for run, user, key, expected in steps:
+        assert run(db, user)[key] == expected["id"], (run.__name__, user, expected["command"])
+    state = db.load()
+    assert (state.regions["DE"]["owner"], state.regions["DE"]["wave"]) == ("lea", start["DE"][1])
+    assert (state.regions["FR"]["owner"], state.regions["FR"]["wave"]) == ("oli", 9)
+    timeline = Timeline(state.history)
+    assert [timeline.undone(e["id"]) for e in (l1, o1, l2, o2)] == [False, False, True, False]
+
+
+# -- applying field by field, and the refusals ----------------------------------------------------
+def test_undo_keeps_a_colleagues_newer_change_to_another_field_of_the_same_record(db: Database) -> None:
+    was = region(db, "DE")["owner"]
+    mine = owner(db, "lead", "DE", "lea")
+    wave(db, "ops", "DE", 9)
+    written = undo(db, "lead")
+    assert written["undoes"] == mine["id"]
+    assert (region(db, "DE")["owner"], region(db, "DE")["wave"]) == (was, 9)
+    (change,) = written["changes"]
+    assert {k for k in change["after"] if change["after"][k] != change["before"][k]} == {"owner"}
+
+
+def test_undo_that_would_overwrite_a_newer_change_is_refused_naming_it(db: Database) -> None:
+    mine = owner(db, "lead", "DE", "lea")
+    theirs = owner(db, "ops", "DE", "oli")
+    raw = db.path.read_bytes()
+    with pytest.raises(
+        StaleEdit,
+        match=rf"cannot undo #{mine['id']}: region DE owner changed by ops \(#{theirs['id']}\) since; "
+        rf"undoing #{mine['id']} would overwrite it",
+    ):
+        undo(db, "lead")
+    assert db.path.read_bytes() == raw
+
+
+def test_my_own_newer_change_to_the_field_is_named_too(db: Database) -> None:
+    first = owner(db, "lead", "DE", "lea")
+    second = owner(db, "lead", "DE", "lena")
+    with pytest.raises(StaleEdit, match=rf"region DE owner changed by lead \(#{second['id']}\)"):
+        undo(db, "lead", entry=first["id"])
+
+
+def test_redo_that_would_overwrite_a_newer_change_is_refused_naming_it(db: Database) -> None:
+    mine = owner(db, "lead", "DE", "lea")
+    undo(db, "lead")
+    theirs = owner(db, "ops", "DE", "oli")
+    with pytest.raises(
+        StaleEdit, match=rf"cannot redo #{mine['id']}: region DE owner changed by ops \(#{theirs['id']}\)"
+    ):
+        redo(db, "lead")
+    assert region(db, "DE")["owner"] == "oli"
+
+
+def test_a_field_someone_already_set_back_is_left_and_the_undo_still_recorded(db: Database) -> None:
+    was = region(db, "DE")["owner"]
+    mine = owner(db, "lead", "DE", "lea")
+    owner(db, "ops", "DE", was)
+    written = undo(db, "lead")
+    assert written["undoes"] == mine["id"] and written["changes"] == []
+    assert Timeline(db.load().history).undone(mine["id"])
+    assert redo(db, "lead")["redoes"] == mine["id"]
+    assert region(db, "DE")["owner"] == "lea"
+
+
+def test_undo_of_an_edit_to_a_record_removed_since_is_refused(db: Database) -> None:
+    mine = act(db, "lead", "check edit", lambda s: ops.edit_item(s, "PL", "c337", title="Renamed"))
+    gone = act(db, "ops", "check remove PL c337", lambda s: ops.remove_items(s, "PL", ["c337"]))
+    with pytest.raises(
+        StaleEdit, match=rf"cannot undo #{mine['id']}: checklist item c337 was removed by ops \(#{gone['id']}\)"
+    ):
+        undo(db, "lead")
+
+
+def test_undo_of_an_addition_someone_has_edited_since_is_refused(db: Database) -> None:
+    added = act(db, "lead", "check add PL x", lambda s: ops.add_items(s, ["PL"], "Carrier SLA signed"))
+    key = added["changes"][0]["key"]
+    edited = act(db, "ops", "check edit", lambda s: ops.edit_item(s, "PL", key, due="2027-02-20"))
+    with pytest.raises(StaleEdit, match=rf"checklist item {key} due, due_all_day changed by ops \(#{edited['id']}\)"):
+        undo(db, "lead")
+    assert key in db.load().items
+
+
+def test_undo_of_a_new_region_that_others_have_filled_is_refused(db: Database) -> None:
+    added = act(
+        db,
+        "lead",
+        "region add XK",
+        lambda s: ops.add_region(s, "SE", name="Sweden", timezone="Europe/Stockholm", currency="SEK"),
+    )
+    item = act(db, "ops", "check add SE x", lambda s: ops.add_items(s, ["SE"], "Payment provider live"))
+    key = item["changes"][0]["key"]
+    with pytest.raises(
+        StaleEdit,
+        match=rf"cannot undo #{added['id']}: region SE has checklist item {key}, added by ops \(#{item['id']}\)",
+    ):
+        undo(db, "lead")
+    assert "SE" in db.load().regions
+
+
+def test_undo_of_a_removal_whose_key_was_taken_again_is_refused(db: Database) -> None:
+    gone = act(db, "lead", "region remove AU", lambda s: ops.remove_region(s, "AU"))
+    again = act(
+        db,
+        "ops",
+        "region add AU",
+        lambda s: ops.add_region(s, "AU", name="Australia", timezone="Australia/Sydney", currency="AUD"),
+    )
+    with pytest.raises(StaleEdit, match=rf"cannot undo #{gone['id']}: region AU was added by ops \(#{again['id']}\)"):
+        undo(db, "lead")
+
+
+def test_undo_and_redo_of_a_region_removal_bring_back_and_take_away_everything(db: Database) -> None:
+    before = db.load().data()
+    gone = act(db, "lead", "region remove AU", lambda s: ops.remove_region(s, "AU"))
+    after = db.load().data()
+    undo(db, "lead")
+    assert db.load().data() == before
+    assert redo(db, "lead")["redoes"] == gone["id"]
+    assert db.load().data() == after
+
+
+def test_a_stale_view_still_refuses_an_undo_of_a_field_changed_since_it_was_loaded(db: Database) -> None:
+    mine = owner(db, "lead", "DE", "lea")
+    view = db.load()
+    wave(db, "ops", "DE", 9)  # another field: the undo goes through from the old view
+    with db.transaction("lead", "undo", base_revision=view.revision) as state:
+        assert ops.undo(state, "lead")["id"] == mine["id"]
+    assert region(db, "DE")["wave"] == 9
+
+
+# -- every sequence: an independent model of the rules ------------------------------------------
+FIELDS = {"owner": ("a", "b", "c"), "wave": (1, 2, 3)}
+USERS = ("lead", "ops")
+set_action = st.tuples(
+    st.just("set"),
+    st.sampled_from(USERS),
+    st.sampled_from(("DE", "DE", "FR")),
+    st.sampled_from(("owner", "owner", "wave")),
+    st.integers(0, 2),
+)
+plain = st.tuples(st.sampled_from(("undo", "undo", "redo")), st.sampled_from(USERS))
+explicit = st.tuples(st.sampled_from(("undo entry", "redo entry")), st.sampled_from(USERS), st.integers(0, 40))
+action = st.one_of(set_action, set_action, plain, plain, explicit)
+
+
+class Model:
+    """The rules restated over the whole history at once (not walked newest first): what undo,
+    redo and an explicit entry should take, and whether applying it must be refused."""
+
+    def __init__(self) -> None:
+        self.entries: list[dict[str, Any]] = []
+
+    def latest(self, change_id: int) -> dict[str, Any] | None:
+        actions = [e for e in self.entries if e.get("undoes", e.get("redoes")) == change_id]
+        return actions[-1] if actions else None
+
+    def in_effect(self, change_id: int) -> bool:
+        latest = self.latest(change_id)
+        return latest is None or "redoes" in latest
+
+    def undo_pick(self, user: str) -> int | None:
+        """The change that `user` most recently put in effect (a change of theirs, or a redo) with
+        that still holding: the change in effect, and for a redo, no undo or redo of it since."""
+        best = None
+        for e in self.entries:
+            if e["user"] != user or "undoes" in e:
+                continue
+            if "redoes" in e:
+                best = e["redoes"] if self.latest(e["redoes"]) is e else best
+            elif e["changes"] and self.in_effect(e["id"]):
+                best = e["id"]
+        return best
+
+    def redo_pick(self, user: str) -> int | None:
+        holding = [e for e in self.entries if e["user"] == user and "undoes" in e and self.latest(e["undoes"]) is e]
+        if not holding:
+            return None
+        newest = holding[-1]
+        own_after = [e for e in self.entries if e["user"] == user and e["id"] > newest["id"] and kind_of(e) == "change"]
+        return None if own_after else newest["undoes"]
+
+    def change_named(self, entry_id: int) -> dict[str, Any]:
+        named = next(e for e in self.entries if e["id"] == entry_id)
+        target = named.get("undoes", named.get("redoes"))
+        return named if target is None else next(e for e in self.entries if e["id"] == target)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(action, min_size=1, max_size=40))
+def test_every_sequence_of_changes_undos_and_redos_follows_the_rules(steps: list[tuple[Any, ...]]) -> None:
+    seed = State(empty_document())
+    for code, zone in (("DE", "Europe/Berlin"), ("FR", "Europe/Paris")):
+        ops.add_region(seed, code, name=code, timezone=zone, currency="EUR", owner="a", wave=1)
+    db = Database(backend=MemoryBackend(seed.document()))
+    model = Model()
+    outcomes: dict[tuple[str, bool], int] = {}
+    for step in steps:
+        kind, user = step[0], step[1]
+        before = db.load().data()["regions"]
+        if kind == "set":
+            run = partial(_set, code=step[2], field=step[3], value=FIELDS[step[3]][step[4]])
+            expected = None
+        else:
+            direction = kind.split()[0]
+            operation = ops.undo if direction == "undo" else ops.redo
+            if kind.endswith("entry"):
+                if not model.entries:
+                    continue
+                named = model.entries[step[2] % len(model.entries)]["id"]
+                change = model.change_named(named)
+                expected = change["id"] if model.in_effect(change["id"]) == (direction == "undo") else None
+                run = partial(operation, user=user, entry=named)
+            else:
+                expected = model.undo_pick(user) if direction == "undo" else model.redo_pick(user)
+                run = partial(operation, user=user)
+            outcomes[(kind, expected is not None)] = outcomes.get((kind, expected is not None), 0) + 1
+        try:
+            with db.transaction(user, kind) as state:
+                result = run(state)
+        except (NotFound, Refused) as error:
+            assert db.load().data()["regions"] == before
+            if kind == "set":
+                raise
+            if expected is not None:
+                change = next(e for e in model.entries if e["id"] == expected)
+                assert isinstance(error, StaleEdit), (step, error)
+                assert _conflicts(change, before, direction), (step, error)
+            continue
+        written = state.commit.entry  # type: ignore[attr-defined]
+        if kind == "set":
+            if written is not None:
+                model.entries.append(written)
+            continue
+        assert result["id"] == expected, (step, result["id"], expected)
+        assert not _conflicts(result, before, direction)
+        after = db.load().data()["regions"]
+        touched = {(c["key"], f) for c in result["changes"] for f in changed_fields(c["before"], c["after"])}
+        for code in before:
+            for field in before[code]:
+                if (code, field) in touched:
+                    side = "before" if direction == "undo" else "after"
+                    wanted = next(c[side][field] for c in result["changes"] if c["key"] == code)
+                    assert after[code][field] == wanted
+                else:
+                    assert after[code][field] == before[code][field], (step, code, field)
+        model.entries.append(written)
+    timeline = Timeline(db.load().history)
+    for entry in model.entries:
+        if kind_of(entry) == "change":
+            assert timeline.undone(entry["id"]) == (not model.in_effect(entry["id"]))
+
+
+def _set(state: State, code: str, field: str, value: Any) -> Any:
+    return ops.set_regions(state, [code], **{field: value})
+
+
+def _conflicts(change: dict[str, Any], regions: dict[str, Any], direction: str) -> bool:
+    """Whether some field the change changed now holds neither its value before nor after."""
+    for record_change in change["changes"]:
+        current = regions[record_change["key"]]
+        for field in changed_fields(record_change["before"], record_change["after"]):
+            if current[field] not in (record_change["before"][field], record_change["after"][field]):
+                return True
+    return False
