@@ -258,7 +258,8 @@ class RolloutApp(App[None]):
         for screen in self.screen_stack:
             refresh = getattr(screen, "refresh_data", None)
             # A screen still being put up has no widgets yet: it draws the new snapshot when mounted.
-            if refresh is not None and screen.is_mounted:
+            # One closed while the app shuts down (a reload landing at exit) has none left.
+            if refresh is not None and screen.is_mounted and screen.is_attached:
                 refresh()
 
     # -- editing -----------------------------------------------------------------------

@@ -185,3 +185,16 @@ async def test_a_reload_read_before_the_sessions_own_later_edit_does_not_replace
         assert third is not None and not third.applied_on_fresh_data
         stored = load().state.items["c337"]
         assert (stored["title"], stored["owner"], stored["due"][:10]) == ("First", "second", "2027-03-01")
+
+
+async def test_a_reload_landing_while_the_app_shuts_down_is_dropped(make_app, db_path):
+    """A reload worker's result can land while the app shuts down (another user wrote just before
+    quitting), after the screens lost their widgets: it must not reach them."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_tab(pilot, "PL", "checklist", "c337")
+        colleague(db_path, "region", "set", "PL", "--owner", "ola")
+        app.exit()
+        await screen.remove_children()  # what closing the screens at exit does first
+        app.apply_snapshot(app.session.load())
+        assert app.snapshot.state.regions["PL"]["owner"] == "ola"
