@@ -20,7 +20,8 @@ from rollout.state import Record, State
 
 ITEM, LAUNCH, PROMO_START, PROMO_END = "item", "launch", "promo-start", "promo-end"
 KINDS = (ITEM, LAUNCH, PROMO_START, PROMO_END)
-_KIND_ORDER = {LAUNCH: 0, PROMO_START: 1, ITEM: 2, PROMO_END: 3}  # within one day
+# Within one day: the work due first (what a launch manager acts on), then what happens that day.
+_KIND_ORDER = {ITEM: 0, LAUNCH: 1, PROMO_START: 2, PROMO_END: 3}
 DEFAULT_DAYS = 7
 SOON_DAYS = 14
 _ONE_MICROSECOND = timedelta(microseconds=1)
@@ -67,8 +68,8 @@ def agenda(
     and ending. `owner` keeps the entries of that owner (case-insensitive; a launch or promotion is
     its region owner's), `selectors` the regions they select (queries.select), `kinds` the kinds.
 
-    Order: overdue items first (oldest due first), then by day, kind (launch, promo-start, item,
-    promo-end), region, time and id. Raises InvalidValue for negative `days` or an unknown kind,
+    Order: overdue items first (oldest due first), then by day, and within a day items due, then
+    launches, promotions starting and promotions ending, each by region, time and id. Raises InvalidValue for negative `days` or an unknown kind,
     and what queries.select raises for a bad selector."""
     if days < 0:
         raise InvalidValue(f"invalid number of days {days}: expected 0 or more")

@@ -580,17 +580,24 @@ def entry_summary(entry: Record) -> str:
     return summarize_changes(entry["changes"])
 
 
+def record_label(table: str, key: str, record: Record | None) -> str:
+    """A record named in words, for history and previews: its kind, key and title or name
+    ('checklist item c12 Carrier SLA signed', 'region NL Netherlands'). A setting's key is its
+    name, so it is named once: 'setting health.slack_days'."""
+    name = "" if table == "settings" or record is None else record.get("title") or record.get("name") or ""
+    return f"{CHANGE_NOUNS[table]} {key} {name}".rstrip()
+
+
 def describe_change(change: Record) -> str:
     """One record's change in words: 'change region NL Netherlands (wave, owner)'."""
-    record = change["after"] or change["before"]
+    label = record_label(change["table"], change["key"], change["after"] or change["before"])
     if change["table"] == "settings":  # 'change setting health.slack_days (7 -> 10)'
         values = [repr(side["value"]) for side in (change["before"], change["after"]) if side is not None]
-        return f"{change_action(change)} setting {change['key']} ({' -> '.join(values)})"
-    label = record.get("title") or record.get("name") or ""
+        return f"{change_action(change)} {label} ({' -> '.join(values)})"
     if change["before"] and change["after"]:
         fields = [f for f in change["after"] if change["before"].get(f) != change["after"][f]]
         label += f" ({', '.join(fields)})"
-    return f"{change_action(change)} {CHANGE_NOUNS[change['table']]} {change['key']} {label}".rstrip()
+    return f"{change_action(change)} {label}"
 
 
 PREVIEW_LINES = 20

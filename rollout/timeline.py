@@ -13,7 +13,6 @@ same rules as the promotion and region warnings in rollout.queries).
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -21,6 +20,7 @@ from typing import NamedTuple
 from rollout import queries, times
 from rollout.errors import InvalidValue
 from rollout.state import Record, State
+from rollout.text import display_width, fit
 
 DEFAULT_BEFORE_DAYS = 7  # the default window: a week before today ...
 DEFAULT_AFTER_DAYS = 90  # ... to about three months after it
@@ -315,31 +315,6 @@ def row_cells(row: TimelineRow, cols: Sequence[tuple[date, date]], *, holidays: 
 
 
 # -- the text Gantt --------------------------------------------------------------------------------
-def display_width(text: str) -> int:
-    """Terminal cells a text takes: 2 for East Asian wide and full-width characters, 0 for
-    combining marks, else 1 (Unicode East Asian Width, UAX #11)."""
-    return sum(
-        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text
-    )
-
-
-def fit(text: str, width: int, ellipsis: str = "…") -> str:
-    """`text` cut (ending in `ellipsis` when cut) and padded to exactly `width` terminal cells."""
-    used = display_width(text)
-    if used <= width:
-        return text + " " * (width - used)
-    if width <= 0:
-        return ""
-    kept, used = [], 0
-    for ch in text:
-        cells = display_width(ch)
-        if used + cells > width - 1:
-            break
-        kept.append(ch)
-        used += cells
-    return "".join(kept) + ellipsis + " " * (width - used - 1)
-
-
 def render_timeline(
     timeline: Timeline,
     first: date,
@@ -351,11 +326,11 @@ def render_timeline(
     ascii_only: bool = False,
 ) -> str:
     """A text Gantt of rows `start`..`stop` over the days [first, last], every line at most `width`
-    terminal cells: a header of months, one line per region (code and name, then a cell per
-    column: GLYPHS, or ASCII_GLYPHS with `ascii_only`), and a legend. A column covers whole days,
-    as few as fit (columns(width=...)); public holidays show while a column covers at most
-    HOLIDAY_MAX_COLUMN_DAYS days. Raises InvalidValue for a reversed window or a width
-    under 30."""
+    terminal cells: a header of months (_month_header), one line per region (code and name, then
+    a cell per column: GLYPHS, or ASCII_GLYPHS with `ascii_only`), and a legend wrapped to the
+    width. A column covers whole days, as few as fit (columns(width=...)); public holidays show
+    while a column covers at most HOLIDAY_MAX_COLUMN_DAYS days, and the legend says so when they
+    do not. Raises InvalidValue for a reversed window or a width under 30."""
     if width < 30:
         raise InvalidValue(f"invalid width {width}: the timeline needs at least 30 columns")
     glyphs = ASCII_GLYPHS if ascii_only else GLYPHS
@@ -370,43 +345,74 @@ def render_timeline(
         cells = "".join(glyphs[kind] for kind in row_cells(row, cols, holidays=with_holidays))
         lines.append(f"{fit(f'{row.code} {row.name}', label, '~' if ascii_only else '…')} {cells}".rstrip())
     scale = "1 day" if per == 1 else f"{per} days"
-    legend = "  ".join(f"{glyphs[kind]} {words}" for kind, words in LEGEND.items() if kind != HOLIDAY or with_holidays)
-    lines += _wrap(f"{first.isoformat()} to {last.isoformat()}, a column is {scale}:  {legend}", width)
+    legend = [f"{glyphs[kind]} {words}" for kind, words in LEGEND.items() if kind != HOLIDAY or with_holidays]
+    if not with_holidays:  # wider columns would nearly all hold one: say where they show
+        legend.append("public holidays not shown at this scale")
+    lines += _wrap(f"{first.isoformat()} to {last.isoformat()}, a column is {scale}:  {'  '.join(legend)}", width)
     return "\n".join(lines) + "\n"
 
 
 def _month_header(cols: list[tuple[date, date]], width: int) -> str:
-    """Month labels at the column holding each month's first day (and the first column), where
-    they fit: 2027-01 when months are wide enough, else Jan."""
-    days_per_column = (cols[0][1] - cols[0][0]).days + 1
-    label = "%Y-%m" if 30 // days_per_column >= 8 else "%b"
+    """Month labels over the columns, within `width` cells: every month that starts in the window
+    at the column holding its first day, where it fits (after the previous label and before the
+    line's end); then the month the window starts in, at the first column, when it fits before
+    the next label. Labels read 2027-01 when every month start has room for that, else Jan (a
+    label that does not fit at the line's end tries Jan too)."""
+    first, last = cols[0][0], cols[-1][1]
+    per = (cols[0][1] - first).days + 1
+    starts: dict[int, date] = {}  # column -> the first month starting in it
+    month = first if first.day == 1 else _next_month(first)
+    while month <= last:
+        starts.setdefault((month - first).days // per, month)
+        month = _next_month(month)
+    placed = sorted(starts.items())
+    fits_long = all(b - a > len(m.strftime("%Y-%m")) for (a, m), (b, _) in zip(placed, placed[1:], strict=False))
+    formats = ("%Y-%m", "%b") if fits_long else ("%b",)
     header = [" "] * width
-    free_from = 0
-    for n, (col_first, col_last) in enumerate(cols):
-        month = (
-            col_first
-            if n == 0 or col_first.day == 1
-            else (col_first.replace(day=1) + timedelta(days=32)).replace(day=1)
-        )
-        if month > col_last:
-            continue
-        text = month.strftime(label)
-        if n >= free_from and n + len(text) <= width:
-            header[n : n + len(text)] = text
-            free_from = n + len(text) + 1
+    free_from, first_label = 0, width + 1
+    for n, month in placed:
+        for fmt in formats:
+            text = month.strftime(fmt)
+            if n >= free_from and n + len(text) <= width:
+                header[n : n + len(text)] = text
+                free_from, first_label = n + len(text) + 1, min(first_label, n)
+                break
+    if first.day != 1:
+        text = first.strftime(formats[0])
+        if len(text) < first_label and len(text) <= width:
+            header[: len(text)] = text
     return "".join(header).rstrip()
 
 
+def _next_month(day: date) -> date:
+    """The first day of the month after `day`'s."""
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
 def _wrap(text: str, width: int) -> list[str]:
-    words, lines, current = text.split("  "), [], ""
-    for word in words:
-        candidate = f"{current}  {word}" if current else word
+    """Lines of at most `width` cells from legend text whose parts are separated by two spaces:
+    parts stay whole on a line where they fit; a part too wide for any line wraps between its
+    words (a word too wide for a line is cut, ending in `~`)."""
+    lines, current = [], ""
+    for part in text.split("  "):
+        candidate = f"{current}  {part}" if current else part
         if display_width(candidate) <= width:
             current = candidate
             continue
-        if current:
-            lines.append(current)
-        current = word if display_width(word) <= width else fit(word, width, "~").rstrip()
+        if display_width(part) <= width:
+            if current:
+                lines.append(current)
+            current = part
+            continue
+        for n, word in enumerate(part.split(" ")):
+            word = word if display_width(word) <= width else fit(word, width, "~").rstrip()
+            gap = "" if not current else "  " if n == 0 else " "
+            if current and display_width(current + gap + word) <= width:
+                current += gap + word
+            else:
+                if current:
+                    lines.append(current)
+                current = word
     if current:
         lines.append(current)
     return lines

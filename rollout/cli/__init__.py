@@ -18,14 +18,34 @@ GLOBAL_WITH_VALUE = ("--db", "--user")
 GLOBAL_FLAGS = ("--read-only",)
 
 
-def command_text(args: list[str]) -> str:
-    """The subcommand as typed, without global options: what history records."""
+def subcommand_args(args: list[str]) -> list[str]:
+    """The arguments after the global options (--db FILE, --user NAME, --read-only)."""
     rest = list(args)
     while rest and rest[0].startswith("-"):
         head = rest.pop(0)
         if head in GLOBAL_WITH_VALUE and rest:
             rest.pop(0)
-    return shlex.join(rest)
+    return rest
+
+
+def command_text(args: list[str]) -> str:
+    """The subcommand as typed, without global options: what history records."""
+    return shlex.join(subcommand_args(args))
+
+
+def command_path(root: click.Group, prog_name: str, args: list[str]) -> str:
+    """The path of the command that `args` name, as far as they name one ('rollout check edit'):
+    the help a usage error points to when Click raised it without a context (an option missing
+    its value, a flag given one) or a command raised it without one."""
+    path: list[str] = [prog_name]
+    command: click.Command = root
+    for word in subcommand_args(args):
+        found = command.commands.get(word) if isinstance(command, click.Group) else None
+        if found is None:
+            break
+        path.append(word)
+        command = found
+    return " ".join(path)
 
 
 class RolloutGroup(click.Group):
@@ -33,8 +53,9 @@ class RolloutGroup(click.Group):
 
     0 success; 1 the command was understood but cannot be done (a domain error, and a value Click
     rejects for an option's type, choices or range: BadParameter); 2 the command line is malformed
-    or incomplete (unknown command or option, missing argument or option, nothing to change), with
-    a hint naming the help to read; 130 interrupted.
+    or incomplete (unknown command or option, an option without its value, missing argument or
+    option, a group without its command, nothing to change), one line ending in the help to read
+    (see usage_error); 130 interrupted.
     """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -44,18 +65,19 @@ class RolloutGroup(click.Group):
     def main(self, args: Any = None, prog_name: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, standalone_mode=False, **extra)
+        prog_name = prog_name or "rollout"
+        words = list(sys.argv[1:] if args is None else args)
         try:
-            result = super().main(args, prog_name or "rollout", standalone_mode=False, **extra)
-        except click.exceptions.NoArgsIsHelpError as exc:
-            click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
-            sys.exit(2)
+            result = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # a group named without its subcommand
+            usage_error(click.UsageError(missing_command(exc.ctx), exc.ctx), command_path(self, prog_name, words))
         except click.BadParameter as exc:
             if isinstance(exc, click.MissingParameter):
-                usage_error(exc)
+                usage_error(exc, command_path(self, prog_name, words))
             click.echo(f"Error: {one_line(exc.format_message())}", err=True)
             sys.exit(1)
         except click.UsageError as exc:
-            usage_error(exc)
+            usage_error(exc, command_path(self, prog_name, words))
         except click.ClickException as exc:
             click.echo(f"Error: {exc.format_message()}", err=True)
             sys.exit(1)
@@ -73,11 +95,20 @@ class RolloutGroup(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
-def usage_error(exc: click.UsageError) -> NoReturn:
-    """Exit 2 with `Error: ...` and the help to read, on one line."""
-    hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+def usage_error(exc: click.UsageError, path: str) -> NoReturn:
+    """Exit 2 with `Error: ...` and the help to read, on one line: the help of the command the
+    error came from, else of `path` (the command the arguments name)."""
+    hint = f" (see '{exc.ctx.command_path if exc.ctx else path} --help')"
     click.echo(f"Error: {one_line(exc.format_message())}{hint}", err=True)
     sys.exit(2)
+
+
+def missing_command(ctx: click.Context | None) -> str:
+    """What a group named alone lacks: 'Missing command: give one of list, show, add...'."""
+    group = ctx.command if ctx is not None else None
+    if not isinstance(group, click.Group):
+        return "Missing argument"
+    return f"Missing command: give one of {', '.join(group.commands)}"
 
 
 def one_line(message: str) -> str:

@@ -180,6 +180,7 @@ def batch(app: App, file: str, dry_run: bool, as_json: bool) -> None:
         output.echo_preview(changes)
     elif state.commit.entry is None:  # type: ignore[attr-defined]
         click.echo(f"Applied {label}: nothing changed.")
+        warnings = []  # they would describe changes that did not happen (App.report)
     else:
         click.echo(f"Applied {label}: {len(lines)} commands, {summary} (history #{state.commit.entry['id']}).")  # type: ignore[attr-defined]
     for warning in [*state.notes, *warnings]:

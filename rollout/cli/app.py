@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +15,8 @@ from rollout.backends.base import HistoryLog
 from rollout.cli import contract, output
 from rollout.db import Database
 from rollout.state import State
+
+NOTHING_CHANGED = "Nothing changed."
 
 
 @dataclass
@@ -81,27 +83,43 @@ class App:
             yield state
         self.changed = state
 
-    def report(self, as_json: bool, human: Callable[[], str], warnings: Iterable[str] = (), **extra: Any) -> None:
+    def report(
+        self,
+        as_json: bool,
+        human: Callable[[], str],
+        warnings: Iterable[str] = (),
+        *,
+        unchanged: str = NOTHING_CHANGED,
+        **extra: Any,
+    ) -> None:
         """Print what the editing command just done in `change` did: the envelope on stdout with --json
         (contract.envelope: records changed and removed, the history entry, every warning), else
-        `human()`; then, either way, the core's notes (a forced launch...) and the warnings on stderr,
-        and "Nothing changed." when nothing did. Inside a batch, only the warnings are kept."""
+        `human()`; then, either way, the core's notes (a forced launch...) and the warnings on stderr.
+
+        When nothing changed (no history entry), the text output is the one line `unchanged` on
+        stdout ("Nothing changed: c339 already has that title."), without `human()` nor warnings:
+        they would describe a change that did not happen. With --json the envelope says so
+        (`history` null) and stderr notes "Nothing changed.". Inside a batch, only the warnings are kept."""
         if self.batch is not None:
             self.batch.warnings.extend(f"line {self.batch.line}: {w}" for w in warnings)
             return
         state = self.changed
         assert state is not None, "report() follows a change()"
+        nothing = state.commit.entry is None  # type: ignore[attr-defined]
         said = [*warnings]
         if as_json:
             output.emit_json(contract.transaction_envelope(state, warnings=said, **extra))
+        elif nothing:
+            click.echo(unchanged)
+            said = []
         else:
             text = human()
             if text:
                 click.echo(text)
         for message in [*state.notes, *said]:
             output.warn(message)
-        if state.commit.entry is None:  # type: ignore[attr-defined]
-            click.echo("Nothing changed.", err=True)
+        if nothing and as_json:
+            click.echo(NOTHING_CHANGED, err=True)
 
     def ensure_database(self, announce: bool = True) -> list[str]:
         """Create the database from the bundled dataset if it does not exist yet, and return the
@@ -119,6 +137,26 @@ class App:
         if announce:
             click.echo(notice, err=True)
         return [notice]
+
+
+# The fields of the editing commands in words, for "Nothing changed: c339 already has that title."
+FIELD_WORDS = {
+    "due": "due date",
+    "critical": "critical flag",
+    "after": "list of items it waits for",
+    "no_after": "list of items it waits for",
+    "timezone": "timezone",
+}
+
+
+def already_has(keys: Sequence[str], fields: dict[str, Any]) -> str:
+    """The line an edit that changed nothing prints: 'Nothing changed: c339 already has that
+    title.', 'Nothing changed: NL, CA already have those values (owner, wave).' `keys` name the
+    records edited, `fields` the command's field options by parameter name (None: not given)."""
+    given = list(dict.fromkeys(FIELD_WORDS.get(name, name) for name, value in fields.items() if value is not None))
+    verb = "has" if len(keys) == 1 else "have"
+    what = f"that {given[0]}" if len(given) == 1 else f"those values ({', '.join(given)})"
+    return f"Nothing changed: {', '.join(keys)} already {verb} {what}."
 
 
 def require_change(fields: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ import click
 
 from rollout import ops, queries, times
 from rollout.cli import contract, output
-from rollout.cli.app import App, ids_argument, pass_app, require_change
+from rollout.cli.app import App, already_has, ids_argument, pass_app, require_change
 from rollout.cli.completion import complete_item_ids, complete_item_list
 from rollout.cli.regions import checklist_table, selectors_argument
 from rollout.model import CATEGORIES
@@ -95,9 +95,15 @@ def check_add(
 def _tick(app: App, words: tuple[str, ...], done: bool, as_json: bool, force: bool = False) -> None:
     code, ids = ids_argument(words, "ITEM")
     with app.change() as state:
-        changed = ops.set_items_done(state, code, ids, done, app.user, force=force)
+        changed = ops.set_items_done(state, code, ids, done, app.user, force=force)  # those not already so
     verb = "Done" if done else "Reopened"
-    app.report(as_json, lambda: "\n".join(f"{verb}: {i['id']} {i['title']}" for i in changed))
+    named = list(dict.fromkeys(i.lower() for i in ids))
+    app.report(
+        as_json,
+        lambda: "\n".join(f"{verb}: {i['id']} {i['title']}" for i in changed),
+        unchanged=f"Nothing changed: {', '.join(named)} {'is' if len(named) == 1 else 'are'} already "
+        f"{'done' if done else 'open'}.",
+    )
 
 
 @check.command("done", short_help="Tick items as done.")
@@ -142,7 +148,11 @@ def check_edit(app: App, words: tuple[str, ...], no_after: bool | None, as_json:
         fields["after"] = []
     with app.change() as state:
         item = ops.edit_item(state, code, item_id, **fields)  # type: ignore[arg-type]
-    app.report(as_json, lambda: f"Updated {item['id']}: {item['title']}")
+    app.report(
+        as_json,
+        lambda: f"Updated {item['id']}: {item['title']}",
+        unchanged=already_has([item["id"]], {**fields, "no_after": no_after}),
+    )
 
 
 @check.command("remove", short_help="Remove checklist items.")

@@ -235,10 +235,10 @@ def agenda_command(
     regions: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """What needs attention in the next --days days, by day: every overdue open item first, then
-    open items due, launches, and promotions starting and ending. Days are each region's own
-    calendar days, shown with its code; an item due on a day is due by the end of that day. A
-    launch or a promotion belongs to its region's owner.
+    """What needs attention in the next --days days: every overdue open item first, then day by
+    day the open items due, launches, promotions starting and promotions ending. Days are each
+    region's own calendar days, shown with its code; an item due on a day is due by the end of
+    that day. A launch or a promotion belongs to its region's owner.
 
     SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every region)."""
     from rollout.agenda import agenda, agenda_json

@@ -96,7 +96,11 @@ def config_set(app: App, name: str, value: str, as_json: bool) -> None:
     with app.change() as state:
         before = settings.get(state, name)
         record = ops.set_setting(state, name, value)
-    app.report(as_json, lambda: f"{record['name']} = {record['value']} (was {before})")
+    app.report(
+        as_json,
+        lambda: f"{record['name']} = {record['value']} (was {before})",
+        unchanged=f"Nothing changed: {record['name']} is already {record['value']}.",
+    )
 
 
 @config.command("reset", short_help="Bring a shared setting back to its default.")
@@ -110,11 +114,11 @@ def config_reset(app: App, name: str, as_json: bool) -> None:
     with app.change() as state:
         entry = settings.setting(name)
         removed = ops.reset_setting(state, name)
-    if removed is None:
-        human = f"{entry.name} already has its default, {entry.default}."
-    else:
-        human = f"{entry.name} = {entry.default} (its default; was {removed['value']})"
-    app.report(as_json, lambda: human)
+    app.report(
+        as_json,
+        lambda: f"{entry.name} = {entry.default} (its default; was {removed['value']})",
+        unchanged=f"Nothing changed: {entry.name} already has its default, {entry.default}.",
+    )
 
 
 COMMANDS = [config]

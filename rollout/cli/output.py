@@ -10,6 +10,8 @@ from typing import Any
 import click
 import orjson
 
+from rollout.text import clip, display_width
+
 STATUS_COLOURS = {
     "planned": "blue",
     "preparing": "yellow",
@@ -81,18 +83,6 @@ def emit_json(value: Any, one_line: bool = False) -> None:
     sys.stdout.flush()
 
 
-def display_width(text: str) -> int:
-    """The columns `text` takes on a terminal, colours left out: wide characters (CJK) take two,
-    combining marks none (wcwidth, Unicode's East Asian Width; imported only for non-ASCII text)."""
-    plain = click.unstyle(text) if "\x1b" in text else text
-    if plain.isascii():
-        return len(plain)
-    from wcwidth import wcswidth
-
-    width = wcswidth(plain)
-    return width if width >= 0 else len(plain)  # a control character: count characters
-
-
 def table(
     headers: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -145,17 +135,7 @@ def _total(widths: list[int], keep: list[int]) -> int:
 
 def cut(text: str, width: int | None) -> str:
     """`text` cut to `width` terminal cells, ending in `…` when cut (None: as it is)."""
-    if width is None or display_width(text) <= width:
-        return text
-    plain = click.unstyle(text)
-    kept, used = [], 0
-    for ch in plain:
-        cells = display_width(ch)
-        if used + cells > width - 1:
-            break
-        kept.append(ch)
-        used += cells
-    return "".join(kept) + "…"
+    return text if width is None else clip(text, width)
 
 
 def warn(message: str) -> None:

@@ -6,7 +6,7 @@ import click
 
 from rollout import ops, queries, times
 from rollout.cli import contract, output
-from rollout.cli.app import App, ids_argument, pass_app, require_change
+from rollout.cli.app import NOTHING_CHANGED, App, already_has, ids_argument, pass_app, require_change
 from rollout.cli.completion import complete_promotion_ids, complete_selectors
 from rollout.cli.regions import promo_table, selectors_argument
 from rollout.state import Record, State
@@ -60,8 +60,13 @@ def promo_list(
     click.echo(promo_table(state, promos, warnings) if promos else "No promotions.")
 
 
-def _report(app: App, state: State, promos: list[Record], as_json: bool, verb: str) -> None:
-    """Print promotions just added or moved, with their warnings (a batch checks them once, at the end)."""
+def _report(
+    app: App, state: State, promos: list[Record], as_json: bool, verb: str, unchanged: str = NOTHING_CHANGED
+) -> None:
+    """Print promotions just added, moved or edited, with their warnings (a batch checks them once,
+    at the end); those the command left as they were are not named. `unchanged`: the line printed
+    when none changed."""
+    promos = [p for p in promos if state.changed("promotions", p["id"])]
     if app.batch is not None:
         app.batch.promotions.extend((app.batch.line, p["id"]) for p in promos)
         return
@@ -77,7 +82,7 @@ def _report(app: App, state: State, promos: list[Record], as_json: bool, verb: s
             )
         return "\n".join(lines)
 
-    app.report(as_json, human, said)
+    app.report(as_json, human, said, unchanged=unchanged)
 
 
 @promo.command("add", short_help="Add a promotion to each selected region.")
@@ -107,7 +112,9 @@ def promo_move(app: App, words: tuple[str, ...], by: str, as_json: bool) -> None
     code, (promo_id,) = ids_argument(words, "ID", one=True)
     with app.change() as state:
         moved = ops.move_promotion(state, promo_id, by, code)
-    _report(app, state, [moved], as_json, "Moved")
+    _report(
+        app, state, [moved], as_json, "Moved", f"Nothing changed: a move by {by} leaves {moved['id']} where it was."
+    )
 
 
 @promo.command("edit", short_help="Change a promotion's name, kind, start or end.")
@@ -124,7 +131,7 @@ def promo_edit(app: App, words: tuple[str, ...], as_json: bool, **fields: str | 
     require_change(fields)
     with app.change() as state:
         edited = ops.edit_promotion(state, promo_id, code=code, **fields)
-    _report(app, state, [edited], as_json, "Updated")
+    _report(app, state, [edited], as_json, "Updated", already_has([edited["id"]], fields))
 
 
 @promo.command("remove", short_help="Remove a promotion.")

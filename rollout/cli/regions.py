@@ -6,7 +6,7 @@ import click
 
 from rollout import ops, queries, times
 from rollout.cli import contract, output
-from rollout.cli.app import App, pass_app, require_change
+from rollout.cli.app import App, already_has, pass_app, require_change
 from rollout.cli.completion import complete_region_codes, complete_selectors
 from rollout.model import STATUSES
 from rollout.state import Record, State
@@ -287,9 +287,14 @@ def region_set(app: App, selectors: tuple[str, ...], force: bool, as_json: bool,
     require_change(fields)
     with app.change() as state:
         updated = ops.set_regions(state, selectors, force=force, **fields)  # type: ignore[arg-type]
-        codes = [r["code"] for r in updated]
+        codes = [r["code"] for r in updated if state.changed("regions", r["code"])]  # not those already so
         warnings = queries.launch_holiday_warnings(state, codes) if fields.get("launch") is not None else []
-    app.report(as_json, lambda: f"Updated {', '.join(codes)}.", warnings)
+    app.report(
+        as_json,
+        lambda: f"Updated {', '.join(codes)}.",
+        warnings,
+        unchanged=already_has([r["code"] for r in updated], fields),
+    )
 
 
 @region.command("remove", short_help="Remove a region with its checklist and promotions.")
@@ -318,11 +323,14 @@ def shift(app: App, selectors: tuple[str, ...], by: str, with_promos: bool, as_j
     """Move launch targets by a duration (SELECTOR: CODE, wave=N, status=S, owner=NAME or all)."""
     with app.change() as state:
         shifted = ops.shift(state, selectors, by, with_promos)
-        warnings = queries.launch_holiday_warnings(state, [r["code"] for r in shifted])
+        moved = [r for r in shifted if state.changed("regions", r["code"])]  # a move by 0d moves none
+        warnings = queries.launch_holiday_warnings(state, [r["code"] for r in moved])
     app.report(
         as_json,
-        lambda: "\n".join(f"{r['code']} launch now {times.local_display(r['launch'], r['timezone'])}" for r in shifted),
+        lambda: "\n".join(f"{r['code']} launch now {times.local_display(r['launch'], r['timezone'])}" for r in moved),
         warnings,
+        unchanged=f"Nothing changed: a move by {by} leaves the launch{'es' if len(shifted) > 1 else ''} of "
+        f"{', '.join(r['code'] for r in shifted)} where {'they were' if len(shifted) > 1 else 'it was'}.",
     )
 
 

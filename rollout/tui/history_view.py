@@ -16,7 +16,6 @@ from typing import Any
 from rollout import queries, times
 from rollout.backends.base import Entry, HistoryLog, HistoryQuery
 from rollout.errors import InvalidValue
-from rollout.state import NOUN
 from rollout.undo import Timeline, kind_of, target_of
 
 PAGE = 100
@@ -225,8 +224,7 @@ def field_rows(entry: Entry, zone_of: Callable[[str | None], str]) -> list[Field
         before, after = change.get("before"), change.get("after")
         record = after or before or {}
         region = change["key"] if change["table"] == "regions" else record.get("region")
-        name = record.get("title") or record.get("name") or ""
-        label = f"{NOUN[change['table']]} {change['key']} {name}".rstrip()
+        label = queries.record_label(change["table"], change["key"], record)
         zone = zone_of(region)
         if before is None or after is None:
             added = before is None

@@ -259,6 +259,16 @@ def test_timeline_piped_is_plain_ascii_within_the_width_with_a_legend(run):
     assert "=" in japan  # Black Friday's bar
 
 
+@pytest.mark.parametrize("width", ["40", "80"])
+def test_timeline_labels_every_month_and_wraps_its_legend_whole(run, width):
+    lines = run("timeline", "--from", "2026-11-23", "--to", "2027-02-28", "--width", width).stdout.splitlines()
+    header, legend = lines[0], " ".join(line for line in lines if line[:2] not in cli_cockpit_data.HEALTH_OF)
+    for month in ("2026-12", "2027-01", "2027-02"):
+        assert month in header or {"2026-12": "Dec", "2027-01": "Jan", "2027-02": "Feb"}[month] in header
+    assert max(len(line) for line in lines) <= int(width) and "~" not in legend
+    assert "public holiday" in legend and "today" in legend and "2026-11-23 to 2027-02-28" in legend
+
+
 def test_timeline_draws_symbols_on_a_terminal_and_fits_its_width(run, monkeypatch):
     monkeypatch.setattr(output, "stdout_is_terminal", lambda: True)
     monkeypatch.setenv("COLUMNS", "72")

@@ -93,8 +93,8 @@ def test_undo_and_reset_show_the_setting_back_at_its_default(run):
 def test_resetting_a_setting_at_its_default_changes_nothing(run, crafted):
     before = crafted.read_bytes()
     result = run("config", "reset", "health.slack_days")
-    assert result.exit_code == 0 and result.stdout == "health.slack_days already has its default, 7.\n"
-    assert result.stderr == "Nothing changed.\n"
+    assert result.exit_code == 0 and result.stdout == "Nothing changed: health.slack_days already has its default, 7.\n"
+    assert result.stderr == ""
     envelope = as_json(run("config", "reset", "health.slack_days", "--json"))
     assert envelope["history"] is None and envelope["changed"]["settings"] == []
     assert crafted.read_bytes() == before

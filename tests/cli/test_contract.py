@@ -295,3 +295,53 @@ def test_serve_json_prints_one_object_that_validates(tmp_path):
     started = json.loads(line)
     assert started["url"] == f"http://127.0.0.1:{port}" and started["port"] == port
     assert started["command"].endswith(" tui") and started["read_only"] is False
+
+
+# Every way a command line can be malformed or incomplete (exit 2), whether Click or a command
+# raises it, with the command whose help the hint must name ('' is the top level).
+USAGE_ERRORS: list[tuple[tuple[str, ...], str]] = [
+    (("frobnicate",), ""),
+    (("--db",), ""),
+    (("--bogus",), ""),
+    (("check", "frobnicate"), "check"),
+    (("region",), "region"),
+    (("config",), "config"),
+    (("status", "--bogus"), "status"),
+    (("status", "--json=yes"), "status"),
+    (("agenda", "--owner"), "agenda"),
+    (("agenda", "--owner", "ops", "--mine"), "agenda"),
+    (("agenda", "--days"), "agenda"),
+    (("history", "--limit"), "history"),
+    (("check", "edit", "c324", "--title"), "check edit"),
+    (("check", "edit", "c324", "--after", "c325", "--no-after"), "check edit"),
+    (("check", "edit", "c324"), "check edit"),
+    (("check", "edit", "c324", "c325", "--title", "x"), "check edit"),
+    (("check", "done", "NL"), "check done"),
+    (("check", "add", "NL"), "check add"),
+    (("region", "show"), "region show"),
+    (("region", "set", "NL"), "region set"),
+    (("region", "remove", "NL"), "region remove"),
+    (("promo", "move", "p61"), "promo move"),
+    (("promo", "edit", "p61"), "promo edit"),
+    (("config", "get", "health.slack_days", "extra"), "config get"),
+    (("digest", "--json", "--format", "text"), "digest"),
+    (("restore", "1", "--list"), "restore"),
+    (("export", "--format", "ics", "--what", "checklist"), "export"),
+    (("export", "--format", "json", "--excel"), "export"),
+    (("export", "--json"), "export"),
+    (("export", "--format", "csv"), "export"),
+    (("export", "-o", "out/", "--format", "json"), "export"),
+    (("timeline", "--width"), "timeline"),
+    (("--user", "ops", "shift", "NL", "--by"), "shift"),
+]
+
+
+@pytest.mark.parametrize(("args", "path"), USAGE_ERRORS, ids=[" ".join(a) for a, _ in USAGE_ERRORS])
+def test_a_malformed_command_line_exits_2_naming_the_help_to_read(args, path, rollout, db_path, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    before = db_path.read_bytes()
+    result = rollout(*args)
+    assert result.exit_code == 2, (result.exit_code, result.stderr)
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Error: ") and line.endswith(f"(see '{' '.join(['cli', *path.split()])} --help')"), line
+    assert result.stdout == "" and db_path.read_bytes() == before

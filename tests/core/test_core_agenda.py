@@ -62,6 +62,25 @@ def test_the_next_seven_days_overdue_items_first(state):
     assert entries[7].day.isoformat() == day(5)  # a promotion ends on the last day it runs
 
 
+def test_within_a_day_items_due_come_first_then_launches_then_promotions_starting_and_ending():
+    state = fresh()
+    region(state, "NL", tz="Europe/Amsterdam", launch=day(2) + "T10:00", owner="ana")
+    region(state, "JP", tz="Asia/Tokyo", launch=day(2), owner="ken")
+    ops.add_promotions(state, ["NL"], "Ends that day", start=day(0), end=day(3))  # p1: last day is day 2
+    ops.add_promotions(state, ["JP"], "Starts that day", start=day(2), end=day(5))  # p2
+    item(state, "NL", "Due that day", due=day(2))  # c1
+    item(state, "JP", "Due that day too", due=day(2) + "T18:00")  # c2
+    entries = [e for e in agenda.agenda(state, reference=NOW) if e.day.isoformat() == day(2)]
+    assert keys(entries) == [
+        (ITEM, "c2"),
+        (ITEM, "c1"),
+        (LAUNCH, "JP"),
+        (LAUNCH, "NL"),
+        (PROMO_START, "p2"),
+        (PROMO_END, "p1"),
+    ]
+
+
 def test_json_entries_have_the_published_keys(state):
     data = agenda.agenda_json(agenda.agenda(state, reference=NOW)[0])
     assert data == {

@@ -148,3 +148,24 @@ def test_the_first_write_to_a_schema_2_file_stores_schema_3_keeping_the_original
         ops.undo(state)
     assert settings.get(Database(db_path).load(), "health.slack_days") == 7
     assert examine(db_path).ok
+
+
+def test_a_setting_is_named_once_in_every_description_of_a_change():
+    """A setting's key is its name: history's detail and previews name it once, as they name a
+    region or an item once (their key, then their name or title)."""
+    from rollout.tui.history_view import field_rows  # no Textual: the History screen's words
+
+    db = database()
+    with db.transaction("ana", "config set health.slack_days 9") as state:
+        ops.set_setting(state, "health.slack_days", 9)
+    with db.transaction("ana", "config reset health.slack_days") as state:
+        ops.reset_setting(state, "health.slack_days")
+    state = db.load()
+    added, removed = state.history[-2], state.history[-1]
+    for entry in (added, removed):
+        (row,) = field_rows(entry, lambda region: "UTC")
+        assert row.label == "setting health.slack_days"
+        (line,) = queries.preview_lines(entry["changes"])
+        assert line.count("health.slack_days") == 1, line
+    assert queries.record_label("items", "c1", {"id": "c1", "title": "Carrier SLA"}) == "checklist item c1 Carrier SLA"
+    assert queries.record_label("regions", "NL", {"code": "NL", "name": "Netherlands"}) == "region NL Netherlands"

@@ -167,3 +167,83 @@ def test_fit_cuts_by_terminal_cells():
     assert timeline.display_width(timeline.fit("東京都", 4)) == 4
     assert timeline.fit("abc", 5) == "abc  "
     assert timeline.fit("abcdef", 4, "~") == "abc~"
+
+
+def _gantt(state, first: date, last: date, width: int) -> list[str]:
+    tl = timeline.Timeline(state, reference=NOW, with_health=False)
+    return timeline.render_timeline(tl, first, last, width=width, ascii_only=True).splitlines()
+
+
+def _month_starts(first: date, last: date) -> list[date]:
+    months = [date(y, m, 1) for y in range(first.year, last.year + 1) for m in range(1, 13)]
+    return [m for m in months if first <= m <= last]
+
+
+def _layout(state, first: date, last: date, width: int) -> tuple[str, dict[date, int], int]:
+    """The header line, the column of each month start in the window, and the first cell's column."""
+    header, *rows = _gantt(state, first, last, width)
+    cells = len(rows[0].rstrip("".join(timeline.ASCII_GLYPHS.values())))  # where the cells start
+    per = -(-((last - first).days + 1) // (width - cells))
+    return header, {month: cells + (month - first).days // per for month in _month_starts(first, last)}, cells
+
+
+WINDOWS = [
+    (date(2026, 11, 23), date(2027, 2, 28), 80),  # the README's example: December was left out
+    (date(2026, 11, 17), date(2027, 2, 22), 80),  # the default window
+    (date(2026, 11, 17), date(2027, 2, 22), 40),
+    (date(2026, 11, 17), date(2027, 2, 22), 100),
+    (date(2026, 11, 29), date(2027, 3, 5), 60),  # a month starts two days in
+    (date(2027, 1, 1), date(2027, 6, 30), 50),  # the window starts with a month
+    (date(2026, 11, 1), date(2027, 10, 31), 120),
+    (date(2026, 12, 10), date(2027, 12, 31), 100),
+]
+
+
+@pytest.mark.parametrize(("first", "last", "width"), WINDOWS)
+def test_every_month_that_starts_in_the_window_is_labelled_at_its_column(state, first, last, width):
+    header, columns, _cells = _layout(state, first, last, width)
+    places = sorted(columns.values())
+    assert all(b - a >= 4 for a, b in zip(places, places[1:], strict=False)) and places[-1] + 3 <= width, (
+        "room for every label (Jan)"
+    )
+    for month, column in columns.items():
+        assert header[column:].startswith((month.strftime("%Y-%m"), month.strftime("%b"))), (month, header)
+
+
+@pytest.mark.parametrize("width", [30, 40, 60])
+def test_where_months_are_too_narrow_the_labels_shown_still_sit_at_their_months(state, width):
+    first, last = date(2026, 11, 10), date(2028, 10, 31)
+    header, columns, cells = _layout(state, first, last, width)
+    labels = [(n, word) for n, word in enumerate(header) if word != " " and (n == 0 or header[n - 1] == " ")]
+    labels = [(n, header[n:].split(" ")[0]) for n, _ in labels]
+    assert len(labels) >= 4
+    for n, word in labels:
+        at = [m for m, column in columns.items() if column == n and word in (m.strftime("%Y-%m"), m.strftime("%b"))]
+        first_month = n == cells and word in (
+            first.strftime("%Y-%m"),
+            first.strftime("%b"),
+        )
+        assert at or first_month, (n, word, header)
+
+
+def test_the_legend_wraps_at_narrow_widths_and_names_every_mark(state):
+    for width in (30, 36, 40, 48, 60, 80, 100):
+        lines = _gantt(state, date(2026, 11, 17), date(2027, 2, 22), width)
+        legend = " ".join(lines[1 + 3 :])
+        assert all(len(line) <= width for line in lines)
+        assert "~" not in legend, "the legend was cut instead of wrapped"
+        for words in [*timeline.LEGEND.values(), "2026-11-17 to 2027-02-22"]:
+            assert " ".join(words.split()) in " ".join(legend.split()), (width, words, lines)
+        assert "public holiday" in legend
+
+
+def test_one_definition_of_a_text_width_for_the_cli_and_the_timeline():
+    from wcwidth import wcswidth
+
+    from rollout import text
+    from rollout.cli import output
+
+    assert timeline.display_width is output.display_width is text.display_width
+    for sample in ("Côte d'Ivoire", "東京都", "e\u0301", "a\u200bb", "\x1b[31mred\x1b[0m", "👍"):
+        plain = sample.replace("\x1b[31m", "").replace("\x1b[0m", "")
+        assert text.display_width(sample) == wcswidth(plain), sample
