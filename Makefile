@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench mutants clean
 
 run: $(STAMP)                ## open the TUI on the bundled dataset (a database in ~/.local/share/rollout)
 	$(BIN)/rollout tui
@@ -19,6 +19,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+mutants: $(STAMP)            ## mutation testing of the core rules (mutmut, [tool.mutmut] in pyproject.toml), then the score
+	$(BIN)/python -m pip install --quiet -e '.[mutants]'
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/python scripts/mutation-score
+
 # Installing takes a while on a fresh machine: say what is happening, and let pip show its progress.
 $(STAMP): pyproject.toml
 	@echo "==> Creating $(VENV) with $$($(PYTHON) --version)"
@@ -31,4 +37,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache mutants

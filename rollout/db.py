@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import re
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,20 +16,25 @@ from typing import Any, NamedTuple
 from rollout import times
 from rollout.backends.base import Backend, Backup, BackupContent, HistoryLog, HistoryQuery, StoredState, Transaction
 from rollout.errors import DatabaseError, NotFound, ReadOnly, StaleEdit
-from rollout.schema import check_touched
-from rollout.state import ID_PREFIX, NOUN, TABLES, Record, State, empty_document
+from rollout.schema import KINDS, check_touched
+from rollout.state import ID_PREFIX, TABLES, Record, State, empty_document
 
 
 def default_path() -> Path:
-    """--db is handled by the caller; then ROLLOUT_DB, then the XDG data directory."""
+    """--db is handled by the caller; then ROLLOUT_DB, then `rollout.json` in the user's data
+    folder (rollout.paths: $XDG_DATA_HOME/rollout)."""
     env = os.environ.get("ROLLOUT_DB")
     if env:
         return Path(env).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "rollout" / "rollout.json"
+    from rollout.paths import data_dir
+
+    return data_dir() / "rollout.json"
 
 
 def default_user() -> str:
+    """Who is recorded as making a change when --user is not given: ROLLOUT_USER, else the login
+    name, else "unknown".
+    """
     env = os.environ.get("ROLLOUT_USER")
     if env:
         return env
@@ -41,6 +45,7 @@ def default_user() -> str:
 
 
 def env_read_only() -> bool:
+    """Whether ROLLOUT_READ_ONLY asks for read-only mode (1, true, yes or on, any case)."""
     return os.environ.get("ROLLOUT_READ_ONLY", "").strip().lower() in ("1", "true", "yes", "on")
 
 
@@ -112,6 +117,7 @@ class Database:
         self.created_from_seed = False
 
     def exists(self) -> bool:
+        """Whether the database exists in its backend (for the TinyDB backend: the state file)."""
         return self.backend.exists()
 
     # -- reading -------------------------------------------------------------------------------
@@ -233,6 +239,7 @@ class Database:
         return self.backend.backups()
 
     def backup(self, number: int) -> Backup:
+        """Backup `number` (1 is the newest) of those kept; NotFound when there is none or no such number."""
         kept = self.backups()
         if not kept:
             raise NotFound(f"no backups of {self.path} yet (one is kept before every change)")
@@ -341,9 +348,6 @@ def _commit(tx: Transaction, state: State, entry: dict[str, Any]) -> None:
     commit.token = stored.token
 
 
-_ID_NUMBER = re.compile(r"[a-z](\d+)")
-
-
 def replay(state: State, entries: list[dict[str, Any]]) -> list[int]:
     """Apply history entries forwards (oldest first) to a state restored from a backup, so every
     record they touched ends as their last `after` says. They are already in history, so they
@@ -352,10 +356,7 @@ def replay(state: State, entries: list[dict[str, Any]]) -> list[int]:
     for entry in entries:
         state.apply(entry["changes"])
         for change in entry["changes"]:
-            match = _ID_NUMBER.fullmatch(change["key"]) if change["table"] in ID_PREFIX else None
-            if match:
-                counter = f"next_{change['table']}"
-                state.meta[counter] = max(int(state.meta.get(counter, 1)), int(match.group(1)) + 1)
+            state.reserve_id(change["table"], change["key"])
         state.meta["revision"] = max(state.revision, int(entry["revision"]))
     state.before.clear()
     return [entry["id"] for entry in entries]
@@ -374,14 +375,13 @@ def bring_back(state: State, target: dict[str, Any]) -> list[Record]:
         ordered = {key: current[key] for key in wanted.tables[table]}
         current.clear()
         current.update(ordered)
-    for counter in ("next_items", "next_promotions"):  # ids are never reused, so counters never go back
-        state.meta[counter] = max(int(state.meta.get(counter, 1)), int(wanted.meta.get(counter, 1)))
+    for table in ID_PREFIX:  # ids are never reused, so counters never go back
+        state.raise_counter(table, int(wanted.meta.get(KINDS[table].counter, 1)))
     return state.changes()
 
 
 # -- stale edits -----------------------------------------------------------------------------
 WHOLE_RECORD = "*"
-TABLE_LABEL = NOUN
 
 
 def changed_fields(before: Record | None, after: Record | None) -> set[str]:
@@ -418,7 +418,8 @@ def check_stale(state: State, base_revision: int) -> None:
 
 
 def _stale_message(change: Record, fields: set[str], entry: Record) -> str:
-    label = f"{TABLE_LABEL.get(change['table'], change['table'])} {change['key']}"
+    kind = KINDS.get(change["table"])
+    label = f"{kind.noun if kind else change['table']} {change['key']}"
     what = (
         "was added"
         if change["before"] is None

@@ -19,24 +19,31 @@ import orjson
 from rollout.errors import DatabaseError
 from rollout.files import leftovers
 from rollout.migrations import HISTORY_APART_SCHEMA
-from rollout.schema import ID_PATTERN, KINDS, after_problems
+from rollout.schema import CHILD_TABLES, ID_PREFIX, KINDS, after_problems, id_number
 from rollout.state import KEY, TABLES
 from rollout.storage import SCHEMA_VERSION, backup_revision, decode_document, list_backups
 
 PROBLEM = "problem"
 NOTE = "note"
-LABEL = {table: kind.noun for table, kind in KINDS.items()}
 MAX_REPORTED_PER_CHECK = 20  # a badly damaged file should not print a million lines
 
 
 @dataclass
 class Finding:
+    """One thing doctor found: `level` "problem" (the file is damaged or inconsistent; doctor exits 1)
+    or "note" (worth knowing, nothing wrong), and a sentence saying what and where.
+    """
+
     level: str
     message: str
 
 
 @dataclass
 class Report:
+    """What doctor found in the database at `path`: the findings, a summary of counts (records per
+    table, history entries) and the backups kept (revision, file, whether each can be restored).
+    """
+
     path: Path
     findings: list[Finding] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
@@ -44,17 +51,21 @@ class Report:
 
     @property
     def problems(self) -> list[str]:
+        """The problems' sentences, in the order found."""
         return [f.message for f in self.findings if f.level == PROBLEM]
 
     @property
     def notes(self) -> list[str]:
+        """The notes' sentences, in the order found."""
         return [f.message for f in self.findings if f.level == NOTE]
 
     @property
     def ok(self) -> bool:
+        """No problem found (notes do not count)."""
         return not self.problems
 
     def to_json(self) -> dict[str, Any]:
+        """The report as `doctor --json` prints it: path, ok, summary, problems, notes, backups."""
         return {
             "path": str(self.path),
             "ok": self.ok,
@@ -73,6 +84,9 @@ class Findings:
         self._counts: dict[str, int] = {}
 
     def add(self, level: str, message: str, check: str = "") -> None:
+        """Record a finding of `level`; a check (`check`, else the message itself) reports at most
+        MAX_REPORTED_PER_CHECK, then one line says the rest were left out.
+        """
         key = check or message
         self._counts[key] = self._counts.get(key, 0) + 1
         if self._counts[key] <= MAX_REPORTED_PER_CHECK:
@@ -81,9 +95,11 @@ class Findings:
             self.items.append(Finding(level, f"(more of the same {check or 'kind'} left out)"))
 
     def problem(self, message: str, check: str = "") -> None:
+        """Record a problem (see add)."""
         self.add(PROBLEM, message, check)
 
     def note(self, message: str, check: str = "") -> None:
+        """Record a note (see add)."""
         self.add(NOTE, message, check)
 
 
@@ -255,7 +271,7 @@ def _check_keys(name: str, records: list[tuple[str, dict[str, Any]]], found: Fin
             continue
         if key in seen:
             found.problem(
-                f"duplicate {LABEL[name]} {key} (documents {seen[key]} and {doc_id}); rollout would only see the last one",
+                f"duplicate {KINDS[name].noun} {key} (documents {seen[key]} and {doc_id}); rollout would only see the last one",
                 f"{name} duplicate",
             )
         seen[key] = doc_id
@@ -287,9 +303,6 @@ def _check_regions(records: list[tuple[str, dict[str, Any]]], found: Findings) -
             )
 
 
-CHILD_TABLES = ("items", "promotions")
-
-
 def _check_children(table: str, records: list[tuple[str, dict[str, Any]]], regions: set[str], found: Findings) -> None:
     """Checklist items or promotions: their fields and rules, and that their region exists."""
     for _doc_id, record in records:
@@ -314,17 +327,16 @@ def _check_dependencies(records: list[tuple[str, dict[str, Any]]], found: Findin
 def _check_counters(
     meta: dict[str, Any], keys: dict[str, set[str]], in_history: dict[str, set[str]], found: Findings
 ) -> None:
-    for table in ("items", "promotions"):
-        counter = meta.get(f"next_{table}")
+    for table, prefix in ID_PREFIX.items():
+        kind = KINDS[table]
+        counter = meta.get(kind.counter)
         used = set(keys[table]) | in_history[table]
-        numbers = [int(k[1:]) for k in used if ID_PATTERN[table].fullmatch(k)]
-        highest = max(numbers, default=0)
+        highest = max((id_number(table, k) or 0 for k in used), default=0)
         if not isinstance(counter, int) or isinstance(counter, bool) or counter < 1:
-            found.problem(f"_meta next_{table} is {counter!r}, not a whole number >= 1")
+            found.problem(f"_meta {kind.counter} is {counter!r}, not a whole number >= 1")
         elif counter <= highest:
-            prefix = "c" if table == "items" else "p"
             found.problem(
-                f"the next {LABEL[table]} id would be {prefix}{counter}, but ids up to {prefix}{highest} are already "
+                f"the next {kind.noun} id would be {prefix}{counter}, but ids up to {prefix}{highest} are already "
                 "used: new records would reuse them"
             )
 
@@ -349,6 +361,9 @@ class HistoryCheck:
         self.actions: set[int] = set()  # ids of undo and redo entries
 
     def add(self, entry: dict[str, Any]) -> None:
+        """Check the next history entry (oldest first): a numeric, unique id in order, its fields,
+        its revision after the last, what it undoes already in history; and remember the record keys
+        it used (an id counter must be past them). Problems go to the findings."""
         found = self.found
         self.count += 1
         label = f"history entry {entry.get('id', '?')}"

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from rollout import model, queries, schema, times
+from rollout import model, ops, queries, schema, times
 from rollout.errors import InvalidValue, NotFound, RolloutError
 from rollout.state import Record, State
 
@@ -32,9 +32,6 @@ SCHEMA = {name: schema.BY_EXPORT_NAME[name] for name in KINDS}
 TABLE = {name: kind.table for name, kind in SCHEMA.items()}
 FIELDS = {name: kind.names for name, kind in SCHEMA.items()}
 NEEDED_FOR_NEW = {name: kind.needed_for_new for name, kind in SCHEMA.items()}
-ID_PATTERN = {name: schema.ID_PATTERN[kind.table] for name, kind in SCHEMA.items() if kind.table in schema.ID_PATTERN}
-COUNTER = {name: f"next_{kind.table}" for name, kind in SCHEMA.items()}
-NOUN = {name: kind.noun for name, kind in SCHEMA.items()}
 FORMAT_KEY = "rollout_export"
 FORMAT_VERSION = 1
 TRUE_WORDS = ("true", "yes", "y", "1", "x")
@@ -63,6 +60,7 @@ class Row:
 
     @property
     def where(self) -> str:
+        """Where the row came from, for messages: "regions.csv line 4"."""
         return f"{self.source} line {self.line}"
 
 
@@ -74,6 +72,7 @@ def records(state: State, kind: str) -> list[Record]:
 
 
 def count_records(state: State, kinds: Iterable[str]) -> int:
+    """How many records the export kinds (regions, checklist, promotions) hold together."""
     return sum(len(state.tables[TABLE[k]]) for k in kinds)
 
 
@@ -133,7 +132,8 @@ def _tick(progress: Progress, amount: int) -> None:
 
 
 def describe_count(kind: str, count: int) -> str:
-    return f"{count} {NOUN[kind]}{'' if count == 1 else 's'}"
+    """A count with the kind's noun: "1 region", "40 checklist items"."""
+    return f"{count} {SCHEMA[kind].noun}{'' if count == 1 else 's'}"
 
 
 def csv_targets(output_name: str, kinds: Iterable[str]) -> dict[str, Path]:
@@ -442,10 +442,11 @@ def _csv_kind(label: str, columns: list[str], text: str, separator: str, read_wi
         return "regions"
     if "id" in columns:  # e.g. just id,name: the ids say which kind (c12 or p7)
         position = columns.index("id")
+        by_prefix = {k.id_prefix: name for name, k in SCHEMA.items() if k.id_prefix}
         for cells in list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))[1:]:
             value = cells[position].strip().lower() if len(cells) > position else ""
-            if value[:1] in ("c", "p"):
-                return "checklist" if value[0] == "c" else "promotions"
+            if value[:1] in by_prefix:
+                return by_prefix[value[:1]]
     closest = max(KINDS, key=lambda kind: len(set(columns) & set(FIELDS[kind])))
     missing = [f for f in FIELDS[closest] if f not in columns]
     raise ExchangeError(
@@ -511,11 +512,12 @@ def _reserve_ids(state: State, rows: list[Row]) -> None:
         key = _key(row)
         if not key:
             continue
-        if not ID_PATTERN[row.kind].fullmatch(key):
-            prefix = ID_PATTERN[row.kind].pattern[0]
-            raise InvalidValue(f"{row.where}: invalid id {key!r}: expected {prefix}<number>, or empty for a new record")
-        field = COUNTER[row.kind]
-        state.meta[field] = max(int(state.meta.get(field, 1)), int(key[1:]) + 1)
+        kind = SCHEMA[row.kind]
+        if schema.id_number(kind.table, key) is None:
+            raise InvalidValue(
+                f"{row.where}: invalid id {key!r}: expected {kind.id_prefix}<number>, or empty for a new record"
+            )
+        state.reserve_id(kind.table, key)
 
 
 def _note_forced_launches(state: State, launched_before: set[str]) -> None:
@@ -567,7 +569,7 @@ def _labelled(field: str, check: Callable[[Any], Any], value: Any) -> Any:
 def _require_new(kind: str, key: str, values: dict[str, Any]) -> None:
     missing = [f for f in NEEDED_FOR_NEW[kind] if values.get(f) is None or not str(values[f]).strip()]
     if missing:
-        raise InvalidValue(f"new {NOUN[kind]} {key} needs {', '.join(missing)}")
+        raise InvalidValue(f"new {SCHEMA[kind].noun} {key} needs {', '.join(missing)}")
 
 
 def _apply_region(state: State, values: dict[str, Any], user: str) -> None:
@@ -604,16 +606,10 @@ def _apply_region(state: State, values: dict[str, Any], user: str) -> None:
     for field in ("launch", "launched_at"):
         if field in values:
             region[field] = _instant(field, values[field], tz)
-    # The same status rules as `region set`: a launched region has a launch instant, others not yet.
-    if region["status"] == "launched" and not region["launched_at"]:
-        region["launched_at"] = region["launch"] or times.to_iso(times.now().in_tz(tz))
-    elif region["status"] in ("planned", "preparing", "ready"):
-        region["launched_at"] = None
-    state.put("regions", region)
+    # The same stamp rule as `region add`: launched without a stamp, the target is the best guess.
+    state.put("regions", ops.stamp_launch(region, region["launch"]))
     if current.get("timezone") != region["timezone"] and code in state.regions:
-        from rollout.ops import keep_due_days
-
-        keep_due_days(state, code, current["timezone"], region["timezone"])
+        ops.keep_due_days(state, code, current["timezone"], region["timezone"])
 
 
 def _region_of(state: State, values: dict[str, Any], current: Record | None) -> Record:
@@ -633,24 +629,7 @@ def _apply_item(state: State, values: dict[str, Any], user: str) -> None:
         _require_new("checklist", item_id or "(no id)", values)
     region = _region_of(state, values, current)
     tz = region["timezone"]
-    item = (
-        dict(current)
-        if current
-        else {
-            "id": item_id or state.new_id("items"),
-            "region": region["code"],
-            "title": "",
-            "category": "other",
-            "owner": region["owner"],
-            "due": None,
-            "due_all_day": False,
-            "status": "open",
-            "critical": False,
-            "done_at": None,
-            "done_by": None,
-            "after": [],
-        }
-    )
+    item = dict(current) if current else ops.new_item(region, item_id or state.new_id("items"), "")
     item["region"] = region["code"]
     if "title" in values:
         item["title"] = _labelled("title", lambda v: model.required_text("title", v), _text("title", values["title"]))
@@ -673,12 +652,7 @@ def _apply_item(state: State, values: dict[str, Any], user: str) -> None:
     if "done_by" in values:
         item["done_by"] = model.optional_text(_text("done_by", values["done_by"])) or None
     # The same rules as `check done` / `check reopen`: done items say when and by whom.
-    if item["status"] == "done":
-        item["done_at"] = item["done_at"] or times.to_iso(times.now().in_tz(tz))
-        item["done_by"] = item["done_by"] or user
-    else:
-        item["done_at"] = item["done_by"] = None
-    state.put("items", item)
+    state.put("items", ops.stamp_done(item, user, tz))
 
 
 def _apply_due(item: Record, values: dict[str, Any], tz: str) -> None:
@@ -686,8 +660,7 @@ def _apply_due(item: Record, values: dict[str, Any], tz: str) -> None:
     --due`; `due_all_day` true makes the due's local day the due date; false keeps a time as given."""
     text = _text("due", values.get("due", item["due"] or "")).strip()
     if "due" in values:
-        item["due"] = _instant("due", text, tz)
-        item["due_all_day"] = bool(text) and times.parse_when_text(text).date_only
+        item["due"], item["due_all_day"] = _labelled("due", lambda v: ops.due_fields(v, tz), text)
     if "due_all_day" in values and values["due_all_day"] not in (None, ""):
         all_day = _flag("due_all_day", values["due_all_day"])
         if all_day and item["due"] is not None:

@@ -38,6 +38,7 @@ def signature_of(info: os.stat_result) -> FileSignature:
 
 
 def umask() -> int:
+    """This process's umask (file mode bits taken away from new files), read without changing it."""
     mask = os.umask(0)
     os.umask(mask)
     return mask

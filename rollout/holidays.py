@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import atexit
 import importlib.util
-import os
 import threading
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
@@ -113,8 +112,10 @@ def _memory() -> dict[str, Calendar]:
 
 
 def cache_path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "rollout" / "holidays.json"
+    """`holidays.json` in the user's cache folder (rollout.paths: $XDG_CACHE_HOME/rollout)."""
+    from rollout.paths import cache_dir
+
+    return cache_dir() / "holidays.json"
 
 
 @cache

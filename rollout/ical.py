@@ -27,10 +27,14 @@ ICS_KINDS = ("regions", "promotions")
 
 
 def launch_uid(code: str) -> str:
+    """The UID of a region's launch event (RFC 5545 §3.8.4.7: globally unique and stable, so a
+    calendar that imports the file again updates the event instead of adding another).
+    """
     return f"launch-{code}@{UID_DOMAIN}"
 
 
 def promotion_uid(promo_id: str) -> str:
+    """The UID of a promotion's event, stable across exports (see launch_uid)."""
     return f"promotion-{promo_id}@{UID_DOMAIN}"
 
 
@@ -108,6 +112,9 @@ def launch_event(state: State, region: Record, stamp: datetime) -> Event:
 
 
 def promotion_event(state: State, promo: Record, stamp: datetime) -> Event:
+    """A promotion as a VEVENT (RFC 5545): DTSTART and DTEND at its stored instants with the
+    region's TZID, SEQUENCE the database revision, DTSTAMP `stamp` (an aware instant).
+    """
     from icalendar import Event
 
     region = state.region(promo["region"])

@@ -81,6 +81,7 @@ def _v0_to_v1(document: Document) -> Document:
                 item_ids.append(change.get("key"))
             elif isinstance(change, dict) and change.get("table") == "promotions":
                 promo_ids.append(change.get("key"))
+    # A step is frozen with the schema it upgrades to: it names schema 1's counters and prefixes itself.
     meta.setdefault("next_items", _highest_number(item_ids, "c") + 1)
     meta.setdefault("next_promotions", _highest_number(promo_ids, "p") + 1)
     return document

@@ -35,10 +35,15 @@ def _timezones() -> frozenset[str]:
 
 def region_code(text: str, known: Container[str] = ()) -> str:
     """An ISO 3166-1 alpha-2 country code (DE), or an ISO 3166-2 subdivision (US-CA) for a shop
-    that launches part of a country on its own; upper-cased, lowercase input accepted.
+    that launches part of a country on its own, as stored: upper-cased, surrounding spaces dropped
+    (" de " gives "DE"). Codes are checked against pycountry's ISO 3166 tables.
 
     A code in `known` (a region already in the database, checked when it was added) is accepted
-    without loading the ISO tables, which would cost a command about a tenth of a second."""
+    without loading the ISO tables, which would cost a command about a tenth of a second.
+
+    Raises InvalidValue for a malformed code (not two letters, optionally -SUBDIVISION) or one the
+    standard does not define.
+    """
     code = text.strip().upper()
     if code in known:
         return code
@@ -55,6 +60,9 @@ def region_code(text: str, known: Container[str] = ()) -> str:
 
 
 def country_name(code: str) -> str:
+    """The country's common name from ISO 3166-1 (pycountry): "Germany" for DE; the code itself
+    when the standard has no such country (a subdivision code, say).
+    """
     import pycountry
 
     country = pycountry.countries.get(alpha_2=code)
@@ -62,6 +70,9 @@ def country_name(code: str) -> str:
 
 
 def timezone(text: str) -> str:
+    """An IANA time zone name as stored (Europe/Berlin), surrounding spaces dropped; the name is
+    case-sensitive, as in the tz database. Raises InvalidValue for a name zoneinfo does not know.
+    """
     name = text.strip()
     if name not in _timezones():
         raise InvalidValue(f"unknown timezone {text!r}: expected an IANA name such as Europe/Berlin")
@@ -69,6 +80,9 @@ def timezone(text: str) -> str:
 
 
 def currency(text: str) -> str:
+    """An ISO 4217 alphabetic currency code as stored: upper-cased (eur gives EUR). Raises
+    InvalidValue for anything that is not three letters naming a currency in pycountry's tables.
+    """
     code = text.strip().upper()
     import pycountry
 
@@ -78,6 +92,9 @@ def currency(text: str) -> str:
 
 
 def status(text: str) -> str:
+    """A region status as stored: lower-cased, one of STATUSES (planned, preparing, ready, launched,
+    paused). Raises InvalidValue for anything else.
+    """
     value = text.strip().lower()
     if value not in STATUSES:
         raise InvalidValue(f"invalid status {text!r}: expected one of {', '.join(STATUSES)}")
@@ -85,6 +102,9 @@ def status(text: str) -> str:
 
 
 def wave(value: str | int) -> int:
+    """A rollout wave as stored: a whole number >= 0, from an int or its text (" 3 "). Raises
+    InvalidValue for a negative number or anything that is not a whole number.
+    """
     try:
         number = int(str(value).strip())
     except ValueError:
@@ -95,6 +115,9 @@ def wave(value: str | int) -> int:
 
 
 def category(text: str) -> str:
+    """A checklist category as stored: lower-cased, one of CATEGORIES. Raises InvalidValue for
+    anything else.
+    """
     value = text.strip().lower()
     if value not in CATEGORIES:
         raise InvalidValue(f"invalid category {text!r}: expected one of {', '.join(CATEGORIES)}")
@@ -102,6 +125,9 @@ def category(text: str) -> str:
 
 
 def required_text(label: str, text: str) -> str:
+    """Text as stored: runs of whitespace (line breaks too) become one space, ends trimmed.
+    Raises InvalidValue naming `label` ("title cannot be empty") when nothing is left.
+    """
     value = " ".join(text.split())
     if not value:
         raise InvalidValue(f"{label} cannot be empty")
@@ -109,10 +135,16 @@ def required_text(label: str, text: str) -> str:
 
 
 def optional_text(text: str | None) -> str:
+    """Text as stored, whitespace collapsed like required_text; None or blank gives "". Never
+    raises.
+    """
     return " ".join((text or "").split())
 
 
 def kind(text: str | None) -> str:
+    """A promotion kind as stored: free text, whitespace collapsed, lower-cased; blank or None gives
+    DEFAULT_KIND (campaign). Never raises.
+    """
     value = optional_text(text).lower()
     return value or DEFAULT_KIND
 

@@ -20,7 +20,11 @@ from rollout.state import KEY, Record, State
 
 # -- guards ----------------------------------------------------------------------------
 def check_expected(state: State, table: str, current: Record, expected: dict[str, Any] | None) -> None:
-    """Refuse an edit whose view of the record is out of date."""
+    """Refuse an edit whose view of the record is out of date.
+
+    `expected` maps field names to the values the editor saw (None or {}: no check). Raises StaleEdit
+    naming the field and, from history, who changed it (user and entry id) when a value differs now.
+    """
     if not expected:
         return
     for field, seen in expected.items():
@@ -44,6 +48,17 @@ def add_region(
     owner: str | None = None,
     status: str = "planned",
 ) -> Record:
+    """Add the region `code` and return its record.
+
+    `code` is an ISO 3166-1 alpha-2 code (DE) or ISO 3166-2 subdivision (US-CA), any case;
+    `timezone` an IANA zone name (Europe/Berlin); `currency` an ISO 4217 code (EUR); `launch` a WHEN
+    (times.parse_when) read in that zone and stored as an ISO 8601 instant with the zone's offset, or
+    None for no target; `wave` a whole number >= 0; `status` one of model.STATUSES. A region added as
+    launched gets its actual launch stamp (stamp_launch: the target, else now).
+
+    Raises InvalidValue for any value that does not validate (rollout.model), Refused when the
+    region already exists.
+    """
     code = model.region_code(code)
     if code in state.regions:
         raise Refused(f"region {code} already exists")
@@ -59,9 +74,7 @@ def add_region(
         "launch": times.to_iso(times.parse_when(launch, tz)) if launch else None,
         "launched_at": None,
     }
-    if region["status"] == "launched":
-        region["launched_at"] = region["launch"] or times.to_iso(times.now().in_tz(tz))
-    return state.put("regions", region)
+    return state.put("regions", stamp_launch(region, region["launch"]))
 
 
 def set_regions(
@@ -80,7 +93,9 @@ def set_regions(
 ) -> list[Record]:
     """Set fields on the regions named by `codes` (SELECTORs: codes in any case, wave=N, ...; see
     queries.select_with_origin) and return them as stored. `launch` is a WHEN read in each region's
-    zone; None leaves a field as it is.
+    zone (the new one, when `timezone` is set too); None leaves a field as it is. Values are
+    validated as in add_region. Changing the zone keeps items due on a day on that same local day
+    (keep_due_days); launching stamps the actual launch (stamp_launch).
 
     Raises InvalidValue for a bad value or no field given, NotFound for an unknown region, Refused
     when launching with critical items open without `force` (a forced launch is noted in history),
@@ -115,7 +130,10 @@ def set_regions(
 
 
 def keep_due_days(state: State, code: str, old_tz: str, new_tz: str) -> None:
-    """Items due by the end of a day stay due on that day when their region changes zone."""
+    """Items due by the end of a day stay due on that local day when their region moves from
+    zone `old_tz` to `new_tz` (both IANA names): each such due becomes the first instant of the same
+    calendar day in the new zone. Timed dues keep their instant.
+    """
     for item in state.items_of(code):
         if item.get("due_all_day") and item.get("due"):
             day = times.local_date(item["due"], old_tz)
@@ -135,10 +153,24 @@ def _apply_status_change(state: State, before: Record, region: Record, force: bo
                     "use --force to launch anyway"
                 )
             state.notes.append(f"forced launch of {region['code']} with {len(blocking)} critical item(s) open")
+    stamp_launch(region)
+
+
+NOT_LAUNCHED_YET = ("planned", "preparing", "ready")
+
+
+def stamp_launch(region: Record, when: str | None = None) -> Record:
+    """The actual-launch stamp follows the status, in `region` (a record being built; returned).
+
+    A launched region keeps its `launched_at`, else gets `when` (a stored instant, e.g. the target
+    of a region added or imported as already launched), else now in the region's offset. A planned,
+    preparing or ready region has not launched: no stamp. A paused one keeps its own."""
+    if region["status"] == "launched":
         if not region.get("launched_at"):
-            region["launched_at"] = times.to_iso(times.now().in_tz(region["timezone"]))
-    elif region["status"] in ("planned", "preparing", "ready"):
+            region["launched_at"] = when or times.to_iso(times.now().in_tz(region["timezone"]))
+    elif region["status"] in NOT_LAUNCHED_YET:
         region["launched_at"] = None
+    return region
 
 
 def remove_region(state: State, code: str) -> Record:
@@ -154,10 +186,18 @@ def remove_region(state: State, code: str) -> Record:
 
 
 def shift(state: State, selectors: Sequence[str], by: str, with_promos: bool = False) -> list[Record]:
-    """Move launch targets by a duration on each region's local calendar.
+    """Move launch targets by a DURATION on each region's local calendar; return the moved regions.
 
-    Regions named by code must be shiftable; ones picked by wave=/status=/all that already
-    launched or have no launch date are skipped. With promotions, those not yet started move too.
+    `selectors` are region codes, wave=N, status=S or all (queries.select); `by` is a DURATION
+    (times.parse_duration: 3d, 2w, 1mo, -1y, 12h): days, weeks, months and years move on the local
+    calendar of each region's zone, hours are exact elapsed time (times.Duration.apply). Regions
+    named by code must be shiftable; ones picked by wave=/status=/all that already launched or have
+    no launch date are skipped. With `with_promos`, the region's promotions not yet started at the
+    clock's instant (times.now) move by the same duration, keeping their length (times.move_span).
+
+    Raises InvalidValue for a bad selector or duration, or a result outside the years 1970-2999;
+    NotFound for an unknown region or when no selected region has a launch to shift; Refused for a
+    region named by code that has launched or has no launch date.
     """
     duration = times.parse_duration(by)
     reference = times.now()
@@ -192,11 +232,17 @@ def add_items(
     critical: bool = False,
     after: str | Sequence[str] | None = None,
 ) -> list[Record]:
-    """Add one checklist item to every selected region.
+    """Add one checklist item titled `title` to every region the selectors pick; return the new items.
 
-    `after`: the ids of items each new item waits for (any region; text `c10,c11` or a list, see
-    model.item_ids). Raises NotFound for an id that does not exist, InvalidValue for one that is
-    not an item id."""
+    `category` is one of model.CATEGORIES (default other); `due` a WHEN read in each region's zone
+    (due_fields: a day means due by the end of that local day); `owner` defaults to the region's
+    owner; `critical` items gate the launch; `after` lists the ids of items each new item waits
+    for (any region; text `c10,c11` or a list, see model.item_ids). Items start open, with ids c1,
+    c2... never reused.
+
+    Raises InvalidValue for an empty title, a bad category, due date, selector or item id; NotFound
+    for an unknown region or an `after` id that does not exist.
+    """
     clean_title = model.required_text("title", title)
     clean_category = model.category(category) if category else "other"
     waits_for = _existing_items(state, after)
@@ -204,26 +250,32 @@ def add_items(
     for code in queries.select(state, selectors):
         region = state.region(code)
         due_at, all_day = due_fields(due, region["timezone"])
-        created.append(
-            state.put(
-                "items",
-                {
-                    "id": state.new_id("items"),
-                    "region": code,
-                    "title": clean_title,
-                    "category": clean_category,
-                    "owner": model.optional_text(owner) or region["owner"],
-                    "due": due_at,
-                    "due_all_day": all_day,
-                    "status": "open",
-                    "critical": bool(critical),
-                    "done_at": None,
-                    "done_by": None,
-                    "after": list(waits_for),
-                },
-            )
-        )
+        item = new_item(region, state.new_id("items"), clean_title)
+        item.update(category=clean_category, due=due_at, due_all_day=all_day, critical=bool(critical))
+        item["after"] = list(waits_for)
+        item["owner"] = model.optional_text(owner) or region["owner"]
+        created.append(state.put("items", item))
     return created
+
+
+def new_item(region: Record, item_id: str, title: str) -> Record:
+    """A new checklist item of `region` before its own fields are set: open, not critical, in
+    category other, owned by the region's owner, without a due date, waiting for no other item
+    (add_items and import alike)."""
+    return {
+        "id": item_id,
+        "region": region["code"],
+        "title": title,
+        "category": "other",
+        "owner": region["owner"],
+        "due": None,
+        "due_all_day": False,
+        "status": "open",
+        "critical": False,
+        "done_at": None,
+        "done_by": None,
+        "after": [],
+    }
 
 
 def _existing_items(state: State, after: str | Sequence[str] | None) -> list[str]:
@@ -250,6 +302,8 @@ def set_items_done(
 ) -> list[Record]:
     """Tick (or reopen) items by id and return those changed; ones already in that state are left as
     they are. `code`, when given, is the region the ids were named with (each must be its item).
+    A ticked item is stamped with the instant (now, in its region's offset) and `user` (stamp_done);
+    a reopened one loses both.
 
     Ticking an item that waits for an open item (its `after`) is refused with Refused ("c12 waits
     for c10 'Payment provider live' (open); use --force"), unless `force`, which notes the forced
@@ -264,15 +318,21 @@ def set_items_done(
         item = state.items[item["id"]]  # the id may be given twice
         if (item["status"] == "done") == done:
             continue
-        tz = state.region(item["region"])["timezone"]
-        stamp = times.to_iso(times.now().in_tz(tz)) if done else None
-        changed.append(
-            state.put(
-                "items",
-                {**item, "status": "done" if done else "open", "done_at": stamp, "done_by": user if done else None},
-            )
-        )
+        ticked = {**item, "status": "done" if done else "open", "done_at": None, "done_by": None}
+        changed.append(state.put("items", stamp_done(ticked, user, state.region(item["region"])["timezone"])))
     return changed
+
+
+def stamp_done(item: Record, user: str, tz: str) -> Record:
+    """The done stamps follow the status, in `item` (a record being built; returned): a done item
+    says when (its own `done_at`, else now, in the offset of region zone `tz`) and by whom (its own
+    `done_by`, else `user`); an open item has neither."""
+    if item["status"] == "done":
+        item["done_at"] = item.get("done_at") or times.to_iso(times.now().in_tz(tz))
+        item["done_by"] = item.get("done_by") or user
+    else:
+        item["done_at"] = item["done_by"] = None
+    return item
 
 
 def _check_blockers(state: State, ticking: list[Record], force: bool) -> None:
@@ -393,7 +453,16 @@ def _span(start: str, end: str, tz: str) -> tuple[str, str]:
 def add_promotions(
     state: State, selectors: Sequence[str], name: str, *, start: str, end: str, kind: str | None = None
 ) -> list[Record]:
-    """Add one promotion to every selected region (start/end read in each region's timezone)."""
+    """Add one promotion to every selected region; return the new promotions.
+
+    `start` and `end` are WHENs read in each region's zone (times.parse_when), stored as ISO 8601
+    instants; the promotion runs over [start, end), so the start must be strictly before the end
+    (schema.check_span). `kind` is free text, lower-cased (default campaign). Overlaps and a start
+    before launch are warnings (queries.promo_warnings), never errors.
+
+    Raises InvalidValue for an empty name, a bad WHEN or selector, or a start not before the end;
+    NotFound for an unknown region.
+    """
     clean_name = model.required_text("name", name)
     clean_kind = model.kind(kind)
     created = []
@@ -418,7 +487,9 @@ def _move(state: State, promo: Record, duration: times.Duration, tz: str) -> Rec
 
 def move_promotion(state: State, promo_id: str, by: str, code: str | None = None) -> Record:
     """Move a promotion by a DURATION on its region's calendar, keeping its length (times.move_span).
-    `code`, when given, is the region the id was named with (NotFound if the promotion is not its)."""
+    `code`, when given, is the region the id was named with (NotFound if the promotion is not its).
+    Raises NotFound for an unknown id, InvalidValue for a bad duration or a result outside the years
+    1970-2999."""
     promo = queries.promotion(state, promo_id, code)
     return _move(state, promo, times.parse_duration(by), state.region(promo["region"])["timezone"])
 

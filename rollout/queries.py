@@ -11,7 +11,7 @@ from rollout import schema, times
 from rollout.backends.base import HistoryQuery, change_action, change_regions, header_of
 from rollout.errors import InvalidValue, NotFound
 from rollout.model import STATUSES, region_code
-from rollout.state import NOUN, Record, State
+from rollout.state import Record, State
 
 # -- selectors -------------------------------------------------------------------------
 SELECTOR_HELP = "CODE, wave=N, status=S, owner=NAME or all"
@@ -88,12 +88,16 @@ def effective_launch(region: Record) -> str | None:
 
 
 def checklist_counts(state: State, code: str) -> tuple[int, int, int]:
-    """(done, total, critical still open) of a region's checklist (kept up to date by the state)."""
+    """(done, total, critical still open) of a region's checklist: item counts, kept up to date
+    by the state (State.checklist_counts); (0, 0, 0) for an empty checklist.
+    """
     return state.checklist_counts(code)
 
 
 def readiness(state: State, code: str) -> int:
-    """Done items as a whole percentage (floored, so 100 means every item is done)."""
+    """A region's readiness: done items over all its items as a whole percent 0-100, rounded
+    down, so 100 means every item is done. An empty checklist is 0: nothing checked is not ready.
+    """
     done, total, _ = checklist_counts(state, code)
     return _percent(done, total)
 
@@ -103,6 +107,9 @@ def _percent(done: int, total: int) -> int:
 
 
 def open_critical(state: State, code: str) -> list[Record]:
+    """The critical checklist items of region `code` not yet done, in checklist order: what blocks
+    its launch (ops.set_regions refuses `launched` while any is open, unless forced).
+    """
     return [i for i in state.items_of(code) if i["critical"] and i["status"] != "done"]
 
 
@@ -116,9 +123,13 @@ def describe_items(items: list[Record], limit: int = 3) -> str:
 def region_warnings(
     state: State, code: str, reference: datetime | None = None, *, overdue: int | None = None
 ) -> list[str]:
-    """Things a launch manager should look at: a missed target, critical items close to launch, overdue items,
-    an upcoming launch on a public holiday. `overdue`: the count of overdue open items when the
-    caller has it already (rollout.health counts them), saving a pass over the checklist."""
+    """Things a launch manager should look at in region `code`, at the aware instant
+    `reference` (default now), as sentences: a launch target whose local day has passed without a
+    launch, critical items open within 14 local days of the target, overdue open items (is_overdue),
+    an upcoming launch on a public holiday of the region (launch_holiday_warning). Paused and
+    launched regions get no launch warnings. `overdue`: the count of overdue open items when the
+    caller has it already (rollout.health counts them), saving a pass over the checklist.
+    """
     region = state.region(code)
     ref = reference or times.now()
     out = []
@@ -243,8 +254,12 @@ def promo_json(
 
 # -- promotions ------------------------------------------------------------------------
 def promo_warnings(state: State, code: str, reference: datetime) -> dict[str, list[str]]:
-    """Warnings per promotion id of one region: overlaps with each other, starts before launch,
-    runs on a public holiday (only promotions not over at the aware instant `reference`)."""
+    """Warnings per promotion id of region `code`, as sentences: overlaps with each other
+    (promotions run over [start, end), so one ending exactly when another starts does not overlap), a
+    start before the region's effective launch instant (actual, else target), and public holidays of
+    the region on the local days it runs (rollout.holidays), for promotions not over at the aware
+    instant `reference`. Every promotion of the region has an entry, [] when nothing is wrong.
+    """
     region = state.region(code)
     tz = region["timezone"]
     promos = sorted(state.promotions_of(code), key=lambda p: times.instant(p["start"]))
@@ -386,6 +401,9 @@ def _bound(bound: Bound) -> Callable[[str], float | None]:
 
 # -- status and listings ---------------------------------------------------------------
 def sorted_regions(state: State, regions: Iterable[Record] | None = None) -> list[Record]:
+    """Regions (all, or the given ones) ordered by effective launch instant (actual, else
+    target), earliest first; regions without a date follow, by code.
+    """
     rows = list(state.regions.values()) if regions is None else list(regions)
     dated = [r for r in rows if effective_launch(r)]
     undated = [r for r in rows if not effective_launch(r)]
@@ -394,11 +412,16 @@ def sorted_regions(state: State, regions: Iterable[Record] | None = None) -> lis
 
 
 def status_row(state: State, region: Record, reference: datetime, context: Any = None) -> dict[str, Any]:
-    """A `status --json` row: region_json, then days_to_launch, items_done, items_total, warnings,
-    next_promotion, and the region's health (rollout.health): `health` (one of health.HEALTHS),
-    `reasons` (sentences, worst first) and `forecast` (the forecast ready date, YYYY-MM-DD in the
-    region's calendar, or null). `context` (a health.Context at `reference`) shares the settings
-    and dependency chains across rows."""
+    """One region's row of `status --json`: region_json (readiness percent 0-100, open critical
+    items) plus `days_to_launch` (local calendar days from `reference` to the effective launch, in the
+    region's zone; negative once past, None without a date), `items_done`, `items_total`,
+    `warnings` (region_warnings at `reference`), `next_promotion` (id, name, start and end in the
+    region's offset; the one running or starting soonest, None when none is ahead), and the
+    region's health (rollout.health): `health` (one of health.HEALTHS), `reasons` (sentences, worst
+    first) and `forecast` (the forecast ready date, YYYY-MM-DD in the region's calendar, or None).
+    `reference` is an aware instant; `context` (a health.Context at `reference`) shares the
+    settings and dependency chains across rows.
+    """
     from rollout import health
 
     context = context or health.Context(state, reference)
@@ -453,6 +476,9 @@ def plain_utc(moment: datetime) -> datetime:
 
 
 def list_regions(state: State, status: str | None = None, wave: int | None = None) -> list[Record]:
+    """Regions with the given status (one of model.STATUSES) and wave, both optional, in
+    sorted_regions order.
+    """
     rows = [
         r
         for r in state.regions.values()
@@ -461,7 +487,8 @@ def list_regions(state: State, status: str | None = None, wave: int | None = Non
     return sorted_regions(state, rows)
 
 
-ID_WORD = re.compile(r"[cp][1-9]\d*", re.IGNORECASE)
+# An id of any kind (c12, p7), as the record schema defines ids.
+ID_WORD = re.compile("|".join(pattern.pattern for pattern in schema.ID_PATTERN.values()), re.IGNORECASE)
 CODE_WORD = re.compile(r"[a-z]{2}(-[a-z0-9]{1,3})?", re.IGNORECASE)
 
 
@@ -510,7 +537,8 @@ def promotion(state: State, promo_id: str, code: str | None = None) -> Record:
 
 
 def checklist(state: State, code: str, open_only: bool = False) -> list[Record]:
-    """A region's checklist items in id order (only those not done with `open_only`); NotFound for an unknown code."""
+    """A region's checklist items in checklist order (only those not done with `open_only`); NotFound for
+    an unknown code."""
     items = state.items_of(region_named(state, code)["code"])
     return [i for i in items if i["status"] != "done"] if open_only else items
 
@@ -555,9 +583,6 @@ def last_change_of(state: State, table: str, key: str) -> Record | None:
     return None
 
 
-CHANGE_NOUNS = NOUN
-
-
 def summarize_changes(changes: list[Record]) -> str:
     """'2 regions changed, 40 items added' for notices and dry runs."""
     return summarize_counts(header_of({"changes": changes})["summary"])
@@ -568,7 +593,7 @@ def summarize_counts(summary: list[list[Any]]) -> str:
     verbs = {"add": "added", "remove": "removed", "change": "changed"}
     parts = []
     for table, action, n in summary:
-        noun = CHANGE_NOUNS[table] + ("s" if n != 1 else "")
+        noun = schema.KINDS[table].noun + ("s" if n != 1 else "")
         parts.append(f"{n} {noun} {verbs[action]}")
     return ", ".join(parts) or "no change"
 
@@ -585,7 +610,7 @@ def record_label(table: str, key: str, record: Record | None) -> str:
     ('checklist item c12 Carrier SLA signed', 'region NL Netherlands'). A setting's key is its
     name, so it is named once: 'setting health.slack_days'."""
     name = "" if table == "settings" or record is None else record.get("title") or record.get("name") or ""
-    return f"{CHANGE_NOUNS[table]} {key} {name}".rstrip()
+    return f"{schema.KINDS[table].noun} {key} {name}".rstrip()
 
 
 def describe_change(change: Record) -> str:
@@ -611,6 +636,33 @@ def preview_lines(changes: list[Record], limit: int = PREVIEW_LINES) -> list[str
     if len(changes) > limit:
         lines.append(f"... and {len(changes) - limit} more")
     return lines
+
+
+def change_warnings(state: State, changes: list[Record], reference: datetime | None = None) -> list[str]:
+    """The warnings the CLI prints for `changes` (record changes already applied to `state`), in its words.
+
+    Promotions added or changed: their overlaps, a start before launch, public holidays
+    ("p94 'Spring Sale' in CA starts before CA launches (2027-05-18 10:00)"); regions whose launch
+    target changed: a launch on a public holiday. `reference`: the aware instant (default now).
+    """
+    ref = reference or times.now()
+    promos = [
+        state.promotions[c["key"]]
+        for c in changes
+        if c["table"] == "promotions" and c["after"] is not None and c["key"] in state.promotions
+    ]
+    by_promo = warnings_for(state, promos, ref)
+    out = [f"{p['id']} {p['name']!r} in {p['region']} {message}" for p in promos for message in by_promo[p["id"]]]
+    launches = [
+        c["key"]
+        for c in changes
+        if c["table"] == "regions"
+        and c["after"] is not None
+        and c["key"] in state.regions
+        and (c["before"] or {}).get("launch") != c["after"].get("launch")
+    ]
+    out += launch_holiday_warnings(state, launches)
+    return out
 
 
 def describe_changes(entry: Record) -> str:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from rollout import model, settings, times
 from rollout.errors import InvalidValue
-from rollout.state import CHILD_TABLES, ID_PREFIX
 
 if TYPE_CHECKING:
     from rollout.state import State
@@ -29,41 +28,49 @@ Check = Callable[[Any], None]
 
 # -- value checks (each raises InvalidValue with the reason) ------------------------------
 def text(value: Any) -> None:
+    """Text of any content; InvalidValue naming the type found otherwise."""
     if not isinstance(value, str):
         raise InvalidValue(f"expected text, found {type(value).__name__}")
 
 
 def required_text(value: Any) -> None:
+    """Text with something besides whitespace; InvalidValue otherwise."""
     text(value)
     if not value.strip():
         raise InvalidValue("it cannot be empty")
 
 
 def optional_text(value: Any) -> None:
+    """Text or None (a field with no value); InvalidValue otherwise."""
     if value is not None:
         text(value)
 
 
 def flag(value: Any) -> None:
+    """True or false (a JSON boolean, not 0/1 or a word); InvalidValue otherwise."""
     if not isinstance(value, bool):
         raise InvalidValue("expected true or false")
 
 
 def whole_number(value: Any) -> None:
+    """An int >= 0 (a boolean is not a number here); InvalidValue otherwise."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise InvalidValue("expected a whole number >= 0")
 
 
 def instant(value: Any) -> None:
+    """A stored instant: ISO 8601 text with a UTC offset (times.stored_instant); InvalidValue otherwise."""
     times.stored_instant(value)
 
 
 def optional_instant(value: Any) -> None:
+    """A stored instant (see instant) or None; InvalidValue otherwise."""
     if value is not None:
         times.stored_instant(value)
 
 
 def one_of(choices: Iterable[str]) -> Check:
+    """A check that the value is one of `choices` exactly (stored values are already normalised)."""
     allowed = tuple(choices)
 
     def check(value: Any) -> None:
@@ -89,16 +96,20 @@ def normalised(normalise: Callable[[str], str]) -> Check:
     return check
 
 
-ID_PATTERN = {table: re.compile(prefix + r"[1-9]\d*") for table, prefix in ID_PREFIX.items()}
+# Generated ids: a prefix per kind and a number from 1 up, without leading zeros (c12, p7).
+ID_PREFIX = {"items": "c", "promotions": "p"}
+ID_PATTERN = {table: re.compile(re.escape(prefix) + r"([1-9]\d*)") for table, prefix in ID_PREFIX.items()}
+# The kinds whose records belong to a region (their `region` field), indexed by it in the state.
+CHILD_TABLES = ("items", "promotions")
 
 
 def record_id(table: str) -> Check:
-    pattern = ID_PATTERN[table]
+    """An id of `table` as the kind's id_prefix defines it (c12, p7); see id_number."""
 
     def check(value: Any) -> None:
         text(value)
-        if not pattern.fullmatch(value):
-            raise InvalidValue(f"expected an id like {ID_PREFIX[table]}12")
+        if id_number(table, value) is None:
+            raise InvalidValue(f"expected an id like {KINDS[table].id_prefix}12")
 
     return check
 
@@ -173,7 +184,8 @@ class Field:
 @dataclass(frozen=True)
 class Kind:
     """A record kind: its database table, export name, the noun used in messages, its key field,
-    its fields in export order, and rules over several fields (each returns a problem or None)."""
+    its fields in export order, rules over several fields (each returns a problem or None), and
+    for kinds keyed by a generated id, the id's prefix (ID_PREFIX: c12 is prefix "c", number 12)."""
 
     table: str
     export_name: str
@@ -188,14 +200,17 @@ class Kind:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The kind's field names in export order."""
         return tuple(f.name for f in self.fields)
 
     @property
     def in_file(self) -> frozenset[str]:
+        """The fields every stored record has (the others were added later and have a default)."""
         return frozenset(f.name for f in self.fields if f.in_file)
 
     @property
     def needed_for_new(self) -> tuple[str, ...]:
+        """The fields an import row must give to create a record of this kind."""
         return tuple(f.name for f in self.fields if f.needed_for_new)
 
     def value(self, record: Record, name: str) -> Any:
@@ -222,7 +237,7 @@ class Kind:
             try:
                 f.check(value)
             except (InvalidValue, TypeError, ValueError, AttributeError) as exc:
-                found.append(Problem(f.name, value, _reason(exc), f.name))
+                found.append(Problem(f.name, value, _reason(exc, value), f.name))
         if not found:
             for rule in self.rules:
                 message = rule(record)
@@ -231,7 +246,19 @@ class Kind:
         return found
 
     def label(self, record: Record) -> str:
+        """How messages name a record: 'checklist item c12', 'region DE'."""
         return f"{self.noun} {record.get(self.key, '?')}"
+
+    @property
+    def id_prefix(self) -> str | None:
+        """The prefix of the kind's generated ids ("c" for c12), None for a kind keyed otherwise."""
+        return ID_PREFIX.get(self.table)
+
+    @property
+    def counter(self) -> str:
+        """The `_meta` field holding the number of the next id of a kind keyed by generated ids
+        (`next_items`): ids only go up, so one is never reused."""
+        return f"next_{self.table}"
 
 
 @dataclass(frozen=True)
@@ -245,15 +272,19 @@ class Problem:
     check: str
 
     def describe(self, label: str) -> str:
+        """The problem as one sentence, the record named by `label` ("checklist item c12")."""
         if self.field is None:
             return f"{label} {self.reason}"
         return f"{label}: {self.field} {self.value!r} is not valid ({self.reason})"
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: Exception, value: Any) -> str:
+    """Why `value` was refused: the model's message without its "invalid X 'value': " start (the
+    problem names the field and value itself)."""
     message = str(exc)
-    if isinstance(exc, InvalidValue) and ": " in message and message.startswith(("invalid", "unknown")):
-        message = message.split(": ", 1)[1]
+    shown = f"{value!r}: "
+    if isinstance(exc, InvalidValue) and message.startswith(("invalid", "unknown")) and shown in message:
+        message = message.split(shown, 1)[1]
     return message or type(exc).__name__
 
 
@@ -344,6 +375,14 @@ SETTINGS = Kind(
 )
 KINDS: dict[str, Kind] = {k.table: k for k in (REGIONS, ITEMS, PROMOTIONS, SETTINGS)}
 BY_EXPORT_NAME: dict[str, Kind] = {k.export_name: k for k in KINDS.values()}
+
+
+def id_number(table: str, key: Any) -> int | None:
+    """The number of a well-formed generated id of `table` (12 for "c12" in "items"); None for
+    anything else: a malformed id, another kind's id, or a table keyed by code ("regions")."""
+    pattern = ID_PATTERN.get(table)
+    match = pattern.fullmatch(key) if pattern is not None and isinstance(key, str) else None
+    return int(match.group(1)) if match else None
 
 
 # -- dependencies between checklist items -------------------------------------------------

@@ -15,13 +15,14 @@ from typing import Any
 
 from rollout.backends.base import HistoryLog, MemoryHistory
 from rollout.errors import NotFound
+from rollout.schema import CHILD_TABLES, ID_PREFIX, KINDS, id_number
 
 Record = dict[str, Any]
-TABLES = ("regions", "items", "promotions", "settings")
-CHILD_TABLES = ("items", "promotions")  # records that belong to a region (indexed by it)
-KEY = {"regions": "code", "items": "id", "promotions": "id", "settings": "name"}
-ID_PREFIX = {"items": "c", "promotions": "p"}
-NOUN = {"regions": "region", "items": "checklist item", "promotions": "promotion", "settings": "setting"}
+# The tables, their key fields, id prefixes (ID_PREFIX) and the tables whose records belong to a
+# region (CHILD_TABLES) are the record schema's (rollout.schema).
+TABLES = tuple(KINDS)
+KEY = {table: kind.key for table, kind in KINDS.items()}
+NOUN = {table: kind.noun for table, kind in KINDS.items()}  # "checklist item" for items
 
 
 class State:
@@ -53,21 +54,26 @@ class State:
     # -- reading -------------------------------------------------------------------
     @property
     def revision(self) -> int:
+        """The revision the records are at: the number of changes committed so far (0 for a new database)."""
         return int(self.meta.get("revision", 0))
 
     @property
     def regions(self) -> dict[str, Record]:
+        """Regions by code (upper-case ISO 3166 code), in stored order."""
         return self.tables["regions"]
 
     @property
     def items(self) -> dict[str, Record]:
+        """Checklist items by id (c12), in stored order."""
         return self.tables["items"]
 
     @property
     def promotions(self) -> dict[str, Record]:
+        """Promotions by id (p7), in stored order."""
         return self.tables["promotions"]
 
     def region(self, code: str) -> Record:
+        """The region `code` (exactly as stored: upper case); NotFound ("no region DE") otherwise."""
         try:
             return self.regions[code]
         except KeyError:
@@ -151,9 +157,11 @@ class State:
             self._waiting.setdefault(blocker, {})[key] = None
 
     def items_of(self, code: str) -> list[Record]:
+        """Region `code`'s checklist items in the order they joined it ([] for an unknown region), from the index."""
         return list(self._grouped("items").get(code, {}).values())
 
     def promotions_of(self, code: str) -> list[Record]:
+        """Region `code`'s promotions in the order they joined it ([] for an unknown region), from the index."""
         return list(self._grouped("promotions").get(code, {}).values())
 
     # -- writing -------------------------------------------------------------------
@@ -189,7 +197,7 @@ class State:
         try:
             current = self.tables[table].pop(key)
         except KeyError:
-            raise NotFound(f"no {NOUN[table]} {key}") from None
+            raise NotFound(f"no {KINDS[table].noun} {key}") from None
         self.before.setdefault((table, key), current)
         if table == "items" and self._waiting is not None:
             self._rewire(key, current, None)
@@ -202,10 +210,22 @@ class State:
 
     def new_id(self, table: str) -> str:
         """Short ids (c12, p7) from a counter that never goes back, so an id is never reused."""
-        field = f"next_{table}"
+        field = KINDS[table].counter
         number = int(self.meta.get(field, 1))
         self.meta[field] = number + 1
         return f"{ID_PREFIX[table]}{number}"
+
+    def reserve_id(self, table: str, key: str) -> None:
+        """Move `table`'s id counter past `key` when it is a generated id (c12: the next is at least
+        c13), so an id used elsewhere (an import, a replayed history) is never given out again.
+        Keys that are not such ids (region codes, malformed ids) change nothing."""
+        self.raise_counter(table, (id_number(table, key) or 0) + 1)
+
+    def raise_counter(self, table: str, at_least: int) -> None:
+        """Make `table`'s next id number at least `at_least` (a counter never goes back)."""
+        kind = KINDS[table]
+        if kind.id_prefix:
+            self.meta[kind.counter] = max(int(self.meta.get(kind.counter, 1)), at_least)
 
     def changed(self, table: str, key: str) -> bool:
         """Whether record `key` of `table` differs from what was loaded: added, removed or edited (a
@@ -261,5 +281,5 @@ def empty_document() -> dict[str, Any]:
     """A document with no records, at revision 0, in the current schema."""
     from rollout.migrations import SCHEMA_VERSION
 
-    meta = {"schema": SCHEMA_VERSION, "revision": 0, "next_items": 1, "next_promotions": 1}
+    meta = {"schema": SCHEMA_VERSION, "revision": 0, **{KINDS[table].counter: 1 for table in ID_PREFIX}}
     return {"_meta": {"1": meta}, **{name: {} for name in TABLES}}

@@ -219,6 +219,7 @@ def _object_end(data: bytes, start: int) -> int | None:
 
 # -- backups and files kept aside ----------------------------------------------------------------
 def backup_dir(path: Path) -> Path:
+    """Where the backups of the database at `path` live: `NAME.backups` beside it (not created here)."""
     return path.with_name(path.name + ".backups")
 
 
@@ -230,6 +231,7 @@ def backup_folder(path: Path) -> Path:
 
 
 def backup_revision(backup: Path) -> int:
+    """The revision a rotation backup's name carries (rollout.r00000012.json gives 12); -1 for any other name."""
     match = BACKUP_NAME.search(backup.name)
     return int(match.group(1)) if match else -1
 
@@ -367,7 +369,7 @@ def check_shape(data: dict[str, Any], path: Path) -> None:
     """Refuse a document the application could not read (a table that is not a table, a record
     missing a field) with one clear line, instead of failing somewhere deep inside a command."""
     meta = data["_meta"]["1"]
-    for counter in ("revision", "next_items", "next_promotions"):
+    for counter in ("revision", *(kind.counter for kind in KINDS.values() if kind.id_prefix)):
         value = meta.get(counter)
         if not isinstance(value, int) or isinstance(value, bool):
             raise DatabaseError(

@@ -29,32 +29,46 @@ HOLIDAY_MAX_COLUMN_DAYS = 3  # wider columns would nearly all hold a public holi
 _ONE_MICROSECOND = timedelta(microseconds=1)
 
 # Cell kinds, highest priority first: what a column shows when several things fall in it.
-LAUNCH, LAUNCHED, CONFLICT, PROMOTION, TODAY, HOLIDAY, EMPTY = (
+# TODAY_ON_PROMOTION: today's column where a promotion runs (the bar crossed by the today line),
+# so today stays visible on every row.
+LAUNCH, LAUNCHED, CONFLICT, TODAY_ON_PROMOTION, PROMOTION, TODAY, HOLIDAY, EMPTY = (
     "launch",
     "launched",
     "conflict",
+    "today-promotion",
     "promotion",
     "today",
     "holiday",
     "",
 )
-PRIORITY = (LAUNCH, LAUNCHED, CONFLICT, PROMOTION, TODAY, HOLIDAY, EMPTY)
+PRIORITY = (LAUNCH, LAUNCHED, CONFLICT, TODAY_ON_PROMOTION, PROMOTION, TODAY, HOLIDAY, EMPTY)
 GLYPHS = {
     LAUNCH: "◆",
     LAUNCHED: "●",
     CONFLICT: "!",
+    TODAY_ON_PROMOTION: "┿",
     PROMOTION: "━",
     TODAY: "│",
     HOLIDAY: "░",
     EMPTY: "·",
 }
-ASCII_GLYPHS = {LAUNCH: "*", LAUNCHED: "@", CONFLICT: "!", PROMOTION: "=", TODAY: "|", HOLIDAY: ":", EMPTY: "."}
+ASCII_GLYPHS = {
+    LAUNCH: "*",
+    LAUNCHED: "@",
+    CONFLICT: "!",
+    TODAY_ON_PROMOTION: "+",
+    PROMOTION: "=",
+    TODAY: "|",
+    HOLIDAY: ":",
+    EMPTY: ".",
+}
 LEGEND = {
     LAUNCH: "launch target",
     LAUNCHED: "launched",
     PROMOTION: "promotion",
     CONFLICT: "conflict",
     TODAY: "today",
+    TODAY_ON_PROMOTION: "today in a promotion",
     HOLIDAY: "public holiday",
 }
 
@@ -294,6 +308,7 @@ def _unit_end(day: date, unit: str) -> date:
 def row_cells(row: TimelineRow, cols: Sequence[tuple[date, date]], *, holidays: bool = True) -> list[str]:
     """The cell kind of each column for a row: the highest in PRIORITY among what falls on the
     column's days (launch or launched milestone, conflict, promotion, today, holiday, EMPTY);
+    a promotion in today's column is TODAY_ON_PROMOTION, so the today line shows through the bar.
     `holidays` False leaves public holidays out (wide columns would nearly all hold one)."""
     marks: list[tuple[date, date, str]] = []
     if row.launch is not None:
@@ -310,6 +325,8 @@ def row_cells(row: TimelineRow, cols: Sequence[tuple[date, date]], *, holidays: 
         for begin, end, kind in marks:
             if begin <= col_last and end >= col_first and rank[kind] < rank[best]:
                 best = kind
+        if best == PROMOTION and col_first <= row.today <= col_last:
+            best = TODAY_ON_PROMOTION
         cells.append(best)
     return cells
 

@@ -53,14 +53,15 @@ MIN_YEAR, MAX_YEAR = 1970, 2999
 
 
 def now() -> pendulum.DateTime:
-    """The current instant (aware); ROLLOUT_NOW (ISO 8601 with offset) pins it for tests and demos.
+    """The current instant (aware, in UTC whatever the machine's zone); ROLLOUT_NOW (ISO 8601 with
+    offset) pins it, in the offset it gives, for tests and demos.
 
     Raises InvalidValue for a ROLLOUT_NOW that is not an instant with an offset."""
     pinned = os.environ.get("ROLLOUT_NOW")
     if pinned:
         if not _WITH_OFFSET.fullmatch(pinned.strip()):
             raise InvalidValue(f"ROLLOUT_NOW={pinned!r} is not an ISO 8601 instant with offset")
-        return pendulum.instance(datetime.fromisoformat(pinned.strip().replace("Z", "+00:00")))
+        return pendulum.instance(datetime.fromisoformat(pinned.strip()))
     return pendulum.now("UTC")
 
 
@@ -80,7 +81,11 @@ def _exists(naive: datetime, z: ZoneInfo) -> bool:
 
 
 def _gap_transition(naive: datetime, z: ZoneInfo) -> datetime:
-    """The UTC instant the clocks jumped over `naive` (a wall time inside a gap), to the second."""
+    """The UTC instant the clocks jumped over `naive` (a wall time inside a gap), exactly.
+
+    Bisects between the two readings of `naive` until the transition is within a second. The tz
+    database's transitions fall on whole seconds (TZif stores them so), and the one in (low, high],
+    less than a second long, is `high` without its fraction."""
     low, high = sorted((_utc_of(naive, z, 0), _utc_of(naive, z, 1)))
     before = low.astimezone(z).utcoffset()
     while high - low > timedelta(seconds=1):
@@ -89,7 +94,7 @@ def _gap_transition(naive: datetime, z: ZoneInfo) -> datetime:
             low = middle
         else:
             high = middle
-    return high.replace(microsecond=0) if high.microsecond == 0 else high
+    return high.replace(microsecond=0)
 
 
 def _wall(moment: datetime) -> str:
@@ -115,7 +120,10 @@ def _clock(moment: datetime) -> str:
 
 
 def _offset(moment: datetime) -> str:
-    return moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:5]
+    """The UTC offset as +HH:MM, or +HH:MM:SS for the odd historical offset with seconds."""
+    text = moment.strftime("%z")  # +HHMM or +HHMMSS
+    hours, minutes, seconds = text[:3], text[3:5], text[5:]
+    return f"{hours}:{minutes}:{seconds}" if seconds else f"{hours}:{minutes}"
 
 
 def local_instant(naive: datetime, tz: str, *, gap: str = "refuse") -> datetime:
@@ -151,7 +159,7 @@ def day_start(day: date, tz: str, *, strict: bool = True) -> datetime:
 
 
 def local_date(iso: str | datetime, tz: str) -> date:
-    """The region-local calendar day of a stored instant."""
+    """The calendar day, in IANA zone `tz`, of a stored instant (ISO 8601 text or aware datetime)."""
     moment = instant(iso) if isinstance(iso, str) else iso
     return moment.astimezone(zone(tz)).date()
 
@@ -218,18 +226,20 @@ def parse_when_text(text: str) -> When:
             return When(raw, wall=datetime(_year(y, raw), mo, d, h, mi, int(m.group(6) or 0)))
         if _WITH_OFFSET.fullmatch(raw):
             _year(int(raw[:4]), raw)
-            return When(raw, exact=datetime.fromisoformat(raw.replace("Z", "+00:00")))
+            return When(raw, exact=datetime.fromisoformat(raw))
     except (ValueError, OverflowError) as exc:
         raise InvalidValue(f"invalid date {raw!r}: {_reason(exc)}") from None
     raise InvalidValue(f"invalid date {raw!r}: expected {WHEN_HELP}")
 
 
 def parse_when(text: str, tz: str) -> pendulum.DateTime:
-    """Parse a WHEN typed by a person into an aware instant; dates and wall times are read in
-    the region's IANA zone `tz` by the rules in this module's docstring.
+    """Parse a WHEN typed by a person into an aware instant (a pendulum DateTime in zone `tz`,
+    or with the offset the text gave); dates and wall times are read in the region's IANA zone `tz`
+    by the rules in this module's docstring (RFC 5545 §3.3.5 for repeated and skipped wall times).
 
     Raises InvalidValue (one line) for bad syntax, years outside 1970-2999, a wall time in a
-    gap (naming the gap and the first valid time) or a day the zone skips."""
+    gap (naming the gap and the first valid time) or a day the zone skips.
+    """
     return parse_when_text(text).resolve(tz)
 
 
@@ -267,6 +277,7 @@ class Duration:
     unit: str
 
     def in_words(self) -> str:
+        """The duration in words for messages: '1 day', '-2 weeks', '3 months'."""
         word = _UNIT_WORDS[self.unit]
         return f"{self.amount} {word}{'' if abs(self.amount) == 1 else 's'}"
 
@@ -344,17 +355,21 @@ def move_span(start_iso: str, end_iso: str, by: Duration, tz: str) -> tuple[str,
 
 # -- formatting and comparing ---------------------------------------------------------------
 def to_iso(dt: pendulum.DateTime | datetime) -> str:
-    """ISO 8601 text with the datetime's own offset (how instants are stored)."""
+    """ISO 8601 text with the datetime's own offset (how instants are stored). `dt` must be aware."""
     return dt.isoformat()
 
 
 def instant(iso: str) -> datetime:
-    """A stored ISO 8601 instant (trusted: already validated) as an aware datetime."""
+    """A stored ISO 8601 instant (trusted: already validated) as an aware datetime with its
+    stored offset; ValueError for text that is not one (use stored_instant for untrusted text).
+    """
     return datetime.fromisoformat(iso)
 
 
 def in_region(iso: str | None, tz: str) -> str | None:
-    """A stored instant expressed with the region's offset, for JSON output."""
+    """A stored instant expressed with the offset zone `tz` has at that instant (ISO 8601), for
+    JSON output; None stays None.
+    """
     if iso is None:
         return None
     return datetime.fromisoformat(iso).astimezone(zone(tz)).isoformat()
@@ -375,10 +390,13 @@ def local_display(iso: str | None, tz: str, with_time: bool = True) -> str:
 
 
 def days_until(iso: str, tz: str, reference: datetime) -> int:
-    """Calendar days from the reference's local date to the instant's local date, both in zone `tz`.
+    """Local calendar days from the reference's date to the instant's date, both read in zone
+    `tz` (an IANA name): 0 on the same local day, negative once the day is past. `iso` is a stored
+    ISO 8601 instant with offset.
 
     `reference` must be aware (an instant): a naive one raises ValueError instead of silently
-    being read in this machine's zone."""
+    being read in this machine's zone.
+    """
     if reference.tzinfo is None or reference.utcoffset() is None:
         raise ValueError("days_until needs an aware reference instant, not a naive datetime")
     z = zone(tz)

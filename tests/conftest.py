@@ -20,8 +20,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from rollout.db import Database
+
+# `make mutants` runs the tests once per mutant: fewer examples per property, no deadline.
+settings.register_profile("mutants", max_examples=25, deadline=None)
 
 FIXED_NOW = "2026-11-24T09:00:00+00:00"
 SENTINEL = "ROLLOUT_TEST_SENTINEL_HOME"
@@ -69,6 +73,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     monkeypatch.delenv("ROLLOUT_DB", raising=False)
     monkeypatch.delenv("ROLLOUT_READ_ONLY", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    times = sys.modules.get("rollout.times")
+    if times is not None:  # what another test parsed is parsed again (the cache is an optimisation)
+        times.parse_when_text.cache_clear()
     yield
     # The holiday cache is written when the process ends, by then with the run's HOME: write what
     # this test looked up now, into its own cache.

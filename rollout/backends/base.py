@@ -43,7 +43,6 @@ from rollout.errors import NotFound
 Document = dict[str, Any]
 Entry = dict[str, Any]
 ChangeToken = Hashable  # opaque; two tokens are equal exactly when the stored state is the same
-TABLES = ("regions", "items", "promotions")
 ENTRY_FIELDS = ("id", "revision", "at", "user", "command", "changes")
 
 

@@ -28,9 +28,9 @@ from rollout.errors import ReadOnly, RolloutError, StaleEdit
 from rollout.state import State
 from rollout.tui import settings, terminal
 from rollout.tui.commands import RegionCommands
-from rollout.tui.guard import log_exception, reported
+from rollout.tui.guard import live, log_exception, reported
 from rollout.tui.history_view import acted_text, at_text
-from rollout.tui.keyorder import KeyOrder, is_ordered_input
+from rollout.tui.keyorder import KeyOrder, escape_then_key, is_ordered_input
 from rollout.tui.session import Outcome, Session, Signature, Snapshot
 
 T = TypeVar("T")
@@ -96,9 +96,18 @@ class RolloutApp(App[None]):
     # -- input -------------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
         # Each key waits until the one before it has been handled (see keyorder.py).
-        if is_ordered_input(event) and self.key_order.hold(event):
-            return
+        if is_ordered_input(event):
+            if self.key_order.hold(event):
+                return
+            if isinstance(event, events.Key) and (keys := escape_then_key(event)) and not self._is_bound(event.key):
+                # Escape and a key sent together (a burst, a paste): both, in order (see keyorder.py).
+                event, after = keys
+                self.key_order.hold_next(after)
         await super().on_event(event)
+
+    def _is_bound(self, key: str) -> bool:
+        """Whether a binding of the focused widget, its screen or the app (remapped keys too) takes `key`."""
+        return any(key in bindings.key_to_bindings for _node, bindings in self.screen._binding_chain)
 
     def on_key(self, event: events.Key) -> None:
         """A read-only session hides its editing keys; pressing one still says why nothing happens."""
@@ -259,7 +268,7 @@ class RolloutApp(App[None]):
             refresh = getattr(screen, "refresh_data", None)
             # A screen still being put up has no widgets yet: it draws the new snapshot when mounted.
             # One closed while the app shuts down (a reload landing at exit) has none left.
-            if refresh is not None and screen.is_mounted and screen.is_attached:
+            if refresh is not None and live(screen):
                 refresh()
 
     # -- editing -----------------------------------------------------------------------

@@ -1,14 +1,15 @@
 """One change for many records: preview it in the words of `batch --dry-run`, confirm, apply once.
 
 `confirm_change` runs the change on an in-memory copy of the loaded state (nothing is written),
-shows queries.summarize_changes and queries.preview_lines for it, and on `y` applies the same
-change through the core as one edit: one history entry, one undo step.
+shows queries.summarize_changes, queries.preview_lines and the warnings (queries.change_warnings)
+for it, and on `y` applies the same change through the core as one edit: one history entry, one
+undo step; the warnings of what was applied are then shown as notices.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rollout import queries
@@ -21,18 +22,31 @@ if TYPE_CHECKING:
 Change = Callable[[State], Any]
 
 
-def dry_run(state: State, change: Change) -> list[Record]:
-    """The record changes `change` would make to `state`, computed on a copy (raises RolloutError)."""
+def dry_run(state: State, change: Change) -> tuple[list[Record], list[str]]:
+    """The record changes `change` would make to `state` and their warnings (in the CLI's words),
+    computed on a copy; raises RolloutError."""
     scratch = State(copy.deepcopy(state.document()))
     change(scratch)
-    return scratch.changes()
+    changes = scratch.changes()
+    return changes, [*scratch.notes, *queries.change_warnings(scratch, changes)]
 
 
-def preview_text(command: str, changes: list[Record]) -> str:
-    """The confirmation's text: the command, the summary and one line per record, as a dry run prints."""
+def preview_text(command: str, changes: list[Record], warnings: Sequence[str] = ()) -> str:
+    """The confirmation's text as `batch --dry-run` prints it: the command, the summary, one line
+    per record, then a `Warning: ...` line per warning."""
     lines = [f"{command}", f"would apply: {queries.summarize_changes(changes)}."]
     lines += [f"  {line}" for line in queries.preview_lines(changes, limit=8)]
+    lines += [f"Warning: {warning}" for warning in warnings]
     return "\n".join(lines)
+
+
+def warn_applied(app: RolloutApp, command: str, outcome: Any) -> None:
+    """The warnings of an applied change (a promotion overlapping another...) as notices."""
+    entry = outcome.entry
+    if entry is None:
+        return
+    for warning in queries.change_warnings(outcome.snapshot.state, entry.get("changes", [])):
+        app.notify(warning, severity="warning", title=command, timeout=10)
 
 
 def confirm_change(
@@ -44,7 +58,7 @@ def confirm_change(
     if app.refuse_read_only():
         return
     try:
-        changes = dry_run(app.snapshot.state, change)
+        changes, warnings = dry_run(app.snapshot.state, change)
     except RolloutError as error:
         app.notify(str(error), severity="error", title="Not done")
         return
@@ -56,13 +70,15 @@ def confirm_change(
         if not ok:
             return
         outcome = app.edit(command, change)
+        if outcome is not None:
+            warn_applied(app, command, outcome)
         if outcome is not None and done is not None:
             done(outcome.value)
 
     if not app.settings.confirm.bulk:
         answered(True)
         return
-    app.push_screen(ConfirmScreen(preview_text(command, changes), yes=yes), answered)
+    app.push_screen(ConfirmScreen(preview_text(command, changes, warnings), yes=yes), answered)
 
 
 Build = Callable[[dict[str, Any]], tuple[str, Change]]

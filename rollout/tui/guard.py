@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import os
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -16,8 +15,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def error_log_path() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(base) / "rollout" / "tui-errors.log"
+    """`tui-errors.log` in the user's state folder (rollout.paths: $XDG_STATE_HOME/rollout)."""
+    from rollout.paths import state_dir
+
+    return state_dir() / "tui-errors.log"
 
 
 def log_exception(error: BaseException) -> Path | None:
@@ -27,6 +28,9 @@ def log_exception(error: BaseException) -> Path | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as log:
             log.write("".join(traceback.format_exception(error)) + "\n")
+            cause = getattr(error, "error", None)  # a worker's failure wraps the error it raised
+            if isinstance(cause, BaseException):
+                log.write("".join(traceback.format_exception(cause)) + "\n")
     except OSError:
         return None
     return path
@@ -66,3 +70,18 @@ def reported(method: F) -> F:
             return None
 
     return run  # type: ignore[return-value]
+
+
+def live(node: Any) -> bool:
+    """True while a screen or widget can be drawn on: mounted, attached to a running app, and on a
+    screen that is still in the app's screen stack.
+
+    A worker's result can arrive after its screen was closed (popped, or the app shutting down):
+    a closed screen stays `is_mounted`, and stays attached while its widgets are being removed,
+    so callbacks check this instead."""
+    if not (node.is_mounted and node.is_attached):
+        return False
+    from textual.screen import Screen
+
+    screen = node if isinstance(node, Screen) else node.screen
+    return any(screen is on_stack for on_stack in node.app.screen_stack)

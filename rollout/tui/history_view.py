@@ -216,9 +216,10 @@ class FieldRow:
     after: str
 
 
-def field_rows(entry: Entry, zone_of: Callable[[str | None], str]) -> list[FieldRow]:
+def field_rows(entry: Entry, zone_of: Callable[[str | None], str], labelled: str | None = None) -> list[FieldRow]:
     """Each changed field of each record in a full entry, before and after as text; a record added
-    or removed is one row. `zone_of(region code)` gives the zone instants are shown in."""
+    or removed is one row. `zone_of(region code)` gives the zone instants are shown in; an instant
+    shown in a zone other than `labelled` (the zone the screen's header names) carries its UTC offset."""
     rows = []
     for change in entry.get("changes", ()):
         before, after = change.get("before"), change.get("after")
@@ -248,19 +249,23 @@ def field_rows(entry: Entry, zone_of: Callable[[str | None], str]) -> list[Field
                     region,
                     label,
                     field,
-                    value_text(field, before.get(field), zone),
-                    value_text(field, after.get(field), zone),
+                    value_text(field, before.get(field), zone, with_offset=labelled is not None and zone != labelled),
+                    value_text(field, after.get(field), zone, with_offset=labelled is not None and zone != labelled),
                 )
             )
     return rows
 
 
-def value_text(field: str, value: Any, zone: str) -> str:
-    """A stored value as the screen shows it: instants in `zone`, nothing as '-'."""
+def value_text(field: str, value: Any, zone: str, *, with_offset: bool = False) -> str:
+    """A stored value as the screen shows it: instants in `zone` (with its UTC offset when
+    `with_offset`: 2026-11-29 17:29 +01:00), nothing as '-'."""
     if value is None or value == "":
         return "-"
     if field in INSTANT_FIELDS and isinstance(value, str):
         try:
+            if with_offset:
+                local = times.instant(value).astimezone(times.zone(zone))
+                return local.strftime("%Y-%m-%d %H:%M ") + local.isoformat()[-6:]
             return times.local_display(value, zone)
         except ValueError:
             return value

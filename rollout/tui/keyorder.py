@@ -9,6 +9,11 @@ the widget that had the focus before. Over SSH and when pasting, keys arrive in 
 `KeyOrder` holds each key until the key before it, and everything it set off (bubbling, bindings,
 focus changes, screen pushes and their mounts, after-refresh callbacks), has been processed. A key
 arriving while the app is quiet is handled at once, so typing at human speed costs nothing.
+
+Escape followed by another key in the same burst reaches the app as alt+KEY: a terminal sends
+alt+s as the bytes ESC s, and Textual's parser (textual/_xterm_parser.py) reads ESC and a letter
+arriving together that way. `escape_then_key` undoes that for an alt+KEY nothing is bound to:
+the app handles Escape, then KEY once the Escape has settled.
 """
 
 from __future__ import annotations
@@ -35,6 +40,19 @@ def is_ordered_input(event: events.Event) -> bool:
     return isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
 
 
+def escape_then_key(event: events.Key) -> tuple[events.Key, events.Key] | None:
+    """An alt+KEY as the two keys it may stand for, Escape then KEY; None for any other key.
+
+    Textual names ESC + 'L' alt+shift+l (character 'L'): the second key is then 'L', as typed alone."""
+    if not event.key.startswith("alt+"):
+        return None
+    key = event.key.removeprefix("alt+")
+    character = event.character
+    if key.startswith("shift+") and character is not None and len(character) == 1 and character.isupper():
+        key = character
+    return events.Key("escape", "\x1b"), events.Key(key, character)
+
+
 class KeyOrder:
     """Hold terminal input while the previous key is still being processed; release one at a time."""
 
@@ -57,6 +75,12 @@ class KeyOrder:
         self._drained.clear()
         self._task = asyncio.create_task(self._release_when_settled())
         return False
+
+    def hold_next(self, event: events.Event) -> None:
+        """Queue `event` ahead of every held key: it runs once the key being handled has settled.
+
+        Only while a key is being handled (right after `hold` returned False)."""
+        self.held.appendleft(event)
 
     async def drained(self) -> None:
         """Wait until every held key has been handled and the app has settled after the last one."""

@@ -60,10 +60,10 @@ class Settings:
 
 
 def config_path() -> Path:
-    """`$XDG_CONFIG_HOME/rollout/config.toml` (platformdirs: ~/.config/rollout/config.toml by default)."""
-    import platformdirs
+    """`config.toml` in the user's config folder (rollout.paths: $XDG_CONFIG_HOME/rollout)."""
+    from rollout.paths import config_dir
 
-    return platformdirs.user_config_path("rollout") / "config.toml"
+    return config_dir() / "config.toml"
 
 
 def field_docs(cls: type) -> dict[str, str]:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from rollout import ops, timeline
 from rollout.errors import InvalidValue
-from rollout.timeline import CONFLICT, EMPTY, HOLIDAY, LAUNCH, LAUNCHED, PROMOTION
+from rollout.timeline import CONFLICT, EMPTY, HOLIDAY, LAUNCH, LAUNCHED, PROMOTION, TODAY_ON_PROMOTION
 from rollout.timeline import TODAY as TODAY_CELL
 
 
@@ -80,6 +80,36 @@ def test_cells_take_the_highest_priority_of_their_days(state):
     )
     assert fr_december[date(2026, 12, 25)] == HOLIDAY  # Christmas Day in France, nothing else that day
     assert timeline.row_cells(row, days, holidays=False).count(HOLIDAY) == 0
+
+
+@pytest.mark.parametrize("unit", timeline.UNITS)
+def test_today_shows_on_every_row_even_under_a_promotion(state, unit):
+    ops.add_promotions(state, ["DE", "NL"], "Autumn deals", start="2026-11-20", end="2026-12-05")
+    tl = timeline.Timeline(state, reference=NOW)
+    first, last = date(2026, 11, 1), date(2027, 3, 31)
+    cols = timeline.columns(first, last, unit=unit)
+    today_column = next(n for n, (a, b) in enumerate(cols) if a <= TODAY <= b)
+    kinds = [timeline.row_cells(row, cols)[today_column] for row in tl.rows(first, last)]
+    assert PROMOTION not in kinds  # a bar never hides today
+    assert kinds[2] == TODAY_ON_PROMOTION  # NL: the sale and nothing else
+    # A milestone or conflict in today's column (a wider column) still shows: it is one day's mark.
+    assert kinds[1] in ((TODAY_ON_PROMOTION,) if unit == "day" else (TODAY_ON_PROMOTION, LAUNCH, CONFLICT))
+
+
+def test_the_text_gantt_marks_today_on_every_row(state):
+    ops.add_promotions(state, ["DE", "NL"], "Autumn deals", start="2026-11-20", end="2026-12-05")
+    for ascii_only, marks in ((False, "│┿"), (True, "|+")):
+        text = timeline.render_timeline(
+            timeline.Timeline(state, reference=NOW),
+            date(2026, 11, 1),
+            date(2027, 3, 31),
+            width=80,
+            ascii_only=ascii_only,
+        )
+        rows = text.splitlines()[1:4]
+        columns = {n for row in rows for n, ch in enumerate(row) if ch in marks}
+        assert len(columns) == 1 and all(row[min(columns)] in marks for row in rows), text
+        assert f"{marks[1]} today in a promotion" in text
 
 
 @pytest.mark.parametrize(

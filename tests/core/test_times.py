@@ -149,8 +149,9 @@ def test_random_text_is_a_clear_error_or_a_valid_duration(text):
     except InvalidValue as exc:
         assert "invalid duration" in str(exc)
     else:
-        assert isinstance(duration, times.Duration)
-        assert duration.unit in ("h", "d", "w", "mo", "y")
+        amount = text.strip().removesuffix(duration.unit)
+        assert duration.unit in ("h", "d", "w", "mo", "y") and text.strip().endswith(duration.unit)
+        assert int(amount) == duration.amount and amount.lstrip("+-").isdigit()
 
 
 def test_countdown_wording():
@@ -167,3 +168,25 @@ def test_a_bad_pinned_clock_is_a_clear_error(monkeypatch):
         times.now()
     monkeypatch.setenv("ROLLOUT_NOW", "2026-11-24T09:00:00Z")
     assert times.now().isoformat() == "2026-11-24T09:00:00+00:00"
+
+
+def test_the_clock_reads_utc_whatever_the_machines_zone(monkeypatch):
+    import pendulum
+
+    monkeypatch.delenv("ROLLOUT_NOW", raising=False)
+    with pendulum.test_local_timezone(pendulum.timezone("Asia/Tokyo")):
+        moment = times.now()
+    assert moment.utcoffset() == timedelta(0)
+
+
+def test_today_is_the_regions_own_day_on_either_side_of_the_date_line(monkeypatch):
+    monkeypatch.setenv("ROLLOUT_NOW", "2026-11-24T12:00:00+00:00")  # 02:00 on the 25th at +14, 01:00 on the 24th at -11
+    assert times.parse_when("today", "Pacific/Kiritimati").isoformat() == "2026-11-25T00:00:00+14:00"
+    assert times.parse_when("today", "Pacific/Pago_Pago").isoformat() == "2026-11-24T00:00:00-11:00"
+
+
+def test_tomorrow_on_a_day_the_zone_skips_is_the_next_day_that_exists(monkeypatch):
+    monkeypatch.setenv("ROLLOUT_NOW", "2011-12-29T12:00:00-10:00")  # Samoa skipped 2011-12-30
+    assert times.parse_when("tomorrow", "Pacific/Apia").isoformat() == "2011-12-31T00:00:00+14:00"
+    with pytest.raises(InvalidValue, match="2011-12-30 does not exist in Pacific/Apia"):
+        times.parse_when("2011-12-30", "Pacific/Apia")

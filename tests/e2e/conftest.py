@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from needs import console_script, program
 
 from rollout.db import Database
 from rollout.state import State
@@ -21,10 +20,7 @@ FIXED_NOW = "2026-11-24T09:00:00+00:00"
 
 def rollout_script() -> Path:
     """The `rollout` console script installed next to this interpreter."""
-    script = Path(sys.executable).parent / "rollout"
-    if not script.exists():
-        pytest.skip(f"the rollout console script is not installed next to {sys.executable}")
-    return script
+    return console_script()
 
 
 def load(path: Path) -> State:
@@ -95,8 +91,7 @@ class Tmux:
 
 @pytest.fixture
 def tmux(tmp_path: Path) -> Iterator[Tmux]:
-    if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed (scripts/test-deps installs it)")
+    program("tmux")
     session = Tmux(tmp_path)
     yield session
     session.kill()

@@ -11,16 +11,15 @@ import asyncio
 import base64
 import json
 import os
-import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from needs import console_script, program
 
 from rollout.db import Database
 
@@ -82,17 +81,12 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def rollout_script() -> str:
-    script = Path(sys.executable).with_name("rollout")
-    if not script.exists():
-        pytest.skip("the rollout console script is not installed next to this Python")
-    return str(script)
+    return str(console_script())
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     """`rollout serve --port P` on loopback, on a seeded database of its own."""
-    if importlib_missing("rollout.tui.app"):
-        pytest.skip("the TUI (rollout.tui) is not part of this installation")
     db = tmp_path / "served.json"
     Database(db).create(empty=False, force=False)
     port = free_port()
@@ -120,21 +114,10 @@ def served(tmp_path: Path) -> Iterator[tuple[int, Path]]:
         stop(process)
 
 
-def importlib_missing(module: str) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(module) is None
-    except ModuleNotFoundError:
-        return True
-
-
 @pytest.fixture
 def chromium(tmp_path: Path) -> Iterator[int]:
     """Headless Chromium with the DevTools protocol on a free loopback port; yields that port."""
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        pytest.skip("chromium is not installed (scripts/test-deps installs it)")
+    binary = program("chromium", "chromium-browser")
     port = free_port()
     log = tmp_path / "chromium.log"
     with log.open("wb") as out:
@@ -245,8 +228,6 @@ def test_serve_shows_the_region_table_in_headless_chromium(served, chromium, tmp
 
 def test_serve_on_an_address_it_cannot_listen_on_prints_only_the_error(tmp_path: Path):
     """192.0.2.1 is a documentation address no machine has: nothing is bound, no packet is sent."""
-    if importlib_missing("rollout.tui.app"):
-        pytest.skip("the TUI (rollout.tui) is not part of this installation")
     db = tmp_path / "unreachable.json"
     Database(db).create(empty=False, force=False)
     result = subprocess.run(

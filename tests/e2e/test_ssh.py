@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import os
 import shlex
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXED_NOW, Tmux, load, rollout_script
+from needs import program, unavailable
 
 pytestmark = pytest.mark.e2e
 
@@ -55,14 +55,16 @@ def wait_for_port(port: int, server: subprocess.Popen[bytes], timeout: float = 1
 @pytest.fixture
 def sshd(tmp_path: Path) -> Iterator[SshServer]:
     """sshd with a throwaway host key, accepting one throwaway user key, key-only, on 127.0.0.1."""
-    if not os.access(SSHD, os.X_OK) or shutil.which("ssh") is None or shutil.which("ssh-keygen") is None:
-        pytest.skip("openssh-server and openssh-client are needed (scripts/test-deps installs them)")
+    if not os.access(SSHD, os.X_OK):
+        unavailable(f"sshd ({SSHD}, openssh-server)")
+    program("ssh")
+    program("ssh-keygen")
     privsep = Path("/run/sshd")
     if not privsep.is_dir():
         try:
             privsep.mkdir(parents=True, mode=0o755)
         except OSError:
-            pytest.skip("sshd needs /run/sshd, which this user cannot create")
+            unavailable("/run/sshd (sshd's privilege-separation folder), which this user cannot create", "root")
     folder = tmp_path / "ssh"
     folder.mkdir()
     host_key, user_key = folder / "host_key", folder / "user_key"

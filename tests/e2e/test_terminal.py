@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXED_NOW, Tmux, load, rollout_script
+from needs import program
 
 pytestmark = pytest.mark.e2e
 
@@ -106,13 +107,17 @@ SCENARIOS = {
     "bulk owner on a filter": "/wave=5\rVb4sam\ry",
     "help then jk": "?jjk",
     "move launch with promotions": "/PL\r\rm2w\r",
+    # Escape and a letter together are the bytes of alt+letter: nothing is bound to it, so both act.
+    "help, Escape s": "?" + ESC + "s",
+    "help, Escape j": "?" + ESC + "jj",
+    "owner's items, Escape L j j Enter": "O\r" + ESC + "Ljj\r",
+    "filter, Escape j": "/p" + ESC + "j",
 }
 
 
 @pytest.mark.parametrize("keys", SCENARIOS.values(), ids=SCENARIOS.keys())
 def test_a_burst_ends_exactly_like_the_same_keys_one_at_a_time(tmp_path: Path, db_path: Path, keys: str) -> None:
-    if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed (scripts/test-deps installs it)")
+    program("tmux")
     slow_data, slow_screen = run(tmp_path, db_path, "one-at-a-time", keys, burst=False)
     fast_data, fast_screen = run(tmp_path, db_path, "burst", keys, burst=True)
     assert fast_data == slow_data

@@ -5,21 +5,17 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
+import needs
 
 from rollout.db import Database
 from rollout.state import State
 
 
 def console_script() -> str:
-    script = Path(sys.executable).with_name("rollout")
-    if not script.exists():
-        pytest.skip("the rollout console script is not installed next to this Python")
-    return str(script)
+    return str(needs.console_script())
 
 
 def run_script(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> subprocess.CompletedProcess:

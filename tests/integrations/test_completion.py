@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from integration_helpers import console_script, run_script
+from needs import program
 
 from rollout.db import Database
 
@@ -110,9 +110,7 @@ def test_the_documented_bash_hook_gives_the_same_script():
 
 
 def test_a_real_bash_completes_through_the_documented_hook(db_path):
-    bash = shutil.which("bash")
-    if bash is None:
-        pytest.skip("bash is not installed")
+    bash = program("bash")
     script = (
         'eval "$(_ROLLOUT_COMPLETE=bash_source rollout)"\n'
         'COMP_WORDS=(rollout region show "") COMP_CWORD=3\n'

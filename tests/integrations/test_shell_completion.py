@@ -4,7 +4,7 @@ Each shell is started on a pseudo-terminal with no user configuration, loads the
 `rollout completion SHELL` prints, and gets keystrokes: Tab completes, then the line is turned
 into an `echo` (Ctrl-A, "echo ") and run, so what the shell put on the line is printed back.
 Bash splits words at `=` (COMP_WORDBREAKS), which is what these tests are about. A missing shell
-skips locally; in CI (CI=true) it fails, since scripts/test-deps installs all three.
+skips locally; in CI (CI=true) it fails, since scripts/test-deps installs all three (tests/needs.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import os
 import pty
 import re
 import select
-import shutil
 import signal
 import subprocess
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from integration_helpers import console_script
+from needs import program
 
 from rollout.db import Database
 
@@ -29,12 +29,7 @@ WAVES = {f"wave={n}" for n in range(7)}
 
 
 def shell_path(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{name} is not installed: scripts/test-deps installs it in CI")
-        pytest.skip(f"{name} is not installed (scripts/test-deps installs it)")
-    return path
+    return program(name)
 
 
 def shell_env(tmp_path: Path, db: Path) -> dict[str, str]:

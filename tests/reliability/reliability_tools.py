@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
+from needs import console_script
 
 HERE = Path(__file__).resolve().parent
 WORKLOAD = HERE / "reliability_workload.py"
-ROLLOUT_BIN = Path(sys.executable).parent / "rollout"
 
 
 @dataclass
@@ -32,9 +30,12 @@ def run_cli(*args: str, input: str | bytes | None = None, env: dict[str, str] | 
 
 def run_script(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> Outcome:
     """The installed `rollout` console script in a subprocess."""
-    if not ROLLOUT_BIN.exists():
-        pytest.skip(f"console script {ROLLOUT_BIN} is not installed")
     done = subprocess.run(
-        [str(ROLLOUT_BIN), *args], capture_output=True, text=True, env=env, timeout=timeout, stdin=subprocess.DEVNULL
+        [str(console_script()), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
     )
     return Outcome(done.returncode, done.stdout, done.stderr)

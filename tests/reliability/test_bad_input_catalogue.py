@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from reliability_tools import run_cli, run_script
+from needs import as_user, console_script, unprivileged_user
+from reliability_tools import Outcome, run_cli, run_script
 
 from rollout.db import Database
 from rollout.state import empty_document
@@ -420,18 +425,46 @@ def test_bad_input_through_the_console_script(bad: Case, tmp_path: Path, seeded_
     assert snapshot(path) == before
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
-def test_a_database_without_read_permission(
-    tmp_path: Path, seeded_bytes: bytes, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = make_database("seeded", tmp_path, seeded_bytes)
-    path.chmod(0o000)
+@pytest.fixture
+def unprivileged(tmp_path: Path) -> Iterator[tuple[Path, Callable[..., Outcome]]]:
+    """A folder and a way to run the console script as a user without root's power to read any
+    file: this user, or the test user of scripts/test-deps when the suite runs as root (as in CI).
+    Yields (folder owned by that user, run(*args, env=...))."""
+    if os.geteuid() != 0:
+        yield tmp_path, run_script
+        return
+    user = unprivileged_user()
+    folder = Path(tempfile.mkdtemp(prefix="rollout-unprivileged-"))  # not under root's private tmp_path
+    os.chown(folder, user.pw_uid, user.pw_gid)
+
+    def run(*args: str, env: dict[str, str] | None = None) -> Outcome:
+        command = as_user(user, [str(console_script()), *args])
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL)
+        return Outcome(done.returncode, done.stdout, done.stderr)
+
     try:
-        by_option = run_cli("--db", str(path), "status")
-        assert (by_option.exit_code, by_option.stdout) == (2, "")
+        yield folder, run
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_database_without_read_permission(unprivileged, seeded_bytes: bytes) -> None:
+    folder, run = unprivileged
+    path = folder / "db.json"
+    path.write_bytes(seeded_bytes)
+    os.chown(path, folder.stat().st_uid, folder.stat().st_gid)  # the user's own file, without the read bit
+    path.chmod(0o000)
+    home = folder / "home"
+    home.mkdir()
+    os.chown(home, folder.stat().st_uid, folder.stat().st_gid)
+    xdg = {name: str(home / name.lower()) for name in os.environ if name.startswith("XDG_")}
+    env = {**os.environ, "HOME": str(home), **xdg}
+    env.pop("ROLLOUT_DB", None)
+    try:
+        by_option = run("--db", str(path), "status", env=env)
+        assert (by_option.exit_code, by_option.stdout) == (1, "")  # a value Click refuses (BadParameter): 1
         assert by_option.stderr.startswith(f"Error: Invalid value for '--db': Path '{path}' is not readable.")
-        monkeypatch.setenv("ROLLOUT_DB", str(path))
-        by_environment = run_cli("check", "add", "DE", "x")
+        by_environment = run("check", "add", "DE", "x", env={**env, "ROLLOUT_DB": str(path)})
         assert (by_environment.exit_code, by_environment.stdout) == (1, "")
         assert by_environment.stderr.strip() == f"Error: cannot read database {path}: permission denied"
     finally:

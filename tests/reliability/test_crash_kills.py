@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_tools import ROLLOUT_BIN, WORKLOAD, run_cli
+from needs import console_script
+from reliability_tools import WORKLOAD, run_cli
 from reliability_workload import (
     CRASH_CODES,
     crash_change,
@@ -254,7 +255,7 @@ def _batch_outcomes(tmp_path: Path) -> tuple[Path, list[str], Seen, Seen]:
     before = seen(reference)
     assert run_cli("--db", str(reference), "--user", "batcher", "batch", str(batch)).exit_code == 0
     done = seen(reference)
-    command = [str(ROLLOUT_BIN), "--db", str(path), "--user", "batcher", "batch", str(batch)]
+    command = [str(console_script()), "--db", str(path), "--user", "batcher", "batch", str(batch)]
     return path, command, before, done
 
 
@@ -268,8 +269,6 @@ def _same_records(a: Seen, b: Seen) -> bool:
 
 @pytest.mark.e2e
 def test_killing_the_cli_during_a_large_batch_leaves_the_state_before_or_after(tmp_path: Path) -> None:
-    if not ROLLOUT_BIN.exists():
-        pytest.skip(f"console script {ROLLOUT_BIN} is not installed")
     path, command, before, after = _batch_outcomes(tmp_path)
     # At every named point of the commit, deterministically.
     for point in CHECKPOINTS:

@@ -37,7 +37,7 @@ def test_ticking_an_item_someone_renamed_meanwhile_is_applied_on_fresh_data(db: 
         ops.edit_item(state, "DE", "c1", title="Tax registration (VAT)")
     with db.transaction("alice", "check done DE c1", base_revision=view.revision) as state:
         ops.set_items_done(state, "DE", ["c1"], True, "alice")
-    assert state.commit.entry is not None
+    assert (state.commit.entry["user"], state.commit.entry["command"]) == ("alice", "check done DE c1")
     assert state.commit.rebased
     item = db.load().items["c1"]
     assert item["title"] == "Tax registration (VAT)"
@@ -180,6 +180,6 @@ def test_an_edit_on_an_up_to_date_view_is_simply_applied(db: Database) -> None:
     view = db.load()
     with db.transaction("alice", "region set DE --owner alice", base_revision=view.revision) as state:
         ops.set_regions(state, ["DE"], owner="alice")
-    assert state.commit.entry is not None
+    assert (state.commit.entry["user"], state.commit.entry["revision"]) == ("alice", view.revision + 1)
     assert not state.commit.rebased
     assert db.load().regions["DE"]["owner"] == "alice"

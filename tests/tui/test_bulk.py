@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui_helpers import load, settle, type_text, wait_until
+from tui_helpers import load, record_notices, settle, type_text, wait_until
 
 from rollout import queries, times
 from rollout.tui.screens.forms import ChoiceScreen, ConfirmScreen, FormScreen
@@ -115,3 +115,31 @@ async def test_y_copies_the_id_and_Y_the_row(make_app):
         await pilot.press("y", "Y")
         assert copied[0] == first
         assert copied[1].startswith(first + "\t") and "\t" in copied[1]
+
+
+async def test_bulk_preview_and_notices_carry_the_warnings_batch_dry_run_prints(make_app, db_path, rollout):
+    # A sale before some wave-5 launches: batch --dry-run warns (starts before launch, overlaps...).
+    app = make_app()
+    notices = record_notices(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash")
+        await type_text(pilot, "wave=5")
+        await pilot.press("enter", "V", "b", "2")
+        await type_text(pilot, "Spring Sale")
+        form = app.screen.query_one("#form", FormFields)
+        form.set_value("start", "2027-03-01")
+        form.set_value("end", "2027-03-07")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        preview = str(app.screen.query_one(".dialog-question").render())
+        command = preview.splitlines()[0].removeprefix("tui: ")
+        dry = rollout("batch", "-", "--dry-run", input=command + "\n")
+        assert dry.exit_code == 0
+        expected = [line.replace("line 1: ", "", 1) for line in dry.stderr.splitlines() if line.startswith("Warning:")]
+        assert expected  # the case warns at all
+        assert [line for line in preview.splitlines() if line.startswith("Warning:")] == expected
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionsScreen))
+    shown = [n.removeprefix("warning: ") for n in notices if n.startswith("warning: ")]
+    assert [f"Warning: {n}" for n in shown] == expected

@@ -53,3 +53,45 @@ async def test_the_critical_checkbox_is_drawn_whole_with_its_label(make_app, wid
         await settle(pilot)
         assert box.region.width >= len("▐X▌ critical")
         assert "critical" in str(box.label).lower()
+
+
+async def test_at_80_columns_every_sort_shows_its_marker_and_a_cut_column_ends_in_an_ellipsis(make_app):
+    from rollout.tui.widgets.region_table import COLUMNS, SORT_COLUMN, RegionTable
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one("#regions", RegionTable)
+        assert table.render_line(0).text.rstrip().endswith("…")  # STATUS at the edge, cut: ST…
+        assert table.render_line(1).text.rstrip().endswith("…")
+        seen = []
+        while table.sort not in seen:
+            seen.append(table.sort)
+            header = table.render_line(0).text
+            assert COLUMNS[SORT_COLUMN[table.sort]].header[:2] in header and "▲" in header, (table.sort, header)
+            await pilot.press("s")
+            await pilot.pause()
+        assert {"status", "wave"} <= set(seen)
+
+
+async def test_the_checklist_names_its_open_critical_filter_and_cuts_no_column_at_the_edge(make_app):
+    from rollout.tui.screens.region import RegionScreen
+    from rollout.tui.widgets.base import RecordTable
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_region("PL", "checklist")
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
+        await settle(pilot)
+        table = app.screen.query_one("#items", RecordTable)
+        for _show in ("open", "critical", "overdue", "mine", "all"):
+            await pilot.press("f")
+            await settle(pilot)
+            edge = table.scrollable_content_region.width
+            start = 0
+            for column in table.columns.values():
+                end = start + column.get_render_width(table)
+                assert not start < edge < end, (column.label.plain, start, end, edge)
+                start = end
+        await pilot.press("f", "f")
+        progress = str(app.screen.query_one("#progress").render())
+        assert "f shows: open critical (" in progress

@@ -187,6 +187,86 @@ async def test_a_reload_read_before_the_sessions_own_later_edit_does_not_replace
         assert (stored["title"], stored["owner"], stored["due"][:10]) == ("First", "second", "2027-03-01")
 
 
+def span_of(db: Path, promo_id: str) -> str:
+    """A promotion's dates as the Move dialog's title shows them (region-local)."""
+    from rollout import times
+
+    state = load(db)
+    promo = state.promotions[promo_id]
+    tz = state.region(promo["region"])["timezone"]
+    return f"(now {times.local_display(promo['start'], tz)} - {times.local_display(promo['end'], tz)})"
+
+
+def shown(app, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+async def test_the_move_dialog_follows_a_colleagues_move_and_moves_from_there(make_app, db_path):
+    promo_id = load(db_path).promotions_of("NL")[0]["id"]
+    before = load(db_path).promotions[promo_id]["start"]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_tab(pilot, "NL", "promotions", promo_id)
+        await pilot.press("m")
+        await type_text(pilot, "1d")
+        assert span_of(db_path, promo_id) in shown(app, "#form-title")
+        colleague(db_path, "promo", "move", promo_id, "--by", "1d")
+        await wait_until(pilot, lambda: span_of(db_path, promo_id) in shown(app, "#form-title"))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
+    from datetime import timedelta
+
+    from rollout import times
+
+    moved = load(db_path).promotions[promo_id]["start"]
+    assert times.instant(moved) - times.instant(before) == timedelta(days=2)  # the colleague's day, then this one
+
+
+async def test_a_move_refused_as_stale_says_who_moved_it_and_shows_the_dates_now(make_app, db_path):
+    promo_id = load(db_path).promotions_of("NL")[0]["id"]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_tab(pilot, "NL", "promotions", promo_id)
+        await pilot.press("m")
+        await type_text(pilot, "1d")
+        app.poll_timer.pause()  # the colleague's move lands between two reads of the file
+        colleague(db_path, "promo", "move", promo_id, "--by", "1d")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "while this was open" in shown(app, "#form-error"))
+        error = shown(app, "#form-error")
+        assert "by ops (#" in error and "reload" not in error
+        assert span_of(db_path, promo_id) in shown(app, "#form-title")
+        await pilot.press("enter")  # as the message says: enter moves it from the dates shown
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
+    assert [e["user"] for e in load(db_path).history[-2:]] == ["ops", "tester"]
+
+
+def launch_of(db: Path, code: str) -> str:
+    from rollout import times
+
+    region = load(db).region(code)
+    return f"(now {times.local_display(region['launch'], region['timezone'])})"
+
+
+async def test_the_launch_move_dialog_follows_a_colleague_and_a_refusal_says_who(make_app, db_path):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_tab(pilot, "NL", "overview")
+        await pilot.press("m")
+        await type_text(pilot, "1d")
+        colleague(db_path, "shift", "NL", "--by", "1d")
+        await wait_until(pilot, lambda: launch_of(db_path, "NL") in shown(app, "#form-title"))
+        app.poll_timer.pause()
+        colleague(db_path, "shift", "NL", "--by", "1d")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "while this was open" in shown(app, "#form-error"))
+        assert "by ops (#" in shown(app, "#form-error")
+        assert launch_of(db_path, "NL") in shown(app, "#form-title")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen) and not app.screen.query(FormScreen))
+    assert [e["user"] for e in load(db_path).history[-3:]] == ["ops", "ops", "tester"]
+
+
 async def test_a_reload_landing_while_the_app_shuts_down_is_dropped(make_app, db_path):
     """A reload worker's result can land while the app shuts down (another user wrote just before
     quitting), after the screens lost their widgets: it must not reach them."""

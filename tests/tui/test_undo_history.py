@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -332,8 +333,8 @@ async def test_enter_opens_the_entry_field_by_field_and_enter_on_a_field_jumps_t
         assert [str(c) for c in table.get_row_at(0)] == [
             "checklist item c339 First seller cohort onboarded",
             "due",
-            "2027-02-14 00:00",
-            "2027-02-01 00:00",
+            "2027-02-14 00:00 +01:00",  # Warsaw time, while the screen's header names UTC
+            "2027-02-01 00:00 +01:00",
         ]
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
@@ -484,3 +485,45 @@ async def test_enter_on_a_regions_history_tab_opens_the_entry(busy_db):
         assert app.screen.entry_id == 4
         await pilot.press("escape")
         assert isinstance(app.screen, RegionScreen)
+
+
+def read_instant(text: str, header_zone: str) -> datetime:
+    """A shown instant: '2026-11-24 10:00 +01:00' as written, '2026-11-24 10:00' in the header's zone."""
+    from zoneinfo import ZoneInfo
+
+    if text.count(" ") == 2:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M %z")
+    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(header_zone))
+
+
+@pytest.mark.parametrize("cycles", [0, 1, 2], ids=["region time", "your time", "UTC"])
+async def test_history_field_times_read_the_same_instant_as_the_header_says(busy_db, cycles):
+    stored = load(busy_db).history.entry(1)["changes"][0]["after"]["done_at"]
+    app = RolloutApp(busy_db, user="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(cycles):
+            await pilot.press("z")
+        screen = await open_history(pilot)
+        await pilot.press("G")  # #1: lead ticked PL c337 (Warsaw), done_at set
+        await wait_until(pilot, lambda: "done_at" in detail(screen))
+        title = str(screen.query_one("#history-title").render())
+        header_zone = title.split("times in ")[1].split(" ·")[0]
+        line = next(line for line in detail(screen).splitlines() if "done_at" in line)
+        shown = line.split("→ ")[1].strip()
+        assert read_instant(shown, header_zone) == datetime.fromisoformat(stored).replace(second=0, microsecond=0)
+
+
+async def test_a_worker_result_reaching_a_closed_history_screen_is_dropped(busy_db):
+    """The History screen reads undo states and entries in workers: a result that arrives after the
+    screen was closed (escape, or the app quitting) must not reach its widgets, which are gone."""
+    app = RolloutApp(busy_db, user="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        await wait_until(pilot, lambda: screen.table.row_count > 0)
+        timeline, entry = screen.timeline, screen.entries.get(screen.headers[0]["id"]) or screen.headers[0]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HistoryScreen))
+        await settle(pilot)
+        screen._statuses_read(timeline)
+        screen._entry_read(entry)
+        assert not app.screen.query(HistoryScreen)

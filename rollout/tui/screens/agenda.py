@@ -139,8 +139,8 @@ class AgendaScreen(RolloutNode, Screen[None]):
         parts = [f"Agenda · {title}", f"{len(self.entries)} entries", f"{overdue} overdue"]
         if self.filter_text:
             parts.append(f"filter {self.filter_text!r}: {shown} shown")
-        parts.append("f: week, overdue, mine")
-        self.query_one("#agenda-title", Static).update(Text(" · ".join(parts), no_wrap=True))
+        # The keys on a line of their own: never cut at 80 columns.
+        self.query_one("#agenda-title", Static).update(Text(" · ".join(parts) + "\nf: week, overdue, mine"))
 
     def current(self) -> AgendaEntry | None:
         key = self.table.cursor_key

@@ -75,9 +75,11 @@ class FormScreen(ModalScreen[bool]):
         baseline: dict[str, Any] | None = None,
         record: dict[str, Any] | None = None,
         reload: ReloadFunction | None = None,
+        follow: Callable[[FormScreen], None] | None = None,
     ) -> None:
         super().__init__(classes="dialog")
         self.form_title = title
+        self.follow = follow  # called when the app reloads (a dialog whose title shows stored values)
         self.field_list = list(fields)
         self.save_function = save
         self.check = check
@@ -125,16 +127,24 @@ class FormScreen(ModalScreen[bool]):
         values = self.fields.values()
         return any(self.shown.get(k) != v for k, v in values.items())
 
-    def _show_modified(self) -> None:
+    def _show_modified(self, *, force: bool = False) -> None:
         modified = self.modified
-        if modified != self._modified:
+        if modified != self._modified or force:
             self._modified = modified
             title = self.query_one("#form-title", Static)
             title.update(self.form_title + (" · modified (esc asks)" if modified else ""))
             title.set_class(modified, "-modified")
 
+    def set_title(self, title: str) -> None:
+        """Show a new title (what the dialog acts on, as stored now)."""
+        self.form_title = title
+        if self.is_mounted:
+            self._show_modified(force=True)
+
     def refresh_data(self) -> None:
         """The app reloaded: untouched fields follow the database, touched ones say what moved."""
+        if self.follow is not None and self.is_mounted:
+            self.follow(self)
         if self.reload is None or not self.is_mounted:
             return
         fresh = self.reload()

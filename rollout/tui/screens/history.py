@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from rollout.backends.base import Entry, HistoryLog
 from rollout.errors import RolloutError
-from rollout.tui.guard import reported
+from rollout.tui.guard import live, reported
 from rollout.tui.history_view import (
     FieldRow,
     HistoryFeed,
@@ -191,7 +191,7 @@ class HistoryScreen(RolloutNode, Screen[None]):
         self.app.call_from_thread(self._statuses_read, timeline)
 
     def _statuses_read(self, timeline: Timeline) -> None:
-        if timeline is not self.timeline or not self.is_mounted:
+        if timeline is not self.timeline or not live(self):
             return
         table = self.table
         for header in self.headers:
@@ -230,7 +230,7 @@ class HistoryScreen(RolloutNode, Screen[None]):
             self.read_entry(header["id"], self.history_log)
             lines.append("…")
         else:
-            rows = field_rows(entry, lambda region: record_zone(self, region))
+            rows = field_rows(entry, lambda region: record_zone(self, region), shown_zone(self))
             lines += [row_text(row) for row in rows[:DETAIL_ROWS]]
             if len(rows) > DETAIL_ROWS:
                 lines.append(f"… {len(rows) - DETAIL_ROWS} more (enter shows them all)")
@@ -250,7 +250,7 @@ class HistoryScreen(RolloutNode, Screen[None]):
         if len(self.entries) > 32:
             self.entries.clear()
         self.entries[entry["id"]] = entry
-        if self.is_mounted and self.selected is not None and self.selected["id"] == entry["id"]:
+        if live(self) and self.selected is not None and self.selected["id"] == entry["id"]:
             self.show_detail()
 
     @on(DataTable.RowHighlighted, "#history-table")
@@ -374,7 +374,7 @@ class EntryScreen(RolloutNode, Screen[None]):
 
     def refresh_data(self) -> None:
         entry = self.state.history.entry(self.entry_id)
-        self.rows = field_rows(entry, lambda region: record_zone(self, region))
+        self.rows = field_rows(entry, lambda region: record_zone(self, region), shown_zone(self))
         table = self.query_one(RecordTable)
         shown = self.rows[:ENTRY_ROWS]
         table.fill(
@@ -416,7 +416,7 @@ class EntryScreen(RolloutNode, Screen[None]):
         self.app.call_from_thread(self._status_read, entry, status_text(entry, timeline))
 
     def _status_read(self, entry: Entry, status: str | None) -> None:
-        if self.is_mounted:
+        if live(self):
             self.status = status
             self.show_title(entry)
 

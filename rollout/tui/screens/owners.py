@@ -137,8 +137,9 @@ class OwnersScreen(FilteredScreen):
         parts = [f"Owners · {len(self.loads)} with items open, busiest first"]
         if self.filter_text:
             parts.append(f"filter {self.filter_text!r}: {len(rows)} shown")
-        parts.append(f"LATE overdue, CRIT critical, SOON due in {agenda.SOON_DAYS} days")
-        self.query_one("#owners-title", Static).update(Text(" · ".join(parts), no_wrap=True))
+        # The legend on a line of its own: never cut at 80 columns.
+        legend = f"LATE overdue, CRIT critical, SOON due in {agenda.SOON_DAYS} days"
+        self.query_one("#owners-title", Static).update(Text(" · ".join(parts) + "\n" + legend))
         self._show_detail()
 
     def current(self) -> OwnerLoad | None:
@@ -227,8 +228,8 @@ class OwnerItemsScreen(FilteredScreen):
         parts = [f"{owner_label(self.owner)}: {len(fresh)} open items", f"{late} overdue"]
         if self.filter_text:
             parts.append(f"filter {self.filter_text!r}: {len(rows)} shown")
-        parts.append("space ticks · enter opens · esc back")
-        self.query_one("#owner-items-title", Static).update(Text(" · ".join(parts), no_wrap=True))
+        keys = "space ticks · enter opens · esc back"
+        self.query_one("#owner-items-title", Static).update(Text(" · ".join(parts) + "\n" + keys))
         self._show_detail()
 
     def current(self) -> Record | None:

@@ -21,6 +21,7 @@ from rollout.tui.widgets.base import RolloutNode, cli_text
 from rollout.tui.widgets.timeline import ZOOMS, TimelineView
 
 # The core's glyphs, in words short enough for one line at 100 columns (non-breaking within an entry).
+# Today on a promotion (┿) is the today line crossing the bar: it needs no entry of its own.
 LEGEND_WORDS = {
     model.LAUNCH: "launch",
     model.LAUNCHED: "launched",

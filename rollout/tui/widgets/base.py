@@ -161,12 +161,21 @@ class RecordTable(DataTable[Any]):
         self.markable = markable
         self.marked: set[str] = set()
         self.shown_keys: list[str] = []
+        self.min_widths: dict[str, int] = {}  # column name -> at least this wide (the next fill on)
 
     def on_mount(self) -> None:
         if self.markable:
             self.add_column(" ", key="mark", width=1)
         for name in self.column_names:
             self.add_column(name, key=name)
+
+    def _update_dimensions(self, new_rows: Any) -> None:
+        # DataTable measures new rows when idle, which may come after they were first drawn at the
+        # columns' old widths; its cached lines then keep those widths (cut titles, a clipped
+        # header) until something else redraws. Drawn again once measured.
+        super()._update_dimensions(new_rows)
+        self._clear_caches()
+        self.refresh()
 
     # -- marks ---------------------------------------------------------------------------
     def toggle_mark(self, key: str | None = None) -> None:
@@ -230,6 +239,11 @@ class RecordTable(DataTable[Any]):
         keep = keep if keep is not None else self.cursor_key
         index = self.cursor_row
         self.clear()
+        for column in self.columns.values():
+            # DataTable.clear keeps each column as wide as the widest cell it ever held: measured
+            # afresh, columns fit the rows shown now (a narrower terminal, a shorter title).
+            if column.auto_width:
+                column.content_width = max(column.label.cell_len, self.min_widths.get(str(column.key.value), 0))
         self.shown_keys = [key for key, _ in rows]
         self.marked &= set(self.shown_keys)
         for key, cells in rows:

@@ -27,6 +27,7 @@ from rollout.tui.widgets.form import WHEN_SHORT, Field
 ITEM_FIELDS = ("title", "category", "due", "owner", "critical", "after")
 # What `f` cycles through: every item, then only the open, critical, overdue or my items.
 SHOWS = ("all", "open", "critical", "overdue", "mine")
+SHOW_LABELS = {"critical": "open critical"}  # what the progress line calls a filter, where the name is short
 OWNER_WIDTH = 14
 AFTER_WIDTH = 12
 
@@ -72,7 +73,7 @@ class ChecklistPane(TablePane):
 
     def on_resize(self) -> None:
         if self.is_mounted:
-            self.refresh_data()
+            self.call_after_refresh(self.refresh_data)
 
     def overdue(self, item: Record, reference: datetime) -> bool:
         """An open item past its due (the core's rule: a due day ends at the region's next local midnight)."""
@@ -112,6 +113,7 @@ class ChecklistPane(TablePane):
             for i, name in enumerate(names)
         )
         title_width = max(self.size.width - fixed - 3 - 2 - 2, 12)  # mark column, title padding, scrollbar
+        table.min_widths["TITLE"] = self._title_room(cells, fixed, title_width)
         rows = []
         for item, done, overdue, (ident, box, crit), (owner, due, category) in cells:
             after = ",".join(item.get("after") or ())
@@ -140,13 +142,30 @@ class ChecklistPane(TablePane):
         self._show_progress(every, len(items))
         self._show_detail()
 
+    def _title_room(self, cells: list[Any], fixed: int, title_width: int) -> int:
+        """How wide TITLE is drawn: its longest shown title, widened so that the column after DUE
+        the right edge would cut (AFTER, CATEGORY) starts past the edge, not as a clipped 'A'."""
+        titles = max([len("TITLE"), *(min(len(c[0]["title"]), title_width) for c in cells)])
+        table = self.table
+        scrollbar = 2 if len(cells) + 2 > table.size.height else 0  # rows, header and a horizontal scrollbar
+        room = self.size.width - 3 - scrollbar  # less the mark column
+        used = fixed + titles + 2
+        after = max([len("AFTER"), *(min(len(",".join(c[0].get("after") or ())), AFTER_WIDTH) for c in cells)])
+        category = max([len("CATEGORY"), *(len(c[4][2]) for c in cells)])
+        for width in (after + 2, category + 2):
+            if used + width > room:
+                return titles + max(room - used, 0)
+            used += width
+        return titles
+
     def _show_progress(self, items: list[Record], shown: int) -> None:
         done = sum(1 for i in items if i["status"] == "done")
         critical = len(queries.open_critical(self.state, self.code))
         percent = queries.readiness(self.state, self.code)
         filled, empty = readiness_bar(percent, 10)
         text = f"{filled}{empty} {percent}% · {done}/{len(items)} done · {critical} critical open"
-        text += f" · f shows: {self.show_only}" + (f" ({shown})" if self.show_only != "all" else "")
+        label = SHOW_LABELS.get(self.show_only, self.show_only)
+        text += f" · f shows: {label}" + (f" ({shown})" if self.show_only != "all" else "")
         self.query_one("#progress", Static).update(text)
 
     def current(self) -> Record | None:

@@ -46,7 +46,7 @@ class HistoryPane(TablePane):
         table.fill(rows, keep=rows[0][0] if rows and at_newest else None)
         shown = f"the latest {HISTORY_LIMIT}" if len(entries) >= HISTORY_LIMIT else str(len(entries))
         self.query_one("#history-summary", Static).update(
-            f"{shown} change(s) to {self.code}, newest first · enter opens one · L: every region's history"
+            f"{shown} change(s) to {self.code}, newest first · times in {shown_tz} · enter opens one · L: every region's history"
         )
 
     @on(DataTable.RowSelected, "#history-entries")

@@ -258,8 +258,19 @@ class OverviewPane(RegionPane):
             self.notify(f"{self.code} has no launch to move (launched or no date).", severity="warning")
             return
         code, tz = self.code, region["timezone"]
+        # What the dialog shows and moves from: the launch as last read (it follows reloads).
         loaded = {"launch": region["launch"]}
         promos = promos_not_started(self.state, [code])
+
+        def title() -> str:
+            return f"Move the launch of {code} (now {times.local_display(loaded['launch'], tz)})"
+
+        def follow(form: FormScreen) -> None:
+            stored = self.state.regions.get(code)
+            if stored is not None and stored.get("launch"):
+                loaded["launch"] = stored["launch"]
+            form.set_title(title())
+            form.update_preview()
 
         def preview(values: dict[str, Any]) -> str:
             moved = times.shift_iso(loaded["launch"], times.parse_duration(values["by"]), tz)
@@ -276,17 +287,21 @@ class OverviewPane(RegionPane):
             try:
                 # One change: the launch and its promotions move together and one undo brings all back.
                 self.rollout.apply_edit(cli_text("shift", code, by=by, with_promos=along or None), change)
-            except StaleEdit:
-                loaded["launch"] = self.state.region(code).get("launch")
-                form.update_preview()
-                raise
+            except StaleEdit as error:
+                # The app has read the file again: the dialog now shows the new launch and moves from it.
+                follow(form)
+                last = queries.last_change_of(self.state, "regions", code)
+                who = f" by {last['user']} (#{last['id']})" if last else ""
+                raise StaleEdit(
+                    f"the launch of {code} was moved{who} while this was open; the title shows it now: "
+                    f"enter moves it by {by} from there"
+                ) from error
             launch = self.state.region(code)["launch"]
             moved = f" with {promos} promotion(s)" if along and promos else ""
             self.notify(f"{code} launch now {times.local_display(launch, tz)}{moved}", timeout=3)
 
-        now = times.local_display(region["launch"], tz)
         fields = [Field("by", "Move by", "", times.parse_duration, placeholder=DURATION_SHORT)]
         if promos:
             label = f"move the {promos} promotion(s) not started too"
             fields.append(Field("promos", "Promos", True, kind="check", placeholder=label))
-        self.app.push_screen(FormScreen(f"Move the launch of {code} (now {now})", fields, save, preview=preview))
+        self.app.push_screen(FormScreen(title(), fields, save, preview=preview, follow=follow))

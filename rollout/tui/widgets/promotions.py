@@ -215,7 +215,18 @@ class PromotionsPane(TablePane):
             return
         tz = self.region_record["timezone"]
         promo_id = promo["id"]
-        loaded = {"promo": promo}  # what the user sees; replaced when a stale move is refused
+        # What the dialog shows and moves from: the promotion as last read (it follows reloads).
+        loaded = {"promo": promo}
+
+        def title() -> str:
+            shown = loaded["promo"]
+            span = f"{times.local_display(shown['start'], tz)} - {times.local_display(shown['end'], tz)}"
+            return f"Move {promo_id} {shown['name']} (now {span})"
+
+        def follow(form: FormScreen) -> None:
+            loaded["promo"] = self.state.promotions.get(promo_id) or loaded["promo"]
+            form.set_title(title())
+            form.update_preview()
 
         def preview(values: dict[str, Any]) -> str:
             by, shown = times.parse_duration(values["by"]), loaded["promo"]
@@ -233,17 +244,19 @@ class PromotionsPane(TablePane):
 
             try:
                 outcome = self.rollout.apply_edit(cli_text("promo", "move", promo_id, by=by), change)
-            except StaleEdit:
-                loaded["promo"] = self.state.promotions.get(promo_id) or loaded["promo"]
-                form.update_preview()
-                raise
+            except StaleEdit as error:
+                # The app has read the file again: the dialog now shows the new dates and moves from them.
+                follow(form)
+                last = queries.last_change_of(self.state, "promotions", promo_id)
+                who = f" by {last['user']} (#{last['id']})" if last else ""
+                raise StaleEdit(
+                    f"{promo_id} was moved{who} while this was open; the title shows its dates now: "
+                    f"enter moves it by {by} from there"
+                ) from error
             self._announce(outcome.value, "Moved")
 
-        current = f"{times.local_display(promo['start'], tz)} - {times.local_display(promo['end'], tz)}"
         fields = [Field("by", "Move by", "", times.parse_duration, placeholder=DURATION_SHORT)]
-        self.app.push_screen(
-            FormScreen(f"Move {promo_id} {promo['name']} (now {current})", fields, save, preview=preview)
-        )
+        self.app.push_screen(FormScreen(title(), fields, save, preview=preview, follow=follow))
 
     @reported
     def action_delete(self) -> None:

@@ -177,6 +177,20 @@ class RegionTable(ScrollView, can_focus=True):
         self.sort, self.sort_reverse = sort, reverse
         self._line_cache.clear()
         self.refresh()
+        if sort in SORT_COLUMN and self.is_mounted:
+            self.show_column(SORT_COLUMN[sort])
+
+    def show_column(self, column: int) -> None:
+        """Scroll sideways, if need be, so that column `column` (an index of COLUMNS) shows whole."""
+        if column < PINNED:
+            return
+        starts = [len(MARK) + sum(self.widths[:i]) + self.gap * i for i in range(len(COLUMNS))]
+        end = starts[column] + self.widths[column]
+        shown, pinned = self.scrollable_content_region.width, self.pinned_width
+        # The least scroll that shows it, starting the scrolled part at a column's edge (none cut on the left).
+        offsets = [0] + [start - pinned for start in starts[PINNED + 1 : column + 1]]
+        x = next((x for x in offsets if end - x <= shown), offsets[-1])
+        self.scroll_to(x=x, animate=False, immediate=True)
 
     # -- marks -------------------------------------------------------------------------
     def toggle_mark(self) -> None:
@@ -294,6 +308,7 @@ class RegionTable(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
         base = self.rich_style
+        index = -1
         if y == 0:
             strip = self._header_strip()
         else:
@@ -306,12 +321,38 @@ class RegionTable(ScrollView, can_focus=True):
                 return Strip.blank(width, base)
         # Code and name stay put; the columns after them scroll.
         pinned = self.pinned_width
+        shown = self.scrollable_content_region.width  # the width less a vertical scrollbar
+        strip = self._end_at_edge(strip, index, pinned + scroll_x + max(shown - pinned, 0))
         left = strip.crop(0, pinned)
         right = strip.crop(pinned + scroll_x, pinned + scroll_x + max(width - pinned, 0))
         return Strip.join([left, right]).crop_extend(0, width, base)
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"region-table--{name}")
+
+    def _end_at_edge(self, strip: Strip, index: int, edge: int) -> Strip:
+        """A line whose column the right edge (`edge`, in line cells) cuts through: that column cut to
+        what shows, ending in … (the header keeps its sort marker), not a word cut mid-way."""
+        start = len(MARK)
+        for i, width in enumerate(self.widths):
+            if i >= PINNED and start < edge < start + width:
+                room = edge - start
+                if index < 0:
+                    marker = "▼" if self.sort_reverse else "▲"
+                    header = COLUMNS[i].header
+                    sorted_here = SORT_COLUMN.get(self.sort) == i
+                    text = header[: room - 1] + marker if sorted_here else truncate(header, room)
+                    style = self._style("header")
+                else:
+                    row = self.rows[index]
+                    cursor = index == self.cursor_row
+                    text = "…" if i == READY_INDEX else truncate(COLUMNS[i].cell(row), room)
+                    style = self.rich_style + self._style("cursor") if cursor else self.rich_style
+                    if not cursor and i != READY_INDEX:
+                        style += self._cell_style(i, row)
+                return Strip.join([strip.crop(0, start), Strip([Segment(text.ljust(room), style)])])
+            start += width + self.gap
+        return strip
 
     def _header_strip(self) -> Strip:
         key = (-1, False)

@@ -110,6 +110,7 @@ class TimelineView(ScrollView, can_focus=True):
         "timeline--promotion",
         "timeline--conflict",
         "timeline--today",
+        "timeline--today-promotion",
         "timeline--holiday",
         "timeline--empty",
         "timeline--health-off-track",
@@ -414,7 +415,8 @@ class TimelineView(ScrollView, can_focus=True):
 
 def cell_text(kind: str, cells: int, promoted: bool) -> str:
     """A column's text, `cells` wide: a promotion bar fills it; a milestone, conflict or today
-    sits in the middle (on the bar when a promotion runs there too); a holiday is shaded."""
+    sits in the middle (on the bar when a promotion runs there too: today crossing it as ┿); a
+    holiday is shaded."""
     glyph = model.GLYPHS[kind]
     if kind in (model.PROMOTION, model.HOLIDAY):
         return glyph * cells

@@ -1,0 +1,56 @@
+"""The checklist counts the state keeps up to date (done, total, critical still open) always equal
+a count of the records themselves, whatever sequence of puts, deletes, moves and undos led there."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rollout.state import State, empty_document
+
+REGIONS = ("DE", "FR")
+
+
+def recount(state: State, code: str) -> tuple[int, int, int]:
+    items = [i for i in state.items.values() if i["region"] == code]
+    done = sum(1 for i in items if i["status"] == "done")
+    critical_open = sum(1 for i in items if i["critical"] and i["status"] == "open")
+    return done, len(items), critical_open
+
+
+def new_state() -> State:
+    state = State(empty_document())
+    for code in REGIONS:
+        state.put("regions", {"code": code, "name": code, "timezone": "UTC", "currency": "EUR", "status": "planned"})
+    return state
+
+
+step = st.tuples(
+    st.sampled_from(["put", "delete", "undo"]),
+    st.integers(1, 4),  # item number
+    st.sampled_from(REGIONS),
+    st.sampled_from(["open", "done"]),
+    st.booleans(),  # critical
+)
+
+
+@settings(deadline=None)
+@given(steps=st.lists(step, max_size=25), indexed_first=st.booleans())
+def test_counts_follow_every_change_of_the_checklist(steps, indexed_first):
+    state = new_state()
+    if indexed_first:  # counts built before the changes, then kept up to date by each one
+        assert state.checklist_counts("DE") == (0, 0, 0)
+    for action, number, region, status, critical in steps:
+        key = f"c{number}"
+        if action == "put":
+            state.put("items", {"id": key, "region": region, "status": status, "critical": critical})
+        elif action == "delete" and key in state.items:
+            state.delete("items", key)
+        elif action == "undo":
+            state.apply(state.changes(), reverse=True)
+            state.before.clear()
+        for code in REGIONS:
+            assert state.checklist_counts(code) == recount(state, code), (code, steps)
+            assert sorted(i["id"] for i in state.items_of(code)) == sorted(
+                k for k, i in state.items.items() if i["region"] == code
+            )
