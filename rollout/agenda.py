@@ -117,6 +117,7 @@ def _items(
     if done == total:  # nothing open: no pass over the checklist
         return []
     skip_after = (window[1] + _SLACK).isoformat()
+    yesterday = today - timedelta(days=1)
     found = []
     for item in state.items_of(code):
         if item["status"] == "done":
@@ -129,7 +130,8 @@ def _items(
         moment = datetime.fromisoformat(due)
         all_day = bool(item.get("due_all_day"))
         day = (moment if all_day else moment - _ONE_MICROSECOND).astimezone(z).date()
-        overdue = day < today if all_day else moment < ref
+        # A timed due's local day decides unless that is yesterday or today (rollout.health does the same).
+        overdue = day < today if all_day else day < yesterday or (day <= today and moment < ref)
         if not overdue and not window[0] <= day <= window[1]:
             continue
         found.append(

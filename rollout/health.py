@@ -356,6 +356,7 @@ def _scan(context: Context, region: Record, z: ZoneInfo, today: date) -> _Facts:
     skip_after = (today + timedelta(days=3)).isoformat()  # compared with the text: a day's length past it
     parse = datetime.fromisoformat
     chains = context.chains
+    yesterday = today - _DAY
     for item in context.state.items_of(region["code"]):
         if item["status"] == "done":
             done_at = item.get("done_at")
@@ -384,7 +385,9 @@ def _scan(context: Context, region: Record, z: ZoneInfo, today: date) -> _Facts:
                 late = day < today
             else:
                 day = (moment - _ONE_MICROSECOND).astimezone(z).date()
-                late = moment < ref
+                # Its local day decides unless that is yesterday or today: comparing instants across
+                # offsets costs more than the rest of the pass over an item.
+                late = day < yesterday or (day <= today and moment < ref)
             if late:
                 facts.overdue.append((item, (today - day).days, moment))
             if finish is None:

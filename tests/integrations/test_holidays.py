@@ -251,3 +251,30 @@ def test_the_holiday_caches_change_under_one_lock_across_threads(monkeypatch):
     other.join(10)
     assert cleared.is_set()
     assert holidays._memory() == {}  # the clear came after the lookup, so nothing is left
+
+
+@pytest.mark.parametrize("lazy_from", [0, 10**12])  # every cache read lazily (msgspec), or whole (orjson)
+def test_the_cache_reads_the_same_lazily_or_whole(monkeypatch, tmp_path, lazy_from):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(holidays, "LAZY_FROM_BYTES", lazy_from)
+    holidays.clear_memory()
+    asked = [("DE", 2026), ("XX", 2027), ("US-CA", 2026)]
+    computed = {key: holidays.year_calendar(*key) for key in asked}
+    holidays.year_calendar("NL", 2027)
+    holidays.flush_cache()
+    path = holidays.cache_path()
+    stored = json.loads(path.read_text())
+    stored["calendars"]["NL:2027"] = {"2027-04-27": "Made-up Day"}  # what the cache says is what is read
+    stored["calendars"]["ZZ:2027"] = ["not", "a", "calendar"]  # a damaged entry: recomputed, no error
+    path.write_text(json.dumps(stored))
+    holidays.clear_memory()
+    assert {key: holidays.year_calendar(*key) for key in asked} == computed
+    assert holidays.year_calendar("NL", 2027) == {date(2027, 4, 27): "Made-up Day"}
+    assert holidays.year_calendar("ZZ", 2027) == {}
+    holidays.year_calendar("FR", 2026)  # a new calendar: written with the ones read lazily
+    holidays.flush_cache()
+    rewritten = json.loads(path.read_text())["calendars"]
+    assert set(rewritten) == {"DE:2026", "NL:2027", "XX:2027", "US-CA:2026", "FR:2026", "ZZ:2027"}
+    assert rewritten["NL:2027"] == {"2027-04-27": "Made-up Day"}
+    assert rewritten["DE:2026"] == {d.isoformat(): name for d, name in computed[("DE", 2026)].items()}
+    holidays.clear_memory()

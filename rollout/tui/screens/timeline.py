@@ -91,7 +91,7 @@ class TimelineScreen(RolloutNode, Screen[None]):
 
     @on(TimelineView.Moved)
     def _moved(self) -> None:
-        self.query_one("#timeline-detail", Static).update(Text(self.detail()))
+        self.query_one("#timeline-detail", Static).update(Text(self.detail()), layout=False)
 
     def detail(self) -> str:
         """What is under the cursor: the region, its health and launch, and what falls in the column."""
