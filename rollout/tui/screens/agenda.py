@@ -8,16 +8,17 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from rollout import agenda, queries
 from rollout.agenda import AgendaEntry
 from rollout.timeline import GLYPHS, LAUNCH, PROMOTION
 from rollout.tui.guard import reported
+from rollout.tui.screens.filtered import FilterBoxScreen
 from rollout.tui.ticking import set_done
 from rollout.tui.views import BLOCKED, keep_in_place
-from rollout.tui.widgets.base import OpenTable, RecordTable, RolloutNode
+from rollout.tui.widgets.base import OpenTable, RecordTable
 
 # What `f` cycles through: (name, title, days, only the user's).
 MODES = (
@@ -52,7 +53,7 @@ def keep_ticked(entries: list[AgendaEntry], previous: list[AgendaEntry], kept: s
     return [by_key[key] for key in keys]
 
 
-class AgendaScreen(RolloutNode, Screen[None]):
+class AgendaScreen(FilterBoxScreen):
     HELP_TITLE = "Agenda"
     BINDINGS = [
         Binding("space", "toggle", "Tick", id="agenda.toggle"),
@@ -64,7 +65,6 @@ class AgendaScreen(RolloutNode, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.mode = MODES[0][0]
-        self.filter_text = ""
         self.entries: list[AgendaEntry] = []
         self.kept: set[str] = set()  # items ticked here: they stay listed, marked done
 
@@ -217,33 +217,5 @@ class AgendaScreen(RolloutNode, Screen[None]):
         else:
             self.rollout.open_region(entry.region, "promotions", entry.id)
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("-active")
-        box.focus()
-
-    def action_back(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_class("-active") or self.filter_text:
-            box.remove_class("-active")
-            self.table.focus()
-            if box.value:
-                box.value = ""
-            return
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
-
-    @on(Input.Changed, "#filter")
-    @reported
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
-        self.refresh_data()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        if not self.filter_text:
-            self.query_one("#filter", Input).remove_class("-active")
-        self.table.focus()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self.rollout.check_action(action, parameters)
+    def main_widget(self) -> Widget:
+        return self.table

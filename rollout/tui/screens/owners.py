@@ -8,16 +8,17 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from rollout import agenda, queries
 from rollout.agenda import OwnerLoad
 from rollout.state import Record
 from rollout.tui.guard import reported
+from rollout.tui.screens.filtered import FilterBoxScreen
 from rollout.tui.ticking import set_done
 from rollout.tui.views import BLOCKED, keep_in_place, truncate
-from rollout.tui.widgets.base import OpenTable, RecordTable, RolloutNode
+from rollout.tui.widgets.base import OpenTable, RecordTable
 
 NOBODY = "(nobody)"  # items without an owner
 LISTED_REGIONS = 4
@@ -33,14 +34,10 @@ def regions_text(regions: tuple[str, ...]) -> str:
     return f"{len(regions)}: {named}"
 
 
-class FilteredScreen(RolloutNode, Screen[None]):
+class FilteredScreen(FilterBoxScreen):
     """A screen of one RecordTable with a `/` filter: escape clears the filter, then goes back."""
 
     TABLE_ID = ""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.filter_text = ""
 
     @property
     def table(self) -> RecordTable:
@@ -58,36 +55,8 @@ class FilteredScreen(RolloutNode, Screen[None]):
         haystack = " ".join(texts).casefold()
         return all(word in haystack for word in words)
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("-active")
-        box.focus()
-
-    def action_back(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_class("-active") or self.filter_text:
-            box.remove_class("-active")
-            self.table.focus()
-            if box.value:
-                box.value = ""
-            return
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
-
-    @on(Input.Changed, "#filter")
-    @reported
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
-        self.refresh_data()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        if not self.filter_text:
-            self.query_one("#filter", Input).remove_class("-active")
-        self.table.focus()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self.rollout.check_action(action, parameters)
+    def main_widget(self) -> Widget:
+        return self.table
 
 
 class OwnersScreen(FilteredScreen):

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Static
 
 from rollout import ops
@@ -16,8 +16,9 @@ from rollout import timeline as model
 from rollout.health import SYMBOLS
 from rollout.timeline import GLYPHS, TimelineRow
 from rollout.tui.guard import reported
+from rollout.tui.screens.filtered import FilterBoxScreen
 from rollout.tui.views import filter_rows
-from rollout.tui.widgets.base import RolloutNode, cli_text
+from rollout.tui.widgets.base import cli_text
 from rollout.tui.widgets.timeline import ZOOMS, TimelineView
 
 # The core's glyphs, in words short enough for one line at 100 columns (non-breaking within an entry).
@@ -33,7 +34,7 @@ LEGEND_WORDS = {
 LEGEND_TEXT = "  ".join(f"{GLYPHS[kind]}\u00a0{words}" for kind, words in LEGEND_WORDS.items())
 
 
-class TimelineScreen(RolloutNode, Screen[None]):
+class TimelineScreen(FilterBoxScreen):
     """Rows are regions (in launch order, as `rollout status` lists them), columns days, weeks or
     months. `<`/`>` move the launch of the region under the cursor by one column's step through
     the core's `shift` (one change, `u` undoes it)."""
@@ -50,10 +51,6 @@ class TimelineScreen(RolloutNode, Screen[None]):
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("escape", "back", "Back", show=False, id="back"),
     ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.filter_text = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -142,41 +139,13 @@ class TimelineScreen(RolloutNode, Screen[None]):
             view.move_to_day(row.launch)
             self.notify(f"{code} launch moved {by} to {row.launch.isoformat()} (u undoes)", timeout=3)
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("-active")
-        box.focus()
-
-    def action_back(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_class("-active") or self.filter_text:
-            box.remove_class("-active")
-            self.view.focus()
-            if box.value:
-                box.value = ""  # Changed then re-filters
-            return
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
-
-    @on(Input.Changed, "#filter")
-    @reported
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
-        self.refresh_data()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        if not self.filter_text:
-            self.query_one("#filter", Input).remove_class("-active")
-        self.view.focus()
+    def main_widget(self) -> Widget:
+        return self.view
 
     @on(TimelineView.Selected)
     @reported
     def _selected(self, event: TimelineView.Selected) -> None:
         self.rollout.open_region(event.code)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self.rollout.check_action(action, parameters)
 
 
 def column_events(row: TimelineRow, first: date, last: date) -> list[str]:
