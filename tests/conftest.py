@@ -32,6 +32,15 @@ SENTINEL = "ROLLOUT_TEST_SENTINEL_HOME"
 XDG_DIRS = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-examples",
+        action="store_true",
+        help="tests/cli/test_readme.py: rewrite the output shown under each console example of README.md and "
+        "docs/ from what the commands print now (lines `...` kept where they still match)",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Point HOME at an empty sentinel directory for the whole run (xdist workers inherit it)."""
     if SENTINEL in os.environ:
