@@ -27,10 +27,10 @@ mutants: $(STAMP)            ## mutation testing of the core rules (mutmut, [too
 	$(BIN)/python scripts/mutation-score
 
 docs: $(DOCS)                ## build the manual into site/ (MkDocs, strict: a broken link or anchor fails it)
-	$(BIN)/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 docs-serve: $(DOCS)          ## serve the manual at http://127.0.0.1:8001, rebuilt as files change
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
 
 examples: $(STAMP)           ## rewrite the output shown under every console example from what the commands print now
 	$(BIN)/python -m pytest tests/cli/test_readme.py --update-examples -p no:xdist -q

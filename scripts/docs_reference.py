@@ -198,7 +198,11 @@ def keys_page() -> str:
 
 
 def pages() -> dict[str, str]:
-    return {"reference/commands.md": commands_page(), "reference/schemas.md": schemas_page(), "reference/keys.md": keys_page()}
+    return {
+        "reference/commands.md": commands_page(),
+        "reference/schemas.md": schemas_page(),
+        "reference/keys.md": keys_page(),
+    }
 
 
 # -- the MkDocs hook -------------------------------------------------------------------------------

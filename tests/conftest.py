@@ -35,9 +35,12 @@ XDG_DIRS = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOM
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-examples",
-        action="store_true",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PATH",
         help="tests/cli/test_readme.py: rewrite the output shown under each console example of README.md and "
-        "docs/ from what the commands print now (lines `...` kept where they still match)",
+        "docs/ (or only of the files under PATH) from what the commands print now (`...` lines kept where they fit)",
     )
 
 
