@@ -4,6 +4,7 @@ clock pinned at 2026-11-24T09:00:00+00:00, user amara) and compared byte for byt
 
 from __future__ import annotations
 
+import html
 import importlib.util
 from pathlib import Path
 
@@ -22,7 +23,8 @@ def load_script():
 def test_the_documented_screenshot_is_what_the_app_draws_now():
     script = load_script()
     fresh = script.render()
-    assert "21 regions" in fresh and "Netherlands" in fresh and "amara" in fresh
+    text = html.unescape(fresh).replace("\xa0", " ")
+    assert "21 regions" in text and "Netherlands" in text and "rollout.json · amara" in text
     assert script.IMAGE.read_text(encoding="utf-8") == fresh, (
         f"{script.IMAGE.relative_to(ROOT)} is not what the TUI draws now: after a deliberate change, run `{UPDATE}` "
         "and look at the new picture before committing it"
