@@ -96,7 +96,7 @@ def command_section(path: str, command: click.Command, ctx: click.Context) -> li
     if rows:
         out += ["| | Argument or option | What |", "| --- | --- | --- |"]
         for kind, synopsis, text in rows:
-            out.append(f"| {kind} | `{synopsis.replace('|', '&#124;')}` | {escape(text)} |")
+            out.append(f"| {kind} | `{synopsis}` | {escape(text)} |")  # tables keep a | inside code
         out.append("")
     output = getattr(command.callback, "rollout_output", None)
     if output is not None:
