@@ -258,3 +258,36 @@ def test_update_examples(request: pytest.FixtureRequest, tmp_path: Path):
         rewrite(path, edits)
     report = [f"{path.relative_to(ROOT)} line {n}" for path, edits in changes.items() for n in sorted(edits)]
     print(f"updated {len(report)} example(s):", *report, sep="\n  ")
+
+
+# -- the update mode's rewriting, on its own ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("expected", "printed", "new"),
+    [
+        pytest.param(["a", "b", ""], ["a", "b"], ["a", "b", ""], id="still-matching-unchanged"),
+        pytest.param(["a", "b", ""], ["a", "c", "d"], ["a", "c", "d", ""], id="replaced-blank-kept"),
+        pytest.param(["h", "...", "t"], ["h2", "x", "y", "t2"], ["h2", "...", "t2"], id="dots-head-tail"),
+        pytest.param(["h", "...", "m", "...", "t"], ["h2", "m", "x", "t"], ["h2", "...", "m", "...", "t"], id="middle"),
+        pytest.param(["h", "...", "m", "...", "t"], ["h", "z", "t2"], ["h", "...", "t2"], id="middle-gone"),
+        pytest.param(["h", "...", "t"], ["only"], ["only"], id="too-short-for-dots"),
+        pytest.param(
+            ["saved 2026-11-24 22:44:41", "old"],
+            ["saved 2026-12-06 10:00:00", "new"],
+            ["saved 2026-11-24 22:44:41", "new"],
+            id="normalised-instant-kept",
+        ),
+        pytest.param(["x"], ["x  ", "", ""], ["x"], id="trailing-space-and-lines"),
+    ],
+)
+def test_update_rewrites_what_an_example_shows_from_what_it_printed(expected, printed, new):
+    assert updated(expected, printed) == new
+    assert matches(normalise(new), normalise(printed))
+
+
+def test_update_rewrites_the_lines_under_each_command_in_place(tmp_path: Path):
+    page = tmp_path / "page.md"
+    page.write_text("# T\n\n```console\n$ one\nold 1\n$ two\nold 2a\nold 2b\n\n```\n", encoding="utf-8")
+    (block,) = parse(page)
+    one, two = block.commands
+    rewrite(page, {one.number: (1, ["new 1", "new 1b"]), two.number: (3, ["new 2", ""])})
+    assert page.read_text(encoding="utf-8") == "# T\n\n```console\n$ one\nnew 1\nnew 1b\n$ two\nnew 2\n\n```\n"
