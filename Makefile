@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test lint bench mutants docs docs-serve examples clean
 DOCS   := $(VENV)/.docs-installed
+DOCS_ADDR ?= 127.0.0.1:8001
 
 run: $(STAMP)                ## open the TUI on the bundled dataset (a database in ~/.local/share/rollout)
 	$(BIN)/rollout tui
@@ -29,8 +30,8 @@ mutants: $(STAMP)            ## mutation testing of the core rules (mutmut, [too
 docs: $(DOCS)                ## build the manual into site/ (MkDocs, strict: a broken link or anchor fails it)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
-docs-serve: $(DOCS)          ## serve the manual at http://127.0.0.1:8001, rebuilt as files change
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
+docs-serve: $(DOCS)          ## serve the manual at http://$(DOCS_ADDR) (default 127.0.0.1:8001), rebuilt as files change
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr $(DOCS_ADDR)
 
 examples: $(STAMP)           ## rewrite the output shown under every console example from what the commands print now
 	$(BIN)/python -m pytest tests/cli/test_readme.py --update-examples -p no:xdist -q
