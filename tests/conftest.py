@@ -46,6 +46,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Point HOME at an empty sentinel directory for the whole run (xdist workers inherit it)."""
+    only = config.getoption("--update-examples", None)
+    if only and not (only == "README.md" or only.rstrip("/") == "docs" or only.startswith("docs/")):
+        # `--update-examples tests/cli/test_readme.py` would take the test file as its PATH.
+        raise pytest.UsageError(
+            f"--update-examples {only}: PATH is README.md or a page or folder of docs/ "
+            "(give the test file first: pytest tests/cli/test_readme.py --update-examples [PATH])"
+        )
     if SENTINEL in os.environ:
         return
     sentinel = Path(tempfile.mkdtemp(prefix="rollout-test-home-"))
