@@ -7,7 +7,7 @@ preferences (theme, keys) are not here: they live in each person's config.toml (
 
 Every setting is declared once, in REGISTRY, with its type, default, bounds, unit and a one-line
 description: the record schema (rollout.schema.SETTINGS) validates stored values with it, the CLI's
-`config get|set` and the README's table list it.
+`config get|set` and the manual's table (docs/guide/settings.md) list it.
 """
 
 from __future__ import annotations

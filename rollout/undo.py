@@ -1,7 +1,7 @@
 """Undo and redo: which changes are in effect, which change a user's `undo` or `redo` takes, and
 reverting or re-applying one field by field without overwriting anyone's newer change.
 
-The rules (README, "Undo and redo"):
+The rules (the manual, docs/guide/undo.md):
 
 - Every history entry is a *change* (any command that changed records), an *undo* (``"undoes": N``)
   or a *redo* (``"redoes": N``). An undo or a redo always names a change, never another undo or

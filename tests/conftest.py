@@ -32,8 +32,27 @@ SENTINEL = "ROLLOUT_TEST_SENTINEL_HOME"
 XDG_DIRS = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-examples",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PATH",
+        help="tests/cli/test_readme.py: rewrite the output shown under each console example of README.md and "
+        "docs/ (or only of the files under PATH) from what the commands print now (`...` lines kept where they fit)",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Point HOME at an empty sentinel directory for the whole run (xdist workers inherit it)."""
+    only = config.getoption("--update-examples", None)
+    if only and not (only == "README.md" or only.rstrip("/") == "docs" or only.startswith("docs/")):
+        # `--update-examples tests/cli/test_readme.py` would take the test file as its PATH.
+        raise pytest.UsageError(
+            f"--update-examples {only}: PATH is README.md or a page or folder of docs/ "
+            "(give the test file first: pytest tests/cli/test_readme.py --update-examples [PATH])"
+        )
     if SENTINEL in os.environ:
         return
     sentinel = Path(tempfile.mkdtemp(prefix="rollout-test-home-"))

@@ -171,7 +171,7 @@ def health_command(app: App, selectors: tuple[str, ...], as_json: bool) -> None:
     launched), the reasons behind it, the forecast ready date, open critical and overdue items.
 
     SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every region). The rules and the
-    forecast's formula: README, "Health and forecast"."""
+    forecast's formula: the manual, docs/guide/cockpit.md, "Health and forecast"."""
     from rollout.health import health_rows
 
     state = app.state()

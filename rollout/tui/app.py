@@ -515,6 +515,12 @@ def local_zone_name() -> str:
 
 def binding_ids() -> set[str]:
     """Every binding id the TUI declares (what config.toml's [keys] may remap)."""
+    return {b.id for c in binding_classes() for b in getattr(c, "BINDINGS", []) if isinstance(b, Binding) and b.id}
+
+
+def binding_classes() -> list[type]:
+    """The app and every screen and widget class of rollout's TUI, where key bindings are declared
+    (their BINDINGS); the manual's key reference and its test read them from here too."""
     from rollout.tui.screens import agenda, calendar, forms, help, owners, region, regions
     from rollout.tui.screens import history as history_screen
     from rollout.tui.screens import timeline as timeline_screen
@@ -525,7 +531,7 @@ def binding_ids() -> set[str]:
     screens = (agenda, calendar, forms, help, history_screen, owners, region, regions, timeline_screen)
     for module in (*screens, base, checklist, history, month, promotions, region_table, timeline_view):
         classes += [c for c in vars(module).values() if isinstance(c, type) and c.__module__ == module.__name__]
-    return {b.id for c in classes for b in getattr(c, "BINDINGS", []) if isinstance(b, Binding) and b.id}
+    return classes
 
 
 def run(

@@ -41,7 +41,7 @@ class Confirmations:
 
 @dataclass
 class Settings:
-    """Everything config.toml can set; each field's docstring is its line in the README's settings table."""
+    """Everything config.toml can set; each field's docstring is its line in the settings table of the manual's TUI guide (docs/guide/tui.md)."""
 
     theme: str = "textual-dark"
     """A Textual theme by name (`ctrl+p` then "theme" lists them); choosing one there is remembered."""

@@ -175,7 +175,9 @@ def run(rollout, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN0
 
 
 def test_every_command_has_an_example_row():
-    assert sorted(COMMANDS) == sorted(EXAMPLES), "add the new command to EXAMPLES (and to the README's table)"
+    assert sorted(COMMANDS) == sorted(EXAMPLES), (
+        "add the new command to EXAMPLES (the manual's command reference is generated)"
+    )
 
 
 @pytest.mark.parametrize("path", sorted(COMMANDS))

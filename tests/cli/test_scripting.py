@@ -295,7 +295,7 @@ def test_a_wall_time_with_seconds_and_no_offset_is_accepted_as_documented(rollou
     assert envelope["changed"]["checklist"][0]["due"] == "2027-01-26T10:00:30+01:00"
     help_text = rollout("check", "add", "--help").stdout
     assert "YYYY-MM-DDTHH:MM[:SS]" in " ".join(help_text.split())
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "guide" / "cli.md").read_text(encoding="utf-8")
     assert "`YYYY-MM-DDTHH:MM:SS` (region-local wall time" in " ".join(readme.split())
 
 

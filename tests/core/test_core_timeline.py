@@ -218,7 +218,7 @@ def _layout(state, first: date, last: date, width: int) -> tuple[str, dict[date,
 
 
 WINDOWS = [
-    (date(2026, 11, 23), date(2027, 2, 28), 80),  # the README's example: December was left out
+    (date(2026, 11, 23), date(2027, 2, 28), 80),  # the manual's example: December was left out
     (date(2026, 11, 17), date(2027, 2, 22), 80),  # the default window
     (date(2026, 11, 17), date(2027, 2, 22), 40),
     (date(2026, 11, 17), date(2027, 2, 22), 100),

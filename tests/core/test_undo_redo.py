@@ -1,6 +1,6 @@
 """Undo and redo between several users: which change each takes, the chains, and the refusals.
 
-The rules are rollout.undo's module doc (and the README's "Undo and redo"); every test here reads
+The rules are rollout.undo's module doc (and the manual's "Undo and redo", docs/guide/undo.md); every test here reads
 them through the core operations, on the bundled dataset in a real database file.
 """
 

@@ -1,4 +1,4 @@
-"""config.toml: typed settings, a clear notice naming the line for a bad file, the README's table in step."""
+"""config.toml: typed settings, a clear notice naming the line for a bad file, the TUI guide's table in step."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tui_helpers import record_notices, settle
 from rollout.tui import settings
 from rollout.tui.screens.regions import RegionsScreen
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+TUI_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guide" / "tui.md"
 
 
 def write_config(tmp_path: Path, text: str) -> Path:
@@ -101,11 +101,11 @@ async def test_z_switches_how_times_are_shown(make_app, db_path):
         assert app.times == "region" and start() == region_time
 
 
-def test_the_readme_settings_table_matches_the_settings_class():
-    text = README.read_text()
+def test_the_tui_guide_settings_table_matches_the_settings_class():
+    text = TUI_GUIDE.read_text()
     rows = re.findall(r"^\| `([a-z.A-Z]+)` \| (.*?) \| (.*?) \|$", text, re.M)
     documented = {name: (default.strip("` "), what) for name, default, what in rows}
     for name, default, what in settings.documented_settings():
-        assert name in documented, f"README lacks the setting {name}"
+        assert name in documented, f"docs/guide/tui.md lacks the setting {name}"
         assert documented[name][0] == default, name
         assert documented[name][1] == what, name
