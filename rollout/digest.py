@@ -86,8 +86,10 @@ def since_instant(text: str, reference: datetime | None = None) -> datetime:
     instant with its offset. Raises InvalidValue for anything else or a moment after the reference."""
     ref = queries.plain_utc(reference or times.now())
     raw = text.strip()
+    if raw[:1] in ("+", "-"):  # `-1d` is not "1d": a sign here has no meaning, so it is refused
+        raise InvalidValue(f"invalid --since {text!r}: a duration back from now takes no sign (1d is one day ago)")
     try:
-        duration = times.parse_duration(raw.lstrip("+-"))
+        duration = times.parse_duration(raw)
     except InvalidValue:
         duration = None
     if duration is not None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from rollout import numbers
 from rollout.errors import DatabaseError
 from rollout.files import leftovers
 from rollout.migrations import HISTORY_APART_SCHEMA
@@ -252,7 +253,7 @@ def check_document(
 def _records(name: str, raw: dict[str, Any], found: Findings) -> list[tuple[str, dict[str, Any]]]:
     records = []
     for doc_id, record in raw.items():
-        if not doc_id.isdigit():
+        if not numbers.is_digits(doc_id):
             found.problem(f"{name} has a document id {doc_id!r} that is not a number", f"{name} doc id")
         if not isinstance(record, dict):
             found.problem(f"{name} document {doc_id} is not a record (found {type(record).__name__})", f"{name} shape")

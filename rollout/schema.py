@@ -98,7 +98,7 @@ def normalised(normalise: Callable[[str], str]) -> Check:
 
 # Generated ids: a prefix per kind and a number from 1 up, without leading zeros (c12, p7).
 ID_PREFIX = {"items": "c", "promotions": "p"}
-ID_PATTERN = {table: re.compile(re.escape(prefix) + r"([1-9]\d*)") for table, prefix in ID_PREFIX.items()}
+ID_PATTERN = {table: re.compile(re.escape(prefix) + r"([1-9][0-9]*)") for table, prefix in ID_PREFIX.items()}
 # The kinds whose records belong to a region (their `region` field), indexed by it in the state.
 CHILD_TABLES = ("items", "promotions")
 

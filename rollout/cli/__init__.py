@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import shlex
 import sys
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -57,6 +59,12 @@ class RolloutGroup(click.Group):
     option, a group without its command, nothing to change), one line ending in the help to read
     (see usage_error); 130 interrupted.
     """
+
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
+        # Commands load lazily (COMMAND_MODULES): the completion module registers rollout's bash
+        # reading of `key=value` words, which must be in place before Click picks a shell's class.
+        importlib.import_module("rollout.cli.completion")
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta["rollout.command"] = command_text(args)
@@ -152,24 +160,66 @@ def main() -> None:
     cli.main(prog_name="rollout")
 
 
-def _register() -> None:
-    from rollout.cli import (
-        admin,
-        checklist,
-        cockpit,
-        completion,
-        config,
-        contract,
-        exchange,
-        maint,
-        promos,
-        regions,
-        serve,
-    )
+# The module that defines each top-level command (its COMMANDS list). A command's module is
+# imported when the command is first looked up, so `rollout region list --json` loads the region
+# commands only, not batch, import/export, serve or the cockpit (start-up target in benchmarks/).
+COMMAND_MODULES: dict[str, str] = {
+    "status": "regions",
+    "region": "regions",
+    "shift": "regions",
+    "check": "checklist",
+    "promo": "promos",
+    "health": "cockpit",
+    "agenda": "cockpit",
+    "owners": "cockpit",
+    "timeline": "cockpit",
+    "digest": "cockpit",
+    "config": "config",
+    "init": "admin",
+    "history": "admin",
+    "undo": "admin",
+    "redo": "admin",
+    "batch": "admin",
+    "tui": "admin",
+    "doctor": "maint",
+    "restore": "maint",
+    "export": "exchange",
+    "import": "exchange",
+    "holidays": "exchange",
+    "serve": "serve",
+    "completion": "completion",
+    "schema": "contract",
+}
 
-    for module in (regions, checklist, promos, cockpit, config, admin, maint, exchange, serve, completion, contract):
-        for command in module.COMMANDS:
-            cli.add_command(command)
+
+class LazyCommands(MutableMapping[str, click.Command]):
+    """The root group's commands by name (what Click keeps in `Group.commands`): names are known
+    from COMMAND_MODULES without importing anything; looking one up imports its module once."""
+
+    def __init__(self, modules: dict[str, str]) -> None:
+        self._modules = dict(modules)
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            module = importlib.import_module(f"rollout.cli.{self._modules[name]}")
+            for command in module.COMMANDS:
+                self._loaded.setdefault(command.name, command)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+        self._modules.setdefault(name, "")
+
+    def __delitem__(self, name: str) -> None:
+        del self._modules[name]
+        self._loaded.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
 
 
-_register()
+cli.commands = LazyCommands(COMMAND_MODULES)

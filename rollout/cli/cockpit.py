@@ -15,9 +15,10 @@ import click
 from rollout.cli import contract, output
 from rollout.cli.app import App, pass_app
 from rollout.cli.completion import complete_owners, complete_selectors
+from rollout.cli.params import WholeNumber
 from rollout.cli.regions import selectors_argument
 
-DAYS_RANGE = click.IntRange(min=0, max=366)
+DAYS_RANGE = WholeNumber(min=0, max=366)
 SHOWN_REGIONS = 8  # an owner's regions listed in the table before "+N more"
 
 
@@ -379,7 +380,7 @@ def timeline_json(model: Any, first: Any, last: Any) -> dict[str, Any]:
 @click.option("--to", "last", metavar="DAY", help="Last day.  [default: 97 days after the first]")
 @click.option(
     "--width",
-    type=click.IntRange(min=30),
+    type=WholeNumber(min=30),
     help="Line width in terminal cells (30 or more).  [default: the terminal's, else 100]",
 )
 @click.option("--ascii", "ascii_only", is_flag=True, help="Plain ASCII characters (the default when piped).")

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 from click.shell_completion import BashComplete, CompletionItem, add_completion_class, split_arg_string
 
+from rollout import numbers
 from rollout.cli import contract
 from rollout.db import default_path
 from rollout.model import STATUSES
@@ -186,7 +187,7 @@ class KeyValueBashComplete(BashComplete):
     def get_completion_args(self) -> tuple[list[str], str]:
         line = os.environ.get("COMP_LINE")
         point = os.environ.get("COMP_POINT", "")
-        if line is None or not point.isdigit():  # an older script without the line: Click's reading
+        if line is None or not numbers.is_digits(point):  # an older script without the line: Click's reading
             return super().get_completion_args()
         typed = line[: int(point)]
         words = split_arg_string(typed)
@@ -224,8 +225,7 @@ def completion(shell: str, as_json: bool) -> None:
     """
     from click.shell_completion import get_completion_class
 
-    from rollout.cli import cli
-
+    cli = click.get_current_context().find_root().command
     shell_class = get_completion_class(shell)
     assert shell_class is not None  # every name in SHELLS is one Click ships
     script = shell_class(cli, {}, "rollout", COMPLETE_VAR).source()
