@@ -189,6 +189,7 @@ COMMAND_MODULES: dict[str, str] = {
     "serve": "serve",
     "completion": "completion",
     "schema": "contract",
+    "handover": "handover",
 }
 
 
