@@ -428,6 +428,7 @@ DIGEST_FORMATS = ("markdown", "text", "json")
 
 
 @click.command("digest", short_help="A briefing to mail or post: health, overdue, what changed.")
+@selectors_argument()
 @click.option(
     "--since",
     default="1d",
@@ -447,11 +448,11 @@ DIGEST_FORMATS = ("markdown", "text", "json")
 )
 @contract.reads(digest_schema, shows=True)
 @pass_app
-def digest_command(app: App, since: str, days: int, fmt: str | None, as_json: bool) -> None:
+def digest_command(app: App, selectors: tuple[str, ...], since: str, days: int, fmt: str | None, as_json: bool) -> None:
     """A briefing for a cron job to mail or post: regions whose health changed since --since,
     off-track and at-risk regions with their reasons, overdue critical items by owner, launches
     and promotions in the next --days days, and what changed since, by whom. --json is
-    --format json.
+    --format json. SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every region).
 
     \b
     In a crontab, every weekday at 07:00:
@@ -462,7 +463,7 @@ def digest_command(app: App, since: str, days: int, fmt: str | None, as_json: bo
         raise click.UsageError(f"--json prints JSON: leave out --format {fmt}")
     fmt = "json" if as_json else (fmt or "markdown").lower()
     state = app.state()
-    briefing = digest.digest(state, digest.since_instant(since), days=days)
+    briefing = digest.digest(state, digest.since_instant(since), days=days, selectors=selectors)
     if fmt == "json":
         output.emit_json(digest.digest_json(briefing))
     elif fmt == "text":

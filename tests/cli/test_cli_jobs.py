@@ -132,3 +132,19 @@ def test_a_window_ending_before_it_starts_is_refused_everywhere(rollout, args) -
     result = rollout(*args)
     assert result.exit_code == 1 and "before it starts" in result.stderr, result.stderr
     assert result.stdout == ""
+
+
+# -- digest takes selectors like the other cockpit commands ------------------------------------------
+def test_digest_takes_selectors(rollout, db_path) -> None:
+    rollout("region", "set", "GB", "--owner", "someone")
+    everything = json.loads(rollout("digest", "--json").stdout)
+    assert {e["region"] for e in everything["upcoming"]} - {"PL"}  # other regions have launches or promotions
+    state = Database(db_path).load()
+    wave5 = {code for code, r in state.regions.items() if r["wave"] == 5}
+    chosen = json.loads(rollout("digest", "wave=5", "--json").stdout)
+    listed = {e["region"] for e in chosen["upcoming"]} | {r["code"] for r in chosen["off_track"] + chosen["at_risk"]}
+    assert listed <= wave5
+    assert chosen["changes"]["total"] == 0 < everything["changes"]["total"]  # GB is not of wave 5
+    assert rollout("digest", "GB", "--json").exit_code == 0
+    refused = rollout("digest", "QQ")
+    assert refused.exit_code == 1 and "QQ" in refused.stderr
