@@ -256,7 +256,7 @@ def region_add(
 ) -> None:
     """Add a region (CODE: ISO 3166-1 alpha-2, or ISO 3166-2 for part of a country)."""
     with app.change() as state:
-        from rollout import ops  # the write path only: read commands start faster without it
+        from rollout import ops, territory  # the write path only: read commands start faster without them
 
         reg = ops.add_region(
             state,
@@ -270,6 +270,7 @@ def region_add(
             status=status,
         )
         warnings = queries.launch_holiday_warnings(state, [reg["code"]]) if launch else []
+        warnings += territory.region_warnings(reg)
     app.report(as_json, lambda: f"Added region {reg['code']} ({reg['name']}).", warnings)
 
 
@@ -289,11 +290,16 @@ def region_set(app: App, selectors: tuple[str, ...], force: bool, as_json: bool,
     """Change fields of the selected regions (SELECTOR: CODE, wave=N, status=S, owner=NAME or all)."""
     require_change(fields)
     with app.change() as state:
-        from rollout import ops  # the write path only: read commands start faster without it
+        from rollout import ops, territory  # the write path only: read commands start faster without them
 
         updated = ops.set_regions(state, selectors, force=force, **fields)  # type: ignore[arg-type]
         codes = [r["code"] for r in updated if state.changed("regions", r["code"])]  # not those already so
         warnings = queries.launch_holiday_warnings(state, codes) if fields.get("launch") is not None else []
+        for region in updated:  # only the fields this command set are judged
+            if state.changed("regions", region["code"]):
+                warnings += territory.region_warnings(
+                    region, zone=fields.get("timezone") is not None, currency=fields.get("currency") is not None
+                )
     app.report(
         as_json,
         lambda: f"Updated {', '.join(codes)}.",

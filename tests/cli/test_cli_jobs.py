@@ -148,3 +148,28 @@ def test_digest_takes_selectors(rollout, db_path) -> None:
     assert rollout("digest", "GB", "--json").exit_code == 0
     refused = rollout("digest", "QQ")
     assert refused.exit_code == 1 and "QQ" in refused.stderr
+
+
+# -- a zone or currency not of the region's country: warned, not refused ------------------------------
+@pytest.mark.parametrize(
+    ("args", "warned"),
+    [
+        (("region", "add", "SE", "--name", "Sweden", "--tz", "Asia/Seoul", "--currency", "JPY"), ["Asia/Seoul", "JPY"]),
+        (("region", "add", "SE", "--name", "Sweden", "--tz", "Europe/Stockholm", "--currency", "EUR"), ["EUR"]),
+        (("region", "add", "KR", "--name", "Korea", "--tz", "Asia/Tokyo", "--currency", "KRW"), ["Asia/Tokyo"]),
+        (("region", "set", "DE", "--tz", "America/New_York"), ["America/New_York"]),
+        (("region", "set", "DE", "--currency", "CHF"), ["CHF"]),
+        (("region", "add", "SE", "--name", "Sweden", "--tz", "Europe/Stockholm", "--currency", "SEK"), []),
+        (("region", "add", "US-CA", "--name", "California", "--tz", "America/Los_Angeles", "--currency", "USD"), []),
+        (("region", "add", "NO", "--name", "Norway", "--tz", "UTC", "--currency", "NOK"), []),  # UTC: not judged
+        (("region", "set", "DE", "--owner", "someone"), []),  # fields not set are not judged
+    ],
+)
+def test_zone_or_currency_of_another_country_is_warned(rollout, args, warned) -> None:
+    text = rollout(*args)
+    assert text.exit_code == 0, text.stderr
+    warnings = [line for line in text.stderr.splitlines() if line.startswith("Warning:")]
+    assert len(warnings) == len(warned) and all(w in line for w, line in zip(warned, warnings, strict=True))
+    assert rollout("undo").exit_code == 0
+    envelope = json.loads(rollout(*args, "--json").stdout)
+    assert len(envelope["warnings"]) == len(warned)
