@@ -154,12 +154,12 @@ FIELDS_SHOWN = 3  # records named in the CHANGES cell before "+N more"
 
 
 def _fields_changed(entry: Record) -> str:
-    """'DE: owner, wave; c12: status' (a record added or removed: 'c12 added'), at most FIELDS_SHOWN records."""
+    """'DE: owner, wave; c12: status': the changed fields of each record edited, at most
+    FIELDS_SHOWN records (records added or removed are counted in the summary already)."""
     parts = []
     for change in entry.get("changes", ()):
         before, after = change.get("before"), change.get("after")
         if before is None or after is None:
-            parts.append(f"{change['key']} {'added' if before is None else 'removed'}")
             continue
         fields = [f for f in {**before, **after} if before.get(f) != after.get(f)]
         parts.append(f"{change['key']}: {', '.join(fields)}")

@@ -39,6 +39,7 @@ HEALTH_COLOURS = {
     "off track": "red",
     "at risk": "yellow",
     "no date": "magenta",
+    "no checklist": "magenta",
     "on track": "green",
     "paused": "blue",
     "launched": "cyan",

@@ -153,7 +153,9 @@ EXAMPLES: dict[str, Example] = {
     ),
     # -- hand-over (issue 19, clijobs) --
     "handover": Example(
-        ("handover", "payments", "nadia", "PL", "--json"), ("handover", "payments", "PAYMENTS"), ("handover", "payments")
+        ("handover", "payments", "nadia", "PL", "--json"),
+        ("handover", "payments", "PAYMENTS"),
+        ("handover", "payments"),
     ),
 }
 
