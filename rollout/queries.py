@@ -63,7 +63,7 @@ def _one_selector(state: State, raw: str, reading: bool) -> list[tuple[str, bool
         matches = list(state.regions)
     elif sep and key == "wave":
         if not numbers.is_digits(value):
-            raise InvalidValue(f"invalid selector {raw!r}: wave=N needs a whole number")
+            raise InvalidValue(f"invalid selector {raw!r}: wave=N needs a whole number (digits 0-9)")
         matches = [c for c, r in state.regions.items() if r["wave"] == int(value)]
     elif sep and key == "status":
         if value.lower() not in STATUSES:
