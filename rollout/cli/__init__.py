@@ -13,7 +13,7 @@ import click
 
 from rollout import __version__
 from rollout.cli.app import App
-from rollout.db import default_path, default_user, env_read_only
+from rollout.db import default_path, env_read_only
 from rollout.errors import RolloutError
 
 GLOBAL_WITH_VALUE = ("--db", "--user")
@@ -143,7 +143,7 @@ def cli(ctx: click.Context, db_path: Path | None, user: str | None, read_only: b
     if ctx.obj is None:
         ctx.obj = App(
             db_path=db_path or default_path(),
-            user=user or default_user(),
+            user=user or None,
             read_only=read_only or env_read_only(),
             command=ctx.meta.get("rollout.command", ""),
         )

@@ -41,15 +41,25 @@ class App:
     """Who acts on which database, from the root group's options; the running batch, if any."""
 
     def __init__(
-        self, db_path: Path, user: str, read_only: bool = False, command: str = "", batch: Batch | None = None
+        self, db_path: Path, user: str | None, read_only: bool = False, command: str = "", batch: Batch | None = None
     ) -> None:
         self.db_path = db_path
-        self.user = user
+        self._user = user
         self.read_only = read_only
         self.command = command
         self.batch = batch
         self.changed: State | None = None  # the state of the last change(), for report()
         self._db: Database | None = None
+
+    @property
+    def user(self) -> str:
+        """Who acts: --user, else ROLLOUT_USER or the login name (db.default_user), looked up only
+        when a command needs it (read commands mostly do not)."""
+        if self._user is None:
+            from rollout.db import default_user
+
+            self._user = default_user()
+        return self._user
 
     @property
     def db(self) -> Database:
