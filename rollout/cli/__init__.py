@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import shlex
 import sys
 from collections.abc import Iterator, MutableMapping
@@ -63,7 +64,9 @@ class RolloutGroup(click.Group):
     def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
         # Commands load lazily (COMMAND_MODULES): the completion module registers rollout's bash
         # reading of `key=value` words, which must be in place before Click picks a shell's class.
-        importlib.import_module("rollout.cli.completion")
+        name = complete_var or f"_{prog_name.replace('-', '_').replace('.', '_')}_COMPLETE".upper()  # Click's naming
+        if os.environ.get(name):
+            importlib.import_module("rollout.cli.bash_completion")
         super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:

@@ -74,6 +74,7 @@ def test_region_list_loads_the_region_commands_only(db_path: Path) -> None:
         "babel",
         "textual",
         "getpass",
+        "click.shell_completion",
     }
     assert "rollout.cli.regions" in loaded
     assert not loaded & needless, sorted(loaded & needless)
