@@ -33,6 +33,7 @@ BATCHABLE = {
     "shift": None,
     "check": {"add", "done", "reopen", "edit", "remove"},
     "promo": {"add", "move", "edit", "remove"},
+    "handover": None,
 }
 
 

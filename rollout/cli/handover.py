@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from rollout import handover as core
-from rollout.cli import contract
+from rollout.cli import contract, output
 from rollout.cli.app import App, pass_app
 from rollout.cli.completion import complete_owners
 from rollout.cli.regions import selectors_argument
@@ -25,24 +25,29 @@ def handover(app: App, source: str, target: str, selectors: tuple[str, ...], dry
 
     SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every region); only the chosen
     regions and their items move. --dry-run lists what would move and writes nothing."""
-    with app.db.transaction(app.user, app.command, dry_run=dry_run) as state:
-        moved = core.hand_over(state, source, target, selectors)
-    if as_json:
-        from rollout.cli import output
-
-        output.emit_json(contract.transaction_envelope(state, dry_run=dry_run))
-        return
-    if not moved.regions and not moved.items:
-        click.echo(f"Nothing to hand over: {source} owns no open item or region there.")
-        return
-    lines = [f"region {r['code']} {r['name']}" for r in moved.regions]
-    lines += [f"{i['id']} {i['region']} {i['title']}" for i in moved.items]
-    verb = "Would hand over" if dry_run else "Handed over"
-    counts = f"{_count(len(moved.regions), 'region')} and {_count(len(moved.items), 'open item')}"
-    click.echo(f"{verb} {counts} from {source} to {target}:")
-    click.echo("\n".join(f"  {line}" for line in lines))
+    nothing = f"Nothing to hand over: {source} owns no open item or region there."
     if dry_run:
-        click.echo("Dry run: nothing was written.")
+        if app.batch is not None:
+            raise click.UsageError("--dry-run is for the whole batch: `rollout batch FILE --dry-run`")
+        with app.db.transaction(app.user, app.command, dry_run=True) as state:
+            moved = core.hand_over(state, source, target, selectors)
+        if as_json:
+            output.emit_json(contract.transaction_envelope(state, dry_run=True))
+        else:
+            click.echo(_moved_text(moved, source, target, "Would hand over") if any(moved) else nothing)
+            click.echo("Dry run: nothing was written.")
+        return
+    with app.change() as state:
+        moved = core.hand_over(state, source, target, selectors)
+    app.report(as_json, lambda: _moved_text(moved, source, target, "Handed over"), unchanged=nothing)
+
+
+def _moved_text(moved: core.HandOver, source: str, target: str, verb: str) -> str:
+    counts = f"{_count(len(moved.regions), 'region')} and {_count(len(moved.items), 'open item')}"
+    lines = [f"{verb} {counts} from {source} to {target}:"]
+    lines += [f"  region {r['code']} {r['name']}" for r in moved.regions]
+    lines += [f"  {i['id']} {i['region']} {i['title']}" for i in moved.items]
+    return "\n".join(lines)
 
 
 def _count(number: int, word: str) -> str:

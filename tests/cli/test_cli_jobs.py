@@ -173,3 +173,13 @@ def test_zone_or_currency_of_another_country_is_warned(rollout, args, warned) ->
     assert rollout("undo").exit_code == 0
     envelope = json.loads(rollout(*args, "--json").stdout)
     assert len(envelope["warnings"]) == len(warned)
+
+
+def test_handover_in_a_batch_is_part_of_its_one_change(rollout, db_path) -> None:
+    result = rollout("batch", "-", input="handover payments nadia PL\ncheck add PL 'Carrier SLA signed'\n")
+    assert result.exit_code == 0, result.stderr
+    entries = json.loads(rollout("history", "--json").stdout)
+    assert len(entries) == 1 and entries[0]["command"].startswith("batch")
+    assert {c["key"] for c in entries[0]["changes"]} >= {"c337", "c348"}
+    dry = rollout("batch", "-", input="handover payments nadia PL --dry-run\n")
+    assert dry.exit_code == 1 and "--dry-run is for the whole batch" in dry.stderr
