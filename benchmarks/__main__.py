@@ -59,6 +59,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PINNED_NOW = "2026-11-24T09:00:00+00:00"
 FLOOR = ("-c", "import click, tinydb, pendulum")
+# Start-up budgets as a ratio to FLOOR (issue 19: `region list --json` was 1.31-1.37x; the
+# region commands load alone, see rollout.cli.COMMAND_MODULES).
+STARTUP_TARGETS = {"status --json": 1.3, "region list --json": 1.25}
 HEAVY_MODULES = ("textual", "filelock", "pycountry", "holidays", "icalendar")
 BATCH_SIZES = (1_000, 10_000, 100_000)
 TUI_FILTER = "sofia"  # an owner name: narrows 2,000 regions to a couple of hundred
@@ -186,12 +189,17 @@ def startup(bench: Bench) -> None:
     bench.add(Row("start-up floor: import click, tinydb, pendulum", "-", floor))
     for name in ("status --json", "region list --json"):
         median = statistics.median(times[name])
-        figure = f"{median / floor:.2f}x floor (cpu {statistics.median(cpu[name]) / floor_cpu:.2f}x)"
-        met = median / floor <= 1.3
+        # Paired: each run's ratio to the floor run beside it, so load on the machine cancels out.
+        paired = statistics.median(run / base for run, base in zip(times[name], times["floor"], strict=True))
+        target = STARTUP_TARGETS[name]
+        figure = (
+            f"{median / floor:.2f}x floor, paired {paired:.2f}x (cpu {statistics.median(cpu[name]) / floor_cpu:.2f}x)"
+        )
+        met = paired <= target
         if name == "status --json":
             figure += "; imports " + (", ".join(heavy) if heavy else "none of " + "/".join(HEAVY_MODULES))
             met = met and not heavy
-        bench.add(Row(f"start-up: {name}", "bundled", median, figure, "<= 1.3x floor, no textual", met))
+        bench.add(Row(f"start-up: {name}", "bundled", median, figure, f"<= {target}x floor, no textual", met))
 
 
 def imported_heavy_modules(bench: Bench, db: Path) -> list[str]:

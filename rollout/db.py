@@ -6,7 +6,6 @@ Database is what the operations' callers (CLI, batch, TUI) use; it speaks to one
 
 from __future__ import annotations
 
-import getpass
 import os
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
@@ -38,6 +37,8 @@ def default_user() -> str:
     env = os.environ.get("ROLLOUT_USER")
     if env:
         return env
+    import getpass  # here, not at the top: it loads termios, which no read command needs otherwise
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):

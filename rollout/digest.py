@@ -19,6 +19,7 @@ health "then" across one is read from the records as they are after it.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -86,8 +87,10 @@ def since_instant(text: str, reference: datetime | None = None) -> datetime:
     instant with its offset. Raises InvalidValue for anything else or a moment after the reference."""
     ref = queries.plain_utc(reference or times.now())
     raw = text.strip()
+    if raw[:1] in ("+", "-"):  # `-1d` is not "1d": a sign here has no meaning, so it is refused
+        raise InvalidValue(f"invalid --since {text!r}: a duration back from now takes no sign (1d is one day ago)")
     try:
-        duration = times.parse_duration(raw.lstrip("+-"))
+        duration = times.parse_duration(raw)
     except InvalidValue:
         duration = None
     if duration is not None:
@@ -126,19 +129,22 @@ def digest(
     days: int = DEFAULT_DAYS,
     reference: datetime | None = None,
     limit: int = DEFAULT_LIMIT,
+    selectors: Sequence[str] = (),
 ) -> Digest:
     """The briefing at `reference` (default now) covering changes since the instant `since` and the
-    next `days` local days. Raises InvalidValue when `since` is after the reference or `days` is
-    negative."""
+    next `days` local days, of the regions `selectors` choose (queries.select; none: every region,
+    and a region removed since is counted too). Raises InvalidValue when `since` is after the
+    reference or `days` is negative, NotFound for an unknown region."""
     ref = queries.plain_utc(reference or times.now())
     since = queries.plain_utc(since)
     if since > ref:
         raise InvalidValue("the digest's start is after now")
     now_context = Context(state, ref)
-    current = {code: now_context.region(code) for code in state.regions}
+    chosen = set(queries.select(state, selectors, reading=True)) if selectors else None
+    current = {code: now_context.region(code) for code in state.regions if chosen is None or code in chosen}
     past = state_as_of(state, since)
     then_context = Context(past, since)
-    before = {code: then_context.region(code).health for code in past.regions}
+    before = {code: then_context.region(code).health for code in past.regions if chosen is None or code in chosen}
     names = {code: r["name"] for code, r in past.regions.items()} | {c: r["name"] for c, r in state.regions.items()}
     changed = []
     for code in [r["code"] for r in queries.sorted_regions(state)] + sorted(set(before) - set(current)):
@@ -147,7 +153,8 @@ def digest(
             reasons = tuple(r.text for r in current[code].reasons) if code in current else ()
             changed.append(HealthChange(code, names[code], before.get(code), after, reasons))
     ranked = worst_first(list(current.values()))
-    overdue = agenda.agenda(state, days=0, reference=ref, kinds=(agenda.ITEM,))
+    scope = sorted(chosen) if chosen is not None else None
+    overdue = agenda.agenda(state, days=0, reference=ref, kinds=(agenda.ITEM,), selectors=scope)
     by_owner: dict[str, list[OverdueItem]] = {}
     for entry in overdue:
         if entry.critical and state.regions[entry.region]["status"] != "launched":
@@ -155,9 +162,9 @@ def digest(
                 OverdueItem(entry.id, entry.region, entry.title, entry.days_overdue)
             )
     upcoming = agenda.agenda(
-        state, days=days, reference=ref, kinds=(agenda.LAUNCH, agenda.PROMO_START, agenda.PROMO_END)
+        state, days=days, reference=ref, kinds=(agenda.LAUNCH, agenda.PROMO_START, agenda.PROMO_END), selectors=scope
     )
-    activity, total, users = _activity(state, since, limit)
+    activity, total, users = _activity(state, since, limit, chosen)
     return Digest(
         since,
         ref,
@@ -175,11 +182,13 @@ def digest(
 
 
 def _activity(
-    state: State, since: datetime, limit: int
+    state: State, since: datetime, limit: int, chosen: set[str] | None = None
 ) -> tuple[tuple[Activity, ...], int, tuple[tuple[str, int], ...]]:
     listed = []
     users: Counter[str] = Counter()
     for header in state.history.walk(HistoryQuery(since=since, limit=max(limit, 50))):
+        if chosen is not None and not chosen.intersection(header.get("regions", ())):
+            continue
         users[header["user"]] += 1
         if len(listed) < limit:
             listed.append(

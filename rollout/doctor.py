@@ -16,7 +16,8 @@ from typing import Any
 
 import orjson
 
-from rollout.errors import DatabaseError
+from rollout import numbers, times
+from rollout.errors import DatabaseError, InvalidValue
 from rollout.files import leftovers
 from rollout.migrations import HISTORY_APART_SCHEMA
 from rollout.schema import CHILD_TABLES, ID_PREFIX, KINDS, after_problems, id_number
@@ -242,6 +243,7 @@ def check_document(
     for _doc_id, record in tables["settings"]:
         _check_record(found, "settings", record)
     _check_dependencies(tables["items"], found)
+    _check_future(tables, found)
     check = check if check is not None else HistoryCheck(meta, found)
     for entry in history if history is not None else legacy_entries(document.get("history", {}), found):
         check.add(entry)
@@ -252,7 +254,7 @@ def check_document(
 def _records(name: str, raw: dict[str, Any], found: Findings) -> list[tuple[str, dict[str, Any]]]:
     records = []
     for doc_id, record in raw.items():
-        if not doc_id.isdigit():
+        if not numbers.is_digits(doc_id):
             found.problem(f"{name} has a document id {doc_id!r} that is not a number", f"{name} doc id")
         if not isinstance(record, dict):
             found.problem(f"{name} document {doc_id} is not a record (found {type(record).__name__})", f"{name} shape")
@@ -311,6 +313,30 @@ def _check_children(table: str, records: list[tuple[str, dict[str, Any]]], regio
             found.problem(
                 f"{label} belongs to region {record['region']}, which does not exist (an orphan)", f"orphan {table}"
             )
+
+
+# Stamps that record something that happened: none can be after now (a clock set wrong, a bad import).
+PAST_FIELDS = {"items": ("done_at",), "regions": ("launched_at",)}
+
+
+def _check_future(tables: dict[str, list[tuple[str, dict[str, Any]]]], found: Findings) -> None:
+    """Items ticked, and regions launched, at an instant after now (times.now: ROLLOUT_NOW when pinned)."""
+    now = times.now()
+    for table, fields in PAST_FIELDS.items():
+        for _doc_id, record in tables[table]:
+            for name in fields:
+                value = record.get(name)
+                try:
+                    moment = times.stored_instant(value) if value else None
+                except InvalidValue:  # reported by the record checks
+                    continue
+                if moment is not None and moment > now:
+                    label = KINDS[table].label(record)
+                    verb = "ticked" if name == "done_at" else "launched"
+                    found.problem(
+                        f"{label} is {verb} in the future ({name} {value}, after now {times.to_iso(now)})",
+                        f"{name} in the future",
+                    )
 
 
 def _check_dependencies(records: list[tuple[str, dict[str, Any]]], found: Findings) -> None:

@@ -47,19 +47,36 @@ from zoneinfo import ZoneInfo
 from rollout import queries, settings, times
 from rollout.state import Record, State
 
-LAUNCHED, PAUSED, NO_DATE, OFF_TRACK, AT_RISK, ON_TRACK = (
+LAUNCHED, PAUSED, NO_DATE, NO_CHECKLIST, OFF_TRACK, AT_RISK, ON_TRACK = (
     "launched",
     "paused",
     "no date",
+    "no checklist",
     "off track",
     "at risk",
     "on track",
 )
-HEALTHS = (OFF_TRACK, AT_RISK, NO_DATE, ON_TRACK, PAUSED, LAUNCHED)  # worst first: the order `health` lists
+HEALTHS = (
+    OFF_TRACK,
+    AT_RISK,
+    NO_DATE,
+    NO_CHECKLIST,
+    ON_TRACK,
+    PAUSED,
+    LAUNCHED,
+)  # worst first: the order `health` lists
 RANK = {name: rank for rank, name in enumerate(HEALTHS)}
 # One symbol per health, so it reads without colour (NO_COLOR) and the CLI and the TUI agree.
-SYMBOLS = {OFF_TRACK: "✖", AT_RISK: "▲", NO_DATE: "?", ON_TRACK: "●", PAUSED: "‖", LAUNCHED: "✓"}
-ASCII_SYMBOLS = {OFF_TRACK: "X", AT_RISK: "!", NO_DATE: "?", ON_TRACK: "o", PAUSED: "=", LAUNCHED: "+"}
+SYMBOLS = {OFF_TRACK: "✖", AT_RISK: "▲", NO_DATE: "?", NO_CHECKLIST: "○", ON_TRACK: "●", PAUSED: "‖", LAUNCHED: "✓"}
+ASCII_SYMBOLS = {
+    OFF_TRACK: "X",
+    AT_RISK: "!",
+    NO_DATE: "?",
+    NO_CHECKLIST: "-",
+    ON_TRACK: "o",
+    PAUSED: "=",
+    LAUNCHED: "+",
+}
 NOTE = "note"  # the level of a reason that explains without changing the health
 PACE_WINDOW_DAYS = 28
 LISTED_ITEMS = 5  # overdue items named one per reason; more are counted in one last reason
@@ -258,7 +275,10 @@ def _region_health(context: Context, region: Record) -> Health:
     facts = _scan(context, region, z, today)
     if status == LAUNCHED:
         return Health(code, LAUNCHED, (), None, launch_day, days_to_launch, today, *facts.counts)
-    forecast = facts.forecast(today)
+    empty = not context.state.checklist_counts(code)[1]
+    # An empty checklist forecasts nothing (not "ready today" beside "0% ready").
+    forecast = Forecast(None, None, None, None, 0) if empty else facts.forecast(today)
+    no_checklist = [Reason(NO_CHECKLIST, f"{code} has no checklist: add its items to judge readiness")] if empty else []
     critical_overdue = [o for o in facts.overdue if o[0]["critical"]]
     other_overdue = [o for o in facts.overdue if not o[0]["critical"]]
     off: list[Reason] = []
@@ -267,9 +287,13 @@ def _region_health(context: Context, region: Record) -> Health:
     if status == PAUSED or launch_day is None:
         level = PAUSED if status == PAUSED else NO_DATE
         head = [] if status == PAUSED else [Reason(NO_DATE, f"{code} has no target launch date")]
-        reasons = head + _overdue_reasons(NOTE, facts.overdue, tz) + notes
+        reasons = head + no_checklist + _overdue_reasons(NOTE, facts.overdue, tz) + notes
         return Health(code, level, tuple(reasons), forecast, launch_day, days_to_launch, today, *facts.counts)
     assert days_to_launch is not None
+    if days_to_launch >= 0 and empty:  # nothing to judge readiness by: not "on track"
+        return Health(
+            code, NO_CHECKLIST, tuple(no_checklist), forecast, launch_day, days_to_launch, today, *facts.counts
+        )
     if days_to_launch < 0:
         off.append(
             Reason(
@@ -311,7 +335,16 @@ def _region_health(context: Context, region: Record) -> Health:
             )
         )
     level = OFF_TRACK if off else AT_RISK if risk else ON_TRACK
-    return Health(code, level, tuple(off + risk + notes), forecast, launch_day, days_to_launch, today, *facts.counts)
+    return Health(
+        code,
+        level,
+        tuple(off + risk + no_checklist + notes),
+        forecast,
+        launch_day,
+        days_to_launch,
+        today,
+        *facts.counts,
+    )
 
 
 class _Facts:

@@ -33,6 +33,7 @@ from typing import Any
 
 import orjson
 
+from rollout import numbers
 from rollout.errors import DatabaseError
 
 Document = dict[str, Any]
@@ -51,7 +52,7 @@ def _item_v0_to_v1(item: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _highest_number(ids: Any, prefix: str) -> int:
-    numbers = [int(key[1:]) for key in ids if isinstance(key, str) and key[:1] == prefix and key[1:].isdigit()]
+    numbers = [int(key[1:]) for key in ids if isinstance(key, str) and key[:1] == prefix and numbers.is_digits(key[1:])]
     return max(numbers, default=0)
 
 

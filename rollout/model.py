@@ -6,6 +6,7 @@ import re
 from collections.abc import Container, Iterable
 from functools import cache
 
+from rollout import numbers
 from rollout.errors import InvalidValue
 
 STATUSES = ("planned", "preparing", "ready", "launched", "paused")
@@ -106,8 +107,8 @@ def wave(value: str | int) -> int:
     InvalidValue for a negative number or anything that is not a whole number.
     """
     try:
-        number = int(str(value).strip())
-    except ValueError:
+        number = numbers.stored_whole(value)  # ASCII digits only (rollout.numbers)
+    except InvalidValue:
         number = -1
     if number < 0:
         raise InvalidValue(f"invalid wave {value!r}: expected a whole number >= 0")
@@ -149,7 +150,7 @@ def kind(text: str | None) -> str:
     return value or DEFAULT_KIND
 
 
-_ITEM_ID = re.compile(r"c[1-9]\d*")
+_ITEM_ID = re.compile(r"c[1-9][0-9]*")
 _ID_SEPARATORS = re.compile(r"[\s,;]+")
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from rollout import schema, times
+from rollout import numbers, schema, times
 from rollout.backends.base import HistoryQuery, change_action, change_regions, header_of
 from rollout.errors import InvalidValue, NotFound
 from rollout.model import STATUSES, region_code
@@ -62,8 +62,8 @@ def _one_selector(state: State, raw: str, reading: bool) -> list[tuple[str, bool
     if text.lower() == "all":
         matches = list(state.regions)
     elif sep and key == "wave":
-        if not value.isdigit():
-            raise InvalidValue(f"invalid selector {raw!r}: wave=N needs a whole number")
+        if not numbers.is_digits(value):
+            raise InvalidValue(f"invalid selector {raw!r}: wave=N needs a whole number (digits 0-9)")
         matches = [c for c, r in state.regions.items() if r["wave"] == int(value)]
     elif sep and key == "status":
         if value.lower() not in STATUSES:
@@ -365,6 +365,10 @@ def promotions_between(state: State, code: str | Iterable[str] | None, start: Bo
     # Instants as POSIX timestamps: ordered like the instants, and compared far faster than datetimes
     # with different offsets (40,000 promotions at 2,000 regions).
     since_of, until_of = _bound(start), _bound(end)
+    if start is not None and end is not None:  # a reversed window is refused, whatever it selects
+        for tz in {state.regions[c]["timezone"] for c in codes} or {"UTC"}:
+            if until_of(tz) < since_of(tz):  # type: ignore[operator]  # both bounds given
+                raise times.reversed_window(*(b if isinstance(b, str) else times.to_iso(b) for b in (start, end)))
     parse = datetime.fromisoformat
     found = []
     for c in codes:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rollout import model, settings, times
 from rollout.errors import InvalidValue
@@ -98,7 +98,7 @@ def normalised(normalise: Callable[[str], str]) -> Check:
 
 # Generated ids: a prefix per kind and a number from 1 up, without leading zeros (c12, p7).
 ID_PREFIX = {"items": "c", "promotions": "p"}
-ID_PATTERN = {table: re.compile(re.escape(prefix) + r"([1-9]\d*)") for table, prefix in ID_PREFIX.items()}
+ID_PATTERN = {table: re.compile(re.escape(prefix) + r"([1-9][0-9]*)") for table, prefix in ID_PREFIX.items()}
 # The kinds whose records belong to a region (their `region` field), indexed by it in the state.
 CHILD_TABLES = ("items", "promotions")
 
@@ -163,8 +163,9 @@ def _known_setting(record: Record) -> str | None:
 
 
 # -- the schema ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Field:
+# Field and Problem are NamedTuples, not frozen dataclasses: building a dataclass costs about a
+# millisecond at import, which every command pays (start-up target in benchmarks/).
+class Field(NamedTuple):
     """One field of a record kind.
 
     `check` validates a stored value; `json` is the JSON Schema (draft 2020-12) of the value as
@@ -261,8 +262,7 @@ class Kind:
         return f"next_{self.table}"
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """What is wrong with a record: a field's invalid value (with the reason), or a whole-record
     problem (`field` None: a missing field, a broken rule). `check` names the check, for grouping."""
 

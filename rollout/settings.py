@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from rollout import numbers
 from rollout.errors import InvalidValue, NotFound
 
 if TYPE_CHECKING:
@@ -55,10 +56,10 @@ class Setting(NamedTuple):
             text = value.strip().lower()
             if self.type is int:
                 try:
-                    value = int(text)
-                except ValueError:
+                    value = numbers.whole(text)  # ASCII digits only: int() reads 1_0, ٧ and ７ too
+                except InvalidValue:
                     raise InvalidValue(
-                        f"invalid value {value!r} for {self.name}: expected a whole number of {self.unit}"
+                        f"invalid value {value!r} for {self.name}: expected a whole number of {self.unit} (digits 0-9)"
                     ) from None
             elif self.type is bool:
                 if text not in ("true", "false", "yes", "no", "on", "off", "1", "0"):

@@ -14,7 +14,6 @@ open the file.
 
 from __future__ import annotations
 
-import math
 import operator
 import os
 import re
@@ -28,6 +27,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from rollout import numbers
 from rollout.errors import DatabaseError, InvalidValue
 from rollout.files import (
     FileSignature,
@@ -47,7 +47,7 @@ __all__ = ["SCHEMA_VERSION", "file_signature", "new_file_mode"]  # re-exported f
 BACKUPS_KEPT = 10
 DEFAULT_LOCK_TIMEOUT = 10.0
 LOCK_POLL_INTERVAL = 0.005  # waiting writers retry often: the lock is held for milliseconds
-BACKUP_NAME = re.compile(r"\.r(\d+)\.json")
+BACKUP_NAME = re.compile(r"\.r([0-9]+)\.json")
 PEEK_BYTES = 4096
 
 # The fields every record must have for the application to read it (from the record schema);
@@ -411,12 +411,9 @@ def lock_timeout() -> float:
     if not raw:
         return DEFAULT_LOCK_TIMEOUT
     try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise InvalidValue(f"invalid ROLLOUT_LOCK_TIMEOUT {raw!r}: expected a number of seconds >= 0")
-    return value
+        return float(numbers.decimal(raw))  # not float(): it reads 1_0, ٧, 1e3, inf and nan
+    except InvalidValue:
+        raise InvalidValue(f"invalid ROLLOUT_LOCK_TIMEOUT {raw!r}: expected a number of seconds >= 0") from None
 
 
 def _existing_folder(path: Path) -> Path:

@@ -194,9 +194,8 @@ class Timeline:
 
 
 def check_window(first: date, last: date) -> None:
-    """Refuse a window whose last day is before its first (InvalidValue)."""
-    if last < first:
-        raise InvalidValue(f"the timeline ends ({last.isoformat()}) before it starts ({first.isoformat()})")
+    """Refuse a window whose last day is before its first (InvalidValue; times.check_window's rule)."""
+    times.check_window(first, last, "timeline")
 
 
 def _promotions_in(

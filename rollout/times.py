@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pendulum
@@ -41,12 +41,15 @@ from rollout.errors import InvalidValue
 WHEN_HELP = "YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] (region-local), ISO 8601 with offset, today or tomorrow"
 DURATION_HELP = "a signed amount and unit: 3d, 2w, 1mo, -1w, 1y, 12h"
 
+# [0-9], never \d: \d matches every Unicode digit, so `２０２７-01-01` would read (rollout.numbers).
 # A space may stand for the T: spreadsheets re-save date-times that way (and RFC 3339 allows it).
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_LOCAL = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_LOCAL = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?")
 # Offsets may carry seconds: instants stored for some zones' early history do (e.g. +00:19:32).
-_WITH_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2}(?::\d{2})?)")
-_DURATION = re.compile(r"([+-]?)(\d{1,5})(h|d|w|mo|y)")
+_WITH_OFFSET = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)"
+)
+_DURATION = re.compile(r"([+-]?)([0-9]{1,5})(h|d|w|mo|y)")  # the one signed syntax (rollout.numbers)
 _UNIT_WORDS = {"h": "hour", "d": "day", "w": "week", "mo": "month", "y": "year"}
 # Instants outside these years are typos (and far ones overflow the date arithmetic).
 MIN_YEAR, MAX_YEAR = 1970, 2999
@@ -175,10 +178,12 @@ def is_repeated(moment: datetime) -> bool:
 
 
 # -- WHEN ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class When:
+class When(NamedTuple):
     """A parsed WHEN, before a zone is known: a local day (`day`, or relative `today`/`tomorrow`
-    in `relative_days`), a local wall time (`wall`), or an exact instant (`exact`)."""
+    in `relative_days`), a local wall time (`wall`), or an exact instant (`exact`).
+
+    A NamedTuple rather than a frozen dataclass: building a dataclass costs about a millisecond
+    at import, which every command pays (start-up target in benchmarks/)."""
 
     text: str
     day: date | None = None
@@ -268,9 +273,26 @@ def stored_instant(value: object) -> datetime:
     return parsed
 
 
+def check_window(start: date | datetime | None, end: date | datetime | None, what: str = "window") -> None:
+    """The one rule for every window given by a start and an end (--from/--to, --since/--until, the
+    timeline's days): an end before the start is refused, InvalidValue "the {what} ends (END) before
+    it starts (START)"; an end equal to the start is allowed (one day, or an empty window). Both
+    dates, or both aware datetimes; None is an open end."""
+    if start is not None and end is not None and end < start:
+        raise reversed_window(_window_text(start), _window_text(end), what)
+
+
+def reversed_window(start: str, end: str, what: str = "window") -> InvalidValue:
+    """The error of check_window's rule, for bounds shown as typed (`start`, `end`)."""
+    return InvalidValue(f"the {what} ends ({end}) before it starts ({start})")
+
+
+def _window_text(bound: date | datetime) -> str:
+    return to_iso(bound) if isinstance(bound, datetime) else bound.isoformat()
+
+
 # -- DURATION -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Duration:
+class Duration(NamedTuple):
     """A signed amount of one unit: h (exact hours), d, w, mo, y (local calendar units)."""
 
     amount: int

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import shlex
 import sys
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -11,7 +14,7 @@ import click
 
 from rollout import __version__
 from rollout.cli.app import App
-from rollout.db import default_path, default_user, env_read_only
+from rollout.db import default_path, env_read_only
 from rollout.errors import RolloutError
 
 GLOBAL_WITH_VALUE = ("--db", "--user")
@@ -57,6 +60,14 @@ class RolloutGroup(click.Group):
     option, a group without its command, nothing to change), one line ending in the help to read
     (see usage_error); 130 interrupted.
     """
+
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
+        # Commands load lazily (COMMAND_MODULES): the completion module registers rollout's bash
+        # reading of `key=value` words, which must be in place before Click picks a shell's class.
+        name = complete_var or f"_{prog_name.replace('-', '_').replace('.', '_')}_COMPLETE".upper()  # Click's naming
+        if os.environ.get(name):
+            importlib.import_module("rollout.cli.bash_completion")
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta["rollout.command"] = command_text(args)
@@ -135,7 +146,7 @@ def cli(ctx: click.Context, db_path: Path | None, user: str | None, read_only: b
     if ctx.obj is None:
         ctx.obj = App(
             db_path=db_path or default_path(),
-            user=user or default_user(),
+            user=user or None,
             read_only=read_only or env_read_only(),
             command=ctx.meta.get("rollout.command", ""),
         )
@@ -152,24 +163,67 @@ def main() -> None:
     cli.main(prog_name="rollout")
 
 
-def _register() -> None:
-    from rollout.cli import (
-        admin,
-        checklist,
-        cockpit,
-        completion,
-        config,
-        contract,
-        exchange,
-        maint,
-        promos,
-        regions,
-        serve,
-    )
+# The module that defines each top-level command (its COMMANDS list). A command's module is
+# imported when the command is first looked up, so `rollout region list --json` loads the region
+# commands only, not batch, import/export, serve or the cockpit (start-up target in benchmarks/).
+COMMAND_MODULES: dict[str, str] = {
+    "status": "regions",
+    "region": "regions",
+    "shift": "regions",
+    "check": "checklist",
+    "promo": "promos",
+    "health": "cockpit",
+    "agenda": "cockpit",
+    "owners": "cockpit",
+    "timeline": "cockpit",
+    "digest": "cockpit",
+    "config": "config",
+    "init": "admin",
+    "history": "admin",
+    "undo": "admin",
+    "redo": "admin",
+    "batch": "admin",
+    "tui": "admin",
+    "doctor": "maint",
+    "restore": "maint",
+    "export": "exchange",
+    "import": "exchange",
+    "holidays": "exchange",
+    "serve": "serve",
+    "completion": "completion",
+    "schema": "contract",
+    "handover": "handover",
+}
 
-    for module in (regions, checklist, promos, cockpit, config, admin, maint, exchange, serve, completion, contract):
-        for command in module.COMMANDS:
-            cli.add_command(command)
+
+class LazyCommands(MutableMapping[str, click.Command]):
+    """The root group's commands by name (what Click keeps in `Group.commands`): names are known
+    from COMMAND_MODULES without importing anything; looking one up imports its module once."""
+
+    def __init__(self, modules: dict[str, str]) -> None:
+        self._modules = dict(modules)
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            module = importlib.import_module(f"rollout.cli.{self._modules[name]}")
+            for command in module.COMMANDS:
+                self._loaded.setdefault(command.name, command)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+        self._modules.setdefault(name, "")
+
+    def __delitem__(self, name: str) -> None:
+        del self._modules[name]
+        self._loaded.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
 
 
-_register()
+cli.commands = LazyCommands(COMMAND_MODULES)

@@ -9,7 +9,7 @@ import re
 import shlex
 import sys
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -20,9 +20,12 @@ from rollout.backends.base import HistoryLog, HistoryQuery
 from rollout.cli import contract, output
 from rollout.cli.app import App, Batch, pass_app
 from rollout.cli.completion import complete_files
+from rollout.cli.params import WholeNumber
 from rollout.cli.regions import selectors_argument
 from rollout.errors import DatabaseError, InvalidValue, RolloutError
+from rollout.history_view import HistoryFeed, HistoryFilter, changes_text, cli_filter
 from rollout.state import TABLES, Record
+from rollout.undo import Timeline, kind_of
 
 # Commands a batch line may run: the editing ones (reads, undo and nested batches make no sense there).
 BATCHABLE = {
@@ -30,6 +33,7 @@ BATCHABLE = {
     "shift": None,
     "check": {"add", "done", "reopen", "edit", "remove"},
     "promo": {"add", "move", "edit", "remove"},
+    "handover": None,
 }
 
 
@@ -66,46 +70,103 @@ def init(app: App, empty: bool, force: bool, as_json: bool) -> None:
 
 @click.command(short_help="Changes, newest first: when, who, what.")
 @selectors_argument()
-@click.option("--limit", type=click.IntRange(min=1), help="Show at most N entries.")
+@click.option("--user", "who", metavar="NAME", help="Only changes by this user (me: your own).")
+@click.option(
+    "--command", "command", metavar="TEXT", help="Only commands starting with this (`check done`; the TUI's too)."
+)
+@click.option("--day", metavar="DAY", help="Only changes on this UTC day: YYYY-MM-DD, today or yesterday.")
+@click.option("--since", metavar="WHEN", help=f"Only changes at or after this (UTC): {times.WHEN_HELP}.")
+@click.option("--until", metavar="WHEN", help="Only changes before this (UTC).")
+@click.option("--limit", type=WholeNumber(min=1), help="Show at most N entries.")
 @contract.reads(lambda: contract.array(contract.history_entry_schema()))
 @pass_app
-def history(app: App, selectors: tuple[str, ...], limit: int | None, as_json: bool) -> None:
-    """Changes, newest first: when, who, the command, and what it touched.
+def history(
+    app: App,
+    selectors: tuple[str, ...],
+    who: str | None,
+    command: str | None,
+    day: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """Changes, newest first: when, who, the command, which fields of which records it changed, and
+    whether it was undone (and by which entry).
 
     SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every change); only the changes
-    that touched a selected region (or its checklist and promotions)."""
+    that touched a selected region (or its checklist and promotions). --user, --command, --day and
+    --since/--until filter as the TUI's History screen does (user=, command=, day=); every filter
+    given must match. Days and times are UTC, as the AT column shows them."""
+    wanted = cli_filter(user=who, command=command, day=day, since=since, until=until, me=app.user, zone="UTC")
+    codes: list[str] | None = None
     if selectors:
-        state = app.state()
-        entries = _history_of(state.history, queries.select(state, selectors, reading=True), limit, as_json)
-    else:  # the records are not needed: read the history alone
-        entries = app.history().page(HistoryQuery(limit=limit, with_changes=as_json)).entries
+        codes = queries.select(app.state(), selectors, reading=True)
+        if len(codes) == 1:
+            wanted, codes = replace(wanted, region=codes[0]), None
+    log = app.history()
+    headers = _filtered(log, wanted, codes, limit)
+    entries = [log.entry(h["id"]) for h in headers]
     if as_json:
         output.emit_json([queries.history_json(e) for e in entries])
         return
     if not entries:
-        click.echo("No history matches." if selectors else "No history yet.")
+        click.echo("No history matches." if selectors or wanted != HistoryFilter() else "No history yet.")
         return
+    timeline = Timeline(log)
+    timeline.read_down_to(entries[-1]["id"])  # every undo or redo newer than the oldest entry shown
     click.echo(
         output.table(
             ["ID", "AT (UTC)", "USER", "COMMAND", "CHANGES"],
-            [[f"#{e['id']}", _at(e["at"]), e["user"], e["command"], queries.describe_changes(e)] for e in entries],
+            [[f"#{e['id']}", _at(e["at"]), e["user"], e["command"], _changes_cell(e, timeline)] for e in entries],
         )
     )
 
 
-def _history_of(log: HistoryLog, codes: list[str], limit: int | None, full: bool) -> list[Record]:
-    """Entries that touched any of the regions `codes`, newest first, at most `limit`."""
-    if not codes:
+def _filtered(log: HistoryLog, wanted: HistoryFilter, codes: list[str] | None, limit: int | None) -> list[Record]:
+    """Headers matching `wanted` (and touching one of `codes`, when given), newest first, at most
+    `limit`, read a page at a time as the History screen reads them (HistoryFeed)."""
+    if codes is not None and not codes:
         return []
-    if len(codes) == 1:
-        return log.page(HistoryQuery(region=codes[0], limit=limit, with_changes=full)).entries
-    chosen, found = set(codes), []
-    for header in log.walk(HistoryQuery(limit=200)):
-        if chosen.intersection(header.get("regions", ())):
-            found.append(log.entry(header["id"]) if full else header)
+    chosen = set(codes or ())
+    feed, found = HistoryFeed(log, wanted, "UTC"), []
+    while feed.more:
+        page = feed.next_page()
+        if not page:
+            break
+        for header in page:
+            if chosen and not chosen.intersection(header.get("regions", ())):
+                continue
+            found.append(header)
             if limit is not None and len(found) >= limit:
-                break
+                return found
     return found
+
+
+def _changes_cell(entry: Record, timeline: Timeline) -> str:
+    """What an entry changed (undone ones say by which entry), then each record's changed fields:
+    'undone by #3 (ops) · 1 region changed; DE: owner, wave'."""
+    text = changes_text(entry, timeline) if kind_of(entry) == "change" else queries.describe_changes(entry)
+    touched = _fields_changed(entry)
+    return f"{text}; {touched}" if touched else text
+
+
+FIELDS_SHOWN = 3  # records named in the CHANGES cell before "+N more"
+
+
+def _fields_changed(entry: Record) -> str:
+    """'DE: owner, wave; c12: status': the changed fields of each record edited, at most
+    FIELDS_SHOWN records (records added or removed are counted in the summary already)."""
+    parts = []
+    for change in entry.get("changes", ()):
+        before, after = change.get("before"), change.get("after")
+        if before is None or after is None:
+            continue
+        fields = [f for f in {**before, **after} if before.get(f) != after.get(f)]
+        parts.append(f"{change['key']}: {', '.join(fields)}")
+    if len(parts) > FIELDS_SHOWN:
+        parts = [*parts[:FIELDS_SHOWN], f"+{len(parts) - FIELDS_SHOWN} more"]
+    return "; ".join(parts)
 
 
 def _at(iso: str) -> str:
@@ -115,7 +176,7 @@ def _at(iso: str) -> str:
 ENTRY_OPTION = click.option(
     "--entry",
     "entry_id",
-    type=click.IntRange(min=1),
+    type=WholeNumber(min=1),
     metavar="N",
     help="History entry N, whoever made it (an undo or redo entry stands for the change it names).",
 )
@@ -163,7 +224,7 @@ def batch(app: App, file: str, dry_run: bool, as_json: bool) -> None:
     with app.db.transaction(app.user, f"batch {label} ({len(lines)} commands)", dry_run=dry_run) as state:
         run = app.batch = Batch(state)
         try:
-            with LineRunner(app) as runner:
+            with LineRunner(app, click.get_current_context().find_root().command) as runner:
                 for number, args in lines:
                     run_batch_line(app, label, number, args, runner)
         finally:
@@ -250,7 +311,7 @@ def run_batch_line(app: App, label: str, number: int, args: list[str], runner: L
     app.batch.line = number
     try:
         if runner is None:
-            with LineRunner(app) as runner:
+            with LineRunner(app, click.get_current_context().find_root().command) as runner:
                 runner.run(args)
         else:
             runner.run(args)
@@ -333,11 +394,11 @@ class LineRunner:
     path, then the command's, each in its own context.
     """
 
-    def __init__(self, app: App) -> None:
-        from rollout.cli import cli
-
+    def __init__(self, app: App, root: click.Command) -> None:
+        # `root` is the root group Click runs (ctx.find_root().command): importing it from
+        # rollout.cli would close an import circle with the package that registers this module.
         self.app = app
-        self.root = cli
+        self.root = root
         self._depths: dict[str, int] = {}
         self._chains: dict[tuple[str, ...], list[click.Context]] = {}
         self._shapes: dict[tuple[str | None, ...], _Shape | None] = {}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,33 +18,48 @@ from rollout.state import State
 NOTHING_CHANGED = "Nothing changed."
 
 
-@dataclass
+# Plain classes, not dataclasses: building a dataclass costs about a millisecond at import, and
+# every command pays it (start-up target in benchmarks/).
 class Batch:
     """A batch run: every line edits this one state; nothing is written until the end."""
 
-    state: State
-    line: int = 0
-    warnings: list[str] = field(default_factory=list)
-    promotions: list[tuple[int, str]] = field(default_factory=list)  # (line, id) added or moved
-    zones: list[Any] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
+    def __init__(self, state: State, line: int = 0) -> None:
+        self.state = state
+        self.line = line
+        self.warnings: list[str] = []
+        self.promotions: list[tuple[int, str]] = []  # (line, id) added or moved
         # pendulum keeps a timezone loaded only while something refers to it: without these references
         # every date on every line would read its tzdata file again (most of the cost of a dated line).
         import pendulum
 
-        self.zones = [pendulum.timezone(name) for name in {r["timezone"] for r in self.state.regions.values()}]
+        self.zones: list[Any] = [
+            pendulum.timezone(name) for name in {r["timezone"] for r in self.state.regions.values()}
+        ]
 
 
-@dataclass
 class App:
-    db_path: Path
-    user: str
-    read_only: bool = False
-    command: str = ""
-    batch: Batch | None = None
-    changed: State | None = None  # the state of the last change(), for report()
-    _db: Database | None = None
+    """Who acts on which database, from the root group's options; the running batch, if any."""
+
+    def __init__(
+        self, db_path: Path, user: str | None, read_only: bool = False, command: str = "", batch: Batch | None = None
+    ) -> None:
+        self.db_path = db_path
+        self._user = user
+        self.read_only = read_only
+        self.command = command
+        self.batch = batch
+        self.changed: State | None = None  # the state of the last change(), for report()
+        self._db: Database | None = None
+
+    @property
+    def user(self) -> str:
+        """Who acts: --user, else ROLLOUT_USER or the login name (db.default_user), looked up only
+        when a command needs it (read commands mostly do not)."""
+        if self._user is None:
+            from rollout.db import default_user
+
+            self._user = default_user()
+        return self._user
 
     @property
     def db(self) -> Database:

@@ -7,8 +7,9 @@ import click
 from rollout import ops, queries, times
 from rollout.cli import contract, output
 from rollout.cli.app import App, already_has, ids_argument, pass_app, require_change
-from rollout.cli.completion import complete_item_ids, complete_item_list
+from rollout.cli.completion import complete_item_ids, complete_item_list, complete_owners
 from rollout.cli.regions import checklist_table, selectors_argument
+from rollout.handover import owned_by
 from rollout.model import CATEGORIES
 
 CATEGORY_CHOICE = click.Choice(CATEGORIES, case_sensitive=False)
@@ -39,15 +40,19 @@ def check() -> None:
 @check.command("list", short_help="Checklist items with the ids other commands take.")
 @selectors_argument()
 @click.option("--open", "open_only", is_flag=True, help="Only items not done yet.")
+@click.option("--owner", metavar="NAME", shell_complete=complete_owners, help="Only items this person owns.")
 @contract.reads(lambda: contract.array(contract.item_schema()))
 @pass_app
-def check_list(app: App, selectors: tuple[str, ...], open_only: bool, as_json: bool) -> None:
+def check_list(app: App, selectors: tuple[str, ...], open_only: bool, owner: str | None, as_json: bool) -> None:
     """List the checklists of the selected regions, with the short ids other commands take.
 
-    SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every region)."""
+    SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every region); owner= picks
+    regions by their owner, --owner NAME items by theirs (case and spacing do not matter)."""
     state = app.state()
     codes = queries.select(state, selectors, reading=True)
     items = [i for code in codes for i in queries.checklist(state, code, open_only)]
+    if owner is not None:
+        items = [i for i in items if owned_by(i["owner"], owner)]
     if as_json:
         output.emit_json([queries.item_json(state, i) for i in items])
         return

@@ -15,9 +15,10 @@ import click
 from rollout.cli import contract, output
 from rollout.cli.app import App, pass_app
 from rollout.cli.completion import complete_owners, complete_selectors
+from rollout.cli.params import WholeNumber
 from rollout.cli.regions import selectors_argument
 
-DAYS_RANGE = click.IntRange(min=0, max=366)
+DAYS_RANGE = WholeNumber(min=0, max=366)
 SHOWN_REGIONS = 8  # an owner's regions listed in the table before "+N more"
 
 
@@ -379,7 +380,7 @@ def timeline_json(model: Any, first: Any, last: Any) -> dict[str, Any]:
 @click.option("--to", "last", metavar="DAY", help="Last day.  [default: 97 days after the first]")
 @click.option(
     "--width",
-    type=click.IntRange(min=30),
+    type=WholeNumber(min=30),
     help="Line width in terminal cells (30 or more).  [default: the terminal's, else 100]",
 )
 @click.option("--ascii", "ascii_only", is_flag=True, help="Plain ASCII characters (the default when piped).")
@@ -427,6 +428,7 @@ DIGEST_FORMATS = ("markdown", "text", "json")
 
 
 @click.command("digest", short_help="A briefing to mail or post: health, overdue, what changed.")
+@selectors_argument()
 @click.option(
     "--since",
     default="1d",
@@ -446,11 +448,11 @@ DIGEST_FORMATS = ("markdown", "text", "json")
 )
 @contract.reads(digest_schema, shows=True)
 @pass_app
-def digest_command(app: App, since: str, days: int, fmt: str | None, as_json: bool) -> None:
+def digest_command(app: App, selectors: tuple[str, ...], since: str, days: int, fmt: str | None, as_json: bool) -> None:
     """A briefing for a cron job to mail or post: regions whose health changed since --since,
     off-track and at-risk regions with their reasons, overdue critical items by owner, launches
     and promotions in the next --days days, and what changed since, by whom. --json is
-    --format json.
+    --format json. SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every region).
 
     \b
     In a crontab, every weekday at 07:00:
@@ -461,7 +463,7 @@ def digest_command(app: App, since: str, days: int, fmt: str | None, as_json: bo
         raise click.UsageError(f"--json prints JSON: leave out --format {fmt}")
     fmt = "json" if as_json else (fmt or "markdown").lower()
     state = app.state()
-    briefing = digest.digest(state, digest.since_instant(since), days=days)
+    briefing = digest.digest(state, digest.since_instant(since), days=days, selectors=selectors)
     if fmt == "json":
         output.emit_json(digest.digest_json(briefing))
     elif fmt == "text":

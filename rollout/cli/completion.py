@@ -6,20 +6,30 @@ unreadable or corrupt database simply completes nothing, and nothing is ever pri
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
-from click.shell_completion import BashComplete, CompletionItem, add_completion_class, split_arg_string
 
 from rollout.cli import contract
 from rollout.db import default_path
 from rollout.model import STATUSES
 from rollout.state import State
 
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
 SHELLS = ("bash", "zsh", "fish")
 COMPLETE_VAR = "_ROLLOUT_COMPLETE"
+
+
+def _item(value: str, **extra: Any) -> CompletionItem:
+    # Click's completion module is imported on a Tab press only: every command names these
+    # functions, and importing it for each command run would cost start-up (benchmarks/).
+    from click.shell_completion import CompletionItem
+
+    return CompletionItem(value, **extra)
 
 
 def completion_state(ctx: click.Context) -> State | None:
@@ -44,9 +54,7 @@ def complete_region_codes(ctx: click.Context, param: click.Parameter, incomplete
     if state is None:
         return []
     return [
-        CompletionItem(code, help=region["name"])
-        for code, region in sorted(state.regions.items())
-        if _matches(code, incomplete)
+        _item(code, help=region["name"]) for code, region in sorted(state.regions.items()) if _matches(code, incomplete)
     ]
 
 
@@ -55,13 +63,13 @@ def complete_selectors(ctx: click.Context, param: click.Parameter, incomplete: s
     state = completion_state(ctx)
     if state is None:
         return []
-    options = [CompletionItem(code, help=r["name"]) for code, r in sorted(state.regions.items())]
+    options = [_item(code, help=r["name"]) for code, r in sorted(state.regions.items())]
     waves = sorted({r["wave"] for r in state.regions.values()})
     owners = sorted({r["owner"] for r in state.regions.values() if r["owner"] and " " not in r["owner"]})
-    options += [CompletionItem(f"wave={w}", help=f"regions of wave {w}") for w in waves]
-    options += [CompletionItem(f"status={s}", help=f"regions {s}") for s in STATUSES]
-    options += [CompletionItem(f"owner={o}", help=f"regions {o} owns") for o in owners]
-    options.append(CompletionItem("all", help="every region"))
+    options += [_item(f"wave={w}", help=f"regions of wave {w}") for w in waves]
+    options += [_item(f"status={s}", help=f"regions {s}") for s in STATUSES]
+    options += [_item(f"owner={o}", help=f"regions {o} owns") for o in owners]
+    options.append(_item("all", help="every region"))
     return [o for o in options if _matches(o.value, incomplete)]
 
 
@@ -71,16 +79,14 @@ def complete_owners(ctx: click.Context, param: click.Parameter, incomplete: str)
     if state is None:
         return []
     names = {r["owner"] for r in state.regions.values()} | {i["owner"] for i in state.items.values()}
-    return [
-        CompletionItem(n) for n in sorted(names, key=str.casefold) if n and " " not in n and _matches(n, incomplete)
-    ]
+    return [_item(n) for n in sorted(names, key=str.casefold) if n and " " not in n and _matches(n, incomplete)]
 
 
 def complete_settings(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """The names of the shared settings (rollout.settings), with what each does."""
     from rollout.settings import REGISTRY
 
-    return [CompletionItem(s.name, help=s.doc) for s in REGISTRY if _matches(s.name, incomplete)]
+    return [_item(s.name, help=s.doc) for s in REGISTRY if _matches(s.name, incomplete)]
 
 
 def complete_item_list(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
@@ -92,7 +98,7 @@ def complete_item_list(ctx: click.Context, param: click.Parameter, incomplete: s
     typed = {part.strip().lower() for part in head.split(",")}
     prefix = f"{head}," if _comma else ""
     return [
-        CompletionItem(prefix + item["id"], help=f"{item['region']} {item['title']}")
+        _item(prefix + item["id"], help=f"{item['region']} {item['title']}")
         for item in state.items.values()
         if item["id"] not in typed and _matches(item["id"], last)
     ]
@@ -113,9 +119,9 @@ def _ids(
     records = state.tables[table].values() if code is None else getattr(state, f"{table}_of")(code)
     options = []
     if not typed:
-        options += [CompletionItem(c, help=r["name"]) for c, r in sorted(state.regions.items())]
+        options += [_item(c, help=r["name"]) for c, r in sorted(state.regions.items())]
     options += [
-        CompletionItem(record["id"], help=describe(record))
+        _item(record["id"], help=describe(record))
         for record in records
         if (wanted is None or record.get("status") == wanted) and record["id"] not in already
     ]
@@ -135,7 +141,7 @@ def complete_promotion_ids(ctx: click.Context, param: click.Parameter, incomplet
 
 def complete_files(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Let the shell complete file names."""
-    return [CompletionItem(incomplete, type="file")]
+    return [_item(incomplete, type="file")]
 
 
 # Bash splits the command line into words at every character of COMP_WORDBREAKS, which holds `=`:
@@ -144,67 +150,6 @@ def complete_files(ctx: click.Context, param: click.Parameter, incomplete: str) 
 # `wave=`. This script also passes the line itself up to the cursor; completion then reads the
 # words from it as the user typed them, and gives bash back only the part of each value after
 # the last word break, which is the part bash replaces.
-BASH_SOURCE = """\
-%(complete_func)s() {
-    local IFS=$'\\n'
-    local response
-
-    response=$(env COMP_WORDS="${COMP_WORDS[*]}" COMP_CWORD=$COMP_CWORD \\
-COMP_LINE="$COMP_LINE" COMP_POINT=$COMP_POINT COMP_WORDBREAKS="$COMP_WORDBREAKS" \\
-%(complete_var)s=bash_complete $1)
-
-    for completion in $response; do
-        IFS=',' read type value <<< "$completion"
-
-        if [[ $type == 'dir' ]]; then
-            COMPREPLY=()
-            compopt -o dirnames
-        elif [[ $type == 'file' ]]; then
-            COMPREPLY=()
-            compopt -o default
-        elif [[ $type == 'plain' ]]; then
-            COMPREPLY+=($value)
-        fi
-    done
-
-    return 0
-}
-
-%(complete_func)s_setup() {
-    complete -o nosort -F %(complete_func)s %(prog_name)s
-}
-
-%(complete_func)s_setup;
-"""
-
-
-class KeyValueBashComplete(BashComplete):
-    """Click's bash completion, reading the words from the typed line so `key=value` stays one word."""
-
-    source_template = BASH_SOURCE
-
-    def get_completion_args(self) -> tuple[list[str], str]:
-        line = os.environ.get("COMP_LINE")
-        point = os.environ.get("COMP_POINT", "")
-        if line is None or not point.isdigit():  # an older script without the line: Click's reading
-            return super().get_completion_args()
-        typed = line[: int(point)]
-        words = split_arg_string(typed)
-        if not typed or typed[-1].isspace():
-            return words[1:], ""
-        return words[1:-1], words[-1] if words else ""
-
-    def format_completion(self, item: CompletionItem) -> str:
-        _args, incomplete = self.get_completion_args()
-        breaks = os.environ.get("COMP_WORDBREAKS", "")
-        cut = max((incomplete.rfind(ch) for ch in breaks if ch not in "\"'"), default=-1) + 1
-        value = item.value
-        if cut and item.type == "plain" and value.startswith(incomplete[:cut]):
-            value = value[cut:]
-        return f"{item.type},{value}"
-
-
-add_completion_class(KeyValueBashComplete, "bash")
 
 
 def _completion_schema() -> contract.Schema:
@@ -224,8 +169,9 @@ def completion(shell: str, as_json: bool) -> None:
     """
     from click.shell_completion import get_completion_class
 
-    from rollout.cli import cli
+    import rollout.cli.bash_completion  # noqa: F401 (registers rollout's bash class)
 
+    cli = click.get_current_context().find_root().command
     shell_class = get_completion_class(shell)
     assert shell_class is not None  # every name in SHELLS is one Click ships
     script = shell_class(cli, {}, "rollout", COMPLETE_VAR).source()

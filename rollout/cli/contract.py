@@ -359,8 +359,7 @@ def schema_command(words: tuple[str, ...], as_json: bool) -> None:
     list (a JSON array), show (an object), edit (the editing envelope) or interactive (no --json)."""
     import orjson
 
-    from rollout.cli import cli
-
+    cli = click.get_current_context().find_root().command
     if words:
         path, command = find(cli, list(words))
         sys.stdout.buffer.write(orjson.dumps(schema_of(path, command), option=orjson.OPT_INDENT_2) + b"\n")

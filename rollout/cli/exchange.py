@@ -16,6 +16,7 @@ import click
 from rollout import model, queries, times
 from rollout.cli import contract, output
 from rollout.cli.app import App, pass_app
+from rollout.cli.params import WholeNumber
 from rollout.cli.regions import selectors_argument
 from rollout.errors import DatabaseError, InvalidValue, NotFound
 from rollout.state import State
@@ -319,7 +320,7 @@ def _holidays_schema() -> contract.Schema:
 
 @click.command("holidays", short_help="Public holidays, marking launches and promotions.")
 @selectors_argument()
-@click.option("--year", type=click.IntRange(1950, 2150), help="Calendar year.  [default: this year]")
+@click.option("--year", type=WholeNumber(1950, 2150), help="Calendar year.  [default: this year]")
 @contract.reads(_holidays_schema)
 @pass_app
 def holidays_command(app: App, selectors: tuple[str, ...], year: int | None, as_json: bool) -> None:

@@ -11,6 +11,7 @@ from rollout import queries
 from rollout.backends.base import Backup
 from rollout.cli import contract, output
 from rollout.cli.app import App, pass_app
+from rollout.cli.params import WholeNumber
 from rollout.db import Database, Restored
 from rollout.errors import RolloutError
 
@@ -83,7 +84,7 @@ def _restored_schema() -> dict[str, contract.Schema]:
 
 
 @click.command(short_help="List the backups, or bring one back.")
-@click.argument("number", metavar="[N]", type=click.IntRange(min=1), required=False)
+@click.argument("number", metavar="[N]", type=WholeNumber(min=1), required=False)
 @click.option("--list", "list_only", is_flag=True, help="List the backups, newest first (also what no N does).")
 @click.option("--dry-run", is_flag=True, help="Show what restoring backup N would change; write nothing.")
 @click.option(

@@ -10,6 +10,7 @@ from typing import Any
 import click
 import orjson
 
+from rollout import numbers
 from rollout.text import clip, display_width
 
 STATUS_COLOURS = {
@@ -38,6 +39,7 @@ HEALTH_COLOURS = {
     "off track": "red",
     "at risk": "yellow",
     "no date": "magenta",
+    "no checklist": "magenta",
     "on track": "green",
     "paused": "blue",
     "launched": "cyan",
@@ -67,7 +69,7 @@ def terminal_width() -> int | None:
     """The width tables and the timeline fit: $COLUMNS when set to a number, else the terminal's
     when stdout is one; None when printing to a pipe or a file (scripts get every column)."""
     columns = os.environ.get("COLUMNS", "").strip()
-    if columns.isdigit() and int(columns) > 0:
+    if numbers.is_digits(columns) and int(columns) > 0:
         return int(columns)
     if sys.stdout.isatty():
         try:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import click
 
-from rollout import ops, queries, times
+from rollout import queries, times
 from rollout.cli import contract, output
 from rollout.cli.app import App, already_has, pass_app, require_change
 from rollout.cli.completion import complete_region_codes, complete_selectors
+from rollout.cli.params import WholeNumber
 from rollout.model import STATUSES
 from rollout.state import Record, State
 
 STATUS_CHOICE = click.Choice(STATUSES, case_sensitive=False)
-WAVE_RANGE = click.IntRange(min=0)
+WAVE_RANGE = WholeNumber(min=0)
 
 
 def selectors_argument(required: bool = False):  # noqa: ANN201 (a Click decorator)
@@ -255,6 +256,8 @@ def region_add(
 ) -> None:
     """Add a region (CODE: ISO 3166-1 alpha-2, or ISO 3166-2 for part of a country)."""
     with app.change() as state:
+        from rollout import ops, territory  # the write path only: read commands start faster without them
+
         reg = ops.add_region(
             state,
             code,
@@ -267,6 +270,7 @@ def region_add(
             status=status,
         )
         warnings = queries.launch_holiday_warnings(state, [reg["code"]]) if launch else []
+        warnings += territory.region_warnings(reg)
     app.report(as_json, lambda: f"Added region {reg['code']} ({reg['name']}).", warnings)
 
 
@@ -286,9 +290,16 @@ def region_set(app: App, selectors: tuple[str, ...], force: bool, as_json: bool,
     """Change fields of the selected regions (SELECTOR: CODE, wave=N, status=S, owner=NAME or all)."""
     require_change(fields)
     with app.change() as state:
+        from rollout import ops, territory  # the write path only: read commands start faster without them
+
         updated = ops.set_regions(state, selectors, force=force, **fields)  # type: ignore[arg-type]
         codes = [r["code"] for r in updated if state.changed("regions", r["code"])]  # not those already so
         warnings = queries.launch_holiday_warnings(state, codes) if fields.get("launch") is not None else []
+        for region in updated:  # only the fields this command set are judged
+            if state.changed("regions", region["code"]):
+                warnings += territory.region_warnings(
+                    region, zone=fields.get("timezone") is not None, currency=fields.get("currency") is not None
+                )
     app.report(
         as_json,
         lambda: f"Updated {', '.join(codes)}.",
@@ -307,6 +318,8 @@ def region_remove(app: App, code: str, yes: bool, as_json: bool) -> None:
     if not yes:
         raise click.UsageError("removing a region needs --yes (its checklist and promotions go too)")
     with app.change() as state:
+        from rollout import ops  # the write path only: read commands start faster without it
+
         removed = ops.remove_region(state, code)
     app.report(
         as_json, lambda: f"Removed region {removed['code']} ({removed['name']}) with its checklist and promotions."
@@ -322,6 +335,8 @@ def region_remove(app: App, code: str, yes: bool, as_json: bool) -> None:
 def shift(app: App, selectors: tuple[str, ...], by: str, with_promos: bool, as_json: bool) -> None:
     """Move launch targets by a duration (SELECTOR: CODE, wave=N, status=S, owner=NAME or all)."""
     with app.change() as state:
+        from rollout import ops  # the write path only: read commands start faster without it
+
         shifted = ops.shift(state, selectors, by, with_promos)
         moved = [r for r in shifted if state.changed("regions", r["code"])]  # a move by 0d moves none
         warnings = queries.launch_holiday_warnings(state, [r["code"] for r in moved])

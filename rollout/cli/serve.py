@@ -12,6 +12,7 @@ import click
 
 from rollout.cli import contract, output
 from rollout.cli.app import App, pass_app
+from rollout.cli.params import WholeNumber
 from rollout.errors import RolloutError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -76,7 +77,7 @@ def _serve_schema() -> contract.Schema:
 @click.option(
     "--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on (loopback only by default)."
 )
-@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True, help="TCP port.")
+@click.option("--port", type=WholeNumber(1, 65535), default=DEFAULT_PORT, show_default=True, help="TCP port.")
 @click.option(
     "--public-url",
     help="The URL browsers use to reach this server, when it differs (a proxy).  [default: http://HOST:PORT]",

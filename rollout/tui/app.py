@@ -25,11 +25,11 @@ from rollout import ops, queries
 from rollout import undo as undo_rules
 from rollout.db import default_user, env_read_only
 from rollout.errors import ReadOnly, RolloutError, StaleEdit
+from rollout.history_view import acted_text, at_text
 from rollout.state import State
 from rollout.tui import settings, terminal
 from rollout.tui.commands import RegionCommands
 from rollout.tui.guard import live, log_exception, reported
-from rollout.tui.history_view import acted_text, at_text
 from rollout.tui.keyorder import KeyOrder, escape_then_key, is_ordered_input
 from rollout.tui.session import Outcome, Session, Signature, Snapshot
 

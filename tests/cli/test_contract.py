@@ -151,6 +151,12 @@ EXAMPLES: dict[str, Example] = {
         ("config", "reset"),
         setup=(("config", "set", "health.at_risk_days", "30"),),
     ),
+    # -- hand-over (issue 19, clijobs) --
+    "handover": Example(
+        ("handover", "payments", "nadia", "PL", "--json"),
+        ("handover", "payments", "PAYMENTS"),
+        ("handover", "payments"),
+    ),
 }
 
 

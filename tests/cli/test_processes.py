@@ -180,7 +180,7 @@ def _outcome(action: Any) -> str:  # noqa: ANN401
 def test_lines_with_choices_numbers_and_ids_run_exactly_as_click_runs_them(db_path, capsys):
     document = Database(db_path).load().document()
     slow, fast = (App(db_path=db_path, user="t", batch=Batch(State(document))) for _ in range(2))
-    with LineRunner(fast) as runner:
+    with LineRunner(fast, cli) as runner:
         for number, line in enumerate(TYPED_LINES, 1):
             args = shlex.split(line)
             slow.batch.line = fast.batch.line = number  # type: ignore[union-attr]

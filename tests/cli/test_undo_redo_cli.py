@@ -73,7 +73,7 @@ def test_someone_elses_change_is_undone_and_redone_only_by_entry(rollout):
         ([], ("undo", "--entry", "7"), "Error: no history entry #7"),
         ([], ("redo",), "Error: nothing to redo"),
         ([], ("undo", "--entry", "0"), "Error: Invalid value for '--entry': 0 is not in the range x>=1."),
-        ([], ("redo", "--entry", "two"), "Error: Invalid value for '--entry': 'two' is not a valid integer range."),
+        ([], ("redo", "--entry", "two"), "Error: Invalid value for '--entry': 'two' is not a whole number written with the digits 0-9."),
     ],
 )  # fmt: skip
 def test_refusals_are_one_line_exit_1_and_change_nothing(rollout, db_path: Path, setup, args, message):

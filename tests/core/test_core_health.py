@@ -631,6 +631,7 @@ def test_status_rows_carry_health_reasons_and_forecast():
 def test_health_rows_are_worst_first_with_the_published_keys():
     state = fresh()
     region(state, "NL", launch=day(60))
+    item(state, "NL", "Done", done_on=day(-3))  # an empty checklist is "no checklist", not on track
     region(state, "DE", launch=day(-2))
     region(state, "FR", status="launched", launch=day(-100))
     region(state, "IT", launch=day(60))
@@ -672,6 +673,7 @@ def test_health_of_many_regions_is_at_the_reference_given():
     """health_all and health_rows read the clock only without a reference."""
     state = fresh()
     region(state, "NL", launch=day(10))
+    item(state, "NL", "Done", done_on=day(-3))  # an empty checklist is "no checklist", not on track
     later = NOW + timedelta(days=12)  # the launch target has passed by then
     assert [h.health for h in health.health_all(state, reference=NOW)] == [ON_TRACK]
     assert [h.health for h in health.health_all(state, reference=later)] == [OFF_TRACK]

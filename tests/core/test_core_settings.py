@@ -72,7 +72,7 @@ def test_reset_brings_the_default_back_and_changes_nothing_when_none_is_stored()
             "health.slack_days",
             "soon",
             InvalidValue,
-            "invalid value 'soon' for health.slack_days: expected a whole number of days",
+            "invalid value 'soon' for health.slack_days: expected a whole number of days (digits 0-9)",
         ),
         ("health.slack_days", "-1", InvalidValue, "health.slack_days must be from 0 to 365 days, not -1"),
         ("health.at_risk_days", "366", InvalidValue, "health.at_risk_days must be from 0 to 365 days, not 366"),
@@ -153,7 +153,7 @@ def test_the_first_write_to_a_schema_2_file_stores_schema_3_keeping_the_original
 def test_a_setting_is_named_once_in_every_description_of_a_change():
     """A setting's key is its name: history's detail and previews name it once, as they name a
     region or an item once (their key, then their name or title)."""
-    from rollout.tui.history_view import field_rows  # no Textual: the History screen's words
+    from rollout.history_view import field_rows  # no Textual: the History screen's words
 
     db = database()
     with db.transaction("ana", "config set health.slack_days 9") as state:

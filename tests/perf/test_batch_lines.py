@@ -86,7 +86,7 @@ def _app(document: dict, path: Path) -> App:
 
 def _compare(document: dict, path: Path, lines: list[list[str]], capsys: pytest.CaptureFixture[str]) -> None:
     slow, fast = _app(document, path), _app(document, path)
-    with LineRunner(fast) as runner:
+    with LineRunner(fast, cli) as runner:
         for number, args in enumerate(lines, 1):
             slow.batch.line = fast.batch.line = number  # type: ignore[union-attr]
             expected = _outcome(_run_slow, slow, args)

@@ -293,6 +293,19 @@ CASES = [
         "invalid ROLLOUT_LOCK_TIMEOUT 'soon'",
         env={"ROLLOUT_LOCK_TIMEOUT": "soon"},
     ),
+    # -- hand-over and numbers (issue 19, clijobs) --
+    case("handover-same-person", "handover payments PAYMENTS", 1, "are the same person"),
+    case("handover-unknown-region", "handover payments nadia QQ", 1, "unknown region code 'QQ'"),
+    case("handover-missing-to", "handover payments", 2, "Missing argument 'TO'"),
+    case(
+        "lock-timeout-underscore",
+        "check add DE x",
+        1,
+        "invalid ROLLOUT_LOCK_TIMEOUT '1_0'",
+        env={"ROLLOUT_LOCK_TIMEOUT": "1_0"},
+    ),
+    case("config-set-arabic-digit", "config set health.slack_days ٧", 1, "expected a whole number of days"),
+    case("since-signed", "digest --since -1d", 1, "a duration back from now takes no sign"),
 ]
 
 

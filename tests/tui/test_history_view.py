@@ -8,7 +8,7 @@ import pytest
 
 from rollout.backends.base import HistoryQuery, MemoryHistory
 from rollout.errors import InvalidValue
-from rollout.tui.history_view import (
+from rollout.history_view import (
     CLOCK_MARGIN,
     HistoryFeed,
     HistoryFilter,

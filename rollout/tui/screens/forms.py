@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 
+from rollout import numbers
 from rollout.errors import RolloutError, StaleEdit
 from rollout.tui.guard import log_exception
 from rollout.tui.widgets.form import Field, FormFields
@@ -333,7 +334,7 @@ class ChoiceScreen(ModalScreen[int | None]):
         self.query_one(OptionList).focus()
 
     def on_key(self, event: events.Key) -> None:
-        if event.character and event.character.isdigit() and 1 <= int(event.character) <= len(self.labels):
+        if event.character and numbers.is_digits(event.character) and 1 <= int(event.character) <= len(self.labels):
             event.stop()
             self.dismiss(int(event.character) - 1)
 

@@ -17,8 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from rollout.backends.base import Entry, HistoryLog
 from rollout.errors import RolloutError
-from rollout.tui.guard import live, reported
-from rollout.tui.history_view import (
+from rollout.history_view import (
     FieldRow,
     HistoryFeed,
     HistoryFilter,
@@ -28,6 +27,7 @@ from rollout.tui.history_view import (
     parse_filter,
     status_text,
 )
+from rollout.tui.guard import live, reported
 from rollout.tui.views import truncate
 from rollout.tui.widgets.base import RecordTable, RolloutNode
 from rollout.undo import Timeline, kind_of

@@ -110,6 +110,7 @@ class RegionTable(ScrollView, can_focus=True):
         "region-table--health-off-track",
         "region-table--health-at-risk",
         "region-table--health-no-date",
+        "region-table--health-no-checklist",
         "region-table--health-on-track",
         "region-table--health-paused",
         "region-table--health-launched",

@@ -116,6 +116,7 @@ class TimelineView(ScrollView, can_focus=True):
         "timeline--health-off-track",
         "timeline--health-at-risk",
         "timeline--health-no-date",
+        "timeline--health-no-checklist",
         "timeline--health-on-track",
         "timeline--health-paused",
         "timeline--health-launched",

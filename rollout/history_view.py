@@ -1,4 +1,7 @@
-"""What the History screen shows, without Textual: its filter, its pages, each entry's fields.
+"""History as people filter and read it, without Textual: the filter, its pages, each entry's fields.
+
+Shared by the TUI's History screen and `rollout history` (one reading of user=, region=,
+command= and day= for both).
 
 History is read a page of headers at a time, newest first (rollout.backends.base.HistoryLog.page),
 so the screen costs the same on a database with 100,000 changes as on a new one; an entry's
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from rollout import queries, times
+from rollout import numbers, queries, times
 from rollout.backends.base import Entry, HistoryLog, HistoryQuery
 from rollout.errors import InvalidValue
 from rollout.undo import Timeline, kind_of, target_of
@@ -39,6 +42,8 @@ class HistoryFilter:
     user: str | None = None
     command: str | None = None
     day: date | None = None
+    since: datetime | None = None  # aware; with until, a window instead of a day (`history --since`)
+    until: datetime | None = None
 
     def __str__(self) -> str:
         words = []
@@ -51,7 +56,7 @@ class HistoryFilter:
 
     def queries(self, zone: str) -> list[HistoryQuery]:
         """The storage queries behind the filter: two for a command (as typed in the CLI and in the TUI)."""
-        since = until = None
+        since, until = self.since, self.until
         if self.day is not None:
             since = times.day_start(self.day, zone, strict=False)
             until = times.day_start(self.day + timedelta(days=1), zone, strict=False)
@@ -94,6 +99,41 @@ def parse_filter(text: str, *, regions: Collection[str], me: str, today: date) -
     return HistoryFilter(**found)
 
 
+def cli_filter(
+    *,
+    region: str | None = None,
+    user: str | None = None,
+    command: str | None = None,
+    day: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    me: str,
+    zone: str,
+) -> HistoryFilter:
+    """The filter `rollout history` options give, read as the History screen reads its words: `user`
+    `me` is you, `day` is YYYY-MM-DD, today or yesterday (a local day of `zone`), `command` a prefix in
+    the CLI's spelling; `since`/`until` are WHENs read in `zone` (times.parse_when). Raises
+    InvalidValue for a bad value, --day with --since/--until, or a window ending before it starts
+    (times.check_window)."""
+    if day is not None and (since is not None or until is not None):
+        raise InvalidValue("give --day or --since/--until, not both")
+    for key, value in (("user", user), ("command", command), ("day", day)):
+        if value is not None and not value.strip():
+            raise InvalidValue(f"--{key} needs a value")
+    today = times.local_date(times.now(), zone)
+    start = times.parse_when(since, zone) if since is not None else None
+    end = times.parse_when(until, zone) if until is not None else None
+    times.check_window(start, end)
+    return HistoryFilter(
+        region=region,
+        user=None if user is None else me if user.strip().lower() == "me" else user.strip(),
+        command=None if command is None else command.strip(),
+        day=None if day is None else _day(day, today),
+        since=start,
+        until=end,
+    )
+
+
 def _guess(word: str, regions: Collection[str], today: date) -> tuple[str, str]:
     if word.lower() in ("today", "yesterday") or _looks_like_a_day(word):
         return "day", word
@@ -103,7 +143,7 @@ def _guess(word: str, regions: Collection[str], today: date) -> tuple[str, str]:
 
 
 def _looks_like_a_day(word: str) -> bool:
-    return len(word) == 10 and word[4] == "-" and word[7] == "-" and word.replace("-", "").isdigit()
+    return len(word) == 10 and word[4] == "-" and word[7] == "-" and numbers.is_digits(word.replace("-", ""))
 
 
 def _day(value: str, today: date) -> date:

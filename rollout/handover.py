@@ -1,0 +1,54 @@
+"""Hand over an owner's work: when someone leaves the team, their open items and regions go to another.
+
+One operation for every front end: `hand_over` moves, in the state it is given (one transaction,
+so one history entry and one undo step), every region owned by FROM and every open checklist item
+owned by FROM, in the regions chosen, to TO. Done items keep their owner: they record who did the
+work. Names are matched by the identity rule (rollout.identity.person_key: trimmed, NFKC,
+case-folded), so `Jonas` hands over what `jonas` and ` JONAS ` own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from rollout import model, queries
+from rollout.errors import InvalidValue
+from rollout.identity import is_unassigned, person_key
+from rollout.state import Record, State
+
+
+class HandOver(NamedTuple):
+    """What a hand-over moved: the regions and the open items, as stored afterwards (oldest id first)."""
+
+    regions: list[Record]
+    items: list[Record]
+
+
+def owned_by(owner: str | None, name: str) -> bool:
+    """Whether a record's owner is the person `name` (identity rule; a blank owner is nobody's)."""
+    return bool(person_key(owner)) and person_key(owner) == person_key(name)
+
+
+def hand_over(state: State, source: str, target: str, selectors: Sequence[str] = ()) -> HandOver:
+    """Give `target` every region and every open checklist item that `source` owns, in the regions
+    `selectors` choose (queries.select: CODE, wave=N, status=S, owner=NAME, all; none: every region).
+    Items are those of the chosen regions; regions are moved only if chosen too.
+
+    Raises InvalidValue for a blank name or the same person on both sides, NotFound for an unknown
+    region in `selectors`. Moving nothing is no error: the transaction then records no change."""
+    if is_unassigned(source) or is_unassigned(target):
+        raise InvalidValue("hand over needs two names: FROM and TO")
+    if person_key(source) == person_key(target):
+        raise InvalidValue(f"{source!r} and {target!r} are the same person")
+    new_owner = model.optional_text(target)
+    codes = queries.select(state, selectors) if selectors else list(state.regions)
+    regions, items = [], []
+    for code in codes:
+        region = state.region(code)
+        if owned_by(region["owner"], source):
+            regions.append(state.put("regions", {**region, "owner": new_owner}))
+        for item in queries.checklist(state, code, True):
+            if owned_by(item["owner"], source):
+                items.append(state.put("items", {**item, "owner": new_owner}))
+    return HandOver(regions, items)
