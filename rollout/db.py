@@ -13,10 +13,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from rollout import times
+from rollout import rules, times
 from rollout.backends.base import Backend, Backup, BackupContent, HistoryLog, HistoryQuery, StoredState, Transaction
 from rollout.errors import DatabaseError, NotFound, ReadOnly, StaleEdit
-from rollout.schema import KINDS, check_touched
+from rollout.rules import check_touched
+from rollout.schema import KINDS
 from rollout.state import ID_PREFIX, TABLES, Record, State, empty_document
 
 
@@ -176,6 +177,7 @@ class Database:
             based_on = state.revision if base_revision is None else base_revision
             state.commit = Commit(base_revision=based_on, rebased=state.revision != based_on)  # type: ignore[attr-defined]
             yield state
+            rules.enforce(state)  # what no operation judged: a path that skipped a rule is refused
             check_touched(state)  # no change may store a record the schema refuses
             if dry_run:
                 return
@@ -289,6 +291,10 @@ class Database:
                 return self._restore_whole(tx, backup, content, user, command, dry_run)
             state = _state(stored)
             changes = bring_back(state, content.document)
+            # A backup is a state that was: recovery brings it back whatever the rules say now, and
+            # says so (a tick whose blocker is open now, a launch with critical items open now).
+            rules.enforce(state, force=True, how="restore")
+            changes = state.changes()
             check_touched(state)
             if dry_run:
                 return Restored(backup, changes, state=state)
@@ -358,6 +364,7 @@ def replay(state: State, entries: list[dict[str, Any]]) -> list[int]:
         for change in entry["changes"]:
             state.reserve_id(change["table"], change["key"])
         state.meta["revision"] = max(state.revision, int(entry["revision"]))
+    rules.enforce(state, force=True, how="restore")  # noted, never refused: see Database.restore
     state.before.clear()
     return [entry["id"] for entry in entries]
 
