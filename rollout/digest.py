@@ -18,7 +18,6 @@ health "then" across one is read from the records as they are after it.
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -26,6 +25,7 @@ from rollout import agenda, queries, times
 from rollout.backends.base import HistoryQuery
 from rollout.errors import InvalidValue
 from rollout.health import AT_RISK, OFF_TRACK, Context, Health, worst_first
+from rollout.identity import display_name, person_key
 from rollout.state import State
 
 DEFAULT_SINCE = "1d"
@@ -178,9 +178,9 @@ def _activity(
     state: State, since: datetime, limit: int
 ) -> tuple[tuple[Activity, ...], int, tuple[tuple[str, int], ...]]:
     listed = []
-    users: Counter[str] = Counter()
+    spellings: dict[str, list[str]] = {}  # person (rollout.identity.person_key) -> user names written
     for header in state.history.walk(HistoryQuery(since=since, limit=max(limit, 50))):
-        users[header["user"]] += 1
+        spellings.setdefault(person_key(header["user"]), []).append(header["user"])
         if len(listed) < limit:
             listed.append(
                 Activity(
@@ -191,8 +191,10 @@ def _activity(
                     queries.describe_changes(header),
                 )
             )
-    ranked = tuple(sorted(users.items(), key=lambda u: (-u[1], u[0])))
-    return tuple(listed), sum(users.values()), ranked
+    # One person is one row, shown in the spelling used most (ana, Ana and ANA: one count).
+    users = [(display_name(names), len(names)) for names in spellings.values()]
+    ranked = tuple(sorted(users, key=lambda u: (-u[1], u[0])))
+    return tuple(listed), sum(n for _user, n in users), ranked
 
 
 # -- renderers ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 from rollout import schema, times
 from rollout.backends.base import HistoryQuery, change_action, change_regions, header_of
 from rollout.errors import InvalidValue, NotFound
+from rollout.identity import person_key
 from rollout.model import STATUSES, region_code
 from rollout.state import Record, State
 
@@ -26,7 +27,7 @@ def select_with_origin(state: State, selectors: Iterable[str], *, reading: bool 
     """The regions named by SELECTORs, each with whether it was named explicitly (by its code).
 
     A SELECTOR is a region code (ISO 3166-1 or 3166-2, any case), `wave=N`, `status=S`,
-    `owner=NAME` (case-insensitive; `owner=` alone: regions without an owner) or `all`; a list is
+    `owner=NAME` (the same person in any spelling, rollout.identity; `owner=` alone: regions without an owner) or `all`; a list is
     a union, in the order given, without duplicates. This is the one reading of selectors: every
     command and operation that takes regions goes through it.
 
@@ -70,8 +71,8 @@ def _one_selector(state: State, raw: str, reading: bool) -> list[tuple[str, bool
             raise InvalidValue(f"invalid selector {raw!r}: status must be one of {', '.join(STATUSES)}")
         matches = [c for c, r in state.regions.items() if r["status"] == value.lower()]
     elif sep and key == "owner":
-        wanted = " ".join(value.split()).casefold()
-        matches = [c for c, r in state.regions.items() if " ".join((r["owner"] or "").split()).casefold() == wanted]
+        wanted = person_key(value)  # "" (owner= alone): regions without an owner
+        matches = [c for c, r in state.regions.items() if person_key(r["owner"]) == wanted]
     elif sep:
         raise InvalidValue(f"invalid selector {raw!r}: expected {SELECTOR_HELP}")
     else:
