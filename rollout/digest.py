@@ -148,12 +148,14 @@ def digest(
             changed.append(HealthChange(code, names[code], before.get(code), after, reasons))
     ranked = worst_first(list(current.values()))
     overdue = agenda.agenda(state, days=0, reference=ref, kinds=(agenda.ITEM,))
-    by_owner: dict[str, list[OverdueItem]] = {}
+    by_person: dict[str, tuple[list[str], list[OverdueItem]]] = {}  # person_key -> (spellings, items)
     for entry in overdue:
         if entry.critical and state.regions[entry.region]["status"] != "launched":
-            by_owner.setdefault(entry.owner, []).append(
-                OverdueItem(entry.id, entry.region, entry.title, entry.days_overdue)
-            )
+            names, items = by_person.setdefault(person_key(entry.owner), ([], []))
+            names.append(entry.owner)
+            items.append(OverdueItem(entry.id, entry.region, entry.title, entry.days_overdue))
+    # One person is one group, shown in the spelling most used; unassigned items ("") are no one's.
+    by_owner = {(display_name(names) if key else ""): items for key, (names, items) in by_person.items()}
     upcoming = agenda.agenda(
         state, days=days, reference=ref, kinds=(agenda.LAUNCH, agenda.PROMO_START, agenda.PROMO_END)
     )

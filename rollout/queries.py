@@ -10,7 +10,7 @@ from typing import Any
 from rollout import schema, times
 from rollout.backends.base import HistoryQuery, change_action, change_regions, header_of
 from rollout.errors import InvalidValue, NotFound
-from rollout.identity import person_key
+from rollout.identity import person_key, same_person
 from rollout.model import STATUSES, region_code
 from rollout.state import Record, State
 
@@ -632,7 +632,7 @@ def describe_acted(verb: str, entry: Record, me: str | None, zone: str = "UTC", 
 
     'Undid ops's change #2 (2026-11-24 09:00 UTC): check edit PL c339 --due 2027-02-01 (1 checklist item changed).'
     """
-    whose = "your change" if entry.get("user") == me else f"{entry.get('user', 'someone')}'s change"
+    whose = "your change" if same_person(entry.get("user"), me) else f"{entry.get('user', 'someone')}'s change"
     when = times.local_display(entry["at"], zone) + (f" {zone}" if name_zone else "")
     return f"{verb} {whose} #{entry['id']} ({when}): {entry['command']} ({entry_summary(entry)})."
 

@@ -97,3 +97,18 @@ def test_the_digest_counts_a_person_once():
             ops.add_region(state, CODES[n], name="Q", timezone="UTC", currency="EUR")
     found = digest.digest(db.load(), NOW - timedelta(days=1), reference=NOW)
     assert found.by_user == (("Amara", 3), ("ben", 1))
+
+
+def test_the_digest_groups_overdue_critical_items_by_person():
+    db = Database(backend=MemoryBackend(empty_document()))
+    with db.transaction("ana", "setup") as state:
+        region(state, "NL", launch=day(30), owner="ana")
+        for owner in ("Legal", "legal", "LEGAL", "ops"):
+            item(state, "NL", f"Due for {owner}", due=day(-2), critical=True, owner=owner)
+    found = digest.digest(db.load(), NOW - timedelta(days=1), reference=NOW)
+    assert [(owner, len(items)) for owner, items in found.overdue_critical] == [("LEGAL", 3), ("ops", 1)]
+
+
+def test_an_entry_of_yours_in_another_spelling_is_your_change():
+    entry = {"id": 7, "at": "2026-11-24T08:00:00+00:00", "user": "Amara", "command": "check done NL c1", "changes": []}
+    assert "your change" in queries.describe_acted("Undid", entry, "amara")
