@@ -118,7 +118,6 @@ def _items(
     if done == total:  # nothing open: no pass over the checklist
         return []
     skip_after = (window[1] + _SLACK).isoformat()
-    yesterday = today - timedelta(days=1)
     found = []
     for item in state.items_of(code):
         if item["status"] == "done":
@@ -128,11 +127,8 @@ def _items(
             continue
         if who is not None and person_key(item["owner"]) != who:
             continue
-        moment = datetime.fromisoformat(due)
+        day, moment, overdue = queries.due_state(item, z, today, ref)  # the overdue rule, written once
         all_day = bool(item.get("due_all_day"))
-        day = (moment if all_day else moment - _ONE_MICROSECOND).astimezone(z).date()
-        # A timed due's local day decides unless that is yesterday or today (rollout.health does the same).
-        overdue = day < today if all_day else day < yesterday or (day <= today and moment < ref)
         if not overdue and not window[0] <= day <= window[1]:
             continue
         found.append(
@@ -276,15 +272,12 @@ def owners(
 
 def _due_state(item: Record, z: ZoneInfo, today: date, last: date, ref: datetime) -> str | None:
     """ "overdue", "soon" (due today..last, not overdue) or None for an open item."""
-    due = item.get("due")
-    if due is None:
+    found = queries.due_state(item, z, today, ref)  # the overdue rule, written once
+    if found is None:
         return None
-    moment = datetime.fromisoformat(due)
-    all_day = bool(item.get("due_all_day"))
-    day = (moment if all_day else moment - _ONE_MICROSECOND).astimezone(z).date()
-    if (day < today) if all_day else (moment < ref):
+    if found.overdue:
         return "overdue"
-    return "soon" if today <= day <= last else None
+    return "soon" if today <= found.day <= last else None
 
 
 def owner_json(load: OwnerLoad) -> dict[str, Any]:

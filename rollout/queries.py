@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from rollout import schema, times
 from rollout.backends.base import HistoryQuery, change_action, change_regions, header_of
@@ -153,23 +154,47 @@ def region_warnings(
     return out
 
 
-LONGEST_DAY = timedelta(hours=48)  # no local day lasts longer (25 hours is the usual most)
+_ONE_MICROSECOND = timedelta(microseconds=1)
+_DAY = timedelta(days=1)
+
+
+class DueState(NamedTuple):
+    """An item's due as the overdue rule sees it: `day` its local due day in the region's zone
+    (for a timed due, the day of the instant a microsecond before it, so a due at midnight belongs
+    to the day that ends then), `moment` the due instant (aware), `overdue` whether it has passed."""
+
+    day: date
+    moment: datetime
+    overdue: bool
+
+
+def due_state(item: Record, z: ZoneInfo, today: date, reference: datetime) -> DueState | None:
+    """The overdue rule, written once (health, the agenda, owners, checklists and `status` all use
+    it): a due given as a day (due_all_day) is due by the end of that local day, so it is overdue
+    from the next local day of zone `z`; a timed due is overdue once its instant is before the
+    aware instant `reference`. `today` is the reference's local day in `z`. None without a due.
+
+    A timed due's local day decides unless it is yesterday or today: comparing instants across
+    offsets costs more than the rest of a pass over an item (the result is the plain comparison)."""
+    due = item.get("due")
+    if due is None:
+        return None
+    moment = datetime.fromisoformat(due)
+    if item.get("due_all_day"):
+        day = moment.astimezone(z).date()
+        return DueState(day, moment, day < today)
+    day = (moment - _ONE_MICROSECOND).astimezone(z).date()
+    return DueState(day, moment, day < today - _DAY or (day <= today and moment < reference))
 
 
 def is_overdue(item: Record, tz: str, reference: datetime) -> bool:
-    """Whether an item's due date has passed at the aware instant `reference`: a timed due once its
-    instant is past, a due given as a day (due_all_day) from the next local midnight of region zone `tz`."""
-    due = item.get("due")
-    if due is None:
+    """Whether an item's due date has passed at the aware instant `reference` (due_state's rule;
+    region zone `tz`)."""
+    if item.get("due") is None:
         return False
-    moment = times.instant(due)
-    if not item.get("due_all_day"):
-        return moment < reference
-    if moment > reference:
-        return False
-    if reference - moment >= LONGEST_DAY:  # surely past the day's end, without the zone arithmetic
-        return True
-    return times.due_deadline(due, True, tz) <= reference
+    z = times.zone(tz)
+    found = due_state(item, z, reference.astimezone(z).date(), reference)
+    return found is not None and found.overdue
 
 
 def due_display(item: Record, tz: str) -> str:
