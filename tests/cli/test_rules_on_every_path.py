@@ -252,3 +252,17 @@ def test_the_forced_tick_in_a_batch_is_kept_when_a_later_line_reopens_the_blocke
     batch = cli.file("lines.txt", "check done NL c1 c2\ncheck reopen NL c1\n")
     cli("batch", batch)
     assert "notes" not in cli.last_entry()
+
+
+def test_a_whole_restore_notes_what_its_replay_crosses(cli):
+    cli("check", "done", "NL", "c1")
+    cli("check", "done", "NL", "c2")
+    cli("check", "reopen", "NL", "c1")  # c2 stays done while c1 is open again
+    cli.path.write_text("{not json", encoding="utf-8")  # the state file is lost
+    cli("restore", "3", "--force")  # before the first tick; the three changes are replayed on it
+    assert [(i["id"], i["status"]) for i in json.loads(cli("check", "list", "NL", "--json").stdout)] == [
+        ("c1", "open"),
+        ("c2", "done"),
+    ]
+    notes = cli.last_entry()["notes"]
+    assert "forced tick (restore) of c2 while it waits for c1 'Payment provider live' (open)" in notes
