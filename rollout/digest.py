@@ -151,11 +151,11 @@ def digest(
     by_person: dict[str, tuple[list[str], list[OverdueItem]]] = {}  # person_key -> (spellings, items)
     for entry in overdue:
         if entry.critical and state.regions[entry.region]["status"] != "launched":
-            names, items = by_person.setdefault(person_key(entry.owner), ([], []))
-            names.append(entry.owner)
-            items.append(OverdueItem(entry.id, entry.region, entry.title, entry.days_overdue))
+            spellings, late = by_person.setdefault(person_key(entry.owner), ([], []))
+            spellings.append(entry.owner)
+            late.append(OverdueItem(entry.id, entry.region, entry.title, entry.days_overdue))
     # One person is one group, shown in the spelling most used; unassigned items ("") are no one's.
-    by_owner = {(display_name(names) if key else ""): items for key, (names, items) in by_person.items()}
+    by_owner = {(display_name(spelled) if key else ""): late for key, (spelled, late) in by_person.items()}
     upcoming = agenda.agenda(
         state, days=days, reference=ref, kinds=(agenda.LAUNCH, agenda.PROMO_START, agenda.PROMO_END)
     )

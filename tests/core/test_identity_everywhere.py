@@ -107,6 +107,7 @@ def test_the_digest_groups_overdue_critical_items_by_person():
             item(state, "NL", f"Due for {owner}", due=day(-2), critical=True, owner=owner)
     found = digest.digest(db.load(), NOW - timedelta(days=1), reference=NOW)
     assert [(owner, len(items)) for owner, items in found.overdue_critical] == [("LEGAL", 3), ("ops", 1)]
+    assert "LEGAL: c1 (NL)" in digest.render_text(found)
 
 
 def test_an_entry_of_yours_in_another_spelling_is_your_change():
