@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from rollout import schema, times
 from rollout.backends.base import HistoryQuery, change_action, change_regions, header_of
 from rollout.errors import InvalidValue, NotFound
-from rollout.identity import person_key, same_person
 from rollout.model import STATUSES, region_code
 from rollout.state import Record, State
 
@@ -72,6 +71,8 @@ def _one_selector(state: State, raw: str, reading: bool) -> list[tuple[str, bool
             raise InvalidValue(f"invalid selector {raw!r}: status must be one of {', '.join(STATUSES)}")
         matches = [c for c, r in state.regions.items() if r["status"] == value.lower()]
     elif sep and key == "owner":
+        from rollout.identity import person_key  # loaded when a selector names an owner
+
         wanted = person_key(value)  # "" (owner= alone): regions without an owner
         matches = [c for c, r in state.regions.items() if person_key(r["owner"]) == wanted]
     elif sep:
@@ -657,6 +658,8 @@ def describe_acted(verb: str, entry: Record, me: str | None, zone: str = "UTC", 
 
     'Undid ops's change #2 (2026-11-24 09:00 UTC): check edit PL c339 --due 2027-02-01 (1 checklist item changed).'
     """
+    from rollout.identity import same_person
+
     whose = "your change" if same_person(entry.get("user"), me) else f"{entry.get('user', 'someone')}'s change"
     when = times.local_display(entry["at"], zone) + (f" {zone}" if name_zone else "")
     return f"{verb} {whose} #{entry['id']} ({when}): {entry['command']} ({entry_summary(entry)})."
