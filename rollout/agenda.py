@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from rollout import queries, times
 from rollout.errors import InvalidValue
+from rollout.identity import display_name, person_key
 from rollout.state import Record, State
 
 ITEM, LAUNCH, PROMO_START, PROMO_END = "item", "launch", "promo-start", "promo-end"
@@ -65,8 +66,8 @@ def agenda(
     """Everything that needs attention in the next `days` local days of each region (today and the
     `days - 1` after it; 0: only what is overdue): open items due then, every overdue open item,
     launches (targets of regions not launched nor paused, and actual launches), promotions starting
-    and ending. `owner` keeps the entries of that owner (case-insensitive; a launch or promotion is
-    its region owner's), `selectors` the regions they select (queries.select), `kinds` the kinds.
+    and ending. `owner` keeps the entries of that owner (the same person in any spelling,
+    rollout.identity; "" keeps unassigned ones; a launch or promotion is its region owner's), `selectors` the regions they select (queries.select), `kinds` the kinds.
 
     Order: overdue items first (oldest due first), then by day, and within a day items due, then
     launches, promotions starting and promotions ending, each by region, time and id. Raises InvalidValue for negative `days` or an unknown kind,
@@ -79,14 +80,14 @@ def agenda(
         raise InvalidValue(f"unknown agenda kind {sorted(unknown)[0]!r}: expected one of {', '.join(KINDS)}")
     ref = queries.plain_utc(reference or times.now())
     codes = queries.select(state, selectors or (), reading=True)
-    who = owner.strip().casefold() if owner is not None else None
+    who = person_key(owner) if owner is not None else None
     entries: list[AgendaEntry] = []
     for code in codes:
         region = state.regions[code]
         z = times.zone(region["timezone"])
         today = ref.astimezone(z).date()
         window = (today, today + timedelta(days=days - 1))
-        region_mine = who is None or region["owner"].casefold() == who
+        region_mine = who is None or person_key(region["owner"]) == who
         if ITEM in wanted:
             entries += _items(state, code, z, today, window, ref, who)
         if region_mine and LAUNCH in wanted:
@@ -117,7 +118,6 @@ def _items(
     if done == total:  # nothing open: no pass over the checklist
         return []
     skip_after = (window[1] + _SLACK).isoformat()
-    yesterday = today - timedelta(days=1)
     found = []
     for item in state.items_of(code):
         if item["status"] == "done":
@@ -125,13 +125,10 @@ def _items(
         due = item.get("due")
         if due is None or due[:10] > skip_after:
             continue
-        if who is not None and item["owner"].casefold() != who:
+        if who is not None and person_key(item["owner"]) != who:
             continue
-        moment = datetime.fromisoformat(due)
+        day, moment, overdue = queries.due_state(item, z, today, ref)  # the overdue rule, written once
         all_day = bool(item.get("due_all_day"))
-        day = (moment if all_day else moment - _ONE_MICROSECOND).astimezone(z).date()
-        # A timed due's local day decides unless that is yesterday or today (rollout.health does the same).
-        overdue = day < today if all_day else day < yesterday or (day <= today and moment < ref)
         if not overdue and not window[0] <= day <= window[1]:
             continue
         found.append(
@@ -210,7 +207,8 @@ def agenda_json(entry: AgendaEntry) -> dict[str, Any]:
 
 # -- owners -------------------------------------------------------------------------------------
 class OwnerLoad(NamedTuple):
-    """One owner's open checklist work. owner: as written on the items ("" for items nobody owns).
+    """One owner's open checklist work. owner: the person (rollout.identity) in the spelling most used
+    on their items ("" for the unassigned items: a blank owner is nobody, and comes last).
     open: open items; overdue: open items past their due; critical_open: open critical items;
     due_soon: open items not overdue whose due day is within the next `soon` local days (today
     included); regions: codes of the regions with their open items, sorted."""
@@ -231,8 +229,11 @@ def owners(
     selectors: Iterable[str] | None = None,
 ) -> list[OwnerLoad]:
     """Workload per item owner over the open items of the selected regions (default all), busiest
-    first: most open items, then most overdue, then most critical open, then by name. Owners with
-    nothing open are left out. Raises InvalidValue for a negative `soon`."""
+    first: most open items, then most overdue, then most critical open, then by name. An owner is a
+    person (rollout.identity.person_key): `amara`, `Amara` and `AMARA` are one row, shown in the
+    spelling most used, with their counts together. Unassigned items (blank owner) are one row
+    with owner "", last: nobody is not ranked among people. Owners with nothing open are left out.
+    Raises InvalidValue for a negative `soon`."""
     if soon < 0:
         raise InvalidValue(f"invalid number of days {soon}: expected 0 or more")
     ref = queries.plain_utc(reference or times.now())
@@ -248,9 +249,11 @@ def owners(
         for item in state.items_of(code):
             if item["status"] == "done":
                 continue
-            row = tally.get(item["owner"])
+            key = person_key(item["owner"])
+            row = tally.get(key)
             if row is None:
-                row = tally[item["owner"]] = [0, 0, 0, 0, set()]
+                row = tally[key] = [0, 0, 0, 0, set(), []]
+            row[5].append(item["owner"])
             row[0] += 1
             row[2] += bool(item["critical"])
             row[4].add(code)
@@ -260,23 +263,21 @@ def owners(
             elif state_of_due == "soon":
                 row[3] += 1
     loads = [
-        OwnerLoad(name, o, late, crit, due, tuple(sorted(regs))) for name, (o, late, crit, due, regs) in tally.items()
+        OwnerLoad(display_name(names) if key else "", o, late, crit, due, tuple(sorted(regs)))
+        for key, (o, late, crit, due, regs, names) in tally.items()
     ]
-    loads.sort(key=lambda w: (-w.open, -w.overdue, -w.critical_open, w.owner.casefold()))
+    loads.sort(key=lambda w: (not w.owner, -w.open, -w.overdue, -w.critical_open, person_key(w.owner), w.owner))
     return loads
 
 
 def _due_state(item: Record, z: ZoneInfo, today: date, last: date, ref: datetime) -> str | None:
     """ "overdue", "soon" (due today..last, not overdue) or None for an open item."""
-    due = item.get("due")
-    if due is None:
+    found = queries.due_state(item, z, today, ref)  # the overdue rule, written once
+    if found is None:
         return None
-    moment = datetime.fromisoformat(due)
-    all_day = bool(item.get("due_all_day"))
-    day = (moment if all_day else moment - _ONE_MICROSECOND).astimezone(z).date()
-    if (day < today) if all_day else (moment < ref):
+    if found.overdue:
         return "overdue"
-    return "soon" if today <= day <= last else None
+    return "soon" if today <= found.day <= last else None
 
 
 def owner_json(load: OwnerLoad) -> dict[str, Any]:
@@ -287,16 +288,17 @@ def owner_json(load: OwnerLoad) -> dict[str, Any]:
 def owner_items(
     state: State, owner: str, reference: datetime | None = None, selectors: Iterable[str] | None = None
 ) -> list[Record]:
-    """The open items of one owner (exact, case-insensitive) across the selected regions: overdue
+    """The open items of one owner (the same person in any spelling, rollout.identity; "" for the
+    unassigned items) across the selected regions: overdue
     ones first, then by due instant (undated last), then id. What the Owners screen lists on enter."""
     ref = queries.plain_utc(reference or times.now())
-    who = owner.strip().casefold()
+    who = person_key(owner)
     codes = queries.select(state, selectors or (), reading=True)
     found = []
     for code in codes:
         tz = state.regions[code]["timezone"]
         for item in state.items_of(code):
-            if item["status"] != "done" and item["owner"].casefold() == who:
+            if item["status"] != "done" and person_key(item["owner"]) == who:
                 due = item.get("due")
                 stamp = datetime.fromisoformat(due).timestamp() if due else float("inf")
                 found.append((not queries.is_overdue(item, tz, ref), stamp, len(item["id"]), item["id"], item))

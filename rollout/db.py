@@ -10,12 +10,13 @@ import os
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any, NamedTuple
 
 from rollout import times
 from rollout.backends.base import Backend, Backup, BackupContent, HistoryLog, HistoryQuery, StoredState, Transaction
 from rollout.errors import DatabaseError, NotFound, ReadOnly, StaleEdit
-from rollout.schema import KINDS, check_touched
+from rollout.schema import KINDS
 from rollout.state import ID_PREFIX, TABLES, Record, State, empty_document
 
 
@@ -177,7 +178,8 @@ class Database:
             based_on = state.revision if base_revision is None else base_revision
             state.commit = Commit(base_revision=based_on, rebased=state.revision != based_on)  # type: ignore[attr-defined]
             yield state
-            check_touched(state)  # no change may store a record the schema refuses
+            _rules().enforce(state)  # what no operation judged: a path that skipped a rule is refused
+            _rules().check_touched(state)  # no change may store a record the schema refuses
             if dry_run:
                 return
             if base_revision is not None:
@@ -222,7 +224,7 @@ class Database:
                 raise DatabaseError(f"database {self.path} already exists (use --force to replace it)")
             state = _state(stored)
             bring_back(state, fresh)
-            check_touched(state)
+            _rules().check_touched(state)
             state.notes.append(f"replaced every record with {what}")
             entry = record_change(state, user, command, allow_empty=True)
             assert entry is not None
@@ -290,7 +292,11 @@ class Database:
                 return self._restore_whole(tx, backup, content, user, command, dry_run)
             state = _state(stored)
             changes = bring_back(state, content.document)
-            check_touched(state)
+            # A backup is a state that was: recovery brings it back whatever the rules say now, and
+            # says so (a tick whose blocker is open now, a launch with critical items open now).
+            _rules().enforce(state, force=True, how="restore")
+            changes = state.changes()
+            _rules().check_touched(state)
             if dry_run:
                 return Restored(backup, changes, state=state)
             entry = record_change(state, user, command)
@@ -333,6 +339,13 @@ class Database:
         return state
 
 
+def _rules() -> ModuleType:
+    """rollout.rules, loaded by the writes that need it (a read command never does)."""
+    from rollout import rules
+
+    return rules
+
+
 def _state(stored: StoredState) -> State:
     return State(stored.document, history=stored.history, token=stored.token)
 
@@ -359,6 +372,7 @@ def replay(state: State, entries: list[dict[str, Any]]) -> list[int]:
         for change in entry["changes"]:
             state.reserve_id(change["table"], change["key"])
         state.meta["revision"] = max(state.revision, int(entry["revision"]))
+    _rules().enforce(state, force=True, how="restore")  # noted, never refused: see Database.restore
     state.before.clear()
     return [entry["id"] for entry in entries]
 

@@ -18,7 +18,6 @@ health "then" across one is read from the records as they are after it.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -27,6 +26,7 @@ from rollout import agenda, queries, times
 from rollout.backends.base import HistoryQuery
 from rollout.errors import InvalidValue
 from rollout.health import AT_RISK, OFF_TRACK, Context, Health, worst_first
+from rollout.identity import display_name, person_key
 from rollout.state import State
 
 DEFAULT_SINCE = "1d"
@@ -155,12 +155,14 @@ def digest(
     ranked = worst_first(list(current.values()))
     scope = sorted(chosen) if chosen is not None else None
     overdue = agenda.agenda(state, days=0, reference=ref, kinds=(agenda.ITEM,), selectors=scope)
-    by_owner: dict[str, list[OverdueItem]] = {}
+    by_person: dict[str, tuple[list[str], list[OverdueItem]]] = {}  # person_key -> (spellings, items)
     for entry in overdue:
         if entry.critical and state.regions[entry.region]["status"] != "launched":
-            by_owner.setdefault(entry.owner, []).append(
-                OverdueItem(entry.id, entry.region, entry.title, entry.days_overdue)
-            )
+            spellings, late = by_person.setdefault(person_key(entry.owner), ([], []))
+            spellings.append(entry.owner)
+            late.append(OverdueItem(entry.id, entry.region, entry.title, entry.days_overdue))
+    # One person is one group, shown in the spelling most used; unassigned items ("") are no one's.
+    by_owner = {(display_name(spelled) if key else ""): late for key, (spelled, late) in by_person.items()}
     upcoming = agenda.agenda(
         state, days=days, reference=ref, kinds=(agenda.LAUNCH, agenda.PROMO_START, agenda.PROMO_END), selectors=scope
     )
@@ -185,11 +187,11 @@ def _activity(
     state: State, since: datetime, limit: int, chosen: set[str] | None = None
 ) -> tuple[tuple[Activity, ...], int, tuple[tuple[str, int], ...]]:
     listed = []
-    users: Counter[str] = Counter()
+    spellings: dict[str, list[str]] = {}  # person (rollout.identity.person_key) -> user names written
     for header in state.history.walk(HistoryQuery(since=since, limit=max(limit, 50))):
         if chosen is not None and not chosen.intersection(header.get("regions", ())):
             continue
-        users[header["user"]] += 1
+        spellings.setdefault(person_key(header["user"]), []).append(header["user"])
         if len(listed) < limit:
             listed.append(
                 Activity(
@@ -200,8 +202,10 @@ def _activity(
                     queries.describe_changes(header),
                 )
             )
-    ranked = tuple(sorted(users.items(), key=lambda u: (-u[1], u[0])))
-    return tuple(listed), sum(users.values()), ranked
+    # One person is one row, shown in the spelling used most (ana, Ana and ANA: one count).
+    users = [(display_name(names), len(names)) for names in spellings.values()]
+    ranked = tuple(sorted(users, key=lambda u: (-u[1], u[0])))
+    return tuple(listed), sum(n for _user, n in users), ranked
 
 
 # -- renderers ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from rollout import model, ops, queries, schema, times
+from rollout import model, ops, queries, rules, schema, status, times
 from rollout.errors import InvalidValue, NotFound, RolloutError
 from rollout.state import Record, State
 
@@ -163,7 +163,7 @@ def markdown_report(state: State, kinds: Iterable[str], reference: datetime | No
     ref = reference or times.now()
     chosen = set(kinds)
     lines = [f"# Rollout status, {times.local_display(times.to_iso(ref), 'UTC')} UTC", ""]
-    rows = queries.status_rows(state, ref)
+    rows = status.status_rows(state, ref)
     lines += [_overview(rows), ""]
     if "regions" in chosen:
         lines += _regions_section(rows)
@@ -467,25 +467,33 @@ def _check_columns(kind: str, columns: Iterable[str], where: str, read_with: str
 
 
 # -- applying an import ------------------------------------------------------------------
-def apply_rows(state: State, rows: list[Row], user: str, progress: Progress = None) -> None:
+def apply_rows(state: State, rows: list[Row], user: str, progress: Progress = None, *, force: bool = False) -> None:
     """Upsert every row into the state: regions first, so items and promotions can refer to new regions.
+
+    Then the rules every path keeps (rollout.rules.enforce) judge the import as one change, so
+    rows count together (an item and the item it waits for ticked in the same import pass): a row
+    ticking an item while an item it waits for stays open, launching a region with critical items
+    open, or moving the launch of a launched region is refused, naming its file and line ("items.csv
+    line 3: import would tick c12, which waits for c10 'Payment provider live' (open); use
+    --force"), unless `force`, which notes each such crossing in history.
 
     Raises on the first invalid row, naming its file and line; the caller's transaction then writes nothing.
     """
     _check_duplicates(rows)
     _reserve_ids(state, rows)
-    launched_before = {code for code, r in state.regions.items() if r["status"] == "launched"}
     appliers = {"regions": _apply_region, "checklist": _apply_item, "promotions": _apply_promotion}
+    origin: dict[tuple[str, str], str] = {}
     for kind in KINDS:
         for row in rows:
             if row.kind != kind:
                 continue
             try:
-                appliers[kind](state, row.values, user)
+                key = appliers[kind](state, row.values, user)
             except RolloutError as exc:
                 raise type(exc)(f"{row.where}: {exc}") from None
+            origin.setdefault((TABLE[kind], key), row.where)
             _tick(progress, 1)
-    _note_forced_launches(state, launched_before)
+    rules.enforce(state, force, how="import", where=lambda table, key: origin.get((table, key)))
 
 
 def _key(row: Row) -> str:
@@ -518,15 +526,6 @@ def _reserve_ids(state: State, rows: list[Row]) -> None:
                 f"{row.where}: invalid id {key!r}: expected {kind.id_prefix}<number>, or empty for a new record"
             )
         state.reserve_id(kind.table, key)
-
-
-def _note_forced_launches(state: State, launched_before: set[str]) -> None:
-    """An import may launch a region with critical items open (a restore must reproduce it); say so in history."""
-    for code, region in state.regions.items():
-        if region["status"] == "launched" and code not in launched_before:
-            blocking = queries.open_critical(state, code)
-            if blocking:
-                state.notes.append(f"import launched {code} with {len(blocking)} critical item(s) open")
 
 
 def _text(field: str, value: Any) -> str:
@@ -572,7 +571,7 @@ def _require_new(kind: str, key: str, values: dict[str, Any]) -> None:
         raise InvalidValue(f"new {SCHEMA[kind].noun} {key} needs {', '.join(missing)}")
 
 
-def _apply_region(state: State, values: dict[str, Any], user: str) -> None:
+def _apply_region(state: State, values: dict[str, Any], user: str) -> str:
     code = _labelled("code", lambda v: model.region_code(v, state.regions), _text("code", values.get("code")))
     current = state.regions.get(code)
     if current is None:
@@ -607,9 +606,10 @@ def _apply_region(state: State, values: dict[str, Any], user: str) -> None:
         if field in values:
             region[field] = _instant(field, values[field], tz)
     # The same stamp rule as `region add`: launched without a stamp, the target is the best guess.
-    state.put("regions", ops.stamp_launch(region, region["launch"]))
+    state.put("regions", rules.stamp_launch(region, region["launch"]))
     if current.get("timezone") != region["timezone"] and code in state.regions:
         ops.keep_due_days(state, code, current["timezone"], region["timezone"])
+    return code
 
 
 def _region_of(state: State, values: dict[str, Any], current: Record | None) -> Record:
@@ -622,7 +622,7 @@ def _region_of(state: State, values: dict[str, Any], current: Record | None) -> 
     return state.region(current["region"])
 
 
-def _apply_item(state: State, values: dict[str, Any], user: str) -> None:
+def _apply_item(state: State, values: dict[str, Any], user: str) -> str:
     item_id = _text("id", values.get("id")).strip().lower()
     current = state.items.get(item_id) if item_id else None
     if current is None:
@@ -652,7 +652,7 @@ def _apply_item(state: State, values: dict[str, Any], user: str) -> None:
     if "done_by" in values:
         item["done_by"] = model.optional_text(_text("done_by", values["done_by"])) or None
     # The same rules as `check done` / `check reopen`: done items say when and by whom.
-    state.put("items", ops.stamp_done(item, user, tz))
+    return state.put("items", ops.stamp_done(item, user, tz))["id"]
 
 
 def _apply_due(item: Record, values: dict[str, Any], tz: str) -> None:
@@ -672,7 +672,7 @@ def _apply_due(item: Record, values: dict[str, Any], tz: str) -> None:
 def _item_ids(field: str, value: Any) -> list[str]:
     """An `after` cell: a JSON list of ids, or text with ids separated by commas, semicolons or
     spaces (model.item_ids); None or empty: no ids. Whether they exist is checked once the whole
-    import is applied (rollout.schema.check_touched), so an item may wait for one imported after it."""
+    import is applied (rollout.rules.check_touched), so an item may wait for one imported after it."""
     if value is None:
         return []
     if isinstance(value, list):
@@ -689,7 +689,7 @@ def _item_status(text: str) -> str:
     return value
 
 
-def _apply_promotion(state: State, values: dict[str, Any], user: str) -> None:
+def _apply_promotion(state: State, values: dict[str, Any], user: str) -> str:
     promo_id = _text("id", values.get("id")).strip().lower()
     current = state.promotions.get(promo_id) if promo_id else None
     if current is None:
@@ -720,4 +720,4 @@ def _apply_promotion(state: State, values: dict[str, Any], user: str) -> None:
                 raise InvalidValue(f"{field} cannot be empty")
             promo[field] = instant
     schema.check_span(times.instant(promo["start"]), times.instant(promo["end"]))
-    state.put("promotions", promo)
+    return state.put("promotions", promo)["id"]

@@ -45,6 +45,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from rollout import queries, settings, times
+from rollout.queries import due_state
 from rollout.state import Record, State
 
 LAUNCHED, PAUSED, NO_DATE, NO_CHECKLIST, OFF_TRACK, AT_RISK, ON_TRACK = (
@@ -389,7 +390,6 @@ def _scan(context: Context, region: Record, z: ZoneInfo, today: date) -> _Facts:
     skip_after = (today + timedelta(days=3)).isoformat()  # compared with the text: a day's length past it
     parse = datetime.fromisoformat
     chains = context.chains
-    yesterday = today - _DAY
     for item in context.state.items_of(region["code"]):
         if item["status"] == "done":
             done_at = item.get("done_at")
@@ -412,15 +412,7 @@ def _scan(context: Context, region: Record, z: ZoneInfo, today: date) -> _Facts:
             finish = None
             finish_day = None
         if due is not None:
-            moment = parse(due)
-            if item.get("due_all_day"):
-                day = moment.astimezone(z).date()
-                late = day < today
-            else:
-                day = (moment - _ONE_MICROSECOND).astimezone(z).date()
-                # Its local day decides unless that is yesterday or today: comparing instants across
-                # offsets costs more than the rest of the pass over an item.
-                late = day < yesterday or (day <= today and moment < ref)
+            day, moment, late = due_state(item, z, today, ref)  # the overdue rule (rollout.queries)
             if late:
                 facts.overdue.append((item, (today - day).days, moment))
             if finish is None:

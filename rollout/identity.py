@@ -16,10 +16,12 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 UNASSIGNED = "unassigned"
 
 
+@lru_cache(maxsize=4096)  # a few dozen names, looked up once per item by owners and the agenda
 def person_key(name: str | None) -> str:
     """The identity key of a person's name: "" for a blank or missing name (nobody)."""
     if not name:

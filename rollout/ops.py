@@ -12,7 +12,7 @@ from collections import ChainMap
 from collections.abc import Sequence
 from typing import Any
 
-from rollout import model, queries, schema, settings, times
+from rollout import model, queries, rules, schema, settings, times
 from rollout import undo as undo_rules
 from rollout.errors import InvalidValue, NotFound, Refused, StaleEdit
 from rollout.state import KEY, Record, State
@@ -54,7 +54,7 @@ def add_region(
     `timezone` an IANA zone name (Europe/Berlin); `currency` an ISO 4217 code (EUR); `launch` a WHEN
     (times.parse_when) read in that zone and stored as an ISO 8601 instant with the zone's offset, or
     None for no target; `wave` a whole number >= 0; `status` one of model.STATUSES. A region added as
-    launched gets its actual launch stamp (stamp_launch: the target, else now).
+    launched gets its actual launch stamp (rollout.rules.stamp_launch: the target, else now).
 
     Raises InvalidValue for any value that does not validate (rollout.model), Refused when the
     region already exists.
@@ -74,7 +74,10 @@ def add_region(
         "launch": times.to_iso(times.parse_when(launch, tz)) if launch else None,
         "launched_at": None,
     }
-    return state.put("regions", stamp_launch(region, region["launch"]))
+    stored = state.put("regions", rules.stamp_launch(region, region["launch"]))
+    if stored["status"] == "launched":
+        rules.launch_gate(state, code, force=False)  # a new region has no checklist yet: never refused
+    return stored
 
 
 def set_regions(
@@ -95,11 +98,12 @@ def set_regions(
     queries.select_with_origin) and return them as stored. `launch` is a WHEN read in each region's
     zone (the new one, when `timezone` is set too); None leaves a field as it is. Values are
     validated as in add_region. Changing the zone keeps items due on a day on that same local day
-    (keep_due_days); launching stamps the actual launch (stamp_launch).
+    (keep_due_days); launching stamps the actual launch (rollout.rules.stamp_launch).
 
     Raises InvalidValue for a bad value or no field given, NotFound for an unknown region, Refused
     when launching with critical items open without `force` (a forced launch is noted in history),
-    StaleEdit when a field in `expected` was changed by someone else."""
+    StaleEdit when a field in `expected` was changed by someone else, Refused when moving the launch
+    of a launched region without `force` (rollout.rules.launch_move_gate; a forced move is noted)."""
     fields: dict[str, Any] = {}
     if name is not None:
         fields["name"] = model.required_text("name", name)
@@ -123,6 +127,7 @@ def set_regions(
         if launch is not None:
             region["launch"] = times.to_iso(times.parse_when(launch, region["timezone"]))
         _apply_status_change(state, current, region, force)
+        rules.launch_move_gate(state, current, region, force)
         updated.append(state.put("regions", region))
         if region["timezone"] != current["timezone"]:
             keep_due_days(state, code, current["timezone"], region["timezone"])
@@ -144,33 +149,8 @@ def _apply_status_change(state: State, before: Record, region: Record, force: bo
     if region["status"] == before["status"]:
         return
     if region["status"] == "launched":
-        blocking = queries.open_critical(state, region["code"])
-        if blocking:
-            if not force:
-                raise Refused(
-                    f"cannot launch {region['code']}: {len(blocking)} critical item(s) open "
-                    f"({queries.describe_items(blocking)}); "
-                    "use --force to launch anyway"
-                )
-            state.notes.append(f"forced launch of {region['code']} with {len(blocking)} critical item(s) open")
-    stamp_launch(region)
-
-
-NOT_LAUNCHED_YET = ("planned", "preparing", "ready")
-
-
-def stamp_launch(region: Record, when: str | None = None) -> Record:
-    """The actual-launch stamp follows the status, in `region` (a record being built; returned).
-
-    A launched region keeps its `launched_at`, else gets `when` (a stored instant, e.g. the target
-    of a region added or imported as already launched), else now in the region's offset. A planned,
-    preparing or ready region has not launched: no stamp. A paused one keeps its own."""
-    if region["status"] == "launched":
-        if not region.get("launched_at"):
-            region["launched_at"] = when or times.to_iso(times.now().in_tz(region["timezone"]))
-    elif region["status"] in NOT_LAUNCHED_YET:
-        region["launched_at"] = None
-    return region
+        rules.launch_gate(state, region["code"], force)
+    rules.stamp_launch(region)
 
 
 def remove_region(state: State, code: str) -> Record:
@@ -312,7 +292,7 @@ def set_items_done(
     region than `code`."""
     found = [queries.item(state, code, item_id) for item_id in item_ids]
     if done:
-        _check_blockers(state, [item for item in found if item["status"] != "done"], force)
+        rules.dependency_gate(state, [item for item in found if item["status"] != "done"], force)
     changed = []
     for item in found:
         item = state.items[item["id"]]  # the id may be given twice
@@ -333,24 +313,6 @@ def stamp_done(item: Record, user: str, tz: str) -> Record:
     else:
         item["done_at"] = item["done_by"] = None
     return item
-
-
-def _check_blockers(state: State, ticking: list[Record], force: bool) -> None:
-    """Refuse ticking items that wait for open items not ticked with them (or note it, when forced)."""
-    together = {item["id"] for item in ticking}
-    for item in ticking:
-        waiting = [b for b in queries.open_blockers(state, item) if b["id"] not in together]
-        if not waiting:
-            continue
-        described = " and ".join(_blocker_text(item, b) for b in waiting)
-        if not force:
-            raise Refused(f"{item['id']} waits for {described}; use --force")
-        state.notes.append(f"forced tick of {item['id']} while it waits for {described}")
-
-
-def _blocker_text(item: Record, blocker: Record) -> str:
-    where = "" if blocker["region"] == item["region"] else f", in {blocker['region']}"
-    return f"{blocker['id']} {blocker['title']!r} (open{where})"
 
 
 def edit_item(
@@ -541,7 +503,7 @@ def undoable(state: State, user: str | None = None) -> Record | None:
         return None
 
 
-def undo(state: State, user: str | None = None, *, entry: int | None = None) -> Record:
+def undo(state: State, user: str | None = None, *, entry: int | None = None, force: bool = False) -> Record:
     """Undo a change and return it (the full history entry undone); the undo is recorded as a new
     entry with ``undoes`` naming it.
 
@@ -550,20 +512,23 @@ def undo(state: State, user: str | None = None, *, entry: int | None = None) -> 
     for the change it names). Every field the change changed is set back to its value before it.
 
     Raises NotFound when there is nothing to undo or no entry #entry; Refused when that change is
-    already undone or changed no record; StaleEdit when a field or record it would set back was
-    changed since (naming the entry, its user and the field).
+    already undone or changed no record, or when setting it back would break a rule of
+    rollout.rules (tick an item whose blocker is open, launch with critical items open, move a
+    launched region's launch) without `force` (a forced one is noted); StaleEdit when a field or
+    record it would set back was changed since (naming the entry, its user and the field).
     """
     if entry is None:
         change = undo_rules.undo_target(state.history, user)
     else:
         change = undo_rules.named_change(state.history, entry, "undo")
     undo_rules.apply(state, change, "undo")
+    rules.enforce(state, force, how=f"undo #{change['id']}")
     state.entry_extra["undoes"] = change["id"]
     state.record_always = True
     return change
 
 
-def redo(state: State, user: str | None = None, *, entry: int | None = None) -> Record:
+def redo(state: State, user: str | None = None, *, entry: int | None = None, force: bool = False) -> Record:
     """Re-apply an undone change and return it (the full history entry re-applied); the redo is
     recorded as a new entry with ``redoes`` naming it.
 
@@ -572,13 +537,15 @@ def redo(state: State, user: str | None = None, *, entry: int | None = None) -> 
     stands for the change it names). Every field the change changed is set to its value after it.
 
     Raises NotFound when there is nothing to redo or no entry #entry; Refused when that change is
-    in effect (not undone); StaleEdit when a field or record it would set was changed since.
+    in effect (not undone), or when it would break a rule without `force` (as undo); StaleEdit
+    when a field or record it would set was changed since.
     """
     if entry is None:
         change = undo_rules.redo_target(state.history, user)
     else:
         change = undo_rules.named_change(state.history, entry, "redo")
     undo_rules.apply(state, change, "redo")
+    rules.enforce(state, force, how=f"redo #{change['id']}")
     state.entry_extra["redoes"] = change["id"]
     state.record_always = True
     return change

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from rollout import numbers, schema, times
 from rollout.backends.base import HistoryQuery, change_action, change_regions, header_of
@@ -26,7 +27,7 @@ def select_with_origin(state: State, selectors: Iterable[str], *, reading: bool 
     """The regions named by SELECTORs, each with whether it was named explicitly (by its code).
 
     A SELECTOR is a region code (ISO 3166-1 or 3166-2, any case), `wave=N`, `status=S`,
-    `owner=NAME` (case-insensitive; `owner=` alone: regions without an owner) or `all`; a list is
+    `owner=NAME` (the same person in any spelling, rollout.identity; `owner=` alone: regions without an owner) or `all`; a list is
     a union, in the order given, without duplicates. This is the one reading of selectors: every
     command and operation that takes regions goes through it.
 
@@ -70,8 +71,10 @@ def _one_selector(state: State, raw: str, reading: bool) -> list[tuple[str, bool
             raise InvalidValue(f"invalid selector {raw!r}: status must be one of {', '.join(STATUSES)}")
         matches = [c for c, r in state.regions.items() if r["status"] == value.lower()]
     elif sep and key == "owner":
-        wanted = " ".join(value.split()).casefold()
-        matches = [c for c, r in state.regions.items() if " ".join((r["owner"] or "").split()).casefold() == wanted]
+        from rollout.identity import person_key  # loaded when a selector names an owner
+
+        wanted = person_key(value)  # "" (owner= alone): regions without an owner
+        matches = [c for c, r in state.regions.items() if person_key(r["owner"]) == wanted]
     elif sep:
         raise InvalidValue(f"invalid selector {raw!r}: expected {SELECTOR_HELP}")
     else:
@@ -152,23 +155,47 @@ def region_warnings(
     return out
 
 
-LONGEST_DAY = timedelta(hours=48)  # no local day lasts longer (25 hours is the usual most)
+_ONE_MICROSECOND = timedelta(microseconds=1)
+_DAY = timedelta(days=1)
+
+
+class DueState(NamedTuple):
+    """An item's due as the overdue rule sees it: `day` its local due day in the region's zone
+    (for a timed due, the day of the instant a microsecond before it, so a due at midnight belongs
+    to the day that ends then), `moment` the due instant (aware), `overdue` whether it has passed."""
+
+    day: date
+    moment: datetime
+    overdue: bool
+
+
+def due_state(item: Record, z: ZoneInfo, today: date, reference: datetime) -> DueState | None:
+    """The overdue rule, written once (health, the agenda, owners, checklists and `status` all use
+    it): a due given as a day (due_all_day) is due by the end of that local day, so it is overdue
+    from the next local day of zone `z`; a timed due is overdue once its instant is before the
+    aware instant `reference`. `today` is the reference's local day in `z`. None without a due.
+
+    A timed due's local day decides unless it is yesterday or today: comparing instants across
+    offsets costs more than the rest of a pass over an item (the result is the plain comparison)."""
+    due = item.get("due")
+    if due is None:
+        return None
+    moment = datetime.fromisoformat(due)
+    if item.get("due_all_day"):
+        day = moment.astimezone(z).date()
+        return DueState(day, moment, day < today)
+    day = (moment - _ONE_MICROSECOND).astimezone(z).date()
+    return DueState(day, moment, day < today - _DAY or (day <= today and moment < reference))
 
 
 def is_overdue(item: Record, tz: str, reference: datetime) -> bool:
-    """Whether an item's due date has passed at the aware instant `reference`: a timed due once its
-    instant is past, a due given as a day (due_all_day) from the next local midnight of region zone `tz`."""
-    due = item.get("due")
-    if due is None:
+    """Whether an item's due date has passed at the aware instant `reference` (due_state's rule;
+    region zone `tz`)."""
+    if item.get("due") is None:
         return False
-    moment = times.instant(due)
-    if not item.get("due_all_day"):
-        return moment < reference
-    if moment > reference:
-        return False
-    if reference - moment >= LONGEST_DAY:  # surely past the day's end, without the zone arithmetic
-        return True
-    return times.due_deadline(due, True, tz) <= reference
+    z = times.zone(tz)
+    found = due_state(item, z, reference.astimezone(z).date(), reference)
+    return found is not None and found.overdue
 
 
 def due_display(item: Record, tz: str) -> str:
@@ -415,58 +442,6 @@ def sorted_regions(state: State, regions: Iterable[Record] | None = None) -> lis
     return dated + sorted(undated, key=lambda r: r["code"])
 
 
-def status_row(state: State, region: Record, reference: datetime, context: Any = None) -> dict[str, Any]:
-    """One region's row of `status --json`: region_json (readiness percent 0-100, open critical
-    items) plus `days_to_launch` (local calendar days from `reference` to the effective launch, in the
-    region's zone; negative once past, None without a date), `items_done`, `items_total`,
-    `warnings` (region_warnings at `reference`), `next_promotion` (id, name, start and end in the
-    region's offset; the one running or starting soonest, None when none is ahead), and the
-    region's health (rollout.health): `health` (one of health.HEALTHS), `reasons` (sentences, worst
-    first) and `forecast` (the forecast ready date, YYYY-MM-DD in the region's calendar, or None).
-    `reference` is an aware instant; `context` (a health.Context at `reference`) shares the
-    settings and dependency chains across rows.
-    """
-    from rollout import health
-
-    context = context or health.Context(state, reference)
-    found = context.region(region["code"])
-    counts = checklist_counts(state, region["code"])
-    row = region_json(state, region, counts)
-    launch = effective_launch(region)
-    row["days_to_launch"] = times.days_until(launch, region["timezone"], reference) if launch else None
-    row["items_done"], row["items_total"], _ = counts
-    row["warnings"] = region_warnings(state, region["code"], reference, overdue=found.overdue)
-    promo = next_promotion(state, region["code"], reference)
-    row["next_promotion"] = (
-        None
-        if promo is None
-        else {
-            "id": promo["id"],
-            "name": promo["name"],
-            "start": times.in_region(promo["start"], region["timezone"]),
-            "end": times.in_region(promo["end"], region["timezone"]),
-        }
-    )
-    row["health"] = found.health
-    row["reasons"] = [reason.text for reason in found.reasons]
-    row["forecast"] = health.forecast_text(found)
-    return row
-
-
-def status_rows(
-    state: State, reference: datetime | None = None, codes: Iterable[str] | None = None
-) -> list[dict[str, Any]]:
-    """`status` rows (status_row) at the aware instant `reference` (default now), ordered by launch,
-    of every region or of the regions `codes`; one health.Context shares the settings and the
-    dependency chains across the rows."""
-    from rollout import health
-
-    ref = plain_utc(reference or times.now())
-    context = health.Context(state, ref)
-    regions = None if codes is None else [state.regions[c] for c in codes]
-    return [status_row(state, r, ref, context) for r in sorted_regions(state, regions)]
-
-
 def launch_holiday_warnings(state: State, codes: Iterable[str]) -> list[str]:
     """The launch-on-a-public-holiday warnings (launch_holiday_warning) of the regions `codes`."""
     return [w for w in (launch_holiday_warning(state, code) for code in codes) if w]
@@ -687,7 +662,9 @@ def describe_acted(verb: str, entry: Record, me: str | None, zone: str = "UTC", 
 
     'Undid ops's change #2 (2026-11-24 09:00 UTC): check edit PL c339 --due 2027-02-01 (1 checklist item changed).'
     """
-    whose = "your change" if entry.get("user") == me else f"{entry.get('user', 'someone')}'s change"
+    from rollout.identity import same_person
+
+    whose = "your change" if same_person(entry.get("user"), me) else f"{entry.get('user', 'someone')}'s change"
     when = times.local_display(entry["at"], zone) + (f" {zone}" if name_zone else "")
     return f"{verb} {whose} #{entry['id']} ({when}): {entry['command']} ({entry_summary(entry)})."
 

@@ -14,13 +14,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from rollout import model, settings, times
 from rollout.errors import InvalidValue
-
-if TYPE_CHECKING:
-    from rollout.state import State
 
 Record = dict[str, Any]
 Check = Callable[[Any], None]
@@ -460,45 +457,3 @@ def to_json(kind: Kind, record: Record, tz: str) -> dict[str, Any]:
         value = kind.value(record, f.name)
         out[f.name] = times.in_region(value, tz) if f.instant else value
     return out
-
-
-# -- validation of a change ---------------------------------------------------------------
-def check_touched(state: State) -> None:
-    """Refuse a change that would store a record the schema refuses: every record the change
-    touched (added or edited) is checked, and an item or promotion must belong to an existing
-    region. Raises InvalidValue naming the record and the problem; the caller writes nothing."""
-    for (table, key), before in state.before.items():
-        record = state.tables[table].get(key)
-        if record is None:
-            if table == "regions" and (state.items_of(key) or state.promotions_of(key)):
-                raise InvalidValue(f"refused: region {key} would be removed with its checklist or promotions left")
-            continue
-        kind = KINDS[table]
-        found = kind.problems(record, before)
-        if found:
-            raise InvalidValue(f"refused: {found[0].describe(kind.label(record))}; nothing was changed")
-        if table in CHILD_TABLES and record["region"] not in state.regions:
-            raise InvalidValue(
-                f"refused: {kind.label(record)} would belong to region {record['region']}, which does not exist"
-            )
-    _check_dependencies(state)
-
-
-def _check_dependencies(state: State) -> None:
-    """Items the change touched wait only for items that exist, without a cycle; no item removed
-    by the change is still waited for (the operations remove it from `after` in the same change)."""
-    touched = [key for (table, key) in state.before if table == "items"]
-    if not touched:
-        return
-    items = state.items
-    problems = after_problems(items, [key for key in touched if key in items and after_of(items[key])])
-    if problems:
-        raise InvalidValue(f"refused: {problems[0]}; nothing was changed")
-    for key in touched:
-        if key in items:
-            continue
-        waiting = state.dependants_of(key)
-        if waiting:
-            raise InvalidValue(
-                f"refused: checklist item {waiting[0]} waits for {key}, which would be removed; nothing was changed"
-            )

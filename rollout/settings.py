@@ -12,13 +12,17 @@ description: the record schema (rollout.schema.SETTINGS) validates stored values
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from rollout import numbers
 from rollout.errors import InvalidValue, NotFound
 
-if TYPE_CHECKING:
-    from rollout.state import State
+
+class State(Protocol):
+    """What reading settings needs of a rollout.state.State: its tables (a Protocol rather than an
+    import of rollout.state, which imports the schema, which imports this module: no import circle)."""
+
+    tables: dict[str, dict[str, dict[str, Any]]]
 
 
 class Setting(NamedTuple):

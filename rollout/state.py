@@ -47,6 +47,9 @@ class State:
         self.before: dict[tuple[str, str], Record | None] = {}
         self.notes: list[str] = []
         self.entry_extra: dict[str, Any] = {}
+        # What the rules (rollout.rules) already judged in this change: ("tick", "c12"), ("launch",
+        # "NL"), ("move", "NL"); whatever is not here is judged when the change is committed.
+        self.judged: set[tuple[str, str]] = set()
         # Record this change in history even if it leaves every record as it was (an undo whose
         # fields someone had already set back still marks its change undone).
         self.record_always = False

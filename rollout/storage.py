@@ -152,14 +152,52 @@ def file_mode(path: Path) -> int:
 
 
 def __getattr__(name: str) -> Any:
-    """`AtomicJSONStorage` lives in rollout.tinydb_storage and is loaded on first use: it needs
-    TinyDB's Storage class, which rollout's own reads and writes do not (loading TinyDB would cost
-    every command a couple of milliseconds of start-up)."""
+    """`AtomicJSONStorage` (rollout.tinydb_storage) is built on first use: it needs TinyDB's Storage
+    class, which rollout's own reads and writes do not (loading TinyDB would cost every command a
+    couple of milliseconds of start-up). Built here rather than imported from rollout.tinydb_storage,
+    which imports this module: no import circle."""
     if name == "AtomicJSONStorage":
-        from rollout.tinydb_storage import AtomicJSONStorage
-
-        return AtomicJSONStorage
+        return _atomic_json_storage()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@cache
+def _atomic_json_storage() -> type:
+    from tinydb.storages import Storage
+
+    class AtomicJSONStorage(Storage):
+        """A TinyDB storage for the state file: `TinyDB(path, storage=AtomicJSONStorage)` opens and
+        queries it like any TinyDB file ({table: {doc_id: document}}).
+
+        `read` returns the document as stored (no schema upgrade; `_meta` as it is, including the
+        history pointer), None when there is no file, DatabaseError when it is not a rollout database.
+        `write` replaces the file atomically, keeping the previous version as a backup. Neither takes
+        the writers' lock nor records history: rollout itself reads and writes through rollout.backends.
+        """
+
+        def __init__(self, path: str | os.PathLike[str], backups: int = BACKUPS_KEPT) -> None:
+            self.path = Path(path)
+            self.backups = backups
+
+        def read(self) -> dict[str, Any] | None:
+            """The stored document ({table: {doc_id: record}}), or None when the file does not exist."""
+            found = read_state_file(self.path)
+            return None if found is None else found.document
+
+        def write(self, data: dict[str, Any]) -> None:
+            """Replace the file with `data` (a document with `_meta` doc 1); DatabaseError when it cannot."""
+            meta = peek_meta(self.path)
+            previous = meta.get("schema") if meta else None
+            write_state_file(
+                self.path, data, previous_schema=previous if isinstance(previous, int) else None, backups=self.backups
+            )
+
+        def close(self) -> None:
+            pass
+
+    AtomicJSONStorage.__module__ = "rollout.tinydb_storage"
+    AtomicJSONStorage.__qualname__ = "AtomicJSONStorage"
+    return AtomicJSONStorage
 
 
 # -- reading the metadata alone ------------------------------------------------------------------

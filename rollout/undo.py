@@ -38,6 +38,7 @@ from typing import Literal
 from rollout.backends.base import Entry, HistoryLog, HistoryQuery, change_regions
 from rollout.db import WHOLE_RECORD, changed_fields
 from rollout.errors import NotFound, Refused, StaleEdit
+from rollout.identity import same_person
 from rollout.state import NOUN, Record, State
 
 Direction = Literal["undo", "redo"]
@@ -87,7 +88,8 @@ class Timeline:
         self._size = FIRST_PAGE // 2
 
     def headers(self, user: str | None = None) -> Iterator[Entry]:
-        """The headers not read yet, newest first (only `user`'s, when given). Each page is learnt
+        """The headers not read yet, newest first (only `user`'s, when given: the same person in any
+        spelling, rollout.identity). Each page is learnt
         whole before its headers are yielded, so `latest` is exact for every header yielded, and
         leaving the loop early loses nothing."""
         while not self._exhausted:
@@ -103,7 +105,7 @@ class Timeline:
             self._cursor = page.next_before
             self._exhausted = page.next_before is None
             for header in page.entries:
-                if user is None or header.get("user") == user:
+                if user is None or same_person(header.get("user"), user):
                     yield header
 
     def read_down_to(self, entry_id: int) -> None:

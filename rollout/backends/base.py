@@ -90,7 +90,7 @@ class HistoryQuery(NamedTuple):
     """Which entries a history page holds; every filter given must match (all None: every entry).
 
     region: a region code the entry touched (``"DE"``), exact.
-    user: the entry's user, exact.
+    user: the entry's user, as a person (rollout.identity.same_person: `Amara` finds `amara`).
     command: text the entry's command starts with (``"tui: "``, ``"check add"``).
     since / until: aware datetimes; entries recorded at or after `since` and before `until`
       (a local day is [its first instant, the next day's first instant)).
@@ -113,8 +113,11 @@ class HistoryQuery(NamedTuple):
         """Whether a header passes every filter except before_id and limit."""
         if self.region is not None and self.region not in header.get("regions", ()):
             return False
-        if self.user is not None and header.get("user") != self.user:
-            return False
+        if self.user is not None:
+            from rollout.identity import same_person  # only filters by user need it (and unicodedata)
+
+            if not same_person(header.get("user"), self.user):
+                return False
         if self.command is not None and not str(header.get("command", "")).startswith(self.command):
             return False
         if self.since is not None or self.until is not None:

@@ -180,31 +180,42 @@ ENTRY_OPTION = click.option(
     metavar="N",
     help="History entry N, whoever made it (an undo or redo entry stands for the change it names).",
 )
+RULES_FORCE_OPTION = click.option(
+    "--force",
+    is_flag=True,
+    help="Apply it even when it ticks a blocked item, launches with critical items open or moves a launched "
+    "region's launch (recorded in history).",
+)
 
 
 @click.command(short_help="Undo your most recent change (or entry N).")
 @ENTRY_OPTION
+@RULES_FORCE_OPTION
 @contract.edits(lambda: {"undid": contract.COUNT})
 @pass_app
-def undo(app: App, entry_id: int | None, as_json: bool) -> None:
+def undo(app: App, entry_id: int | None, force: bool, as_json: bool) -> None:
     """Undo your most recent change still in effect, never someone else's (repeat to go further
     back); --entry N undoes history entry N, whoever made it. Refused, changing nothing, when a
-    field it would set back was changed since (the error names that change, its user and the field)."""
+    field it would set back was changed since (the error names that change, its user and the field),
+    or when it would break a rule (tick an item whose blocker is open, launch with critical items
+    open, move a launched region's launch) unless --force, which history notes."""
     with app.change() as state:
-        entry = ops.undo(state, app.user, entry=entry_id)
+        entry = ops.undo(state, app.user, entry=entry_id, force=force)
     app.report(as_json, lambda: queries.describe_acted("Undid", entry, app.user, name_zone=True), undid=entry["id"])
 
 
 @click.command(short_help="Redo the change you last undid (or entry N).")
 @ENTRY_OPTION
+@RULES_FORCE_OPTION
 @contract.edits(lambda: {"redid": contract.COUNT})
 @pass_app
-def redo(app: App, entry_id: int | None, as_json: bool) -> None:
+def redo(app: App, entry_id: int | None, force: bool, as_json: bool) -> None:
     """Re-apply the change of your most recent undo (a change of yours made since ends it); --entry N
     re-applies history entry N, whoever undid it. Refused, changing nothing, when a field it would
-    set was changed since (the error names that change, its user and the field)."""
+    set was changed since (the error names that change, its user and the field), or when it would
+    break a rule, as undo."""
     with app.change() as state:
-        entry = ops.redo(state, app.user, entry=entry_id)
+        entry = ops.redo(state, app.user, entry=entry_id, force=force)
     app.report(as_json, lambda: queries.describe_acted("Redid", entry, app.user, name_zone=True), redid=entry["id"])
 
 

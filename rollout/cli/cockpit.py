@@ -322,7 +322,7 @@ def owners_command(app: App, selectors: tuple[str, ...], soon: int, as_json: boo
             ["OWNER", "OPEN", "OVERDUE", "CRIT", f"DUE {soon}D", "REGIONS"],
             [
                 [
-                    w.owner or "(nobody)",
+                    w.owner or "(unassigned)",
                     w.open,
                     output.style(str(w.overdue), fg="red") if w.overdue else "",
                     w.critical_open or "",

@@ -74,12 +74,19 @@ def complete_selectors(ctx: click.Context, param: click.Parameter, incomplete: s
 
 
 def complete_owners(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    """Owners of regions and of checklist items (names without spaces, which a shell would split)."""
+    """Owners of regions and of checklist items, one per person in the spelling most used
+    (rollout.identity), names without spaces (which a shell would split)."""
+    from rollout.identity import display_name, person_key
+
     state = completion_state(ctx)
     if state is None:
         return []
-    names = {r["owner"] for r in state.regions.values()} | {i["owner"] for i in state.items.values()}
-    return [_item(n) for n in sorted(names, key=str.casefold) if n and " " not in n and _matches(n, incomplete)]
+    people: dict[str, list[str]] = {}
+    for record in (*state.regions.values(), *state.items.values()):
+        if person_key(record["owner"]):
+            people.setdefault(person_key(record["owner"]), []).append(record["owner"])
+    names = [display_name(spellings) for spellings in people.values()]
+    return [_item(n) for n in sorted(names, key=str.casefold) if " " not in n and _matches(n, incomplete)]
 
 
 def complete_settings(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:

@@ -195,7 +195,7 @@ def setting_schema() -> Schema:
 
 
 def status_row_schema() -> Schema:
-    """A row of `status --json` (queries.status_row)."""
+    """A row of `status --json` (rollout.status.status_row)."""
     from rollout.health import HEALTHS
 
     next_promotion = obj({"id": STRING, "name": STRING, "start": INSTANT, "end": INSTANT})

@@ -249,20 +249,29 @@ def _export_csv(state: State, kinds: tuple[str, ...], output_name: str | None, e
 @click.command("import", short_help="Import JSON or CSV files as one change.")
 @click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--dry-run", is_flag=True, help="Check the files and show what would change; write nothing.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Apply rows that tick a blocked item, launch with critical items open or move a launched region's "
+    "launch (recorded in history).",
+)
 @contract.edits(lambda: {"files": contract.STRINGS, "rows": contract.COUNT})
 @pass_app
-def import_(app: App, files: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+def import_(app: App, files: tuple[str, ...], dry_run: bool, force: bool, as_json: bool) -> None:
     """Import JSON or CSV files (from `rollout export`, or a spreadsheet) as one change.
 
     Regions are matched by code, checklist items and promotions by id (a row without an id is
     added); records not in the files are left alone. If any row is invalid, nothing is written.
+    The rules of `check done` and `region set` hold: a row ticking an item while an item it waits
+    for stays open, launching a region with critical items open, or moving a launched region's
+    launch is refused unless --force, which history notes.
     """
     from rollout import exchange
 
     rows = []
     for name in files:
         rows.extend(exchange.read_rows(_label(name), output.read_input(name, name)))
-    state = _import_into(app, rows, dry_run)
+    state = _import_into(app, rows, dry_run, force)
     changes = state.changes()
     commit = getattr(state, "commit", None)
     entry = commit.entry if commit is not None else None
@@ -281,7 +290,7 @@ def import_(app: App, files: tuple[str, ...], dry_run: bool, as_json: bool) -> N
         output.warn(note)
 
 
-def _import_into(app: App, rows: list[Row], dry_run: bool) -> State:
+def _import_into(app: App, rows: list[Row], dry_run: bool, force: bool = False) -> State:
     """Apply the rows in one transaction. A database that does not exist yet starts empty, not from
     the bundled dataset: importing an export into a new file restores exactly that export."""
     from rollout import exchange
@@ -290,7 +299,7 @@ def _import_into(app: App, rows: list[Row], dry_run: bool) -> State:
     if not app.db.exists():
         if dry_run:
             state = State(empty_document())
-            exchange.apply_rows(state, rows, app.user)
+            exchange.apply_rows(state, rows, app.user, force=force)
             return state
         with contextlib.suppress(DatabaseError):  # someone created it meanwhile: import into theirs
             app.db.create(empty=True, force=False)
@@ -300,7 +309,7 @@ def _import_into(app: App, rows: list[Row], dry_run: bool) -> State:
         app.db.transaction(app.user, command, dry_run=dry_run) as state,
         progress_bar("Importing", len(rows)) as tick,
     ):
-        exchange.apply_rows(state, rows, app.user, tick)
+        exchange.apply_rows(state, rows, app.user, tick, force=force)
     return state
 
 

@@ -41,8 +41,10 @@ def status(app: App, selectors: tuple[str, ...], as_json: bool) -> None:
     first; --json rows also carry the health's reasons and the forecast ready date.
 
     SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every region)."""
+    from rollout.status import status_rows  # health is imported by the commands that show it only
+
     state = app.state()
-    rows = queries.status_rows(state, codes=queries.select(state, selectors, reading=True))
+    rows = status_rows(state, codes=queries.select(state, selectors, reading=True))
     if as_json:
         output.emit_json(rows)
         return

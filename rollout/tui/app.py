@@ -26,6 +26,7 @@ from rollout import undo as undo_rules
 from rollout.db import default_user, env_read_only
 from rollout.errors import ReadOnly, RolloutError, StaleEdit
 from rollout.history_view import acted_text, at_text
+from rollout.identity import same_person
 from rollout.state import State
 from rollout.tui import settings, terminal
 from rollout.tui.commands import RegionCommands
@@ -457,7 +458,7 @@ class RolloutApp(App[None]):
             if outcome is not None:
                 self.notify(acted_text(verb, outcome.value, user, self.history_zone), title=direction.capitalize())
 
-        if change.get("user") == user:
+        if same_person(change.get("user"), user):  # your own change, in any spelling (rollout.identity)
             run()
             return
         from rollout.tui.screens.forms import ConfirmScreen

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from packaging.requirements import Requirement
 
-from rollout import queries
+from rollout import status as region_status
 from rollout.cli import cli, output
 from rollout.cli.admin import LineRunner
 from rollout.cli.app import App, Batch
@@ -73,13 +73,13 @@ def test_serve_runs_with_the_collector_on(tmp_path, monkeypatch, collector):
 
 def test_short_commands_pause_the_collector_while_they_run(db_path, monkeypatch, collector):
     during: list[bool] = []
-    original = queries.status_rows
+    original = region_status.status_rows
 
     def spy(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
         during.append(gc.isenabled())
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(queries, "status_rows", spy)
+    monkeypatch.setattr(region_status, "status_rows", spy)
     assert invoke("--db", str(db_path), "status").exit_code == 0
     assert during == [False] and gc.isenabled()
 

@@ -9,7 +9,7 @@ import pytest
 from crafted import NOW, database, day, item, region
 from markdown_it import MarkdownIt
 
-from rollout import digest, ops
+from rollout import digest, ops, times
 from rollout.errors import InvalidValue
 
 
@@ -121,3 +121,17 @@ def test_json_form(db):
         "days_overdue": 2,
     }
     assert data["since"] == "2026-11-23T09:00:00+00:00"
+
+
+def test_health_then_is_judged_at_since_not_now():
+    # No record changed since: NL's critical item fell due in between (its due instant is after
+    # `since` and before now). Then it was not late; now it is. Judged at now, "then" would
+    # already be off track and the change would go unseen.
+    db = database()
+    with db.transaction("ana", "setup") as state:
+        region(state, "NL", launch=day(60), owner="ana")
+        item(state, "NL", "Contract signed", due=times.to_iso(NOW - timedelta(hours=2)), critical=True)
+    _backdate(db, hours=30)
+    found = digest.digest(db.load(), NOW - timedelta(hours=24), reference=NOW)
+    assert [(c.code, c.before, c.after) for c in found.changed] == [("NL", "on track", "off track")]
+    assert found.activity_total == 0

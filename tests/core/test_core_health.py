@@ -9,7 +9,8 @@ from crafted import NOW, TODAY, database, day, fresh, item, region
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rollout import health, ops, queries, times
+from rollout import health, ops, times
+from rollout import status as region_status
 from rollout.health import AT_RISK, LAUNCHED, NO_DATE, NOTE, OFF_TRACK, ON_TRACK, PAUSED
 
 
@@ -622,7 +623,7 @@ def test_status_rows_carry_health_reasons_and_forecast():
     state = fresh()
     region(state, "NL", launch="2027-01-26")
     item(state, "NL", "App store listing", due="2027-02-01")
-    (row,) = queries.status_rows(state, NOW)
+    (row,) = region_status.status_rows(state, NOW)
     assert row["health"] == OFF_TRACK
     assert row["forecast"] == "2027-02-01"
     assert row["reasons"] == [r.text for r in check(state).reasons]

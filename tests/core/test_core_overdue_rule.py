@@ -3,12 +3,13 @@ their local day and compare instants only near today; the result is the plain co
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rollout import agenda, health
+from rollout import agenda, health, queries
 from rollout.state import State, empty_document
 
 ZONES = ("Europe/Berlin", "America/St_Johns", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kathmandu", "UTC")
@@ -46,6 +47,9 @@ def test_overdue_is_the_plain_comparison_of_instants(tz, due_texts, shift, refer
     assert listed <= late
     entries = agenda.agenda(state, days=3, reference=reference)
     assert {e.id for e in entries if e.overdue} == late
+    # The same rule, written once (queries.due_state), in owners and in every checklist's "late".
+    assert sum(w.overdue for w in agenda.owners(state, reference)) == len(late)
+    assert {i for i, item in state.items.items() if queries.is_overdue(item, tz, reference)} == late
 
 
 def test_a_due_at_the_very_instant_of_local_midnight():
@@ -55,3 +59,19 @@ def test_a_due_at_the_very_instant_of_local_midnight():
     for reference in (midnight, midnight.astimezone(UTC)):
         assert health.region_health(state, "DE", reference).overdue == 1  # only the one a microsecond before
         assert [e.id for e in agenda.agenda(state, days=1, reference=reference) if e.overdue] == ["c2"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(ZONES), st.integers(-5, 5), st.integers(-2880, 2880), offsets)
+def test_a_due_day_is_overdue_from_the_next_local_day_in_every_place(tz, offset, shift, reference_tz):
+    due_day = (NOW + timedelta(days=offset)).astimezone(ZoneInfo(tz)).date()
+    state = _state(tz, [])
+    item = {"id": "c1", "region": "DE", "title": "by the end of a day", "category": "legal", "owner": "ana"}
+    start = datetime.combine(due_day, time(), ZoneInfo(tz)).isoformat()
+    state.put("items", {**item, "due": start, "due_all_day": True, "status": "open", "critical": False, "after": []})
+    reference = (NOW + timedelta(minutes=shift)).astimezone(reference_tz)
+    late = reference.astimezone(ZoneInfo(tz)).date() > due_day
+    assert queries.is_overdue(state.items["c1"], tz, reference) == late
+    assert health.region_health(state, "DE", reference).overdue == late
+    assert [e.overdue for e in agenda.agenda(state, days=0, reference=reference)] == ([True] if late else [])
+    assert sum(w.overdue for w in agenda.owners(state, reference)) == late

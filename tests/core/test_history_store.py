@@ -12,6 +12,7 @@ import pytest
 
 import rollout.backends.journal
 from rollout import ops, queries
+from rollout import status as region_status
 from rollout.backends.base import HistoryQuery, MemoryHistory, header_of
 from rollout.backends.journal import JournalHistory
 from rollout.db import Database
@@ -209,7 +210,7 @@ def test_reading_the_state_never_opens_the_history(aged: Path, monkeypatch: pyte
     with monkeypatch.context() as patch:
         counted = CountedReads(patch)
         state = Database(aged).load()
-        queries.status_rows(state)
+        region_status.status_rows(state)
     assert not any(".history" in path for path in counted.opened), counted.opened
 
 

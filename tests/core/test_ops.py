@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rollout import ops, queries, times
+from rollout import status as region_status
 from rollout.dataset import bundled_document
 from rollout.db import Database
 from rollout.errors import InvalidValue, NotFound, Refused, StaleEdit
@@ -286,7 +287,7 @@ def test_move_promotion_and_edit(db):
 
 
 def test_status_rows_are_sorted_by_launch_with_figures(db):
-    rows = queries.status_rows(db.load())
+    rows = region_status.status_rows(db.load())
     launches = [r["launched_at"] or r["launch"] for r in rows]
     from datetime import datetime
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from rollout import ops, queries
+from rollout import status as region_status
 from rollout.backends.memory import MemoryBackend
 from rollout.db import Database
 from rollout.errors import InvalidValue, NotFound, StaleEdit
@@ -69,7 +70,7 @@ def test_the_status_row_gives_counts_warnings_and_the_next_promotion_in_the_regi
     (done,) = ops.add_items(state, ["NL"], "Banner")
     ops.set_items_done(state, "NL", [done["id"]], True, "amara")
     ops.add_promotions(state, ["NL"], "Spring", start="2027-04-01", end="2027-04-08T18:00")
-    row = queries.status_row(state, state.regions["NL"], at("2027-02-20T12:00:00+00:00"))
+    row = region_status.status_row(state, state.regions["NL"], at("2027-02-20T12:00:00+00:00"))
     assert (row["readiness"], row["items_done"], row["items_total"], row["critical_open"]) == (50, 1, 2, 1)
     assert row["days_to_launch"] == 9
     assert row["warnings"] == ["1 critical item(s) open with launch in 9 days"]
@@ -79,13 +80,15 @@ def test_the_status_row_gives_counts_warnings_and_the_next_promotion_in_the_regi
         "start": "2027-04-01T00:00:00+02:00",
         "end": "2027-04-08T18:00:00+02:00",
     }
-    assert queries.status_row(state, state.regions["NL"], at("2027-05-01T12:00:00+00:00"))["next_promotion"] is None
+    assert (
+        region_status.status_row(state, state.regions["NL"], at("2027-05-01T12:00:00+00:00"))["next_promotion"] is None
+    )
 
 
 def test_status_rows_read_the_reference_once_in_utc_to_the_microsecond(state):
     reference = at("2027-03-01T10:59:59.999999+01:00")
     assert queries.plain_utc(reference) == datetime(2027, 3, 1, 9, 59, 59, 999999, tzinfo=UTC)
-    (row,) = queries.status_rows(state, reference)
+    (row,) = region_status.status_rows(state, reference)
     assert row["days_to_launch"] == 0
 
 

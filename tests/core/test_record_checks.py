@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rollout import ops, schema
+from rollout import ops, rules, schema
 from rollout.errors import InvalidValue
 from rollout.state import State, empty_document
 
@@ -131,17 +131,17 @@ def test_a_change_leaving_an_orphan_or_a_bad_record_is_refused_whole(records):
     state.before.clear()
     state.delete("regions", "NL")
     with pytest.raises(InvalidValue) as refused:
-        schema.check_touched(state)
+        rules.check_touched(state)
     assert str(refused.value) == "refused: region NL would be removed with its checklist or promotions left"
     state = State(empty_document())
     state.put("items", {**records["items"], "region": "BE"})
     with pytest.raises(InvalidValue) as refused:
-        schema.check_touched(state)
+        rules.check_touched(state)
     assert str(refused.value) == "refused: checklist item c1 would belong to region BE, which does not exist"
     state = State(empty_document())
     state.put("regions", {**records["regions"], "wave": -1})
     with pytest.raises(InvalidValue) as refused:
-        schema.check_touched(state)
+        rules.check_touched(state)
     assert str(refused.value) == (
         "refused: region NL: wave -1 is not valid (expected a whole number >= 0); nothing was changed"
     )
@@ -154,7 +154,7 @@ def test_a_region_removed_with_only_its_promotions_left_is_refused():
     state.before.clear()
     state.delete("regions", "NL")
     with pytest.raises(InvalidValue) as refused:
-        schema.check_touched(state)
+        rules.check_touched(state)
     assert str(refused.value) == "refused: region NL would be removed with its checklist or promotions left"
 
 
@@ -166,7 +166,7 @@ def test_every_record_a_change_touched_is_checked_after_one_it_removed():
     state.delete("items", "c1")
     state.put("regions", {**state.regions["NL"], "wave": -1})
     with pytest.raises(InvalidValue) as refused:
-        schema.check_touched(state)
+        rules.check_touched(state)
     assert str(refused.value).startswith("refused: region NL: wave -1 is not valid")
 
 
@@ -175,10 +175,10 @@ def test_an_edit_checks_the_values_it_changed_not_old_ones_stored_before(records
     state.put("regions", {**records["regions"], "currency": "XXX-stored-long-ago"})
     state.before.clear()
     state.put("regions", {**state.regions["NL"], "owner": "amara"})
-    schema.check_touched(state)  # the old currency is not the edit's problem
+    rules.check_touched(state)  # the old currency is not the edit's problem
     state.put("regions", {**state.regions["NL"], "currency": "EUROS"})
     with pytest.raises(InvalidValue) as refused:
-        schema.check_touched(state)
+        rules.check_touched(state)
     assert str(refused.value).startswith("refused: region NL: currency 'EUROS' is not valid")
 
 

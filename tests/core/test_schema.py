@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rollout import exchange, queries, schema, storage
+from rollout import exchange, queries, rules, schema, storage
 from rollout.dataset import bundled_document
 from rollout.doctor import check_document
 from rollout.errors import InvalidValue
@@ -56,12 +56,12 @@ def test_doctor_and_change_validation_refuse_the_same_records(state, table, chan
     assert any(message in p for p in problems), problems
     state.put(table, {**state.tables[table][key], **change})
     with pytest.raises(InvalidValue, match="refused: .*nothing was changed"):
-        schema.check_touched(state)
+        rules.check_touched(state)
 
 
 def test_only_changed_values_are_checked_again(state):
     """An edit does not pay for checks of values that passed when they were stored."""
     region = state.regions["DE"]
     state.put("regions", {**region, "owner": "someone"})
-    schema.check_touched(state)  # the code and currency are not looked up again
+    rules.check_touched(state)  # the code and currency are not looked up again
     assert schema.REGIONS.problems({**region, "currency": "eur"}, before=region)[0].field == "currency"

@@ -205,14 +205,23 @@ def test_spreadsheet_resaved_csv_with_bom_and_local_times_imports(rollout, db_pa
     assert promo["start"] == "2027-04-29T00:00:00+09:00" and promo["kind"] == "campaign"
 
 
-def test_importing_a_launched_region_with_critical_items_open_is_noted_in_history(rollout, db_path, tmp_path):
+def test_importing_a_launched_region_with_critical_items_open_is_refused_or_forced(rollout, db_path, tmp_path):
+    # The launch gate of `region set --status launched` holds on import (rollout.rules): refused
+    # with the row's line, the database untouched; with --force, launched and noted in history.
     sheet = tmp_path / "regions.csv"
     sheet.write_text("code,status\nAU,launched\n", encoding="utf-8")
-    result = rollout("import", str(sheet))
+    rollout("status")
+    before = db_path.read_bytes()
+    refused = rollout("import", str(sheet))
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(f"Error: {sheet} line 2: import cannot launch AU: 4 critical item(s) open (")
+    assert refused.stderr.endswith("; use --force to launch anyway\n") and refused.stderr.count("\n") == 1
+    assert db_path.read_bytes() == before
+    result = rollout("import", str(sheet), "--force")
     assert result.exit_code == 0
-    assert "Warning: import launched AU with 4 critical item(s) open" in result.stderr
+    assert "Warning: forced launch (import) of AU with 4 critical item(s) open" in result.stderr
     entry = load(db_path).history[-1]
-    assert entry["notes"] == ["import launched AU with 4 critical item(s) open"]
+    assert entry["notes"] == ["forced launch (import) of AU with 4 critical item(s) open"]
     assert load(db_path).regions["AU"]["launched_at"] == load(db_path).regions["AU"]["launch"]
 
 

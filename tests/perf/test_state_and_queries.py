@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from benchmarks import synth
 from rollout import ops, queries, times
+from rollout import status as region_status
 from rollout.dataset import bundled_document
 from rollout.errors import RolloutError
 from rollout.state import State
@@ -163,7 +164,7 @@ def test_plain_utc_is_the_same_instant(zone):
 def test_status_rows_at_scale_match_a_plain_computation():
     state = synth.build_state(200)
     reference = times.now()
-    rows = queries.status_rows(state, reference)
+    rows = region_status.status_rows(state, reference)
     assert [r["code"] for r in rows] == [r["code"] for r in queries.sorted_regions(state)]
     for row in rows:
         done, total, critical_open = plain_counts(state, row["code"])
@@ -175,13 +176,13 @@ def test_status_rows_at_scale_match_a_plain_computation():
 
 def test_a_command_runs_with_the_collector_paused_and_leaves_it_running(rollout, monkeypatch):
     seen = []
-    original = queries.status_rows
+    original = region_status.status_rows
 
     def spy(*args, **kwargs):
         seen.append(gc.isenabled())
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(queries, "status_rows", spy)
+    monkeypatch.setattr(region_status, "status_rows", spy)
     assert gc.isenabled()
     assert rollout("status", "--json").exit_code == 0
     assert seen == [False]

@@ -286,7 +286,7 @@ async def test_owners_lists_the_workload_and_enter_lists_an_owners_open_items(cr
         await wait_until(pilot, lambda: isinstance(app.screen, OwnersScreen))
         await settle(pilot)
         table = app.screen.query_one("#owners", RecordTable)
-        assert table.shown_keys == [w.owner or "(nobody)" for w in loads]
+        assert table.shown_keys == [w.owner or "(unassigned)" for w in loads]
         table.select_key(USER)
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, OwnerItemsScreen))

@@ -20,7 +20,7 @@ from rollout.tui.ticking import set_done
 from rollout.tui.views import BLOCKED, keep_in_place, truncate
 from rollout.tui.widgets.base import OpenTable, RecordTable
 
-NOBODY = "(nobody)"  # items without an owner
+NOBODY = "(unassigned)"  # items without an owner: nobody, not a person (rollout.identity)
 LISTED_REGIONS = 4
 
 

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Static
 
 from rollout import model, ops, queries, times
 from rollout.errors import StaleEdit
+from rollout.identity import same_person
 from rollout.state import Record, State
 from rollout.tui.bulk import Change, commands_text, confirm_change, form_then_confirm
 from rollout.tui.guard import reported
@@ -68,7 +69,7 @@ class ChecklistPane(TablePane):
             or (rule == "open" and item["status"] != "done")
             or (rule == "critical" and item["critical"] and item["status"] != "done")
             or (rule == "overdue" and self.overdue(item, reference))
-            or (rule == "mine" and item["owner"] == self.rollout.session.user)
+            or (rule == "mine" and same_person(item["owner"], self.rollout.session.user))
         )
 
     def on_resize(self) -> None:
