@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from rollout.errors import DatabaseError
-from rollout.files import leftovers
+from rollout.files import leftovers, signature_of
 from rollout.migrations import HISTORY_APART_SCHEMA
 from rollout.schema import CHILD_TABLES, ID_PREFIX, KINDS, after_problems, id_number
 from rollout.state import KEY, TABLES
@@ -110,7 +110,7 @@ def examine(path: Path) -> Report:
     found = Findings()
     read = _read(path, found, report)
     if read is not None:
-        document, stored_schema = read
+        document, stored_schema, raw, signature = read
         meta = document["_meta"]["1"]
         history = HistoryCheck(meta, found)
         if stored_schema < HISTORY_APART_SCHEMA:  # history still inside the file, until its next change
@@ -120,6 +120,8 @@ def examine(path: Path) -> Report:
                 found.problem("the file has a history table of its own; rollout keeps history apart and ignores it")
             entries = store_entries(path, meta, found)
         check_document(document, found, entries, history)
+        if stored_schema >= HISTORY_APART_SCHEMA:
+            _check_stored_by_rollout(path, meta, raw, signature, history, found)
         report.summary = {
             "schema": meta.get("schema"),
             "revision": meta.get("revision"),
@@ -131,8 +133,9 @@ def examine(path: Path) -> Report:
     return report
 
 
-def _read(path: Path, found: Findings, report: Report) -> tuple[dict[str, Any], int] | None:
-    """The document (upgraded to the current schema) and the schema it is stored in."""
+def _read(path: Path, found: Findings, report: Report) -> tuple[dict[str, Any], int, bytes, tuple[int, ...]] | None:
+    """The document (upgraded to the current schema), the schema it is stored in, the bytes read
+    and the file's signature."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -181,13 +184,40 @@ def _read(path: Path, found: Findings, report: Report) -> tuple[dict[str, Any], 
         except DatabaseError as exc:
             found.problem(_plain(str(exc), path))
             return None
-    return document, version
+    return document, version, raw, signature_of(info)
 
 
 def _plain(message: str, path: Path) -> str:
     """Storage errors name the file and say it was left untouched; the report already says both."""
     text = message.replace(f"database {path} ", "the file ").replace(f"{path} ", "the file ")
     return text.replace("; it was left untouched", "").replace("; run rollout doctor", "")
+
+
+def _check_stored_by_rollout(
+    path: Path, meta: dict[str, Any], raw: bytes, signature: tuple[int, ...], history: HistoryCheck, found: Findings
+) -> None:
+    """Whether the file is the one rollout's last commit stored (rollout.backends.journal.stored_by_rollout),
+    and whether its revision is the one its newest history entry made: a program that wrote the
+    file without the lock (without bumping the revision, or bumping it without history) is a
+    problem the next change refuses, so doctor reports it too."""
+    from rollout.backends.journal import Mark, Store, stored_by_rollout
+
+    revision = meta.get("revision")
+    mark = Mark.from_meta(meta.get("history"))
+    if mark is None or not isinstance(revision, int):
+        return  # reported already
+    fix = (
+        "; it was changed by a program that does not take the rollout lock: `rollout restore 1 --force` brings "
+        "back the newest backup and replays the history after it, keeping this file in the backups folder"
+    )
+    problem = stored_by_rollout(Store(path).committed(), revision, mark, signature, lambda: raw)
+    if problem is not None:
+        found.problem(f"the file is not what rollout stored last: {problem}{fix}")
+    elif history.count and history.last_revision is not None and history.last_revision != revision:
+        found.problem(
+            f"the file holds revision {revision}, but its newest history entry (#{history.last_id}) made revision "
+            f"{history.last_revision}{fix}"
+        )
 
 
 def _check_surroundings(path: Path, found: Findings, report: Report) -> None:
@@ -451,7 +481,9 @@ def store_entries(path: Path, meta: dict[str, Any], found: Findings) -> Iterator
     if size < mark.journal:
         found.problem(f"{where} is shorter than the {mark.entries} entries the file counts: it was cut off")
     elif size > mark.journal:
-        _check_tail(store, mark, size, meta.get("revision"), found)
+        committed = store.committed()
+        if committed is None or committed.journal <= mark.journal:  # else: landed changes (_check_stored_by_rollout)
+            _check_tail(store, mark, size, meta.get("revision"), found)
     if mark.entries and not store.index_agrees(mark):
         found.note(
             f"the history index ({store.folder.name}/{store.index.name}) does not match the journal (after a power "
