@@ -210,7 +210,11 @@ def _check_stored_by_rollout(
         "; it was changed by a program that does not take the rollout lock: `rollout restore 1 --force` brings "
         "back the newest backup and replays the history after it, keeping this file in the backups folder"
     )
-    problem = stored_by_rollout(Store(path).committed(), revision, mark, signature, lambda: raw)
+    store = Store(path)
+    committed = store.committed()
+    if committed is not None and revision < committed.revision and store.size(store.journal) > mark.journal:
+        return  # the changes after it are in the history: reported as an older copy (_check_tail)
+    problem = stored_by_rollout(committed, revision, mark, signature, lambda: raw)
     if problem is not None:
         found.problem(f"the file is not what rollout stored last: {problem}{fix}")
     elif history.count and history.last_revision is not None and history.last_revision != revision:
@@ -482,8 +486,9 @@ def store_entries(path: Path, meta: dict[str, Any], found: Findings) -> Iterator
         found.problem(f"{where} is shorter than the {mark.entries} entries the file counts: it was cut off")
     elif size > mark.journal:
         committed = store.committed()
-        if committed is None or committed.journal <= mark.journal:  # else: landed changes (_check_stored_by_rollout)
-            _check_tail(store, mark, size, meta.get("revision"), found)
+        _check_tail(
+            store, mark, size, meta.get("revision"), found, committed is not None and committed.journal > mark.journal
+        )
     if mark.entries and not store.index_agrees(mark):
         found.note(
             f"the history index ({store.folder.name}/{store.index.name}) does not match the journal (after a power "
@@ -516,15 +521,18 @@ def store_entries(path: Path, meta: dict[str, Any], found: Findings) -> Iterator
         )
 
 
-def _check_tail(store: Any, mark: Any, size: int, revision: Any, found: Findings) -> None:
-    """What lies past the mark: a change killed before its state was stored (harmless), or more."""
+def _check_tail(store: Any, mark: Any, size: int, revision: Any, found: Findings, landed: bool) -> None:
+    """What lies past the mark: a change killed before its state was stored (harmless), or changes
+    that landed (more than one, or one the record of the last commit covers: `landed`)."""
     with open(store.journal, "rb") as handle:
         handle.seek(mark.journal)
         complete = handle.read(size - mark.journal).count(b"\n")
-    if complete > 1:
+    if complete > 1 or (complete and landed):
+        changes = "changes" if complete > 1 else "change"
         found.problem(
-            f"the history holds {complete} changes after the file's revision {revision}: the file looks like an "
-            "older copy; `rollout restore 1 --force` brings back the newest backup and replays them"
+            f"the history holds {complete} {changes} after the file's revision {revision}: the file looks like an "
+            "older copy (or was written by a program that does not take the rollout lock); `rollout restore 1 "
+            "--force` brings back the newest backup and replays the history after it"
         )
     elif complete == 1:
         found.note(

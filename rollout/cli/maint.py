@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -173,9 +174,14 @@ def _describe_restore(done: Restored, dry_run: bool) -> str:
         replayed = _replayed(done.replayed) + _skipped(done.skipped)
         if dry_run:
             return f"Dry run: the unreadable database would be replaced by {name} as a whole{replayed}. Nothing was written."
-        kept = f"; the unreadable file was kept as {done.replaced_unreadable}" if done.replaced_unreadable else ""
+        # A file that could be read was refused for another reason (older than its history, written
+        # without the lock): it is "the database", kept as "the replaced file".
+        readable = done.replaced_unreadable is not None and ".unreadable-" not in Path(done.replaced_unreadable).name
+        what = "replaced" if readable else "unreadable"
+        kept = f"; the {what} file was kept as {done.replaced_unreadable}" if done.replaced_unreadable else ""
         entry = done.entry["id"] if done.entry else "?"
-        return f"Replaced the unreadable database with {name}{replayed} (history #{entry}){kept}."
+        database = "the database" if readable else "the unreadable database"
+        return f"Replaced {database} with {name}{replayed} (history #{entry}){kept}."
     summary = queries.summarize_changes(done.changes)
     if dry_run:
         return f"Dry run: restoring {name} would apply: {summary}. Nothing was written."

@@ -72,7 +72,9 @@ def test_a_script_writing_what_it_read_before_a_colleagues_change_is_refused_not
     assert [e["id"] for e in journal_entries(small_db)] == [1, 2, 3]  # #3 kept, not cut
     report = examine(small_db)
     assert not report.ok
-    assert any("revision 2, older than revision 3" in p for p in report.problems), report.problems
+    assert any(
+        "holds 1 change after the file's revision 2: the file looks like an older copy" in p for p in report.problems
+    ), report.problems
     # The fix the message names brings the colleague's change back; ids go on after #3.
     fixed = run_cli("--db", str(small_db), "restore", "1", "--force", "--json")
     assert fixed.exit_code == 0, fixed.stderr
@@ -135,7 +137,9 @@ def test_a_state_file_replaced_by_an_older_copy_is_refused_and_reported(small_db
     assert "older than its history" in error and f"came after its revision {4 - back}" in error
     assert len(journal_entries(small_db)) == 4
     problems = examine(small_db).problems
-    assert any(f"revision {4 - back}, older than revision 4" in p for p in problems), problems
+    assert any(f"after the file's revision {4 - back}: the file looks like an older copy" in p for p in problems), (
+        problems
+    )
     assert run_cli("--db", str(small_db), "restore", "1", "--force").exit_code == 0
     assert [e["id"] for e in journal_entries(small_db)] == [1, 2, 3, 4, 5]
 
