@@ -212,6 +212,10 @@ class Database:
                     raise
                 state = self._recovery_state(tx, fresh, None)
                 state.notes.append(f"replaced a database that could not be read with {what}")
+                skipped = [entry["id"] for entry in tx.recovery_skipped()]
+                if skipped:
+                    state.entry_extra["skipped"] = skipped
+                    state.notes.append(f"skipped {_span(skipped)} in history, written by a change that never completed")
                 entry = record_change(state, user, command, allow_empty=True)
                 assert entry is not None
                 tx.replace(state.document(), [entry])

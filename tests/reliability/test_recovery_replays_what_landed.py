@@ -216,3 +216,18 @@ def test_a_recovery_trusts_a_database_written_before_commits_were_recorded(small
     small_db.unlink()
     done = json.loads(run_cli("--db", str(small_db), "restore", "1", "--force", "--json").stdout)
     assert (done["restored"]["replayed"], done["restored"]["skipped"], done["history"]) == ([3], [], 4)
+
+
+def test_init_force_over_an_unreadable_database_skips_an_orphan_too(small_db: Path) -> None:
+    """The other whole-state replacement: `init --force` keeps the history that landed, and only that."""
+    _edits(small_db, 3)
+    _crash_change(small_db, "tmp-written")  # orphan #4
+    small_db.write_bytes(b"{broken")
+    done = run_cli("--db", str(small_db), "--user", "fixer", "init", "--empty", "--force")
+    assert done.exit_code == 0, done.stderr
+    entries = journal_entries(small_db)
+    assert [e["id"] for e in entries] == [1, 2, 3, 5]
+    assert entries[-1]["skipped"] == [4]
+    assert "skipped #4 in history, written by a change that never completed" in entries[-1]["notes"]
+    assert Database(small_db).load().regions == {}
+    assert examine(small_db).ok, examine(small_db).problems
