@@ -211,6 +211,9 @@ class Database:
                         ) from None
                     raise
                 state = self._recovery_state(tx, fresh, None)
+                for past in state.history:  # ids are never reused: counters go past every id history used
+                    for change in past.get("changes", ()):
+                        state.reserve_id(change["table"], change["key"])
                 state.notes.append(f"replaced a database that could not be read with {what}")
                 skipped = [entry["id"] for entry in tx.recovery_skipped()]
                 if skipped:
