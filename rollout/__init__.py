@@ -3,14 +3,10 @@
 For scripts: `rollout.open(location)` (rollout.api, loaded on first use so `import rollout` stays cheap).
 """
 
-from __future__ import annotations
-
-from typing import Any
-
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name == "open":
         from rollout.api import open
 
