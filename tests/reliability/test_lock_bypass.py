@@ -10,6 +10,7 @@ line is cut, no id handed out twice, no backup overwritten.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -171,3 +172,19 @@ def test_a_backup_is_never_overwritten_by_a_revision_stored_twice(small_db: Path
     assert backup.read_bytes() == kept
     again = list(backup_dir(small_db).glob("small.r00000001-again-*.json"))
     assert [p.read_bytes() for p in again] == [current]
+
+
+def test_a_rewrite_in_place_keeping_size_and_modification_time_is_still_found(small_db: Path) -> None:
+    """A file's signature (inode, size, mtime) does not change when a program rewrites it in place
+    with as many bytes within the clock tick of the commit: the bytes' digest does."""
+    _edit(small_db, 1)
+    info = small_db.stat()
+    raw = small_db.read_bytes()
+    changed = raw.replace(b'"owner": ""', b'"owner": "x"', 1)
+    changed = changed.replace(b"  ", b" ", 1)  # keep the size
+    assert len(changed) == len(raw) and changed != raw
+    with open(small_db, "r+b") as handle:
+        handle.write(changed)
+    os.utime(small_db, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert small_db.stat().st_ino == info.st_ino and small_db.stat().st_mtime_ns == info.st_mtime_ns
+    assert REFUSAL in _refused_unchanged(small_db, "region", "set", "FR", "--owner", "next")
