@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from rollout.errors import DatabaseError
-from rollout.files import leftovers, signature_of
+from rollout.files import file_signature, leftovers, signature_of
 from rollout.migrations import HISTORY_APART_SCHEMA
 from rollout.schema import CHILD_TABLES, ID_PREFIX, KINDS, after_problems, id_number
 from rollout.state import KEY, TABLES
@@ -118,7 +118,7 @@ def examine(path: Path) -> Report:
         else:
             if "history" in document:
                 found.problem("the file has a history table of its own; rollout keeps history apart and ignores it")
-            entries = store_entries(path, meta, found)
+            entries = store_entries(path, meta, found, signature)
         check_document(document, found, entries, history)
         if stored_schema >= HISTORY_APART_SCHEMA:
             _check_stored_by_rollout(path, meta, raw, signature, history, found)
@@ -215,6 +215,8 @@ def _check_stored_by_rollout(
     if committed is not None and revision < committed.revision and store.size(store.journal) > mark.journal:
         return  # the changes after it are in the history: reported as an older copy (_check_tail)
     problem = stored_by_rollout(committed, revision, mark, signature, lambda: raw)
+    if problem is not None and _replaced_since(path, signature):
+        return  # a writer committed while doctor was reading: what it read is simply out of date
     if problem is not None:
         found.problem(f"the file is not what rollout stored last: {problem}{fix}")
     elif history.count and history.last_revision is not None and history.last_revision != revision:
@@ -222,6 +224,11 @@ def _check_stored_by_rollout(
             f"the file holds revision {revision}, but its newest history entry (#{history.last_id}) made revision "
             f"{history.last_revision}{fix}"
         )
+
+
+def _replaced_since(path: Path, signature: tuple[int, ...] | None) -> bool:
+    """Whether the file is no longer the one read (doctor takes no lock: a change may land meanwhile)."""
+    return signature is not None and file_signature(path) != signature
 
 
 def _check_surroundings(path: Path, found: Findings, report: Report) -> None:
@@ -459,7 +466,9 @@ def legacy_entries(table: Any, found: Findings) -> list[dict[str, Any]]:
     return sorted(entries, key=lambda e: e["id"])
 
 
-def store_entries(path: Path, meta: dict[str, Any], found: Findings) -> Iterator[dict[str, Any]]:
+def store_entries(
+    path: Path, meta: dict[str, Any], found: Findings, signature: tuple[int, ...] | None = None
+) -> Iterator[dict[str, Any]]:
     """The committed entries of the history store beside the file at `path`, oldest first, with
     findings about the store itself: its mark, missing or short files, lines that cannot be read,
     the index, and what an interrupted change left past the mark."""
@@ -486,9 +495,8 @@ def store_entries(path: Path, meta: dict[str, Any], found: Findings) -> Iterator
         found.problem(f"{where} is shorter than the {mark.entries} entries the file counts: it was cut off")
     elif size > mark.journal:
         committed = store.committed()
-        _check_tail(
-            store, mark, size, meta.get("revision"), found, committed is not None and committed.journal > mark.journal
-        )
+        landed = committed is not None and committed.journal > mark.journal and not _replaced_since(path, signature)
+        _check_tail(store, mark, size, meta.get("revision"), found, landed)
     if mark.entries and not store.index_agrees(mark):
         found.note(
             f"the history index ({store.folder.name}/{store.index.name}) does not match the journal (after a power "
