@@ -8,7 +8,7 @@ system's /usr/share/zoneinfo), its currency the country's from CURRENCIES. Each 
 checklist items and ~20 promotions. About one item in ten waits for an earlier item of its region
 (`after`), and one in a hundred for an item of the region before it (drawn from a random generator
 of their own, so the rest of the data is the same as without dependencies). The database is built as a State in memory and written once
-through AtomicJSONStorage, exactly as the application writes it.
+through rollout.storage.write_state_file, exactly as the application writes it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from rollout.model import CATEGORIES, STATUSES
 from rollout.state import Record, State, empty_document
-from rollout.storage import AtomicJSONStorage
+from rollout.storage import write_state_file
 
 SEED = 2026
 ITEMS_PER_REGION = 40
@@ -241,7 +241,7 @@ def write_database(path: Path, count: int, seed: int = SEED) -> Path:
     """Write a synthetic database of `count` regions to `path` (one write, as the application does)."""
     state = build_state(count, seed)
     state.meta["revision"] = 1
-    AtomicJSONStorage(path, backups=0).write(state.document())
+    write_state_file(path, state.document(), previous_schema=None, backups=0)
     return path
 
 

@@ -83,8 +83,9 @@ class Commit:
 
 class Restored(NamedTuple):
     """What `restore` did: the backup used, the records it changed, the history entry, and for a
-    whole-database restore (`--force`) where the replaced database was kept and which history
-    entries were replayed on top of the backup (ids, oldest first)."""
+    whole-database restore (`--force`) where the replaced database was kept, which history
+    entries were replayed on top of the backup (ids, oldest first), and which were skipped
+    because their commit never completed (ids; a writer killed before storing its state)."""
 
     backup: Backup
     changes: list[Record] = []
@@ -92,6 +93,7 @@ class Restored(NamedTuple):
     replaced_unreadable: str | None = None
     replayed: list[int] = []
     whole: bool = False
+    skipped: list[int] = []
     state: State | None = None  # the records as the restore left them (or would, on a dry run)
 
 
@@ -212,7 +214,14 @@ class Database:
                         ) from None
                     raise
                 state = self._recovery_state(tx, fresh, None)
+                for past in state.history:  # ids are never reused: counters go past every id history used
+                    for change in past.get("changes", ()):
+                        state.reserve_id(change["table"], change["key"])
                 state.notes.append(f"replaced a database that could not be read with {what}")
+                skipped = [entry["id"] for entry in tx.recovery_skipped()]
+                if skipped:
+                    state.entry_extra["skipped"] = skipped
+                    state.notes.append(f"skipped {_span(skipped)} in history, written by a change that never completed")
                 entry = record_change(state, user, command, allow_empty=True)
                 assert entry is not None
                 tx.replace(state.document(), [entry])
@@ -309,24 +318,37 @@ class Database:
     ) -> Restored:
         state = self._recovery_state(tx, content.document, content)
         replayed = replay(state, state.history.after(backup.revision))
+        skipped = [entry["id"] for entry in tx.recovery_skipped()]
         if dry_run:
-            return Restored(backup, whole=True, replayed=replayed, state=state)
+            return Restored(backup, whole=True, replayed=replayed, skipped=skipped, state=state)
         note = f"replaced the database as a whole with backup {backup.number} (revision {backup.revision})"
         if replayed:
             state.entry_extra["replayed"] = [replayed[0], replayed[-1]]
-            span = f"#{replayed[0]}" if len(replayed) == 1 else f"#{replayed[0]}-#{replayed[-1]}"
-            note += f", replaying {span}"
+            note += f", replaying {_span(replayed)}"
+        if skipped:
+            state.entry_extra["skipped"] = skipped
+            note += f", skipping {_span(skipped)} (written by a change that never completed)"
         state.notes.append(note)
         entry = record_change(state, user, command, allow_empty=True, restores=backup.revision)
         assert entry is not None
         legacy = content.history if not len(state.history) else []
         done = tx.replace(state.document(), [*legacy, entry])
-        return Restored(backup, [], entry, replaced_unreadable=done.kept_as, replayed=replayed, whole=True, state=state)
+        return Restored(
+            backup,
+            [],
+            entry,
+            replaced_unreadable=done.kept_as,
+            replayed=replayed,
+            whole=True,
+            skipped=skipped,
+            state=state,
+        )
 
     def _recovery_state(self, tx: Transaction, document: dict[str, Any], content: BackupContent | None) -> State:
         """A state to replace a database that cannot be read: `document` over the whole history the
-        storage holds (or the backup's own, for a file from before history was stored apart), at a
-        revision above every one used so far (the caller's record_change adds one)."""
+        storage holds whose commits completed (or the backup's own, for a file from before history
+        was stored apart), at a revision above every one used so far, skipped entries' included
+        (the caller's record_change adds one)."""
         log = tx.recovery_history()
         if not len(log) and content is not None and content.history:
             from rollout.backends.base import MemoryHistory
@@ -335,6 +357,7 @@ class Database:
         state = State(document, history=log)
         newest = log.page(HistoryQuery(limit=1)).entries
         used = [b.revision for b in self.backups()] + [newest[0]["revision"] if newest else 0]
+        used += [e["revision"] for e in tx.recovery_skipped() if isinstance(e.get("revision"), int)]
         state.meta["revision"] = max([state.revision, *used])
         return state
 
@@ -344,6 +367,11 @@ def _rules() -> ModuleType:
     from rollout import rules
 
     return rules
+
+
+def _span(ids: list[int]) -> str:
+    """#4, or #4-#6 for several."""
+    return f"#{ids[0]}" if len(ids) == 1 else f"#{ids[0]}-#{ids[-1]}"
 
 
 def _state(stored: StoredState) -> State:

@@ -18,7 +18,7 @@ import orjson
 
 from rollout import numbers, times
 from rollout.errors import DatabaseError, InvalidValue
-from rollout.files import leftovers
+from rollout.files import file_signature, leftovers, signature_of
 from rollout.migrations import HISTORY_APART_SCHEMA
 from rollout.schema import CHILD_TABLES, ID_PREFIX, KINDS, after_problems, id_number
 from rollout.state import KEY, TABLES
@@ -111,7 +111,7 @@ def examine(path: Path) -> Report:
     found = Findings()
     read = _read(path, found, report)
     if read is not None:
-        document, stored_schema = read
+        document, stored_schema, raw, signature = read
         meta = document["_meta"]["1"]
         history = HistoryCheck(meta, found)
         if stored_schema < HISTORY_APART_SCHEMA:  # history still inside the file, until its next change
@@ -119,8 +119,10 @@ def examine(path: Path) -> Report:
         else:
             if "history" in document:
                 found.problem("the file has a history table of its own; rollout keeps history apart and ignores it")
-            entries = store_entries(path, meta, found)
+            entries = store_entries(path, meta, found, signature)
         check_document(document, found, entries, history)
+        if stored_schema >= HISTORY_APART_SCHEMA:
+            _check_stored_by_rollout(path, meta, raw, signature, history, found)
         report.summary = {
             "schema": meta.get("schema"),
             "revision": meta.get("revision"),
@@ -132,8 +134,9 @@ def examine(path: Path) -> Report:
     return report
 
 
-def _read(path: Path, found: Findings, report: Report) -> tuple[dict[str, Any], int] | None:
-    """The document (upgraded to the current schema) and the schema it is stored in."""
+def _read(path: Path, found: Findings, report: Report) -> tuple[dict[str, Any], int, bytes, tuple[int, ...]] | None:
+    """The document (upgraded to the current schema), the schema it is stored in, the bytes read
+    and the file's signature."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -182,13 +185,51 @@ def _read(path: Path, found: Findings, report: Report) -> tuple[dict[str, Any], 
         except DatabaseError as exc:
             found.problem(_plain(str(exc), path))
             return None
-    return document, version
+    return document, version, raw, signature_of(info)
 
 
 def _plain(message: str, path: Path) -> str:
     """Storage errors name the file and say it was left untouched; the report already says both."""
     text = message.replace(f"database {path} ", "the file ").replace(f"{path} ", "the file ")
     return text.replace("; it was left untouched", "").replace("; run rollout doctor", "")
+
+
+def _check_stored_by_rollout(
+    path: Path, meta: dict[str, Any], raw: bytes, signature: tuple[int, ...], history: HistoryCheck, found: Findings
+) -> None:
+    """Whether the file is the one rollout's last commit stored (rollout.backends.journal.stored_by_rollout),
+    and whether its revision is the one its newest history entry made: a program that wrote the
+    file without the lock (without bumping the revision, or bumping it without history) is a
+    problem the next change refuses, so doctor reports it too."""
+    from rollout.backends.journal import Mark, Store, stored_by_rollout
+
+    revision = meta.get("revision")
+    mark = Mark.from_meta(meta.get("history"))
+    if mark is None or not isinstance(revision, int):
+        return  # reported already
+    fix = (
+        "; it was changed by a program that does not take the rollout lock: `rollout restore 1 --force` brings "
+        "back the newest backup and replays the history after it, keeping this file in the backups folder"
+    )
+    store = Store(path)
+    committed = store.committed()
+    if committed is not None and revision < committed.revision and store.size(store.journal) > mark.journal:
+        return  # the changes after it are in the history: reported as an older copy (_check_tail)
+    problem = stored_by_rollout(committed, revision, mark, signature, lambda: raw)
+    if problem is not None and _replaced_since(path, signature):
+        return  # a writer committed while doctor was reading: what it read is simply out of date
+    if problem is not None:
+        found.problem(f"the file is not what rollout stored last: {problem}{fix}")
+    elif history.count and history.last_revision is not None and history.last_revision != revision:
+        found.problem(
+            f"the file holds revision {revision}, but its newest history entry (#{history.last_id}) made revision "
+            f"{history.last_revision}{fix}"
+        )
+
+
+def _replaced_since(path: Path, signature: tuple[int, ...] | None) -> bool:
+    """Whether the file is no longer the one read (doctor takes no lock: a change may land meanwhile)."""
+    return signature is not None and file_signature(path) != signature
 
 
 def _check_surroundings(path: Path, found: Findings, report: Report) -> None:
@@ -451,7 +492,9 @@ def legacy_entries(table: Any, found: Findings) -> list[dict[str, Any]]:
     return sorted(entries, key=lambda e: e["id"])
 
 
-def store_entries(path: Path, meta: dict[str, Any], found: Findings) -> Iterator[dict[str, Any]]:
+def store_entries(
+    path: Path, meta: dict[str, Any], found: Findings, signature: tuple[int, ...] | None = None
+) -> Iterator[dict[str, Any]]:
     """The committed entries of the history store beside the file at `path`, oldest first, with
     findings about the store itself: its mark, missing or short files, lines that cannot be read,
     the index, and what an interrupted change left past the mark."""
@@ -477,7 +520,9 @@ def store_entries(path: Path, meta: dict[str, Any], found: Findings) -> Iterator
     if size < mark.journal:
         found.problem(f"{where} is shorter than the {mark.entries} entries the file counts: it was cut off")
     elif size > mark.journal:
-        _check_tail(store, mark, size, meta.get("revision"), found)
+        committed = store.committed()
+        landed = committed is not None and committed.journal > mark.journal and not _replaced_since(path, signature)
+        _check_tail(store, mark, size, meta.get("revision"), found, landed)
     if mark.entries and not store.index_agrees(mark):
         found.note(
             f"the history index ({store.folder.name}/{store.index.name}) does not match the journal (after a power "
@@ -510,15 +555,18 @@ def store_entries(path: Path, meta: dict[str, Any], found: Findings) -> Iterator
         )
 
 
-def _check_tail(store: Any, mark: Any, size: int, revision: Any, found: Findings) -> None:
-    """What lies past the mark: a change killed before its state was stored (harmless), or more."""
+def _check_tail(store: Any, mark: Any, size: int, revision: Any, found: Findings, landed: bool) -> None:
+    """What lies past the mark: a change killed before its state was stored (harmless), or changes
+    that landed (more than one, or one the record of the last commit covers: `landed`)."""
     with open(store.journal, "rb") as handle:
         handle.seek(mark.journal)
         complete = handle.read(size - mark.journal).count(b"\n")
-    if complete > 1:
+    if complete > 1 or (complete and landed):
+        changes = "changes" if complete > 1 else "change"
         found.problem(
-            f"the history holds {complete} changes after the file's revision {revision}: the file looks like an "
-            "older copy; `rollout restore 1 --force` brings back the newest backup and replays them"
+            f"the history holds {complete} {changes} after the file's revision {revision}: the file looks like an "
+            "older copy (or was written by a program that does not take the rollout lock); `rollout restore 1 "
+            "--force` brings back the newest backup and replays the history after it"
         )
     elif complete == 1:
         found.note(

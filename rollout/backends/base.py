@@ -360,13 +360,21 @@ class Transaction(ABC):
         """Every complete entry the history holds, whatever the current state says (which may be
         unreadable): what a whole-state restore replays."""
 
+    def recovery_skipped(self) -> list[Entry]:
+        """Complete entries the history holds that `recovery_history()` leaves out, oldest first:
+        those whose commit never completed (a writer killed after writing its entry, before
+        storing its state). `replace` cuts them off the history; their ids and revisions are never
+        given again (recovery_history().next_id() is past them). Default: none, for a backend
+        whose commit is one atomic step (a SQL transaction) and so never leaves such entries."""
+        return []
+
     @abstractmethod
     def replace(self, document: Document, entries: list[Entry]) -> Replaced:
         """Replace a state that `read` refused (unreadable, missing beside a history, or older than
         its history) as a whole with `document`, appending `entries` (oldest first; the last one
         produced the document's revision) after every entry of `recovery_history()`, whose ids and
-        revisions must all be lower. The replaced state is kept (Replaced.kept_as). Raises
-        DatabaseError when it cannot be written.
+        revisions must all be lower, as must those of `recovery_skipped()`, which are dropped. The
+        replaced state is kept (Replaced.kept_as). Raises DatabaseError when it cannot be written.
         """
 
 

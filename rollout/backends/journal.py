@@ -4,12 +4,20 @@
     rollout.json.history/
         journal.jsonl             one entry per line, as recorded (the history itself; fsynced)
         index.jsonl               one header per line, with "pos": [offset, length] of its entry
+        committed.json            what the last commit stored (Committed, below)
 
 A commit appends its entry to the journal (fsynced) and its header to the index, then replaces
 the state file, whose Mark says how many bytes of each file, entries and which last id it
 covers. Readers never look past the Mark of the state they read, so a commit killed at any
 point leaves nothing they would read: bytes past the Mark belong to no stored state, and the
 next writer cuts them off (`Store.prepare`). Every committed line is immutable.
+
+Once the state file is in place, the commit records what it stored in `committed.json`: the
+revision, the history it covers, and the SHA-256 and signature of the file's bytes. That says
+which entries landed when the state file itself is lost (a whole-state recovery then replays
+only those: `Store.recovery`), and lets the next writer see a state file that a program wrote
+without the lock, which it refuses instead of absorbing (`stored_by_rollout`). It is written
+without fsync: after a power cut it may be one commit behind, which every check allows for.
 
 The index is derived data (headers are rollout.backends.base.header_of of the entries): it lets
 a page of history, a filter by region or user, or a lookup by id or revision read small headers
@@ -29,11 +37,14 @@ import orjson
 
 from rollout.backends.base import Entry, HistoryLog, HistoryPage, HistoryQuery, header_of
 from rollout.errors import DatabaseError, NotFound
-from rollout.files import atomic_write, fsync_dir, write_all
-from rollout.storage import file_mode
+from rollout.files import atomic_write, fsync_dir, unique_name, write_all
+from rollout.storage import backup_folder, content_digest, file_mode
 
 JOURNAL = "journal.jsonl"
 INDEX = "index.jsonl"
+COMMITTED = "committed.json"
+COMMITTED_WIDTH = 512  # committed.json is rewritten in place with one write of this many bytes
+HASH_ALWAYS_BELOW = 4_000_000  # bytes; SHA-256 of 4 MB takes about 3 ms (rollout.storage.content_digest)
 CHUNK = 1 << 16  # the largest read; reads start at FIRST_READ and double, so small answers read little
 FIRST_READ = 1 << 10
 Checkpoint = Callable[[str], None]
@@ -65,6 +76,97 @@ class Mark(NamedTuple):
 
     def to_meta(self) -> dict[str, int]:
         return {"entries": self.entries, "last_id": self.last_id, "journal": self.journal, "index": self.index}
+
+
+class Committed(NamedTuple):
+    """What the last completed commit stored (`committed.json`, module doc): the state file's
+    revision, the newest history id and the journal length its mark covers, the SHA-256 (hex) of
+    the file's bytes, and the file's signature right after it was put in place (same signature:
+    same bytes, without hashing them again)."""
+
+    revision: int
+    last_id: int
+    journal: int
+    sha256: str
+    signature: tuple[int, ...]
+    spent_id: int = 0  # set by a recovery that cut skipped entries off: the highest id they had
+
+    @classmethod
+    def parse(cls, raw: bytes) -> Committed | None:
+        """The record in `raw`; None when it is not one (an older rollout wrote none, a power cut)."""
+        try:
+            value = orjson.loads(raw.strip())
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(value, dict):
+            return None
+        numbers = [value.get(name) for name in ("revision", "last_id", "journal")]
+        signature = value.get("signature")
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers):
+            return None
+        if not isinstance(value.get("sha256"), str) or not isinstance(signature, list):
+            return None
+        spent = value.get("spent_id", 0)
+        return cls(*numbers, value["sha256"], tuple(signature), spent if isinstance(spent, int) else 0)
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps(self._asdict()).ljust(COMMITTED_WIDTH - 1) + b"\n"
+
+
+def stored_by_rollout(
+    committed: Committed | None, revision: int, mark: Mark, signature: tuple[int, ...], raw: Callable[[], bytes]
+) -> str | None:
+    """Why a state file (`revision`, history `mark`, file `signature`, its bytes from `raw()`) is
+    not what rollout's last commit stored, in words; None when it is (or when no commit recorded
+    anything: a database last written by an older rollout).
+
+    A state whose mark holds more history than `committed` is taken as later commits: one killed
+    after putting its state file in place, before recording it, or an older rollout's, which
+    records nothing.
+    """
+    if committed is None:
+        return None
+    if revision == committed.revision:
+        if mark.last_id != committed.last_id or mark.journal != committed.journal:
+            return f"its history mark is not the one rollout stored at revision {revision}"
+        # The signature alone would miss a rewrite in place that keeps the size within the clock
+        # tick of the commit (mtime is that coarse), so the bytes are hashed unless that costs more
+        # than a few ms (a file of HASH_ALWAYS_BELOW bytes or more: its signature is trusted).
+        trusted = tuple(signature) == committed.signature and signature[-1] >= HASH_ALWAYS_BELOW
+        if trusted or content_digest(raw()) == committed.sha256:
+            return None
+        return f"its records differ from those rollout stored at revision {revision}"
+    if revision < committed.revision:
+        return (
+            f"it holds revision {revision}, older than revision {committed.revision} that rollout stored last "
+            "(an older copy put in its place, or a write that did not bump the revision)"
+        )
+    if mark.last_id > committed.last_id and mark.journal > committed.journal:
+        return None  # later commits (Store.prepare checks that the newest entry made this revision)
+    return (
+        f"it holds revision {revision}, which rollout never stored (its last was {committed.revision}, "
+        "and no history entry made the rest)"
+    )
+
+
+def bypass_error(database: Path, problem: str) -> DatabaseError:
+    """The one-line refusal of a writer that found the state file changed behind rollout's back."""
+    return DatabaseError(
+        f"database {database} was changed without the rollout lock: {problem}; nothing was written. "
+        "`rollout doctor` shows what is wrong; `rollout restore 1 --force` brings back the newest backup and "
+        "replays the history after it (the changed file is kept in the backups folder)"
+    )
+
+
+class Recovery(NamedTuple):
+    """What a whole-state recovery may build on (Store.recovery): an index of the journal's
+    committed entries, the mark covering them, the entries left out because their commit never
+    completed (oldest first), and the highest id ever written (never given again)."""
+
+    index: bytes
+    mark: Mark
+    skipped: list[Entry]
+    spent_id: int
 
 
 class Damaged(Exception):
@@ -226,6 +328,7 @@ class Store:
         self.folder = database.with_name(database.name + ".history")
         self.journal = self.folder / JOURNAL
         self.index = self.folder / INDEX
+        self.committed_file = self.folder / COMMITTED
         self.checkpoint = checkpoint
 
     def _stop(self, name: str) -> None:
@@ -313,12 +416,14 @@ class Store:
         return header["id"] == mark.last_id and offset + length + 1 == mark.journal
 
     # -- writing (under the writers' lock) --------------------------------------------------------
-    def prepare(self, mark: Mark, revision: int) -> Mark:
+    def prepare(self, mark: Mark, revision: int, committed: Committed | None = None) -> Mark:
         """Make the files end where `mark` says before an append; return the mark to append after.
 
         Cuts off what a commit killed before its state was stored left: at most one entry (one
-        writer at a time). More than one complete entry past the mark means the state file was
-        replaced by an older copy: DatabaseError, since writing would lose them. An index that
+        writer at a time), and only when `committed` (Store.committed) does not say it landed.
+        More complete entries past the mark, or one that landed, mean the state file was replaced
+        by an older copy: DatabaseError, since writing would lose them. So does a newest entry
+        whose revision is not the state's (a revision bumped without history). An index that
         disagrees with the journal is rebuilt from it.
         """
         journal_size = self.size(self.journal)
@@ -327,21 +432,112 @@ class Store:
         if journal_size > mark.journal:
             with Lines(self.journal, None, journal_size) as lines:
                 complete = lines.read(mark.journal, journal_size - mark.journal).count(b"\n")
-            if complete > 1:
+            landed = committed is not None and committed.journal > mark.journal
+            if complete > 1 or (complete and landed):
                 raise DatabaseError(
-                    f"database {self.database} is older than its history: {complete} changes in {self.folder.name} "
-                    f"came after its revision {revision} (was it replaced by an older copy?); nothing was written. "
-                    "`rollout restore 1 --force` brings back the newest backup and replays them"
+                    f"database {self.database} is older than its history: {complete} change{'s' if complete > 1 else ''} "
+                    f"in {self.folder.name} came after its revision {revision} (was it replaced by an older copy, or "
+                    "written by a program that does not take the rollout lock?); "
+                    "nothing was written. `rollout restore 1 --force` brings back the newest backup and replays "
+                    f"{'them' if complete > 1 else 'it'}"
                 )
             self._truncate(self.journal, mark.journal)
         if self.index_agrees(mark):
             if self.size(self.index) > mark.index:
                 self._truncate(self.index, mark.index)
+            self._check_revision(Lines(self.index, None, mark.index), mark, revision)
             return mark
         index, rebuilt = self.rebuild(mark.journal)
+        self._check_revision(Lines(None, index, len(index)), rebuilt, revision)
         self._ensure_folder()
         atomic_write(self.index, index, mode=file_mode(self.database))
         return rebuilt
+
+    def _check_revision(self, index: Lines, mark: Mark, revision: int) -> None:
+        """The newest entry made the state's revision; else the revision moved without history
+        (a program that bypassed rollout): DatabaseError."""
+        if not mark.entries:
+            return
+        try:
+            with index as lines:
+                header = parse_header(lines.line_at(lines.start_of_line(mark.index - 1, 0)))
+        except (Damaged, OSError):
+            return  # the index is rebuilt (or the history reported damaged) by whoever reads it
+        made = header.get("revision")
+        if isinstance(made, int) and made != revision:
+            raise bypass_error(
+                self.database,
+                f"it holds revision {revision}, but the newest history entry (#{header['id']}) made revision {made}",
+            )
+
+    # -- what the last commit stored -------------------------------------------------------------
+    def committed(self) -> Committed | None:
+        """The record of the last completed commit; None when there is none or it cannot be read."""
+        try:
+            with open(self.committed_file, "rb") as handle:
+                return Committed.parse(handle.read(COMMITTED_WIDTH * 2))
+        except OSError:
+            return None
+
+    def record_committed(self, committed: Committed) -> None:
+        """Record what a commit just stored: one write over the old record (no fsync: module doc)."""
+        data = committed.to_bytes()
+        try:
+            self._ensure_folder()
+            fd = os.open(self.committed_file, os.O_WRONLY | os.O_CREAT, file_mode(self.database))
+            try:
+                os.pwrite(fd, data, 0)
+                if len(data) != COMMITTED_WIDTH:
+                    os.ftruncate(fd, len(data))
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise DatabaseError(f"cannot write the history of {self.database}: {exc.strerror or exc}") from None
+
+    def recovery(self, stored_last_id: int = 0) -> Recovery:
+        """The history a whole-state recovery builds on: every complete entry of the journal but
+        one whose commit never completed. Only the newest can be such an orphan (a writer cuts any
+        orphan off before it appends); it landed when the record of the last commit, or the state
+        file's own mark (`stored_last_id`, read from what is left of it), covers it. When the
+        record cannot tell (none, or one older than the entry before: a database last written by
+        an older rollout), every complete entry counts, as it always did."""
+        index, mark = self.rebuild()
+        committed = self.committed()
+        spent = max(mark.last_id, committed.spent_id if committed else 0)
+        if not mark.entries or committed is None or max(committed.last_id, stored_last_id) >= mark.last_id:
+            return Recovery(index, mark, [], spent)
+        with Lines(None, index, len(index)) as lines:
+            start = lines.start_of_line(len(index) - 1, 0)
+            header = parse_header(lines.line_at(start))
+        offset, length = header["pos"]
+        if committed.journal != offset:  # the record is older than the entry before: it cannot tell
+            return Recovery(index, mark, [], spent)
+        with Lines(self.journal, None, mark.journal) as journal:
+            orphan = orjson.loads(journal.read(offset, length))
+        previous = Mark(mark.entries - 1, 0, offset, start)
+        if previous.entries:
+            with Lines(None, index, start) as lines:
+                previous = previous._replace(
+                    last_id=parse_header(lines.line_at(lines.start_of_line(start - 1, 0)))["id"]
+                )
+        return Recovery(index[:start], previous, [orphan], spent)
+
+    def cut_for_recovery(self, recovery: Recovery) -> Path | None:
+        """Make the journal hold exactly the entries `recovery` builds on (cutting a half-written
+        line, and the entries it skipped, which are kept in the backups folder first, as
+        `<db stem>.skipped-<stamp>.jsonl`); return where they were kept, or None."""
+        kept = None
+        if recovery.skipped:
+            kept = unique_name(backup_folder(self.database), self.database.stem, "skipped", ".jsonl")
+            with Lines(self.journal, None, self.size(self.journal)) as journal:
+                data = journal.read(recovery.mark.journal, self.size(self.journal) - recovery.mark.journal)
+            atomic_write(kept, data[: data.rfind(b"\n") + 1], mode=file_mode(self.database))
+            committed = self.committed()
+            if committed is not None:  # their ids stay spent even if this recovery is killed before it stores
+                self.record_committed(committed._replace(spent_id=recovery.spent_id))
+        if self.size(self.journal) > recovery.mark.journal:
+            self._truncate(self.journal, recovery.mark.journal)
+        return kept
 
     def _truncate(self, path: Path, length: int) -> None:
         try:
@@ -406,16 +602,21 @@ class JournalHistory(HistoryLog):
     """The history up to one Mark (module doc). Keeps nothing open between calls; safe to use from
     the thread that holds it while writers append (they never change a byte below the mark)."""
 
-    def __init__(self, store: Store, mark: Mark, index: bytes | None = None) -> None:
+    def __init__(self, store: Store, mark: Mark, index: bytes | None = None, spent_id: int = 0) -> None:
         self.store = store
         self.mark = mark
         self._index = index  # an index built from the journal, when the file's could not be trusted
+        self._spent_id = spent_id  # the highest id ever written, entries left out by a recovery included
 
     def count(self) -> int:
         return self.mark.entries
 
     def last_id(self) -> int:
         return self.mark.last_id
+
+    def next_id(self) -> int:
+        """After the newest entry, and after every id a recovery left out: an id is never given twice."""
+        return max(self.mark.last_id, self._spent_id) + 1
 
     # -- the index: the file's when it agrees with the journal, else one built in memory -----------
     def _lines(self) -> Lines:

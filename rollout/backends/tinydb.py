@@ -7,9 +7,14 @@
     rollout.json.backups/   the last versions of rollout.json, and files kept aside
 
 A commit, under the lock: append the entry to the journal (fsync), append its header to the
-index, then replace the state file, whose `_meta.history` mark now covers the entry. A kill
-before the replace leaves the old state and a tail no reader looks at (the next writer cuts it
-off); after it, the new state with its entry. What a change costs does not grow with history.
+index, then replace the state file, whose `_meta.history` mark now covers the entry, and record
+what it stored (journal.Committed). A kill before the replace leaves the old state and a tail no
+reader looks at (the next writer cuts it off, a recovery skips it); after it, the new state with
+its entry. What a change costs does not grow with history.
+
+The next writer checks, under the lock, that the state file is the one the last commit stored
+(journal.stored_by_rollout: the file's signature, else the SHA-256 of the bytes it has read
+anyway): a program that wrote the file without the lock is refused, never absorbed.
 
 For crash tests, ROLLOUT_TEST_STOP_AT=<checkpoint> makes a writer stop itself (SIGSTOP) when it
 reaches that point of a commit (CHECKPOINTS, in order), so a test can look at the files and at
@@ -40,7 +45,7 @@ from rollout.backends.base import (
 )
 
 if TYPE_CHECKING:
-    from rollout.backends.journal import Mark, Store
+    from rollout.backends.journal import Mark, Recovery, Store
 from rollout.errors import DatabaseError
 from rollout.files import atomic_write, file_signature
 from rollout.migrations import HISTORY_APART_SCHEMA, SCHEMA_VERSION, upgrade
@@ -211,11 +216,12 @@ class FileTransaction(Transaction):
         self._seen: StateFile | None = None
         self._stored: StoredState | None = None
         self._mark = self.backend.mark(None)
+        self._recovered: Recovery | None = None
 
     def read(self) -> StoredState | None:
         remove_leftovers(self.path)
         remove_leftovers(self.store.index)
-        found = read_state_file(self.path)
+        found = read_state_file(self.path, keep_raw=True)
         self._read = True
         self._seen = found
         if found is None:
@@ -229,8 +235,17 @@ class FileTransaction(Transaction):
             return None
         stored, raw_mark = self.backend.parse(found)
         if found.schema >= HISTORY_APART_SCHEMA:
-            self._mark = self.store.prepare(self.backend.mark(raw_mark), stored.revision)
+            from rollout.backends.journal import bypass_error, stored_by_rollout
+
+            mark = self.backend.mark(raw_mark)
+            committed = self.store.committed()
+            # prepare first: it names an older copy by the changes that came after it
+            self._mark = self.store.prepare(mark, stored.revision, committed)
+            problem = stored_by_rollout(committed, stored.revision, mark, found.signature, lambda: found.raw)
+            if problem is not None:
+                raise bypass_error(self.path, problem)
             stored = stored._replace(history=self.store.log(self._mark))
+        self._seen = found._replace(raw=b"")  # the bytes are not needed past this check
         self._stored = stored
         return stored
 
@@ -266,8 +281,14 @@ class FileTransaction(Transaction):
         meta.pop("schema", None)
         meta.pop("history", None)
         on_disk = {**document, "_meta": {"1": {**ordered, **meta}}}
-        signature = write_state_file(
+        written = write_state_file(
             self.path, on_disk, previous_schema=previous_schema, backups=backups, checkpoint=self.backend.checkpoint
+        )
+        signature = written.signature
+        from rollout.backends.journal import Committed
+
+        self.store.record_committed(
+            Committed(int(ordered["revision"]), mark.last_id, mark.journal, written.sha256, signature)
         )
         self.backend._stop("committed")
         self._seen = StateFile(on_disk, SCHEMA_VERSION, signature)
@@ -276,11 +297,27 @@ class FileTransaction(Transaction):
         self._stored = StoredState(plain, int(ordered["revision"]), signature, self.store.log(mark), SCHEMA_VERSION)
         return self._stored
 
+    def _recovery(self) -> Recovery:
+        """What a whole-state recovery builds on (journal.Store.recovery), found once per transaction:
+        nothing else writes the history while the lock is held."""
+        if self._recovered is None:
+            meta = peek_meta(self.path)  # what is left of the state file may still say what landed
+            mark = self.backend.mark(None)
+            if meta is not None:
+                from rollout.backends.journal import Mark
+
+                mark = Mark.from_meta(meta.get("history")) or mark
+            self._recovered = self.store.recovery(mark.last_id)
+        return self._recovered
+
     def recovery_history(self) -> HistoryLog:
         from rollout.backends.journal import JournalHistory
 
-        index, mark = self.store.rebuild()
-        return JournalHistory(self.store, mark, index)
+        found = self._recovery()
+        return JournalHistory(self.store, found.mark, found.index, spent_id=found.spent_id)
+
+    def recovery_skipped(self) -> list[Entry]:
+        return list(self._recovery().skipped)
 
     def replace(self, document: Document, entries: list[Entry]) -> Replaced:
         if read_only(self.path):
@@ -292,11 +329,12 @@ class FileTransaction(Transaction):
             except DatabaseError:
                 readable = False
             kept = keep_aside(self.path, self.path, "replaced" if readable else "unreadable")
-        index, mark = self.store.rebuild()
-        if self.store.size(self.store.journal) > mark.journal:
-            self.store._truncate(self.store.journal, mark.journal)  # a line a killed writer left half-written
-        if entries and entries[0]["id"] <= mark.last_id:
-            raise ValueError(f"entry #{entries[0]['id']} does not follow the history (last #{mark.last_id})")
+        found = self._recovery()
+        index, mark = found.index, found.mark
+        if entries and entries[0]["id"] <= found.spent_id:
+            raise ValueError(f"entry #{entries[0]['id']} does not follow the history (last #{found.spent_id})")
+        # A line a killed writer left half-written, and entries whose commit never completed (kept aside).
+        self.store.cut_for_recovery(found)
         if mark.entries:
             atomic_write(self.store.index, index, mode=file_mode(self.path))
         elif self.store.size(self.store.index):

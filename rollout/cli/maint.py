@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -78,6 +79,7 @@ def _restored_schema() -> dict[str, contract.Schema]:
                 "whole": contract.BOOLEAN,
                 "replaced_unreadable": contract.nullable(contract.STRING),
                 "replayed": contract.array(contract.COUNT),
+                "skipped": contract.array(contract.COUNT),
             }
         )
     }
@@ -97,7 +99,8 @@ def restore(app: App, number: int | None, list_only: bool, dry_run: bool, force:
 
     The restore is itself one change in history, so `rollout undo` reverts it. Without N, lists the backups.
     With --force, a database that cannot be read is replaced by backup N as a whole, and every change
-    history holds after it is replayed on top, so nothing history holds is lost.
+    history holds after it is replayed on top, so nothing history holds is lost; an entry written by a
+    change that never completed (killed before storing its state) is skipped, and said so.
     """
     if number is not None and list_only:
         raise click.UsageError("give either N or --list, not both")
@@ -169,12 +172,17 @@ def _describe_restore(done: Restored, dry_run: bool) -> str:
     backup = done.backup
     name = f"backup {backup.number} (revision {backup.revision}, saved {_saved_at(backup)} UTC)"
     if done.whole:
-        replayed = _replayed(done.replayed)
+        replayed = _replayed(done.replayed) + _skipped(done.skipped)
         if dry_run:
             return f"Dry run: the unreadable database would be replaced by {name} as a whole{replayed}. Nothing was written."
-        kept = f"; the unreadable file was kept as {done.replaced_unreadable}" if done.replaced_unreadable else ""
+        # A file that could be read was refused for another reason (older than its history, written
+        # without the lock): it is "the database", kept as "the replaced file".
+        readable = done.replaced_unreadable is not None and ".unreadable-" not in Path(done.replaced_unreadable).name
+        what = "replaced" if readable else "unreadable"
+        kept = f"; the {what} file was kept as {done.replaced_unreadable}" if done.replaced_unreadable else ""
         entry = done.entry["id"] if done.entry else "?"
-        return f"Replaced the unreadable database with {name}{replayed} (history #{entry}){kept}."
+        database = "the database" if readable else "the unreadable database"
+        return f"Replaced {database} with {name}{replayed} (history #{entry}){kept}."
     summary = queries.summarize_changes(done.changes)
     if dry_run:
         return f"Dry run: restoring {name} would apply: {summary}. Nothing was written."
@@ -192,6 +200,14 @@ def _replayed(ids: list[int]) -> str:
     return f", replaying the later {noun} in history ({span})"
 
 
+def _skipped(ids: list[int]) -> str:
+    """', skipping #7, written by a change that never completed' (its state was never stored), or ''."""
+    if not ids:
+        return ""
+    span = f"#{ids[0]}" if len(ids) == 1 else f"#{ids[0]}-#{ids[-1]}"
+    return f", skipping {span}, written by a change that never completed"
+
+
 def _restored_json(done: Restored, dry_run: bool) -> dict[str, Any]:
     """The envelope of a restore, with what was restored (`restored`: the backup's number, revision
     and file, where a whole-database restore kept the replaced one, and the entries it replayed)."""
@@ -203,6 +219,7 @@ def _restored_json(done: Restored, dry_run: bool) -> dict[str, Any]:
         "whole": done.whole,
         "replaced_unreadable": done.replaced_unreadable if done.whole else None,
         "replayed": list(done.replayed),
+        "skipped": list(done.skipped),
     }
     return contract.envelope(
         contract.command_name(),

@@ -35,9 +35,9 @@ def _build(
     state = State(empty_document())
     for code, tz in zip(CODES, ("Europe/Berlin", "Europe/Paris", "Asia/Tokyo"), strict=True):
         ops.add_region(state, code, name=code, timezone=tz, currency="EUR")
-    from rollout.storage import AtomicJSONStorage
+    from rollout.storage import write_state_file
 
-    AtomicJSONStorage(path).write(state.document())
+    write_state_file(path, state.document(), previous_schema=None)
     db = Database(path)
     start = datetime(2026, 11, 1, tzinfo=UTC)
     for n in range(changes):
@@ -263,9 +263,9 @@ def test_the_same_changes_give_the_same_records_and_history_on_every_backend(tmp
 
     seed = State(empty_document())
     ops.add_region(seed, "DE", name="Germany", timezone="Europe/Berlin", currency="EUR")
-    from rollout.storage import AtomicJSONStorage
+    from rollout.storage import write_state_file
 
-    AtomicJSONStorage(tmp_path / "file.json").write(seed.document())
+    write_state_file(tmp_path / "file.json", seed.document(), previous_schema=None)
     databases = [Database(tmp_path / "file.json"), Database(backend=MemoryBackend(seed.document()))]
     for db in databases:
         with db.transaction("ana", "check add DE a") as state:

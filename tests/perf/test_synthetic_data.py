@@ -6,7 +6,7 @@ from __future__ import annotations
 from benchmarks import synth
 from rollout import model
 from rollout.db import Database
-from rollout.storage import AtomicJSONStorage
+from rollout.storage import read_state_file
 
 
 def test_a_200_region_database_uses_real_subdivisions_with_full_checklists_and_calendars():
@@ -31,8 +31,8 @@ def test_the_small_database_uses_country_codes_and_the_seed_fixes_everything():
 
 def test_batch_lines_apply_in_one_write(tmp_path, rollout):
     db = synth.write_database(tmp_path / "small.json", 17)
-    document = AtomicJSONStorage(db).read()
-    assert document is not None and document["_meta"]["1"]["revision"] == 1
+    found = read_state_file(db)
+    assert found is not None and found.document["_meta"]["1"]["revision"] == 1
     state = Database(db).load()
     batch = synth.write_batch(tmp_path / "batch.txt", state, 400)
     result = rollout("batch", str(batch), db=db)

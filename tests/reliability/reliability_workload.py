@@ -47,10 +47,10 @@ def write_document(path: Path, document: dict[str, Any]) -> None:
     """Make `path` a database holding `document` and no history (any history folder is removed)."""
     import shutil
 
-    from rollout.storage import AtomicJSONStorage
+    from rollout.storage import write_state_file
 
     shutil.rmtree(history_folder(path), ignore_errors=True)
-    AtomicJSONStorage(path, backups=0).write(document)
+    write_state_file(path, document, previous_schema=None, backups=0)
 
 
 def history_folder(path: Path) -> Path:

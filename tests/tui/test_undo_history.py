@@ -17,7 +17,7 @@ import rollout.backends.journal
 from rollout import ops
 from rollout.db import Database
 from rollout.state import State, empty_document
-from rollout.storage import AtomicJSONStorage
+from rollout.storage import write_state_file
 from rollout.tui.app import RolloutApp
 from rollout.tui.screens.forms import ConfirmScreen
 from rollout.tui.screens.history import EntryScreen, HistoryScreen
@@ -405,7 +405,7 @@ def long_history(path: Path, changes: int) -> Path:
     """A small database whose history holds `changes` entries by three users."""
     seed = State(empty_document())
     ops.add_region(seed, "DE", name="Germany", timezone="Europe/Berlin", currency="EUR")
-    AtomicJSONStorage(path, backups=0).write(seed.document())
+    write_state_file(path, seed.document(), previous_schema=None, backups=0)
     db = Database(path)
     for n in range(changes):
         with db.transaction(("lead", "ops", "amara")[n % 3], f"region set DE --wave {n % 7}") as state:
