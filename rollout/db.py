@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from rollout import times
+from rollout import freeze, times
 from rollout.backends.base import Backend, Backup, BackupContent, HistoryLog, HistoryQuery, StoredState, Transaction
 from rollout.errors import DatabaseError, NotFound, ReadOnly, StaleEdit
 from rollout.schema import KINDS, check_touched
@@ -177,6 +177,7 @@ class Database:
             state.commit = Commit(base_revision=based_on, rebased=state.revision != based_on)  # type: ignore[attr-defined]
             yield state
             check_touched(state)  # no change may store a record the schema refuses
+            freeze.check_change(state)  # no launch or promotion start inside a blocking freeze window
             if dry_run:
                 return
             if base_revision is not None:

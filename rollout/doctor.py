@@ -239,8 +239,10 @@ def check_document(
     _check_regions(tables["regions"], found)
     for table in CHILD_TABLES:
         _check_children(table, tables[table], keys["regions"], found)
-    for _doc_id, record in tables["settings"]:
-        _check_record(found, "settings", record)
+    for table in TABLES:  # the kinds that belong to no region: settings, exchange rates, freezes...
+        if table != "regions" and table not in CHILD_TABLES:
+            for _doc_id, record in tables[table]:
+                _check_record(found, table, record)
     _check_dependencies(tables["items"], found)
     check = check if check is not None else HistoryCheck(meta, found)
     for entry in history if history is not None else legacy_entries(document.get("history", {}), found):

@@ -12,7 +12,7 @@ from collections import ChainMap
 from collections.abc import Sequence
 from typing import Any
 
-from rollout import model, queries, schema, settings, times
+from rollout import freeze, model, queries, schema, settings, signoff, times
 from rollout import undo as undo_rules
 from rollout.errors import InvalidValue, NotFound, Refused, StaleEdit
 from rollout.state import KEY, Record, State
@@ -153,7 +153,29 @@ def _apply_status_change(state: State, before: Record, region: Record, force: bo
                     "use --force to launch anyway"
                 )
             state.notes.append(f"forced launch of {region['code']} with {len(blocking)} critical item(s) open")
+        signoff_gate(state, region["code"], force)
     stamp_launch(region)
+
+
+def signoff_gate(state: State, code: str, force: bool, how: str = "forced launch") -> None:
+    """The go/no-go gate of a launch (rollout.signoff.launch_blockers): a region launches only when
+    every approval asked for is given and fresh. Without `force` raises Refused naming the
+    approvers; with it, notes "<how> of DE without a fresh sign-off (...)" in the history entry.
+    Every path that launches calls it: region set (CLI, batch, TUI) and import (`how`: "import launched")."""
+    blockers = signoff.launch_blockers(state, code)
+    if not blockers:
+        return
+    said = "; ".join(blockers)
+    if not force:
+        raise Refused(f"cannot launch {code}: sign-off not fresh ({said}); use --force to launch anyway")
+    state.notes.append(f"{how} of {code} without a fresh sign-off ({said})")
+
+
+def _remove_outcomes(state: State, code: str) -> None:
+    """A region's sign-offs and KPIs go with it (the records of the schema's CHILD_TABLES)."""
+    for table in ("signoffs", "kpis"):
+        for key in [k for k, rec in state.tables[table].items() if rec["region"] == code]:
+            state.delete(table, key)
 
 
 NOT_LAUNCHED_YET = ("planned", "preparing", "ready")
@@ -182,6 +204,7 @@ def remove_region(state: State, code: str) -> Record:
     forget_items(state, removed)
     for promo in state.promotions_of(region["code"]):
         state.delete("promotions", promo["id"])
+    _remove_outcomes(state, region["code"])
     return state.delete("regions", region["code"])
 
 
@@ -526,8 +549,12 @@ def edit_promotion(
 
 
 def remove_promotion(state: State, promo_id: str, code: str | None = None) -> Record:
-    """Remove a promotion by id and return it; `code`, when given, is the region the id was named with."""
-    return state.delete("promotions", queries.promotion(state, promo_id, code)["id"])
+    """Remove a promotion by id and return it, with its GMV target and actual (rollout.kpi); `code`,
+    when given, is the region the id was named with."""
+    removed = state.delete("promotions", queries.promotion(state, promo_id, code)["id"])
+    if removed["id"] in state.tables["kpis"]:
+        state.delete("kpis", removed["id"])
+    return removed
 
 
 # -- history ---------------------------------------------------------------------------
@@ -582,3 +609,35 @@ def redo(state: State, user: str | None = None, *, entry: int | None = None) -> 
     state.entry_extra["redoes"] = change["id"]
     state.record_always = True
     return change
+
+
+# -- freeze windows (rollout.freeze) -----------------------------------------------------
+def add_freeze(
+    state: State, selectors: Sequence[str], *, start: str, end: str, reason: str, blocks: bool = False
+) -> Record:
+    """Add a freeze window over the regions the selectors pick (queries.select; kept as those
+    codes, with the selectors as typed) from local day `start` to `end`, both included (dates,
+    freeze.parse_day), with `reason`; `blocks` refuses launches and promotion starts inside it
+    unless forced (freeze.check_change). Returns the record (id f1, f2...).
+
+    Raises InvalidValue for a bad selector or day, an end before the start or an empty reason;
+    NotFound for an unknown region."""
+    codes = queries.select(state, selectors)
+    first, last = freeze.parse_day(start, "--from"), freeze.parse_day(end, "--to")
+    if last < first:
+        raise InvalidValue(f"--to {last} is before --from {first}")
+    window = {
+        "id": state.new_id("freezes"),
+        "regions": codes,
+        "scope": " ".join(" ".join(s.split()) for s in selectors),
+        "start": first,
+        "end": last,
+        "reason": model.required_text("reason", reason),
+        "blocks": bool(blocks),
+    }
+    return state.put("freezes", window)
+
+
+def remove_freeze(state: State, freeze_id: str) -> Record:
+    """Remove freeze window `freeze_id` (f1, any case) and return it; NotFound when there is none."""
+    return state.delete("freezes", freeze_id.strip().lower())

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from rollout import schema, times
+from rollout import freeze, schema, times
 from rollout.backends.base import HistoryQuery, change_action, change_regions, header_of
 from rollout.errors import InvalidValue, NotFound
 from rollout.model import STATUSES, region_code
@@ -149,6 +149,7 @@ def region_warnings(
     holiday = launch_holiday_warning(state, code, ref)
     if holiday:
         out.append(holiday)
+    out += freeze.region_warnings(state, code)
     return out
 
 

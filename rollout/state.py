@@ -50,6 +50,8 @@ class State:
         # Record this change in history even if it leaves every record as it was (an undo whose
         # fields someone had already set back still marks its change undone).
         self.record_always = False
+        # Rules this change may override, by name (rollout.freeze.FORCE: a --force past a freeze window).
+        self.overrides: set[str] = set()
 
     # -- reading -------------------------------------------------------------------
     @property

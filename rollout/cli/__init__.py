@@ -161,13 +161,19 @@ def _register() -> None:
         config,
         contract,
         exchange,
+        freeze,
+        kpi,
         maint,
         promos,
         regions,
         serve,
+        signoff,
     )
 
     for module in (regions, checklist, promos, cockpit, config, admin, maint, exchange, serve, completion, contract):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+    for module in (signoff, kpi, freeze):  # outcomes: sign-off, GMV and exchange rates, freeze windows
         for command in module.COMMANDS:
             cli.add_command(command)
 
