@@ -25,8 +25,17 @@ from rollout import model, ops, queries, schema, times
 from rollout.errors import InvalidValue, NotFound, RolloutError
 from rollout.state import Record, State
 
-KINDS = ("regions", "checklist", "promotions")
-WHAT = {"regions": ("regions",), "checklist": ("checklist",), "promos": ("promotions",), "all": KINDS}
+KINDS = ("regions", "checklist", "promotions", "kpis", "fx")
+WHAT = {
+    "regions": ("regions",),
+    "checklist": ("checklist",),
+    "promos": ("promotions",),
+    "kpis": ("kpis",),
+    "fx": ("fx",),
+    "all": KINDS,
+}
+# A CSV of GMV actuals alone (rollout.kpi.ACTUALS_HEADERS: region,period,gmv or promo,gmv).
+GMV = "gmv"
 # Field lists, keys and nouns come from the record schema (rollout.schema), one definition per kind.
 SCHEMA = {name: schema.BY_EXPORT_NAME[name] for name in KINDS}
 TABLE = {name: kind.table for name, kind in SCHEMA.items()}
@@ -171,7 +180,64 @@ def markdown_report(state: State, kinds: Iterable[str], reference: datetime | No
         lines += _checklist_section(state, rows)
     if "promotions" in chosen:
         lines += _promotions_section(state, ref)
+    if "kpis" in chosen and state.tables["kpis"]:
+        lines += _kpis_section(state)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _kpis_section(state: State) -> list[str]:
+    """GMV against target per region and period, then per promotion (rollout.kpi.report)."""
+    from rollout import kpi
+    from rollout.money import display
+
+    shown = kpi.report(state, [r["code"] for r in queries.sorted_regions(state)])
+
+    def pct(value: str | None) -> str:
+        return f"{value}%" if value is not None else "-"
+
+    lines = ["## GMV against target", ""]
+    lines += _md_table(
+        ["Region", "Period", "Target", "Actual", "Attainment"],
+        [
+            [
+                r["region"],
+                r["period"],
+                display(r["target"], r["currency"]),
+                display(r["actual"], r["currency"]),
+                pct(r["attainment"]),
+            ]
+            for r in shown["periods"]
+        ],
+        right={2, 3, 4},
+    )
+    if shown["promotions"]:
+        lines += [""]
+        lines += _md_table(
+            ["Region", "Promotion", "Name", "Target", "Actual", "Attainment"],
+            [
+                [
+                    r["region"],
+                    r["promo"],
+                    r["name"],
+                    display(r["target"], r["currency"]),
+                    display(r["actual"], r["currency"]),
+                    pct(r["attainment"]),
+                ]
+                for r in shown["promotions"]
+            ],
+            right={3, 4, 5},
+        )
+    total = shown["total"]
+    if total["missing_rates"]:
+        lines += ["", f"Total in {total['currency']}: unavailable, no rate for {', '.join(total['missing_rates'])}."]
+    elif shown["periods"]:
+        cur = total["currency"]
+        lines += [
+            "",
+            f"Total in {cur}: target {display(total['target'], cur)}, actual {display(total['actual'], cur)}, "
+            f"attainment {pct(total['attainment'])}.",
+        ]
+    return lines + [""]
 
 
 def _overview(rows: list[dict[str, Any]]) -> str:
@@ -418,7 +484,7 @@ def detect_separator(text: str) -> str:
     (a header of rollout fields is unambiguous); otherwise csv.Sniffer, restricted to those three,
     reads a sample; a single column, or a sample it cannot read, means comma."""
     first_line = text.split("\n", 1)[0].rstrip("\r")
-    known = {name for names in FIELDS.values() for name in names}
+    known = {name for names in FIELDS.values() for name in names} | {GMV, "promo"}
     fits = [
         sep
         for sep in SEPARATORS
@@ -434,6 +500,12 @@ def detect_separator(text: str) -> str:
 
 
 def _csv_kind(label: str, columns: list[str], text: str, separator: str, read_with: str) -> str:
+    if GMV in columns:
+        return GMV
+    if "rate" in columns:
+        return "fx"
+    if {"target", "actual", "period"} & set(columns):
+        return "kpis"
     if "title" in columns:
         return "checklist"
     if {"start", "end", "kind"} & set(columns):
@@ -457,6 +529,13 @@ def _csv_kind(label: str, columns: list[str], text: str, separator: str, read_wi
 
 
 def _check_columns(kind: str, columns: Iterable[str], where: str, read_with: str = "") -> None:
+    if kind == GMV:
+        from rollout.kpi import ACTUALS_HEADERS
+
+        if tuple(columns) not in ACTUALS_HEADERS:
+            wanted = " or ".join(",".join(h) for h in ACTUALS_HEADERS)
+            raise ExchangeError(f"{where}: a CSV of GMV actuals has the header {wanted}")
+        return
     unknown = [c for c in columns if c not in FIELDS[kind]]
     if unknown:
         how = f"; {read_with}" if read_with else ""
@@ -472,11 +551,22 @@ def apply_rows(state: State, rows: list[Row], user: str, progress: Progress = No
 
     Raises on the first invalid row, naming its file and line; the caller's transaction then writes nothing.
     """
+    from rollout import freeze
+
     _check_duplicates(rows)
     _reserve_ids(state, rows)
     launched_before = {code for code, r in state.regions.items() if r["status"] == "launched"}
-    appliers = {"regions": _apply_region, "checklist": _apply_item, "promotions": _apply_promotion}
-    for kind in KINDS:
+    # An import restores what was exported: dates inside a blocking freeze window are noted, not refused.
+    state.overrides.add(freeze.FORCE)
+    appliers = {
+        "regions": _apply_region,
+        "checklist": _apply_item,
+        "promotions": _apply_promotion,
+        "kpis": _apply_kpi,
+        "fx": _apply_fx,
+        GMV: _apply_gmv,
+    }
+    for kind in (*KINDS, GMV):
         for row in rows:
             if row.kind != kind:
                 continue
@@ -507,7 +597,7 @@ def _check_duplicates(rows: list[Row]) -> None:
 def _reserve_ids(state: State, rows: list[Row]) -> None:
     """Move the id counters past every id in the import first, so ids given to new rows never collide."""
     for row in rows:
-        if row.kind == "regions":
+        if row.kind not in SCHEMA or SCHEMA[row.kind].id_prefix is None:
             continue
         key = _key(row)
         if not key:
@@ -527,6 +617,7 @@ def _note_forced_launches(state: State, launched_before: set[str]) -> None:
             blocking = queries.open_critical(state, code)
             if blocking:
                 state.notes.append(f"import launched {code} with {len(blocking)} critical item(s) open")
+            ops.signoff_gate(state, code, True, "import launched")
 
 
 def _text(field: str, value: Any) -> str:
@@ -721,3 +812,33 @@ def _apply_promotion(state: State, values: dict[str, Any], user: str) -> None:
             promo[field] = instant
     schema.check_span(times.instant(promo["start"]), times.instant(promo["end"]))
     state.put("promotions", promo)
+
+
+def _apply_kpi(state: State, values: dict[str, Any], user: str) -> None:
+    """A KPI row of an export (rollout.kpi.put_record: amounts checked in the region's currency)."""
+    from rollout import kpi
+
+    kpi.put_record(state, {k: None if v is None else _text(k, v) for k, v in values.items()})
+
+
+def _apply_fx(state: State, values: dict[str, Any], user: str) -> None:
+    """An exchange rate row (rollout.kpi.set_rate)."""
+    from rollout import kpi
+
+    missing = [f for f in ("base", "quote", "rate", "period") if not _text(f, values.get(f)).strip()]
+    if missing:
+        raise InvalidValue(f"an exchange rate needs {', '.join(missing)}")
+    kpi.set_rate(state, values["base"], values["quote"], values["rate"], values["period"])
+
+
+def _apply_gmv(state: State, values: dict[str, Any], user: str) -> None:
+    """A row of a CSV of GMV actuals (region,period,gmv or promo,gmv), like `kpi import`."""
+    from rollout import kpi
+
+    gmv = _text(GMV, values.get(GMV))
+    if "promo" in values:
+        kpi.set_gmv(state, kpi.ACTUAL, gmv, promo=_text("promo", values["promo"]))
+    else:
+        kpi.set_gmv(
+            state, kpi.ACTUAL, gmv, code=_text("region", values["region"]), period=_text("period", values["period"])
+        )

@@ -309,7 +309,7 @@ def current_attainment(state: State, code: str, reference: datetime | None = Non
 
 def region_records(state: State, code: str) -> tuple[list[Record], list[Record]]:
     """Region `code`'s KPI records: (periods in time order, promotions in promotion order)."""
-    records = [r for r in state.tables["kpis"].values() if r["region"] == code]
+    records = state.records_of("kpis", code)
     dated = sorted((r for r in records if r["period"] is not None), key=lambda r: periods.sort_key(r["period"]))
     order = {p["id"]: n for n, p in enumerate(state.promotions_of(code))}
     promos = sorted((r for r in records if r["promo"] is not None), key=lambda r: order.get(r["promo"], 1 << 30))

@@ -174,8 +174,8 @@ def signoff_gate(state: State, code: str, force: bool, how: str = "forced launch
 def _remove_outcomes(state: State, code: str) -> None:
     """A region's sign-offs and KPIs go with it (the records of the schema's CHILD_TABLES)."""
     for table in ("signoffs", "kpis"):
-        for key in [k for k, rec in state.tables[table].items() if rec["region"] == code]:
-            state.delete(table, key)
+        for record in state.records_of(table, code):
+            state.delete(table, record[schema.KINDS[table].key])
 
 
 NOT_LAUNCHED_YET = ("planned", "preparing", "ready")

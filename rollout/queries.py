@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from rollout import freeze, schema, times
+from rollout import freeze, schema, signoff, times
 from rollout.backends.base import HistoryQuery, change_action, change_regions, header_of
 from rollout.errors import InvalidValue, NotFound
 from rollout.model import STATUSES, region_code
@@ -447,6 +447,7 @@ def status_row(state: State, region: Record, reference: datetime, context: Any =
     row["health"] = found.health
     row["reasons"] = [reason.text for reason in found.reasons]
     row["forecast"] = health.forecast_text(found)
+    row["signoff"] = signoff.region_state(state, region["code"])
     return row
 
 

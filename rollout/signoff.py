@@ -70,7 +70,7 @@ def fingerprint(state: State, code: str) -> str:
 # -- reading ----------------------------------------------------------------------------------
 def approvals(state: State, code: str) -> list[Record]:
     """Region `code`'s sign-off records, in the order they were asked for."""
-    return [rec for rec in state.tables["signoffs"].values() if rec["region"] == code]
+    return state.records_of("signoffs", code)
 
 
 def approval_state(record: Record, current: str) -> str:

@@ -166,6 +166,11 @@ class State:
         """Region `code`'s promotions in the order they joined it ([] for an unknown region), from the index."""
         return list(self._grouped("promotions").get(code, {}).values())
 
+    def records_of(self, table: str, code: str) -> list[Record]:
+        """Region `code`'s records of a table of the schema's CHILD_TABLES (sign-offs, KPIs...), in
+        the order they joined it, from the index ([] for an unknown region)."""
+        return list(self._grouped(table).get(code, {}).values())
+
     # -- writing -------------------------------------------------------------------
     def put(self, table: str, record: Record) -> Record:
         """Store `record` in `table` ("regions", "items", "promotions" or "settings"), replacing the one

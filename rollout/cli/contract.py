@@ -208,6 +208,7 @@ def status_row_schema() -> Schema:
         health={"type": "string", "enum": list(HEALTHS)},
         reasons=STRINGS,
         forecast=nullable(DATE),
+        signoff=nullable({"type": "string", "enum": ["pending", "approved", "rejected", "stale"]}),
     )
 
 

@@ -32,7 +32,7 @@ SUFFIX_FORMAT = {
     ".md": "markdown",
     ".markdown": "markdown",
 }
-WHAT_CHOICES = ("regions", "checklist", "promos", "all")
+WHAT_CHOICES = ("regions", "checklist", "promos", "kpis", "fx", "all")
 PROGRESS_MIN_RECORDS = 2000  # below this an export or import is over before a bar would help
 
 
@@ -146,6 +146,11 @@ def _subset(state: State, codes: list[str]) -> State:
         "promotions": {
             str(n): p for n, p in enumerate((p for p in state.promotions.values() if p["region"] in chosen), 1)
         },
+        # GMV of the chosen regions; exchange rates belong to no region and all go along.
+        "kpis": {
+            str(n): k for n, k in enumerate((k for k in state.tables["kpis"].values() if k["region"] in chosen), 1)
+        },
+        "fx_rates": {str(n): r for n, r in enumerate(state.tables["fx_rates"].values(), 1)},
     }
     return State(document)
 

@@ -48,28 +48,26 @@ def status(app: App, selectors: tuple[str, ...], as_json: bool) -> None:
     if not rows:
         click.echo("No regions match.")
         return
-    click.echo(
-        output.table(
-            STATUS_COLUMNS,
-            [
-                [
-                    r["code"],
-                    r["name"],
-                    output.health_text(r["health"]),
-                    r["wave"],
-                    output.status_text(r["status"]),
-                    (r["launched_at"] or r["launch"] or "-")[:10],
-                    times.countdown(r["days_to_launch"]),
-                    f"{r['readiness']}%",
-                    r["critical_open"] or "",
-                    _next_promo_cell(r["next_promotion"]),
-                ]
-                for r in rows
-            ],
-            width=output.terminal_width(),
-            drop=STATUS_DROP,
-        )
-    )
+    cells = [
+        [
+            r["code"],
+            r["name"],
+            output.health_text(r["health"]),
+            r["wave"],
+            output.status_text(r["status"]),
+            (r["launched_at"] or r["launch"] or "-")[:10],
+            times.countdown(r["days_to_launch"]),
+            f"{r['readiness']}%",
+            r["critical_open"] or "",
+            _next_promo_cell(r["next_promotion"]),
+        ]
+        for r in rows
+    ]
+    columns = STATUS_COLUMNS
+    if any(r["signoff"] for r in rows):  # the go/no-go column, once any sign-off was asked for
+        columns = [*STATUS_COLUMNS[:-1], "SIGN-OFF", STATUS_COLUMNS[-1]]
+        cells = [[*c[:-1], r["signoff"] or "-", c[-1]] for c, r in zip(cells, rows, strict=True)]
+    click.echo(output.table(columns, cells, width=output.terminal_width(), drop=STATUS_DROP))
 
 
 STATUS_COLUMNS = ["CODE", "NAME", "HEALTH", "WAVE", "STATUS", "LAUNCH", "WHEN", "READY", "CRIT", "NEXT PROMOTION"]
