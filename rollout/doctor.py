@@ -359,7 +359,7 @@ class HistoryCheck:
         self.count = 0
         self.last_id: int | None = None
         self.last_revision: int | None = None
-        self.used: dict[str, set[str]] = {"items": set(), "promotions": set()}
+        self.used: dict[str, set[str]] = {table: set() for table in ID_PREFIX}
         self.actions: set[int] = set()  # ids of undo and redo entries
 
     def add(self, entry: dict[str, Any]) -> None:
