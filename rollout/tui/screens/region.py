@@ -93,8 +93,8 @@ class RegionScreen(RolloutNode, Screen[None]):
             status.set_class(region["status"] == name, f"status-{name}")
         facts = f"wave {region['wave']} · {region['timezone']} · {region['currency']} · owner {region['owner'] or '-'}"
         go = signoff.region_state(self.state, self.code)
-        if go is not None:  # the go/no-go, once a sign-off was asked for
-            facts += f" · sign-off {go}"
+        if go is not None:  # the go/no-go, once a sign-off was asked for: first, so 80 columns show it
+            facts = f"sign-off {go} · {facts}"
         self.query_one("#region-facts", Static).update(facts)
 
     def refresh_data(self) -> None:

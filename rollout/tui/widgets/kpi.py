@@ -50,7 +50,7 @@ def period_lines(records: list[dict], cells: int = BAR_CELLS) -> list[str]:
         cur = rec["currency"]
         numbers = f"{money.display(actual, cur, code=False)} / {money.display(target, cur)}"
         lines.append(
-            f"{rec['period']:<8} {bar(actual, target, scale, cells)} {numbers}  {_pct(kpi.attainment(actual, target))}"
+            f"{rec['period']:<7} {bar(actual, target, scale, cells)} {numbers}  {_pct(kpi.attainment(actual, target))}"
         )
     return lines
 
