@@ -25,13 +25,18 @@ from rollout import model, ops, queries, schema, times
 from rollout.errors import InvalidValue, NotFound, RolloutError
 from rollout.state import Record, State
 
-KINDS = ("regions", "checklist", "promotions", "kpis", "fx")
+KINDS = ("regions", "checklist", "promotions", "kpis", "fx", "signoffs", "freezes")
+# Kinds `--what all` leaves out while they hold no record, so an export of a shop that records no
+# GMV, rates, sign-offs or freeze windows reads as it did before they existed.
+OPTIONAL_KINDS = ("kpis", "fx", "signoffs", "freezes")
 WHAT = {
     "regions": ("regions",),
     "checklist": ("checklist",),
     "promos": ("promotions",),
     "kpis": ("kpis",),
     "fx": ("fx",),
+    "signoffs": ("signoffs",),
+    "freezes": ("freezes",),
     "all": KINDS,
 }
 # A CSV of GMV actuals alone (rollout.kpi.ACTUALS_HEADERS: region,period,gmv or promo,gmv).
@@ -78,6 +83,11 @@ def records(state: State, kind: str) -> list[Record]:
     """The records of one kind in database order, with the export's field order."""
     definition = SCHEMA[kind]
     return [{name: definition.value(rec, name) for name in FIELDS[kind]} for rec in state.tables[TABLE[kind]].values()]
+
+
+def present(state: State, kinds: Iterable[str]) -> tuple[str, ...]:
+    """`kinds` without the OPTIONAL_KINDS that hold no record (what `--what all` exports)."""
+    return tuple(k for k in kinds if k not in OPTIONAL_KINDS or state.tables[TABLE[k]])
 
 
 def count_records(state: State, kinds: Iterable[str]) -> int:
@@ -502,6 +512,10 @@ def detect_separator(text: str) -> str:
 def _csv_kind(label: str, columns: list[str], text: str, separator: str, read_with: str) -> str:
     if GMV in columns:
         return GMV
+    if "approver" in columns:
+        return "signoffs"
+    if {"reason", "blocks", "scope"} & set(columns):
+        return "freezes"
     if "rate" in columns:
         return "fx"
     if {"target", "actual", "period"} & set(columns):
@@ -571,7 +585,10 @@ def apply_rows(state: State, rows: list[Row], user: str, progress: Progress = No
             if row.kind != kind:
                 continue
             try:
-                appliers[kind](state, row.values, user)
+                if kind in ("signoffs", "freezes"):
+                    _apply_stored(state, kind, row.values)
+                else:
+                    appliers[kind](state, row.values, user)
             except RolloutError as exc:
                 raise type(exc)(f"{row.where}: {exc}") from None
             _tick(progress, 1)
@@ -842,3 +859,44 @@ def _apply_gmv(state: State, values: dict[str, Any], user: str) -> None:
         kpi.set_gmv(
             state, kpi.ACTUAL, gmv, code=_text("region", values["region"]), period=_text("period", values["period"])
         )
+
+
+def _apply_stored(state: State, kind: str, values: dict[str, Any]) -> None:
+    """A sign-off or freeze window row, stored as exported once the record schema accepts it (CSV
+    cells read back: empty is none, flags true/false, a freeze's regions separated by commas). A
+    freeze row without an id is a new window (f1, f2...). Raises InvalidValue naming the problem."""
+    definition = SCHEMA[kind]
+    key = _text(definition.key, values.get(definition.key)).strip()
+    if kind == "freezes":
+        key = key.lower() or state.new_id("freezes")
+    current = state.tables[definition.table].get(key)
+    record: Record = dict(current) if current else {"blocks": False} if kind == "freezes" else {}
+    for name in definition.names:
+        if name in values:
+            record[name] = _stored_cell(definition.by_name[name], values[name])
+    record[definition.key] = key
+    if kind == "freezes" and not record.get("scope"):
+        record["scope"] = " ".join(record.get("regions") or [])
+    missing = sorted(f for f in definition.in_file if f not in record)
+    if missing:
+        raise InvalidValue(f"a {definition.noun} needs {', '.join(missing)}")
+    found = definition.problems(record)
+    if found:
+        raise InvalidValue(found[0].describe(definition.label(record)))
+    if kind == "signoffs" and record["region"] not in state.regions:
+        raise NotFound(f"region: no region {record['region']} (add it first, or import it in the same run)")
+    state.put(definition.table, record)
+
+
+def _stored_cell(field: schema.Field, value: Any) -> Any:
+    """A cell as the stored value: CSV text of a flag or a list read back, empty text as none."""
+    if not isinstance(value, str):
+        return value
+    kind = field.json.get("type")
+    if kind == "boolean":
+        return _flag(field.name, value)
+    if kind == "array":
+        return [part.strip().upper() for part in value.split(",") if part.strip()]
+    if value == "" and field.name not in ("scope", "requested_by"):
+        return None
+    return value

@@ -157,10 +157,10 @@ def _apply_status_change(state: State, before: Record, region: Record, force: bo
     stamp_launch(region)
 
 
-def signoff_gate(state: State, code: str, force: bool, how: str = "forced launch") -> None:
+def signoff_gate(state: State, code: str, force: bool, how: str = "forced launch of") -> None:
     """The go/no-go gate of a launch (rollout.signoff.launch_blockers): a region launches only when
     every approval asked for is given and fresh. Without `force` raises Refused naming the
-    approvers; with it, notes "<how> of DE without a fresh sign-off (...)" in the history entry.
+    approvers; with it, notes "<how> DE without a fresh sign-off (...)" in the history entry.
     Every path that launches calls it: region set (CLI, batch, TUI) and import (`how`: "import launched")."""
     blockers = signoff.launch_blockers(state, code)
     if not blockers:
@@ -168,7 +168,7 @@ def signoff_gate(state: State, code: str, force: bool, how: str = "forced launch
     said = "; ".join(blockers)
     if not force:
         raise Refused(f"cannot launch {code}: sign-off not fresh ({said}); use --force to launch anyway")
-    state.notes.append(f"{how} of {code} without a fresh sign-off ({said})")
+    state.notes.append(f"{how} {code} without a fresh sign-off ({said})")
 
 
 def _remove_outcomes(state: State, code: str) -> None:

@@ -74,8 +74,8 @@ LEGEND = {
     TODAY: "today",
     TODAY_ON_PROMOTION: "today in a promotion",
     HOLIDAY: "public holiday",
-    FROZEN: "freeze window",  # in the legend only when a row has one
 }
+FROZEN_LEGEND = "freeze window"  # in the legend only when a row has one
 
 
 class Bar(NamedTuple):
@@ -416,11 +416,9 @@ def render_timeline(
         lines.append(f"{fit(f'{row.code} {row.name}', label, '~' if ascii_only else '…')} {cells}".rstrip())
     scale = "1 day" if per == 1 else f"{per} days"
     frozen = any(row.freezes for row in rows)
-    legend = [
-        f"{glyphs[kind]} {words}"
-        for kind, words in LEGEND.items()
-        if (kind != HOLIDAY or with_holidays) and (kind != FROZEN or frozen)
-    ]
+    legend = [f"{glyphs[kind]} {words}" for kind, words in LEGEND.items() if kind != HOLIDAY or with_holidays]
+    if frozen:
+        legend.append(f"{glyphs[FROZEN]} {FROZEN_LEGEND}")
     if not with_holidays:  # wider columns would nearly all hold one: say where they show
         legend.append("public holidays not shown at this scale")
     lines += _wrap(f"{first.isoformat()} to {last.isoformat()}, a column is {scale}:  {'  '.join(legend)}", width)
