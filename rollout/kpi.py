@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from rollout import model, money, periods, times
@@ -220,41 +219,63 @@ def report(
     (an ISO 4217 code): per currency and period the sums are converted at that period's rate,
     then added and rounded to the reporting currency's minor units; with a rate missing,
     target/actual/attainment are None and `missing_rates` names each (`JPY/USD/2027-01`).
-    Promotions are part of their region's GMV, so they are not added to the total again."""
+    Promotions are part of their region's GMV, so they are not added to the total again.
+
+    One pass over the selected regions' records, the arithmetic inlined: 48,000 rows (2,000
+    regions x 24 months) are a loop of Decimal operations, not of function calls."""
     wanted = periods.parse_period(period) if period else None
     currency = model.currency(reporting)
     money.minor_units(currency)
-    chosen = list(dict.fromkeys(codes))
-    by_region: dict[str, list[Record]] = defaultdict(list)
-    for rec in state.tables["kpis"].values():
-        by_region[rec["region"]].append(rec)
     rows: list[dict[str, Any]] = []
     promos: list[dict[str, Any]] = []
     sums: dict[tuple[str, str], list[Decimal]] = {}  # (currency, period) -> [target, actual]
     promotions = state.promotions
-    for code in chosen:
-        records = by_region.get(code, ())
-        dated = sorted((r for r in records if r["period"] is not None), key=lambda r: periods.sort_key(r["period"]))
+    dec, zero, key = Decimal, Decimal(0), periods.sort_key
+    for code in dict.fromkeys(codes):
+        records = state.records_of("kpis", code)
+        dated = [r for r in records if r["period"] is not None and (wanted is None or r["period"] == wanted)]
+        dated.sort(key=lambda r: key(r["period"]))
         for rec in dated:
-            if wanted is not None and rec["period"] != wanted:
-                continue
-            target, actual = _amount(rec[TARGET]), _amount(rec[ACTUAL])
-            rows.append(_row(rec, target, actual, region=code, period=rec["period"]))
-            tally = sums.setdefault((rec["currency"], rec["period"]), [Decimal(0), Decimal(0)])
-            if target is not None:
-                tally[0] += target
-            if actual is not None:
-                tally[1] += actual
+            target, actual, cur = rec[TARGET], rec[ACTUAL], rec["currency"]
+            t = dec(target) if target is not None else None
+            a = dec(actual) if actual is not None else None
+            rows.append(
+                {
+                    "region": code,
+                    "period": rec["period"],
+                    "currency": cur,
+                    "target": target,
+                    "actual": actual,
+                    "attainment": _attainment_text(a, t),
+                }
+            )
+            tally = sums.get((cur, rec["period"]))
+            if tally is None:
+                tally = sums[(cur, rec["period"])] = [zero, zero]
+            if t is not None:
+                tally[0] += t
+            if a is not None:
+                tally[1] += a
         if wanted is None:
             for rec in records:
                 if rec["promo"] is None:
                     continue
                 promo = promotions.get(rec["promo"])
-                target, actual = _amount(rec[TARGET]), _amount(rec[ACTUAL])
-                row = _row(rec, target, actual, region=code, promo=rec["promo"])
+                t, a = _amount(rec[TARGET]), _amount(rec[ACTUAL])
+                row = _row(rec, t, a, region=code, promo=rec["promo"])
                 row["name"] = promo["name"] if promo else ""
                 promos.append(row)
     return {"periods": rows, "promotions": promos, "total": _total(state, sums, currency)}
+
+
+_HUNDRED, _TENTH = Decimal(100), Decimal("0.1")
+
+
+def _attainment_text(actual: Decimal | None, target: Decimal | None) -> str | None:
+    """attainment() as text, inlined for the report's loop (the same half-even rounding)."""
+    if actual is None or target is None or not target:
+        return None
+    return str((actual * _HUNDRED / target).quantize(_TENTH, rounding=ROUND_HALF_EVEN))
 
 
 def _row(rec: Record, target: Decimal | None, actual: Decimal | None, **subject: Any) -> dict[str, Any]:
