@@ -30,6 +30,11 @@ BATCHABLE = {
     "shift": None,
     "check": {"add", "done", "reopen", "edit", "remove"},
     "promo": {"add", "move", "edit", "remove"},
+    # outcomes: sign-off, GMV, exchange rates, freeze windows
+    "signoff": {"request", "approve", "reject"},
+    "kpi": {"target", "actual"},
+    "fx": {"set", "remove"},
+    "freeze": {"add", "remove"},
 }
 
 
