@@ -238,3 +238,35 @@ def test_an_export_without_outcomes_is_as_before(rollout, tmp_path):
         "rollout_export", "exported_at", "regions", "checklist", "promotions"
     }  # fmt: skip
     assert "GMV" not in ok(rollout("export", "--format", "markdown")).stdout
+
+
+SETUP = {
+    "signoff approve": [("signoff", "request", "NL", "--approvers", "tester")],
+    "signoff reject": [("signoff", "request", "NL", "--approvers", "tester")],
+    "fx remove": [("fx", "set", "EUR", "USD", "1.1", "--period", "2027-01")],
+    "freeze remove": [("freeze", "add", "NL", "--from", "2027-02-01", "--to", "2027-02-02", "--reason", "x")],
+}
+CHANGES = {
+    "signoff request": ("signoff", "request", "NL", "--approvers", "tester,li"),
+    "signoff approve": ("signoff", "approve", "NL"),
+    "signoff reject": ("signoff", "reject", "NL", "--note", "no"),
+    "kpi target": ("kpi", "target", "NL", "--period", "2027-Q1", "--gmv", "10"),
+    "kpi actual": ("kpi", "actual", "--promo", "p61", "--gmv", "10.5"),
+    "fx set": ("fx", "set", "EUR", "USD", "1.1", "--period", "2027-01"),
+    "fx remove": ("fx", "remove", "EUR", "USD", "--period", "2027-01"),
+    "freeze add": ("freeze", "add", "all", "--from", "2027-02-01", "--to", "2027-02-02", "--reason", "x"),
+    "freeze remove": ("freeze", "remove", "f1"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_undo_takes_each_change_back(rollout, db_path, name):
+    from rollout.db import Database
+
+    for setup in SETUP.get(name, []):
+        ok(rollout(*setup))
+    before = Database(db_path).load().data()
+    ok(rollout(*CHANGES[name]))
+    assert Database(db_path).load().data() != before
+    ok(rollout("undo"))
+    assert Database(db_path).load().data() == before
