@@ -30,7 +30,8 @@ from rollout.state import Record, State
 PENDING, APPROVED, REJECTED, STALE = "pending", "approved", "rejected", "stale"
 STATES = (PENDING, APPROVED, REJECTED, STALE)
 _WORST_FIRST = (REJECTED, STALE, PENDING, APPROVED)
-HISTORY_LOOKBACK = 200  # entries of the region read back to find what moved since an approval
+HISTORY_LOOKBACK = 200  # lines of what moved since an approval, at most
+HISTORY_READ_LIMIT = 2000  # entries of the region read back looking for the approval
 
 
 # -- the scope --------------------------------------------------------------------------------
@@ -202,7 +203,9 @@ def moved_since(state: State, record: Record) -> list[str]:
         return []
     code = record["region"]
     found: list[str] = []
-    for header in state.history.walk(HistoryQuery(region=code, limit=50)):
+    for read, header in enumerate(state.history.walk(HistoryQuery(region=code, limit=50))):
+        if read >= HISTORY_READ_LIMIT:  # an approval imported or restored has no entry of its own
+            break
         entry = state.history.entry(header["id"])
         if _is_approval(entry, record):
             break
