@@ -135,3 +135,19 @@ async def test_the_timeline_names_the_freeze_window_of_a_column(seeded_app: Roll
         assert any("launch inside blocking freeze f1 Lunar new year" in e for e in events)
         title = str(seeded_app.screen.query_one("#timeline-title").render())
         assert "▒" in title and "freeze" in title
+
+
+async def test_launching_from_the_overview_asks_when_the_sign_off_is_not_fresh(seeded_app: RolloutApp):
+    from rollout.tui.screens.forms import ConfirmScreen
+    from rollout.tui.widgets.overview import OverviewPane, forced_launch_question
+
+    assert "NL's sign-off is not fresh: li pending" in forced_launch_question("NL", [], ["li pending"])
+    async with seeded_app.run_test(size=(120, 40)) as pilot:
+        seeded_app.open_region("NL")
+        await pilot.pause()
+        pane = seeded_app.screen.query_one(OverviewPane)
+        pane.form.set_value("status", "launched")  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert pane.save_now() is False
+        await pilot.pause()
+        assert isinstance(seeded_app.screen, ConfirmScreen)
