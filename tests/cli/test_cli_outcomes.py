@@ -270,3 +270,23 @@ def test_undo_takes_each_change_back(rollout, db_path, name):
     assert Database(db_path).load().data() != before
     ok(rollout("undo"))
     assert Database(db_path).load().data() == before
+
+
+def test_a_batch_runs_the_outcome_commands_as_one_change(rollout, db_path, tmp_path):
+    plan = tmp_path / "plan.txt"
+    plan.write_text(
+        "signoff request NL --approvers tester\n"
+        "kpi target NL --period 2027-01 --gmv 100\n"
+        "fx set EUR USD 1.1 --period 2027-01\n"
+        "freeze add PL --from 2027-03-10 --to 2027-03-20 --reason 'Stock count' --blocks\n"
+        "signoff approve NL\n"
+        "region set NL --status launched\n",
+        encoding="utf-8",
+    )
+    result = ok(rollout("batch", str(plan)))
+    assert (
+        "1 sign-off added, 1 KPI added, 1 exchange rate added, 1 freeze window added, 1 region changed" in result.stdout
+    )
+    plan.write_text("kpi actual NL --period 2027-01 --gmv 1e3\n", encoding="utf-8")
+    before = db_path.read_bytes()
+    refused(rollout("batch", str(plan)), db_path, before, "line 1", "exponents")
