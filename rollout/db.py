@@ -182,6 +182,7 @@ class Database:
             yield state
             _rules().enforce(state)  # what no operation judged: a path that skipped a rule is refused
             _rules().check_touched(state)  # no change may store a record the schema refuses
+            _freeze().check_change(state)  # no launch or promotion start inside a blocking freeze window
             if dry_run:
                 return
             if base_revision is not None:
@@ -360,6 +361,13 @@ class Database:
         used += [e["revision"] for e in tx.recovery_skipped() if isinstance(e.get("revision"), int)]
         state.meta["revision"] = max([state.revision, *used])
         return state
+
+
+def _freeze() -> ModuleType:
+    """rollout.freeze, loaded by the writes that need it (a read command never does)."""
+    from rollout import freeze
+
+    return freeze
 
 
 def _rules() -> ModuleType:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from rollout import agenda, queries, times
+from rollout import agenda, freeze, queries, signoff, times
 from rollout.backends.base import HistoryQuery
 from rollout.errors import InvalidValue
 from rollout.health import AT_RISK, OFF_TRACK, Context, Health, worst_first
@@ -79,6 +79,9 @@ class Digest(NamedTuple):
     activity_total: int
     by_user: tuple[tuple[str, int], ...]
     names: dict[str, str]
+    # Regions not launched whose sign-off is not approved, or whose launch or a promotion start is
+    # inside a freeze window: (code, sign-off state or None, freeze warnings).
+    go_no_go: tuple[tuple[str, str | None, tuple[str, ...]], ...] = ()
 
 
 def since_instant(text: str, reference: datetime | None = None) -> datetime:
@@ -180,7 +183,23 @@ def digest(
         total,
         users,
         names,
+        _go_no_go(state),
     )
+
+
+def _go_no_go(state: State) -> tuple[tuple[str, str | None, tuple[str, ...]], ...]:
+    """Sign-offs not approved (rollout.signoff) and freeze warnings (rollout.freeze) of the regions
+    not launched, in launch order."""
+    out = []
+    for region in queries.sorted_regions(state):
+        if region["status"] == "launched":
+            continue
+        code = region["code"]
+        state_now = signoff.region_state(state, code)
+        frozen = tuple(freeze.region_warnings(state, code))
+        if (state_now not in (None, signoff.APPROVED)) or frozen:
+            out.append((code, state_now, frozen))
+    return tuple(out)
 
 
 def _activity(
@@ -253,6 +272,12 @@ def _sections(d: Digest) -> list[tuple[str, list[str]]]:
         for e in d.upcoming
     ]
     out.append((f"Next {_plural(d.days, 'day')}: launches and promotions", upcoming or ["Nothing planned."]))
+    if d.go_no_go:  # only once a sign-off was asked for or a freeze window holds a date
+        lines = []
+        for code, state_now, frozen in d.go_no_go:
+            said = [f"sign-off {state_now}"] if state_now not in (None, signoff.APPROVED) else []
+            lines.append(f"{code} {d.names.get(code, '')}: {'; '.join([*said, *frozen])}")
+        out.append(("Go/no-go and freeze windows", lines))
     changes = []
     if d.by_user:
         changes.append(", ".join(f"{user}: {_plural(n, 'change')}" for user, n in d.by_user))
@@ -310,6 +335,7 @@ def digest_json(d: Digest) -> dict[str, Any]:
             {"owner": owner, "items": [i._asdict() for i in items]} for owner, items in d.overdue_critical
         ],
         "upcoming": [agenda.agenda_json(e) for e in d.upcoming],
+        "go_no_go": [{"code": code, "signoff": st, "freezes": list(fr)} for code, st, fr in d.go_no_go],
         "changes": {
             "total": d.activity_total,
             "by_user": dict(d.by_user),

@@ -281,8 +281,10 @@ def check_document(
     _check_regions(tables["regions"], found)
     for table in CHILD_TABLES:
         _check_children(table, tables[table], keys["regions"], found)
-    for _doc_id, record in tables["settings"]:
-        _check_record(found, "settings", record)
+    for table in TABLES:  # the kinds that belong to no region: settings, exchange rates, freezes...
+        if table != "regions" and table not in CHILD_TABLES:
+            for _doc_id, record in tables[table]:
+                _check_record(found, table, record)
     _check_dependencies(tables["items"], found)
     _check_future(tables, found)
     check = check if check is not None else HistoryCheck(meta, found)
@@ -424,7 +426,7 @@ class HistoryCheck:
         self.count = 0
         self.last_id: int | None = None
         self.last_revision: int | None = None
-        self.used: dict[str, set[str]] = {"items": set(), "promotions": set()}
+        self.used: dict[str, set[str]] = {table: set() for table in ID_PREFIX}
         self.actions: set[int] = set()  # ids of undo and redo entries
 
     def add(self, entry: dict[str, Any]) -> None:

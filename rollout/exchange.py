@@ -25,8 +25,22 @@ from rollout import model, ops, queries, rules, schema, status, times
 from rollout.errors import InvalidValue, NotFound, RolloutError
 from rollout.state import Record, State
 
-KINDS = ("regions", "checklist", "promotions")
-WHAT = {"regions": ("regions",), "checklist": ("checklist",), "promos": ("promotions",), "all": KINDS}
+KINDS = ("regions", "checklist", "promotions", "kpis", "fx", "signoffs", "freezes")
+# Kinds `--what all` leaves out while they hold no record, so an export of a shop that records no
+# GMV, rates, sign-offs or freeze windows reads as it did before they existed.
+OPTIONAL_KINDS = ("kpis", "fx", "signoffs", "freezes")
+WHAT = {
+    "regions": ("regions",),
+    "checklist": ("checklist",),
+    "promos": ("promotions",),
+    "kpis": ("kpis",),
+    "fx": ("fx",),
+    "signoffs": ("signoffs",),
+    "freezes": ("freezes",),
+    "all": KINDS,
+}
+# A CSV of GMV actuals alone (rollout.kpi.ACTUALS_HEADERS: region,period,gmv or promo,gmv).
+GMV = "gmv"
 # Field lists, keys and nouns come from the record schema (rollout.schema), one definition per kind.
 SCHEMA = {name: schema.BY_EXPORT_NAME[name] for name in KINDS}
 TABLE = {name: kind.table for name, kind in SCHEMA.items()}
@@ -69,6 +83,11 @@ def records(state: State, kind: str) -> list[Record]:
     """The records of one kind in database order, with the export's field order."""
     definition = SCHEMA[kind]
     return [{name: definition.value(rec, name) for name in FIELDS[kind]} for rec in state.tables[TABLE[kind]].values()]
+
+
+def present(state: State, kinds: Iterable[str]) -> tuple[str, ...]:
+    """`kinds` without the OPTIONAL_KINDS that hold no record (what `--what all` exports)."""
+    return tuple(k for k in kinds if k not in OPTIONAL_KINDS or state.tables[TABLE[k]])
 
 
 def count_records(state: State, kinds: Iterable[str]) -> int:
@@ -171,7 +190,64 @@ def markdown_report(state: State, kinds: Iterable[str], reference: datetime | No
         lines += _checklist_section(state, rows)
     if "promotions" in chosen:
         lines += _promotions_section(state, ref)
+    if "kpis" in chosen and state.tables["kpis"]:
+        lines += _kpis_section(state)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _kpis_section(state: State) -> list[str]:
+    """GMV against target per region and period, then per promotion (rollout.kpi.report)."""
+    from rollout import kpi
+    from rollout.money import display
+
+    shown = kpi.report(state, [r["code"] for r in queries.sorted_regions(state)])
+
+    def pct(value: str | None) -> str:
+        return f"{value}%" if value is not None else "-"
+
+    lines = ["## GMV against target", ""]
+    lines += _md_table(
+        ["Region", "Period", "Target", "Actual", "Attainment"],
+        [
+            [
+                r["region"],
+                r["period"],
+                display(r["target"], r["currency"]),
+                display(r["actual"], r["currency"]),
+                pct(r["attainment"]),
+            ]
+            for r in shown["periods"]
+        ],
+        right={2, 3, 4},
+    )
+    if shown["promotions"]:
+        lines += [""]
+        lines += _md_table(
+            ["Region", "Promotion", "Name", "Target", "Actual", "Attainment"],
+            [
+                [
+                    r["region"],
+                    r["promo"],
+                    r["name"],
+                    display(r["target"], r["currency"]),
+                    display(r["actual"], r["currency"]),
+                    pct(r["attainment"]),
+                ]
+                for r in shown["promotions"]
+            ],
+            right={3, 4, 5},
+        )
+    total = shown["total"]
+    if total["missing_rates"]:
+        lines += ["", f"Total in {total['currency']}: unavailable, no rate for {', '.join(total['missing_rates'])}."]
+    elif shown["periods"]:
+        cur = total["currency"]
+        lines += [
+            "",
+            f"Total in {cur}: target {display(total['target'], cur)}, actual {display(total['actual'], cur)}, "
+            f"attainment {pct(total['attainment'])}.",
+        ]
+    return lines + [""]
 
 
 def _overview(rows: list[dict[str, Any]]) -> str:
@@ -418,7 +494,7 @@ def detect_separator(text: str) -> str:
     (a header of rollout fields is unambiguous); otherwise csv.Sniffer, restricted to those three,
     reads a sample; a single column, or a sample it cannot read, means comma."""
     first_line = text.split("\n", 1)[0].rstrip("\r")
-    known = {name for names in FIELDS.values() for name in names}
+    known = {name for names in FIELDS.values() for name in names} | {GMV, "promo"}
     fits = [
         sep
         for sep in SEPARATORS
@@ -434,6 +510,16 @@ def detect_separator(text: str) -> str:
 
 
 def _csv_kind(label: str, columns: list[str], text: str, separator: str, read_with: str) -> str:
+    if GMV in columns:
+        return GMV
+    if "approver" in columns:
+        return "signoffs"
+    if {"reason", "blocks", "scope"} & set(columns):
+        return "freezes"
+    if "rate" in columns:
+        return "fx"
+    if {"target", "actual", "period"} & set(columns):
+        return "kpis"
     if "title" in columns:
         return "checklist"
     if {"start", "end", "kind"} & set(columns):
@@ -457,6 +543,13 @@ def _csv_kind(label: str, columns: list[str], text: str, separator: str, read_wi
 
 
 def _check_columns(kind: str, columns: Iterable[str], where: str, read_with: str = "") -> None:
+    if kind == GMV:
+        from rollout.kpi import ACTUALS_HEADERS
+
+        if tuple(columns) not in ACTUALS_HEADERS:
+            wanted = " or ".join(",".join(h) for h in ACTUALS_HEADERS)
+            raise ExchangeError(f"{where}: a CSV of GMV actuals has the header {wanted}")
+        return
     unknown = [c for c in columns if c not in FIELDS[kind]]
     if unknown:
         how = f"; {read_with}" if read_with else ""
@@ -479,19 +572,34 @@ def apply_rows(state: State, rows: list[Row], user: str, progress: Progress = No
 
     Raises on the first invalid row, naming its file and line; the caller's transaction then writes nothing.
     """
+    from rollout import freeze
+
     _check_duplicates(rows)
     _reserve_ids(state, rows)
-    appliers = {"regions": _apply_region, "checklist": _apply_item, "promotions": _apply_promotion}
+    # An import restores what was exported: dates inside a blocking freeze window are noted, not refused.
+    state.overrides.add(freeze.FORCE)
+    appliers = {
+        "regions": _apply_region,
+        "checklist": _apply_item,
+        "promotions": _apply_promotion,
+        "kpis": _apply_kpi,
+        "fx": _apply_fx,
+        GMV: _apply_gmv,
+    }
     origin: dict[tuple[str, str], str] = {}
-    for kind in KINDS:
+    for kind in (*KINDS, GMV):
         for row in rows:
             if row.kind != kind:
                 continue
             try:
-                key = appliers[kind](state, row.values, user)
+                if kind in ("signoffs", "freezes"):
+                    key = _apply_stored(state, kind, row.values)
+                else:
+                    key = appliers[kind](state, row.values, user)
             except RolloutError as exc:
                 raise type(exc)(f"{row.where}: {exc}") from None
-            origin.setdefault((TABLE[kind], key), row.where)
+            if key is not None:  # GMV actuals and rates are checked where they are applied
+                origin.setdefault((TABLE.get(kind, kind), key), row.where)
             _tick(progress, 1)
     rules.enforce(state, force, how="import", where=lambda table, key: origin.get((table, key)))
 
@@ -515,7 +623,7 @@ def _check_duplicates(rows: list[Row]) -> None:
 def _reserve_ids(state: State, rows: list[Row]) -> None:
     """Move the id counters past every id in the import first, so ids given to new rows never collide."""
     for row in rows:
-        if row.kind == "regions":
+        if row.kind not in SCHEMA or SCHEMA[row.kind].id_prefix is None:
             continue
         key = _key(row)
         if not key:
@@ -721,3 +829,74 @@ def _apply_promotion(state: State, values: dict[str, Any], user: str) -> str:
             promo[field] = instant
     schema.check_span(times.instant(promo["start"]), times.instant(promo["end"]))
     return state.put("promotions", promo)["id"]
+
+
+def _apply_kpi(state: State, values: dict[str, Any], user: str) -> None:
+    """A KPI row of an export (rollout.kpi.put_record: amounts checked in the region's currency)."""
+    from rollout import kpi
+
+    kpi.put_record(state, {k: None if v is None else _text(k, v) for k, v in values.items()})
+
+
+def _apply_fx(state: State, values: dict[str, Any], user: str) -> None:
+    """An exchange rate row (rollout.kpi.set_rate)."""
+    from rollout import kpi
+
+    missing = [f for f in ("base", "quote", "rate", "period") if not _text(f, values.get(f)).strip()]
+    if missing:
+        raise InvalidValue(f"an exchange rate needs {', '.join(missing)}")
+    kpi.set_rate(state, values["base"], values["quote"], values["rate"], values["period"])
+
+
+def _apply_gmv(state: State, values: dict[str, Any], user: str) -> None:
+    """A row of a CSV of GMV actuals (region,period,gmv or promo,gmv), like `kpi import`."""
+    from rollout import kpi
+
+    gmv = _text(GMV, values.get(GMV))
+    if "promo" in values:
+        kpi.set_gmv(state, kpi.ACTUAL, gmv, promo=_text("promo", values["promo"]))
+    else:
+        kpi.set_gmv(
+            state, kpi.ACTUAL, gmv, code=_text("region", values["region"]), period=_text("period", values["period"])
+        )
+
+
+def _apply_stored(state: State, kind: str, values: dict[str, Any]) -> str:
+    """A sign-off or freeze window row, stored as exported once the record schema accepts it (CSV
+    cells read back: empty is none, flags true/false, a freeze's regions separated by commas). A
+    freeze row without an id is a new window (f1, f2...). Raises InvalidValue naming the problem."""
+    definition = SCHEMA[kind]
+    key = _text(definition.key, values.get(definition.key)).strip()
+    if kind == "freezes":
+        key = key.lower() or state.new_id("freezes")
+    current = state.tables[definition.table].get(key)
+    record: Record = dict(current) if current else {"blocks": False} if kind == "freezes" else {}
+    for name in definition.names:
+        if name in values:
+            record[name] = _stored_cell(definition.by_name[name], values[name])
+    record[definition.key] = key
+    if kind == "freezes" and not record.get("scope"):
+        record["scope"] = " ".join(record.get("regions") or [])
+    missing = sorted(f for f in definition.in_file if f not in record)
+    if missing:
+        raise InvalidValue(f"a {definition.noun} needs {', '.join(missing)}")
+    found = definition.problems(record)
+    if found:
+        raise InvalidValue(found[0].describe(definition.label(record)))
+    if kind == "signoffs" and record["region"] not in state.regions:
+        raise NotFound(f"region: no region {record['region']} (add it first, or import it in the same run)")
+    return state.put(definition.table, record)[definition.key]
+
+
+def _stored_cell(field: schema.Field, value: Any) -> Any:
+    """A cell as the stored value: CSV text of a flag or a list read back, empty text as none."""
+    if not isinstance(value, str):
+        return value
+    kind = field.json.get("type")
+    if kind == "boolean":
+        return _flag(field.name, value)
+    if kind == "array":
+        return [part.strip().upper() for part in value.split(",") if part.strip()]
+    if value == "" and field.name not in ("scope", "requested_by"):
+        return None
+    return value

@@ -44,7 +44,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from rollout import queries, settings, times
+from rollout import freeze, queries, settings, signoff, times
 from rollout.queries import due_state
 from rollout.state import Record, State
 
@@ -284,7 +284,7 @@ def _region_health(context: Context, region: Record) -> Health:
     other_overdue = [o for o in facts.overdue if not o[0]["critical"]]
     off: list[Reason] = []
     risk: list[Reason] = []
-    notes = _forecast_notes(forecast)
+    notes = _forecast_notes(forecast) + [Reason(NOTE, text) for text in freeze.region_warnings(state, code)]
     if status == PAUSED or launch_day is None:
         level = PAUSED if status == PAUSED else NO_DATE
         head = [] if status == PAUSED else [Reason(NO_DATE, f"{code} has no target launch date")]
@@ -504,6 +504,7 @@ def health_json(state: State, health: Health) -> dict[str, Any]:
         "open": forecast.open if forecast else 0,
         "critical_open": health.critical_open,
         "overdue": health.overdue,
+        "signoff": signoff.region_state(state, health.code),
     }
 
 

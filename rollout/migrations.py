@@ -19,6 +19,9 @@ Schema history:
      and checklist items may carry `after` (the ids of the items they wait for). The step adds the
      empty table; items without `after` read as waiting for nothing (the schema's default), so no
      record changes. A rollout of schema 2 refuses the file instead of dropping its settings.
+  4  go/no-go sign-offs, GMV targets and actuals, exchange rates and freeze windows: the tables
+     `signoffs`, `kpis`, `fx_rates` and `freezes` (rollout.schema), and `_meta.next_freezes`. The
+     step adds them empty; no record changes.
 
 Adding a schema: bump SCHEMA_VERSION, add a step keyed by the old version (listed in DEEP_STEPS
 when it changes anything below the top level), and describe the new version above. A step must also upgrade the records stored inside history entries, since
@@ -37,7 +40,7 @@ from rollout import numbers
 from rollout.errors import DatabaseError
 
 Document = dict[str, Any]
-SCHEMA_VERSION = 3  # the schema this rollout writes; a file with a higher one is refused
+SCHEMA_VERSION = 4  # the schema this rollout writes; a file with a higher one is refused
 HISTORY_APART_SCHEMA = 2  # the first schema whose history lives beside the file, not inside it
 
 
@@ -100,8 +103,17 @@ def _v2_to_v3(document: Document) -> Document:
     return document
 
 
+def _v3_to_v4(document: Document) -> Document:
+    """The outcome tables (sign-offs, KPIs, exchange rates, freeze windows), empty."""
+    for table in ("signoffs", "kpis", "fx_rates", "freezes"):
+        if not isinstance(document.get(table), dict):
+            document[table] = {}
+    document["_meta"]["1"].setdefault("next_freezes", 1)
+    return document
+
+
 # version N -> a function turning a version-N document into a version N+1 document
-STEPS: dict[int, Callable[[Document], Document]] = {0: _v0_to_v1, 1: _v1_to_v2, 2: _v2_to_v3}
+STEPS: dict[int, Callable[[Document], Document]] = {0: _v0_to_v1, 1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 # Steps that change records in place need a deep copy of the document first; the others only add
 # top-level tables, so a copy of the top level (and of `_meta`, whose schema changes) is enough:
 # a large file of the previous schema is then read as fast as one of the current schema.

@@ -12,7 +12,7 @@ from collections import ChainMap
 from collections.abc import Sequence
 from typing import Any
 
-from rollout import model, queries, rules, schema, settings, times
+from rollout import freeze, model, queries, rules, schema, settings, times
 from rollout import undo as undo_rules
 from rollout.errors import InvalidValue, NotFound, Refused, StaleEdit
 from rollout.state import KEY, Record, State
@@ -153,6 +153,13 @@ def _apply_status_change(state: State, before: Record, region: Record, force: bo
     rules.stamp_launch(region)
 
 
+def _remove_outcomes(state: State, code: str) -> None:
+    """A region's sign-offs and KPIs go with it (the records of the schema's CHILD_TABLES)."""
+    for table in ("signoffs", "kpis"):
+        for record in state.records_of(table, code):
+            state.delete(table, record[schema.KINDS[table].key])
+
+
 def remove_region(state: State, code: str) -> Record:
     """Remove a region (code in any case) with its checklist and promotions (one change, so one undo
     brings all back); items of other regions that waited for its items stop waiting for them, in the
@@ -162,6 +169,7 @@ def remove_region(state: State, code: str) -> Record:
     forget_items(state, removed)
     for promo in state.promotions_of(region["code"]):
         state.delete("promotions", promo["id"])
+    _remove_outcomes(state, region["code"])
     return state.delete("regions", region["code"])
 
 
@@ -488,8 +496,12 @@ def edit_promotion(
 
 
 def remove_promotion(state: State, promo_id: str, code: str | None = None) -> Record:
-    """Remove a promotion by id and return it; `code`, when given, is the region the id was named with."""
-    return state.delete("promotions", queries.promotion(state, promo_id, code)["id"])
+    """Remove a promotion by id and return it, with its GMV target and actual (rollout.kpi); `code`,
+    when given, is the region the id was named with."""
+    removed = state.delete("promotions", queries.promotion(state, promo_id, code)["id"])
+    if removed["id"] in state.tables["kpis"]:
+        state.delete("kpis", removed["id"])
+    return removed
 
 
 # -- history ---------------------------------------------------------------------------
@@ -549,3 +561,35 @@ def redo(state: State, user: str | None = None, *, entry: int | None = None, for
     state.entry_extra["redoes"] = change["id"]
     state.record_always = True
     return change
+
+
+# -- freeze windows (rollout.freeze) -----------------------------------------------------
+def add_freeze(
+    state: State, selectors: Sequence[str], *, start: str, end: str, reason: str, blocks: bool = False
+) -> Record:
+    """Add a freeze window over the regions the selectors pick (queries.select; kept as those
+    codes, with the selectors as typed) from local day `start` to `end`, both included (dates,
+    freeze.parse_day), with `reason`; `blocks` refuses launches and promotion starts inside it
+    unless forced (freeze.check_change). Returns the record (id f1, f2...).
+
+    Raises InvalidValue for a bad selector or day, an end before the start or an empty reason;
+    NotFound for an unknown region."""
+    codes = queries.select(state, selectors)
+    first, last = freeze.parse_day(start, "--from"), freeze.parse_day(end, "--to")
+    if last < first:
+        raise InvalidValue(f"--to {last} is before --from {first}")
+    window = {
+        "id": state.new_id("freezes"),
+        "regions": codes,
+        "scope": " ".join(" ".join(s.split()) for s in selectors),
+        "start": first,
+        "end": last,
+        "reason": model.required_text("reason", reason),
+        "blocks": bool(blocks),
+    }
+    return state.put("freezes", window)
+
+
+def remove_freeze(state: State, freeze_id: str) -> Record:
+    """Remove freeze window `freeze_id` (f1, any case) and return it; NotFound when there is none."""
+    return state.delete("freezes", freeze_id.strip().lower())

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from rollout import numbers, schema, times
+from rollout import freeze, numbers, schema, times
 from rollout.backends.base import HistoryQuery, change_action, change_regions, header_of
 from rollout.errors import InvalidValue, NotFound
 from rollout.model import STATUSES, region_code
@@ -152,6 +152,7 @@ def region_warnings(
     holiday = launch_holiday_warning(state, code, ref)
     if holiday:
         out.append(holiday)
+    out += freeze.region_warnings(state, code)
     return out
 
 

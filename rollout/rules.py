@@ -76,18 +76,44 @@ def launch_gate(state: State, code: str, force: bool, *, how: str = "launch", wh
     item(s) open"). Raises Refused ("cannot launch NL: 1 critical item(s) open (c1 'Payment
     provider live'); use --force to launch anyway"). Marks the region judged."""
     state.judged.add((LAUNCH, code))
-    blocking = queries.open_critical(state, code)
-    if not blocking:
-        return
-    if not force:
-        verb = "cannot launch" if how == "launch" else f"{how} cannot launch"
-        message = (
-            f"{verb} {code}: {len(blocking)} critical item(s) open ({queries.describe_items(blocking)}); "
-            "use --force to launch anyway"
-        )
-        raise Refused(_at(where, "regions", code, message))
+    verb = "cannot launch" if how == "launch" else f"{how} cannot launch"
     prefix = "forced launch" if how == "launch" else f"forced launch ({how})"
-    state.notes.append(f"{prefix} of {code} with {len(blocking)} critical item(s) open")
+    blocking = queries.open_critical(state, code)
+    if blocking:
+        if not force:
+            message = (
+                f"{verb} {code}: {len(blocking)} critical item(s) open ({queries.describe_items(blocking)}); "
+                "use --force to launch anyway"
+            )
+            raise Refused(_at(where, "regions", code, message))
+        state.notes.append(f"{prefix} of {code} with {len(blocking)} critical item(s) open")
+    signoff_gate(state, code, force, verb=verb, prefix=prefix, where=where)
+
+
+def signoff_gate(
+    state: State,
+    code: str,
+    force: bool,
+    *,
+    verb: str = "cannot launch",
+    prefix: str = "forced launch",
+    where: Where | None = None,
+) -> None:
+    """The go/no-go half of the launch gate (rollout.signoff.launch_blockers): a region launches only
+    when every approval asked for is given and fresh. Raises Refused ("cannot launch DE: sign-off not
+    fresh (...); use --force to launch anyway"); with `force`, notes "forced launch of DE without a
+    fresh sign-off (...)" in the history entry."""
+    from rollout import signoff  # loaded by launches only
+
+    blockers = signoff.launch_blockers(state, code)
+    if not blockers:
+        return
+    said = "; ".join(blockers)
+    if not force:
+        raise Refused(
+            _at(where, "regions", code, f"{verb} {code}: sign-off not fresh ({said}); use --force to launch anyway")
+        )
+    state.notes.append(f"{prefix} of {code} without a fresh sign-off ({said})")
 
 
 NOT_LAUNCHED_YET = ("planned", "preparing", "ready")

@@ -13,10 +13,11 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from rollout import model, settings, times
+from rollout import model, money, periods, settings, times
 from rollout.errors import InvalidValue
 
 Record = dict[str, Any]
@@ -94,10 +95,10 @@ def normalised(normalise: Callable[[str], str]) -> Check:
 
 
 # Generated ids: a prefix per kind and a number from 1 up, without leading zeros (c12, p7).
-ID_PREFIX = {"items": "c", "promotions": "p"}
+ID_PREFIX = {"items": "c", "promotions": "p", "freezes": "f"}
 ID_PATTERN = {table: re.compile(re.escape(prefix) + r"([1-9][0-9]*)") for table, prefix in ID_PREFIX.items()}
 # The kinds whose records belong to a region (their `region` field), indexed by it in the state.
-CHILD_TABLES = ("items", "promotions")
+CHILD_TABLES = ("items", "promotions", "signoffs", "kpis")
 
 
 def record_id(table: str) -> Check:
@@ -370,7 +371,163 @@ SETTINGS = Kind(
     ),
     rules=(_known_setting,),
 )
-KINDS: dict[str, Kind] = {k.table: k for k in (REGIONS, ITEMS, PROMOTIONS, SETTINGS)}
+
+# -- outcomes: go/no-go sign-offs, GMV targets and actuals, exchange rates, freeze windows --------
+# (rollout.signoff, rollout.kpi, rollout.freeze). Amounts are stored as exact decimal text
+# (rollout.money), periods as 2027-01 / 2027-Q1 (rollout.periods), freeze days as local dates.
+SIGNOFF_DECISIONS = ("pending", "approved", "rejected")
+_AMOUNT: dict[str, Any] = {"type": ["string", "null"], "pattern": r"^[0-9]+(\.[0-9]+)?$"}
+_PERIOD: dict[str, Any] = {"type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$"}
+_DAY: dict[str, Any] = {"type": "string", "format": "date"}
+
+
+def _period_or_none(value: Any) -> None:
+    if value is not None:
+        periods.check_stored(value)
+
+
+def _promo_or_none(value: Any) -> None:
+    if value is not None:
+        record_id("promotions")(value)
+
+
+def _currency_code(value: Any) -> None:
+    text(value)
+    money.minor_units(value)
+
+
+def _positive_rate(value: Any) -> None:
+    money.check_stored(value)
+    if Decimal(value) == 0:
+        raise InvalidValue("a rate must be more than 0")
+
+
+def _day(value: Any) -> None:
+    text(value)
+    try:
+        datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        raise InvalidValue("expected a day YYYY-MM-DD") from None
+
+
+def _region_codes(value: Any) -> None:
+    if not isinstance(value, list) or not value:
+        raise InvalidValue("expected a list of region codes")
+    for code in value:
+        normalised(model.region_code)(code)
+
+
+def _fingerprint(value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value)):
+        raise InvalidValue("expected a SHA-256 hex digest")
+
+
+def _signoff_key(record: Record) -> str | None:
+    from rollout.identity import person_key
+
+    if record.get("id") != f"{record.get('region')}/{person_key(record.get('approver'))}":
+        return "has an id that is not REGION/approver"
+    if record.get("decision") == "approved" and not record.get("fingerprint"):
+        return "is approved without the fingerprint of what was approved"
+    return None
+
+
+def _kpi_subject(record: Record) -> str | None:
+    period, promo = record.get("period"), record.get("promo")
+    if (period is None) == (promo is None):
+        return "needs either a period or a promotion"
+    if record.get("id") != (promo or f"{record.get('region')}/{period}"):
+        return "has an id that is not REGION/PERIOD or the promotion's id"
+    for name in ("target", "actual"):
+        value = record.get(name)
+        if value is not None and money.decimals_of(value) > money.minor_units(record["currency"]):
+            return f"has a {name} with more decimals than {record['currency']} has (ISO 4217)"
+    return None
+
+
+def _fx_key(record: Record) -> str | None:
+    if record.get("id") != f"{record.get('base')}/{record.get('quote')}/{record.get('period')}":
+        return "has an id that is not BASE/QUOTE/PERIOD"
+    if record.get("base") == record.get("quote"):
+        return "converts a currency to itself"
+    return None
+
+
+def _freeze_span(record: Record) -> str | None:
+    if str(record.get("start")) > str(record.get("end")):
+        return "ends before it starts"
+    return None
+
+
+SIGNOFFS = Kind(
+    table="signoffs",
+    export_name="signoffs",
+    noun="sign-off",
+    key="id",
+    fields=(
+        Field("id", required_text, _REQUIRED_TEXT),
+        Field("region", text, _TEXT, needed_for_new=True),
+        Field("approver", required_text, _REQUIRED_TEXT, needed_for_new=True),
+        Field("decision", one_of(SIGNOFF_DECISIONS), _enum(SIGNOFF_DECISIONS)),
+        Field("fingerprint", _fingerprint, {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"}),
+        Field("at", optional_instant, _OPTIONAL_INSTANT, instant=True),
+        Field("by", optional_text, _OPTIONAL_TEXT),
+        Field("note", optional_text, _OPTIONAL_TEXT),
+        Field("requested_at", instant, _INSTANT, instant=True),
+        Field("requested_by", text, _TEXT),
+    ),
+    rules=(_signoff_key,),
+)
+KPIS = Kind(
+    table="kpis",
+    export_name="kpis",
+    noun="KPI",
+    key="id",
+    fields=(
+        Field("id", required_text, _REQUIRED_TEXT),
+        Field("region", text, _TEXT, needed_for_new=True),
+        Field("period", _period_or_none, {"anyOf": [_PERIOD, {"type": "null"}]}),
+        Field("promo", _promo_or_none, {"anyOf": [_id("promotions"), {"type": "null"}]}),
+        Field("currency", _currency_code, {"type": "string", "pattern": "^[A-Z]{3}$"}),
+        Field("target", money.check_stored_or_none, _AMOUNT),
+        Field("actual", money.check_stored_or_none, _AMOUNT),
+    ),
+    rules=(_kpi_subject,),
+)
+FX_RATES = Kind(
+    table="fx_rates",
+    export_name="fx",
+    noun="exchange rate",
+    key="id",
+    fields=(
+        Field("id", required_text, _REQUIRED_TEXT),
+        Field("base", _currency_code, {"type": "string", "pattern": "^[A-Z]{3}$"}, needed_for_new=True),
+        Field("quote", _currency_code, {"type": "string", "pattern": "^[A-Z]{3}$"}, needed_for_new=True),
+        Field("period", periods.check_stored, _PERIOD, needed_for_new=True),
+        Field("rate", _positive_rate, {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"}, needed_for_new=True),
+    ),
+    rules=(_fx_key,),
+)
+FREEZES = Kind(
+    table="freezes",
+    export_name="freezes",
+    noun="freeze window",
+    key="id",
+    fields=(
+        Field("id", record_id("freezes"), _id("freezes")),
+        Field("regions", _region_codes, {"type": "array", "items": {"type": "string"}, "minItems": 1}),
+        Field("scope", required_text, _REQUIRED_TEXT),
+        Field("start", _day, _DAY, needed_for_new=True),
+        Field("end", _day, _DAY, needed_for_new=True),
+        Field("reason", required_text, _REQUIRED_TEXT, needed_for_new=True),
+        Field("blocks", flag, _FLAG),
+    ),
+    rules=(_freeze_span,),
+)
+OUTCOME_KINDS = (SIGNOFFS, KPIS, FX_RATES, FREEZES)
+# -- end of outcomes ------------------------------------------------------------------------------
+
+KINDS: dict[str, Kind] = {k.table: k for k in (REGIONS, ITEMS, PROMOTIONS, SETTINGS, *OUTCOME_KINDS)}
 BY_EXPORT_NAME: dict[str, Kind] = {k.export_name: k for k in KINDS.values()}
 
 

@@ -53,6 +53,8 @@ class State:
         # Record this change in history even if it leaves every record as it was (an undo whose
         # fields someone had already set back still marks its change undone).
         self.record_always = False
+        # Rules this change may override, by name (rollout.freeze.FORCE: a --force past a freeze window).
+        self.overrides: set[str] = set()
 
     # -- reading -------------------------------------------------------------------
     @property
@@ -166,6 +168,11 @@ class State:
     def promotions_of(self, code: str) -> list[Record]:
         """Region `code`'s promotions in the order they joined it ([] for an unknown region), from the index."""
         return list(self._grouped("promotions").get(code, {}).values())
+
+    def records_of(self, table: str, code: str) -> list[Record]:
+        """Region `code`'s records of a table of the schema's CHILD_TABLES (sign-offs, KPIs...), in
+        the order they joined it, from the index ([] for an unknown region)."""
+        return list(self._grouped(table).get(code, {}).values())
 
     # -- writing -------------------------------------------------------------------
     def put(self, table: str, record: Record) -> Record:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from rollout import health, queries, times
+from rollout import health, queries, signoff, times
 from rollout.state import Record, State
 
 
@@ -45,6 +45,7 @@ def status_row(state: State, region: Record, reference: datetime, context: Any =
     row["health"] = found.health
     row["reasons"] = [reason.text for reason in found.reasons]
     row["forecast"] = health.forecast_text(found)
+    row["signoff"] = signoff.region_state(state, region["code"])
     return row
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from rollout import queries, times
+from rollout import freeze, queries, times
 from rollout.errors import InvalidValue
 from rollout.state import Record, State
 from rollout.text import display_width, fit
@@ -31,7 +31,8 @@ _ONE_MICROSECOND = timedelta(microseconds=1)
 # Cell kinds, highest priority first: what a column shows when several things fall in it.
 # TODAY_ON_PROMOTION: today's column where a promotion runs (the bar crossed by the today line),
 # so today stays visible on every row.
-LAUNCH, LAUNCHED, CONFLICT, TODAY_ON_PROMOTION, PROMOTION, TODAY, HOLIDAY, EMPTY = (
+# FROZEN: a day inside a freeze window of the region (rollout.freeze), shaded under everything else.
+LAUNCH, LAUNCHED, CONFLICT, TODAY_ON_PROMOTION, PROMOTION, TODAY, HOLIDAY, FROZEN, EMPTY = (
     "launch",
     "launched",
     "conflict",
@@ -39,9 +40,10 @@ LAUNCH, LAUNCHED, CONFLICT, TODAY_ON_PROMOTION, PROMOTION, TODAY, HOLIDAY, EMPTY
     "promotion",
     "today",
     "holiday",
+    "frozen",
     "",
 )
-PRIORITY = (LAUNCH, LAUNCHED, CONFLICT, TODAY_ON_PROMOTION, PROMOTION, TODAY, HOLIDAY, EMPTY)
+PRIORITY = (LAUNCH, LAUNCHED, CONFLICT, TODAY_ON_PROMOTION, PROMOTION, TODAY, HOLIDAY, FROZEN, EMPTY)
 GLYPHS = {
     LAUNCH: "◆",
     LAUNCHED: "●",
@@ -50,6 +52,7 @@ GLYPHS = {
     PROMOTION: "━",
     TODAY: "│",
     HOLIDAY: "░",
+    FROZEN: "▒",
     EMPTY: "·",
 }
 ASCII_GLYPHS = {
@@ -60,6 +63,7 @@ ASCII_GLYPHS = {
     PROMOTION: "=",
     TODAY: "|",
     HOLIDAY: ":",
+    FROZEN: "#",
     EMPTY: ".",
 }
 LEGEND = {
@@ -71,6 +75,7 @@ LEGEND = {
     TODAY_ON_PROMOTION: "today in a promotion",
     HOLIDAY: "public holiday",
 }
+FROZEN_LEGEND = "freeze window"  # in the legend only when a row has one
 
 
 class Bar(NamedTuple):
@@ -115,6 +120,8 @@ class TimelineRow(NamedTuple):
     promotions: tuple[Bar, ...]
     holidays: tuple[tuple[date, str], ...]
     conflicts: tuple[Conflict, ...]
+    # (first day, last day, "f1 Black Friday") of the freeze windows overlapping the window.
+    freezes: tuple[tuple[date, date, str], ...] = ()
 
 
 class Timeline:
@@ -179,6 +186,9 @@ class Timeline:
         promos = _promotions_in(self.state, code, first, last, z)
         holidays = _holidays(code, first, last)
         conflicts = _conflicts(region, promos, launch_at, launch, launched, holidays, first, last)
+        frozen = _freezes(self.state, code, first, last)
+        if frozen:
+            conflicts = _freeze_conflicts(frozen, promos, launch, launched, conflicts, first, last)
         involved: dict[str, list[str]] = {}
         for conflict in conflicts:
             for promo_id in conflict.ids:
@@ -189,7 +199,17 @@ class Timeline:
         )
         health = self._health.region(code).health if self._health is not None else None
         return TimelineRow(
-            code, region["name"], region["status"], health, today, launch, launched, bars, holidays, conflicts
+            code,
+            region["name"],
+            region["status"],
+            health,
+            today,
+            launch,
+            launched,
+            bars,
+            holidays,
+            conflicts,
+            tuple((a, b, text) for a, b, text, _blocks in frozen),
         )
 
 
@@ -216,6 +236,38 @@ def _promotions_in(
         found.append((promo, start, end, begin, finish))
     found.sort(key=lambda p: (p[1].timestamp(), len(p[0]["id"]), p[0]["id"]))
     return found
+
+
+def _freezes(state: State, code: str, first: date, last: date) -> list[tuple[date, date, str, bool]]:
+    """(first day, last day, "f1 reason", blocks) of region `code`'s freeze windows overlapping [first, last]."""
+    out = []
+    for window in freeze.windows_for(state, code):
+        begin, end = date.fromisoformat(window["start"]), date.fromisoformat(window["end"])
+        if begin <= last and end >= first:
+            out.append((begin, end, f"{window['id']} {window['reason']}", window["blocks"]))
+    return out
+
+
+def _freeze_conflicts(
+    frozen: list[tuple[date, date, str, bool]],
+    promos: list[tuple[Record, datetime, datetime, date, date]],
+    launch: date | None,
+    launched: bool,
+    conflicts: tuple[Conflict, ...],
+    first: date,
+    last: date,
+) -> tuple[Conflict, ...]:
+    """The conflicts plus a launch target or promotion start inside a freeze window (rollout.freeze)."""
+    found = list(conflicts)
+    dated = [(launch, "launch", ())] if launch is not None and not launched else []
+    dated += [(begin, f"{promo['id']} {promo['name']!r} starts", (promo["id"],)) for promo, _s, _e, begin, _f in promos]
+    for day, what, ids in dated:
+        for begin, end, text, blocks in frozen:
+            if begin <= day <= end and first <= day <= last:
+                kind = "blocking freeze" if blocks else "freeze"
+                found.append(Conflict(day, f"{what} inside {kind} {text}", ids))
+    found.sort(key=lambda c: c.day)
+    return tuple(found)
 
 
 def _holidays(code: str, first: date, last: date) -> tuple[tuple[date, str], ...]:
@@ -317,6 +369,7 @@ def row_cells(row: TimelineRow, cols: Sequence[tuple[date, date]], *, holidays: 
     marks.append((row.today, row.today, TODAY))
     if holidays:
         marks += [(day, day, HOLIDAY) for day, _name in row.holidays]
+    marks += [(begin, end, FROZEN) for begin, end, _text in row.freezes]
     rank = {kind: n for n, kind in enumerate(PRIORITY)}
     cells = []
     for col_first, col_last in cols:
@@ -361,7 +414,10 @@ def render_timeline(
         cells = "".join(glyphs[kind] for kind in row_cells(row, cols, holidays=with_holidays))
         lines.append(f"{fit(f'{row.code} {row.name}', label, '~' if ascii_only else '…')} {cells}".rstrip())
     scale = "1 day" if per == 1 else f"{per} days"
+    frozen = any(row.freezes for row in rows)
     legend = [f"{glyphs[kind]} {words}" for kind, words in LEGEND.items() if kind != HOLIDAY or with_holidays]
+    if frozen:
+        legend.append(f"{glyphs[FROZEN]} {FROZEN_LEGEND}")
     if not with_holidays:  # wider columns would nearly all hold one: say where they show
         legend.append("public holidays not shown at this scale")
     lines += _wrap(f"{first.isoformat()} to {last.isoformat()}, a column is {scale}:  {'  '.join(legend)}", width)

@@ -193,6 +193,11 @@ COMMAND_MODULES: dict[str, str] = {
     "completion": "completion",
     "schema": "contract",
     "handover": "handover",
+    # outcomes: sign-off, GMV and exchange rates, freeze windows
+    "signoff": "signoff",
+    "kpi": "kpi",
+    "fx": "kpi",
+    "freeze": "freeze",
 }
 
 

@@ -34,6 +34,11 @@ BATCHABLE = {
     "check": {"add", "done", "reopen", "edit", "remove"},
     "promo": {"add", "move", "edit", "remove"},
     "handover": None,
+    # outcomes: sign-off, GMV, exchange rates, freeze windows
+    "signoff": {"request", "approve", "reject"},
+    "kpi": {"target", "actual"},
+    "fx": {"set", "remove"},
+    "freeze": {"add", "remove"},
 }
 
 

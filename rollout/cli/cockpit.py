@@ -50,6 +50,7 @@ def health_row_schema() -> contract.Schema:
             "open": c.COUNT,
             "critical_open": c.COUNT,
             "overdue": c.COUNT,
+            "signoff": c.nullable({"type": "string", "enum": ["pending", "approved", "rejected", "stale"]}),
         }
     )
 
@@ -151,6 +152,15 @@ def digest_schema() -> contract.Schema:
             "at_risk": c.array(region),
             "overdue_critical": c.array(c.obj({"owner": c.STRING, "items": c.array(overdue)})),
             "upcoming": c.array(agenda_entry_schema()),
+            "go_no_go": c.array(
+                c.obj(
+                    {
+                        "code": c.STRING,
+                        "signoff": c.nullable({"type": "string", "enum": ["pending", "approved", "rejected", "stale"]}),
+                        "freezes": c.STRINGS,
+                    }
+                )
+            ),
             "changes": c.obj(
                 {
                     "total": c.COUNT,
@@ -198,6 +208,9 @@ def health_command(app: App, selectors: tuple[str, ...], as_json: bool) -> None:
         ]
         for r in rows
     ]
+    if any(r["signoff"] for r in rows):  # the go/no-go column, once any sign-off was asked for
+        headers = [*headers, "SIGN-OFF"]
+        cells = [[*c, r["signoff"] or "-"] for c, r in zip(cells, rows, strict=True)]
     if width is None:  # to a pipe or a file: one column per field, a reason per line, for grep
         reasons = ["\n".join(r["reasons"]) or "-" for r in rows]
         click.echo(output.table([*headers, "REASONS"], [[*c, why] for c, why in zip(cells, reasons, strict=True)]))

@@ -208,6 +208,7 @@ def status_row_schema() -> Schema:
         health={"type": "string", "enum": list(HEALTHS)},
         reasons=STRINGS,
         forecast=nullable(DATE),
+        signoff=nullable({"type": "string", "enum": ["pending", "approved", "rejected", "stale"]}),
     )
 
 
@@ -216,7 +217,7 @@ def history_entry_schema() -> Schema:
     record = nullable({"type": "object"})
     change = obj(
         {
-            "table": {"type": "string", "enum": [*ENVELOPE_KINDS.values(), "settings"]},
+            "table": {"type": "string", "enum": list(_all_tables())},
             "key": STRING,
             "before": record,
             "after": record,
@@ -237,8 +238,31 @@ def history_entry_schema() -> Schema:
     )
 
 
+def _all_tables() -> tuple[str, ...]:
+    from rollout.state import TABLES
+
+    return TABLES
+
+
+def _other_kinds() -> dict[str, str]:
+    """Record kinds beyond regions, checklist, promotions and settings (sign-offs, KPIs, exchange
+    rates, freeze windows): export name -> table. The envelope shows them only when a change holds one."""
+    from rollout.schema import KINDS
+
+    known = {*ENVELOPE_KINDS.values(), "settings"}
+    return {kind.export_name: table for table, kind in KINDS.items() if table not in known}
+
+
+def _stored_schema(table: str) -> Schema:
+    from rollout import schema
+
+    return schema.json_schema(schema.KINDS[table])
+
+
 def envelope_schema(extra: dict[str, Schema]) -> Schema:
-    """The envelope every editing command prints, plus its own keys."""
+    """The envelope every editing command prints, plus its own keys. The other record kinds
+    (_other_kinds) appear in `changed` and `removed` only when the change touched one."""
+    others = _other_kinds()
     return obj(
         {
             "command": STRING,
@@ -251,14 +275,26 @@ def envelope_schema(extra: dict[str, Schema]) -> Schema:
                     "checklist": array(item_schema()),
                     "promotions": array(promotion_schema()),
                     "settings": array(setting_schema()),
-                }
+                    **{name: array(_stored_schema(table)) for name, table in others.items()},
+                },
+                optional=tuple(others),
             ),
-            "removed": obj({"regions": STRINGS, "checklist": STRINGS, "promotions": STRINGS}),
+            "removed": obj(
+                {"regions": STRINGS, "checklist": STRINGS, "promotions": STRINGS, **dict.fromkeys(others, STRINGS)},
+                optional=tuple(others),
+            ),
             "warnings": STRINGS,
             "summary": STRING,
             **extra,
         }
     )
+
+
+def _stored_json(state: State, table: str, record: Record) -> dict[str, Any]:
+    from rollout import schema
+
+    region = state.regions.get(record.get("region") or "")
+    return schema.to_json(schema.KINDS[table], record, region["timezone"] if region else "UTC")
 
 
 # -- the envelope ----------------------------------------------------------------------------
@@ -312,9 +348,17 @@ def envelope(
     kind_of = {table: kind for kind, table in ENVELOPE_KINDS.items()}
     promos = [c["after"] for c in changes if c["table"] == "promotions" and c["after"] is not None]
     promo_warnings = queries.warnings_for(state, promos, times.now()) if promos else {}
+    others = {table: name for name, table in _other_kinds().items()}
     for change in changes:
         if change["table"] == "settings":  # a setting is never removed: a reset shows its default
             changed["settings"].append(_setting_json(state, change["key"]))
+            continue
+        if change["table"] in others:  # stored as they are (amounts as decimal text)
+            name = others[change["table"]]
+            if change["after"] is None:
+                removed.setdefault(name, []).append(change["key"])
+            else:
+                changed.setdefault(name, []).append(_stored_json(state, change["table"], change["after"]))
             continue
         kind, after = kind_of[change["table"]], change["after"]
         if after is None:

@@ -33,7 +33,7 @@ SUFFIX_FORMAT = {
     ".md": "markdown",
     ".markdown": "markdown",
 }
-WHAT_CHOICES = ("regions", "checklist", "promos", "all")
+WHAT_CHOICES = ("regions", "checklist", "promos", "kpis", "fx", "signoffs", "freezes", "all")
 PROGRESS_MIN_RECORDS = 2000  # below this an export or import is over before a bar would help
 
 
@@ -120,6 +120,8 @@ def export(
     codes = queries.select(state, selectors, reading=True)
     if selectors:
         state = _subset(state, codes)
+    if what.lower() == "all":
+        kinds = exchange.present(state, kinds)
     report = Written(fmt, codes, as_json)
     if fmt == "csv":
         _export_csv(state, kinds, output_name, excel, report)
@@ -146,6 +148,18 @@ def _subset(state: State, codes: list[str]) -> State:
         "items": {str(n): i for n, i in enumerate((i for i in state.items.values() if i["region"] in chosen), 1)},
         "promotions": {
             str(n): p for n, p in enumerate((p for p in state.promotions.values() if p["region"] in chosen), 1)
+        },
+        # GMV of the chosen regions; exchange rates belong to no region and all go along.
+        "kpis": {
+            str(n): k for n, k in enumerate((k for k in state.tables["kpis"].values() if k["region"] in chosen), 1)
+        },
+        "fx_rates": {str(n): r for n, r in enumerate(state.tables["fx_rates"].values(), 1)},
+        "signoffs": {
+            str(n): r for n, r in enumerate((r for r in state.tables["signoffs"].values() if r["region"] in chosen), 1)
+        },
+        "freezes": {
+            str(n): w
+            for n, w in enumerate((w for w in state.tables["freezes"].values() if chosen & set(w["regions"])), 1)
         },
     }
     return State(document)

@@ -8,7 +8,7 @@ from rollout import ops, queries, times
 from rollout.cli import contract, output
 from rollout.cli.app import NOTHING_CHANGED, App, already_has, ids_argument, pass_app, require_change
 from rollout.cli.completion import complete_promotion_ids, complete_selectors
-from rollout.cli.regions import promo_table, selectors_argument
+from rollout.cli.regions import force_freeze, promo_table, selectors_argument
 from rollout.state import Record, State
 
 
@@ -91,13 +91,22 @@ def _report(
 @click.option("--start", required=True, help=f"Start, in the region's local time: {times.WHEN_HELP}.")
 @click.option("--end", required=True, help="End, after the start.")
 @click.option("--kind", help="Kind of event, e.g. mega-sale, seasonal, local.  [default: campaign]")
+@click.option("--force", is_flag=True, help="Start inside a blocking freeze window (recorded in history).")
 @contract.edits()
 @pass_app
 def promo_add(
-    app: App, selectors: tuple[str, ...], name: str, start: str, end: str, kind: str | None, as_json: bool
+    app: App,
+    selectors: tuple[str, ...],
+    name: str,
+    start: str,
+    end: str,
+    kind: str | None,
+    force: bool,
+    as_json: bool,
 ) -> None:
     """Add a promotion to every selected region (SELECTOR: CODE, wave=N, status=S, owner=NAME or all)."""
     with app.change() as state:
+        force_freeze(state, force)
         created = ops.add_promotions(state, selectors, name, start=start, end=end, kind=kind)
     _report(app, state, created, as_json, "Added")
 
@@ -105,12 +114,14 @@ def promo_add(
 @promo.command("move", short_help="Move a promotion by a duration.")
 @promotion_argument()
 @click.option("--by", "by", required=True, help=f"How far: {times.DURATION_HELP}.")
+@click.option("--force", is_flag=True, help="Start inside a blocking freeze window (recorded in history).")
 @contract.edits()
 @pass_app
-def promo_move(app: App, words: tuple[str, ...], by: str, as_json: bool) -> None:
+def promo_move(app: App, words: tuple[str, ...], by: str, force: bool, as_json: bool) -> None:
     """Move a promotion by a duration (on the region's local calendar), keeping its length."""
     code, (promo_id,) = ids_argument(words, "ID", one=True)
     with app.change() as state:
+        force_freeze(state, force)
         moved = ops.move_promotion(state, promo_id, by, code)
     _report(
         app, state, [moved], as_json, "Moved", f"Nothing changed: a move by {by} leaves {moved['id']} where it was."
@@ -123,13 +134,15 @@ def promo_move(app: App, words: tuple[str, ...], by: str, as_json: bool) -> None
 @click.option("--kind", help="New kind.")
 @click.option("--start", help=f"New start: {times.WHEN_HELP}.")
 @click.option("--end", help="New end.")
+@click.option("--force", is_flag=True, help="Start inside a blocking freeze window (recorded in history).")
 @contract.edits()
 @pass_app
-def promo_edit(app: App, words: tuple[str, ...], as_json: bool, **fields: str | None) -> None:
+def promo_edit(app: App, words: tuple[str, ...], force: bool, as_json: bool, **fields: str | None) -> None:
     """Change a promotion's name, kind, start or end."""
     code, (promo_id,) = ids_argument(words, "ID", one=True)
     require_change(fields)
     with app.change() as state:
+        force_freeze(state, force)
         edited = ops.edit_promotion(state, promo_id, code=code, **fields)
     _report(app, state, [edited], as_json, "Updated", already_has([edited["id"]], fields))
 

@@ -51,28 +51,26 @@ def status(app: App, selectors: tuple[str, ...], as_json: bool) -> None:
     if not rows:
         click.echo("No regions match.")
         return
-    click.echo(
-        output.table(
-            STATUS_COLUMNS,
-            [
-                [
-                    r["code"],
-                    r["name"],
-                    output.health_text(r["health"]),
-                    r["wave"],
-                    output.status_text(r["status"]),
-                    (r["launched_at"] or r["launch"] or "-")[:10],
-                    times.countdown(r["days_to_launch"]),
-                    f"{r['readiness']}%",
-                    r["critical_open"] or "",
-                    _next_promo_cell(r["next_promotion"]),
-                ]
-                for r in rows
-            ],
-            width=output.terminal_width(),
-            drop=STATUS_DROP,
-        )
-    )
+    cells = [
+        [
+            r["code"],
+            r["name"],
+            output.health_text(r["health"]),
+            r["wave"],
+            output.status_text(r["status"]),
+            (r["launched_at"] or r["launch"] or "-")[:10],
+            times.countdown(r["days_to_launch"]),
+            f"{r['readiness']}%",
+            r["critical_open"] or "",
+            _next_promo_cell(r["next_promotion"]),
+        ]
+        for r in rows
+    ]
+    columns = STATUS_COLUMNS
+    if any(r["signoff"] for r in rows):  # the go/no-go column, once any sign-off was asked for
+        columns = [*STATUS_COLUMNS[:-1], "SIGN-OFF", STATUS_COLUMNS[-1]]
+        cells = [[*c[:-1], r["signoff"] or "-", c[-1]] for c, r in zip(cells, rows, strict=True)]
+    click.echo(output.table(columns, cells, width=output.terminal_width(), drop=STATUS_DROP))
 
 
 STATUS_COLUMNS = ["CODE", "NAME", "HEALTH", "WAVE", "STATUS", "LAUNCH", "WHEN", "READY", "CRIT", "NEXT PROMOTION"]
@@ -233,6 +231,14 @@ def promo_table(state: State, promos: list[Record], warnings: dict[str, list[str
     return output.table(["ID", "REGION", "NAME", "KIND", "START (local)", "END (local)", "WARNINGS"], rows)
 
 
+def force_freeze(state: State, force: bool) -> None:
+    """A --force lets this change set dates inside a blocking freeze window (rollout.freeze, noted in history)."""
+    if force:
+        from rollout.freeze import FORCE
+
+        state.overrides.add(FORCE)
+
+
 @region.command("add", short_help="Add a region.")
 @click.argument("code")
 @click.option("--name", required=True, help="Display name, e.g. Germany.")
@@ -242,6 +248,7 @@ def promo_table(state: State, promos: list[Record], warnings: dict[str, list[str
 @click.option("--wave", type=WAVE_RANGE, default=0, show_default=True, help="Rollout wave (a whole number >= 0).")
 @click.option("--owner", help="Launch manager responsible.")
 @click.option("--status", type=STATUS_CHOICE, default="planned", show_default=True, help="Status.")
+@click.option("--force", is_flag=True, help="Set a launch inside a blocking freeze window (recorded in history).")
 @contract.edits()
 @pass_app
 def region_add(
@@ -254,12 +261,14 @@ def region_add(
     wave: int,
     owner: str | None,
     status: str,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Add a region (CODE: ISO 3166-1 alpha-2, or ISO 3166-2 for part of a country)."""
     with app.change() as state:
         from rollout import ops, territory  # the write path only: read commands start faster without them
 
+        force_freeze(state, force)
         reg = ops.add_region(
             state,
             code,
@@ -285,7 +294,12 @@ def region_add(
 @click.option("--wave", type=WAVE_RANGE, help="Rollout wave (a whole number >= 0).")
 @click.option("--owner", help="Launch manager responsible.")
 @click.option("--status", type=STATUS_CHOICE, help="Status.")
-@click.option("--force", is_flag=True, help="Launch even with critical items open (recorded in history).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Launch even with critical items open or a sign-off not fresh, or set a launch inside a "
+    "blocking freeze window (recorded in history).",
+)
 @contract.edits()
 @pass_app
 def region_set(app: App, selectors: tuple[str, ...], force: bool, as_json: bool, **fields: str | None) -> None:
@@ -294,6 +308,7 @@ def region_set(app: App, selectors: tuple[str, ...], force: bool, as_json: bool,
     with app.change() as state:
         from rollout import ops, territory  # the write path only: read commands start faster without them
 
+        force_freeze(state, force)
         updated = ops.set_regions(state, selectors, force=force, **fields)  # type: ignore[arg-type]
         codes = [r["code"] for r in updated if state.changed("regions", r["code"])]  # not those already so
         warnings = queries.launch_holiday_warnings(state, codes) if fields.get("launch") is not None else []
@@ -332,13 +347,15 @@ def region_remove(app: App, code: str, yes: bool, as_json: bool) -> None:
 @selectors_argument(required=True)
 @click.option("--by", "by", required=True, help=f"How far: {times.DURATION_HELP}.")
 @click.option("--with-promos", is_flag=True, help="Move the regions' promotions that have not started yet too.")
+@click.option("--force", is_flag=True, help="Move into inside a blocking freeze window (recorded in history).")
 @contract.edits()
 @pass_app
-def shift(app: App, selectors: tuple[str, ...], by: str, with_promos: bool, as_json: bool) -> None:
+def shift(app: App, selectors: tuple[str, ...], by: str, with_promos: bool, force: bool, as_json: bool) -> None:
     """Move launch targets by a duration (SELECTOR: CODE, wave=N, status=S, owner=NAME or all)."""
     with app.change() as state:
         from rollout import ops  # the write path only: read commands start faster without it
 
+        force_freeze(state, force)
         shifted = ops.shift(state, selectors, by, with_promos)
         moved = [r for r in shifted if state.changed("regions", r["code"])]  # a move by 0d moves none
         warnings = queries.launch_holiday_warnings(state, [r["code"] for r in moved])

@@ -157,6 +157,89 @@ EXAMPLES: dict[str, Example] = {
         ("handover", "payments", "PAYMENTS"),
         ("handover", "payments"),
     ),
+    # -- outcomes: go/no-go sign-off, GMV targets and actuals, exchange rates, freeze windows ----
+    "signoff request": Example(
+        ("signoff", "request", "NL", "--approvers", "tester,li.wei", "--json"),
+        ("signoff", "request", "NL", "--approvers", " , "),
+        ("signoff", "request", "NL"),
+    ),
+    "signoff approve": Example(
+        ("signoff", "approve", "NL", "--note", "go", "--json"),
+        ("signoff", "approve", "PL"),
+        ("signoff", "approve"),
+        setup=(
+            ("signoff", "request", "NL", "--approvers", "tester"),
+            ("signoff", "request", "PL", "--approvers", "li"),
+        ),
+    ),
+    "signoff reject": Example(
+        ("signoff", "reject", "NL", "--note", "wait for the carrier", "--json"),
+        ("signoff", "reject", "NL", "--note", " "),
+        ("signoff", "reject", "NL"),
+        setup=(("signoff", "request", "NL", "--approvers", "Tester"),),
+    ),
+    "signoff show": Example(
+        ("signoff", "show", "NL", "--json"),
+        ("signoff", "show", "AQ"),
+        ("signoff", "show"),
+        setup=(("signoff", "request", "NL", "--approvers", "tester"), ("signoff", "approve", "NL")),
+    ),
+    "kpi report": Example(
+        ("kpi", "report", "wave=5", "--period", "2027-01", "--json"),
+        ("kpi", "report", "--period", "2027-13"),
+        NOTHING_REQUIRED,
+        setup=(("kpi", "target", "NL", "--period", "2027-01", "--gmv", "1000"),),
+    ),
+    "kpi target": Example(
+        ("kpi", "target", "NL", "--period", "2027-Q1", "--gmv", "1000000.50", "--json"),
+        ("kpi", "target", "NL", "--period", "2027-01", "--gmv", "1e3"),
+        ("kpi", "target", "NL", "--period", "2027-01"),
+    ),
+    "kpi actual": Example(
+        ("kpi", "actual", "--promo", "p61", "--gmv", "61000", "--json"),
+        ("kpi", "actual", "--promo", "p61", "--gmv", "1.234"),
+        ("kpi", "actual", "--promo", "p61"),
+    ),
+    "kpi import": Example(
+        ("kpi", "import", "gmv.csv", "--json"),
+        ("kpi", "import", "bad.csv"),
+        ("kpi", "import"),
+        files={"gmv.csv": "region,period,gmv\nNL,2027-01,870000.50\n", "bad.csv": "promo,gmv\np61,NaN\n"},
+    ),
+    "fx set": Example(
+        ("fx", "set", "JPY", "USD", "0.0067", "--period", "2027-01", "--json"),
+        ("fx", "set", "JPY", "USD", "NaN", "--period", "2027-01"),
+        ("fx", "set", "JPY", "USD", "0.0067"),
+    ),
+    "fx remove": Example(
+        ("fx", "remove", "JPY", "USD", "--period", "2027-01", "--json"),
+        ("fx", "remove", "JPY", "USD", "--period", "2027-02"),
+        ("fx", "remove", "JPY"),
+        setup=(("fx", "set", "JPY", "USD", "0.0067", "--period", "2027-01"),),
+    ),
+    "fx list": Example(
+        ("fx", "list", "--json"),
+        NO_VALUE,
+        NOTHING_REQUIRED,
+        setup=(("fx", "set", "EUR", "USD", "1.08", "--period", "2027-01"),),
+    ),
+    "freeze add": Example(
+        ("freeze", "add", "wave=5", "--from", "2027-01-20", "--to", "2027-01-31", "--reason", "Peak", "--json"),
+        ("freeze", "add", "NL", "--from", "2027-01-10", "--to", "2027-01-01", "--reason", "Peak"),
+        ("freeze", "add", "NL", "--from", "2027-01-01", "--to", "2027-01-02"),
+    ),
+    "freeze remove": Example(
+        ("freeze", "remove", "f1", "--json"),
+        ("freeze", "remove", "f99"),
+        ("freeze", "remove"),
+        setup=(("freeze", "add", "all", "--from", "2026-11-20", "--to", "2026-11-30", "--reason", "Black Friday"),),
+    ),
+    "freeze list": Example(
+        ("freeze", "list", "--json"),
+        NO_VALUE,
+        NOTHING_REQUIRED,
+        setup=(("freeze", "add", "NL", "--from", "2027-01-20", "--to", "2027-01-31", "--reason", "Peak", "--blocks"),),
+    ),
 }
 
 

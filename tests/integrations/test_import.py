@@ -12,6 +12,7 @@ from integration_helpers import as_json, data_of, load
 
 from rollout import exchange
 from rollout.errors import RolloutError
+from rollout.state import TABLES
 
 
 def export_csv_files(rollout, target: Path) -> list[Path]:
@@ -51,7 +52,7 @@ def test_import_is_one_history_entry_that_undo_reverts(rollout, db_path, empty_d
     assert len(state.history) == 1
     assert state.history[0]["command"].startswith("import ")
     assert rollout("undo", db=empty_db_path).exit_code == 0
-    assert data_of(empty_db_path) == {"regions": {}, "items": {}, "promotions": {}, "settings": {}}
+    assert data_of(empty_db_path) == dict.fromkeys(TABLES, {})  # every table of the record schema, empty
 
 
 def test_upsert_changes_matching_records_adds_new_ones_and_leaves_the_rest(rollout, db_path, tmp_path):

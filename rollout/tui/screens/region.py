@@ -1,4 +1,4 @@
-"""Region: one region in four tabs (Overview, Checklist, Promotions, History)."""
+"""Region: one region in five tabs (Overview, Checklist, Promotions, History, GMV)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane, Tabs
 
+from rollout import signoff
 from rollout.tui.widgets.base import RegionPane, RolloutNode
 from rollout.tui.widgets.checklist import ChecklistPane
 from rollout.tui.widgets.history import HistoryPane
+from rollout.tui.widgets.kpi import KpiPane
 from rollout.tui.widgets.overview import OverviewPane
 from rollout.tui.widgets.promotions import PromotionsPane
 
-TABS = ("overview", "checklist", "promotions", "history")
+TABS = ("overview", "checklist", "promotions", "history", "kpi")
 OVERVIEW_ACTIONS = {"move_launch", "save", "revert"}
 
 
@@ -28,6 +30,7 @@ class RegionScreen(RolloutNode, Screen[None]):
         Binding("2", "tab('checklist')", "Checklist", show=False, id="tab.checklist"),
         Binding("3", "tab('promotions')", "Promotions", show=False, id="tab.promotions"),
         Binding("4", "tab('history')", "History", show=False, id="tab.history"),
+        Binding("5", "tab('kpi')", "GMV", show=False, id="tab.kpi"),
         Binding("m", "move_launch", "Move launch", id="region.move_launch"),
         Binding("ctrl+s", "save", "Save", id="region.save"),
         Binding("ctrl+r", "revert", "Revert", id="region.revert"),
@@ -56,6 +59,8 @@ class RegionScreen(RolloutNode, Screen[None]):
                 yield PromotionsPane(self.code, key if self.initial_tab == "promotions" else None)
             with TabPane("History 4", id="history"):
                 yield HistoryPane(self.code)
+            with TabPane("GMV 5", id="kpi"):
+                yield KpiPane(self.code)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -87,6 +92,9 @@ class RegionScreen(RolloutNode, Screen[None]):
         for name in ("planned", "preparing", "ready", "launched", "paused"):
             status.set_class(region["status"] == name, f"status-{name}")
         facts = f"wave {region['wave']} · {region['timezone']} · {region['currency']} · owner {region['owner'] or '-'}"
+        go = signoff.region_state(self.state, self.code)
+        if go is not None:  # the go/no-go, once a sign-off was asked for: first, so 80 columns show it
+            facts = f"sign-off {go} · {facts}"
         self.query_one("#region-facts", Static).update(facts)
 
     def refresh_data(self) -> None:

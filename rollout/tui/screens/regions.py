@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
-from rollout import health
+from rollout import health, kpi
 from rollout.tui.guard import reported
 from rollout.tui.views import SORTS, RegionRow, filter_rows, sort_rows
 from rollout.tui.widgets.region_table import RegionTable, health_cell
@@ -194,8 +194,19 @@ class RegionsScreen(Screen[None]):
             text = f" {row.launch}"
         else:
             text = f" · forecast ready {row.forecast}" if row.forecast else ""
+        gmv = self._gmv_text(row.code)
         style = self.query_one(RegionTable).health_style(row.health)
-        detail.update(Text.assemble(f"{row.code} ", (health_cell(row), style), text))
+        detail.update(Text.assemble(f"{row.code} ", (health_cell(row), style), text, gmv))
+
+    def _gmv_text(self, code: str) -> str:
+        """' · GMV 2026-11 87.0 %': the current local month's attainment (rollout.kpi), when recorded."""
+        state = self.app.snapshot.state  # type: ignore[attr-defined]
+        if not state.tables["kpis"] or code not in state.regions:
+            return ""
+        found = kpi.current_attainment(state, code)
+        if found is None:
+            return ""
+        return f" · GMV {kpi.current_period(state.regions[code])} {found} %"
 
     @on(RegionTable.Selected)
     @reported

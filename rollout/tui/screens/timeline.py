@@ -84,7 +84,10 @@ class TimelineScreen(FilterBoxScreen):
         total = len(self.rollout.snapshot.rows)
         count = f"{total} regions" + (f" · filter {self.filter_text!r}: {shown} shown" if self.filter_text else "")
         zoom = f"zoom {view.zoom.name}: {view.zoom.label} (+ -)"
-        self.query_one("#timeline-title", Static).update(Text(f"{count} · {zoom} · {LEGEND_TEXT}"))
+        legend = LEGEND_TEXT
+        if self.rollout.snapshot.state.tables["freezes"]:  # the shading's entry, once a window exists
+            legend += f"  {GLYPHS[model.FROZEN]}\u00a0freeze"
+        self.query_one("#timeline-title", Static).update(Text(f"{count} · {zoom} · {legend}"))
 
     @on(TimelineView.Moved)
     def _moved(self) -> None:
@@ -158,6 +161,9 @@ def column_events(row: TimelineRow, first: date, last: date) -> list[str]:
             found.append(f"{bar.id} {bar.name!r} {bar.first.isoformat()} to {bar.last.isoformat()}")
     found += [f"⚠ {c.text}" for c in row.conflicts if first <= c.day <= last]
     found += [f"holiday {day.isoformat()} {name}" for day, name in row.holidays if first <= day <= last]
+    found += [
+        f"freeze {text} ({a.isoformat()} to {b.isoformat()})" for a, b, text in row.freezes if a <= last and b >= first
+    ]
     if first <= row.today <= last:
         found.append("today")
     return found

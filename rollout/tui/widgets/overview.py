@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
@@ -10,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
-from rollout import model, ops, queries, times
+from rollout import model, ops, queries, signoff, times
 from rollout.errors import InvalidValue, RolloutError, StaleEdit
 from rollout.health import NOTE, SYMBOLS
 from rollout.state import Record, State
@@ -39,12 +40,15 @@ def form_values(region: Record) -> dict[str, Any]:
     }
 
 
-def forced_launch_question(code: str, blocking: list[Record]) -> str:
-    """The confirmation of a launch with critical items open, naming them as the CLI's refusal does."""
-    return (
-        f"{code} has {len(blocking)} critical item(s) open: {queries.describe_items(blocking)}. "
-        "Launch anyway (recorded in history as a forced launch)?"
-    )
+def forced_launch_question(code: str, blocking: list[Record], unsigned: Sequence[str] = ()) -> str:
+    """The confirmation of a launch with critical items open or a sign-off not fresh (rollout.signoff:
+    "amara stale"), naming them as the CLI's refusals do."""
+    said = []
+    if blocking:
+        said.append(f"{code} has {len(blocking)} critical item(s) open: {queries.describe_items(blocking)}. ")
+    if unsigned:
+        said.append(f"{code}'s sign-off is not fresh: {'; '.join(unsigned)}. ")
+    return "".join(said) + "Launch anyway (recorded in history as a forced launch)?"
 
 
 class OverviewPane(RegionPane):
@@ -208,13 +212,15 @@ class OverviewPane(RegionPane):
             self.notify("Nothing to save.", timeout=2)
             return True
         blocking = queries.open_critical(self.state, self.code)
-        if changed.get("status") == "launched" and blocking:
+        unsigned = signoff.launch_blockers(self.state, self.code)
+        if changed.get("status") == "launched" and (blocking or unsigned):
 
             def confirmed(yes: bool | None) -> None:
                 if yes:
                     self._save(changed, force=True)
 
-            self.app.push_screen(ConfirmScreen(forced_launch_question(self.code, blocking), yes="Launch"), confirmed)
+            question = forced_launch_question(self.code, blocking, unsigned)
+            self.app.push_screen(ConfirmScreen(question, yes="Launch"), confirmed)
             return False
         return self._save(changed, force=False)
 

@@ -112,6 +112,7 @@ class TimelineView(ScrollView, can_focus=True):
         "timeline--today",
         "timeline--today-promotion",
         "timeline--holiday",
+        "timeline--frozen",
         "timeline--empty",
         "timeline--health-off-track",
         "timeline--health-at-risk",
@@ -408,6 +409,8 @@ class TimelineView(ScrollView, can_focus=True):
                 style += self._style("today")
             elif any(col_first <= day <= col_last for day in holidays):
                 style += self._style("holiday")
+            if any(begin <= col_last and end >= col_first for begin, end, _text in row.freezes):
+                style += self._style("frozen")  # a freeze window shades its columns under what is on them
             if cursor_row and col_first == self.cursor_day:
                 style += self._style("cursor")
             segments.append(Segment(text, style))
@@ -419,7 +422,7 @@ def cell_text(kind: str, cells: int, promoted: bool) -> str:
     sits in the middle (on the bar when a promotion runs there too: today crossing it as ┿); a
     holiday is shaded."""
     glyph = model.GLYPHS[kind]
-    if kind in (model.PROMOTION, model.HOLIDAY):
+    if kind in (model.PROMOTION, model.HOLIDAY, model.FROZEN):
         return glyph * cells
     side = model.GLYPHS[model.PROMOTION] if promoted and kind != model.TODAY else " "
     left = (cells - 1) // 2
