@@ -33,7 +33,7 @@ with `supports_backups`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, NamedTuple, overload
@@ -367,10 +367,47 @@ class Transaction(ABC):
         """
 
 
+class ChangeHook(ABC):
+    """Tells a long-running front end (the TUI) that the stored state changed (Backend.watch).
+
+    `current()` is cheap enough to call from the UI thread several times a second: the file
+    backend's is one stat, a server backend's returns what its listener last heard (no I/O).
+    The `on_change` callback given to Backend.watch, when the backend pushes, is called from the
+    hook's own thread (so it must hand over to the UI thread itself)."""
+
+    @abstractmethod
+    def current(self) -> ChangeToken | None:
+        """The newest change token known (None: no database). Raises DatabaseError (one line, no
+        credential) while the storage cannot be reached; the same hook recovers by itself."""
+
+    def close(self) -> None:  # noqa: B027 (optional: most hooks hold nothing)
+        """Stop watching (idempotent)."""
+
+
+class PollingHook(ChangeHook):
+    """The default hook: Backend.token() at every call (a stat for a file); never pushes."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def current(self) -> ChangeToken | None:
+        return self.backend.token()
+
+
 class Backend(ABC):
-    """One rollout database: its current state, its history, its writers' lock, its backups."""
+    """One rollout database: its current state, its history, its writers' lock, its backups.
+
+    Required: exists, read, token, revision, history, writing. Optional, with defaults here:
+    backups and backup_content (supports_backups), watch (live refresh), storage_checks
+    (`rollout doctor`). Every method may raise DatabaseError (one line naming `location`, never a
+    credential) when the storage cannot be read, written, reached or locked; none raises a driver
+    or OS error. Thread safety: a backend object may be shared by the threads of one process
+    (each call is complete in itself); a Transaction belongs to the thread that opened it.
+    """
 
     location: str  # a path, or a URL without credentials: what messages name
+    # Why `restore` has nothing to offer when supports_backups is False (said to the user as is).
+    backups_note = "this storage keeps no backups"
 
     @abstractmethod
     def exists(self) -> bool:
@@ -399,6 +436,18 @@ class Backend(ABC):
     def writing(self, timeout: float | None = None) -> AbstractContextManager[Transaction]:
         """Hold the writers' lock (waiting at most `timeout` seconds, default ROLLOUT_LOCK_TIMEOUT)
         and yield a Transaction. Raises DatabaseError when the lock cannot be had in time."""
+
+    # -- optional: live refresh, storage checks --------------------------------------------------
+    def watch(self, on_change: Callable[[], None] | None = None) -> ChangeHook:
+        """A ChangeHook on this database. A backend that pushes (a server's notifications) calls
+        `on_change` from its own thread when the state changes or the connection is lost or back;
+        the default polls token() and never calls it."""
+        return PollingHook(self)
+
+    def storage_checks(self) -> list[str]:
+        """Problems of the storage itself, beyond the records (one sentence each; [] when fine).
+        `rollout doctor` runs the record checks on what `read` returns, then these."""
+        return []
 
     # -- optional: backups ------------------------------------------------------------------
     supports_backups = False

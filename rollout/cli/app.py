@@ -6,7 +6,6 @@ import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import click
@@ -39,19 +38,27 @@ class Batch:
 
 @dataclass
 class App:
-    db_path: Path
+    db_path: str  # the location as given (rollout.backends.parse_location): may hold a credential, never shown
     user: str
     read_only: bool = False
     command: str = ""
     batch: Batch | None = None
     changed: State | None = None  # the state of the last change(), for report()
+    default_location: bool = False  # the default location (no --db, no ROLLOUT_DB): a read may create it
     _db: Database | None = None
 
     @property
     def db(self) -> Database:
         if self._db is None:
-            self._db = Database(self.db_path, read_only=self.read_only)
+            self._db = Database(self.db_path, read_only=self.read_only, create_missing=self.default_location)
         return self._db
+
+    @property
+    def location(self) -> str:
+        """How messages name the database: its path, or its URL without any credential."""
+        from rollout.backends import shown
+
+        return self.db.location if self._db is not None else shown(self.db_path)
 
     def state(self) -> State:
         """The state to read: the batch's working copy, or the file as it is now."""
@@ -133,7 +140,7 @@ class App:
         if not self.db.created_from_seed:
             return []
         self.db.created_from_seed = False
-        notice = f"rollout: created {self.db.path} from the bundled dataset"
+        notice = f"rollout: created {self.db.location} from the bundled dataset"
         if announce:
             click.echo(notice, err=True)
         return [notice]

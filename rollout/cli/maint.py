@@ -42,7 +42,7 @@ def doctor(app: App, as_json: bool) -> None:
     else:
         click.echo(format_report(report))
     if not report.ok:
-        raise RolloutError(f"{len(report.problems)} problem(s) found in {app.db_path}")
+        raise RolloutError(f"{len(report.problems)} problem(s) found in {app.location}")
 
 
 def _backups_schema() -> contract.Schema:
@@ -141,9 +141,9 @@ def _list_backups(db: Database, as_json: bool) -> None:
         )
         return
     if not kept:
-        click.echo(f"No backups of {db.path} yet (one is kept before every change).")
+        click.echo(f"No backups of {db.location} yet (one is kept before every change).")
         return
-    click.echo(f"Backups of {db.path}, newest first (`rollout restore N` brings one back):")
+    click.echo(f"Backups of {db.location}, newest first (`rollout restore N` brings one back):")
     click.echo(
         output.table(
             ["N", "REVISION", "SAVED (UTC)", "SIZE", "LAST CHANGE IN IT"],

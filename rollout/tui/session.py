@@ -78,10 +78,11 @@ class Outcome(Generic[T]):
 
 class Session:
     def __init__(self, path: str | os.PathLike[str], user: str, read_only: bool = False) -> None:
-        self.path = Path(path)
+        self.db = Database(path, read_only=read_only)
+        self.location = self.db.location  # what messages name: a path, or a URL without credentials
+        self.path = Path(self.location)
         self.user = user
         self.read_only = read_only
-        self.db = Database(self.path, read_only=read_only)
 
     def load(self) -> Snapshot:
         """Read the database (no lock: writers replace it atomically) and compute the rows.
