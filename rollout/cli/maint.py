@@ -34,9 +34,9 @@ def _doctor_schema() -> contract.Schema:
 def doctor(app: App, as_json: bool) -> None:
     """Check the database file: it parses, its schema version, the references between regions,
     checklist items and promotions, duplicate ids, history and backups. Exit 1 when a problem is found."""
-    from rollout.doctor import examine, format_report
+    from rollout.doctor import examine_location, format_report
 
-    report = examine(app.db_path)
+    report = examine_location(app.db_path)
     if as_json:
         output.emit_json(report.to_json())
     else:

@@ -275,6 +275,9 @@ def free_port() -> int:
 
 def test_serve_json_prints_one_object_that_validates(tmp_path):
     port = free_port()
+    subprocess.run(
+        [str(Path(sys.executable).with_name("rollout")), "--db", str(tmp_path / "s.json"), "init"], check=True
+    )
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("rollout")), "--db", str(tmp_path / "s.json"), "serve"]
         + ["--port", str(port), "--json"],
