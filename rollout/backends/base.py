@@ -366,6 +366,13 @@ class Transaction(ABC):
         DatabaseError when it cannot be written.
         """
 
+    def erase(self) -> str | None:
+        """Optional (`rollout db copy --force`): set the whole database, state and history, aside
+        or remove it inside this turn, so `replace` then starts an empty history. Returns where
+        a copy was kept (None: none, e.g. a server's own backups hold it). NotImplementedError
+        when the storage cannot."""
+        raise NotImplementedError
+
 
 class ChangeHook(ABC):
     """Tells a long-running front end (the TUI) that the stored state changed (Backend.watch).

@@ -876,8 +876,11 @@ class PostgresTransaction(Transaction):
         """The whole state replaced by `document`, `entries` appended (ids and revisions checked)."""
         if not self._open:
             self.begin()
-        last = self.conn.execute("SELECT coalesce(max(id), 0), coalesce(max(revision), 0) FROM rollout_history")
-        top_id, top_revision = last.fetchone() if self._has_tables() else (0, 0)
+        top_id, top_revision = (
+            self.conn.execute("SELECT coalesce(max(id), 0), coalesce(max(revision), 0) FROM rollout_history").fetchone()
+            if self._has_tables()
+            else (0, 0)
+        )
         for entry in entries:
             if entry["id"] <= top_id or entry["revision"] <= top_revision:
                 raise ValueError(f"entry #{entry['id']} cannot follow the stored history")
@@ -897,6 +900,15 @@ class PostgresTransaction(Transaction):
         )
         self._seen, self._seen_revision = stored, revision
         return Replaced(None, stored)
+
+    def erase(self) -> str | None:
+        """Drop every rollout table (in this transaction: nothing is lost unless it commits)."""
+        if not self._open:
+            self.begin()
+        tables = ["rollout_history", "rollout_records", *(f"rollout_{t}" for t in reversed(COLUMNS)), "rollout_meta"]
+        for table in tables:
+            self.conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+        return None
 
     def _has_tables(self) -> bool:
         return bool(self.conn.execute("SELECT to_regclass('rollout_history') IS NOT NULL").fetchone()[0])

@@ -161,6 +161,7 @@ def _register() -> None:
         completion,
         config,
         contract,
+        dbcopy,
         exchange,
         maint,
         promos,
@@ -168,7 +169,20 @@ def _register() -> None:
         serve,
     )
 
-    for module in (regions, checklist, promos, cockpit, config, admin, maint, exchange, serve, completion, contract):
+    for module in (
+        regions,
+        checklist,
+        promos,
+        cockpit,
+        config,
+        admin,
+        maint,
+        dbcopy,
+        exchange,
+        serve,
+        completion,
+        contract,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -100,6 +100,8 @@ def restore(app: App, number: int | None, list_only: bool, dry_run: bool, force:
     """
     if number is not None and list_only:
         raise click.UsageError("give either N or --list, not both")
+    if not app.db.backend.supports_backups:  # a server's backups are the server's (rollout.backends.base)
+        raise RolloutError(f"{app.db.location} keeps no backups in rollout: {app.db.backend.backups_note}")
     if number is None:
         _list_backups(app.db, as_json)
         return

@@ -97,9 +97,17 @@ class Session:
         reference = times.now()
         return Snapshot(state, region_rows(state, reference), signature, reference)
 
+    def watch(self, on_change: Callable[[], None]) -> None:
+        """Follow other writers through the backend's change hook (rollout.backends.base.ChangeHook):
+        a server pushes, and calls `on_change` from its own thread; a file is polled by signature()."""
+        self.hook = self.db.backend.watch(on_change)
+
     def signature(self) -> Signature | None:
-        """The stored state's change token now (one stat for a file): compare with Snapshot.signature."""
-        return self.db.token()
+        """The stored state's change token now, from the change hook (one stat for a file, no I/O
+        for a server that pushes): compare with Snapshot.signature. Raises DatabaseError while the
+        storage cannot be reached."""
+        hook = getattr(self, "hook", None)
+        return hook.current() if hook is not None else self.db.token()
 
     def edit(self, command: str, change: Callable[[State], T], seen_revision: int) -> Outcome[T]:
         """Apply `change` inside one transaction; history records `tui: <command>`.

@@ -151,6 +151,12 @@ EXAMPLES: dict[str, Example] = {
         ("config", "reset"),
         setup=(("config", "set", "health.at_risk_days", "30"),),
     ),
+    # Teams and PostgreSQL (issue 20): a whole database copied to another location.
+    "db copy": Example(
+        ("db", "copy", "rollout.json", "copy.json", "--json"),
+        ("db", "copy", "rollout.json", "mysql://launch@db.example/rollout"),
+        ("db", "copy", "rollout.json"),
+    ),
 }
 
 
