@@ -42,6 +42,7 @@ writer's turn); the watcher has a connection of its own.
 from __future__ import annotations
 
 import contextlib
+import functools
 import getpass
 import os
 import re
@@ -79,6 +80,7 @@ STORE_VERSION = 1  # the table layout this rollout writes; a database with a hig
 CHANNEL = "rollout"  # LISTEN/NOTIFY channel; the payload is the new revision, nothing else
 LOCK_KEY = 0x726F6C6C  # the writers' advisory lock ("roll")
 MAX_RETRIES = 3
+PIPELINED = 50  # a change of at most this many records is sent in one round trip (larger ones use COPY)
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_STATEMENT_TIMEOUT = 60.0
 NOTIFY_WAIT = 1.0  # how long the watcher waits for a notification before checking it should stop
@@ -302,16 +304,26 @@ def _lost(error: BaseException) -> bool:
 
 
 # -- records <-> rows ---------------------------------------------------------------------------------
-def _record_sql(table: str) -> str:
-    """A query returning the whole table as one JSON text (built by the server: one value to parse)."""
-    columns = COLUMNS[table]
-    pairs = ", ".join(f"'{name}', {_q(name)}" for name, _ in columns)
-    return (
-        f"SELECT coalesce(json_agg(json_build_object({pairs}) ORDER BY pos), '[]')::text,"
-        f" (SELECT coalesce(json_agg(json_build_array({_q(columns[0][0])}, missing, extra) ORDER BY pos), '[]')::text"
-        f"   FROM rollout_{table} WHERE missing IS NOT NULL OR extra IS NOT NULL)"
-        f" FROM rollout_{table}"
+@functools.cache
+def _records_sql() -> str:
+    """Columns to add to the metadata row's SELECT: per table, its records as one JSON text built by
+    the server (one value to parse) and the rows whose shape needs fixing (`_fix`); then every row
+    of rollout_records. The whole state is one statement, one round trip, one snapshot."""
+    parts = []
+    for table, columns in COLUMNS.items():
+        pairs = ", ".join(f"'{name}', {_q(name)}" for name, _ in columns)
+        key = _q(columns[0][0])
+        parts.append(
+            f"(SELECT coalesce(json_agg(json_build_object({pairs}) ORDER BY pos), '[]')::text FROM rollout_{table})"
+        )
+        parts.append(
+            f"(SELECT coalesce(json_agg(json_build_array({key}, missing, extra) ORDER BY pos), '[]')::text"
+            f" FROM rollout_{table} WHERE missing IS NOT NULL OR extra IS NOT NULL)"
+        )
+    parts.append(
+        "(SELECT coalesce(json_agg(json_build_array(tbl, record) ORDER BY tbl, pos), '[]')::text FROM rollout_records)"
     )
+    return ", " + ", ".join(parts)
 
 
 def _row(table: str, record: dict[str, Any]) -> list[Any]:
@@ -377,6 +389,8 @@ class PostgresBackend(Backend):
         self.described = describe(self.settings)
         self._conn: Any = None
         self._lock = threading.RLock()
+        self._known = False  # the rollout tables exist (seen once)
+        self._upgraded = False  # the storage layout was checked by this object's first writer
 
     # -- connections ------------------------------------------------------------------------
     def connect(self) -> Any:
@@ -457,13 +471,19 @@ class PostgresBackend(Backend):
         return f"{self.described}: {reason_of(exc)}"
 
     # -- reading ----------------------------------------------------------------------------
-    def _meta_row(self, conn: Any) -> tuple[int, int, int, int, int, dict[str, Any]] | None:
-        """(store_version, schema, revision, next_items, next_promotions, extra) or None (no database)."""
-        exists = conn.execute("SELECT to_regclass('rollout_meta') IS NOT NULL").fetchone()[0]
-        if not exists:
+    def _has_schema(self, conn: Any) -> bool:
+        """Whether the rollout tables exist (asked once per backend: tables only go with `erase`)."""
+        if not self._known:
+            self._known = bool(conn.execute("SELECT to_regclass('rollout_meta') IS NOT NULL").fetchone()[0])
+        return self._known
+
+    def _meta_row(self, conn: Any, query: str = "") -> tuple[Any, ...] | None:
+        """(store_version, schema, revision, next_items, next_promotions, extra, ...what `query` adds)
+        or None (no database); one round trip once the tables are known."""
+        if not self._has_schema(conn):
             return None
         row = conn.execute(
-            "SELECT store_version, schema, revision, next_items, next_promotions, extra FROM rollout_meta"
+            "SELECT store_version, schema, revision, next_items, next_promotions, extra" + query + " FROM rollout_meta"
         ).fetchone()
         if row is None:
             return None
@@ -496,23 +516,24 @@ class PostgresBackend(Backend):
     def _read_in(self, conn: Any) -> StoredState | None:
         from rollout.state import KEY, TABLES
 
-        meta_row = self._meta_row(conn)
+        meta_row = self._meta_row(conn, _records_sql())  # the whole state in one statement
         if meta_row is None:
             return None
-        store_version, schema, revision, next_items, next_promotions, extra = meta_row
+        store_version, schema, revision, next_items, next_promotions, extra, *texts = meta_row
         meta = {"schema": schema, "revision": revision, "next_items": next_items, "next_promotions": next_promotions}
         meta.update(extra or {})
         document: Document = {"_meta": {"1": meta}}
+        found = dict(zip(COLUMNS, zip(texts[0::2], texts[1::2], strict=False), strict=False))
+        others: dict[str, list[dict[str, Any]]] = {}
+        for table, record in orjson.loads(texts[-1]):
+            others.setdefault(table, []).append(record)
         for table in TABLES:
             if table in COLUMNS:
-                text, fixes = conn.execute(_record_sql(table)).fetchone()
+                text, fixes = found[table]
                 records = orjson.loads(text)
                 _fix(records, orjson.loads(fixes), KEY[table])
             else:
-                rows = conn.execute(
-                    "SELECT record::text FROM rollout_records WHERE tbl = %s ORDER BY pos", (table,)
-                ).fetchall()
-                records = [orjson.loads(r[0]) for r in rows]
+                records = others.get(table, [])
             document[table] = {str(i): record for i, record in enumerate(records, 1)}
         return StoredState(document, revision, ("postgresql", revision), PostgresHistory(self, revision), schema)
 
@@ -545,9 +566,11 @@ class PostgresBackend(Backend):
                 tx.end()
 
     def _lock_writers(self, conn: Any, wait: float) -> None:
-        conn.execute(f"SET LOCAL lock_timeout = {max(1, int(wait * 1000))}")
+        """BEGIN and take the writers' lock, in one round trip."""
         try:
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+            conn.execute(
+                f"BEGIN; SET LOCAL lock_timeout = {max(1, int(wait * 1000))}; SELECT pg_advisory_xact_lock({LOCK_KEY})"
+            )
         except pg_errors.LockNotAvailable:
             conn.execute("ROLLBACK")
             raise DatabaseError(
@@ -556,11 +579,13 @@ class PostgresBackend(Backend):
 
     def _upgrade(self, conn: Any, wait: float) -> None:
         """Bring an older storage layout up to STORE_VERSION, one step per transaction under the lock."""
+        if self._upgraded:
+            return
         row = self._meta_row(conn)
         if row is None or row[0] >= STORE_VERSION:
+            self._upgraded = row is not None
             return
         while True:
-            conn.execute("BEGIN")
             self._lock_writers(conn, wait)
             version = conn.execute("SELECT store_version FROM rollout_meta").fetchone()[0]
             if version >= STORE_VERSION:
@@ -613,9 +638,9 @@ class PostgresTransaction(Transaction):
         self._seen_revision: int | None = None
 
     def begin(self) -> None:
-        self.conn.execute("BEGIN")  # READ COMMITTED: each statement sees what committed before it
-        self._open = True
+        # READ COMMITTED: each statement sees what committed before it.
         self.backend._lock_writers(self.conn, self.wait)
+        self._open = True
 
     def end(self) -> None:
         if self._open and not self.conn.closed:
@@ -644,9 +669,14 @@ class PostgresTransaction(Transaction):
                 self._check_unchanged()
                 if entry is None:
                     self._create(document)
+                    self.conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(revision)))
+                elif len(entry.get("changes") or ()) <= PIPELINED:
+                    with self.conn.pipeline():  # every statement of a small change in one round trip
+                        self._write_changes(document, entry)
+                        self.conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(revision)))
                 else:
                     self._write_changes(document, entry)
-                self.conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(revision)))
+                    self.conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(revision)))
                 _checkpoint("rows-written")
                 self.conn.execute("COMMIT")
                 self._open = False
@@ -800,12 +830,6 @@ class PostgresTransaction(Transaction):
             return
         new = [record for key, record in records.items() if key not in existing]
         changed = {key: record for key, record in records.items() if key in existing}
-        if table in COLUMNS:
-            top = self.conn.execute(f"SELECT coalesce(max(pos), 0) FROM rollout_{table}").fetchone()[0]
-        else:
-            top = self.conn.execute(
-                "SELECT coalesce(max(pos), 0) FROM rollout_records WHERE tbl = %s", (table,)
-            ).fetchone()[0]
         if changed:
             if table in COLUMNS:
                 names = [name for name, _ in COLUMNS[table]]
@@ -820,18 +844,34 @@ class PostgresTransaction(Transaction):
                     "UPDATE rollout_records SET record = %s WHERE tbl = %s AND key = %s",
                     [(orjson.dumps(r).decode(), table, key) for key, r in changed.items()],
                 )
-        if new:
-            if len(new) > 50:
-                self._copy_rows(table, new, start=top + 1)
-            elif table in COLUMNS:
-                names = [_q(name) for name, _ in COLUMNS[table]] + ["missing", "extra", "pos"]
-                marks = ", ".join(["%s"] * len(names))
-                self.conn.cursor().executemany(
-                    f"INSERT INTO rollout_{table} ({', '.join(names)}) VALUES ({marks})",
-                    [[*_row(table, record), top + i] for i, record in enumerate(new, 1)],
-                )
-            else:
-                self._copy_rows(table, new, start=top + 1)
+        if not new:
+            return
+        if table in COLUMNS and len(new) <= PIPELINED:
+            # Each insert sees the ones before it: the next place is one past the last.
+            names = [_q(name) for name, _ in COLUMNS[table]] + ["missing", "extra", "pos"]
+            marks = ", ".join(["%s"] * (len(names) - 1))
+            self.conn.cursor().executemany(
+                f"INSERT INTO rollout_{table} ({', '.join(names)})"
+                f" VALUES ({marks}, (SELECT coalesce(max(pos), 0) + 1 FROM rollout_{table}))",
+                [_row(table, record) for record in new],
+            )
+            return
+        if len(new) <= PIPELINED:
+            from rollout.state import KEY
+
+            self.conn.cursor().executemany(
+                "INSERT INTO rollout_records (tbl, key, pos, record) VALUES"
+                " (%s, %s, (SELECT coalesce(max(pos), 0) + 1 FROM rollout_records WHERE tbl = %s), %s)",
+                [(table, str(r[KEY[table]]), table, orjson.dumps(r).decode()) for r in new],
+            )
+            return
+        if table in COLUMNS:
+            top = self.conn.execute(f"SELECT coalesce(max(pos), 0) FROM rollout_{table}").fetchone()[0]
+        else:
+            top = self.conn.execute(
+                "SELECT coalesce(max(pos), 0) FROM rollout_records WHERE tbl = %s", (table,)
+            ).fetchone()[0]
+        self._copy_rows(table, new, start=top + 1)
 
     def _renumber(self, table: str, order: list[str]) -> None:
         """Store the records' order as the document has it (a change that reordered a whole table)."""
@@ -908,6 +948,7 @@ class PostgresTransaction(Transaction):
         tables = ["rollout_history", "rollout_records", *(f"rollout_{t}" for t in reversed(COLUMNS)), "rollout_meta"]
         for table in tables:
             self.conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+        self.backend._known = False
         return None
 
     def _has_tables(self) -> bool:
