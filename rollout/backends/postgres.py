@@ -367,6 +367,10 @@ def _checkpoint(name: str) -> None:
         os.kill(os.getpid(), signal.SIGSTOP)
 
 
+class ConnectionLost(DatabaseError):
+    """The work connection broke (the server restarted or went away); the next call reconnects."""
+
+
 class PostgresBackend(Backend):
     """A rollout database in the PostgreSQL database `conninfo` names (a postgresql:// URL)."""
 
@@ -450,8 +454,16 @@ class PostgresBackend(Backend):
             except psycopg.Error as exc:
                 if _lost(exc) or conn.closed:
                     self._drop()
-                    raise DatabaseError(f"lost the connection to {self.described}: {reason_of(exc)}") from None
+                    raise ConnectionLost(f"lost the connection to {self.described}: {reason_of(exc)}") from None
                 raise DatabaseError(self._refused(exc)) from None
+
+    def _again(self, read: Callable[[], Any]) -> Any:
+        """A read, tried once more on a new connection when the old one was lost (a server
+        restarted since the last command: reading again is safe, writing is not)."""
+        try:
+            return read()
+        except ConnectionLost:
+            return read()
 
     def _drop(self) -> None:
         try:
@@ -500,11 +512,17 @@ class PostgresBackend(Backend):
         return row
 
     def exists(self) -> bool:
+        return self._again(self._exists)
+
+    def _exists(self) -> bool:
         with self._session() as conn:
             return self._meta_row(conn) is not None
 
     def read(self) -> StoredState | None:
         """The current state in one REPEATABLE READ, READ ONLY transaction: every table as of one moment."""
+        return self._again(self._read)
+
+    def _read(self) -> StoredState | None:
         with self._session() as conn:
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             try:
@@ -542,6 +560,9 @@ class PostgresBackend(Backend):
         return None if revision is None else ("postgresql", revision)
 
     def revision(self) -> int | None:
+        return self._again(self._revision)
+
+    def _revision(self) -> int | None:
         with self._session() as conn:
             row = self._meta_row(conn)
             return None if row is None else int(row[2])
@@ -1092,9 +1113,10 @@ class PostgresWatch(ChangeHook):
                 conn.execute(f"LISTEN {CHANNEL}")
                 self._set(self._revision(conn), None)
                 while not self._stop.is_set():
-                    for note in conn.notifies(timeout=NOTIFY_WAIT):
-                        del note  # the payload is only a hint: read the revision itself
-                        self._set(self._revision(conn), None)
+                    # The generator holds the connection until it ends: stop at the first
+                    # notification (its payload is only a hint), then read the revision itself.
+                    for _note in conn.notifies(timeout=NOTIFY_WAIT, stop_after=1):
+                        pass
                     if conn.closed:
                         raise DatabaseError(f"lost the connection to {self.backend.described}")
                     # A quiet server and a dead one look alike: ask it something now and then.

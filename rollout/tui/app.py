@@ -216,6 +216,8 @@ class RolloutApp(App[None]):
     # -- other writers -----------------------------------------------------------------
     def _changed_elsewhere(self) -> None:
         """The change hook's push (from its own thread): look now rather than at the next tick."""
+        if not self.is_running:
+            return
         with contextlib.suppress(RuntimeError):  # the app is closing
             self.call_from_thread(self.poll_file)
 
