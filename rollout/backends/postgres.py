@@ -232,7 +232,7 @@ def _login() -> str:
 
 
 def _mask(conninfo: str) -> str:
-    from rollout.backends import mask_url
+    from rollout.backends.location import mask_url
 
     return mask_url(conninfo)
 
