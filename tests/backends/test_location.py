@@ -59,3 +59,18 @@ def test_a_url_never_becomes_a_folder(tmp_path, monkeypatch):
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 1 and "PASSWORD" not in result.output
     assert list(work.iterdir()) == []
+
+
+def test_serve_hands_a_url_to_its_tabs_through_the_environment_never_a_command_line(monkeypatch, tmp_path):
+    from rollout.cli.app import App
+    from rollout.cli.serve import tui_command
+
+    monkeypatch.setenv("ROLLOUT_DB", "restored by monkeypatch")
+    url = "postgresql://launch:S3cret@db.example/rollout"
+    command = tui_command(App(db_path=url, user="amara"), read_only=False)
+    assert "S3cret" not in command and "--db" not in command and "postgresql" not in command
+    import os
+
+    assert os.environ["ROLLOUT_DB"] == url  # what each tab's `rollout tui` opens
+    file_command = tui_command(App(db_path=str(tmp_path / "team.json"), user="amara"), read_only=True)
+    assert f"--db {tmp_path / 'team.json'}" in file_command
