@@ -305,25 +305,27 @@ def _lost(error: BaseException) -> bool:
 
 # -- records <-> rows ---------------------------------------------------------------------------------
 @functools.cache
-def _records_sql() -> str:
-    """Columns to add to the metadata row's SELECT: per table, its records as one JSON text built by
-    the server (one value to parse) and the rows whose shape needs fixing (`_fix`); then every row
-    of rollout_records. The whole state is one statement, one round trip, one snapshot."""
-    parts = []
-    for table, columns in COLUMNS.items():
-        pairs = ", ".join(f"'{name}', {_q(name)}" for name, _ in columns)
-        key = _q(columns[0][0])
-        parts.append(
-            f"(SELECT coalesce(json_agg(json_build_object({pairs}) ORDER BY pos), '[]')::text FROM rollout_{table})"
-        )
-        parts.append(
-            f"(SELECT coalesce(json_agg(json_build_array({key}, missing, extra) ORDER BY pos), '[]')::text"
-            f" FROM rollout_{table} WHERE missing IS NOT NULL OR extra IS NOT NULL)"
-        )
-    parts.append(
-        "(SELECT coalesce(json_agg(json_build_array(tbl, record) ORDER BY tbl, pos), '[]')::text FROM rollout_records)"
-    )
-    return ", " + ", ".join(parts)
+def _rows_sql(table: str) -> str:
+    """Every row of a record table in stored order: its columns, then `missing` and `extra`."""
+    names = ", ".join(_q(name) for name, _ in COLUMNS[table])
+    return f"SELECT {names}, missing, extra FROM rollout_{table} ORDER BY pos"
+
+
+def _records(table: str, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Records from `_rows_sql` rows, in the shape they were written (`missing`, `extra`)."""
+    names = [name for name, _ in COLUMNS[table]]
+    width = len(names)
+    records = []
+    for row in rows:
+        record = dict(zip(names, row, strict=False))  # the columns only: zip stops at the names
+        missing, extra = row[width], row[width + 1]
+        if missing:
+            for name in missing:
+                record.pop(name, None)
+        if extra:
+            record.update(extra)
+        records.append(record)
+    return records
 
 
 def _row(table: str, record: dict[str, Any]) -> list[Any]:
@@ -342,20 +344,6 @@ def _row(table: str, record: dict[str, Any]) -> list[Any]:
         values.append(Jsonb(value) if table == "settings" and name == "value" else value)
     extra = {k: v for k, v in record.items() if k not in names}
     return [*values, missing or None, Json(extra) if extra else None]
-
-
-def _fix(records: list[dict[str, Any]], fixes: list[list[Any]], key: str) -> None:
-    """Give records back the shape they were written in: without the fields they did not have,
-    with the fields this layout has no column for."""
-    if not fixes:
-        return
-    by_key = {record[key]: record for record in records}
-    for record_key, missing, extra in fixes:
-        record = by_key[record_key]
-        for name in missing or ():
-            record.pop(name, None)
-        if extra:
-            record.update(extra)
 
 
 def _checkpoint(name: str) -> None:
@@ -532,26 +520,25 @@ class PostgresBackend(Backend):
                     conn.execute("ROLLBACK")
 
     def _read_in(self, conn: Any) -> StoredState | None:
-        from rollout.state import KEY, TABLES
+        from rollout.state import TABLES
 
-        meta_row = self._meta_row(conn, _records_sql())  # the whole state in one statement
+        meta_row = self._meta_row(conn)
         if meta_row is None:
             return None
-        store_version, schema, revision, next_items, next_promotions, extra, *texts = meta_row
+        store_version, schema, revision, next_items, next_promotions, extra = meta_row
         meta = {"schema": schema, "revision": revision, "next_items": next_items, "next_promotions": next_promotions}
         meta.update(extra or {})
         document: Document = {"_meta": {"1": meta}}
-        found = dict(zip(COLUMNS, zip(texts[0::2], texts[1::2], strict=False), strict=False))
+        # Every table's rows in one round trip (a pipeline), as binary tuples: building the records
+        # here costs a third of what the server takes to build them as JSON (measured at 2,000 regions).
+        with conn.pipeline():
+            cursors = {table: conn.cursor(binary=True).execute(_rows_sql(table)) for table in COLUMNS}
+            generic = conn.cursor(binary=True).execute("SELECT tbl, record FROM rollout_records ORDER BY tbl, pos")
         others: dict[str, list[dict[str, Any]]] = {}
-        for table, record in orjson.loads(texts[-1]):
+        for table, record in generic.fetchall():
             others.setdefault(table, []).append(record)
         for table in TABLES:
-            if table in COLUMNS:
-                text, fixes = found[table]
-                records = orjson.loads(text)
-                _fix(records, orjson.loads(fixes), KEY[table])
-            else:
-                records = others.get(table, [])
+            records = _records(table, cursors[table].fetchall()) if table in COLUMNS else others.get(table, [])
             document[table] = {str(i): record for i, record in enumerate(records, 1)}
         return StoredState(document, revision, ("postgresql", revision), PostgresHistory(self, revision), schema)
 

@@ -255,3 +255,22 @@ def test_file_commands_never_import_psycopg(db_path, tmp_path):
         )
         assert result.stdout.strip().splitlines()[-1] == "False", args
     assert os.environ.get("ROLLOUT_DB") is None
+
+
+def test_records_read_back_in_the_shape_they_were_written(pg_url, tmp_path):
+    """A field a record never had stays absent, a field this layout has no column for is kept."""
+    import json
+
+    file = tmp_path / "old.json"
+    Database(file).create(empty=False, force=False)
+    raw = json.loads(file.read_text())
+    items = list(raw["items"].values())
+    del items[0]["after"]  # stored before items could wait for others
+    items[1]["legacy_note"] = {"kept": [1, 2]}  # a field added by a later version
+    file.write_text(json.dumps(raw))
+    code, _, stderr = run("db", "copy", str(file), pg_url)
+    assert code == 0, stderr
+    stored = Database(pg_url).backend.read()
+    back = list(stored.document["items"].values())
+    assert "after" not in back[0] and back[1]["legacy_note"] == {"kept": [1, 2]}
+    assert back == list(Database(file).backend.read().document["items"].values())
