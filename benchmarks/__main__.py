@@ -30,6 +30,7 @@ of medians. Where a floor exists the figure is a ratio to it, measured in the sa
   the next page, filters by user and by day; benchmarks/history_probe.py).
   Then the same against a file in the format from before history was stored apart, holding 100,000
   small entries (synthetic): its first write moves the history out (timed once), then every figure again.
+- `--backend postgres`: the PostgreSQL backend on a server of its own, beside the file (benchmarks/postgres.py).
 
 The clock is pinned (ROLLOUT_NOW) so runs compare; caches and data live in a scratch directory.
 Timings are reported, never asserted: the exit status is 1 only when a command fails or an edit is lost.
@@ -736,6 +737,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it (default: a temporary one)")
+    parser.add_argument(
+        "--backend",
+        choices=("file", "postgres"),
+        default="file",
+        help="file: every case above; postgres: the PostgreSQL figures beside the file's (benchmarks/postgres.py)",
+    )
     args = parser.parse_args(argv)
     runs = args.runs or (1 if args.smoke else 5)
     work = args.keep or Path(tempfile.mkdtemp(prefix="rollout-bench-"))
@@ -744,9 +751,14 @@ def main(argv: list[str] | None = None) -> int:
     compile_package()
     print(f"rollout benchmarks ({'smoke' if args.smoke else f'{runs} runs, medians'}) in {work}", file=sys.stderr)
     load_before = os.getloadavg()[0]
+    cases = CASES
+    if args.backend == "postgres":
+        from benchmarks.postgres import postgres
+
+        cases = {"postgres": postgres}
     try:
-        for name, case in CASES.items():
-            if args.only is None or name in args.only:
+        for name, case in cases.items():
+            if args.only is None or name in args.only or args.backend == "postgres":
                 print(f"{name}:", file=sys.stderr, flush=True)
                 case(bench)
     except BenchmarkError as exc:

@@ -21,14 +21,20 @@ from rollout.state import ID_PREFIX, TABLES, Record, State, empty_document
 
 
 def default_path() -> Path:
-    """--db is handled by the caller; then ROLLOUT_DB, then `rollout.json` in the user's data
-    folder (rollout.paths: $XDG_DATA_HOME/rollout)."""
-    env = os.environ.get("ROLLOUT_DB")
-    if env:
-        return Path(env).expanduser()
+    """The default location: `rollout.json` in the user's data folder (rollout.paths:
+    $XDG_DATA_HOME/rollout). The only location a read creates a database at on its first run."""
     from rollout.paths import data_dir
 
     return data_dir() / "rollout.json"
+
+
+def default_location() -> tuple[str, bool]:
+    """--db is handled by the caller; then ROLLOUT_DB (a path or a URL, rollout.backends), then
+    default_path(). Returns (location, whether it is the default one)."""
+    env = os.environ.get("ROLLOUT_DB")
+    if env:
+        return env, False
+    return str(default_path()), True
 
 
 def default_user() -> str:
@@ -101,23 +107,37 @@ class Database:
     """A rollout database. Reads take no lock; every write is a locked read-modify-write that
     stores the new state and its one history entry together.
 
-    `path` opens the TinyDB file there (rollout.backends.tinydb); `backend` gives any other storage.
+    `path` is a location (rollout.backends.parse_location: a file path or a postgresql:// URL);
+    `backend` gives any other storage. `location` is how messages name it (no credential in it);
+    `path` the file's path for a file database, else None. `create_missing`: a read of a missing
+    database seeds it from the bundled dataset (the CLI allows it only on the default location;
+    elsewhere a missing database is a DatabaseError saying to run `rollout init`).
     A Database keeps no state between calls but `created_from_seed` (this object created the
     database), so threads may share one: each read returns what it saw.
     """
 
     def __init__(
-        self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False, backend: Backend | None = None
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        read_only: bool = False,
+        backend: Backend | None = None,
+        create_missing: bool = True,
     ) -> None:
         if backend is None:
             if path is None:
                 raise TypeError("Database needs a path or a backend")
-            from rollout.backends import open_backend
+            from rollout.backends import open_backend, parse_location
 
-            backend = open_backend(path)
+            where = parse_location(path)
+            backend = open_backend(where)
+            self.path: Path | None = Path(where.target) if where.is_file else None
+        else:
+            self.path = Path(path) if path is not None else Path(backend.location)
         self.backend = backend
-        self.path = Path(path) if path is not None else Path(backend.location)
+        self.location = backend.location
         self.read_only = read_only
+        self.create_missing = create_missing
         self.created_from_seed = False
 
     def exists(self) -> bool:
@@ -146,9 +166,12 @@ class Database:
         return self.backend.history()
 
     def ensure_created(self) -> StoredState:
-        """The stored state, seeding the database under the lock if there is none yet."""
+        """The stored state, seeding the database under the lock if there is none yet (only when
+        `create_missing`; else DatabaseError: no database there, `rollout init` creates one)."""
+        if not self.create_missing:
+            raise DatabaseError(f"no database at {self.location} (`rollout init` creates one there)")
         if self.read_only:
-            raise DatabaseError(f"no database at {self.path} (read-only mode cannot create one)")
+            raise DatabaseError(f"no database at {self.location} (read-only mode cannot create one)")
         with self.backend.writing() as tx:
             return self._read_or_seed(tx)
 
@@ -211,7 +234,7 @@ class Database:
                 if not force:
                     if self.backend.exists():
                         raise DatabaseError(
-                            f"database {self.path} already exists (use --force to replace it)"
+                            f"database {self.location} already exists (use --force to replace it)"
                         ) from None
                     raise
                 state = self._recovery_state(tx, fresh, None)
@@ -231,7 +254,7 @@ class Database:
                 tx.commit(fresh, None)
                 return
             if not force:
-                raise DatabaseError(f"database {self.path} already exists (use --force to replace it)")
+                raise DatabaseError(f"database {self.location} already exists (use --force to replace it)")
             state = _state(stored)
             bring_back(state, fresh)
             _rules().check_touched(state)
@@ -242,7 +265,7 @@ class Database:
 
     def _check_writable(self) -> None:
         if self.read_only:
-            raise ReadOnly(f"read-only mode: no change written to {self.path}")
+            raise ReadOnly(f"read-only mode: no change written to {self.location}")
 
     # -- backups -------------------------------------------------------------------------------
     def backups(self) -> list[Backup]:
@@ -253,9 +276,11 @@ class Database:
 
     def backup(self, number: int) -> Backup:
         """Backup `number` (1 is the newest) of those kept; NotFound when there is none or no such number."""
+        if not self.backend.supports_backups:
+            raise NotFound(f"{self.location} keeps no backups here: {self.backend.backups_note}")
         kept = self.backups()
         if not kept:
-            raise NotFound(f"no backups of {self.path} yet (one is kept before every change)")
+            raise NotFound(f"no backups of {self.location} yet (one is kept before every change)")
         if not 1 <= number <= len(kept):
             raise NotFound(f"no backup {number}: there are {len(kept)} (rollout restore --list shows them)")
         return kept[number - 1]

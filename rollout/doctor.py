@@ -45,7 +45,7 @@ class Report:
     table, history entries) and the backups kept (revision, file, whether each can be restored).
     """
 
-    path: Path
+    path: Path | str  # a file's path, or another storage's location (no credential)
     findings: list[Finding] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     backups: list[dict[str, Any]] = field(default_factory=list)
@@ -130,6 +130,42 @@ def examine(path: Path) -> Report:
             "history": history.count,
         }
     _check_surroundings(path, found, report)
+    report.findings = found.items
+    return report
+
+
+def examine_location(location: str) -> Report:
+    """Every check on the database at `location` (rollout.backends.parse_location): a file gets
+    examine's checks of the raw file and its surroundings; any other storage the record and
+    history checks on what its backend reads, then the backend's own storage checks."""
+    from rollout.backends import open_backend, parse_location
+
+    where = parse_location(location)
+    if where.is_file:
+        return examine(Path(where.target))
+    return examine_backend(open_backend(where))
+
+
+def examine_backend(backend: Any) -> Report:
+    """The backend-neutral checks (check_document, HistoryCheck) on what `backend` reads, and its
+    storage_checks(); no backups are listed (a server's are its own business)."""
+    report = Report(backend.location)  # type: ignore[arg-type]
+    found = Findings()
+    stored = backend.read()
+    if stored is None:
+        found.problem(f"no database at {backend.location} (`rollout init` creates one there)")
+    else:
+        meta = stored.document["_meta"]["1"]
+        history = HistoryCheck(meta, found)
+        check_document(stored.document, found, iter(stored.history), history)
+        report.summary = {
+            "schema": meta.get("schema"),
+            "revision": meta.get("revision"),
+            **{name: len(stored.document.get(name, {})) for name in TABLES},
+            "history": history.count,
+        }
+        for message in backend.storage_checks():
+            found.problem(message, "storage")
     report.findings = found.items
     return report
 
@@ -626,7 +662,10 @@ def format_report(report: Report) -> str:
             f"{s.get('history', 0)} history entries"
         )
     readable = sum(1 for b in report.backups if b.get("readable"))
-    lines.append(f"  backups: {len(report.backups)} kept ({readable} readable) in {report.path.name}.backups/")
+    if isinstance(report.path, Path):
+        lines.append(f"  backups: {len(report.backups)} kept ({readable} readable) in {report.path.name}.backups/")
+    else:
+        lines.append("  backups: kept by the database server, not by rollout")
     for message in report.problems:
         lines.append(f"problem: {message}")
     for message in report.notes:
@@ -637,5 +676,7 @@ def format_report(report: Report) -> str:
         lines.append(
             f"{len(report.problems)} problem(s) found. `rollout restore` lists the backups; "
             "`rollout restore N` brings one back."
+            if isinstance(report.path, Path)
+            else f"{len(report.problems)} problem(s) found."
         )
     return "\n".join(lines)

@@ -139,3 +139,20 @@ def rollout(db_path: Path):
         return Result(result.exit_code, result.stdout, result.stderr)
 
     return run
+
+
+# -- PostgreSQL (tests/pg_server.py) ---------------------------------------------------------------
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server for this test process, started on first use and stopped at the end."""
+    from pg_server import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def pg_url(postgres_server) -> str:  # noqa: ANN001
+    """The location of a new, empty PostgreSQL database (no rollout tables yet)."""
+    return postgres_server.new_database()

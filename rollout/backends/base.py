@@ -3,8 +3,10 @@
 Operations, the CLI and the TUI never talk to a file or a server: rollout.db.Database talks to
 one Backend, and each kind of storage is a module of this package implementing the three
 classes below (rollout.backends.tinydb: a TinyDB JSON file with a JSON Lines history beside it;
-rollout.backends.memory: everything in memory, for tests and tools). A new kind of storage (a
-PostgreSQL server for teams on several hosts) is a new module; nothing else changes.
+rollout.backends.memory: everything in memory, for tests and tools; rollout.backends.postgres: a
+PostgreSQL database for teams on several hosts). A new kind of storage is a new module, and a
+scheme in rollout.backends.location; nothing else changes. tests/backends/ holds the conformance
+suite every backend passes.
 
 Shapes used throughout (plain dicts and lists, as JSON has them):
 
@@ -14,11 +16,13 @@ Shapes used throughout (plain dicts and lists, as JSON has them):
   committed change, 0 for a database nothing has changed yet), ``next_items`` and ``next_promotions``.
   A backend may add keys of its own to `meta` on disk but never returns them.
 - an *entry* is one change in history: ``{"id": int, "revision": int, "at": ISO 8601 instant
-  with offset, "user": str, "command": str, "changes": [change, ...]}``, optionally ``"notes":
+  with offset (the writer's clock: shown, never used to order), "user": str, "command": str,
+  "changes": [change, ...]}``, optionally ``"notes":
   [str]``, ``"undoes": id`` and other keys the core adds (``"restores"``, ``"replayed"``). A change
   is ``{"table": "regions"|"items"|"promotions", "key": code or id, "before": record or None,
   "after": record or None}``. Ids count entries and revisions count commits, both from 1, both
-  strictly increasing and never reused.
+  strictly increasing and never reused. History is ordered by id, never by `at` (several hosts'
+  clocks disagree); a backend may also keep the time it committed each entry by its own clock.
 - a *header* is an entry without ``changes``, plus ``"regions"``: the region codes it touched,
   sorted, and ``"summary"``: ``[[table, action, count], ...]`` with action "add", "change" or
   "remove", in the order the changes list them (see `header_of`). History listings work on
@@ -33,7 +37,7 @@ with `supports_backups`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, NamedTuple, overload
@@ -348,11 +352,19 @@ class Transaction(ABC):
         """Store `document` as the new current state together with its history entry, all or nothing.
 
         `entry["revision"]` must equal the document's revision, one more than the state read
-        (`entry` None only when creating the database: nothing read, revision 0). After a crash
-        at any moment, the stored state is either the one read with its history, or the new one
-        with `entry` as its newest entry. Returns what is now stored. Raises DatabaseError when the
-        state changed since `read` (a program that ignores the lock) or cannot be written;
-        nothing is then stored.
+        (`entry` None only when creating the database: nothing read, revision 0). What changed is
+        `entry["changes"]` (every record that differs between the state read and `document`, with
+        its before and after) and `document["_meta"]`: a backend may write only those rows (a
+        server does) or the whole document (a file does). A record added comes after every other
+        in its table; a backend keeps the document's record order either way.
+
+        After a crash at any moment, the stored state is either the one read with its history, or
+        the new one with `entry` as its newest entry. Returns what is now stored. Raises
+        DatabaseError when the state changed since `read` (a program that ignores the lock), when
+        it cannot be written, or when the connection to a server was lost (its message says
+        whether the change was written, when the backend can tell); nothing is then stored.
+        Raises ValueError when `entry`'s id or revision does not follow the stored history (a
+        caller's bug, not the user's). Called from the thread that opened the transaction.
         """
 
     @abstractmethod
@@ -377,11 +389,55 @@ class Transaction(ABC):
         replaced state is kept (Replaced.kept_as). Raises DatabaseError when it cannot be written.
         """
 
+    def erase(self) -> str | None:
+        """Optional (`rollout db copy --force`): set the whole database, state and history, aside
+        or remove it inside this turn, so `replace` then starts an empty history. Returns where
+        a copy was kept (None: none, e.g. a server's own backups hold it). NotImplementedError
+        when the storage cannot."""
+        raise NotImplementedError
+
+
+class ChangeHook(ABC):
+    """Tells a long-running front end (the TUI) that the stored state changed (Backend.watch).
+
+    `current()` is cheap enough to call from the UI thread several times a second: the file
+    backend's is one stat, a server backend's returns what its listener last heard (no I/O).
+    The `on_change` callback given to Backend.watch, when the backend pushes, is called from the
+    hook's own thread (so it must hand over to the UI thread itself)."""
+
+    @abstractmethod
+    def current(self) -> ChangeToken | None:
+        """The newest change token known (None: no database). Raises DatabaseError (one line, no
+        credential) while the storage cannot be reached; the same hook recovers by itself."""
+
+    def close(self) -> None:  # noqa: B027 (optional: most hooks hold nothing)
+        """Stop watching (idempotent)."""
+
+
+class PollingHook(ChangeHook):
+    """The default hook: Backend.token() at every call (a stat for a file); never pushes."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def current(self) -> ChangeToken | None:
+        return self.backend.token()
+
 
 class Backend(ABC):
-    """One rollout database: its current state, its history, its writers' lock, its backups."""
+    """One rollout database: its current state, its history, its writers' lock, its backups.
+
+    Required: exists, read, token, revision, history, writing. Optional, with defaults here:
+    backups and backup_content (supports_backups), watch (live refresh), storage_checks
+    (`rollout doctor`). Every method may raise DatabaseError (one line naming `location`, never a
+    credential) when the storage cannot be read, written, reached or locked; none raises a driver
+    or OS error. Thread safety: a backend object may be shared by the threads of one process
+    (each call is complete in itself); a Transaction belongs to the thread that opened it.
+    """
 
     location: str  # a path, or a URL without credentials: what messages name
+    # Why `restore` has nothing to offer when supports_backups is False (said to the user as is).
+    backups_note = "this storage keeps no backups"
 
     @abstractmethod
     def exists(self) -> bool:
@@ -395,7 +451,8 @@ class Backend(ABC):
     @abstractmethod
     def token(self) -> ChangeToken | None:
         """A token that changes whenever the stored state does (None: no database); for polling,
-        so it costs no read of the state (a stat, a one-row query)."""
+        so it costs no read of the state (a stat, a one-row query). Front ends that poll often
+        use `watch` instead, which may avoid the I/O."""
 
     @abstractmethod
     def revision(self) -> int | None:
@@ -409,7 +466,21 @@ class Backend(ABC):
     @abstractmethod
     def writing(self, timeout: float | None = None) -> AbstractContextManager[Transaction]:
         """Hold the writers' lock (waiting at most `timeout` seconds, default ROLLOUT_LOCK_TIMEOUT)
-        and yield a Transaction. Raises DatabaseError when the lock cannot be had in time."""
+        and yield a Transaction. Raises DatabaseError when the lock cannot be had in time or the
+        storage cannot be reached. A writer's turn ends with the block: a commit not made by then
+        is not made. May be called from any thread; the Transaction stays on that thread."""
+
+    # -- optional: live refresh, storage checks --------------------------------------------------
+    def watch(self, on_change: Callable[[], None] | None = None) -> ChangeHook:
+        """A ChangeHook on this database. A backend that pushes (a server's notifications) calls
+        `on_change` from its own thread when the state changes or the connection is lost or back;
+        the default polls token() and never calls it."""
+        return PollingHook(self)
+
+    def storage_checks(self) -> list[str]:
+        """Problems of the storage itself, beyond the records (one sentence each; [] when fine).
+        `rollout doctor` runs the record checks on what `read` returns, then these."""
+        return []
 
     # -- optional: backups ------------------------------------------------------------------
     supports_backups = False

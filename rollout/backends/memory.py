@@ -118,3 +118,10 @@ class MemoryTransaction(Transaction):
         stored = self.backend._store(document, entries)
         self._seen = stored.token
         return Replaced(None, stored)
+
+    def erase(self) -> str | None:
+        self.backend._document = None
+        self.backend._entries = []
+        self.backend._version += 1
+        self._seen = self.backend.token()
+        return None

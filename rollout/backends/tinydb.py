@@ -344,6 +344,17 @@ class FileTransaction(Transaction):
         stored = self._store_state(document, mark, None, backups=0)
         return Replaced(str(kept) if kept else None, stored)
 
+    def erase(self) -> str | None:
+        """The state file and its history folder kept in the backups folder (db copy --force)."""
+        kept = keep_aside(self.path, self.path, "replaced") if self.path.is_file() else None
+        if kept is not None:
+            self.path.unlink()
+        history = self.path.with_name(self.path.name + ".history")
+        keep_aside(history, self.path, "replaced")
+        self.store = self.backend.store()
+        self._mark = self.backend.mark(None)
+        return str(kept) if kept else None
+
 
 class JournalOf(HistoryLog):
     """The history of a state read from the file, loading rollout.backends.journal only when it is

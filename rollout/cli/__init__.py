@@ -14,7 +14,7 @@ import click
 
 from rollout import __version__
 from rollout.cli.app import App
-from rollout.db import default_path, env_read_only
+from rollout.db import default_location, env_read_only
 from rollout.errors import RolloutError
 
 GLOBAL_WITH_VALUE = ("--db", "--user")
@@ -131,21 +131,23 @@ def one_line(message: str) -> str:
 @click.option(
     "--db",
     "db_path",
-    type=click.Path(dir_okay=True, path_type=Path),
-    help="Database file.  [default: $ROLLOUT_DB, else $XDG_DATA_HOME/rollout/rollout.json]",
+    metavar="LOCATION",
+    help="Database: a file path or a postgresql:// URL.  [default: $ROLLOUT_DB, else $XDG_DATA_HOME/rollout/rollout.json]",
 )
 @click.option("--user", help="Who is acting, recorded in history.  [default: $ROLLOUT_USER, else the login name]")
 @click.option("--read-only", is_flag=True, help="Refuse every write (also ROLLOUT_READ_ONLY=1).")
 @click.version_option(__version__, "--version", prog_name="rollout")
 @click.pass_context
-def cli(ctx: click.Context, db_path: Path | None, user: str | None, read_only: bool) -> None:
+def cli(ctx: click.Context, db_path: str | None, user: str | None, read_only: bool) -> None:
     """Run a shop's rollout across regions: launches, readiness checklists, promotions.
 
     With no command on a terminal, opens the TUI.
     """
     if ctx.obj is None:
+        location, is_default = (db_path, False) if db_path else default_location()
         ctx.obj = App(
-            db_path=db_path or default_path(),
+            db_path=location,
+            default_location=is_default,
             user=user or None,
             read_only=read_only or env_read_only(),
             command=ctx.meta.get("rollout.command", ""),
@@ -198,6 +200,7 @@ COMMAND_MODULES: dict[str, str] = {
     "kpi": "kpi",
     "fx": "kpi",
     "freeze": "freeze",
+    "db": "dbcopy",
 }
 
 

@@ -53,7 +53,7 @@ def init(app: App, empty: bool, force: bool, as_json: bool) -> None:
     app.db.create(empty=empty, force=force, user=app.user, command=app.command or "init")
     origin = "empty" if empty else "from the bundled dataset"
     if not as_json:
-        click.echo(f"Created {app.db.path} ({origin}).")
+        click.echo(f"Created {app.db.location} ({origin}).")
         return
     state = app.db.load()
     if existed:  # a replaced database is one change in history: its newest entry
@@ -68,7 +68,7 @@ def init(app: App, empty: bool, force: bool, as_json: bool) -> None:
         history_id, notes = None, []
     output.emit_json(
         contract.envelope(
-            contract.command_name(), state, changes, history=history_id, warnings=notes, path=str(app.db.path)
+            contract.command_name(), state, changes, history=history_id, warnings=notes, path=app.db.location
         )
     )
 

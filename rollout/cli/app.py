@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import click
@@ -41,9 +40,18 @@ class App:
     """Who acts on which database, from the root group's options; the running batch, if any."""
 
     def __init__(
-        self, db_path: Path, user: str | None, read_only: bool = False, command: str = "", batch: Batch | None = None
+        self,
+        db_path: str,
+        user: str | None,
+        read_only: bool = False,
+        command: str = "",
+        batch: Batch | None = None,
+        default_location: bool = False,
     ) -> None:
-        self.db_path = db_path
+        self.db_path = (
+            db_path  # the location as given (rollout.backends.parse_location): may hold a credential, never shown
+        )
+        self.default_location = default_location  # no --db, no ROLLOUT_DB: a read may create it
         self._user = user
         self.read_only = read_only
         self.command = command
@@ -64,8 +72,15 @@ class App:
     @property
     def db(self) -> Database:
         if self._db is None:
-            self._db = Database(self.db_path, read_only=self.read_only)
+            self._db = Database(self.db_path, read_only=self.read_only, create_missing=self.default_location)
         return self._db
+
+    @property
+    def location(self) -> str:
+        """How messages name the database: its path, or its URL without any credential."""
+        from rollout.backends import shown
+
+        return self.db.location if self._db is not None else shown(self.db_path)
 
     def state(self) -> State:
         """The state to read: the batch's working copy, or the file as it is now."""
@@ -147,7 +162,7 @@ class App:
         if not self.db.created_from_seed:
             return []
         self.db.created_from_seed = False
-        notice = f"rollout: created {self.db.path} from the bundled dataset"
+        notice = f"rollout: created {self.db.location} from the bundled dataset"
         if announce:
             click.echo(notice, err=True)
         return [notice]

@@ -1,19 +1,19 @@
 """Shell completion (bash, zsh, fish) through Click: region codes, item and promotion ids from the database.
 
-Completion runs on every Tab press, so it reads the file directly (no lock, no seeding): a missing,
-unreadable or corrupt database simply completes nothing, and nothing is ever printed to stderr.
+Completion runs on every Tab press, so it reads through the database's backend like any read, but
+without a lock or seeding: a missing, unreadable or unreachable database simply completes nothing,
+and nothing is ever printed to stderr.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from rollout.cli import contract
-from rollout.db import default_path
+from rollout.db import default_location
 from rollout.model import STATUSES
 from rollout.state import State
 
@@ -35,11 +35,10 @@ def _item(value: str, **extra: Any) -> CompletionItem:
 def completion_state(ctx: click.Context) -> State | None:
     """The database named by --db (or ROLLOUT_DB / the default), read without creating or locking it."""
     try:
-        from rollout.backends.tinydb import TinyDBBackend
+        from rollout.backends import open_backend
 
         raw = ctx.find_root().params.get("db_path")
-        path = Path(raw) if raw else default_path()
-        stored = TinyDBBackend(path).read()
+        stored = open_backend(raw or default_location()[0]).read()
         return State(stored.document) if stored is not None else None
     except Exception:  # a Tab press must never show a traceback or an error
         return None

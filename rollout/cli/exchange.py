@@ -317,7 +317,7 @@ def _import_into(app: App, rows: list[Row], dry_run: bool, force: bool = False) 
             return state
         with contextlib.suppress(DatabaseError):  # someone created it meanwhile: import into theirs
             app.db.create(empty=True, force=False)
-            click.echo(f"rollout: created {app.db.path} (empty) for the import", err=True)
+            click.echo(f"rollout: created {app.db.location} (empty) for the import", err=True)
     command = app.command or "import " + " ".join(sorted({r.source for r in rows}))
     with (
         app.db.transaction(app.user, command, dry_run=dry_run) as state,

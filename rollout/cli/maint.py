@@ -36,15 +36,15 @@ def _doctor_schema() -> contract.Schema:
 def doctor(app: App, as_json: bool) -> None:
     """Check the database file: it parses, its schema version, the references between regions,
     checklist items and promotions, duplicate ids, history and backups. Exit 1 when a problem is found."""
-    from rollout.doctor import examine, format_report
+    from rollout.doctor import examine_location, format_report
 
-    report = examine(app.db_path)
+    report = examine_location(app.db_path)
     if as_json:
         output.emit_json(report.to_json())
     else:
         click.echo(format_report(report))
     if not report.ok:
-        raise RolloutError(f"{len(report.problems)} problem(s) found in {app.db_path}")
+        raise RolloutError(f"{len(report.problems)} problem(s) found in {app.location}")
 
 
 def _backups_schema() -> contract.Schema:
@@ -104,6 +104,8 @@ def restore(app: App, number: int | None, list_only: bool, dry_run: bool, force:
     """
     if number is not None and list_only:
         raise click.UsageError("give either N or --list, not both")
+    if not app.db.backend.supports_backups:  # a server's backups are the server's (rollout.backends.base)
+        raise RolloutError(f"{app.db.location} keeps no backups in rollout: {app.db.backend.backups_note}")
     if number is None:
         _list_backups(app.db, as_json)
         return
@@ -145,9 +147,9 @@ def _list_backups(db: Database, as_json: bool) -> None:
         )
         return
     if not kept:
-        click.echo(f"No backups of {db.path} yet (one is kept before every change).")
+        click.echo(f"No backups of {db.location} yet (one is kept before every change).")
         return
-    click.echo(f"Backups of {db.path}, newest first (`rollout restore N` brings one back):")
+    click.echo(f"Backups of {db.location}, newest first (`rollout restore N` brings one back):")
     click.echo(
         output.table(
             ["N", "REVISION", "SAVED (UTC)", "SIZE", "LAST CHANGE IN IT"],

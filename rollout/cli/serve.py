@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import os
 import shlex
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -30,7 +32,16 @@ def is_loopback(host: str) -> bool:
 
 def tui_command(app: App, read_only: bool) -> str:
     """The shell command textual-serve runs for each tab: this rollout, on this database, as this user."""
-    args = [sys.executable, "-m", "rollout", "--db", str(app.db_path.resolve()), "--user", app.user, "tui"]
+    from rollout.backends import parse_location
+
+    where = parse_location(app.db_path)
+    if where.is_file:
+        args = [sys.executable, "-m", "rollout", "--db", str(Path(where.target).resolve()), "--user", app.user, "tui"]
+    else:
+        # A URL may hold a password: the children get it from the environment, never on a command
+        # line that `ps` shows to every user of the host.
+        os.environ["ROLLOUT_DB"] = app.db_path
+        args = [sys.executable, "-m", "rollout", "--user", app.user, "tui"]
     if read_only:
         args.append("--read-only")
     return shlex.join(args)

@@ -7,6 +7,7 @@ the same core operations as the CLI (see session.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -87,6 +88,7 @@ class RolloutApp(App[None]):
         self._writes_since_reload = 0  # this session's own edits since the running reload began
         self._failed_signature: Signature | None = None
         self._missing = False
+        self._lost = False
         # The days the calendar shows, if it is open: a background reload prepares them too.
         self.calendar_window: tuple[date, date] | None = None
         self._crash: BaseException | None = None
@@ -139,6 +141,7 @@ class RolloutApp(App[None]):
         for notice in self.start_notices:
             self.notify(notice, title="Database", timeout=10)
         self.poll_timer = self.set_interval(POLL_SECONDS, self.poll_file)
+        self.session.watch(self._changed_elsewhere)
         if not self.is_headless and terminal.on_a_terminal():
             terminal.exit_on_signals(self.leave_on_signal)
             self.set_interval(terminal.CHECK_SECONDS, self._check_terminal)
@@ -212,11 +215,28 @@ class RolloutApp(App[None]):
         return " · ".join(parts)
 
     # -- other writers -----------------------------------------------------------------
+    def _changed_elsewhere(self) -> None:
+        """The change hook's push (from its own thread): look now rather than at the next tick."""
+        if not self.is_running:
+            return
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self.call_from_thread(self.poll_file)
+
     def poll_file(self) -> None:
-        """Cheap check (one stat) for a write by someone else; reload off the UI thread if so."""
+        """Cheap check (the change hook: one stat for a file) for a write by someone else; reload off
+        the UI thread if so. A server out of reach is said once; once back, what changed is read."""
         if self._reloading:
             return
-        signature = self.session.signature()
+        try:
+            signature = self.session.signature()
+        except RolloutError as error:
+            if not self._lost:
+                self._lost = True
+                self.notify(f"{error}; showing what was last loaded", severity="error", timeout=10)
+            return
+        if self._lost:
+            self._lost = False
+            self.notify(f"{self.session.location} is back; catching up", timeout=5)
         if signature is None:
             if not self._missing:
                 self._missing = True

@@ -78,10 +78,11 @@ class Outcome(Generic[T]):
 
 class Session:
     def __init__(self, path: str | os.PathLike[str], user: str, read_only: bool = False) -> None:
-        self.path = Path(path)
+        self.db = Database(path, read_only=read_only)
+        self.location = self.db.location  # what messages name: a path, or a URL without credentials
+        self.path = Path(self.location)
         self.user = user
         self.read_only = read_only
-        self.db = Database(self.path, read_only=read_only)
 
     def load(self) -> Snapshot:
         """Read the database (no lock: writers replace it atomically) and compute the rows.
@@ -96,9 +97,17 @@ class Session:
         reference = times.now()
         return Snapshot(state, region_rows(state, reference), signature, reference)
 
+    def watch(self, on_change: Callable[[], None]) -> None:
+        """Follow other writers through the backend's change hook (rollout.backends.base.ChangeHook):
+        a server pushes, and calls `on_change` from its own thread; a file is polled by signature()."""
+        self.hook = self.db.backend.watch(on_change)
+
     def signature(self) -> Signature | None:
-        """The stored state's change token now (one stat for a file): compare with Snapshot.signature."""
-        return self.db.token()
+        """The stored state's change token now, from the change hook (one stat for a file, no I/O
+        for a server that pushes): compare with Snapshot.signature. Raises DatabaseError while the
+        storage cannot be reached."""
+        hook = getattr(self, "hook", None)
+        return hook.current() if hook is not None else self.db.token()
 
     def edit(self, command: str, change: Callable[[State], T], seen_revision: int) -> Outcome[T]:
         """Apply `change` inside one transaction; history records `tui: <command>`.

@@ -328,12 +328,16 @@ def test_database_location_precedence(tmp_path):
     assert result.returncode == 0
     default = xdg / "rollout" / "rollout.json"
     assert default.exists() and f"created {default}" in result.stderr
+    # Anywhere but the default location, only `init` creates a database (issue 19): ROLLOUT_DB is
+    # used before the default, --db before ROLLOUT_DB.
     env_db = tmp_path / "env.json"
-    run_script("status", env={"ROLLOUT_DB": str(env_db)})
+    run_script("init", "--empty", env={"ROLLOUT_DB": str(env_db)})
     assert env_db.exists()
     flag_db = tmp_path / "flag.json"
-    run_script("--db", str(flag_db), "status", env={"ROLLOUT_DB": str(env_db)})
+    run_script("--db", str(flag_db), "init", env={"ROLLOUT_DB": str(env_db)})
     assert flag_db.exists()
+    regions = json.loads(run_script("region", "list", "--json", env={"ROLLOUT_DB": str(env_db)}).stdout)
+    assert regions == []  # the empty one, not the default's bundled dataset
 
 
 def test_user_precedence_is_recorded(tmp_path):

@@ -240,6 +240,12 @@ EXAMPLES: dict[str, Example] = {
         NOTHING_REQUIRED,
         setup=(("freeze", "add", "NL", "--from", "2027-01-20", "--to", "2027-01-31", "--reason", "Peak", "--blocks"),),
     ),
+    # Teams and PostgreSQL (issue 20): a whole database copied to another location.
+    "db copy": Example(
+        ("db", "copy", "rollout.json", "copy.json", "--json"),
+        ("db", "copy", "rollout.json", "mysql://launch@db.example/rollout"),
+        ("db", "copy", "rollout.json"),
+    ),
 }
 
 
@@ -366,6 +372,9 @@ def free_port() -> int:
 
 def test_serve_json_prints_one_object_that_validates(tmp_path):
     port = free_port()
+    subprocess.run(
+        [str(Path(sys.executable).with_name("rollout")), "--db", str(tmp_path / "s.json"), "init"], check=True
+    )
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("rollout")), "--db", str(tmp_path / "s.json"), "serve"]
         + ["--port", str(port), "--json"],

@@ -27,7 +27,7 @@ def test_the_wheel_carries_data_and_runs_status_outside_the_checkout(tmp_path):
         names = set(archive.namelist())
         assert {"rollout/data/regions.json", "rollout/data/checklist.json", "rollout/data/promotions.json"} <= names
         archive.extractall(tmp_path / "site")
-    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site"), "ROLLOUT_DB": str(tmp_path / "db.json")}
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site"), "XDG_DATA_HOME": str(tmp_path / "data")}
     result = subprocess.run(
         [
             sys.executable,

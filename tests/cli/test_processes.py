@@ -20,7 +20,7 @@ from rollout import status as region_status
 from rollout.cli import cli, output
 from rollout.cli.admin import LineRunner
 from rollout.cli.app import App, Batch
-from rollout.db import Database
+from rollout.db import Database, default_path
 from rollout.state import State
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +40,7 @@ def invoke(*args: str) -> Any:  # noqa: ANN401
 
 @pytest.mark.parametrize("first_run", [True, False], ids=["new database", "existing database"])
 def test_the_tui_runs_with_the_collector_on(tmp_path, monkeypatch, collector, first_run):
-    db = tmp_path / "rollout.json"
+    db = default_path()  # only the default location is created by a first run (else: `rollout init`)
     if not first_run:
         Database(db).create(empty=False, force=False)
     seen: dict[str, Any] = {}
@@ -50,9 +50,9 @@ def test_the_tui_runs_with_the_collector_on(tmp_path, monkeypatch, collector, fi
 
     monkeypatch.setattr("rollout.tui.app.run", tui)
     monkeypatch.setenv("TEXTUAL_DRIVER", "textual.drivers.headless_driver:HeadlessDriver")  # no terminal needed
-    result = invoke("--db", str(db), "tui")
+    result = invoke("tui")
     assert result.exit_code == 0, result.stderr
-    assert seen["gc"] is True and seen["path"] == db
+    assert seen["gc"] is True and seen["path"] == str(db)
     notice = f"rollout: created {db} from the bundled dataset"
     assert seen["notices"] == ([notice] if first_run else [])
     assert notice not in result.stderr  # on stderr it would be hidden behind the TUI
@@ -65,7 +65,7 @@ def test_serve_runs_with_the_collector_on(tmp_path, monkeypatch, collector):
         seen["gc"] = gc.isenabled()
 
     monkeypatch.setattr("textual_serve.server.Server.serve", serve)
-    result = invoke("--db", str(tmp_path / "new.json"), "serve", "--port", "8790")
+    result = invoke("serve", "--port", "8790")  # a first run on the default location
     assert result.exit_code == 0, result.stderr
     assert seen == {"gc": True}
     assert "created" in result.stderr  # the database was made before the first tab, and said so
@@ -199,6 +199,6 @@ def test_lines_with_choices_numbers_and_ids_run_exactly_as_click_runs_them(db_pa
 
 def test_serve_beyond_loopback_warns_before_it_starts(tmp_path, monkeypatch, collector):
     monkeypatch.setattr("textual_serve.server.Server.serve", lambda server, debug=False: None)
-    result = invoke("--db", str(tmp_path / "new.json"), "serve", "--host", "0.0.0.0", "--port", "8791")
+    result = invoke("serve", "--host", "0.0.0.0", "--port", "8791")
     assert result.exit_code == 0, result.stderr
     assert result.stderr.startswith("Warning: serving on 0.0.0.0:8791 without authentication")

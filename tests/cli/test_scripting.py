@@ -282,7 +282,7 @@ def unwritable(tmp_path: Path):  # noqa: ANN201
 
 
 def test_a_first_command_in_an_unwritable_folder_names_it_and_what_to_do(unwritable):
-    result = console("--db", str(unwritable / "rollout.json"), "status")
+    result = console("--db", str(unwritable / "rollout.json"), "init")
     assert result.returncode == 1 and result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"Error: cannot create database {unwritable}/rollout.json: the folder {unwritable} ")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rollout.db import default_path
+from rollout.backends import parse_location
+from rollout.db import default_location, default_path
 from rollout.holidays import cache_path
 from rollout.tui.guard import error_log_path
 from rollout.tui.settings import config_path
@@ -43,4 +44,8 @@ def test_an_unset_or_empty_variable_means_its_default_under_home(
 def test_rollout_db_comes_before_the_data_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("ROLLOUT_DB", "~/shop/rollout.json")
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert default_path() == tmp_path / "shop" / "rollout.json"
+    location, is_default = default_location()
+    assert not is_default  # a read there never creates a database (only init does)
+    assert parse_location(location).target == str(tmp_path / "shop" / "rollout.json")
+    monkeypatch.delenv("ROLLOUT_DB")
+    assert default_location() == (str(default_path()), True)
