@@ -7,7 +7,6 @@ import os
 import shlex
 import sys
 from collections.abc import Iterator, MutableMapping
-from pathlib import Path
 from typing import Any, NoReturn
 
 import click
