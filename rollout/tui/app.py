@@ -30,6 +30,7 @@ from rollout.tui import settings, terminal
 from rollout.tui.commands import RegionCommands
 from rollout.tui.guard import live, log_exception, reported
 from rollout.tui.history_view import acted_text, at_text
+from rollout.tui.host import local_zone_name
 from rollout.tui.keyorder import KeyOrder, escape_then_key, is_ordered_input
 from rollout.tui.session import Outcome, Session, Signature, Snapshot
 
@@ -504,13 +505,6 @@ class RolloutApp(App[None]):
         message = f"Error: the TUI stopped on an unexpected error ({type(error).__name__}: {error}){detail}"
         self._exit_renderables.append(Text(message))
         self._close_messages_no_wait()
-
-
-def local_zone_name() -> str:
-    """This machine's IANA zone (pendulum reads TZ and /etc/localtime)."""
-    import pendulum
-
-    return pendulum.local_timezone().name
 
 
 def binding_ids() -> set[str]:

@@ -28,6 +28,7 @@ from rollout.tui.history_view import (
     parse_filter,
     status_text,
 )
+from rollout.tui.host import local_zone_name
 from rollout.tui.views import truncate
 from rollout.tui.widgets.base import RecordTable, RolloutNode
 from rollout.undo import Timeline, kind_of
@@ -62,8 +63,6 @@ def column_widths(width: int, headers: list[Entry]) -> tuple[int, int]:
 
 def shown_zone(node: RolloutNode) -> str:
     """History spans regions: times in your zone, or UTC when the screen shows UTC (z switches)."""
-    from rollout.tui.app import local_zone_name
-
     return "UTC" if node.rollout.times == "utc" else local_zone_name()
 
 
