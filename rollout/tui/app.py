@@ -165,14 +165,20 @@ class RolloutApp(App[None]):
             self.notify(problem, severity="warning", title="Settings", timeout=15)
 
     def _remember_theme(self, theme: Any) -> None:
+        self.remember("theme", theme.name)
+
+    def remember(self, key: str, value: str | bool) -> None:
+        """Keep the user's choice (theme, sort...) in their settings file, for the next start."""
         config = self.settings
-        if config.path is None or theme.name == config.theme:
+        if getattr(config, key) == value:
             return
-        config.theme = theme.name
+        setattr(config, key, value)
+        if config.path is None:
+            return
         try:
-            settings.remember(config.path, "theme", theme.name)
+            settings.remember(config.path, key, value)
         except OSError as error:
-            self.notify(f"could not remember the theme in {config.path}: {error}", severity="warning")
+            self.notify(f"could not remember the {key} in {config.path}: {error}", severity="warning")
 
     def zone_for(self, region_tz: str) -> str:
         """The zone times are shown in: the region's, this machine's, or UTC (z switches)."""

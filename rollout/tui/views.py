@@ -146,9 +146,10 @@ def region_rows(state: State, reference: datetime) -> list[RegionRow]:
 STATUS_ORDER = {"planned": 0, "preparing": 1, "ready": 2, "launched": 3, "paused": 4}
 
 SORTS: dict[str, Callable[[RegionRow], Any]] = {
-    "launch": lambda r: (r.launch_instant, r.code),
-    # Worst first, as `rollout health` lists them (health.HEALTHS order), then by launch.
+    # Worst first, as `rollout health` lists them (health.HEALTHS order: launched regions last), then
+    # by launch: what needs attention opens at the top (the default, see rollout.tui.settings).
     "health": lambda r: (health.RANK[r.health], r.launch_instant, r.code),
+    "launch": lambda r: (r.launch_instant, r.code),
     "code": lambda r: r.code,
     "readiness": lambda r: (r.readiness, r.code),
     "critical": lambda r: (-r.critical_open, r.launch_instant, r.code),
