@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.filter import Monochrome, NoColor
 from textual.screen import ModalScreen, Screen
 
 from rollout import ops, queries
@@ -80,6 +81,11 @@ class RolloutApp(App[None]):
         notices: Sequence[str] = (),
     ) -> None:
         super().__init__()
+        if self.no_color:
+            # Textual turns NO_COLOR into shades of grey (its Monochrome filter), so a cursor row is a
+            # grey band. NO_COLOR means the terminal's own colours: its NoColor filter keeps text
+            # styles, and the cursor rows show in reverse video (styles/app.tcss, App:nocolor).
+            self._filters = [NoColor() if isinstance(f, Monochrome) else f for f in self._filters]
         self.start_notices = list(notices)  # what the command that opened the TUI has to say (a new database...)
         self.session = Session(db_path, user or default_user(), read_only or env_read_only())
         self.snapshot: Snapshot = self.session.load()
