@@ -146,7 +146,7 @@ class RolloutApp(App[None]):
             self.notify(notice, title="Database", timeout=10)
         self.poll_timer = self.set_interval(POLL_SECONDS, self.poll_file)
         if not self.is_headless and terminal.on_a_terminal():
-            terminal.exit_on_signals(self.leave_on_signal)
+            terminal.exit_on_signals(self.leave_on_signal, self.session.writing)
             self.set_interval(terminal.CHECK_SECONDS, self._check_terminal)
 
     def _apply_settings(self) -> None:
@@ -215,6 +215,8 @@ class RolloutApp(App[None]):
 
     def _check_terminal(self) -> None:
         if terminal.input_gone():
+            # Shutting down writes to the terminal, which may hang now that it has gone: bounded.
+            terminal.leave_within(terminal.GRACE_SECONDS, 1, self.session.writing)
             self.exit(return_code=1)
 
     def _subtitle(self) -> str:

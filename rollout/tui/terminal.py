@@ -5,21 +5,34 @@ app exits normally. A signal's default action ends the process without that, so 
 (the SSH connection dropped) and SIGQUIT are turned into a normal exit. When the terminal goes
 away without a signal (a pipe or pseudo-terminal closed), reading it gives end-of-file forever
 and Textual's input thread spins; `input_gone` lets the app notice and leave instead.
+
+A normal exit can itself hang once the terminal is gone: Textual's shutdown writes to the
+terminal through a bounded queue, and with nobody reading the pseudo-terminal that write never
+returns (seen with a form open when tmux's server went away; SIGTERM then did nothing, because
+the event loop that would have handled it was the thread stuck). So the signal handlers are
+Python-level ones (they run even while the main thread waits on a lock), and every way out starts
+`leave_within`: if the process is still there after GRACE_SECONDS it ends itself, once the
+database write in progress (if any) has finished.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import select
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
-from contextlib import suppress
+from contextlib import AbstractContextManager, nullcontext, suppress
+from typing import Any
 
 CHECK_SECONDS = 1.0
+GRACE_SECONDS = 3.0
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 GONE = select.POLLHUP | select.POLLERR | select.POLLNVAL
+_leaving = threading.Event()
 
 
 def on_a_terminal() -> bool:
@@ -29,14 +42,38 @@ def on_a_terminal() -> bool:
     return False
 
 
-def exit_on_signals(leave: Callable[[int], None]) -> None:
-    """Call `leave(signum)` on the running event loop for each of EXIT_SIGNALS (main thread only)."""
+def exit_on_signals(leave: Callable[[int], None], writing: AbstractContextManager[Any] | None = None) -> None:
+    """On each of EXIT_SIGNALS: call `leave(signum)` on the running event loop, and end the process
+    (status 128 + signum) after GRACE_SECONDS if that has not (see leave_within). Main thread only.
+    `writing`: held while the database is written (the write finishes before the process ends)."""
     if threading.current_thread() is not threading.main_thread():
         return
     loop = asyncio.get_running_loop()
+
+    def handler(signum: int, _frame: object) -> None:
+        leave_within(GRACE_SECONDS, 128 + signum, writing)
+        with suppress(RuntimeError):  # the loop has closed: the watchdog ends the process
+            loop.call_soon_threadsafe(leave, signum)
+
     for signum in EXIT_SIGNALS:
-        with suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, leave, int(signum))
+        with suppress(ValueError, OSError):
+            signal.signal(signum, handler)
+
+
+def leave_within(seconds: float, status: int, writing: AbstractContextManager[Any] | None = None) -> None:
+    """Make sure the process ends: a daemon thread waits `seconds` (the normal exit, restoring the
+    terminal, usually ends the process first), then waits for `writing` (a database write in
+    progress finishes) and ends the process with `status`. Only the first call starts it."""
+    if _leaving.is_set():
+        return
+    _leaving.set()
+
+    def watchdog() -> None:
+        time.sleep(seconds)
+        with writing if writing is not None else nullcontext():
+            os._exit(status)
+
+    threading.Thread(target=watchdog, name="rollout-exit-watchdog", daemon=True).start()
 
 
 def input_gone() -> bool:
