@@ -24,8 +24,9 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext, suppress
+from dataclasses import dataclass, field
 from typing import Any
 
 CHECK_SECONDS = 1.0
@@ -85,3 +86,73 @@ def input_gone() -> bool:
     poller = select.poll()
     poller.register(fd, select.POLLIN)
     return any(mask & GONE for _, mask in poller.poll(0))
+
+
+# -- what the terminal can do, decided once before the TUI starts ------------------------------
+TRUECOLOR = ("truecolor", "24bit")  # COLORTERM's values for 24-bit colour (what terminals set)
+NO_CURSOR = ("", "dumb")  # TERM values that promise no cursor movement, whatever terminfo says
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the terminfo entry of a TERM says: cursor addressing (`cup`) and its number of colours."""
+
+    moves_cursor: bool
+    colours: int  # terminfo's `colors`; -1 when it has none
+
+
+@dataclass(frozen=True)
+class Decision:
+    """How the TUI runs on this terminal: refused (one line for `Error: ...`), or with `environ` set
+    before Textual is imported (its colour system) and `notices` shown once it is up."""
+
+    refusal: str | None = None
+    environ: dict[str, str] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()
+
+
+def capabilities(term: str) -> Capabilities | None:
+    """The terminfo entry of `term` (curses reads the system's terminal database), None when this
+    machine has none. curses reads one entry per process: the TUI decides once, at its start."""
+    import curses
+
+    try:
+        fd = sys.__stdout__.fileno() if sys.__stdout__ is not None else 1
+        curses.setupterm(term, fd)
+    except (curses.error, OSError, ValueError):
+        return None
+    return Capabilities(moves_cursor=curses.tigetstr("cup") is not None, colours=curses.tigetnum("colors"))
+
+
+def decide(environ: Mapping[str, str], lookup: Callable[[str], Capabilities | None] = capabilities) -> Decision:
+    """How to run on the terminal `environ` names (TERM, COLORTERM), from its capabilities.
+
+    A terminal that cannot move its cursor (TERM unset or `dumb`, what Emacs shells, CI logs and
+    minimal SSH clients give, or a terminfo entry without `cup`) is refused: a full-screen program
+    there is garbage. A TERM this machine has no terminfo entry for (a new terminal's own name over
+    SSH) runs with 16 colours unless COLORTERM promises 24-bit colour, and says so. A known one gets
+    the colours its entry lists (24-bit with COLORTERM=truecolor); none at all means NO_COLOR.
+    A colour system the user set (TEXTUAL_COLOR_SYSTEM) is kept. Textual's web driver
+    (`rollout serve`, TEXTUAL_DRIVER) needs no terminal.
+    """
+    if environ.get("TEXTUAL_DRIVER"):
+        return Decision()
+    term = environ.get("TERM", "").strip()
+    hint = "set TERM to your terminal's, e.g. TERM=xterm-256color; the commands work anywhere, e.g. `rollout status`"
+    if term.lower() in NO_CURSOR:
+        shown = f"TERM={term}" if term else "an unset TERM"
+        return Decision(refusal=f"the TUI needs a terminal that can move its cursor, and {shown} cannot ({hint})")
+    found = lookup(term)
+    if found is not None and not found.moves_cursor:
+        return Decision(refusal=f"the TUI needs a terminal that can move its cursor, and TERM={term} cannot ({hint})")
+    truecolor = environ.get("COLORTERM", "").strip().lower() in TRUECOLOR
+    notices: tuple[str, ...] = ()
+    if truecolor:
+        system: str | None = "truecolor"
+    elif found is None:
+        system = "standard"
+        notices = (f"TERM={term} is unknown here: 16 colours (COLORTERM=truecolor: more)",)
+    else:
+        system = "256" if found.colours >= 256 else "standard" if found.colours >= 8 else None
+    wanted = {"TEXTUAL_COLOR_SYSTEM": system} if system else {"NO_COLOR": "1"}
+    return Decision(environ={k: v for k, v in wanted.items() if k not in environ}, notices=notices)
