@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,6 +20,7 @@ from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.filter import Monochrome, NoColor
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from rollout import ops, queries
@@ -33,13 +34,16 @@ from rollout.tui.guard import live, log_exception, reported
 from rollout.tui.history_view import acted_text, at_text
 from rollout.tui.host import local_zone_name
 from rollout.tui.keyorder import KeyOrder, escape_then_key, is_ordered_input
+from rollout.tui.notices import Message, MessageLog, notice_text
 from rollout.tui.session import Outcome, Session, Signature, Snapshot
 
 T = TypeVar("T")
 STYLES = Path(__file__).parent / "styles"
 POLL_SECONDS = 0.5
 # Actions that open or change things: not while a dialog is on top (its keys belong to it).
-BLOCKED_IN_DIALOGS = {"calendar", "timeline", "agenda", "owners", "history", "undo", "redo", "help", "quit", "home"}
+BLOCKED_IN_DIALOGS = {
+    "calendar", "timeline", "agenda", "owners", "history", "undo", "redo", "help", "quit", "home", "messages",
+}  # fmt: skip
 # Actions that change the database: hidden (and refused) in a read-only session.
 EDITING_ACTIONS = {
     "undo", "redo", "undo_entry", "redo_entry", "toggle", "add", "edit", "delete", "move", "move_launch", "save",
@@ -65,6 +69,7 @@ class RolloutApp(App[None]):
         # vim's redo, beside u; a form being typed into keeps ctrl+r for its own revert.
         Binding("ctrl+r", "redo", "Redo", show=False, id="redo"),
         Binding("L", "history", "History", show=False, id="history"),
+        Binding("M", "messages", "Messages", show=False, id="messages"),
         Binding("H", "home", "Regions", show=False, id="regions"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, id="palette"),
         Binding("colon", "command_palette", "Commands", show=False, id="commands"),
@@ -99,6 +104,8 @@ class RolloutApp(App[None]):
         self.key_order = KeyOrder(self)
         self.settings = settings.load()
         self.times = self.settings.times
+        self.message_log = MessageLog()
+        self._notice_timeout: float | None = None
 
     # -- input -------------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
@@ -130,6 +137,38 @@ class RolloutApp(App[None]):
         # Pilot's press: return once the keys have acted, as they are held in order.
         await super()._press_keys(keys)
         await self.key_order.drained()
+
+    # -- notices -----------------------------------------------------------------------
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Keep the message in the log (`M` shows it whole) and show it as a one-line notice; the
+        messages sent while one event is handled (a change's warnings) share one notice."""
+        if self.message_log.add(Message(datetime.now().astimezone(), severity, title, str(message))):
+            self.call_later(self._show_notices)
+        self._notice_timeout = max(self._notice_timeout or 0, timeout or 0) or None
+
+    def _show_notices(self) -> None:
+        batch = self.message_log.take()
+        if not batch:
+            return
+        # A notice is at most 60% of the screen wide (styles/app.tcss), less its border and padding.
+        width = max(self.size.width * 6 // 10 - 3, 24)
+        text, severity = notice_text(batch, width)
+        timeout, self._notice_timeout = self._notice_timeout, None
+        super().notify(text, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
+
+    def action_messages(self) -> None:
+        from rollout.tui.screens.messages import MessagesScreen
+
+        if not self._raise_screen(MessagesScreen):
+            self.push_screen(MessagesScreen())
 
     # -- start-up ----------------------------------------------------------------------
     @property
@@ -491,12 +530,13 @@ class RolloutApp(App[None]):
         yield SystemCommand("Agenda", "What needs attention this week, overdue, or yours (A)", self.action_agenda)
         yield SystemCommand("Owners", "Open work per owner across regions (O)", self.action_owners)
         yield SystemCommand("History", "Every change across all regions, filterable (L)", self.action_history)
+        yield SystemCommand("Messages", "Every notice of this session in full (M)", self.action_messages)
         yield SystemCommand("Undo", "Undo your last change (u)", self.action_undo)
         yield SystemCommand("Redo", "Redo the change you last undid (ctrl+r)", self.action_redo)
         yield SystemCommand("Help", "Every key binding (?)", self.action_help)
         seen = {
             "quit", "help", "calendar", "timeline", "agenda", "owners", "history", "undo", "redo", "home",
-            "command_palette",
+            "command_palette", "messages",
         }  # fmt: skip
         for active in screen.active_bindings.values():
             binding = active.binding
@@ -523,14 +563,14 @@ class RolloutApp(App[None]):
 
 def binding_ids() -> set[str]:
     """Every binding id the TUI declares (what config.toml's [keys] may remap)."""
-    from rollout.tui.screens import agenda, calendar, forms, help, owners, region, regions
+    from rollout.tui.screens import agenda, calendar, forms, help, messages, owners, region, regions
     from rollout.tui.screens import history as history_screen
     from rollout.tui.screens import timeline as timeline_screen
     from rollout.tui.widgets import base, checklist, history, month, promotions, region_table
     from rollout.tui.widgets import timeline as timeline_view
 
     classes: list[type] = [RolloutApp]
-    screens = (agenda, calendar, forms, help, history_screen, owners, region, regions, timeline_screen)
+    screens = (agenda, calendar, forms, help, history_screen, messages, owners, region, regions, timeline_screen)
     for module in (*screens, base, checklist, history, month, promotions, region_table, timeline_view):
         classes += [c for c in vars(module).values() if isinstance(c, type) and c.__module__ == module.__name__]
     return {b.id for c in classes for b in getattr(c, "BINDINGS", []) if isinstance(b, Binding) and b.id}

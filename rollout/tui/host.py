@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from rollout.state import State
+    from rollout.tui.notices import MessageLog
     from rollout.tui.session import Outcome, Session, Snapshot
     from rollout.tui.settings import Settings
 
@@ -30,6 +31,7 @@ class Host(Protocol):
     settings: Settings
     times: str
     calendar_window: tuple[date, date] | None
+    message_log: MessageLog
 
     @property
     def read_only(self) -> bool: ...
