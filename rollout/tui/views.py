@@ -176,10 +176,6 @@ def readiness_bar(percent: int, width: int = BAR_WIDTH) -> tuple[str, str]:
     return "█" * filled, "░" * (width - filled)
 
 
-def truncate(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
 # -- calendar --------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class CalendarEvent:
