@@ -147,12 +147,22 @@ class RolloutApp(App[None]):
         severity: SeverityLevel = "information",
         timeout: float | None = None,
         markup: bool = True,
+        short: str | None = None,
     ) -> None:
-        """Keep the message in the log (`M` shows it whole) and show it as a one-line notice; the
-        messages sent while one event is handled (a change's warnings) share one notice."""
-        if self.message_log.add(Message(datetime.now().astimezone(), severity, title, str(message))):
+        """Keep the message in the log (`M` shows it whole) and show it as a one-line notice (`short`,
+        when the sender has a shorter form); the messages sent while one event is handled (a change's
+        warnings) share one notice."""
+        if self.message_log.add(Message(datetime.now().astimezone(), severity, title, str(message), short)):
             self.call_later(self._show_notices)
         self._notice_timeout = max(self._notice_timeout or 0, timeout or 0) or None
+
+    def _say_acted(self, verb: str, entry: Any, title: str) -> None:
+        """The notice after an undo or redo: what was acted on first ('Undid #12: promo move p3 --by 1w'),
+        the whole sentence (who, when, what changed) in the log."""
+        command = str(entry.get("command", "")).removeprefix("tui: ")
+        full = acted_text(verb, entry, self.session.user, self.history_zone)
+        whose = "" if entry.get("user") == self.session.user else f"{entry.get('user', 'someone')}'s "
+        self.notify(full, title=title, short=f"{verb} {whose}#{entry.get('id')}: {command}")
 
     def _show_notices(self) -> None:
         batch = self.message_log.take()
@@ -475,7 +485,7 @@ class RolloutApp(App[None]):
         user = self.session.user
         outcome = self.edit("undo", lambda state: ops.undo(state, user))
         if outcome is not None:
-            self.notify(acted_text("Undid", outcome.value, user, self.history_zone), title="Undo")
+            self._say_acted("Undid", outcome.value, "Undo")
 
     @reported
     def action_redo(self) -> None:
@@ -483,7 +493,7 @@ class RolloutApp(App[None]):
         user = self.session.user
         outcome = self.edit("redo", lambda state: ops.redo(state, user))
         if outcome is not None:
-            self.notify(acted_text("Redid", outcome.value, user, self.history_zone), title="Redo")
+            self._say_acted("Redid", outcome.value, "Redo")
 
     @property
     def history_zone(self) -> str:
@@ -509,7 +519,7 @@ class RolloutApp(App[None]):
         def run() -> None:
             outcome = self.edit(f"{direction} --entry {entry_id}", lambda state: operation(state, user, entry=entry_id))
             if outcome is not None:
-                self.notify(acted_text(verb, outcome.value, user, self.history_zone), title=direction.capitalize())
+                self._say_acted(verb, outcome.value, direction.capitalize())
 
         if change.get("user") == user:
             run()

@@ -26,12 +26,15 @@ class Message:
     severity: str
     title: str
     text: str
+    short: str | None = None  # what the notice shows, when the sender has a shorter form (the log shows `text`)
 
     @property
     def line(self) -> str:
-        """The message as one line: its title, then its text with line breaks as ' / '."""
-        text = " / ".join(part.strip() for part in self.text.splitlines() if part.strip())
-        return f"{self.title}: {text}" if self.title else text
+        """The message as one line: its title, then its text (or short form) with line breaks as ' / '."""
+        text = " / ".join(part.strip() for part in (self.short or self.text).splitlines() if part.strip())
+        if not self.title or self.short or text.lower().startswith(self.title.lower()):
+            return text  # a short form is complete; "Read-only: ..." says its title already
+        return f"{self.title}: {text}"
 
 
 class MessageLog:

@@ -102,3 +102,19 @@ def test_a_notice_of_several_messages_names_the_count_and_the_worst():
     from rollout.text import display_width
 
     assert display_width(notice_text([wide], 30)[0]) <= 30
+
+
+async def test_the_undo_notice_names_what_was_undone_first_and_the_log_has_the_sentence(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        app.open_region("NL", "checklist")
+        await settle(pilot)
+        await pilot.press("space")  # tick the first item
+        await settle(pilot)
+        await pilot.press("u")
+        await wait_until(pilot, lambda: any("Undid" in str(t.render()) for t in toasts(app)))
+        toast = next(t for t in toasts(app) if "Undid" in str(t.render()))
+        assert str(toast.render()).startswith("Undid #") and "check done NL" in str(toast.render())
+        await pilot.press("M")
+        logged = str(app.screen.query_one(OptionList).get_option_at_index(0).prompt)
+        assert "Undid your change #" in logged and "check done NL" in logged  # the whole sentence
