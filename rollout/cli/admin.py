@@ -596,9 +596,15 @@ def open_tui(app: App, read_only: bool) -> None:
             f"the TUI needs a terminal, but {missing} {'is' if ' and ' not in missing else 'are'} not one "
             "(over SSH use `ssh -t`; scripts use the commands, e.g. `rollout status`)"
         )
+    from rollout.tui import terminal  # the standard library only: Textual is not imported yet
+
+    decision = terminal.decide(os.environ)
+    if decision.refusal:
+        raise RolloutError(decision.refusal)
+    os.environ.update(decision.environ)  # Textual reads its colour system when it is imported
     from rollout.tui.app import run
 
-    notices = app.ensure_database(announce=False)
+    notices = [*decision.notices, *app.ensure_database(announce=False)]
     run(app.db_path, user=app.user, read_only=read_only, notices=notices)
 
 

@@ -11,7 +11,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,6 +20,8 @@ from rich.text import Text
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.filter import Monochrome, NoColor
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from rollout import ops, queries
@@ -32,14 +34,18 @@ from rollout.state import State
 from rollout.tui import settings, terminal
 from rollout.tui.commands import RegionCommands
 from rollout.tui.guard import live, log_exception, reported
+from rollout.tui.host import local_zone_name
 from rollout.tui.keyorder import KeyOrder, escape_then_key, is_ordered_input
+from rollout.tui.notices import Message, MessageLog, notice_text
 from rollout.tui.session import Outcome, Session, Signature, Snapshot
 
 T = TypeVar("T")
 STYLES = Path(__file__).parent / "styles"
 POLL_SECONDS = 0.5
 # Actions that open or change things: not while a dialog is on top (its keys belong to it).
-BLOCKED_IN_DIALOGS = {"calendar", "timeline", "agenda", "owners", "history", "undo", "redo", "help", "quit", "home"}
+BLOCKED_IN_DIALOGS = {
+    "calendar", "timeline", "agenda", "owners", "history", "undo", "redo", "help", "quit", "home", "messages",
+}  # fmt: skip
 # Actions that change the database: hidden (and refused) in a read-only session.
 EDITING_ACTIONS = {
     "undo", "redo", "undo_entry", "redo_entry", "toggle", "add", "edit", "delete", "move", "move_launch", "save",
@@ -65,6 +71,7 @@ class RolloutApp(App[None]):
         # vim's redo, beside u; a form being typed into keeps ctrl+r for its own revert.
         Binding("ctrl+r", "redo", "Redo", show=False, id="redo"),
         Binding("L", "history", "History", show=False, id="history"),
+        Binding("M", "messages", "Messages", show=False, id="messages"),
         Binding("H", "home", "Regions", show=False, id="regions"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, id="palette"),
         Binding("colon", "command_palette", "Commands", show=False, id="commands"),
@@ -81,6 +88,11 @@ class RolloutApp(App[None]):
         notices: Sequence[str] = (),
     ) -> None:
         super().__init__()
+        if self.no_color:
+            # Textual turns NO_COLOR into shades of grey (its Monochrome filter), so a cursor row is a
+            # grey band. NO_COLOR means the terminal's own colours: its NoColor filter keeps text
+            # styles, and the cursor rows show in reverse video (styles/app.tcss, App:nocolor).
+            self._filters = [NoColor() if isinstance(f, Monochrome) else f for f in self._filters]
         self.start_notices = list(notices)  # what the command that opened the TUI has to say (a new database...)
         self.session = Session(db_path, user or default_user(), read_only or env_read_only())
         self.snapshot: Snapshot = self.session.load()
@@ -95,6 +107,8 @@ class RolloutApp(App[None]):
         self.key_order = KeyOrder(self)
         self.settings = settings.load()
         self.times = self.settings.times
+        self.message_log = MessageLog()
+        self._notice_timeout: float | None = None
 
     # -- input -------------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
@@ -127,6 +141,48 @@ class RolloutApp(App[None]):
         await super()._press_keys(keys)
         await self.key_order.drained()
 
+    # -- notices -----------------------------------------------------------------------
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+        short: str | None = None,
+    ) -> None:
+        """Keep the message in the log (`M` shows it whole) and show it as a one-line notice (`short`,
+        when the sender has a shorter form); the messages sent while one event is handled (a change's
+        warnings) share one notice."""
+        if self.message_log.add(Message(datetime.now().astimezone(), severity, title, str(message), short)):
+            self.call_later(self._show_notices)
+        self._notice_timeout = max(self._notice_timeout or 0, timeout or 0) or None
+
+    def _say_acted(self, verb: str, entry: Any, title: str) -> None:
+        """The notice after an undo or redo: what was acted on first ('Undid #12: promo move p3 --by 1w'),
+        the whole sentence (who, when, what changed) in the log."""
+        command = str(entry.get("command", "")).removeprefix("tui: ")
+        full = acted_text(verb, entry, self.session.user, self.history_zone)
+        whose = "" if entry.get("user") == self.session.user else f"{entry.get('user', 'someone')}'s "
+        self.notify(full, title=title, short=f"{verb} {whose}#{entry.get('id')}: {command}")
+
+    def _show_notices(self) -> None:
+        batch = self.message_log.take()
+        if not batch:
+            return
+        # A notice is at most 60% of the screen wide (styles/app.tcss), less its border and padding.
+        width = max(self.size.width * 6 // 10 - 3, 24)
+        text, severity = notice_text(batch, width)
+        timeout, self._notice_timeout = self._notice_timeout, None
+        super().notify(text, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
+
+    def action_messages(self) -> None:
+        from rollout.tui.screens.messages import MessagesScreen
+
+        if not self._raise_screen(MessagesScreen):
+            self.push_screen(MessagesScreen())
+
     # -- start-up ----------------------------------------------------------------------
     @property
     def read_only(self) -> bool:
@@ -143,7 +199,7 @@ class RolloutApp(App[None]):
         self.poll_timer = self.set_interval(POLL_SECONDS, self.poll_file)
         self.session.watch(self._changed_elsewhere)
         if not self.is_headless and terminal.on_a_terminal():
-            terminal.exit_on_signals(self.leave_on_signal)
+            terminal.exit_on_signals(self.leave_on_signal, self.session.writing)
             self.set_interval(terminal.CHECK_SECONDS, self._check_terminal)
 
     def _apply_settings(self) -> None:
@@ -168,14 +224,20 @@ class RolloutApp(App[None]):
             self.notify(problem, severity="warning", title="Settings", timeout=15)
 
     def _remember_theme(self, theme: Any) -> None:
+        self.remember("theme", theme.name)
+
+    def remember(self, key: str, value: str | bool) -> None:
+        """Keep the user's choice (theme, sort...) in their settings file, for the next start."""
         config = self.settings
-        if config.path is None or theme.name == config.theme:
+        if getattr(config, key) == value:
             return
-        config.theme = theme.name
+        setattr(config, key, value)
+        if config.path is None:
+            return
         try:
-            settings.remember(config.path, "theme", theme.name)
+            settings.remember(config.path, key, value)
         except OSError as error:
-            self.notify(f"could not remember the theme in {config.path}: {error}", severity="warning")
+            self.notify(f"could not remember the {key} in {config.path}: {error}", severity="warning")
 
     def zone_for(self, region_tz: str) -> str:
         """The zone times are shown in: the region's, this machine's, or UTC (z switches)."""
@@ -206,6 +268,8 @@ class RolloutApp(App[None]):
 
     def _check_terminal(self) -> None:
         if terminal.input_gone():
+            # Shutting down writes to the terminal, which may hang now that it has gone: bounded.
+            terminal.leave_within(terminal.GRACE_SECONDS, 1, self.session.writing)
             self.exit(return_code=1)
 
     def _subtitle(self) -> str:
@@ -442,7 +506,7 @@ class RolloutApp(App[None]):
         user = self.session.user
         outcome = self.edit("undo", lambda state: ops.undo(state, user))
         if outcome is not None:
-            self.notify(acted_text("Undid", outcome.value, user, self.history_zone), title="Undo")
+            self._say_acted("Undid", outcome.value, "Undo")
 
     @reported
     def action_redo(self) -> None:
@@ -450,7 +514,7 @@ class RolloutApp(App[None]):
         user = self.session.user
         outcome = self.edit("redo", lambda state: ops.redo(state, user))
         if outcome is not None:
-            self.notify(acted_text("Redid", outcome.value, user, self.history_zone), title="Redo")
+            self._say_acted("Redid", outcome.value, "Redo")
 
     @property
     def history_zone(self) -> str:
@@ -476,7 +540,7 @@ class RolloutApp(App[None]):
         def run() -> None:
             outcome = self.edit(f"{direction} --entry {entry_id}", lambda state: operation(state, user, entry=entry_id))
             if outcome is not None:
-                self.notify(acted_text(verb, outcome.value, user, self.history_zone), title=direction.capitalize())
+                self._say_acted(verb, outcome.value, direction.capitalize())
 
         if same_person(change.get("user"), user):  # your own change, in any spelling (rollout.identity)
             run()
@@ -497,12 +561,13 @@ class RolloutApp(App[None]):
         yield SystemCommand("Agenda", "What needs attention this week, overdue, or yours (A)", self.action_agenda)
         yield SystemCommand("Owners", "Open work per owner across regions (O)", self.action_owners)
         yield SystemCommand("History", "Every change across all regions, filterable (L)", self.action_history)
+        yield SystemCommand("Messages", "Every notice of this session in full (M)", self.action_messages)
         yield SystemCommand("Undo", "Undo your last change (u)", self.action_undo)
         yield SystemCommand("Redo", "Redo the change you last undid (ctrl+r)", self.action_redo)
         yield SystemCommand("Help", "Every key binding (?)", self.action_help)
         seen = {
             "quit", "help", "calendar", "timeline", "agenda", "owners", "history", "undo", "redo", "home",
-            "command_palette",
+            "command_palette", "messages",
         }  # fmt: skip
         for active in screen.active_bindings.values():
             binding = active.binding
@@ -527,13 +592,6 @@ class RolloutApp(App[None]):
         self._close_messages_no_wait()
 
 
-def local_zone_name() -> str:
-    """This machine's IANA zone (pendulum reads TZ and /etc/localtime)."""
-    import pendulum
-
-    return pendulum.local_timezone().name
-
-
 def binding_ids() -> set[str]:
     """Every binding id the TUI declares (what config.toml's [keys] may remap)."""
     return {b.id for c in binding_classes() for b in getattr(c, "BINDINGS", []) if isinstance(b, Binding) and b.id}
@@ -542,14 +600,14 @@ def binding_ids() -> set[str]:
 def binding_classes() -> list[type]:
     """The app and every screen and widget class of rollout's TUI, where key bindings are declared
     (their BINDINGS); the manual's key reference and its test read them from here too."""
-    from rollout.tui.screens import agenda, calendar, forms, help, owners, region, regions
+    from rollout.tui.screens import agenda, calendar, forms, help, messages, owners, region, regions
     from rollout.tui.screens import history as history_screen
     from rollout.tui.screens import timeline as timeline_screen
     from rollout.tui.widgets import base, checklist, history, month, promotions, region_table
     from rollout.tui.widgets import timeline as timeline_view
 
     classes: list[type] = [RolloutApp]
-    screens = (agenda, calendar, forms, help, history_screen, owners, region, regions, timeline_screen)
+    screens = (agenda, calendar, forms, help, history_screen, messages, owners, region, regions, timeline_screen)
     for module in (*screens, base, checklist, history, month, promotions, region_table, timeline_view):
         classes += [c for c in vars(module).values() if isinstance(c, type) and c.__module__ == module.__name__]
     return classes

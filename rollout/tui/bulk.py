@@ -17,7 +17,7 @@ from rollout.errors import RolloutError
 from rollout.state import Record, State
 
 if TYPE_CHECKING:
-    from rollout.tui.app import RolloutApp
+    from rollout.tui.host import Host
 
 Change = Callable[[State], Any]
 
@@ -40,7 +40,7 @@ def preview_text(command: str, changes: list[Record], warnings: Sequence[str] = 
     return "\n".join(lines)
 
 
-def warn_applied(app: RolloutApp, command: str, outcome: Any) -> None:
+def warn_applied(app: Host, command: str, outcome: Any) -> None:
     """The warnings of an applied change (a promotion overlapping another...) as notices."""
     entry = outcome.entry
     if entry is None:
@@ -50,7 +50,7 @@ def warn_applied(app: RolloutApp, command: str, outcome: Any) -> None:
 
 
 def confirm_change(
-    app: RolloutApp, command: str, change: Change, done: Callable[[Any], None] | None = None, *, yes: str = "Apply"
+    app: Host, command: str, change: Change, done: Callable[[Any], None] | None = None, *, yes: str = "Apply"
 ) -> None:
     """Preview `change`, ask, then apply it as one edit (errors become notices; nothing is written on no)."""
     from rollout.tui.screens.forms import ConfirmScreen
@@ -85,7 +85,7 @@ Build = Callable[[dict[str, Any]], tuple[str, Change]]
 
 
 def form_then_confirm(
-    app: RolloutApp, title: str, fields: list[Any], build: Build, done: Callable[[Any], None] | None = None
+    app: Host, title: str, fields: list[Any], build: Build, done: Callable[[Any], None] | None = None
 ) -> None:
     """Ask for the values in a form (core errors inline), then preview and confirm the change they build."""
     from rollout.tui.screens.forms import FormScreen
@@ -117,9 +117,7 @@ def promos_not_started(state: State, codes: list[str]) -> int:
     return sum(1 for code in codes for p in state.promotions_of(code) if times.instant(p["start"]) > now)
 
 
-def region_actions(
-    app: RolloutApp, codes: list[str], done: Callable[[Any], None]
-) -> list[tuple[str, Callable[[], None]]]:
+def region_actions(app: Host, codes: list[str], done: Callable[[Any], None]) -> list[tuple[str, Callable[[], None]]]:
     """The actions on several regions at once, each one change after a preview."""
     from rollout import model, ops, times
     from rollout.tui.widgets.base import cli_text

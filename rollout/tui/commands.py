@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, cast
 from textual.command import Hit, Hits, Provider
 
 if TYPE_CHECKING:
-    from rollout.tui.app import RolloutApp
+    from rollout.tui.host import Host
 
 # Textual's fuzzy scores grow with the length of the matched runs (Calendar scores 9 for "CA"):
 # an exact code or name sorts above any of them.
@@ -24,7 +24,7 @@ class RegionCommands(Provider):
     """`Open DE Germany` for every region; `DE` or `germany` typed in full comes first."""
 
     async def search(self, query: str) -> Hits:
-        app = cast("RolloutApp", self.app)
+        app = cast("Host", self.app)
         wanted = query.strip().lower().removeprefix("open ").strip()
         if not wanted:
             return

@@ -8,6 +8,7 @@ the CLI. No Textual here.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -83,6 +84,8 @@ class Session:
         self.path = Path(self.location)
         self.user = user
         self.read_only = read_only
+        # Held for each write: a process ending on a signal waits for it (rollout.tui.terminal).
+        self.writing = threading.Lock()
 
     def load(self) -> Snapshot:
         """Read the database (no lock: writers replace it atomically) and compute the rows.
@@ -118,7 +121,10 @@ class Session:
         if self.read_only:
             raise ReadOnly(f"read-only mode: {command!r} was not applied")
         # base_revision: the core refuses the change if it would overwrite a field changed since seen_revision.
-        with self.db.transaction(self.user, COMMAND_PREFIX + command, base_revision=seen_revision) as state:
+        with (
+            self.writing,
+            self.db.transaction(self.user, COMMAND_PREFIX + command, base_revision=seen_revision) as state,
+        ):
             base_revision = state.revision
             value = change(state)
         entry = state.commit.entry  # type: ignore[attr-defined]

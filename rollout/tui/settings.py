@@ -2,6 +2,8 @@
 
     theme = "gruvbox"          # any Textual theme; changing it from the palette is remembered here
     times = "region"           # region, local or utc (z switches while the TUI runs)
+    sort = "health"            # the Regions table's order (s and S change it; remembered here)
+    sort_reversed = false
 
     [keys]                     # binding id = keys, comma-separated (Textual's keymap)
     undo = "ctrl+u"
@@ -26,6 +28,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 TIME_MODES = ("region", "local", "utc")
+# The Regions table's orders (rollout.tui.views.SORTS has their keys): what `s` cycles through.
+SORTS = ("health", "launch", "code", "readiness", "critical", "status", "wave")
 
 
 @dataclass
@@ -48,6 +52,12 @@ class Settings:
 
     times: str = "region"
     """How times are shown: `region` (each region's local time), `local` (your zone) or `utc`; `z` switches."""
+
+    sort: str = "health"
+    """The Regions table's order: `health` (worst first, launched regions last), `launch`, `code`, `readiness`, `critical`, `status` or `wave`; `s` and `S` change it and are remembered."""
+
+    sort_reversed: bool = False
+    """Whether that order is reversed (`S`)."""
 
     keys: dict[str, str] = field(default_factory=dict)
     """Key remapping: binding id = keys (comma-separated), e.g. `undo = "ctrl+u"`; `?` shows each binding's id."""
@@ -92,7 +102,8 @@ def documented_settings() -> list[tuple[str, str, str]]:
         elif f.name == "keys":
             rows.append(("keys.ID", "(the built-in keys)", docs[f.name]))
         else:
-            rows.append((f.name, str(getattr(defaults, f.name)), docs[f.name]))
+            default = getattr(defaults, f.name)
+            rows.append((f.name, str(default).lower() if isinstance(default, bool) else str(default), docs[f.name]))
     return rows
 
 
@@ -136,6 +147,16 @@ def load(path: Path | None = None) -> Settings:
                 settings.times = value
             else:
                 problem(key, f"times must be one of {', '.join(TIME_MODES)}, not {value!r}")
+        elif key == "sort":
+            if value in SORTS:
+                settings.sort = value
+            else:
+                problem(key, f"sort must be one of {', '.join(SORTS)}, not {value!r}")
+        elif key == "sort_reversed":
+            if isinstance(value, bool):
+                settings.sort_reversed = value
+            else:
+                problem(key, "sort_reversed must be true or false")
         elif key == "keys" and isinstance(value, dict):
             for binding_id, keys in value.items():
                 if isinstance(keys, str) and keys.strip():
@@ -151,17 +172,17 @@ def load(path: Path | None = None) -> Settings:
                 else:
                     setattr(settings.confirm, name, flag)
         else:
-            problem(key, f"unknown setting {key!r} (theme, times, [keys], [confirm])")
+            problem(key, f"unknown setting {key!r} (theme, times, sort, sort_reversed, [keys], [confirm])")
     return settings
 
 
-def remember(path: Path, key: str, value: str) -> None:
-    """Set a top-level string setting in the file, keeping the rest of it as the user wrote it."""
+def remember(path: Path, key: str, value: str | bool) -> None:
+    """Set a top-level string or true/false setting in the file, keeping the rest of it as the user wrote it."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         text = ""
-    line = f"{key} = {value!r}".replace("'", '"')
+    line = f"{key} = {str(value).lower()}" if isinstance(value, bool) else f"{key} = {value!r}".replace("'", '"')
     pattern = re.compile(rf"^\s*{re.escape(key)}\s*=.*$", re.M)
     first_table = re.search(r"^\s*\[", text, re.M)
     head = text[: first_table.start()] if first_table else text

@@ -16,14 +16,14 @@ from rollout.errors import ReadOnly, Refused, RolloutError, StaleEdit
 from rollout.tui.widgets.base import cli_text
 
 if TYPE_CHECKING:
-    from rollout.tui.app import RolloutApp
+    from rollout.tui.host import Host
     from rollout.tui.session import Outcome
 
 FORCE_HINT = "; use --force"
 
 
 def set_done(
-    app: RolloutApp,
+    app: Host,
     code: str | None,
     item_ids: Sequence[str],
     done: bool,
@@ -50,14 +50,14 @@ def set_done(
         after(outcome)
 
 
-def blocked(app: RolloutApp, item_ids: Sequence[str]) -> bool:
+def blocked(app: Host, item_ids: Sequence[str]) -> bool:
     """Whether one of the items waits for an item still open (rollout.queries.is_blocked)."""
     state = app.snapshot.state
     return any(queries.is_blocked(state, state.items[i]) for i in item_ids if i in state.items)
 
 
 def ask_to_force(
-    app: RolloutApp,
+    app: Host,
     refusal: str,
     words: list[str],
     code: str | None,

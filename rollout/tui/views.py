@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from rollout import health, model, queries, times
@@ -80,17 +81,24 @@ def table_countdown(region: Record, reference: datetime) -> str:
     return launch_countdown(region, reference)
 
 
+@cache
+def country_name(code: str) -> str:
+    """model.country_name, once per country (a table of thousands of regions asks for each)."""
+    return model.country_name(code)
+
+
 def region_row(state: State, region: Record, reference: datetime, context: health.Context | None = None) -> RegionRow:
     """One region's line; `context` shares the health rules' settings and dependency chains
     across regions (health.Context), one is made when not given."""
     code, tz = region["code"], region["timezone"]
-    country = model.country_name(code.partition("-")[0])
+    country = country_name(code.partition("-")[0])
     items = state.items_of(code)
     done = sum(1 for i in items if i["status"] == "done")
     status = (context or health.Context(state, reference)).region(code)
     launch = queries.effective_launch(region)
     promo = queries.next_promotion(state, code, reference)
     next_promo = "-" if promo is None else f"{promo['name']} ({times.local_display(promo['start'], tz, False)})"
+    countdown = launch_countdown(region, reference)
     return RegionRow(
         code=code,
         name=region["name"],
@@ -99,13 +107,14 @@ def region_row(state: State, region: Record, reference: datetime, context: healt
         owner=region["owner"] or "",
         launch=times.local_display(launch, tz, with_time=False),
         launch_instant=times.instant(launch).timestamp() if launch else math.inf,
-        countdown=launch_countdown(region, reference),
+        countdown=countdown,
         readiness=queries.readiness(state, code),
         items_done=done,
         items_total=len(items),
         critical_open=status.critical_open,
         next_promotion=next_promo,
-        warnings=tuple(queries.region_warnings(state, code, reference)),
+        # Health has counted the overdue items already: the warnings reuse the count.
+        warnings=tuple(queries.region_warnings(state, code, reference, overdue=status.overdue)),
         search=" ".join(
             (
                 code,
@@ -132,7 +141,7 @@ def region_row(state: State, region: Record, reference: datetime, context: healt
         reasons=status.reasons,
         forecast=health.forecast_text(status) or "",
         overdue=status.overdue,
-        when=table_countdown(region, reference),
+        when=table_countdown(region, reference) if region.get("launched_at") else countdown,
     )
 
 
@@ -146,9 +155,10 @@ def region_rows(state: State, reference: datetime) -> list[RegionRow]:
 STATUS_ORDER = {"planned": 0, "preparing": 1, "ready": 2, "launched": 3, "paused": 4}
 
 SORTS: dict[str, Callable[[RegionRow], Any]] = {
-    "launch": lambda r: (r.launch_instant, r.code),
-    # Worst first, as `rollout health` lists them (health.HEALTHS order), then by launch.
+    # Worst first, as `rollout health` lists them (health.HEALTHS order: launched regions last), then
+    # by launch: what needs attention opens at the top (the default, see rollout.tui.settings).
     "health": lambda r: (health.RANK[r.health], r.launch_instant, r.code),
+    "launch": lambda r: (r.launch_instant, r.code),
     "code": lambda r: r.code,
     "readiness": lambda r: (r.readiness, r.code),
     "critical": lambda r: (-r.critical_open, r.launch_instant, r.code),
@@ -173,10 +183,6 @@ def readiness_bar(percent: int, width: int = BAR_WIDTH) -> tuple[str, str]:
     """The filled and empty parts of a readiness bar (styled separately by the table)."""
     filled = round(percent * width / 100)
     return "█" * filled, "░" * (width - filled)
-
-
-def truncate(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
 # -- calendar --------------------------------------------------------------------------

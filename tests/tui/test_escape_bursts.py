@@ -12,6 +12,7 @@ from textual._xterm_parser import XTermParser
 from textual.widgets import Input
 from tui_helpers import load, settle
 
+from rollout.tui import settings
 from rollout.tui.app import RolloutApp
 from rollout.tui.keyorder import escape_then_key
 from rollout.tui.widgets.base import RecordTable
@@ -65,6 +66,7 @@ async def test_escape_and_a_key_in_one_burst_act_as_both_in_order(tmp_path, db_p
     for way in ("one by one", "burst"):
         path = tmp_path / f"{way.replace(' ', '-')}.json"
         path.write_bytes(db_path.read_bytes())
+        settings.config_path().unlink(missing_ok=True)  # a sort chosen in the first run is remembered there
         app = RolloutApp(path, user="tester")
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)

@@ -53,18 +53,20 @@ async def open_region(pilot, code: str) -> RegionScreen:
 
 
 # -- Regions ---------------------------------------------------------------------------
-async def test_opens_on_every_region_in_launch_order(make_app, db_path):
+async def test_opens_on_every_region_by_health_worst_first_launched_last(make_app, db_path):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         state = load(db_path)
         assert isinstance(app.screen, RegionsScreen)
-        assert codes(app) == [r["code"] for r in queries.sorted_regions(state)]
+        expected = [h.code for h in health.worst_first(health.health_all(state))]
+        assert codes(app) == expected
         assert table(app).has_focus
         nl = next(r for r in table(app).rows if r.code == "NL")
         assert nl.countdown == "in 2 months"
         assert nl.readiness == queries.readiness(state, "NL")
-        assert table(app).rows[0].countdown.startswith("launched ")
+        assert table(app).rows[0].health == health.OFF_TRACK
+        assert table(app).rows[-1].countdown.startswith("launched ")
 
 
 async def test_filter_narrows_as_you_type_and_escape_clears(make_app):
@@ -125,9 +127,11 @@ async def test_sort_cycles_and_keeps_the_cursor_on_its_region(make_app):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         table(app).move_to("NL")
-        await pilot.press("s")
         ranks = [health.RANK[r.health] for r in table(app).rows]
         assert ranks == sorted(ranks) and ranks[0] < ranks[-1]  # by health, worst first
+        await pilot.press("s")
+        launches = [r.launch_instant for r in table(app).rows]
+        assert launches == sorted(launches)  # by launch date
         assert table(app).cursor_code == "NL"
         await pilot.press("s")
         assert codes(app) == sorted(codes(app))  # by code
@@ -437,9 +441,9 @@ async def test_help_shows_a_remapped_key_with_its_id(make_app, tmp_path, monkeyp
         assert rows["Sort"][1:] == ["o", "Sort", "regions.sort"]
         assert rows["Quit"][3] == "quit"
         await pilot.press("escape", "o")
-        assert app.screen.sort == "health"  # the remapped key sorts (launch date, then health)
+        assert app.screen.sort == "launch"  # the remapped key sorts (health, then launch date)
         await pilot.press("s")
-        assert app.screen.sort == "health"  # the old key no longer does
+        assert app.screen.sort == "launch"  # the old key no longer does
 
 
 async def test_command_palette_jumps_to_a_region(make_app):
@@ -586,6 +590,7 @@ async def test_the_checklist_shows_every_items_owner_and_due_at_every_size(make_
 async def test_a_change_by_another_process_shows_up_and_the_cursor_stays(make_app, db_path):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("s")  # by launch date
         table(app).move_to("PL")
         rollout_cli(db_path, "region", "set", "AU", "--launch", "2027-01-05")  # moves AU above PL
         await wait_until(pilot, lambda: codes(app).index("AU") < codes(app).index("PL"))

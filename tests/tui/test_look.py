@@ -37,7 +37,9 @@ async def test_every_cell_of_the_cursor_row_is_readable(make_app, db_path, monke
             assert status in "".join(s.text for s in segments)
             for segment in segments:
                 style = segment.style
-                assert style.color != style.bgcolor, f"{segment.text!r} is drawn in its background colour"
+                # The terminal's own two colours (NO_COLOR) differ, whatever their names say.
+                terminal_colours = style.color is not None and style.color.is_default and style.bgcolor.is_default
+                assert terminal_colours or style.color != style.bgcolor, f"{segment.text!r} is in its background colour"
 
 
 @pytest.mark.parametrize("width", [60, 80, 120])
@@ -95,3 +97,40 @@ async def test_the_checklist_names_its_open_critical_filter_and_cuts_no_column_a
         await pilot.press("f", "f")
         progress = str(app.screen.query_one("#progress").render())
         assert "f shows: open critical (" in progress
+
+
+def filtered(app, strip):
+    for line_filter in app._filters:
+        strip = strip.apply_filter(line_filter, app.styles.background)
+    return [s for s in strip if s.text.strip()]
+
+
+def is_reverse_video(segments) -> bool:
+    """Every segment in the terminal's own colours, reversed: what NO_COLOR users are promised."""
+    default = {None, "default"}
+    return bool(segments) and all(
+        s.style.reverse
+        and (s.style.color is None or s.style.color.name in default)
+        and (s.style.bgcolor is None or s.style.bgcolor.name in default)
+        for s in segments
+    )
+
+
+async def test_with_no_color_every_cursor_row_is_reverse_video_not_a_grey_band(make_app, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        regions = app.screen.query_one("#regions", RegionTable)
+        assert is_reverse_video(filtered(app, regions.render_line(regions.cursor_row + 1)))
+        other = filtered(app, regions.render_line(regions.cursor_row + 2))
+        assert other and not any(s.style.reverse for s in other)  # only the cursor row
+        assert all(s.style.bgcolor is None or s.style.bgcolor.name == "default" for s in other)  # no grey anywhere
+        app.open_region("PL", "checklist")
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
+        await settle(pilot)
+        items = app.screen.query_one("#items")
+        items.focus()
+        await settle(pilot)
+        line = items.cursor_row + 1 - round(items.scroll_y)  # the header is line 0
+        assert is_reverse_video(filtered(app, items.render_line(line)))

@@ -102,10 +102,46 @@ async def test_z_switches_how_times_are_shown(make_app, db_path):
 
 
 def test_the_tui_guide_settings_table_matches_the_settings_class():
-    text = TUI_GUIDE.read_text()
-    rows = re.findall(r"^\| `([a-z.A-Z]+)` \| (.*?) \| (.*?) \|$", text, re.M)
+    text = TUI_GUIDE.read_text() + "\n" + (TUI_GUIDE.parents[1] / "tui.md").read_text()
+    rows = re.findall(r"^\| `([a-z._A-Z]+)` \| (.*?) \| (.*?) \|$", text, re.M)
     documented = {name: (default.strip("` "), what) for name, default, what in rows}
     for name, default, what in settings.documented_settings():
         assert name in documented, f"docs/guide/tui.md lacks the setting {name}"
         assert documented[name][0] == default, name
         assert documented[name][1] == what, name
+
+
+def test_the_sort_names_are_the_tables_sorts():
+    from rollout.tui.views import SORTS
+
+    assert tuple(SORTS) == settings.SORTS
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [('sort = "price"\n', "sort must be one of health, launch"), ("sort_reversed = 1\n", "sort_reversed must be")],
+)
+def test_a_bad_sort_is_a_problem_and_the_default_stays(tmp_path, text, words):
+    write_config(tmp_path, text)
+    loaded = settings.load()
+    assert (loaded.sort, loaded.sort_reversed) == ("health", False)
+    assert len(loaded.problems) == 1 and words in loaded.problems[0] and "line 1" in loaded.problems[0]
+
+
+async def test_the_users_choice_of_sort_is_remembered_for_the_next_start(make_app, tmp_path):
+    path = write_config(tmp_path, '# mine\ntimes = "utc"\n\n[confirm]\nbulk = true\n')
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.screen.sort == "health" and not app.screen.reverse  # what needs attention first
+        await pilot.press("s", "s", "S")  # launch, then code, reversed
+        await settle(pilot)
+    text = path.read_text()
+    assert 'sort = "code"' in text and "sort_reversed = true" in text and "# mine" in text and "bulk = true" in text
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert (app.screen.sort, app.screen.reverse) == ("code", True)
+        codes = [r.code for r in app.screen.query_one("#regions").rows]
+        assert codes == sorted(codes, reverse=True)
+        assert "by code (reversed)" in str(app.screen.query_one("#summary").render())

@@ -78,11 +78,11 @@ async def test_the_detail_line_gives_the_worst_reason_of_the_row_under_the_curso
         assert f"{counts[health.OFF_TRACK]} off track" in summary and f"{counts[health.AT_RISK]} at risk" in summary
 
 
-async def test_s_sorts_by_health_worst_first_like_the_core(crafted):
+async def test_opens_sorted_by_health_worst_first_like_the_core(crafted):
     expected = [h.code for h in health.worst_first(health.health_all(load(crafted)))]
     app = app_on(crafted)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("s")
+        await pilot.pause()
         assert app.screen.sort == "health"
         assert [r.code for r in regions_table(app).rows] == expected
         await pilot.press("S")

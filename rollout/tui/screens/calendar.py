@@ -39,6 +39,10 @@ class CalendarScreen(RolloutNode, Screen[None]):
         super().__init__()
         self.today = local_today()
         self.selected = self.today
+        # The month the grid shows: it follows the selected day, except that a click on a greyed day
+        # of the month before or after selects that day where it is, so the next click in the same
+        # place opens the same day (the grid never shifts under the pointer).
+        self.shown = (self.today.year, self.today.month)
         self.days: dict[date, list[CalendarEvent]] = {}
         self._computed_for: tuple[int, int, int] | None = None
 
@@ -58,7 +62,7 @@ class CalendarScreen(RolloutNode, Screen[None]):
 
     @property
     def month(self) -> tuple[int, int]:
-        return self.selected.year, self.selected.month
+        return self.shown
 
     def refresh_data(self) -> None:
         year, month = self.month
@@ -89,8 +93,11 @@ class CalendarScreen(RolloutNode, Screen[None]):
             )
         self.query_one("#day-summary", Static).update(text)
 
-    def select(self, day: date) -> None:
+    def select(self, day: date, *, keep_month: bool = False) -> None:
+        """Select `day`; the grid moves to its month unless `keep_month` and the grid shows it already."""
         self.selected = day
+        if not (keep_month and day in month_grid(*self.shown)):
+            self.shown = (day.year, day.month)
         self.refresh_data()
 
     # -- actions -----------------------------------------------------------------------
@@ -113,7 +120,7 @@ class CalendarScreen(RolloutNode, Screen[None]):
     @on(MonthGrid.DayClicked)
     def _clicked(self, event: MonthGrid.DayClicked) -> None:
         again = event.day == self.selected
-        self.select(event.day)
+        self.select(event.day, keep_month=True)
         if again or event.chain > 1:
             self.open_day(event.day)
 

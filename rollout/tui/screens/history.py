@@ -27,8 +27,9 @@ from rollout.history_view import (
     parse_filter,
     status_text,
 )
+from rollout.text import clip, display_width
 from rollout.tui.guard import live, reported
-from rollout.tui.views import truncate
+from rollout.tui.host import local_zone_name
 from rollout.tui.widgets.base import RecordTable, RolloutNode
 from rollout.undo import Timeline, kind_of
 
@@ -54,7 +55,7 @@ def column_widths(width: int, headers: list[Entry]) -> tuple[int, int]:
     """(COMMAND, CHANGES) cell widths that fit a terminal `width` columns wide beside #, AT and USER
     as wide as `headers` (the rows loaded first) need them."""
     id_width = len(f"#{headers[0]['id']}") if headers else 2
-    user_width = min(max((len(h.get("user", "")) for h in headers), default=4), USER_WIDTH)
+    user_width = min(max((display_width(h.get("user", "")) for h in headers), default=4), USER_WIDTH)
     room = max(width - id_width - len("2026-11-24 09:00") - max(user_width, len("USER")) - 12, 24)
     command = max(room * 9 // 20, 12)
     return command, max(room - command, 12)
@@ -62,8 +63,6 @@ def column_widths(width: int, headers: list[Entry]) -> tuple[int, int]:
 
 def shown_zone(node: RolloutNode) -> str:
     """History spans regions: times in your zone, or UTC when the screen shows UTC (z switches)."""
-    from rollout.tui.app import local_zone_name
-
     return "UTC" if node.rollout.times == "utc" else local_zone_name()
 
 
@@ -165,9 +164,9 @@ class HistoryScreen(RolloutNode, Screen[None]):
         return [
             table.styled(f"#{header['id']}"),
             table.styled(at_text(header, zone)),
-            table.styled(truncate(header.get("user", ""), USER_WIDTH)),
-            table.styled(truncate(header.get("command", ""), command_width)),
-            table.styled(truncate(changes, changes_width), "muted" if quiet else None),
+            table.styled(clip(header.get("user", ""), USER_WIDTH)),
+            table.styled(clip(header.get("command", ""), command_width)),
+            table.styled(clip(changes, changes_width), "muted" if quiet else None),
         ]
 
     def on_resize(self) -> None:

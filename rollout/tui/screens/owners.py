@@ -14,10 +14,11 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from rollout import agenda, queries
 from rollout.agenda import OwnerLoad
 from rollout.state import Record
+from rollout.text import clip
 from rollout.tui.guard import reported
 from rollout.tui.screens.filtered import FilterBoxScreen
 from rollout.tui.ticking import set_done
-from rollout.tui.views import BLOCKED, keep_in_place, truncate
+from rollout.tui.views import BLOCKED, keep_in_place
 from rollout.tui.widgets.base import OpenTable, RecordTable
 
 NOBODY = "(unassigned)"  # items without an owner: nobody, not a person (rollout.identity)
@@ -188,7 +189,7 @@ class OwnerItemsScreen(FilteredScreen):
                         table.styled(item_id),
                         table.styled(box, "done" if done else None),
                         table.styled("!" if item["critical"] else "", "critical"),
-                        table.styled(truncate(item["title"], 48), "muted" if done else None),
+                        table.styled(clip(item["title"], 48), "muted" if done else None),
                         table.styled(due + (" late" if overdue else ""), "critical" if overdue else None),
                     ],
                 )

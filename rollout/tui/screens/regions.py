@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, Input, Static
 from rollout import health, kpi
 from rollout.tui.guard import reported
 from rollout.tui.views import SORTS, RegionRow, filter_rows, sort_rows
+from rollout.tui.widgets.base import RolloutNode
 from rollout.tui.widgets.region_table import RegionTable, health_cell
 
 SORT_LABELS = {
@@ -25,7 +26,7 @@ SORT_LABELS = {
 }
 
 
-class RegionsScreen(Screen[None]):
+class RegionsScreen(RolloutNode, Screen[None]):
     HELP_TITLE = "Regions"
     BINDINGS = [
         Binding("s", "cycle_sort", "Sort", id="regions.sort"),
@@ -41,7 +42,7 @@ class RegionsScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.sort = "launch"
+        self.sort = "health"  # the user's own order from their settings once mounted
         self.reverse = False
         self.filter_text = ""
         self._sorted: list[RegionRow] = []
@@ -56,6 +57,8 @@ class RegionsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        config = self.rollout.settings
+        self.sort, self.reverse = config.sort, config.sort_reversed
         self.refresh_data()
         self.query_one(RegionTable).focus()
 
@@ -101,11 +104,13 @@ class RegionsScreen(Screen[None]):
     def action_cycle_sort(self) -> None:
         names = list(SORTS)
         self.sort = names[(names.index(self.sort) + 1) % len(names)]
+        self.rollout.remember("sort", self.sort)
         self.refresh_data()
 
     @reported
     def action_reverse_sort(self) -> None:
         self.reverse = not self.reverse
+        self.rollout.remember("sort_reversed", self.reverse)
         self.refresh_data()
 
     def action_mark(self) -> None:

@@ -18,7 +18,7 @@ from rollout import times
 from rollout.state import Record, State
 
 if TYPE_CHECKING:
-    from rollout.tui.app import RolloutApp
+    from rollout.tui.host import Host
 
 
 def cli_text(*words: str, **options: str | bool | None) -> str:
@@ -46,11 +46,11 @@ def when_text(iso: str | None, tz: str) -> str:
 
 
 class RolloutNode:
-    """Mixin for widgets and screens: the running RolloutApp and its loaded state."""
+    """Mixin for widgets and screens: the running app (as a Host: no import of the app) and its loaded state."""
 
     @property
-    def rollout(self) -> RolloutApp:
-        return cast("RolloutApp", self.app)  # type: ignore[attr-defined]
+    def rollout(self) -> Host:
+        return cast("Host", self.app)  # type: ignore[attr-defined]
 
     @property
     def state(self) -> State:

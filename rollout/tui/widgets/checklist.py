@@ -16,12 +16,13 @@ from rollout import model, ops, queries, times
 from rollout.errors import StaleEdit
 from rollout.identity import same_person
 from rollout.state import Record, State
+from rollout.text import clip, display_width
 from rollout.tui.bulk import Change, commands_text, confirm_change, form_then_confirm
 from rollout.tui.guard import reported
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen, field_error
 from rollout.tui.session import Outcome
 from rollout.tui.ticking import set_done
-from rollout.tui.views import BLOCKED, readiness_bar, truncate
+from rollout.tui.views import BLOCKED, readiness_bar
 from rollout.tui.widgets.base import RecordTable, TablePane, cli_text, when_text
 from rollout.tui.widgets.form import WHEN_SHORT, Field
 
@@ -104,12 +105,12 @@ class ChecklistPane(TablePane):
                     done,
                     overdue,
                     [item["id"], box, "!" if item["critical"] else ""],
-                    [truncate(item["owner"] or "-", OWNER_WIDTH), due + (" late" if overdue else ""), item["category"]],
+                    [clip(item["owner"] or "-", OWNER_WIDTH), due + (" late" if overdue else ""), item["category"]],
                 )
             )
         headers = (("ID", "OK", "!"), ("OWNER", "DUE"))  # CATEGORY comes last: it may be cut
         fixed = sum(
-            max([len(name), *(len(c[part][i]) for c in cells)]) + 2  # DataTable pads each cell by one
+            max([len(name), *(display_width(c[part][i]) for c in cells)]) + 2  # DataTable pads each cell by one
             for part, names in ((3, headers[0]), (4, headers[1]))
             for i, name in enumerate(names)
         )
@@ -125,10 +126,10 @@ class ChecklistPane(TablePane):
                         table.styled(ident),
                         table.styled(box, "done" if done else None),
                         table.styled(crit, "critical"),
-                        table.styled(truncate(item["title"], title_width), "muted" if done else None),
+                        table.styled(clip(item["title"], title_width), "muted" if done else None),
                         table.styled(owner),
                         table.styled(due, "critical" if overdue else None),
-                        table.styled(truncate(after, AFTER_WIDTH), "warning" if box == BLOCKED else None),
+                        table.styled(clip(after, AFTER_WIDTH), "warning" if box == BLOCKED else None),
                         table.styled(category),
                     ],
                 )
@@ -146,13 +147,15 @@ class ChecklistPane(TablePane):
     def _title_room(self, cells: list[Any], fixed: int, title_width: int) -> int:
         """How wide TITLE is drawn: its longest shown title, widened so that the column after DUE
         the right edge would cut (AFTER, CATEGORY) starts past the edge, not as a clipped 'A'."""
-        titles = max([len("TITLE"), *(min(len(c[0]["title"]), title_width) for c in cells)])
+        titles = max([len("TITLE"), *(min(display_width(c[0]["title"]), title_width) for c in cells)])
         table = self.table
         scrollbar = 2 if len(cells) + 2 > table.size.height else 0  # rows, header and a horizontal scrollbar
         room = self.size.width - 3 - scrollbar  # less the mark column
         used = fixed + titles + 2
-        after = max([len("AFTER"), *(min(len(",".join(c[0].get("after") or ())), AFTER_WIDTH) for c in cells)])
-        category = max([len("CATEGORY"), *(len(c[4][2]) for c in cells)])
+        after = max(
+            [len("AFTER"), *(min(display_width(",".join(c[0].get("after") or ())), AFTER_WIDTH) for c in cells)]
+        )
+        category = max([len("CATEGORY"), *(display_width(c[4][2]) for c in cells)])
         for width in (after + 2, category + 2):
             if used + width > room:
                 return titles + max(room - used, 0)

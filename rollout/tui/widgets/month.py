@@ -14,7 +14,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from rollout.tui.views import CalendarEvent, holiday_on, month_grid, truncate
+from rollout.text import clip
+from rollout.tui.views import CalendarEvent, holiday_on, month_grid
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -52,15 +53,15 @@ class DayCell(Widget):
             head += " ⚠"
         if on_holiday:
             head += " ★"
-        text = Text(truncate(head, width), style="bold")
+        text = Text(clip(head, width), style="bold")
         for event in shown:
             name = "month-grid--conflict" if event.conflict else f"month-grid--{event.kind}"
             label = ("★" if event.key in on_holiday else "") + event.label
             text.append("\n")
-            text.append(truncate(label, width), style=style(name, partial=True) if style else "")
+            text.append(clip(label, width), style=style(name, partial=True) if style else "")
         if len(shown) < len(self.events) and room > 0:
             text.append("\n")
-            text.append(truncate(f"+{len(self.events) - len(shown)} more", width), style="italic")
+            text.append(clip(f"+{len(self.events) - len(shown)} more", width), style="italic")
         return text
 
     def on_click(self, event: events.Click) -> None:

@@ -22,7 +22,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from rollout.health import SYMBOLS
-from rollout.tui.views import RegionRow, readiness_bar, truncate
+from rollout.text import clip, display_width, fit
+from rollout.tui.views import RegionRow, readiness_bar
 
 WIDE = 120  # narrower than this, columns pack tighter so more of the table fits (80x24 still works)
 
@@ -342,16 +343,16 @@ class RegionTable(ScrollView, can_focus=True):
                     marker = "▼" if self.sort_reverse else "▲"
                     header = COLUMNS[i].header
                     sorted_here = SORT_COLUMN.get(self.sort) == i
-                    text = header[: room - 1] + marker if sorted_here else truncate(header, room)
+                    text = header[: room - 1] + marker if sorted_here else clip(header, room)
                     style = self._style("header")
                 else:
                     row = self.rows[index]
                     cursor = index == self.cursor_row
-                    text = "…" if i == READY_INDEX else truncate(COLUMNS[i].cell(row), room)
+                    text = "…" if i == READY_INDEX else clip(COLUMNS[i].cell(row), room)
                     style = self.rich_style + self._style("cursor") if cursor else self.rich_style
                     if not cursor and i != READY_INDEX:
                         style += self._cell_style(i, row)
-                return Strip.join([strip.crop(0, start), Strip([Segment(text.ljust(room), style)])])
+                return Strip.join([strip.crop(0, start), Strip([Segment(fit(text, room), style)])])
             start += width + self.gap
         return strip
 
@@ -361,8 +362,7 @@ class RegionTable(ScrollView, can_focus=True):
             style = self._style("header")
             marker = {SORT_COLUMN.get(self.sort, -1): "▼" if self.sort_reverse else "▲"}
             headers = [
-                truncate(c.header + marker.get(i, ""), w).ljust(w)
-                for i, (c, w) in enumerate(zip(COLUMNS, self.widths, strict=True))
+                fit(c.header + marker.get(i, ""), w) for i, (c, w) in enumerate(zip(COLUMNS, self.widths, strict=True))
             ]
             self._line_cache[key] = Strip([Segment(" " * len(MARK) + (" " * self.gap).join(headers), style)])
         return self._line_cache[key]
@@ -382,7 +382,7 @@ class RegionTable(ScrollView, can_focus=True):
             if i == READY_INDEX:
                 segments.extend(self._bar_segments(row, width, base, cursor))
                 continue
-            text = truncate(column.cell(row), width).ljust(width)
+            text = fit(column.cell(row), width)
             # The cursor row keeps the cursor's colours: a status colour can equal its background.
             segments.append(Segment(text, base if cursor else base + self._cell_style(i, row)))
         strip = Strip(segments)
@@ -427,7 +427,7 @@ def column_widths(rows: list[RegionRow], bar: int, wide: bool = True) -> list[in
         for i, column in enumerate(COLUMNS):
             if i == READY_INDEX:
                 continue
-            size = len(column.cell(row))
+            size = display_width(column.cell(row))
             if size > widths[i]:
                 widths[i] = size
     caps = [c.max_width if wide or c.narrow_width is None else c.narrow_width for c in COLUMNS]
