@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from rollout import queries, times
 from rollout.errors import InvalidValue
+from rollout.schema import counts
 from rollout.state import Record, State
 
 ITEM, LAUNCH, PROMO_START, PROMO_END = "item", "launch", "promo-start", "promo-end"
@@ -120,7 +121,7 @@ def _items(
     yesterday = today - timedelta(days=1)
     found = []
     for item in state.items_of(code):
-        if item["status"] == "done":
+        if item["status"] == "done" or not counts(item):
             continue
         due = item.get("due")
         if due is None or due[:10] > skip_after:
@@ -246,7 +247,7 @@ def owners(
         today = ref.astimezone(z).date()
         last = today + timedelta(days=soon - 1)
         for item in state.items_of(code):
-            if item["status"] == "done":
+            if item["status"] == "done" or not counts(item):
                 continue
             row = tally.get(item["owner"])
             if row is None:
@@ -296,7 +297,7 @@ def owner_items(
     for code in codes:
         tz = state.regions[code]["timezone"]
         for item in state.items_of(code):
-            if item["status"] != "done" and item["owner"].casefold() == who:
+            if item["status"] != "done" and counts(item) and item["owner"].casefold() == who:
                 due = item.get("due")
                 stamp = datetime.fromisoformat(due).timestamp() if due else float("inf")
                 found.append((not queries.is_overdue(item, tz, ref), stamp, len(item["id"]), item["id"], item))

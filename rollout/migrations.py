@@ -20,6 +20,12 @@ Schema history:
      empty table; items without `after` read as waiting for nothing (the schema's default), so no
      record changes. A rollout of schema 2 refuses the file instead of dropping its settings.
 
+  4  launch templates (issue 21): a `templates` table ({doc_id: template}, rollout.schema.TEMPLATES);
+     regions, items and promotions may carry `notes`, items and promotions an `origin`, items
+     `not_applicable`. The step adds the empty table; records without the new fields read as
+     having no notes, no origin and applying (the schema's defaults). A rollout of schema 3 refuses
+     the file instead of dropping its templates and notes.
+
 Adding a schema: bump SCHEMA_VERSION, add a step keyed by the old version (listed in DEEP_STEPS
 when it changes anything below the top level), and describe the new version above. A step must also upgrade the records stored inside history entries, since
 undo puts those records back.
@@ -36,7 +42,7 @@ import orjson
 from rollout.errors import DatabaseError
 
 Document = dict[str, Any]
-SCHEMA_VERSION = 3  # the schema this rollout writes; a file with a higher one is refused
+SCHEMA_VERSION = 4  # the schema this rollout writes; a file with a higher one is refused
 HISTORY_APART_SCHEMA = 2  # the first schema whose history lives beside the file, not inside it
 
 
@@ -99,8 +105,15 @@ def _v2_to_v3(document: Document) -> Document:
     return document
 
 
+def _v3_to_v4(document: Document) -> Document:
+    """The launch templates table, empty (issue 21)."""
+    if not isinstance(document.get("templates"), dict):
+        document["templates"] = {}
+    return document
+
+
 # version N -> a function turning a version-N document into a version N+1 document
-STEPS: dict[int, Callable[[Document], Document]] = {0: _v0_to_v1, 1: _v1_to_v2, 2: _v2_to_v3}
+STEPS: dict[int, Callable[[Document], Document]] = {0: _v0_to_v1, 1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 # Steps that change records in place need a deep copy of the document first; the others only add
 # top-level tables, so a copy of the top level (and of `_meta`, whose schema changes) is enough:
 # a large file of the previous schema is then read as fast as one of the current schema.

@@ -275,6 +275,9 @@ def new_item(region: Record, item_id: str, title: str) -> Record:
         "done_at": None,
         "done_by": None,
         "after": [],
+        "origin": None,  # launch templates (issue 21): not applied from one
+        "not_applicable": None,
+        "notes": [],
     }
 
 

@@ -194,6 +194,30 @@ def setting_schema() -> Schema:
     )
 
 
+def template_schema() -> Schema:
+    """A launch template as `template show --json` prints it (the stored record, rollout.schema.TEMPLATES)."""
+    from rollout import schema
+
+    return schema.json_schema(schema.TEMPLATES)
+
+
+def template_step_schema() -> Schema:
+    """A line of a template apply's diff (rollout.templates.Step.as_json)."""
+    from rollout.templates import ACTIONS
+
+    return obj(
+        {
+            "region": STRING,
+            "kind": {"type": "string", "enum": ["item", "promotion"]},
+            "key": STRING,
+            "action": {"type": "string", "enum": list(ACTIONS)},
+            "id": nullable(STRING),
+            "title": STRING,
+            "fields": STRINGS,
+        }
+    )
+
+
 def status_row_schema() -> Schema:
     """A row of `status --json` (queries.status_row)."""
     from rollout.health import HEALTHS
@@ -216,7 +240,7 @@ def history_entry_schema() -> Schema:
     record = nullable({"type": "object"})
     change = obj(
         {
-            "table": {"type": "string", "enum": [*ENVELOPE_KINDS.values(), "settings"]},
+            "table": {"type": "string", "enum": [*ENVELOPE_KINDS.values(), "settings", "templates"]},
             "key": STRING,
             "before": record,
             "after": record,
@@ -251,9 +275,10 @@ def envelope_schema(extra: dict[str, Schema]) -> Schema:
                     "checklist": array(item_schema()),
                     "promotions": array(promotion_schema()),
                     "settings": array(setting_schema()),
+                    "templates": array(template_schema()),
                 }
             ),
-            "removed": obj({"regions": STRINGS, "checklist": STRINGS, "promotions": STRINGS}),
+            "removed": obj({"regions": STRINGS, "checklist": STRINGS, "promotions": STRINGS, "templates": STRINGS}),
             "warnings": STRINGS,
             "summary": STRING,
             **extra,
@@ -307,14 +332,20 @@ def envelope(
     default, it has its default value and `stored` false."""
     from rollout import queries, times
 
-    changed: dict[str, list[Any]] = {kind: [] for kind in [*ENVELOPE_KINDS, "settings"]}
-    removed: dict[str, list[str]] = {kind: [] for kind in ENVELOPE_KINDS}
+    changed: dict[str, list[Any]] = {kind: [] for kind in [*ENVELOPE_KINDS, "settings", "templates"]}
+    removed: dict[str, list[str]] = {kind: [] for kind in [*ENVELOPE_KINDS, "templates"]}
     kind_of = {table: kind for kind, table in ENVELOPE_KINDS.items()}
     promos = [c["after"] for c in changes if c["table"] == "promotions" and c["after"] is not None]
     promo_warnings = queries.warnings_for(state, promos, times.now()) if promos else {}
     for change in changes:
         if change["table"] == "settings":  # a setting is never removed: a reset shows its default
             changed["settings"].append(_setting_json(state, change["key"]))
+            continue
+        if change["table"] == "templates":  # launch templates (issue 21)
+            if change["after"] is None:
+                removed["templates"].append(change["key"])
+            else:
+                changed["templates"].append(_template_json(change["after"]))
             continue
         kind, after = kind_of[change["table"]], change["after"]
         if after is None:
@@ -336,6 +367,12 @@ def envelope(
         "summary": queries.summarize_changes(changes),
         **extra,
     }
+
+
+def _template_json(record: Record) -> dict[str, Any]:
+    from rollout.templates import template_json
+
+    return template_json(record)
 
 
 def _setting_json(state: State, name: str) -> dict[str, Any]:

@@ -85,8 +85,7 @@ def region_row(state: State, region: Record, reference: datetime, context: healt
     across regions (health.Context), one is made when not given."""
     code, tz = region["code"], region["timezone"]
     country = model.country_name(code.partition("-")[0])
-    items = state.items_of(code)
-    done = sum(1 for i in items if i["status"] == "done")
+    done, total, _critical = state.checklist_counts(code)  # not-applicable items left out
     status = (context or health.Context(state, reference)).region(code)
     launch = queries.effective_launch(region)
     promo = queries.next_promotion(state, code, reference)
@@ -102,7 +101,7 @@ def region_row(state: State, region: Record, reference: datetime, context: healt
         countdown=launch_countdown(region, reference),
         readiness=queries.readiness(state, code),
         items_done=done,
-        items_total=len(items),
+        items_total=total,
         critical_open=status.critical_open,
         next_promotion=next_promo,
         warnings=tuple(queries.region_warnings(state, code, reference)),

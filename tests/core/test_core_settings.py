@@ -108,8 +108,10 @@ def _as_schema_2(path: Path) -> bytes:
     document = json.loads(path.read_bytes())
     document["_meta"]["1"]["schema"] = 2
     del document["settings"]
+    document.pop("templates", None)  # schema 4 (launch templates)
     for record in document["items"].values():
         record.pop("after", None)
+        record.pop("origin", None)
     raw = json.dumps(document, indent=2).encode()
     path.write_bytes(raw)
     return raw
@@ -120,7 +122,7 @@ def test_a_schema_2_file_is_read_as_schema_3_without_writing(db_path: Path):
         ops.add_items(state, ["DE"], "Before the upgrade")
     raw = _as_schema_2(db_path)
     state = Database(db_path, read_only=True).load()
-    assert state.meta["schema"] == SCHEMA_VERSION == 3
+    assert state.meta["schema"] == SCHEMA_VERSION == 4
     assert state.tables["settings"] == {}
     assert settings.values(state)["health.slack_days"] == 7
     assert [e["command"] for e in state.history] == ["check add DE x"]  # history stays where it is
@@ -139,7 +141,7 @@ def test_the_first_write_to_a_schema_2_file_stores_schema_3_keeping_the_original
     with Database(db_path).transaction("ana", "config set health.slack_days 3") as state:
         ops.set_setting(state, "health.slack_days", 3)
     on_disk = json.loads(db_path.read_bytes())
-    assert on_disk["_meta"]["1"]["schema"] == 3
+    assert on_disk["_meta"]["1"]["schema"] == SCHEMA_VERSION
     assert list(on_disk["settings"].values()) == [{"name": "health.slack_days", "value": 3}]
     assert (backup_dir(db_path) / f"{db_path.stem}.schema2.json").read_bytes() == raw
     state = Database(db_path).load()

@@ -20,7 +20,7 @@ def test_the_file_is_a_tinydb_database_any_tinydb_program_can_query(db_path):
     with TinyDB(db_path, storage=AtomicJSONStorage) as tiny:
         (germany,) = tiny.table("regions").search(Query().code == "DE")
         assert germany["currency"] == "EUR"
-        assert tiny.table("_meta").get(doc_id=1)["schema"] == SCHEMA_VERSION == 3
+        assert tiny.table("_meta").get(doc_id=1)["schema"] == SCHEMA_VERSION == 4
     assert "regions" in json.loads(db_path.read_text())
 
 

@@ -159,11 +159,10 @@ class ChecklistPane(TablePane):
         return titles
 
     def _show_progress(self, items: list[Record], shown: int) -> None:
-        done = sum(1 for i in items if i["status"] == "done")
-        critical = len(queries.open_critical(self.state, self.code))
+        done, total, critical = self.state.checklist_counts(self.code)  # not-applicable items left out
         percent = queries.readiness(self.state, self.code)
         filled, empty = readiness_bar(percent, 10)
-        text = f"{filled}{empty} {percent}% · {done}/{len(items)} done · {critical} critical open"
+        text = f"{filled}{empty} {percent}% · {done}/{total} done · {critical} critical open"
         label = SHOW_LABELS.get(self.show_only, self.show_only)
         text += f" · f shows: {label}" + (f" ({shown})" if self.show_only != "all" else "")
         self.query_one("#progress", Static).update(text)
