@@ -165,9 +165,23 @@ def _register() -> None:
         promos,
         regions,
         serve,
+        templates,
     )
 
-    for module in (regions, checklist, promos, cockpit, config, admin, maint, exchange, serve, completion, contract):
+    for module in (
+        regions,
+        checklist,
+        promos,
+        templates,
+        cockpit,
+        config,
+        admin,
+        maint,
+        exchange,
+        serve,
+        completion,
+        contract,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 
