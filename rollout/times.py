@@ -42,11 +42,14 @@ WHEN_HELP = "YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] (region-local), ISO 8601 with off
 DURATION_HELP = "a signed amount and unit: 3d, 2w, 1mo, -1w, 1y, 12h"
 
 # A space may stand for the T: spreadsheets re-save date-times that way (and RFC 3339 allows it).
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_LOCAL = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?")
+# re.ASCII: \d is 0-9 only (else it takes other scripts' digits, which int() reads: "３d" was 3 days).
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_LOCAL = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?", re.ASCII)
 # Offsets may carry seconds: instants stored for some zones' early history do (e.g. +00:19:32).
-_WITH_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2}(?::\d{2})?)")
-_DURATION = re.compile(r"([+-]?)(\d{1,5})(h|d|w|mo|y)")
+_WITH_OFFSET = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2}(?::\d{2})?)", re.ASCII
+)
+_DURATION = re.compile(r"([+-]?)(\d{1,5})(h|d|w|mo|y)", re.ASCII)
 _UNIT_WORDS = {"h": "hour", "d": "day", "w": "week", "mo": "month", "y": "year"}
 # Instants outside these years are typos (and far ones overflow the date arithmetic).
 MIN_YEAR, MAX_YEAR = 1970, 2999

@@ -3,6 +3,7 @@ not applicable to a region, and notes (issue 21). The rules are rollout.template
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -283,7 +284,7 @@ def template_export(app: App, name: str, target: str, as_json: bool) -> None:
     found = templates.template(app.state(), name)
     data = orjson.dumps(templates.export_template(found), option=orjson.OPT_INDENT_2) + b"\n"
     if target == "-":
-        click.get_binary_stream("stdout").write(data)
+        sys.stdout.buffer.write(data)
         return
     from rollout.files import atomic_write
 
