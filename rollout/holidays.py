@@ -91,15 +91,20 @@ def compute_calendar(code: str, year: int) -> Calendar:
 DEFAULT_WEEKEND = frozenset((5, 6))  # Saturday and Sunday (date.weekday numbers)
 
 
-@lru_cache(maxsize=512)
 def weekend(code: str) -> frozenset[int]:
     """The weekend days of a region's country as date.weekday() numbers (5, 6: Saturday and
     Sunday; 4, 5 in Saudi Arabia and Israel), from the holidays library's `weekend` attribute;
     Saturday and Sunday for a country the library does not know. A subdivision (US-CA) has its
     country's weekend."""
+    return _country_weekend(code.partition("-")[0])
+
+
+@lru_cache(maxsize=512)
+def _country_weekend(country: str) -> frozenset[int]:
+    """weekend() of a country (asked once per country: building the library's calendar object
+    costs milliseconds)."""
     import holidays
 
-    country = code.partition("-")[0]
     try:
         entity = holidays.country_holidays(country)
     except NotImplementedError:

@@ -18,9 +18,10 @@ key the template no longer has is reported. A key is never applied twice to a re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from rollout import holidays, model, offsets, ops, queries, schema, times
@@ -65,27 +66,48 @@ def launch_day(region: Record) -> date:
     return times.local_date(region["launch"], region["timezone"])
 
 
-def working_day_check(code: str) -> Any:
+def working_day_check(code: str, around: date) -> Callable[[date], bool]:
     """A predicate telling a region's working days (holidays.is_working_day), with the weekend and
-    each year's holidays looked up once, not once per day asked."""
+    the holidays of the years around the local day `around` looked up once, not once per day asked
+    (other years are looked up when asked)."""
     weekend = holidays.weekend(code)
-    years: dict[int, Any] = {}
+    off: set[date] = set()
+    known = set(range(around.year - 1, around.year + 2))
+    for year in known:
+        off.update(holidays.year_calendar(code, year))
 
     def is_working(day: date) -> bool:
-        if day.weekday() in weekend:
-            return False
-        calendar = years.get(day.year)
-        if calendar is None:
-            calendar = years[day.year] = holidays.year_calendar(code, day.year)
-        return day not in calendar
+        if day.year not in known:
+            known.add(day.year)
+            off.update(holidays.year_calendar(code, day.year))
+        return day.weekday() not in weekend and day not in off
 
     return is_working
 
 
 def resolve_days(region: Record, texts: Sequence[str]) -> list[date]:
     """Local days of the offsets `texts` (stored offsets) from the region's launch day."""
-    parsed = [offsets.parse_offset(t) for t in texts]
-    return offsets.resolve_many(parsed, launch_day(region), working_day_check(region["code"]))
+    parsed = [_parsed(t) for t in texts]
+    day = launch_day(region)
+    if not any(o.unit == "wd" for o in parsed):
+        return [offsets.resolve(o, day, _never_asked) for o in parsed]
+    return offsets.resolve_many(parsed, day, working_day_check(region["code"], day))
+
+
+@lru_cache(maxsize=1024)
+def _parsed(text: str) -> offsets.Offset:
+    return offsets.parse_offset(text)
+
+
+def _never_asked(day: date) -> bool:  # calendar days and weeks never ask for working days
+    raise AssertionError(day)
+
+
+@lru_cache(maxsize=65536)
+def _day_start(day: date, tz: str) -> str:
+    """The stored first instant of a local day (times.day_start; a day whose midnight is skipped
+    starts when the clocks jump), remembered: regions of one zone share their days."""
+    return times.to_iso(times.day_start(day, tz, strict=False))
 
 
 # -- applying --------------------------------------------------------------------------------
@@ -153,8 +175,8 @@ def apply_to_region(state: State, chosen: Record, region: Record) -> list[Step]:
         wanted = {
             "name": spec["name"],
             "kind": spec["kind"],
-            "start": times.to_iso(times.day_start(start, tz, strict=False)),
-            "end": times.to_iso(times.day_start(end, tz, strict=False)),
+            "start": _day_start(start, tz),
+            "end": _day_start(end, tz),
         }
         current = applied["promotions"].get(spec["key"])
         new_id = current["id"] if current else state.new_id("promotions")
@@ -181,7 +203,7 @@ def _applied(state: State, code: str, name: str) -> dict[str, dict[str, Record]]
 
 
 def _item_values(spec: Record, region: Record, day: date | None, ids: dict[str, str]) -> Record:
-    due = times.to_iso(times.day_start(day, region["timezone"], strict=False)) if day is not None else None
+    due = _day_start(day, region["timezone"]) if day is not None else None
     return {
         "title": spec["title"],
         "category": spec["category"],
@@ -209,6 +231,8 @@ def _apply_record(
     fields = ITEM_FIELDS if table == "items" else PROMOTION_FIELDS
     kind = "item" if table == "items" else "promotion"
     label = wanted.get("title") or wanted["name"]
+    if current is not None and all(current.get(name) == wanted[name] for name in fields):
+        return Step(region["code"], kind, key, "unchanged", current["id"], label)
     origin = {
         "template": chosen["name"],
         "version": chosen["version"],
@@ -217,16 +241,23 @@ def _apply_record(
         "offset": offset,
     }
     if current is None:
-        base = (
-            ops.new_item(region, new_id, wanted["title"])
-            if table == "items"
-            else {"id": new_id, "region": region["code"]}
-        )
-        state.put(table, {**base, **wanted, "origin": origin})
+        if table == "items":  # ops.new_item's fields, with the template's values
+            record = {
+                "id": new_id,
+                "region": region["code"],
+                **wanted,
+                "status": "open",
+                "done_at": None,
+                "done_by": None,
+                "origin": origin,
+                "not_applicable": None,
+                "notes": [],
+            }
+        else:
+            record = {"id": new_id, "region": region["code"], **wanted, "origin": origin, "notes": []}
+        state.put(table, record)
         return Step(region["code"], kind, key, "add", new_id, label, [])
     differs = [name for name in fields if current.get(name) != wanted[name]]
-    if not differs:
-        return Step(region["code"], kind, key, "unchanged", current["id"], label)
     if fingerprint(current, fields) != current["origin"]["fingerprint"]:
         return Step(region["code"], kind, key, "conflict", current["id"], label, differs)
     state.put(table, {**current, **wanted, "origin": origin})
@@ -515,7 +546,7 @@ def shift_items(state: State, code: str) -> list[Record]:
         if fingerprint(item, ITEM_FIELDS) != origin["fingerprint"]:
             continue  # edited by hand since applied: its date is someone's decision
         (day,) = resolve_days(region, [origin["offset"]])
-        due = times.to_iso(times.day_start(day, region["timezone"], strict=False))
+        due = _day_start(day, region["timezone"])
         if due == item["due"]:
             continue
         updated = {**item, "due": due, "due_all_day": True}
