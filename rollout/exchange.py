@@ -31,6 +31,10 @@ WHAT = {"regions": ("regions",), "checklist": ("checklist",), "promos": ("promot
 SCHEMA = {name: schema.BY_EXPORT_NAME[name] for name in KINDS}
 TABLE = {name: kind.table for name, kind in SCHEMA.items()}
 FIELDS = {name: kind.names for name, kind in SCHEMA.items()}
+# A CSV cell holds one value: the notes of a record and where a template applied it from (lists
+# and objects, issue 21) are in the JSON export only.
+STRUCTURED = ("notes", "origin")
+CSV_FIELDS = {name: tuple(f for f in names if f not in STRUCTURED) for name, names in FIELDS.items()}
 NEEDED_FOR_NEW = {name: kind.needed_for_new for name, kind in SCHEMA.items()}
 FORMAT_KEY = "rollout_export"
 FORMAT_VERSION = 1
@@ -90,9 +94,9 @@ def export_csv(state: State, kind: str, progress: Progress = None) -> str:
     text that a spreadsheet would run as a formula neutralised (see neutralise)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(FIELDS[kind])
+    writer.writerow(CSV_FIELDS[kind])
     for n, rec in enumerate(records(state, kind), 1):
-        writer.writerow([neutralise(_cell(rec[field])) for field in FIELDS[kind]])
+        writer.writerow([neutralise(_cell(rec[field])) for field in CSV_FIELDS[kind]])
         if n % 500 == 0:
             _tick(progress, 500)
     _tick(progress, len(state.tables[TABLE[kind]]) % 500)
@@ -607,6 +611,7 @@ def _apply_region(state: State, values: dict[str, Any], user: str) -> None:
         if field in values:
             region[field] = _instant(field, values[field], tz)
     # The same stamp rule as `region add`: launched without a stamp, the target is the best guess.
+    _apply_template_fields(region, values, "regions")
     state.put("regions", ops.stamp_launch(region, region["launch"]))
     if current.get("timezone") != region["timezone"] and code in state.regions:
         ops.keep_due_days(state, code, current["timezone"], region["timezone"])
@@ -651,6 +656,7 @@ def _apply_item(state: State, values: dict[str, Any], user: str) -> None:
         item["done_at"] = _instant("done_at", values["done_at"], tz)
     if "done_by" in values:
         item["done_by"] = model.optional_text(_text("done_by", values["done_by"])) or None
+    _apply_template_fields(item, values, "checklist")
     # The same rules as `check done` / `check reopen`: done items say when and by whom.
     state.put("items", ops.stamp_done(item, user, tz))
 
@@ -667,6 +673,21 @@ def _apply_due(item: Record, values: dict[str, Any], tz: str) -> None:
             day = times.local_date(item["due"], tz)
             item["due"] = times.to_iso(times.day_start(day, tz, strict=False))
         item["due_all_day"] = all_day and item["due"] is not None
+
+
+def _apply_template_fields(record: Record, values: dict[str, Any], kind: str) -> None:
+    """Notes, origin and not-applicable (issue 21) of an imported record, as the JSON export writes
+    them (a CSV cell of them is text: only not_applicable, a reason or empty). Checked by the record
+    schema's own checks (schema.notes, schema.origin); InvalidValue naming the field otherwise."""
+    for name, check in (("notes", schema.notes), ("origin", schema.origin)):
+        if name in values and name in FIELDS[kind]:
+            value = [] if name == "notes" and values[name] in (None, "") else values[name]
+            value = None if name == "origin" and value == "" else value
+            _labelled(name, check, value)
+            record[name] = value
+    if "not_applicable" in values and kind == "checklist":
+        reason = model.optional_text(_text("not_applicable", values["not_applicable"]))
+        record["not_applicable"] = reason or None
 
 
 def _item_ids(field: str, value: Any) -> list[str]:
@@ -720,4 +741,5 @@ def _apply_promotion(state: State, values: dict[str, Any], user: str) -> None:
                 raise InvalidValue(f"{field} cannot be empty")
             promo[field] = instant
     schema.check_span(times.instant(promo["start"]), times.instant(promo["end"]))
+    _apply_template_fields(promo, values, "promotions")
     state.put("promotions", promo)

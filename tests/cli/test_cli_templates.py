@@ -214,3 +214,22 @@ def test_shift_with_items_moves_the_untouched_open_items(rollout):
     assert after[legal["id"]]["due"] == "2026-12-01T00:00:00+09:00"
     plain = _ok(rollout("shift", "KR", "--by", "1d"))
     assert "moved with the launch" not in plain.stdout
+
+
+def test_notes_origin_and_not_applicable_round_trip_through_the_json_export(rollout, tmp_path: Path, db_path: Path):
+    item = json.loads(rollout("check", "list", "AU", "--json").stdout)[0]["id"]
+    _ok(rollout("check", "note", item, "Filed", "--link", "https://example.com/f"))
+    _ok(rollout("check", "na", item, "--reason", "Not in AU"))
+    _ok(rollout("region", "note", "AU", "Kickoff"))
+    before = {i["id"]: i for i in json.loads(rollout("check", "list", "AU", "--json").stdout)}
+    dump = tmp_path / "all.json"
+    _ok(rollout("export", "-o", str(dump)))
+    other = tmp_path / "other.json"
+    _ok(rollout("init", "--empty", db=other))
+    _ok(rollout("import", str(dump), db=other))
+    after = {i["id"]: i for i in json.loads(rollout("check", "list", "AU", "--json", db=other).stdout)}
+    assert after == before
+    region = json.loads(rollout("region", "show", "AU", "--json", db=other).stdout)["region"]
+    assert [n["text"] for n in region["notes"]] == ["Kickoff"]
+    csv = _ok(rollout("export", "--format", "csv", "--what", "checklist")).stdout
+    assert csv.splitlines()[0].endswith(",after,not_applicable")  # notes and origin: JSON only
