@@ -274,6 +274,31 @@ def summary(steps: Sequence[Step]) -> str:
     )
 
 
+SIGNS = {"add": "+", "update": "~", "conflict": "!", "removed": "-", "unchanged": "="}
+
+
+def diff_text(chosen: Record, steps: Sequence[Step], dry_run: bool = False) -> str:
+    """The diff of an apply as text: one line per item or promotion that changes or needs a look
+    (unchanged ones are only counted), then the totals."""
+    lines = []
+    for step in steps:
+        if step.action == "unchanged":
+            continue
+        what = {
+            "add": "add",
+            "update": f"update ({', '.join(step.fields)})",
+            "conflict": f"conflict: edited by hand, kept (template changes {', '.join(step.fields)})",
+            "removed": "no longer in the template, kept",
+        }[step.action]
+        ident = step.record or "new"
+        lines.append(f"{SIGNS[step.action]} {step.region} {ident:<6} {step.kind:<9} {step.key}: {what}")
+    verb = "would apply" if dry_run else "applied"
+    lines.append(f"Template {chosen['name']} version {chosen['version']} {verb}: {summary(steps)}.")
+    if dry_run:
+        lines.append("Dry run: nothing was written.")
+    return "\n".join(lines)
+
+
 # -- templates: add, edit, remove, import, export -----------------------------------------------
 def _stamp(record: Record, user: str) -> Record:
     record["updated_at"] = times.to_iso(times.now().in_tz("UTC"))

@@ -238,35 +238,10 @@ def _print_steps(
         if dry_run:
             return
     else:
-        click.echo(diff_text(chosen, steps, dry_run))
+        click.echo(templates.diff_text(chosen, steps, dry_run))
     if not dry_run and not as_json:
         for message in state.notes:
             output.warn(message)
-
-
-SIGNS = {"add": "+", "update": "~", "conflict": "!", "removed": "-", "unchanged": "="}
-
-
-def diff_text(chosen: Record, steps: Sequence[templates.Step], dry_run: bool = False) -> str:
-    """The diff of an apply as text: one line per item or promotion that changes or needs a look
-    (unchanged ones are only counted), then the totals."""
-    lines = []
-    for step in steps:
-        if step.action == "unchanged":
-            continue
-        what = {
-            "add": "add",
-            "update": f"update ({', '.join(step.fields)})",
-            "conflict": f"conflict: edited by hand, kept (template changes {', '.join(step.fields)})",
-            "removed": "no longer in the template, kept",
-        }[step.action]
-        ident = step.record or "new"
-        lines.append(f"{SIGNS[step.action]} {step.region} {ident:<6} {step.kind:<9} {step.key}: {what}")
-    verb = "would apply" if dry_run else "applied"
-    lines.append(f"Template {chosen['name']} version {chosen['version']} {verb}: {templates.summary(steps)}.")
-    if dry_run:
-        lines.append("Dry run: nothing was written.")
-    return "\n".join(lines)
 
 
 @template.command("export", short_help="Write a template to a JSON file.")
