@@ -29,7 +29,7 @@ class RegionScreen(RolloutNode, Screen[None]):
         Binding("3", "tab('promotions')", "Promotions", show=False, id="tab.promotions"),
         Binding("4", "tab('history')", "History", show=False, id="tab.history"),
         Binding("m", "move_launch", "Move launch", id="region.move_launch"),
-        Binding("N", "region_note", "Note", id="region.note"),
+        Binding("N", "region_note", "Region note", show=False, id="region.note"),
         Binding("ctrl+s", "save", "Save", id="region.save"),
         Binding("ctrl+r", "revert", "Revert", id="region.revert"),
     ]
