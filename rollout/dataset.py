@@ -44,6 +44,7 @@ def bundled_document() -> dict[str, Any]:
             "owner": raw["owner"],
             "launch": _local(raw["launch"], tz),
             "launched_at": _local(raw.get("launched_at"), tz),
+            "notes": [],
         }
         state.put("regions", region)
         live = region["launched_at"] is not None
@@ -62,6 +63,8 @@ def bundled_document() -> dict[str, Any]:
             "kind": raw["kind"],
             "start": _local(raw["start"], tz),
             "end": _local(raw["end"], tz),
+            "origin": None,
+            "notes": [],
         }
         state.put("promotions", promo)
     return state.document()
@@ -118,6 +121,9 @@ def _seed_item(
             "done_at": due if spec["done"] else None,
             "done_by": region["owner"] if spec["done"] else None,
             "after": [],
+            "origin": None,  # every field an item added by `check add` has (ops.new_item)
+            "not_applicable": None,
+            "notes": [],
         },
     )
     if template is not None:

@@ -31,10 +31,9 @@ WHAT = {"regions": ("regions",), "checklist": ("checklist",), "promos": ("promot
 SCHEMA = {name: schema.BY_EXPORT_NAME[name] for name in KINDS}
 TABLE = {name: kind.table for name, kind in SCHEMA.items()}
 FIELDS = {name: kind.names for name, kind in SCHEMA.items()}
-# A CSV cell holds one value: the notes of a record and where a template applied it from (lists
-# and objects, issue 21) are in the JSON export only.
+# Fields holding objects (issue 21): a record's notes and where a template applied it from. A CSV
+# cell holds them as JSON text ("" for none).
 STRUCTURED = ("notes", "origin")
-CSV_FIELDS = {name: tuple(f for f in names if f not in STRUCTURED) for name, names in FIELDS.items()}
 NEEDED_FOR_NEW = {name: kind.needed_for_new for name, kind in SCHEMA.items()}
 FORMAT_KEY = "rollout_export"
 FORMAT_VERSION = 1
@@ -94,9 +93,9 @@ def export_csv(state: State, kind: str, progress: Progress = None) -> str:
     text that a spreadsheet would run as a formula neutralised (see neutralise)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_FIELDS[kind])
+    writer.writerow(FIELDS[kind])
     for n, rec in enumerate(records(state, kind), 1):
-        writer.writerow([neutralise(_cell(rec[field])) for field in CSV_FIELDS[kind]])
+        writer.writerow([neutralise(_cell(rec[field], field)) for field in FIELDS[kind]])
         if n % 500 == 0:
             _tick(progress, 500)
     _tick(progress, len(state.tables[TABLE[kind]]) % 500)
@@ -120,7 +119,9 @@ def restore_cell(cell: str) -> str:
     return cell
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, field: str = "") -> str:
+    if field in STRUCTURED:  # JSON text; no notes and no origin are an empty cell
+        return orjson.dumps(value).decode() if value else ""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -681,13 +682,18 @@ def _apply_template_fields(record: Record, values: dict[str, Any], kind: str) ->
     schema's own checks (schema.notes, schema.origin); InvalidValue naming the field otherwise."""
     for name, check in (("notes", schema.notes), ("origin", schema.origin)):
         if name in values and name in FIELDS[kind]:
-            value = [] if name == "notes" and values[name] in (None, "") else values[name]
-            value = None if name == "origin" and value == "" else value
+            value = values[name]
+            if isinstance(value, str):  # a CSV cell: JSON text, or empty for none
+                try:
+                    value = orjson.loads(value) if value.strip() else None
+                except orjson.JSONDecodeError:
+                    raise InvalidValue(f"{name}: expected JSON, got {value[:40]!r}") from None
+            if name == "notes" and value is None:
+                value = []
             _labelled(name, check, value)
             record[name] = value
     if "not_applicable" in values and kind == "checklist":
-        reason = model.optional_text(_text("not_applicable", values["not_applicable"]))
-        record["not_applicable"] = reason or None
+        record["not_applicable"] = model.optional_text(_text("not_applicable", values["not_applicable"])) or None
 
 
 def _item_ids(field: str, value: Any) -> list[str]:

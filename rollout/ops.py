@@ -73,6 +73,7 @@ def add_region(
         "owner": model.optional_text(owner),
         "launch": times.to_iso(times.parse_when(launch, tz)) if launch else None,
         "launched_at": None,
+        "notes": [],  # launch templates and notes (issue 21)
     }
     return state.put("regions", stamp_launch(region, region["launch"]))
 
@@ -478,6 +479,8 @@ def add_promotions(
             "kind": clean_kind,
             "start": begin,
             "end": finish,
+            "origin": None,  # launch templates and notes (issue 21): not applied from a template
+            "notes": [],
         }
         created.append(state.put("promotions", promo))
     return created

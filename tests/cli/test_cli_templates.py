@@ -232,4 +232,4 @@ def test_notes_origin_and_not_applicable_round_trip_through_the_json_export(roll
     region = json.loads(rollout("region", "show", "AU", "--json", db=other).stdout)["region"]
     assert [n["text"] for n in region["notes"]] == ["Kickoff"]
     csv = _ok(rollout("export", "--format", "csv", "--what", "checklist")).stdout
-    assert csv.splitlines()[0].endswith(",after,not_applicable")  # notes and origin: JSON only
+    assert csv.splitlines()[0].endswith(",after,origin,not_applicable,notes")  # objects as JSON text

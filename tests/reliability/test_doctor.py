@@ -102,7 +102,7 @@ def test_a_healthy_database_passes(db_path: Path) -> None:
     assert result.exit_code == 0, result.stdout
     lines = result.stdout.splitlines()
     assert lines[0] == f"Database {db_path}"
-    assert lines[1] == "  schema 3, revision 0: 21 regions, 384 checklist items, 87 promotions, 0 history entries"
+    assert lines[1] == "  schema 4, revision 0: 21 regions, 384 checklist items, 87 promotions, 0 history entries"
     assert lines[-1] == "No problems found."
     assert result.stderr == ""
 
@@ -131,7 +131,7 @@ def test_each_kind_of_damage_is_reported(damaged, how, message: str) -> None:
         (b"[1, 2, 3]", "not a rollout database (no _meta table)"),
         (b'{"_default": {"1": {"name": "x"}}}', "not a rollout database (no _meta table)"),
         (b'{"_meta": {"1": {"schema": "1"}}}', "has no valid schema version"),
-        (b'{"_meta": {"1": {"schema": 7}}}', "was written by a newer rollout (schema 7, this one reads 3)"),
+        (b'{"_meta": {"1": {"schema": 7}}}', "was written by a newer rollout (schema 7, this one reads 4)"),
     ],
 )
 def test_unreadable_files_are_described(tmp_path: Path, content: bytes, message: str) -> None:
