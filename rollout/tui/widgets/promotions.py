@@ -54,7 +54,7 @@ class PromotionsPane(TablePane):
         Binding("v", "mark", "Mark", show=False, id="mark"),
         Binding("V", "mark_all", "Mark shown", show=False, id="mark.all"),
         Binding("b", "bulk", "Bulk", id="bulk"),
-        Binding("n", "note", "Note", id="note"),
+        Binding("n", "note", "Note", show=False, id="note"),
         Binding("y", "copy('id')", "Copy id", show=False, id="copy"),
         Binding("Y", "copy('row')", "Copy row", show=False, id="copy.row"),
     ]
