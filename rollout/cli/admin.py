@@ -26,10 +26,11 @@ from rollout.state import TABLES, Record
 
 # Commands a batch line may run: the editing ones (reads, undo and nested batches make no sense there).
 BATCHABLE = {
-    "region": {"add", "set", "remove"},
+    "region": {"add", "set", "remove", "note"},
     "shift": None,
-    "check": {"add", "done", "reopen", "edit", "remove"},
-    "promo": {"add", "move", "edit", "remove"},
+    "check": {"add", "done", "reopen", "edit", "remove", "na", "applies", "note"},
+    "promo": {"add", "move", "edit", "remove", "note"},
+    "template": {"edit", "apply"},  # launch templates (issue 21)
 }
 
 
