@@ -22,6 +22,8 @@ of medians. Where a floor exists the figure is a ratio to it, measured in the sa
 - concurrency: 8 writer processes x 100 edits (`check add`) on one database, each edit its own locked
   transaction through the CLI's commands; total time, edits per second, and a check that none was lost.
   Also, for comparison, 8 x 10 edits as separate `rollout` processes (interpreter start-up per edit).
+- templates: a launch template applied to 2,000 regions in process, then again, then after one change
+  (benchmarks/templates_probe.py; CPU seconds).
 - history: the bundled data fresh (`init` and five edits) and aged (the same, then batches that add and
   then remove 5,000 checklist items, ten times: 100,000 changes in history, the records unchanged), both
   built through `rollout`'s own commands; `status --json`, `history` (headers, --json, by region), one
@@ -720,6 +722,33 @@ def table(rows: list[Row], markdown: bool) -> str:
     return "\n".join(lines)
 
 
+TEMPLATE_TARGET = 0.5  # a launch template applied to 2,000 regions, in process (issue 21)
+
+
+def templates(bench: Bench) -> None:
+    """A launch template (the bundled checklist in working days, two promotions) applied to every
+    region, in process (benchmarks/templates_probe.py): the first apply (every item added), the same
+    again (all unchanged) and after one offset changed (one update per region); CPU seconds, after
+    one warm-up run that fills the public-holiday cache (the cold first run is shown too)."""
+    regions = 17 if bench.smoke else 2000
+    db = bench.database(regions)
+    probe = [bench.python, "-m", "benchmarks.templates_probe", str(db)]
+    cold = json.loads(bench.run(probe).stderr.decode().strip().splitlines()[-1])
+    found = [json.loads(bench.run(probe).stderr.decode().strip().splitlines()[-1]) for _ in range(bench.runs)]
+    size = f"{regions:,} regions"
+    for name in ("apply", "reapply", "changed"):
+        seconds = statistics.median(f[name] for f in found)
+        target, met = (
+            ("", None)
+            if name != "apply" or regions != 2000
+            else (f"<= {TEMPLATE_TARGET} s", seconds <= TEMPLATE_TARGET)
+        )
+        figure = f"cpu; {found[0]['added']:,} records added" if name == "apply" else "cpu"
+        if name == "apply":
+            figure += f"; cold holiday cache {_seconds(cold['apply'])}"
+        bench.add(Row(f"templates: {name}", size, seconds, figure, target, met))
+
+
 CASES: dict[str, Callable[[Bench], None]] = {
     "startup": startup,
     "batch": batch,
@@ -728,6 +757,7 @@ CASES: dict[str, Callable[[Bench], None]] = {
     "tui": tui,
     "concurrency": concurrency,
     "history": history,
+    "templates": templates,
 }
 
 

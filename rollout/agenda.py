@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from rollout import queries, times
 from rollout.errors import InvalidValue
 from rollout.identity import display_name, person_key
+from rollout.schema import counts
 from rollout.state import Record, State
 
 ITEM, LAUNCH, PROMO_START, PROMO_END = "item", "launch", "promo-start", "promo-end"
@@ -120,7 +121,7 @@ def _items(
     skip_after = (window[1] + _SLACK).isoformat()
     found = []
     for item in state.items_of(code):
-        if item["status"] == "done":
+        if item["status"] == "done" or not counts(item):
             continue
         due = item.get("due")
         if due is None or due[:10] > skip_after:
@@ -247,7 +248,7 @@ def owners(
         today = ref.astimezone(z).date()
         last = today + timedelta(days=soon - 1)
         for item in state.items_of(code):
-            if item["status"] == "done":
+            if item["status"] == "done" or not counts(item):
                 continue
             key = person_key(item["owner"])
             row = tally.get(key)
@@ -298,7 +299,7 @@ def owner_items(
     for code in codes:
         tz = state.regions[code]["timezone"]
         for item in state.items_of(code):
-            if item["status"] != "done" and person_key(item["owner"]) == who:
+            if item["status"] != "done" and counts(item) and person_key(item["owner"]) == who:
                 due = item.get("due")
                 stamp = datetime.fromisoformat(due).timestamp() if due else float("inf")
                 found.append((not queries.is_overdue(item, tz, ref), stamp, len(item["id"]), item["id"], item))

@@ -45,6 +45,9 @@ GMV = "gmv"
 SCHEMA = {name: schema.BY_EXPORT_NAME[name] for name in KINDS}
 TABLE = {name: kind.table for name, kind in SCHEMA.items()}
 FIELDS = {name: kind.names for name, kind in SCHEMA.items()}
+# Fields holding objects (issue 21): a record's notes and where a template applied it from. A CSV
+# cell holds them as JSON text ("" for none).
+STRUCTURED = ("notes", "origin")
 NEEDED_FOR_NEW = {name: kind.needed_for_new for name, kind in SCHEMA.items()}
 FORMAT_KEY = "rollout_export"
 FORMAT_VERSION = 1
@@ -111,7 +114,7 @@ def export_csv(state: State, kind: str, progress: Progress = None) -> str:
     writer = csv.writer(out)
     writer.writerow(FIELDS[kind])
     for n, rec in enumerate(records(state, kind), 1):
-        writer.writerow([neutralise(_cell(rec[field])) for field in FIELDS[kind]])
+        writer.writerow([neutralise(_cell(rec[field], field)) for field in FIELDS[kind]])
         if n % 500 == 0:
             _tick(progress, 500)
     _tick(progress, len(state.tables[TABLE[kind]]) % 500)
@@ -135,7 +138,9 @@ def restore_cell(cell: str) -> str:
     return cell
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, field: str = "") -> str:
+    if field in STRUCTURED:  # JSON text; no notes and no origin are an empty cell
+        return orjson.dumps(value).decode() if value else ""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -714,6 +719,7 @@ def _apply_region(state: State, values: dict[str, Any], user: str) -> str:
         if field in values:
             region[field] = _instant(field, values[field], tz)
     # The same stamp rule as `region add`: launched without a stamp, the target is the best guess.
+    _apply_template_fields(region, values, "regions")
     state.put("regions", rules.stamp_launch(region, region["launch"]))
     if current.get("timezone") != region["timezone"] and code in state.regions:
         ops.keep_due_days(state, code, current["timezone"], region["timezone"])
@@ -759,6 +765,7 @@ def _apply_item(state: State, values: dict[str, Any], user: str) -> str:
         item["done_at"] = _instant("done_at", values["done_at"], tz)
     if "done_by" in values:
         item["done_by"] = model.optional_text(_text("done_by", values["done_by"])) or None
+    _apply_template_fields(item, values, "checklist")
     # The same rules as `check done` / `check reopen`: done items say when and by whom.
     return state.put("items", ops.stamp_done(item, user, tz))["id"]
 
@@ -775,6 +782,26 @@ def _apply_due(item: Record, values: dict[str, Any], tz: str) -> None:
             day = times.local_date(item["due"], tz)
             item["due"] = times.to_iso(times.day_start(day, tz, strict=False))
         item["due_all_day"] = all_day and item["due"] is not None
+
+
+def _apply_template_fields(record: Record, values: dict[str, Any], kind: str) -> None:
+    """Notes, origin and not-applicable (issue 21) of an imported record, as the JSON export writes
+    them (a CSV cell of them is text: only not_applicable, a reason or empty). Checked by the record
+    schema's own checks (schema.notes, schema.origin); InvalidValue naming the field otherwise."""
+    for name, check in (("notes", schema.notes), ("origin", schema.origin)):
+        if name in values and name in FIELDS[kind]:
+            value = values[name]
+            if isinstance(value, str):  # a CSV cell: JSON text, or empty for none
+                try:
+                    value = orjson.loads(value) if value.strip() else None
+                except orjson.JSONDecodeError:
+                    raise InvalidValue(f"{name}: expected JSON, got {value[:40]!r}") from None
+            if name == "notes" and value is None:
+                value = []
+            _labelled(name, check, value)
+            record[name] = value
+    if "not_applicable" in values and kind == "checklist":
+        record["not_applicable"] = model.optional_text(_text("not_applicable", values["not_applicable"])) or None
 
 
 def _item_ids(field: str, value: Any) -> list[str]:
@@ -828,6 +855,7 @@ def _apply_promotion(state: State, values: dict[str, Any], user: str) -> str:
                 raise InvalidValue(f"{field} cannot be empty")
             promo[field] = instant
     schema.check_span(times.instant(promo["start"]), times.instant(promo["end"]))
+    _apply_template_fields(promo, values, "promotions")
     return state.put("promotions", promo)["id"]
 
 

@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 
 from rollout import freeze, queries, settings, signoff, times
 from rollout.queries import due_state
+from rollout.schema import counts
 from rollout.state import Record, State
 
 LAUNCHED, PAUSED, NO_DATE, NO_CHECKLIST, OFF_TRACK, AT_RISK, ON_TRACK = (
@@ -205,7 +206,7 @@ class Chains:
             current, pending = stack[-1]
             while pending:
                 blocker = items.get(pending[-1])
-                if blocker is None or blocker["status"] == "done" or blocker["id"] in memo:
+                if blocker is None or blocker["status"] == "done" or not counts(blocker) or blocker["id"] in memo:
                     pending.pop()
                     continue
                 if blocker["id"] in entered:  # a cycle: a damaged file; ignore the closing link
@@ -391,6 +392,8 @@ def _scan(context: Context, region: Record, z: ZoneInfo, today: date) -> _Facts:
     parse = datetime.fromisoformat
     chains = context.chains
     for item in context.state.items_of(region["code"]):
+        if not counts(item):  # not applicable to the region: neither done nor open
+            continue
         if item["status"] == "done":
             done_at = item.get("done_at")
             if (

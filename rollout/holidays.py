@@ -88,6 +88,37 @@ def compute_calendar(code: str, year: int) -> Calendar:
     return {day: str(name) for day, name in sorted(calendar.items())}
 
 
+DEFAULT_WEEKEND = frozenset((5, 6))  # Saturday and Sunday (date.weekday numbers)
+
+
+def weekend(code: str) -> frozenset[int]:
+    """The weekend days of a region's country as date.weekday() numbers (5, 6: Saturday and
+    Sunday; 4, 5 in Saudi Arabia and Israel), from the holidays library's `weekend` attribute;
+    Saturday and Sunday for a country the library does not know. A subdivision (US-CA) has its
+    country's weekend."""
+    return _country_weekend(code.partition("-")[0])
+
+
+@lru_cache(maxsize=512)
+def _country_weekend(country: str) -> frozenset[int]:
+    """weekend() of a country (asked once per country: building the library's calendar object
+    costs milliseconds)."""
+    import holidays
+
+    try:
+        entity = holidays.country_holidays(country)
+    except NotImplementedError:
+        return DEFAULT_WEEKEND
+    days = getattr(entity, "weekend", None)
+    return frozenset(days) if days else DEFAULT_WEEKEND
+
+
+def is_working_day(code: str, day: date) -> bool:
+    """Whether a local day is a working day in a region: not on its weekend (weekend) and not one
+    of its public holidays (year_calendar, the subdivision's where the library knows it)."""
+    return day.weekday() not in weekend(code) and day not in year_calendar(code, day.year)
+
+
 def describe_days(days: list[tuple[date, str]]) -> str:
     """'2026-12-25 Christmas Day, 2026-12-26 Second Day of Christmas' (at most MAX_LISTED)."""
     listed = ", ".join(f"{d.isoformat()} {name}" for d, name in days[:MAX_LISTED])

@@ -21,7 +21,11 @@ Schema history:
      record changes. A rollout of schema 2 refuses the file instead of dropping its settings.
   4  go/no-go sign-offs, GMV targets and actuals, exchange rates and freeze windows: the tables
      `signoffs`, `kpis`, `fx_rates` and `freezes` (rollout.schema), and `_meta.next_freezes`. The
-     step adds them empty; no record changes.
+     step adds them empty; no record changes. Also launch templates: a `templates` table ({doc_id: template}, rollout.schema.TEMPLATES);
+     regions, items and promotions may carry `notes`, items and promotions an `origin`, items
+     `not_applicable`. The step adds the empty table; records without the new fields read as
+     having no notes, no origin and applying (the schema's defaults). A rollout of schema 3 refuses
+     the file instead of dropping its templates and notes.
 
 Adding a schema: bump SCHEMA_VERSION, add a step keyed by the old version (listed in DEEP_STEPS
 when it changes anything below the top level), and describe the new version above. A step must also upgrade the records stored inside history entries, since
@@ -104,8 +108,9 @@ def _v2_to_v3(document: Document) -> Document:
 
 
 def _v3_to_v4(document: Document) -> Document:
-    """The outcome tables (sign-offs, KPIs, exchange rates, freeze windows), empty."""
-    for table in ("signoffs", "kpis", "fx_rates", "freezes"):
+    """The outcome tables (sign-offs, KPIs, exchange rates, freeze windows) and the launch
+    templates table, empty."""
+    for table in ("signoffs", "kpis", "fx_rates", "freezes", "templates"):
         if not isinstance(document.get(table), dict):
             document[table] = {}
     document["_meta"]["1"].setdefault("next_freezes", 1)

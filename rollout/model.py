@@ -171,3 +171,57 @@ def item_ids(value: str | Iterable[str]) -> list[str]:
             raise InvalidValue(f"invalid item id {part!r}: expected an id like c12")
         found[item_id] = None
     return list(found)
+
+
+# -- launch templates and notes (issue 21) ------------------------------------------------
+_TEMPLATE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}", re.ASCII)
+_URL_SCHEMES = ("http", "https")
+
+
+def template_name(text: str) -> str:
+    """A launch template's name as stored: lower-cased, surrounding spaces dropped; ASCII letters,
+    digits, dot, dash and underscore, starting with a letter or digit, at most 64 characters
+    (`standard`, `eu-2027`). Raises InvalidValue for anything else."""
+    value = text.strip().lower()
+    if not _TEMPLATE_NAME.fullmatch(value):
+        raise InvalidValue(
+            f"invalid template name {text!r}: expected letters, digits, '.', '-' or '_' such as standard"
+        )
+    return value
+
+
+def template_key(text: str) -> str:
+    """A stable key of a template's item or promotion (`payment-provider`), as stored: the same
+    alphabet as a template name (template_name). Raises InvalidValue for anything else."""
+    value = text.strip().lower()
+    if not _TEMPLATE_NAME.fullmatch(value):
+        raise InvalidValue(f"invalid key {text!r}: expected letters, digits, '.', '-' or '_' such as legal-entity")
+    return value
+
+
+def slug(text: str) -> str:
+    """A key made from a title ("Payment provider live" gives payment-provider-live): ASCII letters
+    and digits, other runs as one dash, at most 64 characters; "item" when nothing is left."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    value = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:64].strip("-")
+    return value or "item"
+
+
+def link(text: str) -> str:
+    """A note's link as stored: an absolute http or https URL with a host, surrounding spaces
+    dropped (urllib.parse reads it; it is never fetched). Raises InvalidValue for any other scheme
+    (javascript:, file:, ftp:), a URL without a host, or one holding spaces or control characters."""
+    from urllib.parse import urlsplit
+
+    value = text.strip()
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    bad_chars = any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value)
+    if parts is None or parts.scheme.lower() not in _URL_SCHEMES or not host or bad_chars:
+        raise InvalidValue(f"invalid link {text!r}: expected an http(s) URL such as https://example.com/doc")
+    return value

@@ -73,6 +73,7 @@ def add_region(
         "owner": model.optional_text(owner),
         "launch": times.to_iso(times.parse_when(launch, tz)) if launch else None,
         "launched_at": None,
+        "notes": [],  # launch templates and notes (issue 21)
     }
     stored = state.put("regions", rules.stamp_launch(region, region["launch"]))
     if stored["status"] == "launched":
@@ -263,6 +264,9 @@ def new_item(region: Record, item_id: str, title: str) -> Record:
         "done_at": None,
         "done_by": None,
         "after": [],
+        "origin": None,  # launch templates (issue 21): not applied from one
+        "not_applicable": None,
+        "notes": [],
     }
 
 
@@ -445,6 +449,8 @@ def add_promotions(
             "kind": clean_kind,
             "start": begin,
             "end": finish,
+            "origin": None,  # launch templates and notes (issue 21): not applied from a template
+            "notes": [],
         }
         created.append(state.put("promotions", promo))
     return created

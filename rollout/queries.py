@@ -113,7 +113,7 @@ def open_critical(state: State, code: str) -> list[Record]:
     """The critical checklist items of region `code` not yet done, in checklist order: what blocks
     its launch (ops.set_regions refuses `launched` while any is open, unless forced).
     """
-    return [i for i in state.items_of(code) if i["critical"] and i["status"] != "done"]
+    return [i for i in state.items_of(code) if i["critical"] and i["status"] != "done" and schema.counts(i)]
 
 
 def describe_items(items: list[Record], limit: int = 3) -> str:
@@ -145,7 +145,9 @@ def region_warnings(
             out.append(f"{critical} critical item(s) open with launch {times.countdown(days)}")
     if overdue is None:
         overdue = sum(
-            1 for i in state.items_of(code) if i["status"] != "done" and is_overdue(i, region["timezone"], ref)
+            1
+            for i in state.items_of(code)
+            if i["status"] != "done" and schema.counts(i) and is_overdue(i, region["timezone"], ref)
         )
     if overdue:
         out.append(f"{overdue} open item(s) overdue")
@@ -252,8 +254,8 @@ def open_blockers(state: State, item: Record) -> list[Record]:
     found = []
     for blocker_id in item.get("after") or ():
         blocker = state.items.get(blocker_id)
-        if blocker is not None and blocker["status"] != "done":
-            found.append(blocker)
+        if blocker is not None and blocker["status"] != "done" and schema.counts(blocker):
+            found.append(blocker)  # a blocker not applicable to its region blocks nothing
     return found
 
 
@@ -589,7 +591,9 @@ def record_label(table: str, key: str, record: Record | None) -> str:
     """A record named in words, for history and previews: its kind, key and title or name
     ('checklist item c12 Carrier SLA signed', 'region NL Netherlands'). A setting's key is its
     name, so it is named once: 'setting health.slack_days'."""
-    name = "" if table == "settings" or record is None else record.get("title") or record.get("name") or ""
+    name = (
+        "" if table in ("settings", "templates") or record is None else record.get("title") or record.get("name") or ""
+    )
     return f"{schema.KINDS[table].noun} {key} {name}".rstrip()
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from rollout.backends.base import HistoryLog, MemoryHistory
 from rollout.errors import NotFound
 from rollout.schema import CHILD_TABLES, ID_PREFIX, KINDS, id_number
+from rollout.schema import counts as schema_counts
 
 Record = dict[str, Any]
 # The tables, their key fields, id prefixes (ID_PREFIX) and the tables whose records belong to a
@@ -108,6 +109,8 @@ class State:
                     tally = counts.setdefault(region, [0, 0, 0])
                     last = region
                 group[key] = rec
+                if not schema_counts(rec):  # not applicable to the region: neither done nor open
+                    continue
                 tally[1] += 1
                 if rec["status"] == "done":
                     tally[0] += 1
@@ -126,6 +129,8 @@ class State:
         counts = self._counts.get(item["region"])
         if counts is None:
             counts = self._counts[item["region"]] = [0, 0, 0]
+        if not schema_counts(item):
+            return
         counts[1] += sign
         if item["status"] == "done":
             counts[0] += sign

@@ -392,7 +392,10 @@ def _document_decoder() -> Any:
 
     whole = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
     leaf = Union[None, bool, whole, float, str]  # noqa: UP007 (a runtime type for msgspec)
-    value = Union[leaf, list[leaf], dict[str, leaf]]  # noqa: UP007
+    # A list may hold records one level deep: a template's items (with their `after` lists) and
+    # the notes of a region, item or promotion (issue 21). msgspec allows one list type per union.
+    entry = Union[leaf, dict[str, Union[leaf, list[leaf]]]]  # noqa: UP007
+    value = Union[leaf, list[entry], dict[str, leaf]]  # noqa: UP007
     return msgspec.json.Decoder(dict[str, dict[str, dict[str, value]]])
 
 

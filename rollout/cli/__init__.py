@@ -200,6 +200,7 @@ COMMAND_MODULES: dict[str, str] = {
     "fx": "kpi",
     "freeze": "freeze",
     "db": "dbcopy",
+    "template": "templates",  # launch templates (issue 21)
 }
 
 

@@ -29,16 +29,17 @@ from rollout.undo import Timeline, kind_of
 
 # Commands a batch line may run: the editing ones (reads, undo and nested batches make no sense there).
 BATCHABLE = {
-    "region": {"add", "set", "remove"},
+    "region": {"add", "set", "remove", "note"},
     "shift": None,
-    "check": {"add", "done", "reopen", "edit", "remove"},
-    "promo": {"add", "move", "edit", "remove"},
+    "check": {"add", "done", "reopen", "edit", "remove", "na", "applies", "note"},
+    "promo": {"add", "move", "edit", "remove", "note"},
     "handover": None,
     # outcomes: sign-off, GMV, exchange rates, freeze windows
     "signoff": {"request", "approve", "reject"},
     "kpi": {"target", "actual"},
     "fx": {"set", "remove"},
     "freeze": {"add", "remove"},
+    "template": {"edit", "apply"},  # launch templates (issue 21)
 }
 
 

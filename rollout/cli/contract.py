@@ -194,6 +194,30 @@ def setting_schema() -> Schema:
     )
 
 
+def template_schema() -> Schema:
+    """A launch template as `template show --json` prints it (the stored record, rollout.schema.TEMPLATES)."""
+    from rollout import schema
+
+    return schema.json_schema(schema.TEMPLATES)
+
+
+def template_step_schema() -> Schema:
+    """A line of a template apply's diff (rollout.templates.Step.as_json)."""
+    from rollout.templates import ACTIONS
+
+    return obj(
+        {
+            "region": STRING,
+            "kind": {"type": "string", "enum": ["item", "promotion"]},
+            "key": STRING,
+            "action": {"type": "string", "enum": list(ACTIONS)},
+            "id": nullable(STRING),
+            "title": STRING,
+            "fields": STRINGS,
+        }
+    )
+
+
 def status_row_schema() -> Schema:
     """A row of `status --json` (rollout.status.status_row)."""
     from rollout.health import HEALTHS
@@ -249,7 +273,7 @@ def _other_kinds() -> dict[str, str]:
     rates, freeze windows): export name -> table. The envelope shows them only when a change holds one."""
     from rollout.schema import KINDS
 
-    known = {*ENVELOPE_KINDS.values(), "settings"}
+    known = {*ENVELOPE_KINDS.values(), "settings", "templates"}
     return {kind.export_name: table for table, kind in KINDS.items() if table not in known}
 
 
@@ -275,12 +299,19 @@ def envelope_schema(extra: dict[str, Schema]) -> Schema:
                     "checklist": array(item_schema()),
                     "promotions": array(promotion_schema()),
                     "settings": array(setting_schema()),
+                    "templates": array(template_schema()),
                     **{name: array(_stored_schema(table)) for name, table in others.items()},
                 },
                 optional=tuple(others),
             ),
             "removed": obj(
-                {"regions": STRINGS, "checklist": STRINGS, "promotions": STRINGS, **dict.fromkeys(others, STRINGS)},
+                {
+                    "regions": STRINGS,
+                    "checklist": STRINGS,
+                    "promotions": STRINGS,
+                    "templates": STRINGS,
+                    **dict.fromkeys(others, STRINGS),
+                },
                 optional=tuple(others),
             ),
             "warnings": STRINGS,
@@ -343,8 +374,8 @@ def envelope(
     default, it has its default value and `stored` false."""
     from rollout import queries, times
 
-    changed: dict[str, list[Any]] = {kind: [] for kind in [*ENVELOPE_KINDS, "settings"]}
-    removed: dict[str, list[str]] = {kind: [] for kind in ENVELOPE_KINDS}
+    changed: dict[str, list[Any]] = {kind: [] for kind in [*ENVELOPE_KINDS, "settings", "templates"]}
+    removed: dict[str, list[str]] = {kind: [] for kind in [*ENVELOPE_KINDS, "templates"]}
     kind_of = {table: kind for kind, table in ENVELOPE_KINDS.items()}
     promos = [c["after"] for c in changes if c["table"] == "promotions" and c["after"] is not None]
     promo_warnings = queries.warnings_for(state, promos, times.now()) if promos else {}
@@ -352,6 +383,12 @@ def envelope(
     for change in changes:
         if change["table"] == "settings":  # a setting is never removed: a reset shows its default
             changed["settings"].append(_setting_json(state, change["key"]))
+            continue
+        if change["table"] == "templates":  # launch templates (issue 21)
+            if change["after"] is None:
+                removed["templates"].append(change["key"])
+            else:
+                changed["templates"].append(_template_json(change["after"]))
             continue
         if change["table"] in others:  # stored as they are (amounts as decimal text)
             name = others[change["table"]]
@@ -380,6 +417,12 @@ def envelope(
         "summary": queries.summarize_changes(changes),
         **extra,
     }
+
+
+def _template_json(record: Record) -> dict[str, Any]:
+    from rollout.templates import template_json
+
+    return template_json(record)
 
 
 def _setting_json(state: State, name: str) -> dict[str, Any]:

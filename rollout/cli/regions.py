@@ -167,6 +167,10 @@ def region_show(app: App, code: str, as_json: bool) -> None:
     click.echo(checklist_table(state, items))
     click.echo("")
     click.echo(promo_table(state, promos, warnings) if promos else "No promotions.")
+    notes = notes_lines(state, reg, items, promos)
+    if notes:
+        click.echo("\nNotes:")
+        click.echo("\n".join(notes))
 
 
 def describe_region(state: State, reg: Record, warnings: list[str]) -> str:
@@ -202,10 +206,10 @@ def checklist_table(state: State, items: list[Record], with_region: bool = False
             [
                 i["id"],
                 *([i["region"]] if with_region else []),
-                "[x]" if i["status"] == "done" else "[ ]",
+                _box(i),
                 output.style("!", fg="red", bold=True) if i["critical"] else "",
                 i["category"],
-                i["title"],
+                i["title"] + (f" (n/a: {i['not_applicable']})" if i.get("not_applicable") else ""),
                 i["owner"] or "-",
                 queries.due_display(i, state.region(i["region"])["timezone"]),
                 *([_after_cell(state, i)] if waits else []),
@@ -213,6 +217,25 @@ def checklist_table(state: State, items: list[Record], with_region: bool = False
             for i in items
         ],
     )
+
+
+def _box(item: Record) -> str:
+    """[x] done, [ ] open, n/a not applicable to the region (rollout.schema.counts)."""
+    if item.get("not_applicable"):
+        return "n/a"
+    return "[x]" if item["status"] == "done" else "[ ]"
+
+
+def notes_lines(state: State, reg: Record, items: list[Record], promos: list[Record]) -> list[str]:
+    """The notes of a region, its items and its promotions, oldest first within each, in the
+    region's local time: '2026-11-24 10:00  amara  text  <link>' (region), 'c12  2026-...' (others)."""
+    tz = reg["timezone"]
+    lines = []
+    for label, record in [("", reg), *((i["id"] + "  ", i) for i in items), *((p["id"] + "  ", p) for p in promos)]:
+        for note in record.get("notes") or ():
+            link = f"  <{note['link']}>" if note["link"] else ""
+            lines.append(f"  {label}{times.local_display(note['at'], tz)}  {note['user']}  {note['text']}{link}")
+    return lines
 
 
 def _after_cell(state: State, item: Record) -> str:
@@ -249,6 +272,7 @@ def force_freeze(state: State, force: bool) -> None:
 @click.option("--owner", help="Launch manager responsible.")
 @click.option("--status", type=STATUS_CHOICE, default="planned", show_default=True, help="Status.")
 @click.option("--force", is_flag=True, help="Set a launch inside a blocking freeze window (recorded in history).")
+@click.option("--template", "template_name", metavar="NAME", help="Plan it from this launch template (needs --launch).")
 @contract.edits()
 @pass_app
 def region_add(
@@ -262,16 +286,22 @@ def region_add(
     owner: str | None,
     status: str,
     force: bool,
+    template_name: str | None,
     as_json: bool,
 ) -> None:
-    """Add a region (CODE: ISO 3166-1 alpha-2, or ISO 3166-2 for part of a country)."""
+    """Add a region (CODE: ISO 3166-1 alpha-2, or ISO 3166-2 for part of a country). With
+    --template, its checklist and promotions come from that launch template, dated from --launch
+    on the region's own calendar (`template apply`), in the same change."""
+    from rollout import templates
+
     with app.change() as state:
-        from rollout import ops, territory  # the write path only: read commands start faster without them
+        from rollout import territory  # the write path only: read commands start faster without it
 
         force_freeze(state, force)
-        reg = ops.add_region(
+        reg, steps = templates.add_region(
             state,
             code,
+            template_name,
             name=name,
             timezone=timezone,
             currency=currency,
@@ -282,7 +312,8 @@ def region_add(
         )
         warnings = queries.launch_holiday_warnings(state, [reg["code"]]) if launch else []
         warnings += territory.region_warnings(reg)
-    app.report(as_json, lambda: f"Added region {reg['code']} ({reg['name']}).", warnings)
+    planned = f" from template {template_name.strip().lower()}: {templates.summary(steps)}" if template_name else ""
+    app.report(as_json, lambda: f"Added region {reg['code']} ({reg['name']}){planned}.", warnings)
 
 
 @region.command("set", short_help="Change fields of the selected regions.")
@@ -348,20 +379,30 @@ def region_remove(app: App, code: str, yes: bool, as_json: bool) -> None:
 @click.option("--by", "by", required=True, help=f"How far: {times.DURATION_HELP}.")
 @click.option("--with-promos", is_flag=True, help="Move the regions' promotions that have not started yet too.")
 @click.option("--force", is_flag=True, help="Move into inside a blocking freeze window (recorded in history).")
+@click.option(
+    "--with-items", is_flag=True, help="Move open template items nobody edited, keeping their offsets (working days)."
+)
 @contract.edits()
 @pass_app
-def shift(app: App, selectors: tuple[str, ...], by: str, with_promos: bool, force: bool, as_json: bool) -> None:
-    """Move launch targets by a duration (SELECTOR: CODE, wave=N, status=S, owner=NAME or all)."""
-    with app.change() as state:
-        from rollout import ops  # the write path only: read commands start faster without it
+def shift(
+    app: App, selectors: tuple[str, ...], by: str, with_promos: bool, with_items: bool, force: bool, as_json: bool
+) -> None:
+    """Move launch targets by a duration (SELECTOR: CODE, wave=N, status=S, owner=NAME or all).
+    With --with-items, open items applied from a template and not edited since keep their offset
+    from the launch: -10wd stays ten working days before it, on the region's calendar."""
+    from rollout import templates
 
+    with app.change() as state:
         force_freeze(state, force)
-        shifted = ops.shift(state, selectors, by, with_promos)
+        shifted, items = templates.shift(state, selectors, by, with_promos=with_promos, with_items=with_items)
         moved = [r for r in shifted if state.changed("regions", r["code"])]  # a move by 0d moves none
         warnings = queries.launch_holiday_warnings(state, [r["code"] for r in moved])
     app.report(
         as_json,
-        lambda: "\n".join(f"{r['code']} launch now {times.local_display(r['launch'], r['timezone'])}" for r in moved),
+        lambda: "\n".join(
+            [f"{r['code']} launch now {times.local_display(r['launch'], r['timezone'])}" for r in moved]
+            + ([f"{len(items)} item(s) moved with the launch"] if with_items else [])
+        ),
         warnings,
         unchanged=f"Nothing changed: a move by {by} leaves the launch{'es' if len(shifted) > 1 else ''} of "
         f"{', '.join(r['code'] for r in shifted)} where {'they were' if len(shifted) > 1 else 'it was'}.",

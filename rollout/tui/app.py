@@ -67,6 +67,7 @@ class RolloutApp(App[None]):
         Binding("T", "timeline", "Timeline", show=False, id="timeline"),
         Binding("A", "agenda", "Agenda", show=False, id="agenda"),
         Binding("O", "owners", "Owners", show=False, id="owners"),
+        Binding("P", "templates", "Templates", show=False, id="templates"),
         Binding("u", "undo", "Undo", show=False, id="undo"),
         # vim's redo, beside u; a form being typed into keeps ctrl+r for its own revert.
         Binding("ctrl+r", "redo", "Redo", show=False, id="redo"),
@@ -479,6 +480,13 @@ class RolloutApp(App[None]):
             self.push_screen(OwnersScreen())
 
     @reported
+    def action_templates(self) -> None:
+        from rollout.tui.screens.templates import TemplatesScreen
+
+        if not self._raise_screen(TemplatesScreen):
+            self.push_screen(TemplatesScreen())
+
+    @reported
     def action_home(self) -> None:
         from rollout.tui.screens.regions import RegionsScreen
 
@@ -600,14 +608,26 @@ def binding_ids() -> set[str]:
 def binding_classes() -> list[type]:
     """The app and every screen and widget class of rollout's TUI, where key bindings are declared
     (their BINDINGS); the manual's key reference and its test read them from here too."""
-    from rollout.tui.screens import agenda, calendar, forms, help, messages, owners, region, regions
+    from rollout.tui.screens import agenda, calendar, forms, help, messages, owners, region, regions, templates
     from rollout.tui.screens import history as history_screen
     from rollout.tui.screens import timeline as timeline_screen
     from rollout.tui.widgets import base, checklist, history, month, promotions, region_table
     from rollout.tui.widgets import timeline as timeline_view
 
     classes: list[type] = [RolloutApp]
-    screens = (agenda, calendar, forms, help, history_screen, messages, owners, region, regions, timeline_screen)
+    screens = (
+        agenda,
+        calendar,
+        forms,
+        help,
+        history_screen,
+        messages,
+        owners,
+        region,
+        regions,
+        templates,
+        timeline_screen,
+    )
     for module in (*screens, base, checklist, history, month, promotions, region_table, timeline_view):
         classes += [c for c in vars(module).values() if isinstance(c, type) and c.__module__ == module.__name__]
     return classes

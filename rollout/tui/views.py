@@ -92,8 +92,7 @@ def region_row(state: State, region: Record, reference: datetime, context: healt
     across regions (health.Context), one is made when not given."""
     code, tz = region["code"], region["timezone"]
     country = country_name(code.partition("-")[0])
-    items = state.items_of(code)
-    done = sum(1 for i in items if i["status"] == "done")
+    done, total, _critical = state.checklist_counts(code)  # not-applicable items left out
     status = (context or health.Context(state, reference)).region(code)
     launch = queries.effective_launch(region)
     promo = queries.next_promotion(state, code, reference)
@@ -110,7 +109,7 @@ def region_row(state: State, region: Record, reference: datetime, context: healt
         countdown=countdown,
         readiness=queries.readiness(state, code),
         items_done=done,
-        items_total=len(items),
+        items_total=total,
         critical_open=status.critical_open,
         next_promotion=next_promo,
         # Health has counted the overdue items already: the warnings reuse the count.

@@ -84,7 +84,7 @@ def test_undo_and_reset_show_the_setting_back_at_its_default(run):
     run("config", "set", "health.at_risk_days", "30")
     reset = as_json(run("config", "reset", "health.at_risk_days", "--json"))
     assert reset["changed"]["settings"] == [default_row("health.at_risk_days")]
-    assert reset["removed"] == {"regions": [], "checklist": [], "promotions": []}
+    assert reset["removed"] == {"regions": [], "checklist": [], "promotions": [], "templates": []}
     run("config", "set", "health.at_risk_days", "30")
     human = run("config", "reset", "health.at_risk_days")
     assert human.stdout == "health.at_risk_days = 21 (its default; was 30)\n"

@@ -246,6 +246,83 @@ EXAMPLES: dict[str, Example] = {
         ("db", "copy", "rollout.json", "mysql://launch@db.example/rollout"),
         ("db", "copy", "rollout.json"),
     ),
+    # -- launch templates, not-applicable items and notes (issue 21) --
+    "template list": Example(("template", "list", "--json"), NO_VALUE, NOTHING_REQUIRED),
+    "template show": Example(
+        ("template", "show", "standard", "--json"),
+        ("template", "show", "nope"),
+        (
+            "template",
+            "show",
+        ),
+    ),
+    "template add": Example(
+        ("template", "add", "nl-plan", "--from", "NL", "--json"),
+        ("template", "add", "nl plan"),
+        (
+            "template",
+            "add",
+        ),
+    ),
+    "template edit": Example(
+        ("template", "edit", "standard", "cx-coverage", "--due=-10wd", "--json"),
+        ("template", "edit", "standard", "cx-coverage", "--due", "3x"),
+        ("template", "edit", "standard"),
+    ),
+    "template remove": Example(
+        ("template", "remove", "standard", "--json"),
+        ("template", "remove", "nope"),
+        (
+            "template",
+            "remove",
+        ),
+    ),
+    "template apply": Example(
+        ("template", "apply", "standard", "NL", "--dry-run", "--json"),
+        ("template", "apply", "nope", "NL"),
+        ("template", "apply", "standard"),
+    ),
+    "template export": Example(
+        ("template", "export", "standard", "-o", "standard.json", "--json"),
+        ("template", "export", "nope", "-o", "x.json"),
+        ("template", "export", "standard"),
+    ),
+    "template import": Example(
+        ("template", "import", "plan.json", "--json"),
+        ("template", "import", "bad.json"),
+        (
+            "template",
+            "import",
+        ),
+        files={
+            "plan.json": '{"rollout_template": 1, "name": "plan", "version": 1, "items": [], "promotions": []}',
+            "bad.json": '{"rollout_template": 1, "name": "plan", "items": [{"key": "x"}], "promotions": []}',
+        },
+    ),
+    "check na": Example(
+        ("check", "na", "c324", "--reason", "No VAT in the pilot", "--json"),
+        ("check", "na", "c324", "--reason", " "),
+        ("check", "na", "c324"),
+    ),
+    "check applies": Example(
+        ("check", "applies", "c324", "--json"),
+        ("check", "applies", "c99999"),
+        ("check", "applies"),
+        setup=(("check", "na", "c324", "--reason", "pilot"),),
+    ),
+    "check note": Example(
+        ("check", "note", "c324", "Filed", "--link", "https://example.com/a", "--json"),
+        ("check", "note", "c324", "Filed", "--link", "file:///etc/passwd"),
+        ("check", "note", "c324"),
+    ),
+    "promo note": Example(
+        ("promo", "note", "p1", "Budget approved", "--json"),
+        ("promo", "note", "p1", "Budget", "--link", "ftp://x"),
+        ("promo", "note", "p1"),
+    ),
+    "region note": Example(
+        ("region", "note", "NL", "Kickoff done", "--json"), ("region", "note", "AQ", "x"), ("region", "note", "NL")
+    ),
 }
 
 

@@ -159,7 +159,7 @@ def test_the_envelope_lists_records_as_the_read_commands_show_them(rollout):
     envelope = as_json(rollout("region", "remove", "NL", "--yes", "--json"))
     state_items = envelope["removed"]["checklist"]
     assert envelope["removed"]["regions"] == ["NL"] and state_items and envelope["removed"]["promotions"]
-    assert envelope["changed"] == {"regions": [], "checklist": [], "promotions": [], "settings": []}
+    assert envelope["changed"] == {"regions": [], "checklist": [], "promotions": [], "settings": [], "templates": []}
     assert envelope["summary"] == (
         f"{len(state_items)} checklist items removed, {len(envelope['removed']['promotions'])} promotions removed, "
         "1 region removed"

@@ -108,11 +108,12 @@ def _as_schema_2(path: Path) -> bytes:
     document = json.loads(path.read_bytes())
     document["_meta"]["1"]["schema"] = 2
     del document["settings"]
-    for table in ("signoffs", "kpis", "fx_rates", "freezes"):  # schema 4's tables (outcomes)
+    for table in ("signoffs", "kpis", "fx_rates", "freezes", "templates"):  # schema 4's tables (outcomes)
         document.pop(table, None)
     document["_meta"]["1"].pop("next_freezes", None)
     for record in document["items"].values():
         record.pop("after", None)
+        record.pop("origin", None)
     raw = json.dumps(document, indent=2).encode()
     path.write_bytes(raw)
     return raw

@@ -28,6 +28,7 @@ def test_a_region_is_added_planned_in_wave_0_without_an_owner_by_default(state):
         "owner": "",
         "launch": None,
         "launched_at": None,
+        "notes": [],
     }
     assert state.regions["BE"] == added
 

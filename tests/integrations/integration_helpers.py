@@ -35,7 +35,11 @@ def load(path: Path) -> State:
 
 
 def data_of(path: Path) -> dict[str, Any]:
-    return load(path).data()
+    """The records of a database; launch templates left out: they travel in a file of their own
+    (`template export`), not in the export of regions, checklists and promotions."""
+    data = load(path).data()
+    data.pop("templates", None)
+    return data
 
 
 def as_json(result: Any) -> Any:

@@ -184,7 +184,7 @@ def test_import_json_output_for_scripts(rollout, db_path, tmp_path):
     assert data["summary"] == "1 promotion changed"
     assert [p["id"] for p in data["changed"]["promotions"]] == ["p61"]
     assert data["changed"]["promotions"][0]["name"] == "Launch Week Deals NL"
-    assert data["removed"] == {"regions": [], "checklist": [], "promotions": []}
+    assert data["removed"] == {"regions": [], "checklist": [], "promotions": [], "templates": []}
     assert data["dry_run"] is False and data["history"] == 1 and data["rows"] == 1
 
 

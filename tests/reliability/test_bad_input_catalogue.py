@@ -354,6 +354,26 @@ CASES = [
         "reason",
     ),
     case("freeze-remove-missing", "freeze remove f9", 1, "no freeze window f9"),
+    # -- launch templates, not-applicable items and notes (issue 21) ---------------------------------
+    case("template-unknown", "template apply nope DE", 1, "no template nope (templates: standard)"),
+    case(
+        "template-offset-unit", ("template", "edit", "standard", "cx-coverage", "--due", "3x"), 1, "invalid offset '3x'"
+    ),
+    case(
+        "template-offset-digits", ("template", "edit", "standard", "cx-coverage", "--due", "３wd"), 1, "invalid offset"
+    ),
+    case(
+        "template-offset-words",
+        ("template", "edit", "standard", "cx-coverage", "--due", "two weeks"),
+        1,
+        "invalid offset",
+    ),
+    case("template-after-unknown", ("template", "edit", "standard", "cx-coverage", "--after", "zz"), 1, "waits for zz"),
+    case("template-name", ("template", "add", "no good"), 1, "invalid template name 'no good'"),
+    case("template-no-launch", ("template", "add", "x", "--from", "AQ"), 1, "no region AQ"),
+    case("check-na-reason-empty", ("check", "na", "c369", "--reason", " "), 1, "reason cannot be empty"),
+    case("check-note-link", ("check", "note", "c369", "x", "--link", "file:///etc/passwd"), 1, "invalid link"),
+    case("promo-note-unknown", ("promo", "note", "p999", "x"), 1, "no promotion p999"),
 ]
 
 

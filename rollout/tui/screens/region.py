@@ -32,6 +32,7 @@ class RegionScreen(RolloutNode, Screen[None]):
         Binding("4", "tab('history')", "History", show=False, id="tab.history"),
         Binding("5", "tab('kpi')", "GMV", show=False, id="tab.kpi"),
         Binding("m", "move_launch", "Move launch", id="region.move_launch"),
+        Binding("N", "region_note", "Region note", show=False, id="region.note"),
         Binding("ctrl+s", "save", "Save", id="region.save"),
         Binding("ctrl+r", "revert", "Revert", id="region.revert"),
     ]
@@ -142,6 +143,12 @@ class RegionScreen(RolloutNode, Screen[None]):
         self.tabs.active = tab
         self._focus_tab(tab)
         self.call_after_refresh(self._focus_active_tab)
+
+    def action_region_note(self) -> None:
+        """A note on the region (the Overview's notes line shows the last one)."""
+        from rollout.tui.notes import add_note
+
+        add_note(self.rollout, "regions", self.code)
 
     def action_move_launch(self) -> None:
         self.query_one(OverviewPane).action_move_launch()

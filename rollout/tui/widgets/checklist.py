@@ -19,6 +19,7 @@ from rollout.state import Record, State
 from rollout.text import clip, display_width
 from rollout.tui.bulk import Change, commands_text, confirm_change, form_then_confirm
 from rollout.tui.guard import reported
+from rollout.tui.notes import add_note, notes_line
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen, field_error
 from rollout.tui.session import Outcome
 from rollout.tui.ticking import set_done
@@ -46,6 +47,7 @@ class ChecklistPane(TablePane):
         Binding("v", "mark", "Mark", show=False, id="mark"),
         Binding("V", "mark_all", "Mark shown", show=False, id="mark.all"),
         Binding("b", "bulk", "Bulk", id="bulk"),
+        Binding("n", "note", "Note", show=False, id="note"),
         Binding("y", "copy('id')", "Copy id", show=False, id="copy"),
         Binding("Y", "copy('row')", "Copy row", show=False, id="copy.row"),
     ]
@@ -99,6 +101,8 @@ class ChecklistPane(TablePane):
             due = queries.due_display(item, tz)
             overdue = self.overdue(item, reference)
             box = "✓" if done else BLOCKED if queries.is_blocked(state, item) else "·"
+            if item.get("not_applicable"):
+                box = "n/a"  # not applicable to the region: counts for nothing (rollout.schema.counts)
             cells.append(
                 (
                     item,
@@ -163,11 +167,10 @@ class ChecklistPane(TablePane):
         return titles
 
     def _show_progress(self, items: list[Record], shown: int) -> None:
-        done = sum(1 for i in items if i["status"] == "done")
-        critical = len(queries.open_critical(self.state, self.code))
+        done, total, critical = self.state.checklist_counts(self.code)  # not-applicable items left out
         percent = queries.readiness(self.state, self.code)
         filled, empty = readiness_bar(percent, 10)
-        text = f"{filled}{empty} {percent}% · {done}/{len(items)} done · {critical} critical open"
+        text = f"{filled}{empty} {percent}% · {done}/{total} done · {critical} critical open"
         label = SHOW_LABELS.get(self.show_only, self.show_only)
         text += f" · f shows: {label}" + (f" ({shown})" if self.show_only != "all" else "")
         self.query_one("#progress", Static).update(text)
@@ -191,7 +194,10 @@ class ChecklistPane(TablePane):
         elif item.get("due"):
             parts.append(f"due {times.local_display(item['due'], tz)}")
         parts += dependency_notes(self.state, item)
-        detail.update(Text(" · ".join(parts)))
+        if item.get("not_applicable"):
+            parts.append(f"not applicable: {item['not_applicable']}")
+        noted = notes_line(item, tz)
+        detail.update(Text(" · ".join(parts) + (f"\n{noted}" if noted else "")))
 
     @on(DataTable.RowHighlighted, "#items")
     def _highlighted(self) -> None:
@@ -211,6 +217,12 @@ class ChecklistPane(TablePane):
                 self.notify(f"{item['id']} {'done' if done else 'reopened'}: {item['title']}", timeout=3)
 
         set_done(self.rollout, self.code, [item["id"]], done, applied)
+
+    @reported
+    def action_note(self) -> None:
+        item = self.current()
+        if item is not None:
+            add_note(self.rollout, "items", item["id"])
 
     def _fields(self, item: Record | None) -> list[Field]:
         tz = self.region_record["timezone"]

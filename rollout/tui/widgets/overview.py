@@ -17,6 +17,7 @@ from rollout.health import NOTE, SYMBOLS
 from rollout.state import Record, State
 from rollout.tui.bulk import promos_not_started
 from rollout.tui.guard import reported
+from rollout.tui.notes import notes_line
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
 from rollout.tui.views import launch_countdown
 from rollout.tui.widgets.base import RegionPane, cli_text, when_text
@@ -144,6 +145,9 @@ class OverviewPane(RegionPane):
             forecast = f" · forecast ready {row.forecast}" if row.forecast else ""
             lines.append(f"Health {SYMBOLS[row.health]} {row.health}{forecast}")
             lines += [f"  {'·' if r.level == NOTE else SYMBOLS.get(r.level, '·')} {r.text}" for r in row.reasons]
+        noted = notes_line(region, tz)
+        if noted:
+            lines.append(f"Notes: {noted} (N adds one)")
         self.query_one("#overview-facts", Static).update(Text("\n".join(lines)))
         warnings = queries.region_warnings(self.state, code)
         box = self.query_one("#overview-warnings", Static)

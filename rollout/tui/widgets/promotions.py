@@ -15,6 +15,7 @@ from rollout.errors import RolloutError, StaleEdit
 from rollout.state import Record, State
 from rollout.tui.bulk import Change, commands_text, confirm_change, form_then_confirm
 from rollout.tui.guard import reported
+from rollout.tui.notes import add_note, notes_line
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
 from rollout.tui.widgets.base import RecordTable, TablePane, cli_text, when_text
 from rollout.tui.widgets.form import DURATION_SHORT, Field
@@ -53,6 +54,7 @@ class PromotionsPane(TablePane):
         Binding("v", "mark", "Mark", show=False, id="mark"),
         Binding("V", "mark_all", "Mark shown", show=False, id="mark.all"),
         Binding("b", "bulk", "Bulk", id="bulk"),
+        Binding("n", "note", "Note", show=False, id="note"),
         Binding("y", "copy('id')", "Copy id", show=False, id="copy"),
         Binding("Y", "copy('row')", "Copy row", show=False, id="copy.row"),
     ]
@@ -112,6 +114,8 @@ class PromotionsPane(TablePane):
             return
         warnings = self.warnings.get(promo["id"], [])
         text = f"{promo['id']}: {promo['name']}"
+        noted = notes_line(promo, self.rollout.zone_for(self.region_record["timezone"]))
+        text += f"\n{noted}" if noted else ""
         detail.update(text + ("\n⚠ " + "\n⚠ ".join(warnings) if warnings else ""))
         detail.set_class(bool(warnings), "-warning")
 
@@ -120,6 +124,12 @@ class PromotionsPane(TablePane):
         self._show_detail()
 
     # -- actions -----------------------------------------------------------------------
+    @reported
+    def action_note(self) -> None:
+        promo = self.current()
+        if promo is not None:
+            add_note(self.rollout, "promotions", promo["id"])
+
     def _fields(self, values: dict[str, Any]) -> list[Field]:
         tz = self.region_record["timezone"]
         return [

@@ -1,0 +1,590 @@
+"""Launch templates, not-applicable items and notes (issue 21): the rules, one function per change.
+
+A template (schema.TEMPLATES, the `templates` table, shared by the team) is named and versioned:
+every change makes a new version. It holds checklist items {key, title, category, owner ("": the
+region's owner), critical, due (an offset or None), after (keys)} and promotions {key, name, kind,
+start, end (offsets)}; offsets are rollout.offsets' (`-10wd`, `-2w`, `3d`) from the region's launch
+day, working days counted on the region's own calendar (rollout.holidays: its weekend and public
+holidays, its subdivision's where the holidays library knows it).
+
+Applying resolves each offset once, to a local day (an item is due by the end of it: the day's
+first instant with due_all_day, as `check add --due DAY`; a promotion runs from the start day's
+first instant to the end day's), and stores it. Each applied record remembers its `origin`:
+template, version, key, and a fingerprint of the values applied. Re-applying compares: a key the
+region does not have yet is added; a record whose values still match its fingerprint (not edited
+since) is updated to the template's; a record edited by hand is a conflict, never overwritten; a
+key the template no longer has is reported. A key is never applied twice to a region.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from rollout import holidays, model, offsets, ops, queries, schema, times
+from rollout.errors import InvalidValue, NotFound, Refused
+from rollout.schema import ITEM_FIELDS, PROMOTION_FIELDS, fingerprint
+from rollout.state import Record, State
+
+FILE_FORMAT_KEY = "rollout_template"
+FILE_FORMAT_VERSION = 1
+ACTIONS = ("add", "update", "conflict", "removed", "unchanged")
+
+
+# -- reading ---------------------------------------------------------------------------------
+def template(state: State, name: str) -> Record:
+    """The stored template `name` (any case). Raises InvalidValue for a malformed name, NotFound
+    ("no template x; the templates are standard") for an unknown one."""
+    key = model.template_name(name)
+    found = state.tables["templates"].get(key)
+    if found is None:
+        known = ", ".join(state.tables["templates"]) or "none yet"
+        raise NotFound(f"no template {key} (templates: {known})")
+    return found
+
+
+def templates(state: State) -> list[Record]:
+    """Every stored template, by name."""
+    return [state.tables["templates"][name] for name in sorted(state.tables["templates"])]
+
+
+def template_json(record: Record) -> dict[str, Any]:
+    """A template as `template show --json` prints it: the stored record, fields in schema order."""
+    return {name: schema.TEMPLATES.value(record, name) for name in schema.TEMPLATES.names}
+
+
+# -- working days ----------------------------------------------------------------------------
+def launch_day(region: Record) -> date:
+    """The local day of a region's launch target. Raises Refused when it has none."""
+    if not region.get("launch"):
+        raise Refused(
+            f"region {region['code']} has no launch date: set one first (region set {region['code']} --launch DAY)"
+        )
+    return times.local_date(region["launch"], region["timezone"])
+
+
+def working_day_check(code: str, around: date) -> Callable[[date], bool]:
+    """A predicate telling a region's working days (holidays.is_working_day), with the weekend and
+    the holidays of the years around the local day `around` looked up once, not once per day asked
+    (other years are looked up when asked)."""
+    weekend = holidays.weekend(code)
+    off: set[date] = set()
+    known = set(range(around.year - 1, around.year + 2))
+    for year in known:
+        off.update(holidays.year_calendar(code, year))
+
+    def is_working(day: date) -> bool:
+        if day.year not in known:
+            known.add(day.year)
+            off.update(holidays.year_calendar(code, day.year))
+        return day.weekday() not in weekend and day not in off
+
+    return is_working
+
+
+def resolve_days(region: Record, texts: Sequence[str]) -> list[date]:
+    """Local days of the offsets `texts` (stored offsets) from the region's launch day."""
+    parsed = [_parsed(t) for t in texts]
+    day = launch_day(region)
+    if not any(o.unit == "wd" for o in parsed):
+        return [offsets.resolve(o, day, _never_asked) for o in parsed]
+    return offsets.resolve_many(parsed, day, working_day_check(region["code"], day))
+
+
+@lru_cache(maxsize=1024)
+def _parsed(text: str) -> offsets.Offset:
+    return offsets.parse_offset(text)
+
+
+def _never_asked(day: date) -> bool:  # calendar days and weeks never ask for working days
+    raise AssertionError(day)
+
+
+@lru_cache(maxsize=65536)
+def _day_start(day: date, tz: str) -> str:
+    """The stored first instant of a local day (times.day_start; a day whose midnight is skipped
+    starts when the clocks jump), remembered: regions of one zone share their days."""
+    return times.to_iso(times.day_start(day, tz, strict=False))
+
+
+# -- applying --------------------------------------------------------------------------------
+@dataclass
+class Step:
+    """One line of an apply's diff: in `region`, the item or promotion (`kind`) of template key
+    `key` is added, updated, a conflict (edited by hand: kept), removed from the template (kept,
+    reported) or unchanged. `record` is its id (None for a dry-run add); `fields` the fields that
+    change (or, for a conflict, the ones the template would change)."""
+
+    region: str
+    kind: str
+    key: str
+    action: str
+    record: str | None
+    title: str
+    fields: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "region": self.region,
+            "kind": self.kind,
+            "key": self.key,
+            "action": self.action,
+            "id": self.record,
+            "title": self.title,
+            "fields": self.fields,
+        }
+
+
+def apply(state: State, name: str, selectors: Sequence[str]) -> list[Step]:
+    """Apply template `name` to every region the selectors pick (queries.select) and return the
+    diff, region by region. See the module's docstring for the rules. Raises NotFound for an
+    unknown template or region, Refused for a region without a launch date, InvalidValue for a bad
+    selector or an offset that resolves outside the years 1970-2999."""
+    chosen = template(state, name)
+    steps: list[Step] = []
+    for code in queries.select(state, selectors):
+        steps.extend(apply_to_region(state, chosen, state.region(code)))
+    return steps
+
+
+def apply_to_region(state: State, chosen: Record, region: Record) -> list[Step]:
+    """Apply one template to one region (apply's rules); the diff of that region."""
+    code, tz = region["code"], region["timezone"]
+    specs, promos = chosen["items"], chosen["promotions"]
+    due_specs = [s for s in specs if s["due"] is not None]
+    days = dict(zip([s["key"] for s in due_specs], resolve_days(region, [s["due"] for s in due_specs]), strict=True))
+    promo_days = resolve_days(region, [o for p in promos for o in (p["start"], p["end"])])
+    applied = _applied(state, code, chosen["name"])
+    steps: list[Step] = []
+    ids: dict[str, str] = {key: rec["id"] for key, rec in applied["items"].items()}
+    for spec in specs:  # ids first: an item may wait for one listed after it
+        if spec["key"] not in ids:
+            ids[spec["key"]] = state.new_id("items")
+    for spec in specs:
+        wanted = _item_values(spec, region, days.get(spec["key"]), ids)
+        current = applied["items"].get(spec["key"])
+        step = _apply_record(
+            state, "items", chosen, spec["key"], current, wanted, region, ids[spec["key"]], spec["due"]
+        )
+        steps.append(step)
+    for index, spec in enumerate(promos):
+        start, end = promo_days[2 * index], promo_days[2 * index + 1]
+        wanted = {
+            "name": spec["name"],
+            "kind": spec["kind"],
+            "start": _day_start(start, tz),
+            "end": _day_start(end, tz),
+        }
+        current = applied["promotions"].get(spec["key"])
+        new_id = current["id"] if current else state.new_id("promotions")
+        steps.append(
+            _apply_record(state, "promotions", chosen, spec["key"], current, wanted, region, new_id, spec["start"])
+        )
+    listed = {s["key"] for s in [*specs, *promos]}
+    for table, kind in (("items", "item"), ("promotions", "promotion")):
+        for key, rec in applied[table].items():
+            if key not in listed:
+                steps.append(Step(code, kind, key, "removed", rec["id"], rec.get("title") or rec.get("name", "")))
+    return steps
+
+
+def _applied(state: State, code: str, name: str) -> dict[str, dict[str, Record]]:
+    """A region's items and promotions applied from template `name`, by key."""
+    found: dict[str, dict[str, Record]] = {"items": {}, "promotions": {}}
+    for table, records in (("items", state.items_of(code)), ("promotions", state.promotions_of(code))):
+        for rec in records:
+            origin = rec.get("origin")
+            if origin and origin["template"] == name:
+                found[table][origin["key"]] = rec
+    return found
+
+
+def _item_values(spec: Record, region: Record, day: date | None, ids: dict[str, str]) -> Record:
+    due = _day_start(day, region["timezone"]) if day is not None else None
+    return {
+        "title": spec["title"],
+        "category": spec["category"],
+        "owner": spec["owner"] or region["owner"],
+        "critical": spec["critical"],
+        "due": due,
+        "due_all_day": due is not None,
+        "after": [ids[key] for key in spec["after"]],
+    }
+
+
+def _apply_record(
+    state: State,
+    table: str,
+    chosen: Record,
+    key: str,
+    current: Record | None,
+    wanted: Record,
+    region: Record,
+    new_id: str,
+    offset: str | None,
+) -> Step:
+    """Add, update or leave one record (see the module's rules); `offset` is the one its date
+    was resolved from (an item's due, a promotion's start), kept for `shift --with-items`."""
+    fields = ITEM_FIELDS if table == "items" else PROMOTION_FIELDS
+    kind = "item" if table == "items" else "promotion"
+    label = wanted.get("title") or wanted["name"]
+    if current is not None and all(current.get(name) == wanted[name] for name in fields):
+        return Step(region["code"], kind, key, "unchanged", current["id"], label)
+    origin = {
+        "template": chosen["name"],
+        "version": chosen["version"],
+        "key": key,
+        "fingerprint": fingerprint(wanted, fields),
+        "offset": offset,
+    }
+    if current is None:
+        if table == "items":  # ops.new_item's fields, with the template's values
+            record = {
+                "id": new_id,
+                "region": region["code"],
+                **wanted,
+                "status": "open",
+                "done_at": None,
+                "done_by": None,
+                "origin": origin,
+                "not_applicable": None,
+                "notes": [],
+            }
+        else:
+            record = {"id": new_id, "region": region["code"], **wanted, "origin": origin, "notes": []}
+        state.put(table, record)
+        return Step(region["code"], kind, key, "add", new_id, label, [])
+    differs = [name for name in fields if current.get(name) != wanted[name]]
+    if fingerprint(current, fields) != current["origin"]["fingerprint"]:
+        return Step(region["code"], kind, key, "conflict", current["id"], label, differs)
+    state.put(table, {**current, **wanted, "origin": origin})
+    return Step(region["code"], kind, key, "update", current["id"], label, differs)
+
+
+def summary(steps: Sequence[Step]) -> str:
+    """'2 added, 1 updated, 1 conflict, 0 removed' over a diff."""
+    counts = {action: sum(1 for s in steps if s.action == action) for action in ACTIONS}
+    conflicts = counts["conflict"]
+    return (
+        f"{counts['add']} added, {counts['update']} updated, {conflicts} conflict{'s' if conflicts != 1 else ''}, "
+        f"{counts['removed']} removed from the template, {counts['unchanged']} unchanged"
+    )
+
+
+SIGNS = {"add": "+", "update": "~", "conflict": "!", "removed": "-", "unchanged": "="}
+
+
+def diff_text(chosen: Record, steps: Sequence[Step], dry_run: bool = False) -> str:
+    """The diff of an apply as text: one line per item or promotion that changes or needs a look
+    (unchanged ones are only counted), then the totals."""
+    lines = []
+    for step in steps:
+        if step.action == "unchanged":
+            continue
+        what = {
+            "add": "add",
+            "update": f"update ({', '.join(step.fields)})",
+            "conflict": f"conflict: edited by hand, kept (template changes {', '.join(step.fields)})",
+            "removed": "no longer in the template, kept",
+        }[step.action]
+        ident = step.record or "new"
+        lines.append(f"{SIGNS[step.action]} {step.region} {ident:<6} {step.kind:<9} {step.key}: {what}")
+    verb = "would apply" if dry_run else "applied"
+    lines.append(f"Template {chosen['name']} version {chosen['version']} {verb}: {summary(steps)}.")
+    if dry_run:
+        lines.append("Dry run: nothing was written.")
+    return "\n".join(lines)
+
+
+# -- templates: add, edit, remove, import, export -----------------------------------------------
+def _stamp(record: Record, user: str) -> Record:
+    record["updated_at"] = times.to_iso(times.now().in_tz("UTC"))
+    record["updated_by"] = user
+    return record
+
+
+def _store(state: State, record: Record, user: str) -> Record:
+    """Store a new version of a template, refused (InvalidValue naming the problem) when the
+    schema refuses it, so a bad edit never reaches a transaction's final check."""
+    record = _stamp(record, user)
+    found = schema.TEMPLATES.problems(record)
+    if found:
+        raise InvalidValue(found[0].describe(schema.TEMPLATES.label(record)))
+    return state.put("templates", record)
+
+
+def add_template(state: State, name: str, user: str, *, source: str | None = None) -> Record:
+    """Add template `name` at version 1: empty, or with `source` (a region code) its checklist and
+    promotions captured as offsets in calendar days from its launch day (an item without a due
+    date has none; `after` links within the region become keys; owners equal to the region's owner
+    become "", the owner of the region a template is applied to). Keys are the titles' slugs
+    (model.slug), made unique with -2, -3. Items marked not applicable are left out.
+
+    Raises Refused when the template exists or the region has no launch date, NotFound for an
+    unknown region, InvalidValue for a malformed name."""
+    clean = model.template_name(name)
+    if clean in state.tables["templates"]:
+        raise Refused(f"template {clean} already exists (edit it, or remove it first)")
+    items: list[Record] = []
+    promos: list[Record] = []
+    if source is not None:
+        region = queries.region_named(state, source)
+        start = launch_day(region)
+        tz = region["timezone"]
+        used: set[str] = set()
+        keys: dict[str, str] = {}
+        captured = [i for i in state.items_of(region["code"]) if schema.counts(i)]
+        for item in captured:
+            keys[item["id"]] = _unique(model.slug(item["title"]), used)
+        for item in captured:
+            due = None
+            if item.get("due"):
+                due = f"{(times.local_date(item['due'], tz) - start).days}d"
+            items.append(
+                {
+                    "key": keys[item["id"]],
+                    "title": item["title"],
+                    "category": item["category"],
+                    "owner": "" if item["owner"] == region["owner"] else item["owner"],
+                    "critical": item["critical"],
+                    "due": due,
+                    "after": [keys[b] for b in schema.after_of(item) if b in keys],
+                }
+            )
+        for promo in state.promotions_of(region["code"]):
+            first = times.local_date(promo["start"], tz)
+            last = times.local_date(promo["end"], tz)
+            promos.append(
+                {
+                    "key": _unique(model.slug(promo["name"]), used),
+                    "name": promo["name"],
+                    "kind": promo["kind"],
+                    "start": f"{(first - start).days}d",
+                    "end": f"{max((last - start).days, (first - start).days + 1)}d",
+                }
+            )
+    return _store(state, {"name": clean, "version": 1, "items": items, "promotions": promos}, user)
+
+
+def _unique(key: str, used: set[str]) -> str:
+    found, n = key, 1
+    while found in used:
+        n += 1
+        found = f"{key[:60]}-{n}"
+    used.add(found)
+    return found
+
+
+def edit_template(
+    state: State,
+    name: str,
+    key: str,
+    user: str,
+    *,
+    remove: bool = False,
+    promotion: bool = False,
+    title: str | None = None,
+    category: str | None = None,
+    owner: str | None = None,
+    critical: bool | None = None,
+    due: str | None = None,
+    after: str | None = None,
+    kind: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> tuple[Record, str]:
+    """Change one entry of template `name`, making a new version; returns (the template, what was
+    done: "added", "changed", "removed" or "unchanged"). `key` names an item or a promotion; a new
+    key adds an item (a promotion with `promotion`): an item needs `title`, a promotion `title`
+    (its name), `start` and `end`. `due`, `start`, `end` are offsets (offsets.parse_offset; an empty
+    `due` clears it); `after` keys separated by commas (empty: none). An edit that changes nothing
+    keeps the version.
+
+    Raises NotFound for an unknown template, or `remove` of a key it does not have; InvalidValue for
+    a bad key, offset, category, an item waiting for a key the template does not have or a cycle."""
+    current = template(state, name)
+    clean_key = model.template_key(key)
+    items = [dict(s) for s in current["items"]]
+    promos = [dict(s) for s in current["promotions"]]
+    item = next((s for s in items if s["key"] == clean_key), None)
+    promo = next((s for s in promos if s["key"] == clean_key), None)
+    if remove:
+        if item is None and promo is None:
+            raise NotFound(f"template {current['name']} has no item or promotion {clean_key}")
+        items = [s for s in items if s["key"] != clean_key]
+        promos = [s for s in promos if s["key"] != clean_key]
+        items = [{**s, "after": [k for k in s["after"] if k != clean_key]} for s in items]
+        action = "removed"
+    elif promo is not None or (item is None and promotion):
+        action = "changed" if promo is not None else "added"
+        if promo is None:
+            if title is None or start is None or end is None:
+                raise InvalidValue(f"a new promotion {clean_key} needs a name (--title), --start and --end")
+            promo = {"key": clean_key, "name": "", "kind": model.DEFAULT_KIND, "start": "0d", "end": "1d"}
+            promos.append(promo)
+        if title is not None:
+            promo["name"] = model.required_text("name", title)
+        if kind is not None:
+            promo["kind"] = model.kind(kind)
+        if start is not None:
+            promo["start"] = offsets.canonical(start)
+        if end is not None:
+            promo["end"] = offsets.canonical(end)
+    else:
+        action = "changed" if item is not None else "added"
+        if item is None:
+            if title is None:
+                raise InvalidValue(f"a new item {clean_key} needs a title (--title)")
+            item = {
+                "key": clean_key,
+                "title": "",
+                "category": "other",
+                "owner": "",
+                "critical": False,
+                "due": None,
+                "after": [],
+            }
+            items.append(item)
+        if title is not None:
+            item["title"] = model.required_text("title", title)
+        if category is not None:
+            item["category"] = model.category(category)
+        if owner is not None:
+            item["owner"] = model.optional_text(owner)
+        if critical is not None:
+            item["critical"] = bool(critical)
+        if due is not None:
+            item["due"] = offsets.canonical(due) if due.strip() else None
+        if after is not None:
+            item["after"] = list(
+                dict.fromkeys(model.template_key(k) for k in after.replace(";", ",").split(",") if k.strip())
+            )
+    if items == current["items"] and promos == current["promotions"]:
+        return current, "unchanged"
+    record = {**current, "version": current["version"] + 1, "items": items, "promotions": promos}
+    return _store(state, record, user), action
+
+
+def remove_template(state: State, name: str) -> Record:
+    """Remove template `name` and return it. Records applied from it keep their origin (a later
+    template of the same name re-applied finds them). Raises NotFound for an unknown template."""
+    return state.delete("templates", template(state, name)["name"])
+
+
+def export_template(record: Record) -> dict[str, Any]:
+    """A template as a file holds it: {"rollout_template": 1, name, version, items, promotions}."""
+    return {FILE_FORMAT_KEY: FILE_FORMAT_VERSION, **{k: record[k] for k in ("name", "version", "items", "promotions")}}
+
+
+def import_template(state: State, data: Any, user: str, label: str = "file") -> tuple[Record, str]:
+    """Store a template read from a file (export_template's shape); returns (the template, "added",
+    "updated" or "unchanged"). A template of that name already stored gets a new version with the
+    file's items and promotions (its own version number goes on: versions are the database's);
+    one equal to the file is left as it is.
+
+    Raises InvalidValue naming `label` and the first problem for anything else than that shape."""
+    if not isinstance(data, dict) or data.get(FILE_FORMAT_KEY) != FILE_FORMAT_VERSION:
+        raise InvalidValue(
+            f'{label}: not a rollout template file (expected "{FILE_FORMAT_KEY}": {FILE_FORMAT_VERSION})'
+        )
+    unknown = sorted(set(data) - {FILE_FORMAT_KEY, "name", "version", "items", "promotions"})
+    if unknown:
+        raise InvalidValue(f"{label}: unknown key {unknown[0]!r}")
+    if not isinstance(data.get("name"), str):
+        raise InvalidValue(f"{label}: the template has no name")
+    name = model.template_name(data["name"])
+    current = state.tables["templates"].get(name)
+    record = {
+        "name": name,
+        "version": 1 if current is None else current["version"] + 1,
+        "items": data.get("items", []),
+        "promotions": data.get("promotions", []),
+    }
+    found = schema.TEMPLATES.problems(_stamp(dict(record), user))
+    if found:
+        raise InvalidValue(f"{label}: {found[0].describe(schema.TEMPLATES.label(record))}")
+    if current is not None and current["items"] == record["items"] and current["promotions"] == record["promotions"]:
+        return current, "unchanged"
+    return _store(state, record, user), "added" if current is None else "updated"
+
+
+# -- not applicable --------------------------------------------------------------------------
+def set_not_applicable(state: State, code: str | None, item_id: str, reason: str | None) -> Record:
+    """Mark an item not applicable to its region with `reason` (text; whitespace collapsed), or with
+    None make it count again. A not-applicable item counts neither for readiness nor for the launch
+    gate (schema.counts). Raises InvalidValue for an empty reason, NotFound for an unknown item."""
+    current = queries.item(state, code, item_id)
+    value = model.required_text("reason", reason) if reason is not None else None
+    return state.put("items", {**current, "not_applicable": value})
+
+
+# -- notes -----------------------------------------------------------------------------------
+def add_note(state: State, table: str, key: str, text: str, user: str, link: str | None = None) -> Record:
+    """Append a note {at: now in UTC, user, text, link} to a region (table "regions", key its code),
+    item ("items", c12) or promotion ("promotions", p7) and return the record. Notes are only ever
+    appended: no operation edits or removes one (undo takes the change back as a whole).
+
+    Raises InvalidValue for empty text or a link that is not an http(s) URL (model.link); NotFound
+    for an unknown record."""
+    if table == "regions":
+        current = queries.region_named(state, key)
+    elif table == "items":
+        current = queries.item(state, None, key)
+    else:
+        current = queries.promotion(state, key)
+    note = {
+        "at": times.to_iso(times.now().in_tz("UTC")),
+        "user": user,
+        "text": model.required_text("note", text),
+        "link": model.link(link) if link is not None else None,
+    }
+    kind = schema.KINDS[table]
+    return state.put(table, {**current, "notes": [*kind.value(current, "notes"), note]})
+
+
+# -- shifting with the launch ----------------------------------------------------------------
+def shift(
+    state: State, selectors: Sequence[str], by: str, *, with_promos: bool = False, with_items: bool = False
+) -> tuple[list[Record], list[Record]]:
+    """ops.shift (the launch targets, and with `with_promos` the promotions not started yet), and
+    with `with_items` each shifted region's open template-applied items not edited since they
+    were applied (shift_items). Returns (the regions shifted, the items moved). Raises as ops.shift."""
+    shifted = ops.shift(state, selectors, by, with_promos)
+    moved = [item for region in shifted for item in shift_items(state, region["code"])] if with_items else []
+    return shifted, moved
+
+
+def shift_items(state: State, code: str) -> list[Record]:
+    """Move region `code`'s open, template-applied items not edited since they were applied to the
+    day their offset (kept in their origin) names from the launch as it is now: working days are
+    counted again on the region's calendar, so -10wd stays ten working days before the launch.
+    Done items, hand-edited ones and ones without a due date keep theirs. Returns the items moved."""
+    region = state.region(code)
+    moved = []
+    for item in state.items_of(code):
+        origin = item.get("origin")
+        if not origin or not origin["offset"] or item["status"] == "done" or not item.get("due"):
+            continue
+        if fingerprint(item, ITEM_FIELDS) != origin["fingerprint"]:
+            continue  # edited by hand since applied: its date is someone's decision
+        (day,) = resolve_days(region, [origin["offset"]])
+        due = _day_start(day, region["timezone"])
+        if due == item["due"]:
+            continue
+        updated = {**item, "due": due, "due_all_day": True}
+        updated["origin"] = {**origin, "fingerprint": fingerprint(updated, ITEM_FIELDS)}
+        moved.append(state.put("items", updated))
+    return moved
+
+
+# -- a region planned from a template ----------------------------------------------------------
+def add_region(state: State, code: str, template_name: str | None = None, **fields: Any) -> tuple[Record, list[Step]]:
+    """ops.add_region, then with `template_name` the template applied to it (apply_to_region), in
+    the same change. Raises as both; a region without a launch date cannot take a template."""
+    chosen = template(state, template_name) if template_name else None
+    region = ops.add_region(state, code, **fields)
+    steps = apply_to_region(state, chosen, region) if chosen else []
+    return region, steps
