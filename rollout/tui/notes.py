@@ -12,7 +12,7 @@ from rollout.tui.widgets.base import cli_text
 from rollout.tui.widgets.form import Field
 
 if TYPE_CHECKING:
-    from rollout.tui.app import RolloutApp
+    from rollout.tui.host import Host
 
 COMMANDS = {"regions": ("region", "note"), "items": ("check", "note"), "promotions": ("promo", "note")}
 
@@ -22,7 +22,7 @@ def _link_check(text: str) -> None:
         model.link(text)
 
 
-def add_note(app: RolloutApp, table: str, key: str) -> None:
+def add_note(app: Host, table: str, key: str) -> None:
     """Open the note dialog for record `key` of `table` ("regions", "items", "promotions"); saving
     appends the note as one change (undoable like any other)."""
     if app.refuse_read_only():
