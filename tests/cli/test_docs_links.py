@@ -49,7 +49,9 @@ def test_the_readme_is_a_front_door():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert len(text.splitlines()) <= 300
     assert "make run" in text and "make test" in text and "ROLLOUT_NOW=2026-11-24T09:00:00+00:00" in text
-    for job in ["Plan a new region", "at risk this week", "Move a launch", "digest from cron", "colleague's change"]:
+    jobs = ["Plan a new region", "at risk this week", "Move a launch", "digest from cron", "colleague's change"]
+    jobs += ["Sign off go/no-go", "GMV against target", "out of peak season"]
+    for job in jobs:
         assert re.search(rf"^### .*{re.escape(job)}", text, re.M | re.I), job
     assert re.search(r"^### Hand over an owner's work", text, re.M)
 
