@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from rollout import model, queries
-from rollout.errors import InvalidValue
+from rollout.errors import InvalidValue, NotFound
 from rollout.identity import is_unassigned, person_key
 from rollout.state import Record, State
 
@@ -52,3 +52,20 @@ def hand_over(state: State, source: str, target: str, selectors: Sequence[str] =
             if owned_by(item["owner"], source):
                 items.append(state.put("items", {**item, "owner": new_owner}))
     return HandOver(regions, items)
+
+
+def owned_items(state: State, name: str, selectors: Sequence[str] = ()) -> list[Record]:
+    """Every checklist item (open or done) that the person `name` owns (identity rule) in the regions
+    `selectors` choose (queries.select; none: every region), region by region in checklist order:
+    how `check done/reopen/remove --owner NAME` pick their items.
+
+    Raises InvalidValue for a blank name, NotFound when that person owns no item there (a mistyped
+    name is told, not read as "nothing to do") or for an unknown region in `selectors`."""
+    if is_unassigned(name):
+        raise InvalidValue("--owner needs a name")
+    codes = queries.select(state, selectors) if selectors else list(state.regions)
+    found = [item for code in codes for item in queries.checklist(state, code) if owned_by(item["owner"], name)]
+    if not found:
+        where = f" in {', '.join(selectors)}" if selectors else ""
+        raise NotFound(f"no checklist item is owned by {name.strip()!r}{where}")
+    return found

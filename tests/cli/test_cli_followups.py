@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 
 from rollout.cli import contract
+from rollout.db import Database
 
 
 # -- history --json: undone, and by which entry --------------------------------------------------------
@@ -48,3 +49,69 @@ def test_history_json_of_a_change_never_undone(rollout) -> None:
     assert rollout("region", "set", "DE", "--wave", "2").exit_code == 0
     (entry,) = json.loads(rollout("history", "--json").stdout)
     assert entry["undone"] is False and entry["undone_by"] is None and entry["redone_by"] is None
+
+
+# -- item commands pick items by their owner --------------------------------------------------------
+def _items(db_path) -> dict[str, dict]:
+    return dict(Database(db_path).load().items)
+
+
+def test_check_done_by_owner_ticks_every_open_item_of_that_person_in_the_selected_regions(rollout, db_path) -> None:
+    before = _items(db_path)
+    mine = {k for k, i in before.items() if i["owner"] == "payments" and i["region"] == "PL" and i["status"] != "done"}
+    elsewhere = {k for k, i in before.items() if i["owner"] == "payments" and i["region"] != "PL"}
+    assert mine and elsewhere
+    result = rollout("check", "done", "PL", "--owner", " PAYMENTS ", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert {i["id"] for i in json.loads(result.stdout)["changed"]["checklist"]} == mine
+    after = _items(db_path)
+    assert all(after[k]["status"] == "done" for k in mine)
+    assert all(after[k] == before[k] for k in elsewhere)  # other regions untouched
+    again = rollout("check", "done", "PL", "--owner", "payments")
+    assert again.exit_code == 0 and again.stdout.startswith("Nothing changed")
+
+
+def test_check_reopen_and_remove_by_owner(rollout, db_path) -> None:
+    before = _items(db_path)
+    done = {k for k, i in before.items() if i["owner"] == "payments" and i["status"] == "done"}
+    owned = {k for k, i in before.items() if i["owner"] == "payments"}
+    assert done and owned - done
+    result = rollout("check", "reopen", "--owner", "Payments", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert {i["id"] for i in json.loads(result.stdout)["changed"]["checklist"]} == done
+    result = rollout("check", "remove", "wave=1", "all", "--owner", "payments", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert set(json.loads(result.stdout)["removed"]["checklist"]) == owned
+    assert not owned & set(_items(db_path))
+    assert rollout("undo").exit_code == 0 and owned <= set(_items(db_path))
+
+
+def test_check_done_by_owner_keeps_the_dependency_gate(rollout, db_path) -> None:
+    assert _items(db_path)["c337"]["status"] != "done"
+    added = rollout("check", "add", "PL", "Launch BLIK promo", "--owner", "Zed", "--after", "c337", "--json")
+    blocked = json.loads(added.stdout)["changed"]["checklist"][0]["id"]
+    before = db_path.read_bytes()
+    refused = rollout("check", "done", "--owner", "zed")
+    assert refused.exit_code == 1 and "--force" in refused.stderr and db_path.read_bytes() == before
+    forced = rollout("check", "done", "--owner", "ZED", "--force")
+    assert forced.exit_code == 0 and _items(db_path)[blocked]["status"] == "done"
+    assert _items(db_path)["c337"]["status"] != "done"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("check", "done", "--owner", "nobody-here"), 1, "no checklist item is owned by 'nobody-here'"),
+        (("check", "remove", "--owner", " "), 1, "--owner needs a name"),
+        (("check", "reopen", "ZZ", "--owner", "payments"), 1, "ZZ"),
+        (("check", "done", "c337", "--owner", "payments"), 2, "not both"),
+        (("check", "remove", "PL", "c337", "--owner", "payments"), 2, "not both"),
+        (("check", "done"), 2, "Missing argument"),
+        (("check", "remove", "PL"), 2, "Missing argument"),
+    ],
+)
+def test_item_commands_by_owner_refusals_change_nothing(rollout, db_path, args, code, message) -> None:
+    before = db_path.read_bytes()
+    result = rollout(*args)
+    assert result.exit_code == code and message in result.stderr and result.stderr.count("\n") == 1
+    assert db_path.read_bytes() == before
