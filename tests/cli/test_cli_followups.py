@@ -115,3 +115,37 @@ def test_item_commands_by_owner_refusals_change_nothing(rollout, db_path, args, 
     result = rollout(*args)
     assert result.exit_code == code and message in result.stderr and result.stderr.count("\n") == 1
     assert db_path.read_bytes() == before
+
+
+# -- region warnings on import ----------------------------------------------------------------------
+def test_import_of_regions_warns_of_a_zone_or_currency_not_of_the_country(rollout, tmp_path, db_path) -> None:
+    sheet = tmp_path / "regions.csv"
+    sheet.write_text("code,name,timezone,currency,wave\nSE,Sweden,Asia/Seoul,JPY,3\nNO,Norway,Europe/Oslo,NOK,3\n")
+    result = rollout("import", str(sheet))
+    assert result.exit_code == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
+    assert len(warned) == 2 and all("line 2: SE: " in line for line in warned)
+    assert "Asia/Seoul is not one of Sweden's" in warned[0] and "currency JPY is not Sweden's (SEK)" in warned[1]
+    assert "SE" in Database(db_path).load().regions  # a warning, never a refusal
+    again = rollout("import", str(sheet), "--json")  # nothing new set: nothing judged again
+    assert json.loads(again.stdout)["warnings"] == [] and "Warning" not in again.stderr
+
+
+def test_import_warnings_in_json_dry_runs_and_json_files(rollout, tmp_path, db_path) -> None:
+    records = tmp_path / "regions.json"
+    document = {
+        "rollout_export": 1,
+        "regions": [{"code": "PL", "currency": "EUR"}, {"code": "DE", "name": "Deutschland"}],
+    }
+    records.write_text(json.dumps(document, indent=1))
+    before = db_path.read_bytes()
+    dry = rollout("import", str(records), "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.stderr
+    (warning,) = json.loads(dry.stdout)["warnings"]
+    assert "PL: currency EUR is not Poland's (PLN)" in warning and "regions.json" in warning
+    assert db_path.read_bytes() == before
+    tz = tmp_path / "zone.csv"
+    tz.write_text("code,timezone\nPL,America/Chicago\n")
+    result = rollout("import", str(tz))
+    assert "PL: time zone America/Chicago is not one of Poland's (Europe/Warsaw)" in result.stderr
+    assert "currency" not in result.stderr  # the field the row did not change is not judged

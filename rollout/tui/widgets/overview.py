@@ -228,7 +228,7 @@ class OverviewPane(RegionPane):
             return ops.set_regions(state, [code], force=force, expected=expected, **changed)
 
         try:
-            self.rollout.apply_edit(command, change)
+            outcome = self.rollout.apply_edit(command, change)
         except StaleEdit as error:
             self._rebase(changed)
             self.show_error(f"{error}. The current values are noted under the fields; save again to overwrite them.")
@@ -238,6 +238,15 @@ class OverviewPane(RegionPane):
             return False
         self.action_revert()
         self.notify(f"Saved {code}: " + ", ".join(changed), timeout=3)
+        if outcome.entry is not None and ("timezone" in changed or "currency" in changed):
+            from rollout import territory  # Babel is slow to import: only a saved zone or currency pays
+
+            # The CLI's `region set` warnings (territory.region_warnings), on the fields saved.
+            for region in outcome.value:
+                for warning in territory.region_warnings(
+                    region, zone="timezone" in changed, currency="currency" in changed
+                ):
+                    self.notify(warning, severity="warning", title="Check the region", timeout=10)
         return True
 
     def _rebase(self, changed: dict[str, Any]) -> None:
