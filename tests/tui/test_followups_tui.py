@@ -3,9 +3,14 @@ refusals that say how to force."""
 
 from __future__ import annotations
 
-from tui_helpers import load, record_notices, type_text, wait_until
+from tui_helpers import load, record_notices, settle, type_text, wait_until
 
+from rollout import handover
+from rollout.tui.app import RolloutApp
+from rollout.tui.screens.forms import FormScreen
+from rollout.tui.screens.owners import OwnersScreen
 from rollout.tui.screens.region import RegionScreen
+from rollout.tui.widgets.base import RecordTable
 from rollout.tui.widgets.form import FormFields
 
 
@@ -39,3 +44,91 @@ async def test_overview_form_warns_of_a_zone_or_currency_not_of_the_country(make
         await wait_until(pilot, lambda: load(db_path).region("PL")["name"] == "Polska")
         await pilot.pause()
         assert not any("currency" in n for n in notices)  # only the fields saved are judged
+
+
+# -- hand-over from the Owners screen -----------------------------------------------------------------
+async def open_handover(pilot, owner: str) -> FormScreen:
+    await pilot.press("O")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, OwnersScreen))
+    await settle(pilot)
+    pilot.app.screen.query_one("#owners", RecordTable).select_key(owner)
+    await pilot.press("h")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, FormScreen))
+    await pilot.pause()
+    return pilot.app.screen
+
+
+def _preview(form: FormScreen) -> str:
+    return str(form.query_one("#preview").render())
+
+
+async def test_handover_dialog_previews_then_hands_over_in_one_undoable_change(make_app, db_path):
+    before = load(db_path)
+    moving = handover.to_hand_over(before, "payments")
+    assert moving.items and moving.regions == []
+    revision = len(before.history)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_handover(pilot, "payments")
+        assert f"Would hand over {len(moving.items)} open items and no region" in _preview(form)
+        await type_text(pilot, "Nadia")
+        await pilot.pause()
+        assert _preview(form).endswith("to Nadia.")
+        assert load(db_path).items == before.items  # the preview is a dry run
+        form.fields.set_value("regions", "PL")
+        await pilot.pause()
+        in_pl = [i for i in moving.items if i["region"] == "PL"]
+        assert f"Would hand over {len(in_pl)} open items" in _preview(form)
+        form.fields.set_value("regions", "")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, OwnersScreen))
+        after = load(db_path)
+        assert all(after.items[i["id"]]["owner"] == "Nadia" for i in moving.items)
+        assert len(after.history) == revision + 1  # one change
+        assert after.history[-1]["command"] == "tui: handover payments Nadia"
+        await settle(pilot)
+        assert "Nadia" in app.screen.query_one("#owners", RecordTable).shown_keys
+        await pilot.press("u")
+        await wait_until(pilot, lambda: load(db_path).items == before.items)
+
+
+async def test_handover_dialog_refuses_the_same_person_and_an_unknown_region(make_app, db_path):
+    before = db_path.read_bytes()
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_handover(pilot, "payments")
+        await type_text(pilot, " PAYMENTS")
+        await pilot.pause()
+        assert "same person" in str(form.query_one("#form-error").render())
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form and db_path.read_bytes() == before
+        form.fields.set_value("to", "nadia")
+        form.fields.set_value("regions", "QQ")
+        await pilot.pause()
+        assert "QQ" in _preview(form)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form and "QQ" in str(form.query_one("#form-error").render())
+        assert db_path.read_bytes() == before
+
+
+async def test_handover_is_not_offered_in_a_read_only_session(make_app, db_path):
+    app = make_app(read_only=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("O")
+        await wait_until(pilot, lambda: isinstance(app.screen, OwnersScreen))
+        await settle(pilot)
+        await pilot.press("h")
+        await pilot.pause()
+        assert isinstance(app.screen, OwnersScreen)
+
+
+def test_handover_dialog_snapshot(snap_compare, db_path):
+    async def open_dialog(pilot) -> None:
+        await open_handover(pilot, "payments")
+        await type_text(pilot, "nadia")
+        await pilot.pause()
+
+    assert snap_compare(RolloutApp(db_path, user="tester"), terminal_size=(80, 24), run_before=open_dialog)
