@@ -3,11 +3,15 @@ refusals that say how to force."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from tui_helpers import load, record_notices, settle, type_text, wait_until
 
-from rollout import handover
+from rollout import handover, ops
 from rollout.tui.app import RolloutApp
-from rollout.tui.screens.forms import FormScreen
+from rollout.tui.bulk import confirm_change
+from rollout.tui.screens.forms import ConfirmScreen, FormScreen
 from rollout.tui.screens.owners import OwnersScreen
 from rollout.tui.screens.region import RegionScreen
 from rollout.tui.widgets.base import RecordTable
@@ -132,3 +136,80 @@ def test_handover_dialog_snapshot(snap_compare, db_path):
         await pilot.pause()
 
     assert snap_compare(RolloutApp(db_path, user="tester"), terminal_size=(80, 24), run_before=open_dialog)
+
+
+# -- refusals of a rule: ask to force, or say how to force from the CLI --------------------------------
+async def test_moving_a_launched_regions_launch_asks_to_force_then_saves_forced(make_app, db_path):
+    launched = next(r for r in load(db_path).regions.values() if r["status"] == "launched")
+    code = launched["code"]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_region(pilot, code)
+        screen.query_one("#region-form", FormFields).set_value("launch", "2030-01-15")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        question = str(app.screen.query_one(".dialog-question").render())
+        assert f"cannot move the launch of {code}: it has already launched" in question
+        assert "Force?" in question and "--force" not in question
+        assert load(db_path).region(code)["launch"] == launched["launch"]
+        await pilot.press("y")
+        await wait_until(pilot, lambda: load(db_path).region(code)["launch"] != launched["launch"])
+        entry = load(db_path).history[-1]
+        assert entry["command"] == f"tui: region set {code} --launch 2030-01-15 --force"
+        assert "forced move" in entry["notes"][0]
+
+
+async def test_moving_a_launched_regions_launch_answered_no_saves_nothing(make_app, db_path):
+    code = next(r["code"] for r in load(db_path).regions.values() if r["status"] == "launched")
+    before = db_path.read_bytes()
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_region(pilot, code)
+        screen.query_one("#region-form", FormFields).set_value("launch", "2030-01-15")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
+        await pilot.pause()
+        assert db_path.read_bytes() == before
+
+
+@pytest.fixture
+def undo_crossing_a_rule(rollout, db_path):
+    """tester's newest change is reopening an item; since then ops reopened the item it waits
+    for, so undoing tester's change would tick an item whose blocker is open."""
+    added = rollout("--user", "tester", "check", "add", "PL", "Promo live", "--after", "c334", "--json")
+    item = json.loads(added.stdout)["changed"]["checklist"][0]["id"]
+    assert rollout("--user", "tester", "check", "done", item).exit_code == 0
+    assert rollout("--user", "tester", "check", "reopen", item).exit_code == 0
+    assert rollout("--user", "ops", "check", "reopen", "c334").exit_code == 0
+    return item
+
+
+async def test_an_undo_that_crosses_a_rule_asks_to_force(make_app, db_path, undo_crossing_a_rule):
+    item = undo_crossing_a_rule
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("u")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        question = str(app.screen.query_one(".dialog-question").render())
+        assert f"would tick {item}, which waits for c334" in question and "Force?" in question
+        assert load(db_path).items[item]["status"] != "done"
+        await pilot.press("y")
+        await wait_until(pilot, lambda: load(db_path).items[item]["status"] == "done")
+        entry = load(db_path).history[-1]
+        assert entry["command"] == "tui: undo --force" and "forced tick" in entry["notes"][0]
+
+
+async def test_a_bulk_tick_refused_by_a_rule_says_how_to_force_it_from_the_cli(make_app, db_path, rollout):
+    added = rollout("--user", "tester", "check", "add", "PL", "Promo live", "--after", "c337", "--json")
+    item = json.loads(added.stdout)["changed"]["checklist"][0]["id"]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        notices = record_notices(app)
+        confirm_change(app, f"check done PL {item}", lambda s: ops.set_items_done(s, "PL", [item], True, "tester"))
+        await pilot.pause()
+        (refusal,) = [n for n in notices if n.startswith("error:")]
+        assert "waits for c337" in refusal and "use --force" not in refusal
+        assert refusal.endswith(f"to force it: rollout check done PL {item} --force")

@@ -11,9 +11,10 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from rollout import model, ops, queries, times
-from rollout.errors import InvalidValue, RolloutError, StaleEdit
+from rollout.errors import Forcible, InvalidValue, RolloutError, StaleEdit
 from rollout.health import NOTE, SYMBOLS
 from rollout.state import Record, State
+from rollout.tui import forcing
 from rollout.tui.bulk import promos_not_started
 from rollout.tui.guard import reported
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
@@ -232,6 +233,10 @@ class OverviewPane(RegionPane):
         except StaleEdit as error:
             self._rebase(changed)
             self.show_error(f"{error}. The current values are noted under the fields; save again to overwrite them.")
+            return False
+        except Forcible as error:  # a rule (a launched region's launch moved): ask, then save forced
+            self.show_error(forcing.refusal(error))
+            forcing.ask_to_force(self.rollout, error, lambda: self._save(changed, force=True))
             return False
         except RolloutError as error:
             self.show_error(str(error))
