@@ -213,3 +213,16 @@ async def test_a_bulk_tick_refused_by_a_rule_says_how_to_force_it_from_the_cli(m
         (refusal,) = [n for n in notices if n.startswith("error:")]
         assert "waits for c337" in refusal and "use --force" not in refusal
         assert refusal.endswith(f"to force it: rollout check done PL {item} --force")
+
+
+async def test_move_launch_of_a_launched_region_says_how_to_force_it(make_app, db_path):
+    code = next(r["code"] for r in load(db_path).regions.values() if r["status"] == "launched")
+    before = db_path.read_bytes()
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        notices = record_notices(app)
+        await open_region(pilot, code)
+        await pilot.press("m")
+        await pilot.pause()
+        assert any(f"rollout region set {code} --launch WHEN --force" in n for n in notices)
+        assert not isinstance(app.screen, FormScreen) and db_path.read_bytes() == before

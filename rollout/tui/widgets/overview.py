@@ -268,8 +268,15 @@ class OverviewPane(RegionPane):
         region = self.region_record
         if self.rollout.refuse_read_only():
             return
-        if region["status"] == "launched" or not region.get("launch"):
-            self.notify(f"{self.code} has no launch to move (launched or no date).", severity="warning")
+        if region["status"] == "launched":  # rules.launch_move_gate: moved only when forced
+            self.notify(
+                f"{self.code} has launched: its launch moves only when forced. Change the Launch field and "
+                f"confirm, or run: rollout region set {self.code} --launch WHEN --force",
+                severity="warning",
+            )
+            return
+        if not region.get("launch"):
+            self.notify(f"{self.code} has no launch date to move.", severity="warning")
             return
         code, tz = self.code, region["timezone"]
         # What the dialog shows and moves from: the launch as last read (it follows reloads).
