@@ -149,3 +149,20 @@ def test_import_warnings_in_json_dry_runs_and_json_files(rollout, tmp_path, db_p
     result = rollout("import", str(tz))
     assert "PL: time zone America/Chicago is not one of Poland's (Europe/Warsaw)" in result.stderr
     assert "currency" not in result.stderr  # the field the row did not change is not judged
+
+
+def test_batch_picks_items_by_owner_as_one_change(rollout, tmp_path, db_path) -> None:
+    script = tmp_path / "handover.txt"
+    script.write_text("check done PL --owner payments\ncheck reopen CA --owner Payments\n")
+    result = rollout("batch", str(script))
+    assert result.exit_code == 0, result.stderr
+    items = _items(db_path)
+    assert all(i["status"] == "done" for i in items.values() if i["region"] == "PL" and i["owner"] == "payments")
+    assert all(i["status"] != "done" for i in items.values() if i["region"] == "CA" and i["owner"] == "payments")
+    assert len(json.loads(rollout("history", "--json").stdout)) == 1
+    bad = tmp_path / "bad.txt"
+    bad.write_text("check done PL --owner payments\ncheck done PL --owner nobody\n")
+    before = db_path.read_bytes()
+    refused = rollout("batch", str(bad))
+    assert refused.exit_code == 1 and "line 2: no checklist item is owned by 'nobody'" in refused.stderr
+    assert db_path.read_bytes() == before
