@@ -17,6 +17,11 @@ class Refused(RolloutError):
     """A change the rules do not allow (e.g. launching with critical items open)."""
 
 
+class Forcible(Refused):
+    """A change a rule of rollout.rules refuses unless forced: the same operation with force=True
+    does it and notes it in history (`--force` on the command line; the TUI asks)."""
+
+
 class StaleEdit(Refused):
     """An edit based on data that someone else has changed since."""
 

@@ -565,7 +565,9 @@ def _check_columns(kind: str, columns: Iterable[str], where: str, read_with: str
 
 
 # -- applying an import ------------------------------------------------------------------
-def apply_rows(state: State, rows: list[Row], user: str, progress: Progress = None, *, force: bool = False) -> None:
+def apply_rows(
+    state: State, rows: list[Row], user: str, progress: Progress = None, *, force: bool = False
+) -> list[str]:
     """Upsert every row into the state: regions first, so items and promotions can refer to new regions.
 
     Then the rules every path keeps (rollout.rules.enforce) judge the import as one change, so
@@ -575,12 +577,17 @@ def apply_rows(state: State, rows: list[Row], user: str, progress: Progress = No
     line 3: import would tick c12, which waits for c10 'Payment provider live' (open); use
     --force"), unless `force`, which notes each such crossing in history.
 
+    Returns the warnings of the rows, naming file and line: a region whose time zone or currency
+    is not its country's (territory.region_warnings, as `region add`/`region set` warn), judged on
+    the fields a row set to a new value, so re-importing an export does not warn again.
+
     Raises on the first invalid row, naming its file and line; the caller's transaction then writes nothing.
     """
     from rollout import freeze
 
     _check_duplicates(rows)
     _reserve_ids(state, rows)
+    regions_before = dict(state.regions)  # records are replaced, never changed in place
     # An import restores what was exported: dates inside a blocking freeze window are noted, not refused.
     state.overrides.add(freeze.FORCE)
     appliers = {
@@ -607,6 +614,29 @@ def apply_rows(state: State, rows: list[Row], user: str, progress: Progress = No
                 origin.setdefault((TABLE.get(kind, kind), key), row.where)
             _tick(progress, 1)
     rules.enforce(state, force, how="import", where=lambda table, key: origin.get((table, key)))
+    return _region_warnings(state, regions_before, origin)
+
+
+def _region_warnings(state: State, before: dict[str, Record], origin: dict[tuple[str, str], str]) -> list[str]:
+    """territory.region_warnings for each imported region, on the zone and currency its row changed,
+    prefixed with the row's file and line ("regions.csv line 3: SE: currency JPY is not Sweden's (SEK)")."""
+    imported = [key for table, key in origin if table == "regions"]
+    if not imported:
+        return []
+    from rollout import territory  # Babel is slow to import: only an import of regions pays for it
+
+    found = []
+    for code in imported:
+        region, old = state.regions[code], before.get(code) or {}
+        found += [
+            f"{origin[('regions', code)]}: {warning}"
+            for warning in territory.region_warnings(
+                region,
+                zone=region["timezone"] != old.get("timezone"),
+                currency=region["currency"] != old.get("currency"),
+            )
+        ]
+    return found
 
 
 def _key(row: Row) -> str:

@@ -314,6 +314,41 @@ def value_text(field: str, value: Any, zone: str, *, with_offset: bool = False) 
     return str(value)
 
 
+@dataclass(frozen=True)
+class UndoState:
+    """Whether a change is in effect: `verb` is None (never undone), 'undone' or 'redone' (the
+    newest undo or redo naming it wins), `by` that entry's id and `user` who made it."""
+
+    verb: str | None = None
+    by: int | None = None
+    user: str | None = None
+
+    @property
+    def undone(self) -> bool:
+        return self.verb == "undone"
+
+    def as_json(self) -> dict[str, Any]:
+        """`history --json`'s keys: undone (bool), undone_by / redone_by ({id, user} or null)."""
+        by = None if self.by is None else {"id": self.by, "user": self.user}
+        return {
+            "undone": self.undone,
+            "undone_by": by if self.verb == "undone" else None,
+            "redone_by": by if self.verb == "redone" else None,
+        }
+
+
+def undo_state(entry: Entry, timeline: Timeline) -> UndoState | None:
+    """The undo state of a change entry (UndoState), read from `timeline` as far back as it needs;
+    None for an undo or redo entry itself (they are not undone, a later change is)."""
+    if kind_of(entry) != "change":
+        return None
+    action = timeline.status(entry["id"])
+    if action is None:
+        return UndoState()
+    verb = "undone" if kind_of(action) == "undo" else "redone"
+    return UndoState(verb, action["id"], action.get("user", "?"))
+
+
 def status_text(entry: Entry, timeline: Timeline) -> str | None:
     """Whether a change is in effect ('undone by #15 (ops)', 'in effect', 'redone by #16 (ops)'),
     or what an undo or redo entry acted on; None when the timeline has not read that far yet."""
@@ -324,11 +359,10 @@ def status_text(entry: Entry, timeline: Timeline) -> str | None:
         return "changed no record"
     if not timeline.covers(entry["id"]):
         return None
-    action = timeline.latest.get(entry["id"])
-    if action is None:
+    state = undo_state(entry, timeline)
+    if state is None or state.verb is None:
         return "in effect"
-    verb = "undone" if kind_of(action) == "undo" else "redone"
-    return f"{verb} by #{action['id']} ({action.get('user', '?')})"
+    return f"{state.verb} by #{state.by} ({state.user})"
 
 
 def changes_text(entry: Entry, timeline: Timeline) -> str:

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from rollout import queries, schema, times
-from rollout.errors import InvalidValue, Refused
+from rollout.errors import Forcible, InvalidValue
 from rollout.state import Record, State
 
 # Says where a record came from, for messages ("checklist.csv line 4"); None when it knows nothing.
@@ -45,7 +45,7 @@ def dependency_gate(
     wait for is open and not ticked with them; with `force`, note each such tick in history
     ("forced tick of c12 while it waits for c10 'Payment provider live' (open)") instead.
 
-    `how` names the path in the message ("tick", "import", "undo #5"). Raises Refused ("c12 waits
+    `how` names the path in the message ("tick", "import", "undo #5"). Raises Forcible ("c12 waits
     for c10 'Payment provider live' (open); use --force"), prefixed by `where` when it knows the
     record's origin. Marks every item judged (State.judged)."""
     items = list(ticking)
@@ -59,7 +59,7 @@ def dependency_gate(
         if not force:
             verb = "" if how == "tick" else f"{how} would tick {item['id']}, which "
             subject = "" if verb else f"{item['id']} "
-            raise Refused(_at(where, "items", item["id"], f"{verb}{subject}waits for {described}; use --force"))
+            raise Forcible(_at(where, "items", item["id"], f"{verb}{subject}waits for {described}; use --force"))
         prefix = "forced tick" if how == "tick" else f"forced tick ({how})"
         state.notes.append(f"{prefix} of {item['id']} while it waits for {described}")
 
@@ -73,7 +73,7 @@ def _blocker_text(item: Record, blocker: Record) -> str:
 def launch_gate(state: State, code: str, force: bool, *, how: str = "launch", where: Where | None = None) -> None:
     """Refuse launching region `code` (being set to launched) while critical items of its checklist
     are open; with `force`, note the forced launch in history ("forced launch of NL with 1 critical
-    item(s) open"). Raises Refused ("cannot launch NL: 1 critical item(s) open (c1 'Payment
+    item(s) open"). Raises Forcible ("cannot launch NL: 1 critical item(s) open (c1 'Payment
     provider live'); use --force to launch anyway"). Marks the region judged."""
     state.judged.add((LAUNCH, code))
     verb = "cannot launch" if how == "launch" else f"{how} cannot launch"
@@ -85,7 +85,7 @@ def launch_gate(state: State, code: str, force: bool, *, how: str = "launch", wh
                 f"{verb} {code}: {len(blocking)} critical item(s) open ({queries.describe_items(blocking)}); "
                 "use --force to launch anyway"
             )
-            raise Refused(_at(where, "regions", code, message))
+            raise Forcible(_at(where, "regions", code, message))
         state.notes.append(f"{prefix} of {code} with {len(blocking)} critical item(s) open")
     signoff_gate(state, code, force, verb=verb, prefix=prefix, where=where)
 
@@ -100,7 +100,7 @@ def signoff_gate(
     where: Where | None = None,
 ) -> None:
     """The go/no-go half of the launch gate (rollout.signoff.launch_blockers): a region launches only
-    when every approval asked for is given and fresh. Raises Refused ("cannot launch DE: sign-off not
+    when every approval asked for is given and fresh. Raises Forcible ("cannot launch DE: sign-off not
     fresh (...); use --force to launch anyway"); with `force`, notes "forced launch of DE without a
     fresh sign-off (...)" in the history entry."""
     from rollout import signoff  # loaded by launches only
@@ -110,7 +110,7 @@ def signoff_gate(
         return
     said = "; ".join(blockers)
     if not force:
-        raise Refused(
+        raise Forcible(
             _at(where, "regions", code, f"{verb} {code}: sign-off not fresh ({said}); use --force to launch anyway")
         )
     state.notes.append(f"{prefix} of {code} without a fresh sign-off ({said})")
@@ -143,7 +143,7 @@ def launch_move_gate(
     """Refuse moving the launch of a region that has launched (launched in `before` and in
     `after`): its target `launch` or its actual `launched_at` changing. With `force`, note the
     move in history ("forced move of the launch of launched region JP: 2026-03-01 -> 2026-04-01").
-    Raises Refused ("cannot move the launch of JP: it has already launched; use --force"). Marks
+    Raises Forcible ("cannot move the launch of JP: it has already launched; use --force"). Marks
     the region judged."""
     code = after["code"]
     state.judged.add((MOVE, code))
@@ -155,7 +155,7 @@ def launch_move_gate(
     if not force:
         verb = "cannot move" if how == "set" else f"{how} cannot move"
         message = f"{verb} the launch of {code}: it has already launched; use --force"
-        raise Refused(_at(where, "regions", code, message))
+        raise Forcible(_at(where, "regions", code, message))
     what = ", ".join(f"{f} {_day(before.get(f))} -> {_day(after.get(f))}" for f in moved)
     prefix = "forced move" if how == "set" else f"forced move ({how})"
     state.notes.append(f"{prefix} of the launch of launched region {code}: {what}")
@@ -173,7 +173,7 @@ def enforce(state: State, force: bool = False, *, how: str = "change", where: Wh
     launch. Cycles are check_touched's, run by every transaction.
 
     `force` lets every crossing through with a note in history; `how` names the path in messages
-    and notes ("import", "undo #5", "restore"); `where` names a record's origin. Raises Refused
+    and notes ("import", "undo #5", "restore"); `where` names a record's origin. Raises Forcible
     for the first crossing without `force`."""
     ticking = []
     for (table, key), before in list(state.before.items()):

@@ -23,7 +23,7 @@ from rollout.cli.completion import complete_files
 from rollout.cli.params import WholeNumber
 from rollout.cli.regions import selectors_argument
 from rollout.errors import DatabaseError, InvalidValue, RolloutError
-from rollout.history_view import HistoryFeed, HistoryFilter, changes_text, cli_filter
+from rollout.history_view import HistoryFeed, HistoryFilter, changes_text, cli_filter, undo_state
 from rollout.state import TABLES, Record
 from rollout.undo import Timeline, kind_of
 
@@ -113,20 +113,31 @@ def history(
     log = app.history()
     headers = _filtered(log, wanted, codes, limit)
     entries = [log.entry(h["id"]) for h in headers]
+    timeline = Timeline(log)
+    if entries:
+        timeline.read_down_to(entries[-1]["id"])  # every undo or redo newer than the oldest entry shown
     if as_json:
-        output.emit_json([queries.history_json(e) for e in entries])
+        output.emit_json([_entry_json(e, timeline) for e in entries])
         return
     if not entries:
         click.echo("No history matches." if selectors or wanted != HistoryFilter() else "No history yet.")
         return
-    timeline = Timeline(log)
-    timeline.read_down_to(entries[-1]["id"])  # every undo or redo newer than the oldest entry shown
     click.echo(
         output.table(
             ["ID", "AT (UTC)", "USER", "COMMAND", "CHANGES"],
             [[f"#{e['id']}", _at(e["at"]), e["user"], e["command"], _changes_cell(e, timeline)] for e in entries],
         )
     )
+
+
+def _entry_json(entry: Record, timeline: Timeline) -> dict[str, Any]:
+    """queries.history_json plus, for a change, whether it is undone and by which entry (the same
+    reading as the text's 'undone by #4 (amara)': history_view.undo_state)."""
+    data = queries.history_json(entry)
+    state = undo_state(entry, timeline)
+    if state is not None:
+        data.update(state.as_json())
+    return data
 
 
 def _filtered(log: HistoryLog, wanted: HistoryFilter, codes: list[str] | None, limit: int | None) -> list[Record]:

@@ -9,8 +9,9 @@ from rollout.cli import contract, output
 from rollout.cli.app import App, already_has, ids_argument, pass_app, require_change
 from rollout.cli.completion import complete_item_ids, complete_item_list, complete_owners
 from rollout.cli.regions import checklist_table, selectors_argument
-from rollout.handover import owned_by
+from rollout.handover import owned_by, owned_items
 from rollout.model import CATEGORIES
+from rollout.state import State
 
 CATEGORY_CHOICE = click.Choice(CATEGORIES, case_sensitive=False)
 CATEGORIES_HELP = "One of " + ", ".join(CATEGORIES) + "."
@@ -21,15 +22,38 @@ def after_option(help_text: str = AFTER_HELP):  # noqa: ANN201 (a Click decorato
     return click.option("--after", metavar="ITEM[,ITEM...]", shell_complete=complete_item_list, help=help_text)
 
 
-def items_argument(one: bool = False):  # noqa: ANN201 (a Click decorator)
-    """`[CODE] ITEM...`: item ids alone (they are unique), or after the code of their region."""
+def items_argument(one: bool = False, by_owner: bool = False):  # noqa: ANN201 (a Click decorator)
+    """`[CODE] ITEM...`: item ids alone (they are unique), or after the code of their region. With
+    `by_owner` the ids may be left out for --owner NAME (OWNER_OPTION) to pick the items instead."""
     return click.argument(
         "words",
-        metavar="[CODE] ITEM" if one else "[CODE] ITEM...",
+        metavar="[CODE] ITEM"
+        if one
+        else "[CODE] ITEM... | --owner NAME [SELECTOR]..."
+        if by_owner
+        else "[CODE] ITEM...",
         nargs=-1,
-        required=True,
+        required=not by_owner,  # ids_argument still asks for them when --owner is not given
         shell_complete=complete_item_ids,
     )
+
+
+OWNER_OPTION = click.option(
+    "--owner",
+    metavar="NAME",
+    shell_complete=complete_owners,
+    help="Instead of ITEM ids: the items this person owns (in the regions SELECTOR... picks; default all).",
+)
+
+
+def picked_items(state: State, words: tuple[str, ...], owner: str | None, status: str | None) -> list[str]:
+    """The ids an item command acts on when --owner NAME is given: the items NAME owns (identity
+    rule, handover.owned_items) in the regions `words` select (CODE, wave=N, status=S, owner=NAME,
+    all; none: every region), only those with `status` when given. Item ids beside --owner are a
+    usage error (exit 2): they would leave unclear which items are meant."""
+    if any(queries.ID_WORD.fullmatch(word.strip()) for word in words):
+        raise click.UsageError("give ITEM ids or --owner NAME, not both")
+    return [i["id"] for i in owned_items(state, owner or "", words) if status is None or i["status"] == status]
 
 
 @click.group(short_help="The readiness checklist: list, add, tick, edit, remove.")
@@ -97,38 +121,50 @@ def check_add(
     app.report(as_json, lambda: "\n".join(f"Added {i['id']} to {i['region']}: {i['title']}" for i in created))
 
 
-def _tick(app: App, words: tuple[str, ...], done: bool, as_json: bool, force: bool = False) -> None:
-    code, ids = ids_argument(words, "ITEM")
+def _tick(
+    app: App, words: tuple[str, ...], done: bool, as_json: bool, force: bool = False, owner: str | None = None
+) -> None:
+    code, ids = (None, []) if owner is not None else ids_argument(words, "ITEM")
     with app.change() as state:
+        if owner is not None:
+            ids = picked_items(state, words, owner, "open" if done else "done")  # those not already so
         changed = ops.set_items_done(state, code, ids, done, app.user, force=force)  # those not already so
     verb = "Done" if done else "Reopened"
     named = list(dict.fromkeys(i.lower() for i in ids))
-    app.report(
-        as_json,
-        lambda: "\n".join(f"{verb}: {i['id']} {i['title']}" for i in changed),
-        unchanged=f"Nothing changed: {', '.join(named)} {'is' if len(named) == 1 else 'are'} already "
-        f"{'done' if done else 'open'}.",
-    )
+    already = "done" if done else "open"
+    if owner is not None:
+        unchanged = f"Nothing changed: every item of {owner.strip()} is already {already}."
+    else:
+        unchanged = f"Nothing changed: {', '.join(named)} {'is' if len(named) == 1 else 'are'} already {already}."
+    app.report(as_json, lambda: "\n".join(f"{verb}: {i['id']} {i['title']}" for i in changed), unchanged=unchanged)
 
 
 @check.command("done", short_help="Tick items as done.")
-@items_argument()
+@items_argument(by_owner=True)
+@OWNER_OPTION
 @click.option("--force", is_flag=True, help="Tick even while an item it waits for is open (recorded in history).")
 @contract.edits()
 @pass_app
-def check_done(app: App, words: tuple[str, ...], force: bool, as_json: bool) -> None:
+def check_done(app: App, words: tuple[str, ...], owner: str | None, force: bool, as_json: bool) -> None:
     """Tick items as done (ids alone, or after their region's code). An item that waits for an
-    open item is refused unless --force; items ticked together count as done for each other."""
-    _tick(app, words, True, as_json, force)
+    open item is refused unless --force; items ticked together count as done for each other.
+
+    With --owner NAME instead of ids: every open item NAME owns (case and spacing do not matter),
+    in the regions the words select (CODE, wave=N, status=S, owner=NAME, all; default every region)."""
+    _tick(app, words, True, as_json, force, owner)
 
 
 @check.command("reopen", short_help="Mark items as not done again.")
-@items_argument()
+@items_argument(by_owner=True)
+@OWNER_OPTION
 @contract.edits()
 @pass_app
-def check_reopen(app: App, words: tuple[str, ...], as_json: bool) -> None:
-    """Mark items as not done again (ids alone, or after their region's code)."""
-    _tick(app, words, False, as_json)
+def check_reopen(app: App, words: tuple[str, ...], owner: str | None, as_json: bool) -> None:
+    """Mark items as not done again (ids alone, or after their region's code).
+
+    With --owner NAME instead of ids: every done item NAME owns, in the regions the words select
+    (CODE, wave=N, status=S, owner=NAME, all; default every region)."""
+    _tick(app, words, False, as_json, owner=owner)
 
 
 @check.command("edit", short_help="Change an item's title, category, due, owner, flag, after.")
@@ -161,13 +197,19 @@ def check_edit(app: App, words: tuple[str, ...], no_after: bool | None, as_json:
 
 
 @check.command("remove", short_help="Remove checklist items.")
-@items_argument()
+@items_argument(by_owner=True)
+@OWNER_OPTION
 @contract.edits()
 @pass_app
-def check_remove(app: App, words: tuple[str, ...], as_json: bool) -> None:
-    """Remove checklist items (ids alone, or after their region's code)."""
-    code, ids = ids_argument(words, "ITEM")
+def check_remove(app: App, words: tuple[str, ...], owner: str | None, as_json: bool) -> None:
+    """Remove checklist items (ids alone, or after their region's code).
+
+    With --owner NAME instead of ids: every item NAME owns, open or done, in the regions the words
+    select (CODE, wave=N, status=S, owner=NAME, all; default every region)."""
+    code, ids = (None, []) if owner is not None else ids_argument(words, "ITEM")
     with app.change() as state:
+        if owner is not None:
+            ids = picked_items(state, words, owner, None)
         removed = ops.remove_items(state, code, ids)
     app.report(as_json, lambda: "\n".join(f"Removed {i['id']} {i['title']}" for i in removed))
 

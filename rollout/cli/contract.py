@@ -237,8 +237,10 @@ def status_row_schema() -> Schema:
 
 
 def history_entry_schema() -> Schema:
-    """An entry of `history --json` (queries.history_json): each change's before/after is a stored record."""
+    """An entry of `history --json` (queries.history_json): each change's before/after is a stored
+    record; a change also says whether it is undone and by which entry ({id, user}), or redone."""
     record = nullable({"type": "object"})
+    actor = obj({"id": COUNT, "user": STRING})
     change = obj(
         {
             "table": {"type": "string", "enum": list(_all_tables())},
@@ -257,8 +259,12 @@ def history_entry_schema() -> Schema:
             "notes": STRINGS,
             "undoes": COUNT,
             "redoes": COUNT,
+            # a change's undo state (history_view.undo_state); absent on undo and redo entries
+            "undone": BOOLEAN,
+            "undone_by": nullable(actor),
+            "redone_by": nullable(actor),
         },
-        optional=("notes", "undoes", "redoes"),
+        optional=("notes", "undoes", "redoes", "undone", "undone_by", "redone_by"),
     )
 
 

@@ -285,14 +285,16 @@ def import_(app: App, files: tuple[str, ...], dry_run: bool, force: bool, as_jso
     rows = []
     for name in files:
         rows.extend(exchange.read_rows(_label(name), output.read_input(name, name)))
-    state = _import_into(app, rows, dry_run, force)
+    state, warnings = _import_into(app, rows, dry_run, force)
     changes = state.changes()
     commit = getattr(state, "commit", None)
     entry = commit.entry if commit is not None else None
     summary = queries.summarize_changes(changes)
     labels = ", ".join(_label(f) for f in files)
     if as_json:
-        output.emit_json(contract.transaction_envelope(state, dry_run=dry_run, files=list(files), rows=len(rows)))
+        output.emit_json(
+            contract.transaction_envelope(state, dry_run=dry_run, warnings=warnings, files=list(files), rows=len(rows))
+        )
     elif dry_run:
         click.echo(f"Dry run of {labels}: {len(rows)} rows would apply: {summary}. Nothing was written.")
         output.echo_preview(changes)
@@ -300,21 +302,21 @@ def import_(app: App, files: tuple[str, ...], dry_run: bool, force: bool, as_jso
         click.echo(f"Imported {labels}: nothing changed.")
     else:
         click.echo(f"Imported {labels}: {summary} (history #{entry['id']}).")
-    for note in state.notes:
+    for note in [*state.notes, *warnings]:
         output.warn(note)
 
 
-def _import_into(app: App, rows: list[Row], dry_run: bool, force: bool = False) -> State:
-    """Apply the rows in one transaction. A database that does not exist yet starts empty, not from
-    the bundled dataset: importing an export into a new file restores exactly that export."""
+def _import_into(app: App, rows: list[Row], dry_run: bool, force: bool = False) -> tuple[State, list[str]]:
+    """Apply the rows in one transaction; the state and the rows' warnings (exchange.apply_rows). A
+    database that does not exist yet starts empty, not from the bundled dataset: importing an
+    export into a new file restores exactly that export."""
     from rollout import exchange
     from rollout.state import empty_document
 
     if not app.db.exists():
         if dry_run:
             state = State(empty_document())
-            exchange.apply_rows(state, rows, app.user, force=force)
-            return state
+            return state, exchange.apply_rows(state, rows, app.user, force=force)
         with contextlib.suppress(DatabaseError):  # someone created it meanwhile: import into theirs
             app.db.create(empty=True, force=False)
             click.echo(f"rollout: created {app.db.location} (empty) for the import", err=True)
@@ -323,8 +325,8 @@ def _import_into(app: App, rows: list[Row], dry_run: bool, force: bool = False) 
         app.db.transaction(app.user, command, dry_run=dry_run) as state,
         progress_bar("Importing", len(rows)) as tick,
     ):
-        exchange.apply_rows(state, rows, app.user, tick, force=force)
-    return state
+        warnings = exchange.apply_rows(state, rows, app.user, tick, force=force)
+    return state, warnings
 
 
 def _label(name: str) -> str:

@@ -31,7 +31,7 @@ from rollout.errors import ReadOnly, RolloutError, StaleEdit
 from rollout.history_view import acted_text, at_text
 from rollout.identity import same_person
 from rollout.state import State
-from rollout.tui import settings, terminal
+from rollout.tui import forcing, settings, terminal
 from rollout.tui.commands import RegionCommands
 from rollout.tui.guard import live, log_exception, reported
 from rollout.tui.host import local_zone_name
@@ -395,8 +395,8 @@ class RolloutApp(App[None]):
             return None
         try:
             return self.apply_edit(command, change)
-        except RolloutError as error:
-            self.notify(str(error), severity="error", title="Not done")
+        except RolloutError as error:  # a rule's refusal says how to force it from the CLI
+            self.notify(forcing.from_the_cli(error, command), severity="error", title="Not done")
             return None
 
     # -- navigation --------------------------------------------------------------------
@@ -512,17 +512,23 @@ class RolloutApp(App[None]):
     def action_undo(self) -> None:
         """Undo this user's most recent change still in effect (never someone else's: see rollout.undo)."""
         user = self.session.user
-        outcome = self.edit("undo", lambda state: ops.undo(state, user))
-        if outcome is not None:
-            self._say_acted("Undid", outcome.value, "Undo")
+        forcing.edit_or_force(
+            self,
+            "undo",
+            lambda state, force: ops.undo(state, user, force=force),
+            lambda outcome: self._say_acted("Undid", outcome.value, "Undo"),
+        )
 
     @reported
     def action_redo(self) -> None:
         """Redo the change of this user's most recent undo (see rollout.undo)."""
         user = self.session.user
-        outcome = self.edit("redo", lambda state: ops.redo(state, user))
-        if outcome is not None:
-            self._say_acted("Redid", outcome.value, "Redo")
+        forcing.edit_or_force(
+            self,
+            "redo",
+            lambda state, force: ops.redo(state, user, force=force),
+            lambda outcome: self._say_acted("Redid", outcome.value, "Redo"),
+        )
 
     @property
     def history_zone(self) -> str:
@@ -546,9 +552,12 @@ class RolloutApp(App[None]):
         verb = "Undid" if direction == "undo" else "Redid"
 
         def run() -> None:
-            outcome = self.edit(f"{direction} --entry {entry_id}", lambda state: operation(state, user, entry=entry_id))
-            if outcome is not None:
-                self._say_acted(verb, outcome.value, direction.capitalize())
+            forcing.edit_or_force(
+                self,
+                f"{direction} --entry {entry_id}",
+                lambda state, force: operation(state, user, entry=entry_id, force=force),
+                lambda done: self._say_acted(verb, done.value, direction.capitalize()),
+            )
 
         if same_person(change.get("user"), user):  # your own change, in any spelling (rollout.identity)
             run()

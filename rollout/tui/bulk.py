@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from rollout import queries
 from rollout.errors import RolloutError
 from rollout.state import Record, State
+from rollout.tui import forcing
 
 if TYPE_CHECKING:
     from rollout.tui.host import Host
@@ -59,8 +60,8 @@ def confirm_change(
         return
     try:
         changes, warnings = dry_run(app.snapshot.state, change)
-    except RolloutError as error:
-        app.notify(str(error), severity="error", title="Not done")
+    except RolloutError as error:  # a rule's refusal says how to force it from the CLI
+        app.notify(forcing.from_the_cli(error, command), severity="error", title="Not done")
         return
     if not changes:
         app.notify("Nothing would change.", title=command)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from rollout import ops, queries
 from rollout.errors import ReadOnly, Refused, RolloutError, StaleEdit
+from rollout.tui import forcing
 from rollout.tui.widgets.base import cli_text
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def set_done(
         outcome = app.apply_edit(cli_text(*words), lambda s: ops.set_items_done(s, code, ids, done, user))
     except Refused as error:
         if not done or isinstance(error, (StaleEdit, ReadOnly)) or not blocked(app, ids):
-            app.notify(str(error), severity="error", title="Not done")
+            app.notify(forcing.from_the_cli(error, cli_text(*words)), severity="error", title="Not done")
             return
         ask_to_force(app, str(error), words, code, ids, after)
         return

@@ -558,9 +558,9 @@ async def test_core_errors_become_notifications_and_the_app_keeps_running(make_a
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("u")  # a fresh file has nothing to undo
         assert notices[-1] == "error: nothing to undo: no change by tester is in effect"
-        await open_region(pilot, "DE")  # launched: no launch to move
+        await open_region(pilot, "DE")  # launched: its launch moves only when forced
         await pilot.press("m")
-        assert "no launch to move" in notices[-1]
+        assert "moves only when forced" in notices[-1]
         assert app.is_running
 
 

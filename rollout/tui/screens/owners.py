@@ -11,15 +11,19 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from rollout import agenda, queries
+from rollout import agenda, handover, queries
 from rollout.agenda import OwnerLoad
-from rollout.state import Record
+from rollout.errors import RolloutError
+from rollout.identity import is_unassigned
+from rollout.state import Record, State
 from rollout.text import clip
 from rollout.tui.guard import reported
 from rollout.tui.screens.filtered import FilterBoxScreen
+from rollout.tui.screens.forms import FormScreen
 from rollout.tui.ticking import set_done
 from rollout.tui.views import BLOCKED, keep_in_place
-from rollout.tui.widgets.base import OpenTable, RecordTable
+from rollout.tui.widgets.base import OpenTable, RecordTable, cli_text
+from rollout.tui.widgets.form import Field
 
 NOBODY = "(unassigned)"  # items without an owner: nobody, not a person (rollout.identity)
 LISTED_REGIONS = 4
@@ -66,6 +70,7 @@ class OwnersScreen(FilteredScreen):
     HELP_TITLE = "Owners"
     TABLE_ID = "owners"
     BINDINGS = [
+        Binding("h", "handover", "Hand over", id="owners.handover"),
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("escape", "back", "Back", show=False, id="back"),
     ]
@@ -73,6 +78,11 @@ class OwnersScreen(FilteredScreen):
     def __init__(self) -> None:
         super().__init__()
         self.loads: list[OwnerLoad] = []
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "handover" and self.rollout.read_only:
+            return False  # an edit: a read-only session does not offer it
+        return super().check_action(action, parameters)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -134,6 +144,63 @@ class OwnersScreen(FilteredScreen):
         load = self.current()
         if load is not None:
             self.app.push_screen(OwnerItemsScreen(load.owner))
+
+    @reported
+    def action_handover(self) -> None:
+        """Hand over the highlighted owner's open items and regions (rollout.handover): the dialog
+        previews what would move as you type (a dry run), saving is one change that undo reverts."""
+        load = self.current()
+        if load is None or self.rollout.refuse_read_only():
+            return
+        if is_unassigned(load.owner):
+            self.notify("Unassigned items have no owner to hand over; edit them instead.", severity="warning")
+            return
+        self.app.push_screen(handover_form(self, load.owner))
+
+
+def _selectors(values: dict[str, Any]) -> list[str]:
+    return str(values.get("regions") or "").split()
+
+
+def handover_form(screen: OwnersScreen, source: str) -> FormScreen:
+    """The hand-over dialog of `source`: TO and the regions (selector words, empty: all), a live
+    preview of what would move, Save hands over in one change."""
+
+    def check(values: dict[str, Any]) -> str | None:
+        target = str(values.get("to") or "")
+        if is_unassigned(target):
+            return None  # the preview asks for a name; not an error before anything is typed
+        try:
+            handover.check_names(source, target)
+        except RolloutError as error:
+            return str(error)
+        return None
+
+    def preview(values: dict[str, Any]) -> str:
+        try:
+            moving = handover.to_hand_over(screen.state, source, _selectors(values))
+        except RolloutError as error:
+            return str(error)
+        target = str(values.get("to") or "").strip()
+        return f"Would hand over {handover.describe(moving)}" + (
+            f" to {target}." if target else "; type who takes them."
+        )
+
+    def save(form: FormScreen, values: dict[str, Any]) -> None:
+        target, selectors = str(values["to"]).strip(), _selectors(values)
+
+        def change(state: State) -> handover.HandOver:
+            return handover.hand_over(state, source, target, selectors)
+
+        outcome = screen.rollout.apply_edit(cli_text("handover", source, target, *selectors), change)
+        if outcome.entry is not None:
+            screen.notify(f"Handed over {handover.describe(outcome.value)} to {target} (u undoes).", timeout=5)
+
+    fields = [
+        Field("to", "To", "", placeholder="who takes over"),
+        Field("regions", "Regions", "", placeholder="all, or codes / wave=N"),
+    ]
+    return FormScreen(f"Hand over the open work of {source}", fields, save, check=check, preview=preview)
 
 
 class OwnerItemsScreen(FilteredScreen):

@@ -12,9 +12,10 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from rollout import model, ops, queries, signoff, times
-from rollout.errors import InvalidValue, RolloutError, StaleEdit
+from rollout.errors import Forcible, InvalidValue, RolloutError, StaleEdit
 from rollout.health import NOTE, SYMBOLS
 from rollout.state import Record, State
+from rollout.tui import forcing
 from rollout.tui.bulk import promos_not_started
 from rollout.tui.guard import reported
 from rollout.tui.notes import notes_line
@@ -238,16 +239,29 @@ class OverviewPane(RegionPane):
             return ops.set_regions(state, [code], force=force, expected=expected, **changed)
 
         try:
-            self.rollout.apply_edit(command, change)
+            outcome = self.rollout.apply_edit(command, change)
         except StaleEdit as error:
             self._rebase(changed)
             self.show_error(f"{error}. The current values are noted under the fields; save again to overwrite them.")
+            return False
+        except Forcible as error:  # a rule (a launched region's launch moved): ask, then save forced
+            self.show_error(forcing.refusal(error))
+            forcing.ask_to_force(self.rollout, error, lambda: self._save(changed, force=True))
             return False
         except RolloutError as error:
             self.show_error(str(error))
             return False
         self.action_revert()
         self.notify(f"Saved {code}: " + ", ".join(changed), timeout=3)
+        if outcome.entry is not None and ("timezone" in changed or "currency" in changed):
+            from rollout import territory  # Babel is slow to import: only a saved zone or currency pays
+
+            # The CLI's `region set` warnings (territory.region_warnings), on the fields saved.
+            for region in outcome.value:
+                for warning in territory.region_warnings(
+                    region, zone="timezone" in changed, currency="currency" in changed
+                ):
+                    self.notify(warning, severity="warning", title="Check the region", timeout=10)
         return True
 
     def _rebase(self, changed: dict[str, Any]) -> None:
@@ -264,8 +278,15 @@ class OverviewPane(RegionPane):
         region = self.region_record
         if self.rollout.refuse_read_only():
             return
-        if region["status"] == "launched" or not region.get("launch"):
-            self.notify(f"{self.code} has no launch to move (launched or no date).", severity="warning")
+        if region["status"] == "launched":  # rules.launch_move_gate: moved only when forced
+            self.notify(
+                f"{self.code} has launched: its launch moves only when forced. Change the Launch field and "
+                f"confirm, or run: rollout region set {self.code} --launch WHEN --force",
+                severity="warning",
+            )
+            return
+        if not region.get("launch"):
+            self.notify(f"{self.code} has no launch date to move.", severity="warning")
             return
         code, tz = self.code, region["timezone"]
         # What the dialog shows and moves from: the launch as last read (it follows reloads).
