@@ -15,9 +15,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 from rollout import queries, templates
 from rollout.errors import InvalidValue
 from rollout.state import Record, State
+from rollout.text import clip
 from rollout.tui.guard import reported
 from rollout.tui.screens.forms import FormScreen
-from rollout.tui.views import truncate
 from rollout.tui.widgets.base import RecordTable, RolloutNode, cli_text
 from rollout.tui.widgets.form import Field
 
@@ -102,12 +102,11 @@ class TemplatesScreen(RolloutNode, Screen[None]):
             return
         width = max(self.size.width - 40, 20)
         lines = [
-            f"{'!' if s['critical'] else ' '} {s['due'] or '-':>6}  {s['key'][:22]:<22} {truncate(s['title'], width)}"
+            f"{'!' if s['critical'] else ' '} {s['due'] or '-':>6}  {s['key'][:22]:<22} {clip(s['title'], width)}"
             for s in found["items"]
         ]
         lines += [
-            f"  {s['start']:>6}  {s['key'][:22]:<22} promotion {truncate(s['name'], width)}"
-            for s in found["promotions"]
+            f"  {s['start']:>6}  {s['key'][:22]:<22} promotion {clip(s['name'], width)}" for s in found["promotions"]
         ]
         box.update(Text("\n".join(lines) or "No items."))
 
