@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from rollout import ops, queries, times
-from rollout.cli import contract, output
+from rollout.cli import contract, notes, output
 from rollout.cli.app import App, already_has, ids_argument, pass_app, require_change
 from rollout.cli.completion import complete_item_ids, complete_item_list, complete_owners
 from rollout.cli.regions import checklist_table, selectors_argument
@@ -212,6 +212,59 @@ def check_remove(app: App, words: tuple[str, ...], owner: str | None, as_json: b
             ids = picked_items(state, words, owner, None)
         removed = ops.remove_items(state, code, ids)
     app.report(as_json, lambda: "\n".join(f"Removed {i['id']} {i['title']}" for i in removed))
+
+
+# -- not applicable ----------------------------------------------------------------------------
+@check.command("na", short_help="Mark an item not applicable to its region, with a reason.")
+@items_argument(one=True)
+@click.option("--reason", required=True, help="Why it does not apply (shown wherever the item is).")
+@contract.edits()
+@pass_app
+def check_na(app: App, words: tuple[str, ...], reason: str, as_json: bool) -> None:
+    """Mark an item not applicable to its region: it counts neither for readiness nor for the
+    launch gate, and shows the reason. `check applies ITEM` takes it back."""
+    code, (item_id,) = ids_argument(words, "ITEM", one=True)
+    with app.change() as state:
+        item = _templates().set_not_applicable(state, code, item_id, reason)
+    app.report(
+        as_json,
+        lambda: f"Not applicable: {item['id']} {item['title']} ({item['not_applicable']})",
+        unchanged=f"Nothing changed: {item['id']} is already not applicable for that reason.",
+    )
+
+
+@check.command("applies", short_help="Make a not-applicable item count again.")
+@items_argument(one=True)
+@contract.edits()
+@pass_app
+def check_applies(app: App, words: tuple[str, ...], as_json: bool) -> None:
+    """Take back `check na`: the item counts for readiness and the launch gate again."""
+    code, (item_id,) = ids_argument(words, "ITEM", one=True)
+    with app.change() as state:
+        item = _templates().set_not_applicable(state, code, item_id, None)
+    app.report(
+        as_json,
+        lambda: f"Applies again: {item['id']} {item['title']}",
+        unchanged=f"Nothing changed: {item['id']} already applies.",
+    )
+
+
+def _templates():  # noqa: ANN202
+    """rollout.templates, loaded by the commands that change not-applicable items only."""
+    from rollout import templates
+
+    return templates
+
+
+@check.command("note", short_help="Add a dated note to an item.")
+@click.argument("item")
+@click.argument("text")
+@click.option("--link", help=notes.LINK_HELP)
+@contract.edits()
+@pass_app
+def check_note(app: App, item: str, text: str, link: str | None, as_json: bool) -> None:
+    """Add a note to ITEM: dated, signed with the user, never edited (undo takes it back)."""
+    notes.add_note(app, "items", item, text, link, as_json)
 
 
 COMMANDS = [check]

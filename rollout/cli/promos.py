@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from rollout import ops, queries, times
-from rollout.cli import contract, output
+from rollout.cli import contract, notes, output
 from rollout.cli.app import NOTHING_CHANGED, App, already_has, ids_argument, pass_app, require_change
 from rollout.cli.completion import complete_promotion_ids, complete_selectors
 from rollout.cli.regions import force_freeze, promo_table, selectors_argument
@@ -157,6 +157,17 @@ def promo_remove(app: App, words: tuple[str, ...], as_json: bool) -> None:
     with app.change() as state:
         removed = ops.remove_promotion(state, promo_id, code)
     app.report(as_json, lambda: f"Removed {removed['id']} {removed['name']} ({removed['region']}).")
+
+
+@promo.command("note", short_help="Add a dated note to a promotion.")
+@click.argument("promo_id", metavar="ID")
+@click.argument("text")
+@click.option("--link", help=notes.LINK_HELP)
+@contract.edits()
+@pass_app
+def promo_note(app: App, promo_id: str, text: str, link: str | None, as_json: bool) -> None:
+    """Add a note to promotion ID: dated, signed with the user, never edited (undo takes it back)."""
+    notes.add_note(app, "promotions", promo_id, text, link, as_json)
 
 
 COMMANDS = [promo]

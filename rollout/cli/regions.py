@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from rollout import queries, times
-from rollout.cli import contract, output
+from rollout.cli import contract, notes, output
 from rollout.cli.app import App, already_has, pass_app, require_change
 from rollout.cli.completion import complete_region_codes, complete_selectors
 from rollout.cli.params import WholeNumber
@@ -407,6 +407,17 @@ def shift(
         unchanged=f"Nothing changed: a move by {by} leaves the launch{'es' if len(shifted) > 1 else ''} of "
         f"{', '.join(r['code'] for r in shifted)} where {'they were' if len(shifted) > 1 else 'it was'}.",
     )
+
+
+@region.command("note", short_help="Add a dated note to a region.")
+@click.argument("code", shell_complete=complete_region_codes)
+@click.argument("text")
+@click.option("--link", help=notes.LINK_HELP)
+@contract.edits()
+@pass_app
+def region_note(app: App, code: str, text: str, link: str | None, as_json: bool) -> None:
+    """Add a note to region CODE: dated, signed with the user, never edited (undo takes it back)."""
+    notes.add_note(app, "regions", code, text, link, as_json)
 
 
 COMMANDS = [status, region, shift]

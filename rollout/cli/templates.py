@@ -12,11 +12,10 @@ import click
 
 from rollout import offsets, templates
 from rollout.cli import contract, output
-from rollout.cli.app import App, ids_argument, pass_app
-from rollout.cli.checklist import CATEGORIES_HELP, CATEGORY_CHOICE, check, items_argument
+from rollout.cli.app import App, pass_app
+from rollout.cli.checklist import CATEGORIES_HELP, CATEGORY_CHOICE
 from rollout.cli.completion import complete_region_codes
-from rollout.cli.promos import promo
-from rollout.cli.regions import region, selectors_argument
+from rollout.cli.regions import selectors_argument
 from rollout.errors import InvalidValue
 from rollout.state import Record
 
@@ -295,85 +294,6 @@ def template_import(app: App, file: str, as_json: bool) -> None:
         lambda: f"Template {stored['name']} {action}: version {stored['version']}.",
         unchanged=f"Nothing changed: template {stored['name']} already holds what {label} holds.",
     )
-
-
-# -- not applicable ----------------------------------------------------------------------------
-@check.command("na", short_help="Mark an item not applicable to its region, with a reason.")
-@items_argument(one=True)
-@click.option("--reason", required=True, help="Why it does not apply (shown wherever the item is).")
-@contract.edits()
-@pass_app
-def check_na(app: App, words: tuple[str, ...], reason: str, as_json: bool) -> None:
-    """Mark an item not applicable to its region: it counts neither for readiness nor for the
-    launch gate, and shows the reason. `check applies ITEM` takes it back."""
-    code, (item_id,) = ids_argument(words, "ITEM", one=True)
-    with app.change() as state:
-        item = templates.set_not_applicable(state, code, item_id, reason)
-    app.report(
-        as_json,
-        lambda: f"Not applicable: {item['id']} {item['title']} ({item['not_applicable']})",
-        unchanged=f"Nothing changed: {item['id']} is already not applicable for that reason.",
-    )
-
-
-@check.command("applies", short_help="Make a not-applicable item count again.")
-@items_argument(one=True)
-@contract.edits()
-@pass_app
-def check_applies(app: App, words: tuple[str, ...], as_json: bool) -> None:
-    """Take back `check na`: the item counts for readiness and the launch gate again."""
-    code, (item_id,) = ids_argument(words, "ITEM", one=True)
-    with app.change() as state:
-        item = templates.set_not_applicable(state, code, item_id, None)
-    app.report(
-        as_json,
-        lambda: f"Applies again: {item['id']} {item['title']}",
-        unchanged=f"Nothing changed: {item['id']} already applies.",
-    )
-
-
-# -- notes -------------------------------------------------------------------------------------
-LINK_HELP = "An http(s) URL of the evidence (stored, never fetched)."
-
-
-def _note(app: App, table: str, key: str, text: str, link: str | None, as_json: bool) -> None:
-    with app.change() as state:
-        record = templates.add_note(state, table, key, text, app.user, link)
-    name = record.get("code") or record["id"]
-    app.report(as_json, lambda: f"Noted on {name}: {record['notes'][-1]['text']}")
-
-
-@check.command("note", short_help="Add a dated note to an item.")
-@click.argument("item")
-@click.argument("text")
-@click.option("--link", help=LINK_HELP)
-@contract.edits()
-@pass_app
-def check_note(app: App, item: str, text: str, link: str | None, as_json: bool) -> None:
-    """Add a note to ITEM: dated, signed with the user, never edited (undo takes it back)."""
-    _note(app, "items", item, text, link, as_json)
-
-
-@promo.command("note", short_help="Add a dated note to a promotion.")
-@click.argument("promo_id", metavar="ID")
-@click.argument("text")
-@click.option("--link", help=LINK_HELP)
-@contract.edits()
-@pass_app
-def promo_note(app: App, promo_id: str, text: str, link: str | None, as_json: bool) -> None:
-    """Add a note to promotion ID: dated, signed with the user, never edited (undo takes it back)."""
-    _note(app, "promotions", promo_id, text, link, as_json)
-
-
-@region.command("note", short_help="Add a dated note to a region.")
-@click.argument("code", shell_complete=complete_region_codes)
-@click.argument("text")
-@click.option("--link", help=LINK_HELP)
-@contract.edits()
-@pass_app
-def region_note(app: App, code: str, text: str, link: str | None, as_json: bool) -> None:
-    """Add a note to region CODE: dated, signed with the user, never edited (undo takes it back)."""
-    _note(app, "regions", code, text, link, as_json)
 
 
 COMMANDS = [template]
