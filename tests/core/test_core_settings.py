@@ -116,6 +116,9 @@ def _as_schema_2(path: Path) -> bytes:
         record.pop("origin", None)
     raw = json.dumps(document, indent=2).encode()
     path.write_bytes(raw)
+    # A schema-2 rollout kept no record of what it committed: without it, this rewrite is the file an
+    # older rollout left, not a write that bypassed the lock (which the record would reveal).
+    (path.parent / f"{path.name}.history" / "committed.json").unlink(missing_ok=True)
     return raw
 
 
