@@ -59,8 +59,8 @@ def _item_v0_to_v1(item: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _highest_number(ids: Any, prefix: str) -> int:
-    numbers = [int(key[1:]) for key in ids if isinstance(key, str) and key[:1] == prefix and numbers.is_digits(key[1:])]
-    return max(numbers, default=0)
+    found = [int(key[1:]) for key in ids if isinstance(key, str) and key[:1] == prefix and numbers.is_digits(key[1:])]
+    return max(found, default=0)
 
 
 def _v0_to_v1(document: Document) -> Document:
