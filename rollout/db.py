@@ -168,6 +168,9 @@ class Database:
     def ensure_created(self) -> StoredState:
         """The stored state, seeding the database under the lock if there is none yet (only when
         `create_missing`; else DatabaseError: no database there, `rollout init` creates one)."""
+        reason = self.backend.missing_reason()
+        if reason:  # lost, not absent: recovery, never a fresh database over its history
+            raise DatabaseError(reason)
         if not self.create_missing:
             raise DatabaseError(f"no database at {self.location} (`rollout init` creates one there)")
         if self.read_only:

@@ -443,6 +443,12 @@ class Backend(ABC):
     def exists(self) -> bool:
         """Whether the database exists (a state has been stored)."""
 
+    def missing_reason(self) -> str | None:
+        """Why there is no state although the database is not simply absent (a file lost while its
+        history is there), as one line saying how to recover; None when the database exists or
+        nothing of it does. Never creates anything. Optional: the default says None."""
+        return None
+
     @abstractmethod
     def read(self) -> StoredState | None:
         """The current state without taking the lock (None: no database yet). Readers never see a

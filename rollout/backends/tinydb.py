@@ -81,6 +81,18 @@ CHECKPOINTS = (
 )
 
 
+def missing_with_history(path: Path, store: Any) -> str | None:
+    """The message for a state file that is gone while its history is there (None otherwise): a
+    lost file is recovered from backup and history, never mistaken for no database at all."""
+    if store.is_empty():
+        return None
+    return (
+        f"database {path} is missing, but its history is there ({store.folder.name}); "
+        "`rollout restore 1 --force` brings back the newest backup and replays the history, "
+        "`rollout init --force` starts afresh after it"
+    )
+
+
 class TinyDBBackend(Backend):
     """A database at `path` (module doc). Holds no state between calls but its configuration."""
 
@@ -107,6 +119,11 @@ class TinyDBBackend(Backend):
     # -- reading --------------------------------------------------------------------------------
     def exists(self) -> bool:
         return self.path.exists()
+
+    def missing_reason(self) -> str | None:
+        if self.path.exists():
+            return None
+        return missing_with_history(self.path, self.store())
 
     def read(self) -> StoredState | None:
         found = read_state_file(self.path)
@@ -225,12 +242,9 @@ class FileTransaction(Transaction):
         self._read = True
         self._seen = found
         if found is None:
-            if not self.store.is_empty():
-                raise DatabaseError(
-                    f"database {self.path} is missing, but its history is there ({self.store.folder.name}); "
-                    "`rollout restore 1 --force` brings back the newest backup and replays the history, "
-                    "`rollout init --force` starts afresh after it"
-                )
+            reason = missing_with_history(self.path, self.store)
+            if reason:
+                raise DatabaseError(reason)
             self._stored = None
             return None
         stored, raw_mark = self.backend.parse(found)
