@@ -265,7 +265,9 @@ def batch_lines(state: State, count: int, seed: int = SEED) -> list[str]:
             item = rng.choice(open_items)
             lines.append(f"check done {item['region']} {item['id']}")
         elif kind == 2:
-            field = rng.choice((f"--owner {rng.choice(OWNERS)}", f"--wave {rng.randint(0, 12)}", f"--launch {day}"))
+            # A launched region's launch is not moved without --force (rollout.rules): move only the others'.
+            fields = [f"--owner {rng.choice(OWNERS)}", f"--wave {rng.randint(0, 12)}", f"--launch {day}"]
+            field = rng.choice(fields if state.regions[code]["status"] != "launched" else fields[:2])
             lines.append(f"region set {code} {field}")
         else:
             name, kind_name = rng.choice(PROMO_NAMES)
