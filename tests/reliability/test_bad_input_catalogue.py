@@ -282,7 +282,9 @@ CASES = [
     case("db-fifo", "status", 1, "is not a regular file", db="fifo"),
     case("db-parent-is-a-file", "status", 1, "Not a directory", db="parent-is-file"),
     case("db-read-only-file", "check add DE x", 1, "is read-only; nothing was written", db="read-only-file"),
-    case("db-missing-read-only", "--read-only status", 1, "read-only mode cannot create one", db="missing"),
+    # A missing database named by --db is never created, read-only or not: `rollout init` creates one.
+    case("db-missing-read-only", "--read-only status", 1, "(`rollout init` creates one there)", db="missing"),
+    case("db-copy-other-scheme", "db copy {db} mysql://launch@db.example/rollout", 1, "not a mysql:// location"),
     case("read-only-flag", "--read-only check done AU c369", 1, "read-only mode: no change written"),
     case("read-only-env", "region set AU --owner x", 1, "read-only mode", env={"ROLLOUT_READ_ONLY": "1"}),
     case("read-only-batch", "--read-only batch {batch}", 1, "read-only mode", batch="check add DE x\n"),
@@ -543,8 +545,8 @@ def test_a_database_without_read_permission(unprivileged, seeded_bytes: bytes) -
     env.pop("ROLLOUT_DB", None)
     try:
         by_option = run("--db", str(path), "status", env=env)
-        assert (by_option.exit_code, by_option.stdout) == (1, "")  # a value Click refuses (BadParameter): 1
-        assert by_option.stderr.startswith(f"Error: Invalid value for '--db': Path '{path}' is not readable.")
+        assert (by_option.exit_code, by_option.stdout) == (1, "")  # --db is a location, read like any other: 1
+        assert by_option.stderr.strip() == f"Error: cannot read database {path}: permission denied"
         by_environment = run("check", "add", "DE", "x", env={**env, "ROLLOUT_DB": str(path)})
         assert (by_environment.exit_code, by_environment.stdout) == (1, "")
         assert by_environment.stderr.strip() == f"Error: cannot read database {path}: permission denied"
