@@ -38,10 +38,11 @@ def text_of(out: bytes) -> str:
 
 
 def run_on_pty(
-    db: Path, tmp_path: Path, env: dict[str, str], seconds: float = 30.0, more: float = 1.5
+    db: Path, tmp_path: Path, env: dict[str, str], seconds: float = 30.0, more: float = 1.5, keys: bytes = b""
 ) -> tuple[bytes, int | None]:
     """Run `rollout --db DB tui` on a new 80x24 pseudo-terminal with `env`; what it wrote, and its exit
-    status (None when it was still drawing after `seconds`, or once a screen was drawn: then SIGTERM)."""
+    status (None when it was still drawing after `seconds`, or once a screen was drawn: then SIGTERM).
+    `keys` are typed once the first screen is being drawn."""
     import fcntl
     import termios
 
@@ -62,6 +63,10 @@ def run_on_pty(
     try:
         while time.monotonic() < deadline:
             if b"by health" in out:  # the first screen is being drawn: take the rest of it
+                if keys:
+                    time.sleep(0.5)
+                    os.write(fd, keys)
+                    keys = b""
                 deadline = min(deadline, time.monotonic() + more)
             if select.select([fd], [], [], 0.2)[0]:
                 try:
@@ -102,7 +107,8 @@ def test_a_terminal_without_colours_gets_none(db_path: Path, tmp_path: Path):
 
 
 def test_an_unknown_terminal_is_drawn_in_16_colours_and_told_so(db_path: Path, tmp_path: Path):
-    out, status = run_on_pty(db_path, tmp_path, {"TERM": "rollout-unknown-term"}, more=5.0)
+    # The notice is one line (cut at 80 columns); `M`, the messages log, shows it in full.
+    out, status = run_on_pty(db_path, tmp_path, {"TERM": "rollout-unknown-term"}, more=5.0, keys=b"M")
     assert b"by health" in out
     assert not TRUECOLOR.search(out) and colours(out)
     shown = text_of(out)
