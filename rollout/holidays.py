@@ -101,8 +101,22 @@ def weekend(code: str) -> frozenset[int]:
 
 @lru_cache(maxsize=512)
 def _country_weekend(country: str) -> frozenset[int]:
-    """weekend() of a country (asked once per country: building the library's calendar object
-    costs milliseconds)."""
+    """weekend() of a country, asked once per country and kept in the cache file beside the
+    calendars (building the library's calendar object costs milliseconds: a template applied to
+    regions of 250 countries would spend a tenth of a second on it)."""
+    key = f"{country}:weekend"
+    with _lock:
+        cached = _entry(key)
+    if isinstance(cached, list) and cached and all(day in range(7) for day in cached):
+        return frozenset(cached)
+    days = compute_weekend(country)
+    with _lock:
+        _remember(key, sorted(days))
+    return days
+
+
+def compute_weekend(country: str) -> frozenset[int]:
+    """Ask the library for a country's weekend (imported here, never at module import)."""
     import holidays
 
     try:
@@ -207,7 +221,7 @@ def _entry(key: str) -> Any:
     """A cached calendar's JSON value (parsed now if it was left raw); None when it is not there
     or is not JSON."""
     entry = _disk().get(key)
-    if entry is None or isinstance(entry, dict):
+    if entry is None or isinstance(entry, (dict, list)):  # parsed already (read whole, or new)
         return entry
     try:
         return orjson.loads(memoryview(entry))
@@ -225,13 +239,17 @@ def _from_disk(key: str) -> Calendar | None:
         return None
 
 
-_pending: dict[str, dict[str, str]] = {}
+_pending: dict[str, Any] = {}
 
 
 def _to_disk(key: str, calendar: Calendar) -> None:
     """Remember a new calendar; the file is written once, when the process ends (a status over
     thousands of regions would otherwise rewrite the cache after every one of them)."""
-    entry = {day.isoformat(): name for day, name in calendar.items()}
+    _remember(key, {day.isoformat(): name for day, name in calendar.items()})
+
+
+def _remember(key: str, entry: Any) -> None:
+    """Keep a new cache entry (a calendar, a weekend) for the file, written when the process ends."""
     _disk()[key] = entry
     if not _pending:
         atexit.register(flush_cache)
@@ -264,3 +282,4 @@ def clear_memory() -> None:
         _pending.clear()
         _disk.cache_clear()
         holiday_name.cache_clear()
+        _country_weekend.cache_clear()

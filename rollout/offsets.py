@@ -9,7 +9,7 @@ once, when a template is applied, to a local day; the day is stored, never re-ev
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -59,46 +59,85 @@ def stored_offset(value: object) -> None:
         raise InvalidValue(f"expected an offset such as -10wd, found {value!r}")
 
 
-def resolve(offset: Offset, launch_day: date, is_working: Callable[[date], bool]) -> date:
+class WorkingDays:
+    """A region's working days: every day but its `weekend` (date.weekday numbers) and its public
+    holidays, asked a year at a time from `holidays_of_year` (rollout.holidays.year_calendar) and
+    remembered, only for the years an offset reaches."""
+
+    def __init__(self, weekend: frozenset[int], holidays_of_year: Callable[[int], Iterable[date]]) -> None:
+        self.weekend = frozenset(weekend)
+        self._holidays_of_year = holidays_of_year
+        self._years: set[int] = set()
+        self._off: set[int] = set()  # ordinals of the public holidays of the years in _years
+
+    def is_working(self, day: date) -> bool:
+        """Whether the local `day` is a working day."""
+        self._load(day.toordinal(), day.toordinal())
+        return day.weekday() not in self.weekend and day.toordinal() not in self._off
+
+    def shift(self, day: date, amount: int) -> date:
+        """The local day `amount` working days from `day` (shift_many for one amount)."""
+        return self.shift_many(day, [amount])[0]
+
+    def shift_many(self, day: date, amounts: Sequence[int]) -> list[date]:
+        """The local days `amounts` working days from `day`, in their order, stepping away from it:
+        -1 is the last working day before it, 1 the first after it, 0 the day itself whatever it
+        is. Raises InvalidValue when no such day is found within ~55 years (a calendar without
+        working days). The working days on each side are listed once for all the amounts (what
+        keeps applying a template to thousands of regions fast)."""
+        origin = day.toordinal()
+        before = self._working_near(origin, -1, max((-a for a in amounts), default=0))
+        after = self._working_near(origin, 1, max(amounts, default=0))
+        return [day if a == 0 else date.fromordinal(after[a - 1] if a > 0 else before[-a - 1]) for a in amounts]
+
+    def _working_near(self, origin: int, direction: int, count: int) -> list[int]:
+        """The ordinals of the `count` working days nearest to the ordinal `origin` (excluded) in
+        `direction` (+1 later, -1 earlier), nearest first. Looks as far as `count` working weeks
+        and two weeks more, twice as far while holidays leave it short."""
+        if count <= 0:
+            return []
+        weekend, per_week = self.weekend, 7 - len(self.weekend)
+        span = (count * 7 // per_week if per_week else _MAX_SEARCH_DAYS) + 14
+        while True:
+            span = min(span, _MAX_SEARCH_DAYS)
+            far = origin + direction * span
+            if not _FIRST_ORDINAL <= far <= _LAST_ORDINAL:
+                break
+            self._load(min(origin, far), max(origin, far))
+            off = self._off
+            found = [
+                k
+                for k in range(origin + direction, far + direction, direction)
+                if (k + 6) % 7 not in weekend and k not in off
+            ]
+            if len(found) >= count:
+                return found
+            if span == _MAX_SEARCH_DAYS:
+                break
+            span *= 2
+        raise InvalidValue(f"no working day found for offset {direction * count}wd: the calendar has none")
+
+    def _load(self, first: int, last: int) -> None:
+        """Ask for the holidays of the years from the ordinal `first` to `last` not asked yet."""
+        for year in range(date.fromordinal(first).year, date.fromordinal(last).year + 1):
+            if year not in self._years:
+                self._years.add(year)
+                self._off.update(d.toordinal() for d in self._holidays_of_year(year))
+
+
+# Working days are looked for between years 2 and 9998: a day's neighbours must be dates too.
+_FIRST_ORDINAL, _LAST_ORDINAL = date.min.toordinal() + 366, date.max.toordinal() - 366
+
+
+def resolve(offset: Offset, launch_day: date, calendar: WorkingDays | None = None) -> date:
     """The local day `offset` names from the local `launch_day`. Calendar days and weeks add days;
-    working days count the days `is_working` accepts, stepping away from the launch day: -1wd is
-    the last working day before it, 1wd the first after it; 0wd is the launch day itself, whatever
-    day it is. Raises InvalidValue when no working day is found within ~55 years (a calendar
-    without working days)."""
+    working days are counted on `calendar` (WorkingDays.shift: -1wd is the last working day before
+    the launch day, 1wd the first after it, 0wd the launch day itself). Raises InvalidValue as
+    WorkingDays.shift; ValueError when a working-day offset comes without a calendar."""
     if offset.unit == "d":
         return launch_day + timedelta(days=offset.amount)
     if offset.unit == "w":
         return launch_day + timedelta(weeks=offset.amount)
-    step = timedelta(days=1 if offset.amount > 0 else -1)
-    day, left, searched = launch_day, abs(offset.amount), 0
-    while left:
-        day += step
-        searched += 1
-        if searched > _MAX_SEARCH_DAYS:
-            raise InvalidValue(f"no working day found for offset {offset}: the calendar has none")
-        if is_working(day):
-            left -= 1
-    return day
-
-
-def resolve_many(offsets: list[Offset], launch_day: date, is_working: Callable[[date], bool]) -> list[date]:
-    """resolve() for several offsets from the same launch day, in their order, walking the calendar
-    once each way (a template of many working-day offsets asks about each day once, not once per
-    offset: what keeps applying a template to thousands of regions fast)."""
-    found: dict[Offset, date] = {}
-    for direction in (1, -1):
-        wanted = sorted({o.amount * direction for o in offsets if o.unit == "wd" and o.amount * direction > 0})
-        if not wanted:
-            continue
-        step = timedelta(days=direction)
-        day, counted, searched = launch_day, 0, 0
-        for amount in wanted:
-            while counted < amount:
-                day += step
-                searched += 1
-                if searched > _MAX_SEARCH_DAYS:
-                    raise InvalidValue(f"no working day found for offset {amount * direction}wd: the calendar has none")
-                if is_working(day):
-                    counted += 1
-            found[Offset(amount * direction, "wd")] = day
-    return [found.get(o) or resolve(o, launch_day, is_working) for o in offsets]
+    if calendar is None:
+        raise ValueError(f"offset {offset} needs a working-day calendar")
+    return calendar.shift(launch_day, offset.amount)

@@ -225,10 +225,15 @@ class State:
 
     def new_id(self, table: str) -> str:
         """Short ids (c12, p7) from a counter that never goes back, so an id is never reused."""
+        return self.new_ids(table, 1)[0]
+
+    def new_ids(self, table: str, count: int) -> list[str]:
+        """`count` new ids of `table` in order (new_id's, taken at once)."""
         field = KINDS[table].counter
-        number = int(self.meta.get(field, 1))
-        self.meta[field] = number + 1
-        return f"{ID_PREFIX[table]}{number}"
+        first = int(self.meta.get(field, 1))
+        self.meta[field] = first + count
+        prefix = ID_PREFIX[table]
+        return [f"{prefix}{number}" for number in range(first, first + count)]
 
     def reserve_id(self, table: str, key: str) -> None:
         """Move `table`'s id counter past `key` when it is a generated id (c12: the next is at least

@@ -18,10 +18,10 @@ key the template no longer has is reported. A key is never applied twice to a re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from rollout import holidays, model, offsets, ops, queries, schema, times
@@ -66,41 +66,24 @@ def launch_day(region: Record) -> date:
     return times.local_date(region["launch"], region["timezone"])
 
 
-def working_day_check(code: str, around: date) -> Callable[[date], bool]:
-    """A predicate telling a region's working days (holidays.is_working_day), with the weekend and
-    the holidays of the years around the local day `around` looked up once, not once per day asked
-    (other years are looked up when asked)."""
-    weekend = holidays.weekend(code)
-    off: set[date] = set()
-    known = set(range(around.year - 1, around.year + 2))
-    for year in known:
-        off.update(holidays.year_calendar(code, year))
-
-    def is_working(day: date) -> bool:
-        if day.year not in known:
-            known.add(day.year)
-            off.update(holidays.year_calendar(code, day.year))
-        return day.weekday() not in weekend and day not in off
-
-    return is_working
+def working_days(code: str) -> offsets.WorkingDays:
+    """Region `code`'s working days: its country's weekend (holidays.weekend) and its public
+    holidays, the subdivision's where the library knows them (holidays.year_calendar)."""
+    return offsets.WorkingDays(holidays.weekend(code), partial(holidays.year_calendar, code))
 
 
 def resolve_days(region: Record, texts: Sequence[str]) -> list[date]:
     """Local days of the offsets `texts` (stored offsets) from the region's launch day."""
-    parsed = [_parsed(t) for t in texts]
     day = launch_day(region)
-    if not any(o.unit == "wd" for o in parsed):
-        return [offsets.resolve(o, day, _never_asked) for o in parsed]
-    return offsets.resolve_many(parsed, day, working_day_check(region["code"], day))
+    parsed = [_parsed(text) for text in texts]
+    working = [o.amount for o in parsed if o.unit == "wd"]
+    counted = iter(working_days(region["code"]).shift_many(day, working) if working else [])
+    return [next(counted) if o.unit == "wd" else offsets.resolve(o, day) for o in parsed]
 
 
 @lru_cache(maxsize=1024)
 def _parsed(text: str) -> offsets.Offset:
     return offsets.parse_offset(text)
-
-
-def _never_asked(day: date) -> bool:  # calendar days and weeks never ask for working days
-    raise AssertionError(day)
 
 
 @lru_cache(maxsize=65536)
@@ -111,7 +94,7 @@ def _day_start(day: date, tz: str) -> str:
 
 
 # -- applying --------------------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class Step:
     """One line of an apply's diff: in `region`, the item or promotion (`kind`) of template key
     `key` is added, updated, a conflict (edited by hand: kept), removed from the template (kept,
@@ -155,14 +138,18 @@ def apply_to_region(state: State, chosen: Record, region: Record) -> list[Step]:
     code, tz = region["code"], region["timezone"]
     specs, promos = chosen["items"], chosen["promotions"]
     due_specs = [s for s in specs if s["due"] is not None]
-    days = dict(zip([s["key"] for s in due_specs], resolve_days(region, [s["due"] for s in due_specs]), strict=True))
-    promo_days = resolve_days(region, [o for p in promos for o in (p["start"], p["end"])])
+    resolved = resolve_days(
+        region, [*(s["due"] for s in due_specs), *(o for p in promos for o in (p["start"], p["end"]))]
+    )
+    days = dict(zip([s["key"] for s in due_specs], resolved, strict=False))
+    promo_days = resolved[len(due_specs) :]
     applied = _applied(state, code, chosen["name"])
     steps: list[Step] = []
     ids: dict[str, str] = {key: rec["id"] for key, rec in applied["items"].items()}
-    for spec in specs:  # ids first: an item may wait for one listed after it
-        if spec["key"] not in ids:
-            ids[spec["key"]] = state.new_id("items")
+    new = [spec["key"] for spec in specs if spec["key"] not in ids]  # ids first: an item may wait for a later one
+    ids.update(zip(new, state.new_ids("items", len(new)), strict=True))
+    new = [spec["key"] for spec in promos if spec["key"] not in applied["promotions"]]
+    promo_ids = dict(zip(new, state.new_ids("promotions", len(new)), strict=True))
     for spec in specs:
         wanted = _item_values(spec, region, days.get(spec["key"]), ids)
         current = applied["items"].get(spec["key"])
@@ -179,7 +166,7 @@ def apply_to_region(state: State, chosen: Record, region: Record) -> list[Step]:
             "end": _day_start(end, tz),
         }
         current = applied["promotions"].get(spec["key"])
-        new_id = current["id"] if current else state.new_id("promotions")
+        new_id = current["id"] if current else promo_ids[spec["key"]]
         steps.append(
             _apply_record(state, "promotions", chosen, spec["key"], current, wanted, region, new_id, spec["start"])
         )

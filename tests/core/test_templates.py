@@ -3,10 +3,12 @@ re-applying with a per-item diff, not-applicable items, notes, shifting with the
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rollout import health, offsets, ops, queries, schema, templates
 from rollout.dataset import bundled_document
@@ -46,15 +48,53 @@ def test_a_bad_offset_is_refused_naming_it(text):
 
 
 def test_working_days_skip_the_weekend():
-    weekdays = lambda day: day.weekday() < 5  # noqa: E731
+    weekdays = offsets.WorkingDays(frozenset((5, 6)), lambda year: ())
     monday, friday = date(2027, 3, 1), date(2027, 3, 5)
     assert offsets.resolve(offsets.Offset(-1, "wd"), monday, weekdays) == date(2027, 2, 26)
     assert offsets.resolve(offsets.Offset(1, "wd"), friday, weekdays) == date(2027, 3, 8)
     assert offsets.resolve(offsets.Offset(-5, "wd"), monday, weekdays) == date(2027, 2, 22)
     assert offsets.resolve(offsets.Offset(0, "wd"), date(2027, 3, 6), weekdays) == date(2027, 3, 6)
     assert offsets.resolve(offsets.Offset(-1, "w"), monday, weekdays) == date(2027, 2, 22)
-    many = [offsets.Offset(n, "wd") for n in (-5, -1, 3, 1, -5)]
-    assert offsets.resolve_many(many, monday, weekdays) == [offsets.resolve(o, monday, weekdays) for o in many]
+
+
+def _walked(day: date, amount: int, is_working) -> date:
+    """The definition of a working-day offset, one day at a time (what WorkingDays.shift counts)."""
+    step = 1 if amount > 0 else -1
+    left = abs(amount)
+    while left:
+        day = date.fromordinal(day.toordinal() + step)
+        left -= is_working(day)
+    return day
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    weekend=st.frozensets(st.integers(0, 6), max_size=6),
+    holidays=st.sets(st.dates(date(2025, 1, 1), date(2029, 12, 31)), max_size=80),
+    day=st.dates(date(2026, 1, 1), date(2028, 12, 31)),
+    amount=st.integers(-400, 400),
+)
+def test_counted_working_days_are_the_walked_ones(weekend, holidays, day, amount):
+    calendar = offsets.WorkingDays(weekend, lambda year: [d for d in holidays if d.year == year])
+    walked = _walked(day, amount, lambda d: d.weekday() not in weekend and d not in holidays)
+    assert calendar.shift(day, amount) == walked
+    assert calendar.is_working(walked) or amount == 0
+    fresh = offsets.WorkingDays(weekend, lambda year: [d for d in holidays if d.year == year])
+    others = [amount, -amount, amount // 3, 0, amount]
+    assert fresh.shift_many(day, others) == [calendar.shift(day, n) for n in others]
+
+
+def test_a_calendar_without_working_days_is_refused():
+    with pytest.raises(InvalidValue, match="no working day"):
+        offsets.WorkingDays(frozenset(range(7)), lambda year: ()).shift(date(2027, 3, 1), 1)
+    every_day = offsets.WorkingDays(
+        frozenset(),
+        lambda year: [
+            date.fromordinal(n) for n in range(date(year, 1, 1).toordinal(), date(year + 1, 1, 1).toordinal())
+        ],
+    )
+    with pytest.raises(InvalidValue, match="no working day"):
+        every_day.shift(date(2027, 3, 1), -3)
 
 
 def test_working_days_follow_the_region_holidays_its_weekend_and_dst():

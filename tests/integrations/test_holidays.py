@@ -278,3 +278,23 @@ def test_the_cache_reads_the_same_lazily_or_whole(monkeypatch, tmp_path, lazy_fr
     assert rewritten["NL:2027"] == {"2027-04-27": "Made-up Day"}
     assert rewritten["DE:2026"] == {d.isoformat(): name for d, name in computed[("DE", 2026)].items()}
     holidays.clear_memory()
+
+
+@pytest.mark.parametrize("lazy_from", [0, 10**12])
+def test_a_country_weekend_is_kept_in_the_cache_file(monkeypatch, tmp_path, lazy_from):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(holidays, "LAZY_FROM_BYTES", lazy_from)
+    holidays.clear_memory()
+    assert holidays.weekend("SA-01") == frozenset((4, 5))  # Friday and Saturday, from the library
+    assert holidays.weekend("NL") == frozenset((5, 6))
+    holidays.flush_cache()
+    path = holidays.cache_path()
+    stored = json.loads(path.read_text())
+    assert stored["calendars"]["SA:weekend"] == [4, 5]
+    stored["calendars"]["SA:weekend"] = [6]  # what the cache says is what is read
+    stored["calendars"]["NL:weekend"] = [9, "x"]  # a damaged entry: asked again, no error
+    path.write_text(json.dumps(stored))
+    holidays.clear_memory()
+    assert holidays.weekend("SA") == frozenset((6,))
+    assert holidays.weekend("NL") == frozenset((5, 6))
+    holidays.clear_memory()
