@@ -106,19 +106,44 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
             holidays.flush_cache()
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    """A database seeded from the bundled dataset."""
-    path = tmp_path / "rollout.json"
-    Database(path).create(empty=False, force=False)
-    return path
+# -- one database, on each backend ------------------------------------------------------------------
+# A test module that sets BACKENDS = ("file", "postgres") runs each of its tests that takes a
+# database (`db_path`, `empty_db_path`) once per backend: the same commands must give the same
+# results on a PostgreSQL database as on the file. A test about the file itself (its lock, journal,
+# bytes on disk) is marked `file_only`.
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    backends = getattr(metafunc.module, "BACKENDS", None)
+    if backends and {"db_path", "empty_db_path"} & set(metafunc.fixturenames):
+        if metafunc.definition.get_closest_marker("file_only"):
+            backends = ("file",)
+        metafunc.parametrize("backend", backends)
 
 
 @pytest.fixture
-def empty_db_path(tmp_path: Path) -> Path:
-    path = tmp_path / "empty.json"
-    Database(path).create(empty=True, force=False)
-    return path
+def backend() -> str:
+    """Which backend the test's databases are on (parametrized in modules with BACKENDS)."""
+    return "file"
+
+
+def _database(name: str, empty: bool, backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """A new database, seeded from the bundled dataset unless `empty`: a file in the test's folder
+    (its Path), or a new database on the test process's PostgreSQL server (its URL)."""
+    location: Path | str
+    location = request.getfixturevalue("postgres_server").new_database() if backend == "postgres" else tmp_path / name
+    Database(location).create(empty=empty, force=False)
+    return location
+
+
+@pytest.fixture
+def db_path(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """A database seeded from the bundled dataset (see _database)."""
+    return _database("rollout.json", False, backend, tmp_path, request)
+
+
+@pytest.fixture
+def empty_db_path(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """A database with no records (see _database)."""
+    return _database("empty.json", True, backend, tmp_path, request)
 
 
 @dataclass
@@ -129,11 +154,11 @@ class Result:
 
 
 @pytest.fixture
-def rollout(db_path: Path):
+def rollout(db_path: Path | str):
     """Run `rollout --db <seeded db> ARGS...` in-process; returns exit code, stdout, stderr."""
     from rollout.cli import cli
 
-    def run(*args: str, input: str | None = None, db: Path | None = None) -> Result:
+    def run(*args: str, input: str | None = None, db: Path | str | None = None) -> Result:
         runner = CliRunner()
         result = runner.invoke(cli, ["--db", str(db or db_path), *args], input=input, catch_exceptions=False)
         return Result(result.exit_code, result.stdout, result.stderr)

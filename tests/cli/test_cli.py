@@ -9,8 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from databases import stored
 
 from rollout.db import Database
+
+BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
 
 REGION_KEYS = {
     "code",
@@ -200,7 +203,7 @@ def test_history_json_newest_first(rollout):
 
 
 def test_batch_applies_as_one_change_and_undoes_as_one(rollout, db_path, tmp_path):
-    before = db_path.read_bytes()
+    before = stored(db_path)
     batch = tmp_path / "plan.txt"
     batch.write_text(
         "# Q1 plan\n"
@@ -212,7 +215,7 @@ def test_batch_applies_as_one_change_and_undoes_as_one(rollout, db_path, tmp_pat
     )
     dry = rollout("batch", str(batch), "--dry-run")
     assert dry.exit_code == 0 and "would apply" in dry.stdout
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
     result = rollout("batch", str(batch))
     assert result.exit_code == 0, result.stderr
     state = Database(db_path).load()
@@ -242,12 +245,12 @@ def test_batch_applies_as_one_change_and_undoes_as_one(rollout, db_path, tmp_pat
 def test_a_failing_batch_line_names_the_line_and_writes_nothing(rollout, db_path, tmp_path, text, message):
     batch = tmp_path / "bad.txt"
     batch.write_text(text)
-    before = db_path.read_bytes()
+    before = stored(db_path)
     result = rollout("batch", str(batch))
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ") and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
 
 
 def test_batch_from_stdin(rollout, db_path):
@@ -276,20 +279,20 @@ def test_batch_from_stdin(rollout, db_path):
     ],
 )
 def test_errors_are_one_line_with_exit_code_and_no_write(rollout, db_path, args, code, message):
-    before = db_path.read_bytes()
+    before = stored(db_path)
     result = rollout(*args)
     assert result.exit_code == code
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0]
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
 
 
 def test_undo_with_nothing_to_undo(rollout, db_path):
-    before = db_path.read_bytes()
+    before = stored(db_path)
     result = rollout("undo")
     assert result.exit_code == 1 and result.stderr.strip() == "Error: nothing to undo: no change by tester is in effect"
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
 
 
 def test_init_refuses_without_force_and_empty_creates_empty(rollout, db_path):
@@ -304,12 +307,12 @@ def test_read_only_refuses_writes(rollout, db_path):
 
     from rollout.cli import cli
 
-    before = db_path.read_bytes()
+    before = stored(db_path)
     result = CliRunner().invoke(cli, ["--db", str(db_path), "--read-only", "check", "add", "DE", "x"])
     assert result.exit_code == 1 and "read-only" in result.stderr
     result = CliRunner(env={"ROLLOUT_READ_ONLY": "1"}).invoke(cli, ["--db", str(db_path), "check", "add", "DE", "x"])
     assert result.exit_code == 1
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
 
 
 # -- the installed console script --------------------------------------------------------
@@ -380,11 +383,11 @@ def test_read_commands_do_not_import_textual(db_path):
 def test_batch_dry_run_lists_each_change_with_the_fields_it_touches(rollout, db_path, tmp_path):
     batch = tmp_path / "plan.txt"
     batch.write_text("region set NL --owner anna\ncheck add NL 'Press kit'\n")
-    before = db_path.read_bytes()
+    before = stored(db_path)
     result = rollout("batch", str(batch), "--dry-run")
     assert result.exit_code == 0
     assert "  change region NL Netherlands (owner)" in result.stdout.splitlines()
     assert any(
         line.startswith("  add checklist item c") and line.endswith("Press kit") for line in result.stdout.splitlines()
     )
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before

@@ -15,6 +15,8 @@ from rollout import agenda, health, timeline
 from rollout.cli import output
 from rollout.db import Database
 
+BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
+
 
 @pytest.fixture
 def crafted(tmp_path: Path) -> Path:

@@ -14,6 +14,8 @@ from rollout import settings
 from rollout.cli import cli
 from rollout.db import Database
 
+BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
+
 
 @pytest.fixture
 def crafted(tmp_path: Path) -> Path:

@@ -12,6 +12,8 @@ import pytest
 
 from rollout.db import Database
 
+BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
+
 BLOCKED = "Error: c2 waits for c1 'Payment provider live' (open); use --force\n"
 
 

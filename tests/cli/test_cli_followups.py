@@ -7,9 +7,12 @@ import json
 
 import jsonschema
 import pytest
+from databases import stored
 
 from rollout.cli import contract
 from rollout.db import Database
+
+BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
 
 
 # -- history --json: undone, and by which entry --------------------------------------------------------
@@ -90,9 +93,9 @@ def test_check_done_by_owner_keeps_the_dependency_gate(rollout, db_path) -> None
     assert _items(db_path)["c337"]["status"] != "done"
     added = rollout("check", "add", "PL", "Launch BLIK promo", "--owner", "Zed", "--after", "c337", "--json")
     blocked = json.loads(added.stdout)["changed"]["checklist"][0]["id"]
-    before = db_path.read_bytes()
+    before = stored(db_path)
     refused = rollout("check", "done", "--owner", "zed")
-    assert refused.exit_code == 1 and "--force" in refused.stderr and db_path.read_bytes() == before
+    assert refused.exit_code == 1 and "--force" in refused.stderr and stored(db_path) == before
     forced = rollout("check", "done", "--owner", "ZED", "--force")
     assert forced.exit_code == 0 and _items(db_path)[blocked]["status"] == "done"
     assert _items(db_path)["c337"]["status"] != "done"
@@ -111,10 +114,10 @@ def test_check_done_by_owner_keeps_the_dependency_gate(rollout, db_path) -> None
     ],
 )
 def test_item_commands_by_owner_refusals_change_nothing(rollout, db_path, args, code, message) -> None:
-    before = db_path.read_bytes()
+    before = stored(db_path)
     result = rollout(*args)
     assert result.exit_code == code and message in result.stderr and result.stderr.count("\n") == 1
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
 
 
 # -- region warnings on import ----------------------------------------------------------------------
@@ -138,12 +141,12 @@ def test_import_warnings_in_json_dry_runs_and_json_files(rollout, tmp_path, db_p
         "regions": [{"code": "PL", "currency": "EUR"}, {"code": "DE", "name": "Deutschland"}],
     }
     records.write_text(json.dumps(document, indent=1))
-    before = db_path.read_bytes()
+    before = stored(db_path)
     dry = rollout("import", str(records), "--dry-run", "--json")
     assert dry.exit_code == 0, dry.stderr
     (warning,) = json.loads(dry.stdout)["warnings"]
     assert "PL: currency EUR is not Poland's (PLN)" in warning and "regions.json" in warning
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
     tz = tmp_path / "zone.csv"
     tz.write_text("code,timezone\nPL,America/Chicago\n")
     result = rollout("import", str(tz))
@@ -162,7 +165,7 @@ def test_batch_picks_items_by_owner_as_one_change(rollout, tmp_path, db_path) ->
     assert len(json.loads(rollout("history", "--json").stdout)) == 1
     bad = tmp_path / "bad.txt"
     bad.write_text("check done PL --owner payments\ncheck done PL --owner nobody\n")
-    before = db_path.read_bytes()
+    before = stored(db_path)
     refused = rollout("batch", str(bad))
     assert refused.exit_code == 1 and "line 2: no checklist item is owned by 'nobody'" in refused.stderr
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before

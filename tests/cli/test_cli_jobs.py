@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from databases import stored
 
 from rollout.db import Database
+
+BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
 
 
 def _owners(db_path, table: str) -> dict[str, str]:
@@ -39,11 +42,11 @@ def test_handover_moves_open_items_and_regions_as_one_undoable_change(rollout, d
 
 
 def test_handover_by_region_and_dry_run(rollout, db_path) -> None:
-    before = db_path.read_bytes()
+    before = stored(db_path)
     dry = rollout("handover", "payments", "nadia", "PL", "--dry-run")
     assert dry.exit_code == 0 and "Would hand over" in dry.stdout and "c337" in dry.stdout
     assert "CA" not in dry.stdout.split(":", 1)[1].replace("CAN", "")
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
     assert rollout("handover", "payments", "nadia", "PL").exit_code == 0
     items = Database(db_path).load().items
     assert all(i["owner"] == "payments" for i in items.values() if i["region"] == "CA" and i["owner"] == "payments")
@@ -59,10 +62,10 @@ def test_handover_by_region_and_dry_run(rollout, db_path) -> None:
     ],
 )
 def test_handover_refusals_change_nothing(rollout, db_path, args, message) -> None:
-    before = db_path.read_bytes()
+    before = stored(db_path)
     result = rollout("handover", *args)
     assert result.exit_code == 1 and message in result.stderr and result.stderr.count("\n") == 1
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
 
 
 def test_check_list_selects_items_by_their_owner(rollout) -> None:

@@ -7,6 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from databases import stored
+
+BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
 
 
 def ok(result):  # noqa: ANN001, ANN201
@@ -20,7 +23,7 @@ def refused(result, db_path: Path, before: bytes, *words: str) -> str:  # noqa: 
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("Error: ") and all(w in line for w in words), line
     assert result.stdout == ""
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
     return line
 
 
@@ -65,7 +68,7 @@ def test_kpi_target_actual_and_report_plain_and_json(rollout):
 )
 def test_bad_amounts_and_periods_are_one_error_line(rollout, db_path, args, words):
     ok(rollout("status"))  # the database exists
-    before = db_path.read_bytes()
+    before = stored(db_path)
     refused(rollout("kpi", "target", "NL", *args), db_path, before, *words)
 
 
@@ -73,7 +76,7 @@ def test_a_csv_line_with_a_bad_number_writes_nothing(rollout, db_path, tmp_path)
     ok(rollout("status"))
     sheet = tmp_path / "actuals.csv"
     sheet.write_text("region,period,gmv\nNL,2027-01,870000.50\nPL,2027-01,12.345\n", encoding="utf-8")
-    before = db_path.read_bytes()
+    before = stored(db_path)
     refused(rollout("kpi", "import", str(sheet)), db_path, before, "actuals.csv line 3", "PLN amounts have 2 decimals")
     refused(rollout("import", str(sheet)), db_path, before, "actuals.csv line 3", "12.345")
     sheet.write_text("promo,gmv\np61,1e5\n", encoding="utf-8")
@@ -114,7 +117,7 @@ def test_signoff_request_approve_show_and_the_launch_gate(rollout, db_path):
     assert ok(rollout("signoff", "request", "NL", "--approvers", "tester, Li Wei")).stdout == (
         "Sign-off of NL asked of tester, Li Wei.\n"
     )
-    before = db_path.read_bytes()
+    before = stored(db_path)
     refused(rollout("--user", "bob", "signoff", "approve", "NL"), db_path, before, "bob is not an approver of NL")
     ok(rollout("--user", "TESTER ", "signoff", "approve", "NL", "--note", "go"))
     ok(rollout("--user", "li wei", "signoff", "approve", "NL"))
@@ -123,7 +126,7 @@ def test_signoff_request_approve_show_and_the_launch_gate(rollout, db_path):
     ok(rollout("promo", "move", "p61", "--by", "1d"))
     text = ok(rollout("signoff", "show", "NL")).stdout
     assert text.startswith("NL sign-off: stale\n") and "promotion p61 start, end changed" in text
-    before = db_path.read_bytes()
+    before = stored(db_path)
     refused(rollout("region", "set", "NL", "--status", "launched"), db_path, before, "sign-off not fresh")
     ok(rollout("undo"))  # the promotion back where it was approved: fresh again
     assert json.loads(ok(rollout("signoff", "show", "NL", "--json")).stdout)["state"] == "approved"
@@ -177,7 +180,7 @@ def test_freeze_add_list_remove_and_the_refusal(rollout, db_path):
     listed = json.loads(ok(rollout("freeze", "list", "--json")).stdout)
     assert listed[0]["id"] == "f1" and listed[0]["regions"] == ["NL", "PL"] and listed[0]["blocks"] is True
     assert "Lunar new year" in ok(rollout("freeze", "list")).stdout
-    before = db_path.read_bytes()
+    before = stored(db_path)
     refused(rollout("region", "set", "PL", "--launch", "2027-01-25"), db_path, before, "inside freeze f1", "--force")
     refused(rollout("shift", "PL", "--by", "-7w"), db_path, before, "inside freeze f1")
     refused(
@@ -288,5 +291,5 @@ def test_a_batch_runs_the_outcome_commands_as_one_change(rollout, db_path, tmp_p
         "1 sign-off added, 1 KPI added, 1 exchange rate added, 1 freeze window added, 1 region changed" in result.stdout
     )
     plan.write_text("kpi actual NL --period 2027-01 --gmv 1e3\n", encoding="utf-8")
-    before = db_path.read_bytes()
+    before = stored(db_path)
     refused(rollout("batch", str(plan)), db_path, before, "line 1", "exponents")

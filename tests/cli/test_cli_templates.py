@@ -7,6 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from databases import stored
+
+BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
 
 
 def _ok(result):  # noqa: ANN001, ANN202
@@ -54,9 +57,9 @@ def test_edit_then_reapply_shows_the_diff_and_keeps_hand_edits(rollout, db_path:
     _ok(rollout("template", "edit", "standard", "logistics-partner", "--owner", "ops-kr"))
     _ok(rollout("template", "edit", "standard", "kr-cert", "--title", "KC certification", "--critical", "--due=-20wd"))
     _ok(rollout("template", "edit", "standard", "app-store-listing", "--remove"))
-    before = db_path.read_bytes()
+    before = stored(db_path)
     dry = _ok(rollout("template", "apply", "standard", "KR", "--dry-run"))
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
     new_id = f"c{int(max(items.values(), key=lambda i: int(i[1:]))[1:]) + 1}"
     assert dry.stdout == (
         f"! KR {items['logistics-partner']}   item      logistics-partner: conflict: edited by hand, kept "
@@ -112,13 +115,13 @@ def test_edit_then_reapply_shows_the_diff_and_keeps_hand_edits(rollout, db_path:
     ],
 )
 def test_a_bad_input_is_one_error_line_exit_1_and_the_database_unchanged(rollout, db_path: Path, args):
-    before = db_path.read_bytes()
+    before = stored(db_path)
     result = rollout(*args)
     assert result.exit_code == 1, (result.exit_code, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
     assert result.stdout == ""
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
 
 
 def test_a_bad_file_to_import_names_the_problem(rollout, tmp_path: Path):

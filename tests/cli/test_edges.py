@@ -8,9 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
+from databases import stored
 
 from rollout.db import Database
-from rollout.doctor import examine
+from rollout.doctor import examine_location
+
+BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
 
 NOW = "2026-11-29T09:00:00+00:00"
 
@@ -28,7 +31,7 @@ def cli(empty_db_path: Path, rollout, monkeypatch: pytest.MonkeyPatch):
     return run
 
 
-def stored(path: Path, table: str, key: str) -> dict:
+def stored_record(path: Path, table: str, key: str) -> dict:
     return Database(path).load().tables[table][key]
 
 
@@ -55,16 +58,16 @@ def test_a_plain_date_on_a_day_without_midnight_is_the_first_instant_of_that_day
         "--launch",
         "2027-09-05",
     )
-    assert stored(empty_db_path, "regions", "CL")["launch"] == "2027-09-05T01:00:00-03:00"
+    assert stored_record(empty_db_path, "regions", "CL")["launch"] == "2027-09-05T01:00:00-03:00"
     add_region(cli, "EG", "Africa/Cairo", "--launch", "2027-04-30")
-    assert stored(empty_db_path, "regions", "EG")["launch"] == "2027-04-30T01:00:00+03:00"
+    assert stored_record(empty_db_path, "regions", "EG")["launch"] == "2027-04-30T01:00:00+03:00"
 
 
 def test_today_is_the_regions_calendar_day(cli, empty_db_path, monkeypatch):
     add_region(cli, "CL", "America/Santiago")
     monkeypatch.setenv("ROLLOUT_NOW", "2027-09-05T15:00:00Z")
     cli("region", "set", "CL", "--launch", "today")
-    assert stored(empty_db_path, "regions", "CL")["launch"] == "2027-09-05T01:00:00-03:00"
+    assert stored_record(empty_db_path, "regions", "CL")["launch"] == "2027-09-05T01:00:00-03:00"
     status = json_of(cli("status", "--json"))
     assert status[0]["days_to_launch"] == 0
     assert "passed" not in " ".join(status[0]["warnings"])
@@ -73,28 +76,28 @@ def test_today_is_the_regions_calendar_day(cli, empty_db_path, monkeypatch):
 def test_a_wall_time_that_happens_twice_is_the_first_and_shows_its_offset(cli, empty_db_path):
     add_region(cli, "DE", "Europe/Berlin")
     cli("region", "set", "DE", "--launch", "2027-10-31T02:30")
-    assert stored(empty_db_path, "regions", "DE")["launch"] == "2027-10-31T02:30:00+02:00"
+    assert stored_record(empty_db_path, "regions", "DE")["launch"] == "2027-10-31T02:30:00+02:00"
     shown = cli("region", "show", "DE").stdout
     assert "2027-10-31 02:30 +02:00" in shown
 
 
 def test_a_wall_time_in_a_gap_is_one_line_naming_the_gap(cli, empty_db_path):
     add_region(cli, "DE", "Europe/Berlin")
-    before = empty_db_path.read_bytes()
+    before = stored(empty_db_path)
     result = cli("region", "set", "DE", "--launch", "2027-03-28T02:30", ok=False)
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
     assert "the clocks jump from 02:00 to 03:00" in result.stderr
     assert "first valid time after it is 2027-03-28T03:00" in result.stderr
-    assert empty_db_path.read_bytes() == before
+    assert stored(empty_db_path) == before
 
 
 def test_shift_by_a_day_onto_a_day_without_midnight_lands_on_its_start(cli, empty_db_path):
     add_region(cli, "CL", "America/Santiago", "--launch", "2027-09-04")
     cli("shift", "CL", "--by", "1d")
-    assert stored(empty_db_path, "regions", "CL")["launch"] == "2027-09-05T01:00:00-03:00"
+    assert stored_record(empty_db_path, "regions", "CL")["launch"] == "2027-09-05T01:00:00-03:00"
     cli("shift", "CL", "--by", "1d")
-    assert stored(empty_db_path, "regions", "CL")["launch"] == "2027-09-06T00:00:00-03:00"
+    assert stored_record(empty_db_path, "regions", "CL")["launch"] == "2027-09-06T00:00:00-03:00"
 
 
 # -- 2. month moves keep every record valid -------------------------------------------------
@@ -102,22 +105,22 @@ def test_promo_move_by_a_month_keeps_the_length(cli, empty_db_path):
     add_region(cli, "NL", "Europe/Amsterdam")
     cli("promo", "add", "NL", "End of month", "--start", "2027-01-30", "--end", "2027-01-31")
     cli("promo", "move", "p1", "--by", "1mo")
-    promo = stored(empty_db_path, "promotions", "p1")
+    promo = stored_record(empty_db_path, "promotions", "p1")
     assert (promo["start"], promo["end"]) == ("2027-02-28T00:00:00+01:00", "2027-03-01T00:00:00+01:00")
-    assert examine(empty_db_path).ok
+    assert examine_location(str(empty_db_path)).ok
 
 
-def test_shift_with_promos_keeps_each_promotion_after_its_start(cli, empty_db_path):
+def test_shift_with_promos_keeps_each_promotion_after_its_start(cli, empty_db_path, tmp_path):
     add_region(cli, "NL", "Europe/Amsterdam", "--launch", "2027-01-15")
     cli("promo", "add", "NL", "Late night", "--start", "2027-01-30T23:00", "--end", "2027-01-31T01:00")
     cli("shift", "NL", "--by", "1mo", "--with-promos")
-    promo = stored(empty_db_path, "promotions", "p1")
+    promo = stored_record(empty_db_path, "promotions", "p1")
     assert (promo["start"], promo["end"]) == ("2027-02-28T23:00:00+01:00", "2027-03-01T01:00:00+01:00")
-    assert examine(empty_db_path).ok
+    assert examine_location(str(empty_db_path)).ok
     cli("promo", "edit", "p1", "--name", "Still editable")
-    dump = empty_db_path.with_name("dump.json")
+    dump = tmp_path / "dump.json"
     cli("export", "-o", str(dump))
-    fresh = empty_db_path.with_name("fresh.json")
+    fresh = tmp_path / "fresh.json"
     Database(fresh).create(empty=True, force=False)
     cli("--db", str(fresh), "import", str(dump))  # a later --db wins
     assert Database(fresh).load().data() == Database(empty_db_path).load().data()
@@ -132,7 +135,7 @@ def test_a_change_that_would_store_an_invalid_record_is_refused_whole(empty_db_p
     with db.transaction("t", "setup") as state:
         ops.add_region(state, "NL", name="NL", timezone="Europe/Amsterdam", currency="EUR")
         ops.add_promotions(state, ["NL"], "Sale", start="2027-01-01", end="2027-01-02")
-    before = empty_db_path.read_bytes()
+    before = stored(empty_db_path)
     with (
         pytest.raises(InvalidValue, match="promotion p1 starts at or after its end"),
         db.transaction("t", "x") as state,
@@ -144,7 +147,7 @@ def test_a_change_that_would_store_an_invalid_record_is_refused_whole(empty_db_p
         state.put("regions", {**state.regions["NL"], "currency": "eur"})
     with pytest.raises(InvalidValue, match="region ZZ, which does not exist"), db.transaction("t", "z") as state:
         state.put("items", {**ops.add_items(state, ["NL"], "x")[0], "region": "ZZ"})
-    assert empty_db_path.read_bytes() == before
+    assert stored(empty_db_path) == before
 
 
 # -- 3. days in filters and warnings are each region's own days ------------------------------
@@ -199,9 +202,9 @@ def test_editing_a_due_to_a_time_makes_it_timed_and_clearing_it_clears_both(cli,
     add_region(cli, "GB", "Europe/London")
     cli("check", "add", "GB", "x", "--due", "2027-01-05")
     cli("check", "edit", "GB", "c1", "--due", "2027-01-05T17:00")
-    assert stored(empty_db_path, "items", "c1")["due_all_day"] is False
+    assert stored_record(empty_db_path, "items", "c1")["due_all_day"] is False
     cli("check", "edit", "GB", "c1", "--due", "")
-    item = stored(empty_db_path, "items", "c1")
+    item = stored_record(empty_db_path, "items", "c1")
     assert (item["due"], item["due_all_day"]) == (None, False)
 
 
@@ -209,7 +212,7 @@ def test_a_region_changing_zone_keeps_its_items_due_day(cli, empty_db_path):
     add_region(cli, "GB", "Europe/London")
     cli("check", "add", "GB", "x", "--due", "2027-01-05")
     cli("region", "set", "GB", "--tz", "Asia/Tokyo")
-    assert stored(empty_db_path, "items", "c1")["due"] == "2027-01-05T00:00:00+09:00"
+    assert stored_record(empty_db_path, "items", "c1")["due"] == "2027-01-05T00:00:00+09:00"
 
 
 def test_tables_show_a_day_for_a_due_day_and_a_time_for_a_timed_due(cli):

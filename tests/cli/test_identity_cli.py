@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
+
 
 def test_owners_merges_spellings_and_agenda_agrees(empty_db_path: Path, rollout):
     def run(*args: str, user: str = "amara") -> str:

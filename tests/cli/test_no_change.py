@@ -9,9 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from databases import stored
 
 from rollout.db import Database
 from rollout.state import State
+
+BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
 
 PROMO = "p64"  # starts before its region launches: a move or an edit of it prints that warning
 Args = Callable[[State], tuple[str, ...]]
@@ -97,14 +100,14 @@ def test_an_edit_that_changes_nothing_prints_one_line_saying_so(name, rollout, d
         assert rollout(*step).exit_code == 0
     state = Database(db_path).load()
     assert state.regions["PL"]["status"] == "preparing" and state.promotions[PROMO]["region"] == "PL"
-    before = db_path.read_bytes()
+    before = stored(db_path)
     args = edit(state)
     result = rollout(*args)
     assert result.exit_code == 0, result.stderr
     (line,) = result.stdout.splitlines()
     assert "nothing changed" in line.lower(), line
     assert result.stderr == "", "no warning about a change that did not happen"
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
     envelope = json.loads(rollout(*args, "--json").stdout)
     assert envelope["history"] is None and envelope["summary"] == "no change"
 

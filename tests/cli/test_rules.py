@@ -11,6 +11,9 @@ import json
 from pathlib import Path
 
 import pytest
+from databases import stored
+
+BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
 
 
 @pytest.fixture
@@ -33,13 +36,13 @@ def region(cli) -> dict:
 # -- the launch gate ------------------------------------------------------------------------------
 def test_one_open_critical_item_blocks_a_launch_with_one_line_and_no_write(cli, empty_db_path):
     cli("check", "add", "NL", "Payment provider live", "--critical")
-    before = empty_db_path.read_bytes()
+    before = stored(empty_db_path)
     result = cli("region", "set", "NL", "--status", "launched", code=1)
     assert result.stdout == ""
     assert result.stderr == (
         "Error: cannot launch NL: 1 critical item(s) open (c1 'Payment provider live'); use --force to launch anyway\n"
     )
-    assert empty_db_path.read_bytes() == before
+    assert stored(empty_db_path) == before
     assert region(cli)["status"] == "planned"
 
 

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from databases import stored
+
+BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
 
 
 @dataclass
@@ -29,7 +32,7 @@ class Crossing:
 
 
 class Cli:
-    def __init__(self, rollout, path: Path, tmp_path: Path) -> None:
+    def __init__(self, rollout, path: Path | str, tmp_path: Path) -> None:
         self.rollout, self.path, self.tmp_path = rollout, path, tmp_path
 
     def __call__(self, *args: str, code: int = 0):
@@ -204,15 +207,15 @@ PATHS = ("cli", "batch", "import-csv", "import-json", "undo", "redo")
 @pytest.mark.parametrize("rule", RULES)
 def test_a_rule_holds_on_a_path(cli, rule, path):
     crossing = RULES[rule](cli, path)
-    before = cli.path.read_bytes()
+    before = stored(cli.path)
     refused = cli(*crossing.args, code=1)
     assert refused.stderr.startswith("Error: ") and refused.stderr.count("\n") == 1, refused.stderr
     assert crossing.error in refused.stderr
-    assert cli.path.read_bytes() == before
+    assert stored(cli.path) == before
     if crossing.note is None:  # nothing forces a cycle through
         if path not in ("cli", "batch"):
             cli(*crossing.args, "--force", code=1)
-            assert cli.path.read_bytes() == before
+            assert stored(cli.path) == before
         return
     cli(*_forced(cli, crossing.args))
     notes = cli.last_entry().get("notes", [])
@@ -235,6 +238,7 @@ def _region(cli: Cli) -> dict:
 
 
 # -- restore: a state that was comes back, and says what it crosses --------------------------------
+@pytest.mark.file_only  # backups and restore are the file's (on a server, the server's)
 def test_restore_brings_back_a_tick_whose_blocker_is_open_now_and_notes_it(cli):
     cli("check", "done", "NL", "c1")
     cli("check", "done", "NL", "c2")
@@ -254,6 +258,7 @@ def test_the_forced_tick_in_a_batch_is_kept_when_a_later_line_reopens_the_blocke
     assert "notes" not in cli.last_entry()
 
 
+@pytest.mark.file_only
 def test_a_whole_restore_notes_what_its_replay_crosses(cli):
     cli("check", "done", "NL", "c1")
     cli("check", "done", "NL", "c2")

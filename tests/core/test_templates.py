@@ -3,7 +3,7 @@ re-applying with a per-item diff, not-applicable items, notes, shifting with the
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest

@@ -23,6 +23,8 @@ from rollout.errors import NotFound, Refused, StaleEdit
 from rollout.state import State, empty_document
 from rollout.undo import Timeline, kind_of
 
+BACKENDS = ("file", "postgres")  # every test taking a database runs on both (tests/conftest.py)
+
 
 @pytest.fixture(params=backend_kinds())
 def db(db_path: Path, request: pytest.FixtureRequest) -> Database:

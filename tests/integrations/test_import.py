@@ -8,11 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
+from databases import stored
 from integration_helpers import as_json, data_of, load
 
 from rollout import exchange
 from rollout.errors import RolloutError
 from rollout.state import TABLES
+
+BACKENDS = ("file", "postgres")  # every test taking a database runs on both (tests/conftest.py)
 
 
 def export_csv_files(rollout, target: Path) -> list[Path]:
@@ -95,11 +98,11 @@ def test_imported_ids_move_the_counters_so_new_ids_are_never_reused(rollout, db_
 def test_reimporting_the_same_export_changes_nothing(rollout, db_path, tmp_path):
     dump = tmp_path / "dump.json"
     rollout("export", "-o", str(dump))
-    before = db_path.read_bytes()
+    before = stored(db_path)
     result = rollout("import", str(dump))
     assert result.exit_code == 0
     assert result.stdout.strip() == f"Imported {dump}: nothing changed."
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
 
 
 @pytest.mark.parametrize(
@@ -143,7 +146,7 @@ def test_reimporting_the_same_export_changes_nothing(rollout, db_path, tmp_path)
     ],
 )
 def test_a_bad_row_names_its_file_and_line_and_nothing_is_written(rollout, db_path, tmp_path, name, text, message):
-    before = db_path.read_bytes()
+    before = stored(db_path)
     source = tmp_path / name
     source.write_text(text, encoding="utf-8")
     ok = tmp_path / "ok.csv"
@@ -153,7 +156,7 @@ def test_a_bad_row_names_its_file_and_line_and_nothing_is_written(rollout, db_pa
     assert result.stdout == ""
     assert result.stderr.startswith(f"Error: {tmp_path}/{message}")
     assert result.stderr.count("\n") == 1
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
 
 
 def test_error_lines_name_the_file_as_given(rollout, db_path, tmp_path, monkeypatch):
@@ -164,7 +167,7 @@ def test_error_lines_name_the_file_as_given(rollout, db_path, tmp_path, monkeypa
 
 
 def test_dry_run_shows_the_changes_and_writes_nothing(rollout, db_path, tmp_path):
-    before = db_path.read_bytes()
+    before = stored(db_path)
     sheet = tmp_path / "regions.csv"
     sheet.write_text("code,owner,wave\nNL,priya,6\nPT,,\n", encoding="utf-8")
     result = rollout("import", "--dry-run", str(sheet))
@@ -175,7 +178,7 @@ def test_dry_run_shows_the_changes_and_writes_nothing(rollout, db_path, tmp_path
     assert result.exit_code == 0, result.stderr
     assert "1 region changed. Nothing was written." in result.stdout
     assert "  change region NL Netherlands (wave, owner)" in result.stdout
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
 
 
 def test_import_json_output_for_scripts(rollout, db_path, tmp_path):
@@ -213,12 +216,12 @@ def test_importing_a_launched_region_with_critical_items_open_is_refused_or_forc
     sheet = tmp_path / "regions.csv"
     sheet.write_text("code,status\nAU,launched\n", encoding="utf-8")
     rollout("status")
-    before = db_path.read_bytes()
+    before = stored(db_path)
     refused = rollout("import", str(sheet))
     assert refused.exit_code == 1
     assert refused.stderr.startswith(f"Error: {sheet} line 2: import cannot launch AU: 4 critical item(s) open (")
     assert refused.stderr.endswith("; use --force to launch anyway\n") and refused.stderr.count("\n") == 1
-    assert db_path.read_bytes() == before
+    assert stored(db_path) == before
     result = rollout("import", str(sheet), "--force")
     assert result.exit_code == 0
     assert "Warning: forced launch (import) of AU with 4 critical item(s) open" in result.stderr

@@ -6,12 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from tui_helpers import load, settle, type_text, wait_until
 
 from rollout.tui.screens.forms import FormScreen, UnsavedScreen
 from rollout.tui.screens.region import RegionScreen
 from rollout.tui.screens.regions import RegionsScreen
 from rollout.tui.widgets.form import FormFields
+
+BACKENDS = ("file", "postgres")  # every test taking a database runs on both (tests/conftest.py)
 
 
 def colleague(db: Path, *args: str) -> None:
@@ -222,6 +225,7 @@ async def test_the_move_dialog_follows_a_colleagues_move_and_moves_from_there(ma
     assert times.instant(moved) - times.instant(before) == timedelta(days=2)  # the colleague's day, then this one
 
 
+@pytest.mark.file_only  # holds the file's change poll so a colleague's change lands between two reads
 async def test_a_move_refused_as_stale_says_who_moved_it_and_shows_the_dates_now(make_app, db_path):
     promo_id = load(db_path).promotions_of("NL")[0]["id"]
     app = make_app()
@@ -248,6 +252,7 @@ def launch_of(db: Path, code: str) -> str:
     return f"(now {times.local_display(region['launch'], region['timezone'])})"
 
 
+@pytest.mark.file_only  # holds the file's change poll so a colleague's change lands between two reads
 async def test_the_launch_move_dialog_follows_a_colleague_and_a_refusal_says_who(make_app, db_path):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
