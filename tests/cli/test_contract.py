@@ -522,3 +522,42 @@ def test_a_malformed_command_line_exits_2_naming_the_help_to_read(args, path, ro
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("Error: ") and line.endswith(f"(see '{' '.join(['cli', *path.split()])} --help')"), line
     assert result.stdout == "" and db_path.read_bytes() == before
+
+
+# -- lazy command loading ----------------------------------------------------------------------------
+_COMMAND_TREE = """
+import json, sys
+from rollout.cli import COMMAND_MODULES, cli
+
+def tree(command):
+    return {name: tree(sub) for name, sub in sorted(getattr(command, "commands", {}).items())}
+
+names = sys.argv[1:] or sorted(COMMAND_MODULES)
+if not sys.argv[1:]:  # every command module loaded first, in the order they are listed
+    for name in names:
+        cli.commands[name]
+print(json.dumps({name: tree(cli.commands[name]) for name in names}))
+"""
+
+
+def test_every_subcommand_is_there_when_only_its_command_was_looked_up():
+    """A command's module is imported when its name is looked up (rollout.cli.COMMAND_MODULES): a
+    subcommand that another module adds to a group would be missing whenever that other module is
+    not loaded. Each module, alone in a fresh process, must give the same command tree as all."""
+    from rollout.cli import COMMAND_MODULES
+
+    def command_tree(*names: str) -> dict:
+        done = subprocess.run(
+            [sys.executable, "-c", _COMMAND_TREE, *names], capture_output=True, text=True, timeout=60, check=True
+        )
+        return json.loads(done.stdout)
+
+    whole = command_tree()
+    by_module: dict[str, list[str]] = {}
+    for name, module in COMMAND_MODULES.items():
+        by_module.setdefault(module, []).append(name)
+    alone = {}
+    for names in by_module.values():
+        alone |= command_tree(*names)
+    assert alone == whole
+    assert set(whole) == set(COMMAND_MODULES) and whole["check"] and whole["template"]
