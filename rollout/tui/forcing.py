@@ -10,24 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from rollout.errors import Forcible, RolloutError
 from rollout.state import State
+from rollout.tui.host import Host
 from rollout.tui.session import Outcome
 
 T = TypeVar("T")
-
-
-class Editor(Protocol):
-    """What this module needs of the app (rollout.tui.app.RolloutApp), named without importing it: method calls
-    go down to the app, and an import of the app from here would be an import circle."""
-
-    def refuse_read_only(self) -> bool: ...
-    def apply_edit(self, command: str, change: Callable[[State], T]) -> Outcome[T]: ...
-    def edit(self, command: str, change: Callable[[State], T]) -> Outcome[T] | None: ...
-    def notify(self, message: str, **options: Any) -> None: ...
-    def push_screen(self, screen: Any, callback: Any = ...) -> Any: ...
 
 
 # The CLI's advice at the end of a rule's refusal (rollout.rules): "; use --force[ to launch anyway]".
@@ -49,7 +39,7 @@ def from_the_cli(error: RolloutError, command: str) -> str:
     return f"{refusal(error)}; to force it: rollout {command.removeprefix(TUI_PREFIX)} --force"
 
 
-def ask_to_force(app: Editor, error: Forcible, forced: Callable[[], None], *, yes: str = "Force") -> None:
+def ask_to_force(app: Host, error: Forcible, forced: Callable[[], None], *, yes: str = "Force") -> None:
     """Ask "Force?" with the refusal; yes runs `forced` (the operation again, with force=True)."""
     from rollout.tui.screens.forms import ConfirmScreen
 
@@ -58,7 +48,7 @@ def ask_to_force(app: Editor, error: Forcible, forced: Callable[[], None], *, ye
 
 
 def edit_or_force(
-    app: Editor,
+    app: Host,
     command: str,
     change: Callable[[State, bool], T],
     then: Callable[[Outcome[T]], Any] | None = None,
