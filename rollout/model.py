@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable
-from functools import cache
+from collections.abc import Callable, Container, Iterable, Mapping
+from functools import cache, partial
+from typing import Any
 
 from rollout import numbers
 from rollout.errors import InvalidValue
@@ -225,3 +226,29 @@ def link(text: str) -> str:
     if parts is None or parts.scheme.lower() not in _URL_SCHEMES or not host or bad_chars:
         raise InvalidValue(f"invalid link {text!r}: expected an http(s) URL such as https://example.com/doc")
     return value
+
+
+# -- edits: the fields given, each stored as its check says --------------------------------------
+def given(values: Mapping[str, Any], checks: Mapping[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    """The fields of `values` that were given (not None), each as its check in `checks` stores it:
+    how every edit reads "change these fields, leave the others". Raises what a check raises
+    (InvalidValue), for the fields in the order given."""
+    return {name: checks[name](value) for name, value in values.items() if value is not None}
+
+
+# The checks of the fields a person edits the same way wherever they are edited (ops, templates).
+REGION_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "name": partial(required_text, "name"),
+    "timezone": timezone,
+    "currency": currency,
+    "wave": wave,
+    "owner": optional_text,
+    "status": status,
+}
+ITEM_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "title": partial(required_text, "title"),
+    "category": category,
+    "owner": optional_text,
+    "critical": bool,
+}
+PROMOTION_CHECKS: dict[str, Callable[[Any], Any]] = {"name": partial(required_text, "name"), "kind": kind}

@@ -105,19 +105,8 @@ def set_regions(
     when launching with critical items open without `force` (a forced launch is noted in history),
     StaleEdit when a field in `expected` was changed by someone else, Refused when moving the launch
     of a launched region without `force` (rollout.rules.launch_move_gate; a forced move is noted)."""
-    fields: dict[str, Any] = {}
-    if name is not None:
-        fields["name"] = model.required_text("name", name)
-    if timezone is not None:
-        fields["timezone"] = model.timezone(timezone)
-    if currency is not None:
-        fields["currency"] = model.currency(currency)
-    if wave is not None:
-        fields["wave"] = model.wave(wave)
-    if owner is not None:
-        fields["owner"] = model.optional_text(owner)
-    if status is not None:
-        fields["status"] = model.status(status)
+    given = {"name": name, "timezone": timezone, "currency": currency, "wave": wave, "owner": owner, "status": status}
+    fields = model.given(given, model.REGION_CHECKS)
     if not fields and launch is None:
         raise InvalidValue("nothing to set: give at least one field")
     updated = []
@@ -354,16 +343,10 @@ def edit_item(
     region = state.region(current["region"])
     check_expected(state, "items", current, expected)
     item = dict(current)
-    if title is not None:
-        item["title"] = model.required_text("title", title)
-    if category is not None:
-        item["category"] = model.category(category)
+    item.update(model.given({"title": title, "category": category}, model.ITEM_CHECKS))
     if due is not None:
         item["due"], item["due_all_day"] = due_fields(due, region["timezone"])
-    if owner is not None:
-        item["owner"] = model.optional_text(owner)
-    if critical is not None:
-        item["critical"] = bool(critical)
+    item.update(model.given({"owner": owner, "critical": critical}, model.ITEM_CHECKS))
     if after is not None:
         waits_for = _existing_items(state, after)
         if item["id"] in waits_for:
@@ -489,11 +472,7 @@ def edit_promotion(
     current = queries.promotion(state, promo_id, code)
     check_expected(state, "promotions", current, expected)
     tz = state.region(current["region"])["timezone"]
-    promo = dict(current)
-    if name is not None:
-        promo["name"] = model.required_text("name", name)
-    if kind is not None:
-        promo["kind"] = model.kind(kind)
+    promo = {**current, **model.given({"name": name, "kind": kind}, model.PROMOTION_CHECKS)}
     new_start = times.parse_when(start, tz) if start is not None else times.instant(promo["start"])
     new_end = times.parse_when(end, tz) if end is not None else times.instant(promo["end"])
     schema.check_span(new_start, new_end)

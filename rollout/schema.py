@@ -376,17 +376,24 @@ def origin(value: Any) -> None:
     required_text(value["fingerprint"])
 
 
+def _template_specs(value: Any, keys: tuple[str, ...], plural: str, one: str, check: Callable[[Any], None]) -> None:
+    """A template's list of `plural` ("items"): dicts with exactly `keys`, each keyed by a template
+    key, their other values checked by `check`."""
+    if not isinstance(value, list):
+        raise InvalidValue(f"expected a list of {plural}")
+    for spec in value:
+        if not isinstance(spec, dict) or set(spec) != set(keys):
+            raise InvalidValue(f"{one} needs exactly {', '.join(keys)}")
+        if model.template_key(str(spec["key"])) != spec["key"]:
+            raise InvalidValue(f"invalid key {spec['key']!r}")
+        check(spec)
+
+
 def _template_items(value: Any) -> None:
     """A template's checklist: {key, title, category, owner, critical, due (offset or None), after (keys)}."""
     from rollout.offsets import stored_offset
 
-    if not isinstance(value, list):
-        raise InvalidValue("expected a list of items")
-    for spec in value:
-        if not isinstance(spec, dict) or set(spec) != set(TEMPLATE_ITEM_KEYS):
-            raise InvalidValue(f"an item needs exactly {', '.join(TEMPLATE_ITEM_KEYS)}")
-        if model.template_key(str(spec["key"])) != spec["key"]:
-            raise InvalidValue(f"invalid key {spec['key']!r}")
+    def check(spec: Any) -> None:
         required_text(spec["title"])
         one_of(model.CATEGORIES)(spec["category"])
         text(spec["owner"])
@@ -396,22 +403,20 @@ def _template_items(value: Any) -> None:
         if not isinstance(spec["after"], list) or not all(isinstance(k, str) for k in spec["after"]):
             raise InvalidValue("an item's after is a list of keys")
 
+    _template_specs(value, TEMPLATE_ITEM_KEYS, "items", "an item", check)
+
 
 def _template_promotions(value: Any) -> None:
     """A template's promotions: {key, name, kind, start (offset), end (offset)}."""
     from rollout.offsets import stored_offset
 
-    if not isinstance(value, list):
-        raise InvalidValue("expected a list of promotions")
-    for spec in value:
-        if not isinstance(spec, dict) or set(spec) != set(TEMPLATE_PROMOTION_KEYS):
-            raise InvalidValue(f"a promotion needs exactly {', '.join(TEMPLATE_PROMOTION_KEYS)}")
-        if model.template_key(str(spec["key"])) != spec["key"]:
-            raise InvalidValue(f"invalid key {spec['key']!r}")
+    def check(spec: Any) -> None:
         required_text(spec["name"])
         required_text(spec["kind"])
         stored_offset(spec["start"])
         stored_offset(spec["end"])
+
+    _template_specs(value, TEMPLATE_PROMOTION_KEYS, "promotions", "a promotion", check)
 
 
 def _template_keys(record: Record) -> str | None:

@@ -412,14 +412,8 @@ def edit_template(
                 raise InvalidValue(f"a new promotion {clean_key} needs a name (--title), --start and --end")
             promo = {"key": clean_key, "name": "", "kind": model.DEFAULT_KIND, "start": "0d", "end": "1d"}
             promos.append(promo)
-        if title is not None:
-            promo["name"] = model.required_text("name", title)
-        if kind is not None:
-            promo["kind"] = model.kind(kind)
-        if start is not None:
-            promo["start"] = offsets.canonical(start)
-        if end is not None:
-            promo["end"] = offsets.canonical(end)
+        checks = {**model.PROMOTION_CHECKS, "start": offsets.canonical, "end": offsets.canonical}
+        promo.update(model.given({"name": title, "kind": kind, "start": start, "end": end}, checks))
     else:
         action = "changed" if item is not None else "added"
         if item is None:
@@ -435,14 +429,8 @@ def edit_template(
                 "after": [],
             }
             items.append(item)
-        if title is not None:
-            item["title"] = model.required_text("title", title)
-        if category is not None:
-            item["category"] = model.category(category)
-        if owner is not None:
-            item["owner"] = model.optional_text(owner)
-        if critical is not None:
-            item["critical"] = bool(critical)
+        given = {"title": title, "category": category, "owner": owner, "critical": critical}
+        item.update(model.given(given, model.ITEM_CHECKS))
         if due is not None:
             item["due"] = offsets.canonical(due) if due.strip() else None
         if after is not None:
