@@ -328,6 +328,12 @@ def _records(table: str, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     return records
 
 
+# JSON for the server by orjson: psycopg's default (the json module) takes a tenth of a second over
+# the history entry of a 10,000-line batch, orjson a hundredth. Keys that are not text become
+# text, as with the json module.
+_dumps = functools.partial(orjson.dumps, option=orjson.OPT_NON_STR_KEYS)
+
+
 def _row(table: str, record: dict[str, Any]) -> list[Any]:
     """The column values of `record`, then missing and extra (None when there is nothing)."""
     from psycopg.types.json import Json, Jsonb
@@ -341,9 +347,9 @@ def _row(table: str, record: dict[str, Any]) -> list[Any]:
             values.append(None)
             continue
         value = record[name]
-        values.append(Jsonb(value) if table == "settings" and name == "value" else value)
+        values.append(Jsonb(value, _dumps) if table == "settings" and name == "value" else value)
     extra = {k: v for k, v in record.items() if k not in names}
-    return [*values, missing or None, Json(extra) if extra else None]
+    return [*values, missing or None, Json(extra, _dumps) if extra else None]
 
 
 def _checkpoint(name: str) -> None:
@@ -786,7 +792,7 @@ class PostgresTransaction(Transaction):
             int(fixed["revision"] or 0),
             int(fixed["next_items"] or 1),
             int(fixed["next_promotions"] or 1),
-            Jsonb(meta),
+            Jsonb(meta, _dumps),
         )
         if insert:
             self.conn.execute(
@@ -912,8 +918,8 @@ class PostgresTransaction(Transaction):
                 str(entry.get("user", "")),
                 str(entry.get("command", "")),
                 header["regions"],
-                Json(header),
-                Json(entry),
+                Json(header, _dumps),
+                Json(entry, _dumps),
             ),
         )
 

@@ -190,3 +190,39 @@ def test_tomorrow_on_a_day_the_zone_skips_is_the_next_day_that_exists(monkeypatc
     assert times.parse_when("tomorrow", "Pacific/Apia").isoformat() == "2011-12-31T00:00:00+14:00"
     with pytest.raises(InvalidValue, match="2011-12-30 does not exist in Pacific/Apia"):
         times.parse_when("2011-12-30", "Pacific/Apia")
+
+
+# -- pendulum DateTimes made fast, the same as pendulum.instance's -------------------------------
+_ZONES = ["Europe/Berlin", "America/Santiago", "Australia/Lord_Howe", "Pacific/Apia", "Asia/Kolkata", "UTC"]
+
+
+@given(
+    moment=st.datetimes(datetime(1971, 1, 1), datetime(2998, 12, 31)),
+    zone=st.sampled_from(_ZONES),
+    fold=st.sampled_from([0, 1]),
+)
+def test_as_pendulum_is_pendulum_instance_for_every_instant(moment, zone, fold):
+    import pendulum
+
+    aware = moment.replace(tzinfo=times.zone(zone), fold=fold)
+    if not times._happens(aware.replace(fold=0)):  # inside a gap: no instant rollout ever makes
+        return
+    made, reference = times.as_pendulum(aware), pendulum.instance(aware)
+    assert made == reference and made.isoformat() == reference.isoformat()
+    assert (made.tzinfo.name, made.fold, type(made.tzinfo)) == (
+        reference.tzinfo.name,
+        reference.fold,
+        type(reference.tzinfo),
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["2027-03-01T10:00:00+00:00", "2027-03-01T10:00:00+05:30", "2027-03-01T10:00:00-03:00"]
+)
+def test_as_pendulum_keeps_a_fixed_offset_as_pendulum_instance_does(text):
+    import pendulum
+
+    moment = datetime.fromisoformat(text)
+    made, reference = times.as_pendulum(moment), pendulum.instance(moment)
+    assert made.isoformat() == reference.isoformat() and type(made.tzinfo) is type(reference.tzinfo)
+    assert made.tzinfo.name == reference.tzinfo.name
