@@ -309,7 +309,7 @@ def stamp_done(item: Record, user: str, tz: str) -> Record:
     says when (its own `done_at`, else now, in the offset of region zone `tz`) and by whom (its own
     `done_by`, else `user`); an open item has neither."""
     if item["status"] == "done":
-        item["done_at"] = item.get("done_at") or times.to_iso(times.now().in_tz(tz))
+        item["done_at"] = item.get("done_at") or times.now_stored(tz)
         item["done_by"] = item.get("done_by") or user
     else:
         item["done_at"] = item["done_by"] = None

@@ -127,7 +127,7 @@ def stamp_launch(region: Record, when: str | None = None) -> Record:
     preparing or ready region has not launched: no stamp. A paused one keeps its own."""
     if region["status"] == "launched":
         if not region.get("launched_at"):
-            region["launched_at"] = when or times.to_iso(times.now().in_tz(region["timezone"]))
+            region["launched_at"] = when or times.now_stored(region["timezone"])
     elif region["status"] in NOT_LAUNCHED_YET:
         region["launched_at"] = None
     return region

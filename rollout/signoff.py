@@ -137,7 +137,7 @@ def request(state: State, code: str, approvers: str | list[str], user: str) -> l
     for rec in approvals(state, region["code"]):
         if rec["id"] not in wanted:
             state.delete("signoffs", rec["id"])
-    now = times.to_iso(times.now().in_tz(region["timezone"]))
+    now = times.now_stored(region["timezone"])
     out = []
     for key, name in wanted.items():
         current = state.tables["signoffs"].get(key)
@@ -188,7 +188,7 @@ def decide(state: State, code: str, user: str, decision: str, note: str | None =
         **current,
         "decision": decision,
         "fingerprint": fingerprint(state, region["code"]),
-        "at": times.to_iso(times.now().in_tz(region["timezone"])),
+        "at": times.now_stored(region["timezone"]),
         "by": user,
         "note": clean_note,
     }

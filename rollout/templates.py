@@ -288,7 +288,7 @@ def diff_text(chosen: Record, steps: Sequence[Step], dry_run: bool = False) -> s
 
 # -- templates: add, edit, remove, import, export -----------------------------------------------
 def _stamp(record: Record, user: str) -> Record:
-    record["updated_at"] = times.to_iso(times.now().in_tz("UTC"))
+    record["updated_at"] = times.now_stored("UTC")
     record["updated_by"] = user
     return record
 
@@ -511,7 +511,7 @@ def add_note(state: State, table: str, key: str, text: str, user: str, link: str
     else:
         current = queries.promotion(state, key)
     note = {
-        "at": times.to_iso(times.now().in_tz("UTC")),
+        "at": times.now_stored("UTC"),
         "user": user,
         "text": model.required_text("note", text),
         "link": model.link(link) if link is not None else None,

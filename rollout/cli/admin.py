@@ -418,8 +418,9 @@ class LineRunner:
     lines of that shape reuse the result with their own words put back in. That is exact for commands
     whose parameters are plain strings and flags without callbacks, since Click then passes words
     through unchanged; other commands, and any line Click rejects, take Click's full path (which also
-    produces its error messages). Each line still runs as Click runs it: every group callback on the
-    path, then the command's, each in its own context.
+    produces its error messages). Each line runs its command's callback in its own context; the
+    group callbacks on its path (which see only the groups' own options) run for the first line of
+    each command path.
     """
 
     def __init__(self, app: App, root: click.Command) -> None:
@@ -432,6 +433,7 @@ class LineRunner:
         self._shapes: dict[tuple[str | None, ...], _Shape | None] = {}
         self._simple: dict[click.Command, bool] = {}
         self._typed: dict[tuple[str, ...], frozenset[str]] = {}
+        self._groups_run: set[tuple[str, ...]] = set()
         self._entered = ExitStack()
 
     def __enter__(self) -> LineRunner:
@@ -455,10 +457,14 @@ class LineRunner:
             return
         path = key[: depth - 1]
         chain = self._chains[path]  # type: ignore[index]
-        for ctx, name in zip(chain, args[:depth], strict=True):
-            ctx.invoked_subcommand = name
-            if ctx.command.callback is not None:
-                ctx.invoke(ctx.command.callback, **ctx.params)
+        if tuple(args[:depth]) not in self._groups_run:
+            # A group's callback sees only its own options, the same for every line of the chain:
+            # it runs once per command path, as Click would run it for that path's first line.
+            self._groups_run.add(tuple(args[:depth]))
+            for ctx, name in zip(chain, args[:depth], strict=True):
+                ctx.invoked_subcommand = name
+                if ctx.command.callback is not None:
+                    ctx.invoke(ctx.command.callback, **ctx.params)
         command = shape.command
         leaf = command.context_class(command, info_name=shape.name, parent=chain[-1], **command.context_settings)
         leaf.params = shape.params(args[depth:])

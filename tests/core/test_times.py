@@ -226,3 +226,15 @@ def test_as_pendulum_keeps_a_fixed_offset_as_pendulum_instance_does(text):
     made, reference = times.as_pendulum(moment), pendulum.instance(moment)
     assert made.isoformat() == reference.isoformat() and type(made.tzinfo) is type(reference.tzinfo)
     assert made.tzinfo.name == reference.tzinfo.name
+
+
+@pytest.mark.parametrize("pinned", ["2026-11-24T09:00:00+00:00", "2027-03-28T01:30:00+00:00", None])
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "Europe/Berlin", "UTC", "America/St_Johns"])
+def test_now_stored_is_now_in_the_zone_as_pendulum_gives_it(monkeypatch, pinned, zone):
+    if pinned is None:
+        monkeypatch.delenv("ROLLOUT_NOW", raising=False)
+        frozen = times.now()
+        monkeypatch.setattr(times, "now", lambda: frozen)
+    else:
+        monkeypatch.setenv("ROLLOUT_NOW", pinned)
+    assert times.now_stored(zone) == times.to_iso(times.now().in_tz(zone))
