@@ -49,7 +49,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -326,6 +326,56 @@ def _records(table: str, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
             record.update(extra)
         records.append(record)
     return records
+
+
+class _Layout(NamedTuple):
+    """Where a record table's rows are and how a record becomes one: `name` the SQL table, `keys`
+    the columns that find a record's row, `columns` what a row holds besides its position, `row`
+    the values of those columns (for psycopg), `scope` what narrows the table to the records of one
+    kind (the generic table's `tbl`)."""
+
+    name: str
+    keys: tuple[str, ...]
+    columns: tuple[str, ...]
+    row: Callable[[dict[str, Any]], list[Any]]
+    scope: tuple[str, ...]
+
+    def sql(self, names: tuple[str, ...] | list[str], prefix: str = "") -> str:
+        """Column names quoted for SQL, comma separated, each after `prefix` ("s.")."""
+        return ", ".join(prefix + _q(name) for name in names)
+
+    @property
+    def where(self) -> str:
+        """' WHERE tbl = %s' (its parameter: `scope`) for the generic table, ' WHERE true' otherwise:
+        ready for more conditions after AND."""
+        return " WHERE tbl = %s" if self.scope else " WHERE true"
+
+
+@functools.cache
+def _layout(table: str) -> _Layout:
+    """Rows of their own columns for the tables the model checks (COLUMNS); one generic table of
+    JSON records (`rollout_records`, keyed by table and key) for the others."""
+    if not COLUMNS:
+        COLUMNS.update(_columns())
+    if table in COLUMNS:
+        columns = tuple(name for name, _ in COLUMNS[table])
+        row = functools.partial(_row, table)
+        return _Layout(f"rollout_{table}", columns[:1], (*columns, "missing", "extra"), row, ())
+    from rollout.state import KEY
+
+    def generic(record: dict[str, Any]) -> list[Any]:
+        from psycopg.types.json import Json
+
+        return [table, str(record[KEY[table]]), Json(record, _dumps)]
+
+    return _Layout("rollout_records", ("tbl", "key"), ("tbl", "key", "record"), generic, (table,))
+
+
+def _row_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A row's values as JSON gives them to json_populate_recordset (psycopg's JSON wrappers unwrapped)."""
+    from psycopg.types.json import Json, Jsonb
+
+    return {name: value.obj if isinstance(value, (Json, Jsonb)) else value for name, value in row.items()}
 
 
 # JSON for the server by orjson: psycopg's default (the json module) takes a tenth of a second over
@@ -759,26 +809,17 @@ class PostgresTransaction(Transaction):
             self._copy_rows(table, records, start=1)
 
     def _truncate(self, table: str) -> None:
-        if table in COLUMNS:
-            self.conn.execute(f"DELETE FROM rollout_{table}")
-        else:
-            self.conn.execute("DELETE FROM rollout_records WHERE tbl = %s", (table,))
+        layout = _layout(table)
+        self.conn.execute(f"DELETE FROM {layout.name}{layout.where}", layout.scope)
 
     def _copy_rows(self, table: str, records: list[dict[str, Any]], start: int) -> None:
         """Insert records at positions start, start+1, ... with COPY (fast for whole tables)."""
         if not records:
             return
-        from rollout.state import KEY
-
-        if table in COLUMNS:
-            names = [_q(name) for name, _ in COLUMNS[table]] + ["missing", "extra", "pos"]
-            with self.conn.cursor().copy(f"COPY rollout_{table} ({', '.join(names)}) FROM STDIN") as copy:
-                for position, record in enumerate(records, start):
-                    copy.write_row([*_row(table, record), position])
-        else:
-            with self.conn.cursor().copy("COPY rollout_records (tbl, key, pos, record) FROM STDIN") as copy:
-                for position, record in enumerate(records, start):
-                    copy.write_row([table, str(record[KEY[table]]), position, orjson.dumps(record).decode()])
+        layout = _layout(table)
+        with self.conn.cursor().copy(f"COPY {layout.name} ({layout.sql([*layout.columns, 'pos'])}) FROM STDIN") as copy:
+            for position, record in enumerate(records, start):
+                copy.write_row([*layout.row(record), position])
 
     def _write_meta(self, document: Document, insert: bool = False) -> None:
         meta = dict(document["_meta"]["1"])
@@ -832,60 +873,46 @@ class PostgresTransaction(Transaction):
     def _delete_rows(self, table: str, keys: list[str]) -> None:
         if not keys:
             return
-        if table in COLUMNS:
-            key = _q(COLUMNS[table][0][0])
-            self.conn.execute(f"DELETE FROM rollout_{table} WHERE {key} = ANY(%s)", (keys,))
-        else:
-            self.conn.execute("DELETE FROM rollout_records WHERE tbl = %s AND key = ANY(%s)", (table, keys))
+        layout = _layout(table)
+        key = _q(layout.keys[-1])
+        self.conn.execute(f"DELETE FROM {layout.name}{layout.where} AND {key} = ANY(%s)", (*layout.scope, keys))
 
     def _upsert_rows(self, table: str, records: dict[str, dict[str, Any]], existing: set[str]) -> None:
         """Update the records that were stored, insert the new ones after every other."""
-        if not records:
-            return
+        changed = [record for key, record in records.items() if key in existing]
         new = [record for key, record in records.items() if key not in existing]
-        changed = {key: record for key, record in records.items() if key in existing}
         if changed:
-            if table in COLUMNS:
-                names = [name for name, _ in COLUMNS[table]]
-                sets = ", ".join(f"{_q(n)} = %s" for n in names[1:]) + ", missing = %s, extra = %s"
-                rows = []
-                for key, record in changed.items():
-                    values = _row(table, record)
-                    rows.append([*values[1:], key])
-                self.conn.cursor().executemany(f"UPDATE rollout_{table} SET {sets} WHERE {_q(names[0])} = %s", rows)
-            else:
-                self.conn.cursor().executemany(
-                    "UPDATE rollout_records SET record = %s WHERE tbl = %s AND key = %s",
-                    [(orjson.dumps(r).decode(), table, key) for key, r in changed.items()],
-                )
-        if not new:
-            return
-        if table in COLUMNS and len(new) <= PIPELINED:
-            # Each insert sees the ones before it: the next place is one past the last.
-            names = [_q(name) for name, _ in COLUMNS[table]] + ["missing", "extra", "pos"]
-            marks = ", ".join(["%s"] * (len(names) - 1))
-            self.conn.cursor().executemany(
-                f"INSERT INTO rollout_{table} ({', '.join(names)})"
-                f" VALUES ({marks}, (SELECT coalesce(max(pos), 0) + 1 FROM rollout_{table}))",
-                [_row(table, record) for record in new],
-            )
-            return
-        if len(new) <= PIPELINED:
-            from rollout.state import KEY
+            self._update_rows(table, changed)
+        if new:
+            self._insert_rows(table, new)
 
+    def _update_rows(self, table: str, records: list[dict[str, Any]]) -> None:
+        """Rewrite stored records' rows in one statement, however many: the rows go as one JSON
+        array that the server reads as rows of the table itself (json_populate_recordset), so
+        every column keeps its type (arrays, booleans, JSON) without a staging table."""
+        layout = _layout(table)
+        values = [name for name in layout.columns if name not in layout.keys]
+        rows = [_row_json(dict(zip(layout.columns, layout.row(record), strict=True))) for record in records]
+        sets = ", ".join(f"{_q(name)} = s.{_q(name)}" for name in values)
+        matches = " AND ".join(f"t.{_q(name)} = s.{_q(name)}" for name in layout.keys)
+        self.conn.execute(
+            f"UPDATE {layout.name} t SET {sets} FROM json_populate_recordset(null::{layout.name}, %s) s WHERE {matches}",
+            (orjson.dumps(rows).decode(),),
+        )
+
+    def _insert_rows(self, table: str, records: list[dict[str, Any]]) -> None:
+        """Insert records after every other of their table: a few in one round trip, more by COPY."""
+        layout = _layout(table)
+        top = f"(SELECT coalesce(max(pos), 0) FROM {layout.name}{layout.where})"
+        if len(records) <= PIPELINED:  # each insert sees the ones before it: the next place is one past the last
+            marks = ", ".join(["%s"] * len(layout.columns))
             self.conn.cursor().executemany(
-                "INSERT INTO rollout_records (tbl, key, pos, record) VALUES"
-                " (%s, %s, (SELECT coalesce(max(pos), 0) + 1 FROM rollout_records WHERE tbl = %s), %s)",
-                [(table, str(r[KEY[table]]), table, orjson.dumps(r).decode()) for r in new],
+                f"INSERT INTO {layout.name} ({layout.sql([*layout.columns, 'pos'])}) VALUES ({marks}, {top} + 1)",
+                [[*layout.row(record), *layout.scope] for record in records],
             )
             return
-        if table in COLUMNS:
-            top = self.conn.execute(f"SELECT coalesce(max(pos), 0) FROM rollout_{table}").fetchone()[0]
-        else:
-            top = self.conn.execute(
-                "SELECT coalesce(max(pos), 0) FROM rollout_records WHERE tbl = %s", (table,)
-            ).fetchone()[0]
-        self._copy_rows(table, new, start=top + 1)
+        start = self.conn.execute(top, layout.scope).fetchone()[0] + 1
+        self._copy_rows(table, records, start=start)
 
     def _renumber(self, table: str, order: list[str]) -> None:
         """Store the records' order as the document has it (a change that reordered a whole table)."""

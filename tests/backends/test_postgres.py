@@ -119,6 +119,40 @@ def test_db_copy_file_to_postgresql_and_back_exports_byte_for_byte(pg_url, tmp_p
     assert run("--db", pg_url, "history", "--limit", "1", "--json")[1] != histories[0]
 
 
+def _large_batches() -> list[str]:
+    """Changes of many records at once, of every way a change reaches the server: inserts and
+    updates of more records than one round trip sends (PIPELINED), in the tables of their own
+    columns and in the generic one, and a few records undone."""
+    from rollout.backends.postgres import PIPELINED
+
+    count = PIPELINED + 10
+    periods = [f"{2027 + n // 12}-{n % 12 + 1:02d}" for n in range(count)]
+    first = [f"check edit c{n} --owner 'bulk {n}'" for n in range(1, count + 1)]
+    first += [f"kpi target NL --period {p} --gmv {n}.5" for n, p in enumerate(periods)]
+    first += [f"promo add DE 'Bulk {n}' --start 2027-0{n % 9 + 1}-01 --end 2027-0{n % 9 + 1}-02" for n in range(count)]
+    second = [f"kpi actual NL --period {p} --gmv {n}" for n, p in enumerate(periods)]
+    second += [f"check done c{n}" for n in range(1, count + 1)]
+    second += [f"region set {code} --owner everyone" for code in ("DE", "NL", "FR", "ES", "IT")]
+    return ["\n".join(first) + "\n", "\n".join(second) + "\n"]
+
+
+def test_large_changes_store_the_same_on_postgresql_as_on_the_file(pg_url, tmp_path):
+    file = str(tmp_path / "rollout.json")
+    results = {}
+    for where in (file, pg_url):
+        assert run("--db", where, "init")[0] == 0
+        assert run("--db", where, "config", "set", "health.at_risk_days", "21")[0] == 0  # a setting's row updated
+        for lines in _large_batches():
+            code, _, stderr = run("--db", where, "--user", "amara", "batch", "-", input=lines)
+            assert code == 0, stderr
+        assert run("--db", where, "undo")[0] == 0  # the second batch's records written back as they were
+        results[where] = [
+            run("--db", where, *args)[1] for args in (("export",), ("history", "--json"), ("kpi", "--json"))
+        ]
+    assert results[file] == results[pg_url]
+    assert run("--db", pg_url, "doctor")[0] == 0
+
+
 def test_db_copy_refuses_a_database_already_there_unless_forced(pg_url, tmp_path):
     file = str(tmp_path / "a.json")
     run("--db", file, "init")
