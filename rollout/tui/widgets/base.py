@@ -75,6 +75,22 @@ class RegionPane(RolloutNode, Vertical):
         """Put the focus where this tab's keys work."""
 
 
+# The keys every record pane binds, around its own: changing records, then marking, notes, copying.
+EDIT_BINDINGS = [
+    Binding("a", "add", "Add", id="add"),
+    Binding("e", "edit", "Edit", id="edit"),
+    Binding("d", "delete", "Delete", id="delete"),
+]
+MARK_BINDINGS = [
+    Binding("v", "mark", "Mark", show=False, id="mark"),
+    Binding("V", "mark_all", "Mark shown", show=False, id="mark.all"),
+    Binding("b", "bulk", "Bulk", id="bulk"),
+    Binding("n", "note", "Note", show=False, id="note"),
+    Binding("y", "copy('id')", "Copy id", show=False, id="copy"),
+    Binding("Y", "copy('row')", "Copy row", show=False, id="copy.row"),
+]
+
+
 class TablePane(RegionPane):
     """A pane whose keys work on one RecordTable (id TABLE_ID): drawn when mounted, focused first."""
 
@@ -82,10 +98,16 @@ class TablePane(RegionPane):
         return self.rollout.check_action(action, parameters)
 
     TABLE_ID = ""
+    RECORDS = ""  # the table of the records it lists: "items", "promotions"
 
     @property
     def table(self) -> RecordTable:
         return self.query_one(f"#{self.TABLE_ID}", RecordTable)
+
+    def current(self) -> Record | None:
+        """The record under the cursor (None on an empty table)."""
+        key = self.table.cursor_key
+        return self.state.tables[self.RECORDS].get(key) if key else None
 
     def on_mount(self) -> None:
         self.refresh_data()

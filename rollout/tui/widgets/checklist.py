@@ -24,7 +24,7 @@ from rollout.tui.screens.forms import ConfirmScreen, FormScreen, field_error
 from rollout.tui.session import Outcome
 from rollout.tui.ticking import set_done
 from rollout.tui.views import BLOCKED, readiness_bar
-from rollout.tui.widgets.base import RecordTable, TablePane, cli_text, when_text
+from rollout.tui.widgets.base import EDIT_BINDINGS, MARK_BINDINGS, RecordTable, TablePane, cli_text, when_text
 from rollout.tui.widgets.form import WHEN_SHORT, Field
 
 ITEM_FIELDS = ("title", "category", "due", "owner", "critical", "after")
@@ -38,18 +38,12 @@ AFTER_WIDTH = 12
 class ChecklistPane(TablePane):
     HELP_TITLE = "Checklist"
     TABLE_ID = "items"
+    RECORDS = "items"
     BINDINGS = [
         Binding("space", "toggle", "Tick", id="check.toggle"),
-        Binding("a", "add", "Add", id="add"),
-        Binding("e", "edit", "Edit", id="edit"),
-        Binding("d", "delete", "Delete", id="delete"),
+        *EDIT_BINDINGS,
         Binding("f", "cycle_filter", "Show", id="check.filter"),
-        Binding("v", "mark", "Mark", show=False, id="mark"),
-        Binding("V", "mark_all", "Mark shown", show=False, id="mark.all"),
-        Binding("b", "bulk", "Bulk", id="bulk"),
-        Binding("n", "note", "Note", show=False, id="note"),
-        Binding("y", "copy('id')", "Copy id", show=False, id="copy"),
-        Binding("Y", "copy('row')", "Copy row", show=False, id="copy.row"),
+        *MARK_BINDINGS,
     ]
 
     def __init__(self, code: str, focus_key: str | None = None) -> None:
@@ -174,10 +168,6 @@ class ChecklistPane(TablePane):
         label = SHOW_LABELS.get(self.show_only, self.show_only)
         text += f" · f shows: {label}" + (f" ({shown})" if self.show_only != "all" else "")
         self.query_one("#progress", Static).update(text)
-
-    def current(self) -> Record | None:
-        key = self.table.cursor_key
-        return self.state.items.get(key) if key else None
 
     def _show_detail(self) -> None:
         item = self.current()

@@ -17,7 +17,7 @@ from rollout.tui.bulk import Change, commands_text, confirm_change, form_then_co
 from rollout.tui.guard import reported
 from rollout.tui.notes import add_note, notes_line
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
-from rollout.tui.widgets.base import RecordTable, TablePane, cli_text, when_text
+from rollout.tui.widgets.base import EDIT_BINDINGS, MARK_BINDINGS, RecordTable, TablePane, cli_text, when_text
 from rollout.tui.widgets.form import DURATION_SHORT, Field
 
 
@@ -46,18 +46,8 @@ def promo_form_values(promo: Record, tz: str) -> dict[str, Any]:
 class PromotionsPane(TablePane):
     HELP_TITLE = "Promotions"
     TABLE_ID = "promos"
-    BINDINGS = [
-        Binding("a", "add", "Add", id="add"),
-        Binding("e", "edit", "Edit", id="edit"),
-        Binding("d", "delete", "Delete", id="delete"),
-        Binding("m", "move", "Move by", id="promo.move"),
-        Binding("v", "mark", "Mark", show=False, id="mark"),
-        Binding("V", "mark_all", "Mark shown", show=False, id="mark.all"),
-        Binding("b", "bulk", "Bulk", id="bulk"),
-        Binding("n", "note", "Note", show=False, id="note"),
-        Binding("y", "copy('id')", "Copy id", show=False, id="copy"),
-        Binding("Y", "copy('row')", "Copy row", show=False, id="copy.row"),
-    ]
+    RECORDS = "promotions"
+    BINDINGS = [*EDIT_BINDINGS, Binding("m", "move", "Move by", id="promo.move"), *MARK_BINDINGS]
 
     def __init__(self, code: str, focus_key: str | None = None) -> None:
         super().__init__(code, id="promotions-pane")
@@ -101,10 +91,6 @@ class PromotionsPane(TablePane):
             f"times in {self.rollout.times_label} ({shown_tz}, z switches)"
         )
         self._show_detail()
-
-    def current(self) -> Record | None:
-        key = self.table.cursor_key
-        return self.state.promotions.get(key) if key else None
 
     def _show_detail(self) -> None:
         promo = self.current()
