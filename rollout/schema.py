@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -180,22 +179,29 @@ class Field(NamedTuple):
     needed_for_new: bool = False
 
 
-@dataclass(frozen=True)
 class Kind:
     """A record kind: its database table, export name, the noun used in messages, its key field,
     its fields in export order, rules over several fields (each returns a problem or None), and
-    for kinds keyed by a generated id, the id's prefix (ID_PREFIX: c12 is prefix "c", number 12)."""
+    for kinds keyed by a generated id, the id's prefix (ID_PREFIX: c12 is prefix "c", number 12).
+    One object per kind, never changed (a plain class, not a dataclass: see Field)."""
 
-    table: str
-    export_name: str
-    noun: str
-    key: str
-    fields: tuple[Field, ...]
-    rules: tuple[Callable[[Record], str | None], ...] = ()
-    by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+    __slots__ = ("table", "export_name", "noun", "key", "fields", "rules", "by_name")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+    def __init__(
+        self,
+        table: str,
+        export_name: str,
+        noun: str,
+        key: str,
+        fields: tuple[Field, ...],
+        rules: tuple[Callable[[Record], str | None], ...] = (),
+    ) -> None:
+        self.table, self.export_name, self.noun, self.key = table, export_name, noun, key
+        self.fields, self.rules = fields, rules
+        self.by_name: dict[str, Field] = {f.name: f for f in fields}
+
+    def __repr__(self) -> str:
+        return f"Kind({self.table!r})"
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -108,12 +108,12 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
 
 # -- one database, on each backend ------------------------------------------------------------------
 # A test module that sets BACKENDS = ("file", "postgres") runs each of its tests that takes a
-# database (`db_path`, `empty_db_path`) once per backend: the same commands must give the same
-# results on a PostgreSQL database as on the file. A test about the file itself (its lock, journal,
-# bytes on disk) is marked `file_only`.
+# database (`db_path`, `empty_db_path`, the `rollout` runner) once per backend: the same commands
+# must give the same results on a PostgreSQL database as on the file. A test about the file itself
+# (its lock, journal, bytes on disk) is marked `file_only`.
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     backends = getattr(metafunc.module, "BACKENDS", None)
-    if backends and {"db_path", "empty_db_path"} & set(metafunc.fixturenames):
+    if backends and "backend" in metafunc.fixturenames:  # every database fixture asks for it
         if metafunc.definition.get_closest_marker("file_only"):
             backends = ("file",)
         metafunc.parametrize("backend", backends)
@@ -154,13 +154,16 @@ class Result:
 
 
 @pytest.fixture
-def rollout(db_path: Path | str):
-    """Run `rollout --db <seeded db> ARGS...` in-process; returns exit code, stdout, stderr."""
+def rollout(request: pytest.FixtureRequest, backend: str):  # noqa: ARG001 (the backend db_path is made on)
+    """Run `rollout --db <seeded db> ARGS...` in-process; returns exit code, stdout, stderr. The
+    seeded database (`db_path`) is made when a call first needs it: not for a test that always
+    names its own with `db=`."""
     from rollout.cli import cli
 
     def run(*args: str, input: str | None = None, db: Path | str | None = None) -> Result:
         runner = CliRunner()
-        result = runner.invoke(cli, ["--db", str(db or db_path), *args], input=input, catch_exceptions=False)
+        where = db or request.getfixturevalue("db_path")
+        result = runner.invoke(cli, ["--db", str(where), *args], input=input, catch_exceptions=False)
         return Result(result.exit_code, result.stdout, result.stderr)
 
     return run

@@ -17,7 +17,7 @@ def _no_terminal_size(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def rollout(rollout, db_path: Path):  # noqa: ANN001 (wraps the suite's own fixture)
+def rollout(rollout, backend: str):  # noqa: ANN001, ARG001 (wraps the suite's own fixture, on the test's backend)
     """The suite's `rollout` runner, validating every successful `--json` output against its schema."""
 
     def run(*args: str, **options):  # noqa: ANN202
@@ -27,3 +27,29 @@ def rollout(rollout, db_path: Path):  # noqa: ANN001 (wraps the suite's own fixt
         return result
 
     return run
+
+
+@pytest.fixture
+def crafted(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Path | str:
+    """The cockpit's crafted database (tests/cli/cli_cockpit_data.py), on the test's backend: built
+    as a file, and for PostgreSQL copied over with its history (rollout.copy)."""
+    import cli_cockpit_data
+
+    built = cli_cockpit_data.build(tmp_path / "crafted.json")
+    if backend != "postgres":
+        return built
+    from rollout.copy import copy_database
+
+    location = request.getfixturevalue("postgres_server").new_database()
+    copy_database(str(built), location)
+    return location
+
+
+@pytest.fixture
+def run(rollout, crafted: Path | str):  # noqa: ANN001
+    """The suite's runner on the crafted database."""
+
+    def go(*args: str, **options):  # noqa: ANN202
+        return rollout(*args, db=crafted, **options)
+
+    return go

@@ -18,21 +18,6 @@ from rollout.db import Database
 BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
 
 
-@pytest.fixture
-def crafted(tmp_path: Path) -> Path:
-    return cli_cockpit_data.build(tmp_path / "crafted.json")
-
-
-@pytest.fixture
-def run(rollout, crafted: Path):  # noqa: ANN001
-    """The suite's runner on the crafted database."""
-
-    def go(*args: str, **options):  # noqa: ANN202
-        return rollout(*args, db=crafted, **options)
-
-    return go
-
-
 def as_json(result) -> object:  # noqa: ANN001
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)

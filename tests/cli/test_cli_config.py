@@ -6,28 +6,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cli_cockpit_data
 import pytest
 from click.shell_completion import ShellComplete
+from databases import stored
 
 from rollout import settings
 from rollout.cli import cli
 from rollout.db import Database
 
 BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
-
-
-@pytest.fixture
-def crafted(tmp_path: Path) -> Path:
-    return cli_cockpit_data.build(tmp_path / "crafted.json")
-
-
-@pytest.fixture
-def run(rollout, crafted: Path):  # noqa: ANN001
-    def go(*args: str, **options):  # noqa: ANN202
-        return rollout(*args, db=crafted, **options)
-
-    return go
 
 
 def as_json(result):  # noqa: ANN001, ANN201
@@ -93,13 +80,13 @@ def test_undo_and_reset_show_the_setting_back_at_its_default(run):
 
 
 def test_resetting_a_setting_at_its_default_changes_nothing(run, crafted):
-    before = crafted.read_bytes()
+    before = stored(crafted)
     result = run("config", "reset", "health.slack_days")
     assert result.exit_code == 0 and result.stdout == "Nothing changed: health.slack_days already has its default, 7.\n"
     assert result.stderr == ""
     envelope = as_json(run("config", "reset", "health.slack_days", "--json"))
     assert envelope["history"] is None and envelope["changed"]["settings"] == []
-    assert crafted.read_bytes() == before
+    assert stored(crafted) == before
 
 
 @pytest.mark.parametrize(
@@ -113,18 +100,18 @@ def test_resetting_a_setting_at_its_default_changes_nothing(run, crafted):
     ],
 )
 def test_bad_settings_are_refused_and_nothing_is_written(run, crafted, args, message):
-    before = crafted.read_bytes()
+    before = stored(crafted)
     result = run("config", *args)
     assert result.exit_code == 1 and result.stdout == "" and result.stderr.startswith(message)
     assert len(result.stderr.splitlines()) == 1
-    assert crafted.read_bytes() == before
+    assert stored(crafted) == before
 
 
 def test_a_read_only_session_cannot_change_a_setting(rollout, crafted):
-    before = crafted.read_bytes()
+    before = stored(crafted)
     result = rollout("--read-only", "config", "set", "health.slack_days", "3", db=crafted)
     assert result.exit_code == 1 and result.stderr.startswith("Error: ")
-    assert crafted.read_bytes() == before
+    assert stored(crafted) == before
     assert Database(crafted).load().tables["settings"] == {}
 
 

@@ -7,27 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cli_cockpit_data
 import pytest
+from databases import stored
 
 from rollout.db import Database
 
 BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
 
 BLOCKED = "Error: c2 waits for c1 'Payment provider live' (open); use --force\n"
-
-
-@pytest.fixture
-def crafted(tmp_path: Path) -> Path:
-    return cli_cockpit_data.build(tmp_path / "crafted.json")
-
-
-@pytest.fixture
-def run(rollout, crafted: Path):  # noqa: ANN001
-    def go(*args: str, **options):  # noqa: ANN202
-        return rollout(*args, db=crafted, **options)
-
-    return go
 
 
 def as_json(result) -> dict:  # noqa: ANN001
@@ -41,7 +28,7 @@ def item(path: Path, item_id: str) -> dict:
 
 def refused(result, crafted: Path, before: bytes, message: str, code: int = 1) -> None:  # noqa: ANN001
     assert (result.exit_code, result.stdout, result.stderr) == (code, "", message)
-    assert crafted.read_bytes() == before
+    assert stored(crafted) == before
 
 
 def test_add_an_item_that_waits_for_others_in_any_region(run):
@@ -59,12 +46,12 @@ def test_add_an_item_that_waits_for_others_in_any_region(run):
     ],
 )
 def test_add_refuses_unknown_or_malformed_ids(run, crafted, after, message):
-    before = crafted.read_bytes()
+    before = stored(crafted)
     refused(run("check", "add", "PL", "X", "--after", after), crafted, before, message)
 
 
 def test_ticking_a_blocked_item_is_refused_naming_the_blocker(run, crafted):
-    before = crafted.read_bytes()
+    before = stored(crafted)
     refused(run("check", "done", "c2"), crafted, before, BLOCKED)
     refused(run("check", "done", "PL", "c2", "--json"), crafted, before, BLOCKED)
 
@@ -99,7 +86,7 @@ def test_edit_sets_replaces_and_clears_what_an_item_waits_for(run, crafted):
 
 
 def test_edit_refuses_a_cycle_a_self_wait_and_both_options(run, crafted):
-    before = crafted.read_bytes()
+    before = stored(crafted)
     refused(
         run("check", "edit", "c1", "--after", "c2"),
         crafted,
@@ -109,7 +96,7 @@ def test_edit_refuses_a_cycle_a_self_wait_and_both_options(run, crafted):
     refused(run("check", "edit", "c1", "--after", "c1"), crafted, before, "Error: c1 cannot wait for itself\n")
     both = run("check", "edit", "c2", "--after", "c1", "--no-after")
     assert both.exit_code == 2 and both.stderr.startswith("Error: give --after ITEMS or --no-after, not both")
-    assert crafted.read_bytes() == before
+    assert stored(crafted) == before
 
 
 def test_the_checklist_tables_show_after_and_blocked(run):
@@ -153,7 +140,7 @@ def test_batch_lines_take_after_no_after_and_force(run, crafted, tmp_path):
 def test_a_batch_line_ticking_a_blocked_item_fails_naming_the_line(run, crafted, tmp_path):
     plan = tmp_path / "plan.txt"
     plan.write_text("check done c5\ncheck done c2\n", encoding="utf-8")
-    before = crafted.read_bytes()
+    before = stored(crafted)
     result = run("batch", str(plan))
     assert result.exit_code == 1 and "line 2" in result.stderr and "c2 waits for c1" in result.stderr
-    assert crafted.read_bytes() == before
+    assert stored(crafted) == before

@@ -49,3 +49,20 @@ def test_rollout_db_comes_before_the_data_folder(monkeypatch, tmp_path):
     assert parse_location(location).target == str(tmp_path / "shop" / "rollout.json")
     monkeypatch.delenv("ROLLOUT_DB")
     assert default_location() == (str(default_path()), True)
+
+
+@pytest.mark.parametrize("value", [None, "", "  ", "/srv/base", "relative/base", "~/tilde"])
+@pytest.mark.parametrize("kind", ["data", "cache", "state", "config"])
+def test_the_folders_are_the_ones_platformdirs_finds(monkeypatch, tmp_path, kind, value):
+    """rollout reads the XDG variables itself on Linux (rollout.paths): the same folders as platformdirs."""
+    import platformdirs
+
+    from rollout import paths
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    variable = f"XDG_{kind.upper()}_HOME"
+    if value is None:
+        monkeypatch.delenv(variable, raising=False)
+    else:
+        monkeypatch.setenv(variable, value)
+    assert getattr(paths, f"{kind}_dir")() == getattr(platformdirs, f"user_{kind}_path")("rollout")

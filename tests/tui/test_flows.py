@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, OptionList, Select, TabbedContent
-from tui_helpers import load, record_notices, type_text, wait_until
+from tui_helpers import load, open_region, record_notices, type_text, wait_until
 
 from rollout import health, queries, times
 from rollout.tui import settings
@@ -41,15 +41,6 @@ def rollout_cli(db: Path, *args: str) -> None:
         check=True,
         capture_output=True,
     )
-
-
-async def open_region(pilot, code: str) -> RegionScreen:
-    await pilot.press("slash")
-    await type_text(pilot, code)
-    await pilot.press("enter", "enter")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, RegionScreen))
-    await pilot.pause()
-    return pilot.app.screen
 
 
 # -- Regions ---------------------------------------------------------------------------

@@ -6,25 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from tui_helpers import load, record_notices, settle, type_text, wait_until
+from tui_helpers import load, open_region, record_notices, settle, type_text, wait_until
 
 from rollout import handover, ops
 from rollout.tui.app import RolloutApp
 from rollout.tui.bulk import confirm_change
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
 from rollout.tui.screens.owners import OwnersScreen
-from rollout.tui.screens.region import RegionScreen
 from rollout.tui.widgets.base import RecordTable
 from rollout.tui.widgets.form import FormFields
-
-
-async def open_region(pilot, code: str) -> RegionScreen:
-    await pilot.press("slash")
-    await type_text(pilot, code)
-    await pilot.press("enter", "enter")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, RegionScreen))
-    await pilot.pause()
-    return pilot.app.screen
 
 
 # -- region warnings on the Overview form -------------------------------------------------------------

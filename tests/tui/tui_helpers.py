@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from rollout.db import Database
 from rollout.state import State
 from rollout.tui.app import RolloutApp
+from rollout.tui.screens.region import RegionScreen
 
 
 def load(path: Path) -> State:
@@ -107,3 +108,13 @@ def seed_history(path: Path) -> Path:
         with db.transaction(user, command) as state:
             change(state)
     return path
+
+
+async def open_region(pilot: Pilot, code: str) -> RegionScreen:
+    """From the Regions screen: filter to `code` and open its Region screen."""
+    await pilot.press("slash")
+    await type_text(pilot, code)
+    await pilot.press("enter", "enter")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, RegionScreen))
+    await pilot.pause()
+    return pilot.app.screen  # type: ignore[return-value]
