@@ -25,8 +25,9 @@ Shapes used throughout (plain dicts and lists, as JSON has them):
   clocks disagree); a backend may also keep the time it committed each entry by its own clock.
 - a *header* is an entry without ``changes``, plus ``"regions"``: the region codes it touched,
   sorted, and ``"summary"``: ``[[table, action, count], ...]`` with action "add", "change" or
-  "remove", in the order the changes list them (see `header_of`). History listings work on
-  headers, which stay small however large the change was.
+  "remove", in the order the changes list them, and ``"edited"``: ``[[key, [field, ...]], ...]``,
+  the fields of the first EDITED_LISTED records the entry changed (see `header_of`). History
+  listings work on headers, which stay small however large the change was.
 
 Errors: every method raises rollout.errors.DatabaseError (one line, naming the database) for a
 storage that cannot be read, written or locked, and rollout.errors.NotFound for an entry or
@@ -69,6 +70,15 @@ def change_regions(change: dict[str, Any]) -> set[str]:
     return found
 
 
+EDITED_LISTED = 3  # records whose changed fields a header names (history's CHANGES column)
+
+
+def changed_fields(change: dict[str, Any]) -> list[str]:
+    """The fields a "change" change changed (before and after differ), in the record's order."""
+    before, after = change.get("before") or {}, change.get("after") or {}
+    return [name for name in {**before, **after} if before.get(name) != after.get(name)]
+
+
 def header_of(entry: Entry) -> Entry:
     """The entry's header: every key but ``changes``, plus ``regions`` and ``summary`` (module doc).
 
@@ -79,14 +89,19 @@ def header_of(entry: Entry) -> Entry:
     changes = entry.get("changes")
     regions: set[str] = set()
     counts: dict[tuple[str, str], int] = {}
+    edited: list[list[Any]] = []
     for change in changes if isinstance(changes, list) else ():
         if not isinstance(change, dict) or not isinstance(change.get("table"), str):
             continue
         regions |= change_regions(change)
-        key = (change["table"], change_action(change))
+        action = change_action(change)
+        key = (change["table"], action)
         counts[key] = counts.get(key, 0) + 1
+        if action == "change" and len(edited) < EDITED_LISTED:
+            edited.append([change.get("key"), changed_fields(change)])
     header["regions"] = sorted(regions)
     header["summary"] = [[table, action, count] for (table, action), count in counts.items()]
+    header["edited"] = edited
     return header
 
 

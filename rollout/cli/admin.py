@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from rollout import ops, queries, times
-from rollout.backends.base import HistoryLog, HistoryQuery
+from rollout.backends.base import HistoryLog, HistoryQuery, header_of
 from rollout.cli import contract, output
 from rollout.cli.app import App, Batch, pass_app
 from rollout.cli.completion import complete_files
@@ -112,7 +112,8 @@ def history(
             wanted, codes = replace(wanted, region=codes[0]), None
     log = app.history()
     headers = _filtered(log, wanted, codes, limit)
-    entries = [log.entry(h["id"]) for h in headers]
+    # The text needs the changes only of entries whose header does not name the edited fields.
+    entries = [log.entry(h["id"]) if as_json or "edited" not in h else h for h in headers]
     timeline = Timeline(log)
     if entries:
         timeline.read_down_to(entries[-1]["id"])  # every undo or redo newer than the oldest entry shown
@@ -168,21 +169,15 @@ def _changes_cell(entry: Record, timeline: Timeline) -> str:
     return f"{text}; {touched}" if touched else text
 
 
-FIELDS_SHOWN = 3  # records named in the CHANGES cell before "+N more"
-
-
 def _fields_changed(entry: Record) -> str:
     """'DE: owner, wave; c12: status': the changed fields of each record edited, at most
-    FIELDS_SHOWN records (records added or removed are counted in the summary already)."""
-    parts = []
-    for change in entry.get("changes", ()):
-        before, after = change.get("before"), change.get("after")
-        if before is None or after is None:
-            continue
-        fields = [f for f in {**before, **after} if before.get(f) != after.get(f)]
-        parts.append(f"{change['key']}: {', '.join(fields)}")
-    if len(parts) > FIELDS_SHOWN:
-        parts = [*parts[:FIELDS_SHOWN], f"+{len(parts) - FIELDS_SHOWN} more"]
+    EDITED_LISTED records, from the header when it names them (records added or removed are
+    counted in the summary already)."""
+    header = entry if "edited" in entry else header_of(entry)  # a full entry, or one from before
+    total = sum(count for _, action, count in header["summary"] if action == "change")
+    parts = [f"{key}: {', '.join(fields)}" for key, fields in header["edited"]]
+    if total > len(parts):
+        parts.append(f"+{total - len(parts)} more")
     return "; ".join(parts)
 
 

@@ -186,3 +186,23 @@ def test_handover_in_a_batch_is_part_of_its_one_change(rollout, db_path) -> None
     assert {c["key"] for c in entries[0]["changes"]} >= {"c337", "c348"}
     dry = rollout("batch", "-", input="handover payments nadia PL --dry-run\n")
     assert dry.exit_code == 1 and "--dry-run is for the whole batch" in dry.stderr
+
+
+def test_history_text_names_the_same_fields_from_headers_of_before_they_named_them(rollout, db_path) -> None:
+    """A header names the edited records' fields (rollout.backends.base.header_of); headers stored
+    before it did are read from their entries' changes: the same text either way."""
+    assert rollout("--user", "ana", "region", "set", "DE", "FR", "IT", "NL", "--wave", "7").exit_code == 0
+    assert rollout("--user", "ana", "check", "edit", "PL", "c337", "--owner", "jonas").exit_code == 0
+    now = rollout("history").stdout
+    assert "+1 more" in now and "c337: owner" in now
+    if isinstance(db_path, str):  # PostgreSQL keeps headers in its history table
+        import psycopg
+
+        with psycopg.connect(db_path) as conn:
+            conn.execute("UPDATE rollout_history SET header = (header::jsonb - 'edited')::json")
+    else:
+        index = db_path.with_name(db_path.name + ".history") / "index.jsonl"
+        headers = [json.loads(line) for line in index.read_text().splitlines()]
+        assert all("edited" in h for h in headers)
+        index.write_text("".join(json.dumps({k: v for k, v in h.items() if k != "edited"}) + "\n" for h in headers))
+    assert rollout("history").stdout == now
