@@ -12,7 +12,8 @@ from textual.widgets import Input
 from tui_cockpit_data import USER, build
 from tui_helpers import load, record_notices, settle, wait_until
 
-from rollout import agenda, health
+from rollout import agenda, health, ops
+from rollout.db import Database
 from rollout.tui.app import RolloutApp
 from rollout.tui.screens.agenda import AgendaScreen, entry_key
 from rollout.tui.screens.forms import ConfirmScreen, FormScreen
@@ -47,15 +48,15 @@ def regions_table(app: RolloutApp) -> RegionTable:
 
 # -- Regions ----------------------------------------------------------------------------------
 async def test_each_row_shows_the_cores_health_with_its_symbol(crafted):
+    with Database(crafted).transaction("test", "a region planned without a checklist yet") as state:
+        ops.add_region(state, "CA", name="Canada", timezone="America/Toronto", currency="CAD", launch="2027-06-01")
     core = {h.code: h for h in health.health_all(load(crafted))}
     app = app_on(crafted)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         table = regions_table(app)
         assert {r.code: r.health for r in table.rows} == {code: h.health for code, h in core.items()}
-        # The data has every health but "no checklist" (a region without items), which the Regions
-        # table shows through the same cell; tests/core/test_empty_checklist_and_future_ticks.py has it.
-        assert {h.health for h in core.values()} == set(health.HEALTHS) - {health.NO_CHECKLIST}
+        assert {h.health for h in core.values()} == set(health.HEALTHS)  # every health, "no checklist" too
         for index, row in enumerate(table.rows):
             cell = f"{health.SYMBOLS[row.health]} {row.health}"
             assert cell in line_text(table, index + 1)
