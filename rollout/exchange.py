@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from rollout import model, ops, queries, rules, schema, status, times
+from rollout.csvrows import data_rows
 from rollout.errors import InvalidValue, NotFound, RolloutError
 from rollout.state import Record, State
 
@@ -475,18 +476,10 @@ def parse_csv(label: str, text: str) -> list[Row]:
         if duplicated:
             raise ExchangeError(f"{label} line 1: column {duplicated[0]!r} appears twice")
         _check_columns(kind, columns, f"{label} line 1", read_with)
-        rows = []
-        previous_end = reader.line_num
-        for cells in reader:
-            line, previous_end = previous_end + 1, reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) != len(columns):
-                raise ExchangeError(
-                    f"{label} line {line}: expected {len(columns)} fields, found {len(cells)} ({read_with})"
-                )
-            values = dict(zip(columns, map(restore_cell, cells), strict=True))
-            rows.append(Row(kind, label, line, values))
+        rows = [
+            Row(kind, label, line, dict(zip(columns, map(restore_cell, cells), strict=True)))
+            for line, cells in data_rows(reader, len(columns), label, ExchangeError, f" ({read_with})")
+        ]
     except csv.Error as exc:
         raise ExchangeError(f"{label} line {reader.line_num}: invalid CSV: {exc}") from None
     return rows

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from rollout import model, money, periods, times
+from rollout.csvrows import data_rows
 from rollout.errors import InvalidValue, NotFound, RolloutError
 from rollout.state import Record, State
 
@@ -114,15 +115,10 @@ def parse_actuals(label: str, text: str) -> list[tuple[int, dict[str, str]]]:
         if tuple(header) not in ACTUALS_HEADERS:
             wanted = " or ".join(",".join(h) for h in ACTUALS_HEADERS)
             raise InvalidValue(f"{label} line 1: expected the header {wanted}, found {','.join(header) or 'nothing'}")
-        rows = []
-        previous = reader.line_num
-        for cells in reader:
-            line, previous = previous + 1, reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) != len(header):
-                raise InvalidValue(f"{label} line {line}: expected {len(header)} fields, found {len(cells)}")
-            rows.append((line, dict(zip(header, cells, strict=True))))
+        rows = [
+            (line, dict(zip(header, cells, strict=True)))
+            for line, cells in data_rows(reader, len(header), label, InvalidValue)
+        ]
     except csv.Error as exc:
         raise InvalidValue(f"{label} line {reader.line_num}: invalid CSV: {exc}") from None
     return rows

@@ -299,6 +299,7 @@ _OPTIONAL_TEXT: dict[str, Any] = {"type": ["string", "null"]}
 _INSTANT: dict[str, Any] = {"type": "string", "format": "date-time"}
 _OPTIONAL_INSTANT: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
 _FLAG: dict[str, Any] = {"type": "boolean"}
+_CURRENCY: dict[str, Any] = {"type": "string", "pattern": "^[A-Z]{3}$"}  # an ISO 4217 code
 
 
 def _enum(values: Iterable[str]) -> dict[str, Any]:
@@ -532,7 +533,7 @@ REGIONS = Kind(
         Field("code", normalised(model.region_code), {"type": "string", "pattern": "^[A-Z]{2}(-[A-Z0-9]{1,3})?$"}),
         Field("name", required_text, _REQUIRED_TEXT, needed_for_new=True),
         Field("timezone", normalised(model.timezone), _REQUIRED_TEXT, needed_for_new=True),
-        Field("currency", normalised(model.currency), {"type": "string", "pattern": "^[A-Z]{3}$"}, needed_for_new=True),
+        Field("currency", normalised(model.currency), _CURRENCY, needed_for_new=True),
         Field("status", one_of(model.STATUSES), _enum(model.STATUSES)),
         Field("wave", whole_number, {"type": "integer", "minimum": 0}),
         Field("owner", text, _TEXT),
@@ -711,7 +712,7 @@ KPIS = Kind(
         Field("region", text, _TEXT, needed_for_new=True),
         Field("period", _period_or_none, {"anyOf": [_PERIOD, {"type": "null"}]}),
         Field("promo", _promo_or_none, {"anyOf": [_id("promotions"), {"type": "null"}]}),
-        Field("currency", _currency_code, {"type": "string", "pattern": "^[A-Z]{3}$"}),
+        Field("currency", _currency_code, _CURRENCY),
         Field("target", money.check_stored_or_none, _AMOUNT),
         Field("actual", money.check_stored_or_none, _AMOUNT),
     ),
@@ -724,10 +725,10 @@ FX_RATES = Kind(
     key="id",
     fields=(
         Field("id", required_text, _REQUIRED_TEXT),
-        Field("base", _currency_code, {"type": "string", "pattern": "^[A-Z]{3}$"}, needed_for_new=True),
-        Field("quote", _currency_code, {"type": "string", "pattern": "^[A-Z]{3}$"}, needed_for_new=True),
+        Field("base", _currency_code, _CURRENCY, needed_for_new=True),
+        Field("quote", _currency_code, _CURRENCY, needed_for_new=True),
         Field("period", periods.check_stored, _PERIOD, needed_for_new=True),
-        Field("rate", _positive_rate, {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"}, needed_for_new=True),
+        Field("rate", _positive_rate, {**_AMOUNT, "type": "string"}, needed_for_new=True),
     ),
     rules=(_fx_key,),
 )

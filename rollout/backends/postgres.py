@@ -1029,21 +1029,17 @@ class PostgresHistory(HistoryLog):
         again with HistoryQuery.matches, the one definition of what matches."""
         where, params = self._where()
         clauses = [where]
-        if query.before_id is not None:
-            clauses.append("id < %s")
-            params.append(query.before_id)
-        if query.region is not None:
-            clauses.append("regions @> ARRAY[%s]::text[]")
-            params.append(query.region)
-        if query.command is not None:
-            clauses.append("starts_with(command, %s)")
-            params.append(query.command)
-        if query.since is not None:
-            clauses.append("at >= %s")
-            params.append(query.since)
-        if query.until is not None:
-            clauses.append("at < %s")
-            params.append(query.until)
+        filters = (
+            ("id < %s", query.before_id),
+            ("regions @> ARRAY[%s]::text[]", query.region),
+            ("starts_with(command, %s)", query.command),
+            ("at >= %s", query.since),
+            ("at < %s", query.until),
+        )
+        for clause, value in filters:
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
         column = "body" if query.with_changes else "header"
         found: list[Entry] = []
         chunk = max(64, (query.limit or 0) + 1)

@@ -129,16 +129,21 @@ def test_handover_dialog_snapshot(snap_compare, db_path):
 
 
 # -- refusals of a rule: ask to force, or say how to force from the CLI --------------------------------
+async def _save_a_moved_launch(pilot, code: str) -> None:
+    """On region `code`'s Overview form, move the launch to 2030-01-15 and save: the Force? question."""
+    screen = await open_region(pilot, code)
+    screen.query_one("#region-form", FormFields).set_value("launch", "2030-01-15")
+    await pilot.pause()
+    await pilot.press("ctrl+s")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+
+
 async def test_moving_a_launched_regions_launch_asks_to_force_then_saves_forced(make_app, db_path):
     launched = next(r for r in load(db_path).regions.values() if r["status"] == "launched")
     code = launched["code"]
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_region(pilot, code)
-        screen.query_one("#region-form", FormFields).set_value("launch", "2030-01-15")
-        await pilot.pause()
-        await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await _save_a_moved_launch(pilot, code)
         question = str(app.screen.query_one(".dialog-question").render())
         assert f"cannot move the launch of {code}: it has already launched" in question
         assert "Force?" in question and "--force" not in question
@@ -155,11 +160,7 @@ async def test_moving_a_launched_regions_launch_answered_no_saves_nothing(make_a
     before = db_path.read_bytes()
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_region(pilot, code)
-        screen.query_one("#region-form", FormFields).set_value("launch", "2030-01-15")
-        await pilot.pause()
-        await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await _save_a_moved_launch(pilot, code)
         await pilot.press("n")
         await pilot.pause()
         assert db_path.read_bytes() == before
