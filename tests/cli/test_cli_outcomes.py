@@ -81,6 +81,9 @@ def test_a_csv_line_with_a_bad_number_writes_nothing(rollout, db_path, tmp_path)
     refused(rollout("import", str(sheet)), db_path, before, "actuals.csv line 3", "12.345")
     sheet.write_text("promo,gmv\np61,1e5\n", encoding="utf-8")
     refused(rollout("kpi", "import", str(sheet)), db_path, before, "line 2", "exponents")
+    # a row short of a cell, after a blank line and a quoted cell spanning two lines: its own line named
+    sheet.write_text('region,period,gmv\n\n"NL",2027-01,"870000\n.50"\nPL,2027-01\n', encoding="utf-8")
+    refused(rollout("kpi", "import", str(sheet)), db_path, before, "actuals.csv line 5: expected 3 fields, found 2")
     sheet.write_text("region,period,gmv\nNL,2027-01,870000.50\nPL,2027-Q1,12.34\n", encoding="utf-8")
     assert ok(rollout("kpi", "import", str(sheet))).stdout == "2 actual(s) set.\n"
     assert ok(rollout("undo")).exit_code == 0
