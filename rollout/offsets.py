@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import compress, cycle, filterfalse
 
 from rollout.errors import InvalidValue
 
@@ -104,12 +105,13 @@ class WorkingDays:
             if not _FIRST_ORDINAL <= far <= _LAST_ORDINAL:
                 break
             self._load(min(origin, far), max(origin, far))
-            off = self._off
-            found = [
-                k
-                for k in range(origin + direction, far + direction, direction)
-                if (k + 6) % 7 not in weekend and k not in off
-            ]
+            first = origin + direction
+            # The ordinal k falls on weekday (k + 6) % 7 (ordinal 1 was a Monday), so which days of
+            # the span are off for the weekend repeats every 7: a mask cycled over it, holidays
+            # then taken out, all in C (a tenth of a listing's time; it runs once per region).
+            weekdays = [(first + direction * step + 6) % 7 not in weekend for step in range(7)]
+            span_days = compress(range(first, far + direction, direction), cycle(weekdays))
+            found = list(filterfalse(self._off.__contains__, span_days))
             if len(found) >= count:
                 return found
             if span == _MAX_SEARCH_DAYS:
@@ -122,7 +124,7 @@ class WorkingDays:
         for year in range(date.fromordinal(first).year, date.fromordinal(last).year + 1):
             if year not in self._years:
                 self._years.add(year)
-                self._off.update(d.toordinal() for d in self._holidays_of_year(year))
+                self._off.update(map(date.toordinal, self._holidays_of_year(year)))
 
 
 # Working days are looked for between years 2 and 9998: a day's neighbours must be dates too.

@@ -16,6 +16,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+import orjson  # loaded by every command already (rollout.storage)
+
 from rollout import model, money, periods, settings, times
 from rollout.errors import InvalidValue
 
@@ -506,13 +508,21 @@ def fingerprint(record: Record, fields: Iterable[str]) -> str:
     """A short digest of a record's template-managed `fields` (ITEM_FIELDS, PROMOTION_FIELDS): equal
     while none of them changed, whatever else (status, notes) did. Kept in the record's origin, it
     tells an item edited by hand since a template was applied from one left as applied."""
-    import hashlib
+    return fingerprint_values(list(map(record.get, fields)))
 
-    import orjson
 
-    # BLAKE2b with an 8-byte digest: 16 hex digits like a cut SHA-256, in a third of the time
-    # (applying a template to 2,000 regions makes 40,000 of them).
-    return hashlib.blake2b(orjson.dumps(list(map(record.get, fields))), digest_size=8).hexdigest()
+def fingerprint_values(values: list[Any]) -> str:
+    """fingerprint() of the values of the fields, in the fields' order: 16 hex digits of BLAKE2b
+    over their JSON (orjson). BLAKE2b with an 8-byte digest is as long as a cut SHA-256 in a third
+    of the time (applying a template to 2,000 regions makes 40,000 of them)."""
+    return _blake2b()(orjson.dumps(values), digest_size=8).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _blake2b() -> Callable[..., Any]:
+    import hashlib  # here: only template commands pay for it at start-up
+
+    return hashlib.blake2b
 
 
 def counts(item: Record) -> bool:

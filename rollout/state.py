@@ -187,22 +187,32 @@ class State:
         The record is kept as given: callers never change it afterwards (an edit puts a new dict),
         which keeps the region index, the checklist counts and the change tracking right.
         """
-        key = record[KEY[table]]
-        current = self.tables[table].get(key)
-        self.before.setdefault((table, key), current)
-        self.tables[table][key] = record
-        if table == "items" and self._waiting is not None:
-            self._rewire(key, current, record)
+        self.put_all(table, (record,))
+        return record
+
+    def put_all(self, table: str, records: Iterable[Record]) -> None:
+        """put each of `records` into `table`, in order: one call for the thousands of records a
+        template applied to every region stores, the table's indexes looked up once."""
+        key_field, stored, before = KEY[table], self.tables[table], self.before
+        rewiring = table == "items" and self._waiting is not None
         groups = self._groups.get(table)
-        if groups is not None:
+        counting = table == "items" and groups is not None
+        for record in records:
+            key = record[key_field]
+            current = stored.get(key)
+            before.setdefault((table, key), current)
+            stored[key] = record
+            if rewiring:
+                self._rewire(key, current, record)
+            if groups is None:
+                continue
             if current is not None and current["region"] != record["region"]:
                 groups[current["region"]].pop(key, None)
             groups.setdefault(record["region"], {})[key] = record
-            if table == "items":
+            if counting:
                 if current is not None:
                     self._count(current, -1)
                 self._count(record, 1)
-        return record
 
     def delete(self, table: str, key: str) -> Record:
         """Remove the record `key` (a code or id) from `table` and return it.

@@ -26,7 +26,7 @@ from typing import Any
 
 from rollout import holidays, model, offsets, ops, queries, schema, times
 from rollout.errors import InvalidValue, NotFound, Refused
-from rollout.schema import ITEM_FIELDS, PROMOTION_FIELDS, fingerprint
+from rollout.schema import ITEM_FIELDS, PROMOTION_FIELDS, fingerprint, fingerprint_values
 from rollout.state import Record, State
 
 FILE_FORMAT_KEY = "rollout_template"
@@ -138,38 +138,45 @@ def apply_to_region(state: State, chosen: Record, region: Record) -> list[Step]:
     code, tz = region["code"], region["timezone"]
     specs, promos = chosen["items"], chosen["promotions"]
     due_specs = [s for s in specs if s["due"] is not None]
-    resolved = resolve_days(
-        region, [*(s["due"] for s in due_specs), *(o for p in promos for o in (p["start"], p["end"]))]
-    )
-    days = dict(zip([s["key"] for s in due_specs], resolved, strict=False))
-    promo_days = resolved[len(due_specs) :]
+    days = resolve_days(region, [*(s["due"] for s in due_specs), *(o for p in promos for o in (p["start"], p["end"]))])
+    starts = [_day_start(day, tz) for day in days]  # each offset's day as stored: its first instant
+    dues = dict(zip([s["key"] for s in due_specs], starts, strict=False))
+    promo_starts = starts[len(due_specs) :]
     applied = _applied(state, code, chosen["name"])
-    steps: list[Step] = []
     ids: dict[str, str] = {key: rec["id"] for key, rec in applied["items"].items()}
     new = [spec["key"] for spec in specs if spec["key"] not in ids]  # ids first: an item may wait for a later one
     ids.update(zip(new, state.new_ids("items", len(new)), strict=True))
     new = [spec["key"] for spec in promos if spec["key"] not in applied["promotions"]]
     promo_ids = dict(zip(new, state.new_ids("promotions", len(new)), strict=True))
+    applying = _Applying(chosen, region, [])
+    owner = region["owner"]
     for spec in specs:
-        wanted = _item_values(spec, region, days.get(spec["key"]), ids)
-        current = applied["items"].get(spec["key"])
-        step = _apply_record(
-            state, "items", chosen, spec["key"], current, wanted, region, ids[spec["key"]], spec["due"]
-        )
-        steps.append(step)
+        key = spec["key"]
+        due = dues.get(key)
+        wanted = {
+            "title": spec["title"],
+            "category": spec["category"],
+            "owner": spec["owner"] or owner,
+            "critical": spec["critical"],
+            "due": due,
+            "due_all_day": due is not None,
+            "after": [ids[k] for k in spec["after"]],
+        }
+        applying.record("items", key, applied["items"].get(key), wanted, ids[key], spec["due"])
     for index, spec in enumerate(promos):
-        start, end = promo_days[2 * index], promo_days[2 * index + 1]
+        key = spec["key"]
         wanted = {
             "name": spec["name"],
             "kind": spec["kind"],
-            "start": _day_start(start, tz),
-            "end": _day_start(end, tz),
+            "start": promo_starts[2 * index],
+            "end": promo_starts[2 * index + 1],
         }
-        current = applied["promotions"].get(spec["key"])
-        new_id = current["id"] if current else promo_ids[spec["key"]]
-        steps.append(
-            _apply_record(state, "promotions", chosen, spec["key"], current, wanted, region, new_id, spec["start"])
-        )
+        current = applied["promotions"].get(key)
+        new_id = current["id"] if current else promo_ids[key]
+        applying.record("promotions", key, current, wanted, new_id, spec["start"])
+    state.put_all("items", applying.stored["items"])
+    state.put_all("promotions", applying.stored["promotions"])
+    steps = applying.steps
     listed = {s["key"] for s in [*specs, *promos]}
     for table, kind in (("items", "item"), ("promotions", "promotion")):
         for key, rec in applied[table].items():
@@ -189,66 +196,61 @@ def _applied(state: State, code: str, name: str) -> dict[str, dict[str, Record]]
     return found
 
 
-def _item_values(spec: Record, region: Record, day: date | None, ids: dict[str, str]) -> Record:
-    due = _day_start(day, region["timezone"]) if day is not None else None
-    return {
-        "title": spec["title"],
-        "category": spec["category"],
-        "owner": spec["owner"] or region["owner"],
-        "critical": spec["critical"],
-        "due": due,
-        "due_all_day": due is not None,
-        "after": [ids[key] for key in spec["after"]],
-    }
+@dataclass(slots=True)
+class _Applying:
+    """One template being applied to one region: the diff so far, and the records to store by
+    table (stored together at the end: State.put_all)."""
 
+    chosen: Record
+    region: Record
+    steps: list[Step]
+    stored: dict[str, list[Record]] = field(default_factory=lambda: {"items": [], "promotions": []})
 
-def _apply_record(
-    state: State,
-    table: str,
-    chosen: Record,
-    key: str,
-    current: Record | None,
-    wanted: Record,
-    region: Record,
-    new_id: str,
-    offset: str | None,
-) -> Step:
-    """Add, update or leave one record (see the module's rules); `offset` is the one its date
-    was resolved from (an item's due, a promotion's start), kept for `shift --with-items`."""
-    fields = ITEM_FIELDS if table == "items" else PROMOTION_FIELDS
-    kind = "item" if table == "items" else "promotion"
-    label = wanted.get("title") or wanted["name"]
-    if current is not None and all(current.get(name) == wanted[name] for name in fields):
-        return Step(region["code"], kind, key, "unchanged", current["id"], label)
-    origin = {
-        "template": chosen["name"],
-        "version": chosen["version"],
-        "key": key,
-        "fingerprint": fingerprint(wanted, fields),
-        "offset": offset,
-    }
-    if current is None:
-        if table == "items":  # ops.new_item's fields, with the template's values
-            record = {
-                "id": new_id,
-                "region": region["code"],
-                **wanted,
-                "status": "open",
-                "done_at": None,
-                "done_by": None,
-                "origin": origin,
-                "not_applicable": None,
-                "notes": [],
-            }
-        else:
-            record = {"id": new_id, "region": region["code"], **wanted, "origin": origin, "notes": []}
-        state.put(table, record)
-        return Step(region["code"], kind, key, "add", new_id, label, [])
-    differs = [name for name in fields if current.get(name) != wanted[name]]
-    if fingerprint(current, fields) != current["origin"]["fingerprint"]:
-        return Step(region["code"], kind, key, "conflict", current["id"], label, differs)
-    state.put(table, {**current, **wanted, "origin": origin})
-    return Step(region["code"], kind, key, "update", current["id"], label, differs)
+    def record(
+        self, table: str, key: str, current: Record | None, wanted: Record, new_id: str, offset: str | None
+    ) -> None:
+        """Add, update or leave one record (see the module's rules): `wanted` holds the template's
+        values of the table's template fields (ITEM_FIELDS or PROMOTION_FIELDS, in that order),
+        `offset` the one its date was resolved from (an item's due, a promotion's start), kept for
+        `shift --with-items`."""
+        fields = ITEM_FIELDS if table == "items" else PROMOTION_FIELDS
+        kind = "item" if table == "items" else "promotion"
+        code = self.region["code"]
+        label = wanted.get("title") or wanted["name"]
+        if current is not None and all(current.get(name) == wanted[name] for name in fields):
+            self.steps.append(Step(code, kind, key, "unchanged", current["id"], label))
+            return
+        origin = {
+            "template": self.chosen["name"],
+            "version": self.chosen["version"],
+            "key": key,
+            "fingerprint": fingerprint_values(list(wanted.values())),  # the fields' order: fingerprint()'s
+            "offset": offset,
+        }
+        if current is None:
+            if table == "items":  # ops.new_item's fields, with the template's values
+                record = {
+                    "id": new_id,
+                    "region": code,
+                    **wanted,
+                    "status": "open",
+                    "done_at": None,
+                    "done_by": None,
+                    "origin": origin,
+                    "not_applicable": None,
+                    "notes": [],
+                }
+            else:
+                record = {"id": new_id, "region": code, **wanted, "origin": origin, "notes": []}
+            self.stored[table].append(record)
+            self.steps.append(Step(code, kind, key, "add", new_id, label, []))
+            return
+        differs = [name for name in fields if current.get(name) != wanted[name]]
+        if fingerprint(current, fields) != current["origin"]["fingerprint"]:
+            self.steps.append(Step(code, kind, key, "conflict", current["id"], label, differs))
+            return
+        self.stored[table].append({**current, **wanted, "origin": origin})
+        self.steps.append(Step(code, kind, key, "update", current["id"], label, differs))
 
 
 def summary(steps: Sequence[Step]) -> str:

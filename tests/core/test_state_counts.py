@@ -54,3 +54,35 @@ def test_counts_follow_every_change_of_the_checklist(steps, indexed_first):
             assert sorted(i["id"] for i in state.items_of(code)) == sorted(
                 k for k, i in state.items.items() if i["region"] == code
             )
+
+
+item = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["c1", "c2", "c3"]),
+        "region": st.sampled_from(REGIONS),
+        "status": st.sampled_from(["open", "done"]),
+        "critical": st.booleans(),
+        "after": st.lists(st.sampled_from(["c1", "c2", "c3"]), max_size=2, unique=True),
+    }
+)
+
+
+@settings(deadline=None)
+@given(records=st.lists(item, max_size=8), indexed_first=st.booleans())
+def test_storing_records_together_is_storing_them_one_by_one(records, indexed_first):
+    one_by_one, together = new_state(), new_state()
+    for state in (one_by_one, together):
+        state.put("items", {"id": "c1", "region": "FR", "status": "done", "critical": True, "after": []})
+        if indexed_first:  # the indexes built before, then kept up to date
+            state.checklist_counts("DE")
+            state.dependants_of("c1")
+    for record in records:
+        one_by_one.put("items", record)
+    together.put_all("items", records)
+    assert together.items == one_by_one.items
+    assert together.changes() == one_by_one.changes()
+    for code in REGIONS:
+        assert together.checklist_counts(code) == one_by_one.checklist_counts(code) == recount(together, code)
+        assert together.items_of(code) == one_by_one.items_of(code)
+    for key in ("c1", "c2", "c3"):
+        assert together.dependants_of(key) == one_by_one.dependants_of(key)
