@@ -1,14 +1,39 @@
-"""The data rows of a CSV text after its header, numbered as an editor numbers the file's lines.
-
-One reading for every CSV rollout imports (rollout.exchange's records, rollout.kpi's actuals).
+"""How rollout reads every CSV it imports (rollout.exchange's records, rollout.kpi's actuals): the
+separator, then the data rows after the header, numbered as an editor numbers the file's lines.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from rollout.errors import RolloutError
+
+# What spreadsheets save CSV with in different locales, with the words an error message uses.
+SEPARATORS = {",": "comma (,)", ";": "semicolon (;)", "\t": "tab"}
+
+
+def separator(text: str, known: Collection[str]) -> str:
+    """The separator of a CSV text: comma, semicolon or tab (SEPARATORS).
+
+    The header decides when exactly one candidate splits it into more than one of the `known`
+    column names (any case, spaces around ignored): a header of known columns is unambiguous, where
+    csv.Sniffer guesses from the characters' frequencies (a decimal comma in the data can outvote a
+    semicolon). Otherwise csv.Sniffer, restricted to those three, reads a sample; a single column,
+    or a sample it cannot read, means comma."""
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    fits = [
+        sep
+        for sep in SEPARATORS
+        if len(cells := next(csv.reader([first_line], delimiter=sep), [])) > 1
+        and all(c.strip().lower() in known for c in cells)
+    ]
+    if len(fits) == 1:
+        return fits[0]
+    try:
+        return csv.Sniffer().sniff(text[:65536], delimiters="".join(SEPARATORS)).delimiter
+    except csv.Error:
+        return ","
 
 
 def data_rows(

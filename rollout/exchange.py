@@ -22,7 +22,8 @@ from typing import Any
 import orjson
 
 from rollout import model, ops, queries, rules, schema, status, times
-from rollout.csvrows import data_rows
+from rollout.csvrows import SEPARATORS, data_rows
+from rollout.csvrows import separator as csv_separator
 from rollout.errors import InvalidValue, NotFound, RolloutError
 from rollout.state import Record, State
 
@@ -55,7 +56,6 @@ FORMAT_VERSION = 1
 TRUE_WORDS = ("true", "yes", "y", "1", "x")
 FALSE_WORDS = ("false", "no", "n", "0", "")
 # CSV separators a spreadsheet may have saved with: comma, semicolon (European locales), tab.
-SEPARATORS = {",": "comma (,)", ";": "semicolon (;)", "\t": "tab"}
 # A text cell starting with one of these is a formula to spreadsheet programs (OWASP, CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NEUTRALISER = "'"
@@ -486,25 +486,8 @@ def parse_csv(label: str, text: str) -> list[Row]:
 
 
 def detect_separator(text: str) -> str:
-    """The separator of a CSV text: comma, semicolon or tab.
-
-    The header decides when exactly one candidate splits it into more than one known field name
-    (a header of rollout fields is unambiguous); otherwise csv.Sniffer, restricted to those three,
-    reads a sample; a single column, or a sample it cannot read, means comma."""
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    known = {name for names in FIELDS.values() for name in names} | {GMV, "promo"}
-    fits = [
-        sep
-        for sep in SEPARATORS
-        if len(cells := next(csv.reader([first_line], delimiter=sep), [])) > 1
-        and all(c.strip().lower() in known for c in cells)
-    ]
-    if len(fits) == 1:
-        return fits[0]
-    try:
-        return csv.Sniffer().sniff(text[:65536], delimiters="".join(SEPARATORS)).delimiter
-    except csv.Error:
-        return ","
+    """The separator of a CSV text (csvrows.separator), told by a header of rollout's columns."""
+    return csv_separator(text, {name for names in FIELDS.values() for name in names} | {GMV, "promo"})
 
 
 def _csv_kind(label: str, columns: list[str], text: str, separator: str, read_with: str) -> str:
@@ -900,16 +883,10 @@ def _apply_fx(state: State, values: dict[str, Any], user: str) -> None:
 
 
 def _apply_gmv(state: State, values: dict[str, Any], user: str) -> None:
-    """A row of a CSV of GMV actuals (region,period,gmv or promo,gmv), like `kpi import`."""
+    """A row of a CSV of GMV actuals (region,period,gmv or promo,gmv), as `kpi import` sets it."""
     from rollout import kpi
 
-    gmv = _text(GMV, values.get(GMV))
-    if "promo" in values:
-        kpi.set_gmv(state, kpi.ACTUAL, gmv, promo=_text("promo", values["promo"]))
-    else:
-        kpi.set_gmv(
-            state, kpi.ACTUAL, gmv, code=_text("region", values["region"]), period=_text("period", values["period"])
-        )
+    kpi.set_actual_row(state, {column: _text(column, value) for column, value in values.items()})
 
 
 def _apply_stored(state: State, kind: str, values: dict[str, Any]) -> str:

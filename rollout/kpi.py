@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from rollout import model, money, periods, times
-from rollout.csvrows import data_rows
+from rollout.csvrows import data_rows, separator
 from rollout.errors import InvalidValue, NotFound, RolloutError
 from rollout.state import Record, State
 
@@ -85,31 +85,32 @@ def import_actuals(state: State, label: str, text: str) -> list[Record]:
     """Set the actuals of a CSV (`region,period,gmv` or `promo,gmv`, a header line first; comma,
     semicolon or tab) and return the records set. All or nothing: the first bad line raises the
     error prefixed with "LABEL line N: ", and the caller's transaction writes nothing."""
-    rows = parse_actuals(label, text)
     out = []
-    for line, values in rows:
+    for line, values in parse_actuals(label, text):
         try:
-            if "promo" in values:
-                out.append(set_gmv(state, ACTUAL, values["gmv"], promo=values["promo"]))
-            else:
-                out.append(set_gmv(state, ACTUAL, values["gmv"], code=values["region"], period=values["period"]))
+            out.append(set_actual_row(state, values))
         except RolloutError as exc:
             raise type(exc)(f"{label} line {line}: {exc}") from None
     return out
+
+
+def set_actual_row(state: State, values: dict[str, str]) -> Record:
+    """Set the actual of one row of an actuals CSV ({region, period, gmv} or {promo, gmv}: one of
+    ACTUALS_HEADERS) and return the record: `kpi import` and `rollout import` read rows alike."""
+    if "promo" in values:
+        return set_gmv(state, ACTUAL, values["gmv"], promo=values["promo"])
+    return set_gmv(state, ACTUAL, values["gmv"], code=values["region"], period=values["period"])
 
 
 ACTUALS_HEADERS = (("region", "period", "gmv"), ("promo", "gmv"))
 
 
 def parse_actuals(label: str, text: str) -> list[tuple[int, dict[str, str]]]:
-    """The rows of an actuals CSV as (line number, {column: cell}); csv.Sniffer tells the
-    separator (comma, semicolon, tab). Raises InvalidValue naming the line for a header other than
-    ACTUALS_HEADERS or a row with another number of cells."""
-    try:
-        dialect: Any = csv.Sniffer().sniff(text.split("\n", 1)[0] or ",", delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    """The rows of an actuals CSV as (line number, {column: cell}), the separator (comma,
+    semicolon, tab) told as for every import (csvrows.separator). Raises InvalidValue naming the
+    line for a header other than ACTUALS_HEADERS or a row with another number of cells."""
+    known = {column for header in ACTUALS_HEADERS for column in header}
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text, known))
     try:
         header = [cell.strip().lower() for cell in next(reader, [])]
         if tuple(header) not in ACTUALS_HEADERS:

@@ -11,7 +11,7 @@ import pytest
 
 from rollout import freeze, kpi, money, ops, periods, signoff
 from rollout.db import Database
-from rollout.errors import InvalidValue, NotFound, Refused
+from rollout.errors import InvalidValue, NotFound, Refused, RolloutError
 from rollout.state import State
 
 # -- money -------------------------------------------------------------------------------------
@@ -179,6 +179,32 @@ def test_an_actuals_csv_is_all_or_nothing_with_the_line(state: State):
     assert [r["id"] for r in good] == ["NL/2027-01", "NL/2027-Q1"]
     with pytest.raises(InvalidValue, match="line 1: expected the header"):
         kpi.import_actuals(state, "x.csv", "code,gmv\nNL,1\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "region,period,gmv\nNL,2027-01,100\n",
+        "region;period;gmv\r\nNL;2027-01;1,5\r\nNL;2027-02;2,25\r\n",  # decimal commas outnumber the semicolons
+        "Region\tPeriod\tGMV\nNL\t2027-01\t100\n",
+        ' promo ; gmv \n"p1";"1 000,5"\n',
+        '"region","period","gmv"\n"NL","2027-Q1","3"\n',
+        "gmv\n100\n",  # one column: no separator to find
+    ],
+)
+def test_an_actuals_csv_is_read_alike_by_kpi_import_and_rollout_import(text: str):
+    from rollout import exchange
+
+    try:
+        by_kpi = [values for _, values in kpi.parse_actuals("a.csv", text)]
+    except InvalidValue as exc:
+        with pytest.raises(RolloutError, match="line 1"):
+            exchange.parse_csv("a.csv", text)
+        assert "line 1" in str(exc)
+        return
+    by_import = [row.values for row in exchange.parse_csv("a.csv", text)]
+    assert by_kpi == by_import
+    assert all(len(values) == len(next(iter(by_kpi))) > 1 for values in by_kpi)
 
 
 def test_removing_a_promotion_or_region_removes_its_gmv(state: State):
