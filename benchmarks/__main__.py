@@ -24,6 +24,9 @@ of medians. Where a floor exists the figure is a ratio to it, measured in the sa
   Also, for comparison, 8 x 10 edits as separate `rollout` processes (interpreter start-up per edit).
 - templates: a launch template applied to 2,000 regions in process, then again, then after one change
   (benchmarks/templates_probe.py; CPU seconds).
+- kpi: the GMV report over 2,000 regions x 24 months (48,000 targets and actuals, a rate per currency
+  and month): the core's report in process, and `rollout kpi report --json` as a command
+  (benchmarks/kpi_probe.py).
 - history: the bundled data fresh (`init` and five edits) and aged (the same, then batches that add and
   then remove 5,000 checklist items, ten times: 100,000 changes in history, the records unchanged), both
   built through `rollout`'s own commands; `status --json`, `history` (headers, --json, by region), one
@@ -749,6 +752,25 @@ def templates(bench: Bench) -> None:
         bench.add(Row(f"templates: {name}", size, seconds, figure, target, met))
 
 
+KPI_TARGET = 0.5  # the GMV report over 2,000 regions x 24 periods (issue 21)
+
+
+def kpis(bench: Bench) -> None:
+    """The GMV report at 2,000 regions x 24 months (17 x 3 in a smoke run), benchmarks/kpi_probe.py:
+    the core's report (the target's figure) and the command with start-up and load."""
+    regions, months = (17, 3) if bench.smoke else (2000, 24)
+    probe = [bench.python, "-m", "benchmarks.kpi_probe", "--regions", str(regions), "--periods", str(months)]
+    found = json.loads(
+        bench.run([*probe, "--runs", str(bench.runs), "--json"]).stdout.decode().strip().splitlines()[-1]
+    )
+    size = f"{regions:,} regions x {months} months"
+    met = found["core"] <= KPI_TARGET if regions == 2000 else None
+    target = f"<= {KPI_TARGET} s" if met is not None else ""
+    figure = f"in process; {found['records']:,} KPI records"
+    bench.add(Row("kpi: report", size, found["core"], figure, target, met))
+    bench.add(Row("kpi: kpi report --json", size, found["command"], "fresh process, start-up and load included"))
+
+
 CASES: dict[str, Callable[[Bench], None]] = {
     "startup": startup,
     "batch": batch,
@@ -758,6 +780,7 @@ CASES: dict[str, Callable[[Bench], None]] = {
     "concurrency": concurrency,
     "history": history,
     "templates": templates,
+    "kpi": kpis,
 }
 
 

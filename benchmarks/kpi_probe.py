@@ -8,6 +8,8 @@ currency into USD for each month, then times:
   median of R runs on the loaded state;
 - command: `rollout kpi report --json` in a fresh process (start-up and load included), median of R.
 
+`--json` prints those figures as one JSON line instead (`python -m benchmarks --only kpi` runs it).
+
 Timings are reported, never asserted (the target lives here, not in a timed test).
 """
 
@@ -66,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--regions", type=int, default=2000)
     parser.add_argument("--periods", type=int, default=24)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="one JSON line of figures (python -m benchmarks reads it)")
     args = parser.parse_args(argv)
     state = synth.build_state(args.regions)
     count = add_kpis(state, args.periods)
@@ -87,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(command, check=True, capture_output=True, env=env)
             cli.append(time.perf_counter() - started)
     core_s, cli_s = statistics.median(core), statistics.median(cli)
+    if args.json:
+        print(orjson.dumps({"core": core_s, "command": cli_s, "records": count}).decode())
+        return 0
     print(f"KPI report, {args.regions} regions x {args.periods} periods ({count} records), median of {args.runs}:")
     verdict = "met" if core_s <= TARGET_SECONDS else "MISSED"
     print(f"  core kpi.report:          {core_s:.3f} s  (target <= {TARGET_SECONDS} s: {verdict})")
