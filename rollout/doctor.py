@@ -20,7 +20,7 @@ from rollout import numbers, times
 from rollout.errors import DatabaseError, InvalidValue
 from rollout.files import file_signature, leftovers, signature_of
 from rollout.migrations import HISTORY_APART_SCHEMA
-from rollout.schema import CHILD_TABLES, ID_PREFIX, KINDS, after_problems, id_number
+from rollout.schema import CHILD_TABLES, ID_PREFIX, KINDS, after_problems, id_number, kpi_currency_problem
 from rollout.state import KEY, TABLES
 from rollout.storage import SCHEMA_VERSION, backup_revision, decode_document, list_backups
 
@@ -317,6 +317,7 @@ def check_document(
     _check_regions(tables["regions"], found)
     for table in CHILD_TABLES:
         _check_children(table, tables[table], keys["regions"], found)
+    _check_currencies(tables, found)
     for table in TABLES:  # the kinds that belong to no region: settings, exchange rates, freezes...
         if table != "regions" and table not in CHILD_TABLES:
             for _doc_id, record in tables[table]:
@@ -392,6 +393,16 @@ def _check_children(table: str, records: list[tuple[str, dict[str, Any]]], regio
             found.problem(
                 f"{label} belongs to region {record['region']}, which does not exist (an orphan)", f"orphan {table}"
             )
+
+
+def _check_currencies(tables: dict[str, list[tuple[str, dict[str, Any]]]], found: Findings) -> None:
+    """GMV in a currency other than its region's (schema.kpi_currency_problem): from a file written
+    before the rule, or edited by hand."""
+    regions = {r.get("code"): r for _doc_id, r in tables["regions"] if isinstance(r.get("code"), str)}
+    for _doc_id, record in tables["kpis"]:
+        problem = kpi_currency_problem(record, regions.get(record.get("region")))
+        if problem:
+            found.problem(problem, "currency")
 
 
 # Stamps that record something that happened: none can be after now (a clock set wrong, a bad import).

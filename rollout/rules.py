@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from rollout import queries, schema, times
-from rollout.errors import Forcible, InvalidValue
+from rollout.errors import Forcible, InvalidValue, Refused
 from rollout.state import Record, State
 
 # Says where a record came from, for messages ("checklist.csv line 4"); None when it knows nothing.
@@ -135,6 +135,7 @@ def stamp_launch(region: Record, when: str | None = None) -> Record:
 
 # -- a launched region's launch -----------------------------------------------------------
 MOVED_FIELDS = ("launch", "launched_at")
+MAX_NAMED = 3  # records a refusal names before "..."
 
 
 def launch_move_gate(
@@ -227,6 +228,38 @@ def check_touched(state: State) -> None:
                 f"refused: {kind.label(record)} would belong to region {record['region']}, which does not exist"
             )
     _check_dependencies(state)
+    _check_currencies(state)
+
+
+def _check_currencies(state: State) -> None:
+    """GMV stays in the currency it was given in (schema.kpi_currency_problem): a region's currency
+    changes only while none of its GMV is in the old one, and an amount is never carried into
+    another currency (setting an actual under a region's new currency beside a target in its old
+    one). Raises Refused naming the records."""
+    for (table, key), before in state.before.items():
+        record = state.tables[table].get(key)
+        if record is None:
+            continue
+        if table == "regions" and before is not None and before.get("currency") != record.get("currency"):
+            held = [k["id"] for k in state.records_of("kpis", key) if k.get("currency") != record.get("currency")]
+            if held:
+                raise Refused(
+                    f"refused: region {key} has GMV in {before.get('currency')} ({', '.join(held[:MAX_NAMED])}"
+                    f"{' ...' if len(held) > MAX_NAMED else ''}): its currency cannot become {record.get('currency')} "
+                    "while it has (stored amounts are never converted); nothing was changed"
+                )
+        elif table == "kpis":
+            carried = before is not None and before.get("currency") != record.get("currency")
+            if carried and any(
+                before.get(f) is not None and before.get(f) == record.get(f) for f in ("target", "actual")
+            ):
+                raise Refused(
+                    f"refused: {key} holds GMV in {before.get('currency')}, and its region's currency is now "
+                    f"{record.get('currency')}: an amount cannot be carried into another currency; nothing was changed"
+                )
+            problem = schema.kpi_currency_problem(record, state.regions.get(record["region"]))
+            if problem:
+                raise Refused(f"refused: {problem}; nothing was changed")
 
 
 def _check_dependencies(state: State) -> None:

@@ -679,6 +679,19 @@ def _kpi_subject(record: Record) -> str | None:
     return None
 
 
+def kpi_currency_problem(record: Record, region: Record | None) -> str | None:
+    """Why a KPI record's amounts no longer read in its region's currency, or None: GMV is stored
+    in the currency it was given in (`currency`), which must stay the region's, since nothing
+    converts stored amounts (a region's currency changing under them would relabel 150,000,000
+    JPY as USD). A record whose region is gone is the orphan check's."""
+    if region is None or record.get("currency") == region.get("currency"):
+        return None
+    return (
+        f"GMV {record.get('id')} is in {record.get('currency')} but region {region.get('code')}'s currency is "
+        f"{region.get('currency')} (stored amounts are never converted)"
+    )
+
+
 def _fx_key(record: Record) -> str | None:
     if record.get("id") != f"{record.get('base')}/{record.get('quote')}/{record.get('period')}":
         return "has an id that is not BASE/QUOTE/PERIOD"

@@ -2,8 +2,8 @@
 
 A region's sign-off is one `signoffs` record per approver (rollout.schema.SIGNOFFS, id `DE/amara`:
 the region and the approver's identity key, rollout.identity). An approval is given to the scope
-the approver saw: the region's target launch, its critical items with their status and due, and
-its promotions (`scope`). What was approved is kept as a fingerprint, the SHA-256 of the scope's
+the approver saw: the region's target launch, its critical items with their status and due (and
+whether they apply: one marked not applicable stops gating the launch), and its promotions (`scope`). What was approved is kept as a fingerprint, the SHA-256 of the scope's
 canonical JSON (`fingerprint`), never as a time: when the scope differs from it the approval is
 stale, and an undo that brings the scope back makes it fresh again.
 
@@ -24,6 +24,7 @@ from rollout import model, times
 from rollout.backends.base import HistoryQuery
 from rollout.errors import InvalidValue, NotFound, Refused
 from rollout.identity import person_key, same_person
+from rollout.schema import counts
 from rollout.state import Record, State
 
 PENDING, APPROVED, REJECTED, STALE = "pending", "approved", "rejected", "stale"
@@ -41,14 +42,10 @@ def _utc(iso: str | None) -> str | None:
 
 def scope(state: State, code: str) -> dict[str, Any]:
     """What an approval of region `code` covers: {"launch": UTC instant or None, "critical":
-    [{id, status, due}] by id, "promotions": [{id, name, kind, start, end}] by id}."""
+    [{id, status, due, not_applicable (only when marked)}] by id, "promotions": [{id, name, kind, start, end}] by id}."""
     region = state.region(code)
     critical = sorted(
-        (
-            {"id": i["id"], "status": i["status"], "due": _utc(i.get("due"))}
-            for i in state.items_of(code)
-            if i["critical"]
-        ),
+        (_critical_scope(i) for i in state.items_of(code) if i["critical"]),
         key=lambda i: (len(i["id"]), i["id"]),
     )
     promos = sorted(
@@ -59,6 +56,16 @@ def scope(state: State, code: str) -> dict[str, Any]:
         key=lambda p: (len(p["id"]), p["id"]),
     )
     return {"launch": _utc(region.get("launch")), "critical": critical, "promotions": promos}
+
+
+def _critical_scope(item: Record) -> dict[str, Any]:
+    """A critical item as an approval covers it: {id, status, due}, and `not_applicable: true` when
+    it is marked so (it then no longer gates the launch, which the approver did not see). The key
+    is there only for such items, so approvals given before it existed keep their fingerprint."""
+    covered = {"id": item["id"], "status": item["status"], "due": _utc(item.get("due"))}
+    if not counts(item):
+        covered["not_applicable"] = True
+    return covered
 
 
 def fingerprint(state: State, code: str) -> str:
@@ -245,10 +252,10 @@ def _scope_change(change: Record) -> str | None:
         if before is None or after is None:
             return f"critical item {change['key']} {'added' if before is None else 'removed'}"
         moved = [f for f in ("status", "due", "critical") if before.get(f) != after.get(f)]
-        if not moved:
-            return None
         parts = [f"{f} {_shown(before.get(f))} -> {_shown(after.get(f))}" for f in moved]
-        return f"{change['key']} {', '.join(parts)}"
+        if counts(before) != counts(after):
+            parts.append("marked not applicable" if counts(before) else "applicable again")
+        return f"{change['key']} {', '.join(parts)}" if parts else None
     if table == "promotions":
         if before is None or after is None:
             return f"promotion {change['key']} {'added' if before is None else 'removed'}"

@@ -47,8 +47,9 @@ def signoff_state_schema() -> contract.Schema:
 @click.group("signoff", short_help="Go/no-go sign-off of a launch by named approvers.")
 def signoff() -> None:
     """Named approvers sign off a region's launch scope (the target launch, the critical items with
-    their status and due, the promotions). An approval goes stale when that scope changes, and
-    fresh again when an undo brings it back; launching needs every approval fresh unless --force."""
+    their status, due and whether they apply, the promotions). An approval goes stale when that
+    scope changes, and fresh again when an undo brings it back; launching needs every approval
+    fresh unless --force."""
 
 
 def _code_argument():  # noqa: ANN202 (a Click decorator)

@@ -262,6 +262,30 @@ def test_the_scope_is_the_launch_critical_items_and_promotions(state: State):
     assert signoff.region_state(state, "NL") == "stale"
 
 
+def test_marking_a_critical_item_not_applicable_moves_the_scope(state: State):
+    from rollout import templates
+
+    (item,) = ops.add_items(state, ["NL"], "Payment live", critical=True, due="2027-02-01")
+    signoff.request(state, "NL", "amara", "priya")
+    signoff.decide(state, "NL", "amara", "approved")
+    templates.set_not_applicable(state, "NL", item["id"], "no card payments here")
+    assert signoff.region_state(state, "NL") == "stale"  # it no longer gates the launch
+    (covered,) = signoff.scope(state, "NL")["critical"]
+    assert covered["not_applicable"] is True
+    templates.set_not_applicable(state, "NL", item["id"], None)
+    assert signoff.region_state(state, "NL") == "approved"
+    assert "not_applicable" not in signoff.scope(state, "NL")["critical"][0]  # fingerprints given before stay
+
+
+def test_what_moved_names_an_item_marked_not_applicable():
+    before = {"id": "c1", "critical": True, "status": "open", "due": None, "not_applicable": None}
+    after = {**before, "not_applicable": "no card payments here"}
+    change = {"table": "items", "key": "c1", "before": before, "after": after}
+    assert signoff._scope_change(change) == "c1 marked not applicable"
+    back = {"table": "items", "key": "c1", "before": after, "after": before}
+    assert signoff._scope_change(back) == "c1 applicable again"
+
+
 def test_launching_needs_every_approval_fresh_unless_forced(state: State):
     signoff.request(state, "NL", "amara", "priya")
     with pytest.raises(Refused, match=r"cannot launch NL: sign-off not fresh \(amara pending\); use --force"):
