@@ -144,11 +144,7 @@ def region_warnings(
         elif critical and days <= 14:
             out.append(f"{critical} critical item(s) open with launch {times.countdown(days)}")
     if overdue is None:
-        overdue = sum(
-            1
-            for i in state.items_of(code)
-            if i["status"] != "done" and schema.counts(i) and is_overdue(i, region["timezone"], ref)
-        )
+        overdue = sum(1 for i in state.items_of(code) if is_overdue(i, region["timezone"], ref))
     if overdue:
         out.append(f"{overdue} open item(s) overdue")
     holiday = launch_holiday_warning(state, code, ref)
@@ -192,9 +188,10 @@ def due_state(item: Record, z: ZoneInfo, today: date, reference: datetime) -> Du
 
 
 def is_overdue(item: Record, tz: str, reference: datetime) -> bool:
-    """Whether an item's due date has passed at the aware instant `reference` (due_state's rule;
-    region zone `tz`)."""
-    if item.get("due") is None:
+    """Whether an item is late at the aware instant `reference`: still open, counting for the
+    region (not marked not applicable: schema.counts) and past its due (due_state's rule; region
+    zone `tz`). The one rule every list that marks items late uses."""
+    if item.get("due") is None or item.get("status") == "done" or not schema.counts(item):
         return False
     z = times.zone(tz)
     found = due_state(item, z, reference.astimezone(z).date(), reference)

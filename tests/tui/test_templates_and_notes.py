@@ -134,6 +134,29 @@ async def test_a_not_applicable_item_shows_why(make_app, db_path):
         assert "not applicable: No such rule in PL" in detail
 
 
+async def test_a_late_critical_item_marked_not_applicable_is_neither_late_nor_gating(make_app, db_path):
+    from rollout import ops, queries, templates
+    from rollout.db import Database
+    from rollout.tui.widgets.base import RecordTable
+
+    item = next(i for i in load(db_path).items_of("PL") if i["status"] == "open")
+    with Database(db_path).transaction("tester", "check edit") as state:  # due long before the pinned clock
+        ops.edit_item(state, None, item["id"], critical=True, due="2026-01-05")
+    assert queries.is_overdue(load(db_path).items[item["id"]], "Europe/Warsaw", queries.times.now())
+    with Database(db_path).transaction("tester", "check na") as state:
+        templates.set_not_applicable(state, None, item["id"], "No such rule in PL")
+    assert not queries.is_overdue(load(db_path).items[item["id"]], "Europe/Warsaw", queries.times.now())
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_region("PL", "checklist", item["id"])
+        await wait_until(pilot, lambda: isinstance(app.screen, RegionScreen))
+        await pilot.pause()
+        row = [str(cell) for cell in app.screen.query_one("#items", RecordTable).get_row(item["id"])]
+        assert "n/a" in row and not any("late" in cell for cell in row), row
+        detail = str(app.screen.query_one("#item-detail", Static).render())
+        assert "critical (not gating: not applicable)" in detail and "gates launch" not in detail
+
+
 async def open_templates(pilot) -> None:
     await pilot.press("P")
     await pilot.pause()

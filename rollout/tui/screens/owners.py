@@ -242,7 +242,7 @@ class OwnerItemsScreen(FilteredScreen):
             item = state.items[item_id]
             tz = state.region(item["region"])["timezone"]
             done = item["status"] == "done"
-            overdue = not done and queries.is_overdue(item, tz, snapshot.reference)
+            overdue = queries.is_overdue(item, tz, snapshot.reference)
             late += overdue
             if not self.matches(item["region"], item_id, item["title"]):
                 continue

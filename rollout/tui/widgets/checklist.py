@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from rollout import model, ops, queries, times
+from rollout import model, ops, queries, schema, times
 from rollout.errors import StaleEdit
 from rollout.identity import same_person
 from rollout.state import Record, State
@@ -76,7 +76,7 @@ class ChecklistPane(TablePane):
     def overdue(self, item: Record, reference: datetime) -> bool:
         """An open item past its due (the core's rule: a due day ends at the region's next local midnight)."""
         tz = self.region_record["timezone"]
-        return item["status"] != "done" and queries.is_overdue(item, tz, reference)
+        return queries.is_overdue(item, tz, reference)
 
     def action_cycle_filter(self) -> None:
         self.show_only = SHOWS[(SHOWS.index(self.show_only) + 1) % len(SHOWS)]
@@ -178,7 +178,7 @@ class ChecklistPane(TablePane):
         tz = self.rollout.zone_for(self.region_record["timezone"])
         parts = [f"{item['id']}: {item['title']}"]
         if item["critical"]:
-            parts.append("critical (gates launch)")
+            parts.append("critical (gates launch)" if schema.counts(item) else "critical (not gating: not applicable)")
         if item["status"] == "done":
             parts.append(f"done {times.local_display(item.get('done_at'), tz)} by {item.get('done_by') or '-'}")
         elif item.get("due"):
