@@ -112,10 +112,12 @@ def signoff_reject(app: App, code: str, note: str, as_json: bool) -> None:
 @pass_app
 def signoff_show(app: App, code: str, as_json: bool) -> None:
     """Each approver of CODE with their decision, its state (pending, approved, stale, rejected),
-    when, the note, and what moved in the scope since the approval (from history)."""
+    when (in the region's time zone), the note, and what moved in the scope since the approval
+    (from history, in UTC)."""
     from rollout import signoff as core
 
-    shown = core.show(app.state(), code)
+    state = app.state()
+    shown = core.show(state, code)
     if as_json:
         output.emit_json(shown)
         return
@@ -127,7 +129,8 @@ def signoff_show(app: App, code: str, as_json: bool) -> None:
         [a["approver"], a["state"], (a["at"] or "-")[:16].replace("T", " "), a["note"] or ""]
         for a in shown["approvals"]
     ]
-    lines = output.table(["APPROVER", "STATE", "AT", "NOTE"], rows).splitlines()
+    zone = state.region(shown["region"])["timezone"]  # the history lines below say UTC: this says its own
+    lines = output.table(["APPROVER", "STATE", f"AT ({zone})", "NOTE"], rows).splitlines()
     click.echo(lines[0])
     for line, approval in zip(lines[1:], shown["approvals"], strict=True):
         click.echo(line)
