@@ -222,11 +222,11 @@ def check_touched(state: State) -> None:
         kind = schema.KINDS[table]
         found = kind.problems(record, before)
         if found:
-            raise InvalidValue(f"refused: {found[0].describe(kind.label(record))}; nothing was changed")
+            message = f"refused: {found[0].describe(kind.label(record))}; nothing was changed"
+            raise InvalidValue(_at(state.where, table, key, message))
         if table in schema.CHILD_TABLES and record["region"] not in state.regions:
-            raise InvalidValue(
-                f"refused: {kind.label(record)} would belong to region {record['region']}, which does not exist"
-            )
+            message = f"refused: {kind.label(record)} would belong to region {record['region']}, which does not exist"
+            raise InvalidValue(_at(state.where, table, key, message))
     _check_dependencies(state)
     _check_currencies(state)
 
@@ -240,26 +240,28 @@ def _check_currencies(state: State) -> None:
         record = state.tables[table].get(key)
         if record is None:
             continue
+        problem = None
         if table == "regions" and before is not None and before.get("currency") != record.get("currency"):
             held = [k["id"] for k in state.records_of("kpis", key) if k.get("currency") != record.get("currency")]
             if held:
-                raise Refused(
-                    f"refused: region {key} has GMV in {before.get('currency')} ({', '.join(held[:MAX_NAMED])}"
-                    f"{' ...' if len(held) > MAX_NAMED else ''}): its currency cannot become {record.get('currency')} "
-                    "while it has (stored amounts are never converted); nothing was changed"
+                named = ", ".join(held[:MAX_NAMED]) + (" ..." if len(held) > MAX_NAMED else "")
+                problem = (
+                    f"region {key} has GMV in {before.get('currency')} ({named}): its currency cannot become "
+                    f"{record.get('currency')} while it has (stored amounts are never converted)"
                 )
         elif table == "kpis":
             carried = before is not None and before.get("currency") != record.get("currency")
             if carried and any(
                 before.get(f) is not None and before.get(f) == record.get(f) for f in ("target", "actual")
             ):
-                raise Refused(
-                    f"refused: {key} holds GMV in {before.get('currency')}, and its region's currency is now "
-                    f"{record.get('currency')}: an amount cannot be carried into another currency; nothing was changed"
+                problem = (
+                    f"{key} holds GMV in {before.get('currency')}, and its region's currency is now "
+                    f"{record.get('currency')}: an amount cannot be carried into another currency"
                 )
-            problem = schema.kpi_currency_problem(record, state.regions.get(record["region"]))
-            if problem:
-                raise Refused(f"refused: {problem}; nothing was changed")
+            else:
+                problem = schema.kpi_currency_problem(record, state.regions.get(record["region"]))
+        if problem:
+            raise Refused(_at(state.where, table, key, f"refused: {problem}; nothing was changed"))
 
 
 def _check_dependencies(state: State) -> None:

@@ -9,7 +9,7 @@ so the change's before/after pairs come for free. The history is not loaded with
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from operator import itemgetter
 from typing import Any
 
@@ -56,6 +56,9 @@ class State:
         self.record_always = False
         # Rules this change may override, by name (rollout.freeze.FORCE: a --force past a freeze window).
         self.overrides: set[str] = set()
+        # Where a record this change touched came from, for refusals of the change as a whole
+        # ("edits.txt line 12"): (table, key) -> text or None. Set by a batch; None elsewhere.
+        self.where: Callable[[str, str], str | None] | None = None
 
     # -- reading -------------------------------------------------------------------
     @property

@@ -245,7 +245,8 @@ def batch(app: App, file: str, dry_run: bool, as_json: bool) -> None:
     label = "stdin" if file == "-" else file
     lines = parse_batch(read_batch_file(file), label)
     with app.db.transaction(app.user, f"batch {label} ({len(lines)} commands)", dry_run=dry_run) as state:
-        run = app.batch = Batch(state)
+        run = app.batch = Batch(state, label=label)
+        state.where = run.where  # a refusal of the change as a whole names the line (rollout.rules)
         try:
             with LineRunner(app, click.get_current_context().find_root().command) as runner:
                 for number, args in lines:
@@ -331,7 +332,7 @@ def _check_batchable(label: str, number: int, args: list[str]) -> None:
 
 def run_batch_line(app: App, label: str, number: int, args: list[str], runner: LineRunner | None = None) -> None:
     assert app.batch is not None
-    app.batch.line = number
+    app.batch.start_line(number)
     try:
         if runner is None:
             with LineRunner(app, click.get_current_context().find_root().command) as runner:

@@ -38,8 +38,9 @@ def test_region_set_cannot_change_the_currency_under_stored_gmv(rollout, db_path
 
 def test_a_batch_line_or_an_import_cannot_either(rollout, db_path, with_gmv, tmp_path):
     batch = tmp_path / "edits.txt"
-    batch.write_text("region set NL --owner amara\nregion set JP --currency USD\n")
-    refused_with(rollout("batch", str(batch)), db_path, with_gmv, "region JP has GMV in JPY", "USD")
+    # Line 2 touches only what line 1 did: the refusal names line 3, the one that touched JP.
+    batch.write_text("region set NL --owner amara\nregion set NL --owner li\nregion set JP --currency USD\n")
+    refused_with(rollout("batch", str(batch)), db_path, with_gmv, f"{batch} line 3: refused: region JP has GMV in JPY")
     regions = tmp_path / "regions.csv"
     regions.write_text("code,currency\nJP,USD\n")
     refused_with(rollout("import", str(regions)), db_path, with_gmv, "region JP has GMV in JPY", "USD")
