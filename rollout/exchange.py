@@ -218,14 +218,16 @@ def _kpis_section(state: State) -> list[str]:
             [
                 r["region"],
                 r["period"],
-                display(r["target"], r["currency"]),
-                display(r["actual"], r["currency"]),
+                kpi.shown_figure(r, "target"),
+                kpi.shown_figure(r, "actual"),
                 pct(r["attainment"]),
             ]
             for r in shown["periods"]
         ],
         right={2, 3, 4},
     )
+    if any(r.get("rolled_up") for r in shown["periods"]):
+        lines += ["", md_text(kpi.ROLLED_NOTE)]
     if shown["promotions"]:
         lines += [""]
         lines += _md_table(
@@ -575,6 +577,9 @@ def apply_rows(
         GMV: _apply_gmv,
     }
     origin: dict[tuple[str, str], str] = {}
+    # KPIs, rates and GMV actuals by the record each row set: rows without an id (region,period,...;
+    # base,quote,...) that _check_duplicates cannot compare, and spellings of one key (nl, NL).
+    resolved: dict[tuple[str, str], str] = {}
     for kind in (*KINDS, GMV):
         for row in rows:
             if row.kind != kind:
@@ -586,8 +591,12 @@ def apply_rows(
                     key = appliers[kind](state, row.values, user)
             except RolloutError as exc:
                 raise type(exc)(f"{row.where}: {exc}") from None
-            if key is not None:  # GMV actuals and rates are checked where they are applied
-                origin.setdefault((TABLE.get(kind, kind), key), row.where)
+            if key is not None and kind in ("kpis", "fx", GMV):
+                first = resolved.setdefault((kind, key), row.where)
+                if first != row.where:
+                    raise ExchangeError(f"{row.where}: {key} appears twice in this import (also {first})")
+            if key is not None:
+                origin.setdefault(("kpis" if kind == GMV else TABLE[kind], key), row.where)
             _tick(progress, 1)
     rules.enforce(state, force, how="import", where=lambda table, key: origin.get((table, key)))
     return _region_warnings(state, regions_before, origin)
@@ -865,28 +874,32 @@ def _apply_promotion(state: State, values: dict[str, Any], user: str) -> str:
     return state.put("promotions", promo)["id"]
 
 
-def _apply_kpi(state: State, values: dict[str, Any], user: str) -> None:
-    """A KPI row of an export (rollout.kpi.put_record: amounts checked in the region's currency)."""
+def _apply_kpi(state: State, values: dict[str, Any], user: str) -> str:
+    """A KPI row of an export (rollout.kpi.put_record: amounts checked in the region's currency);
+    returns the id of the record it set."""
     from rollout import kpi
 
-    kpi.put_record(state, {k: None if v is None else _text(k, v) for k, v in values.items()})
+    return kpi.put_record(state, {k: None if v is None else _text(k, v) for k, v in values.items()})["id"]
 
 
-def _apply_fx(state: State, values: dict[str, Any], user: str) -> None:
-    """An exchange rate row (rollout.kpi.set_rate)."""
+def _apply_fx(state: State, values: dict[str, Any], user: str) -> str:
+    """An exchange rate row (rollout.kpi.set_rate: the rate as typed, JSON text or a CSV cell;
+    a JSON number is refused, since a float may already have lost the rate's digits). Returns
+    the id of the rate it set."""
     from rollout import kpi
 
     missing = [f for f in ("base", "quote", "rate", "period") if not _text(f, values.get(f)).strip()]
     if missing:
         raise InvalidValue(f"an exchange rate needs {', '.join(missing)}")
-    kpi.set_rate(state, values["base"], values["quote"], values["rate"], values["period"])
+    return kpi.set_rate(state, values["base"], values["quote"], values["rate"], values["period"])["id"]
 
 
-def _apply_gmv(state: State, values: dict[str, Any], user: str) -> None:
-    """A row of a CSV of GMV actuals (region,period,gmv or promo,gmv), as `kpi import` sets it."""
+def _apply_gmv(state: State, values: dict[str, Any], user: str) -> str:
+    """A row of a CSV of GMV actuals (region,period,gmv or promo,gmv), as `kpi import` sets it;
+    returns the id of the record it set."""
     from rollout import kpi
 
-    kpi.set_actual_row(state, {column: _text(column, value) for column, value in values.items()})
+    return kpi.set_actual_row(state, {column: _text(column, value) for column, value in values.items()})["id"]
 
 
 def _apply_stored(state: State, kind: str, values: dict[str, Any]) -> str:

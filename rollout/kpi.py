@@ -3,13 +3,23 @@
 A `kpis` record (rollout.schema.KPIS) holds a target and an actual, each an exact amount in the
 region's currency (rollout.money: decimal text, never float) or None; its id is `DE/2027-01` for a
 region's period (a month or a quarter, rollout.periods) or the promotion's id (`p7`). Amounts are
-rounded once, when shown.
+below 10^18 (rollout.money.MAX_AMOUNT), and rounded once, when shown.
 
 Attainment is actual / target in percent (0-100 and beyond), one decimal, rounded half-even;
-None without both. The portfolio total is in one reporting currency, from the exchange rates the
-team records per period (`fx_rates`, never fetched): each region's sums are converted per period
-at that period's rate, then added; the portfolio attainment is total actual over total target,
-never an average of percentages. A missing rate makes the total unavailable, naming the rates.
+None without both.
+
+Months and quarters: a quarter's target (and, separately, its actual) is its own record's value
+when one is set, else the sum of its months' values ("rolled up": the report says so, in
+`rolled_up`); a quarter whose months alone have figures gets a row only when asked for with
+`--period 2027-Q1`. The portfolio total never counts a month and the quarter holding it: per
+region, quarter and figure it takes the quarter's own value when set, else each of its months.
+
+The portfolio total is in one reporting currency, from the exchange rates the team records per
+period (`fx_rates`, never fetched): each period's figures are converted at that period's rate (a
+quarter's own value at the quarter's rate, a rolled-up month at its month's), then added; the
+portfolio attainment is total actual over total target, never an average of percentages. A
+missing rate makes the total unavailable, naming the rates. All of it runs in
+rollout.money.ARITHMETIC, so no sum or conversion the bounds allow rounds or overflows.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from rollout import model, money, periods, times
@@ -84,14 +94,27 @@ def set_gmv(
 def import_actuals(state: State, label: str, text: str) -> list[Record]:
     """Set the actuals of a CSV (`region,period,gmv` or `promo,gmv`, a header line first; comma,
     semicolon or tab) and return the records set. All or nothing: the first bad line raises the
-    error prefixed with "LABEL line N: ", and the caller's transaction writes nothing."""
+    error prefixed with "LABEL line N: ", and the caller's transaction writes nothing. Two lines
+    setting the same actual (`NL,2027-01` and `nl,2027-01`; `p7` and `P7`) are refused, naming both
+    lines: which one a file means is not for rollout to guess (InvalidValue)."""
     out = []
+    seen: dict[str, int] = {}  # record id -> the line that set it
     for line, values in parse_actuals(label, text):
         try:
-            out.append(set_actual_row(state, values))
+            record = set_actual_row(state, values)
         except RolloutError as exc:
             raise type(exc)(f"{label} line {line}: {exc}") from None
+        first = seen.setdefault(record["id"], line)
+        if first != line:
+            raise InvalidValue(f"{label} line {line}: {duplicate(record['id'], f'line {first}')}")
+        out.append(record)
     return out
+
+
+def duplicate(key: str, first: str) -> str:
+    """The message of a KPI or rate set twice by one file: "NL/2027-01 appears twice in this file
+    (also line 2)" (`first`: where it was set first)."""
+    return f"{key} appears twice in this file (also {first})"
 
 
 def set_actual_row(state: State, values: dict[str, str]) -> Record:
@@ -127,7 +150,9 @@ def parse_actuals(label: str, text: str) -> list[tuple[int, dict[str, str]]]:
 
 def put_record(state: State, values: dict[str, Any]) -> Record:
     """Store a KPI record as an export gives it (id, region, period, promo, currency, target,
-    actual), validated like `kpi target`/`kpi actual`: amounts in the record's region currency."""
+    actual), validated like `kpi target`/`kpi actual`: amounts in the record's region currency.
+    Raises InvalidValue for a bad amount or period, for no amount, or for an id that is not the
+    record's (`NL/2027-02` on a row of NL 2027-01: the row would set another record than it names)."""
     period, promo = values.get("period") or None, values.get("promo") or None
     out: Record | None = None
     for which in (TARGET, ACTUAL):
@@ -140,6 +165,9 @@ def put_record(state: State, values: dict[str, Any]) -> Record:
             out = set_gmv(state, which, str(value), code=str(values.get("region") or ""), period=str(period or ""))
     if out is None:
         raise InvalidValue("a KPI needs a target or an actual")
+    given = str(values.get("id") or "").strip()
+    if given and given.lower() != out["id"].lower():
+        raise InvalidValue(f"id {given!r} is not this KPI's ({out['id']}, from its region and period or promotion)")
     return out
 
 
@@ -147,16 +175,16 @@ def put_record(state: State, values: dict[str, Any]) -> Record:
 def set_rate(state: State, base: str, quote: str, rate: str, period: str) -> Record:
     """Record that 1 `base` is `rate` `quote` in `period` (`fx set JPY USD 0.0067 --period 2027-01`).
 
-    `rate` is decimal text > 0 (any number of decimals; exponents refused, rollout.money). Raises
-    InvalidValue for an unknown currency, a bad rate or period, or a currency converted to itself."""
+    `rate` is decimal text > 0 and < 10^12 with at most 18 decimals (rollout.money.parse_rate;
+    exponents refused), stored positional (`0.0000001`, never `1E-7`). Raises InvalidValue,
+    quoting the rate as typed, for an unknown currency, a bad rate or period, or a currency
+    converted to itself."""
     clean_base, clean_quote = model.currency(base), model.currency(quote)
     money.minor_units(clean_base)
     money.minor_units(clean_quote)
     if clean_base == clean_quote:
         raise InvalidValue(f"{clean_base} converts to itself at 1: no rate needed")
-    value = money.parse_decimal(rate, "rate")
-    if value == 0:
-        raise InvalidValue(f"invalid rate {rate.strip()!r}: a rate must be more than 0")
+    value = money.parse_rate(rate)
     clean_period = periods.parse_period(period)
     key = f"{clean_base}/{clean_quote}/{clean_period}"
     record = {
@@ -185,6 +213,9 @@ def rates(state: State) -> list[Record]:
 
 
 # -- the report -------------------------------------------------------------------------------
+FIGURES = (TARGET, ACTUAL)
+
+
 def _amount(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
@@ -197,7 +228,103 @@ def attainment(actual: Decimal | None, target: Decimal | None) -> Decimal | None
 
 
 def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else money.plain(value)
+
+
+# Where a figure of the total comes from: (currency, period) -> [target, actual] in that currency.
+Sums = dict[tuple[str, str], list[Decimal]]
+
+
+def _add(sums: Sums, currency: str, period: str, which: int, value: str) -> None:
+    tally = sums.get((currency, period))
+    if tally is None:
+        tally = sums[(currency, period)] = [Decimal(0), Decimal(0)]
+    tally[which] += Decimal(value)
+
+
+def _region_rows(records: Iterable[Record], code: str, wanted: str | None, sums: Sums) -> list[dict[str, Any]]:
+    """The period rows of one region's KPI records (all, or only the `wanted` period's), in time
+    order, and their figures added to `sums` by the month/quarter rule (see the module docstring)."""
+    key = periods.sort_key
+    dated = {r["period"]: r for r in records if r["period"] is not None}
+    months: dict[str, list[Record]] = {}  # quarter -> its months' records, in time order
+    for period in sorted(dated, key=key):
+        if not periods.is_quarter(period):
+            months.setdefault(periods.quarter_holding(period), []).append(dated[period])
+    shown = sorted(dated, key=key) if wanted is None else [wanted] if wanted in dated or wanted in months else []
+    rows = []
+    for period in shown:
+        if not periods.is_quarter(period):
+            month = dated[period]
+            rows.append(_period_row(code, period, month["currency"], {w: month[w] for w in FIGURES}))
+            continue
+        rec, own = dated.get(period), months.get(period, [])
+        currency = rec["currency"] if rec else own[0]["currency"]
+        figures: dict[str, str | None] = {}
+        rolled: list[str] = []
+        for which in FIGURES:
+            if rec is not None and rec[which] is not None:
+                figures[which] = rec[which]
+                continue
+            # Months in another currency cannot be added here (a region's GMV keeps its currency:
+            # rollout.rules; doctor reports one that does not); the total still converts each.
+            values = [m[which] for m in own if m[which] is not None and m["currency"] == currency]
+            figures[which] = money.plain(sum(map(Decimal, values), Decimal(0))) if values else None
+            if values:
+                rolled.append(which)
+        rows.append({**_period_row(code, period, currency, figures), "rolled_up": rolled})
+    # The total: per quarter and figure, the quarter's own value, else each of its months at its
+    # own month's rate; never both, so a month is not counted again inside its quarter.
+    if wanted is not None and not periods.is_quarter(wanted):
+        quarters: Iterable[str] = []
+        rec = dated.get(wanted)
+        for which, name in enumerate(FIGURES):
+            if rec is not None and rec[name] is not None:
+                _add(sums, rec["currency"], wanted, which, rec[name])
+    else:
+        quarters = [wanted] if wanted is not None else {periods.quarter_holding(p) for p in dated}
+    for quarter in quarters:
+        rec = dated.get(quarter)
+        for which, name in enumerate(FIGURES):
+            if rec is not None and rec[name] is not None:
+                _add(sums, rec["currency"], quarter, which, rec[name])
+                continue
+            for month in months.get(quarter, []):
+                if month[name] is not None:
+                    _add(sums, month["currency"], month["period"], which, month[name])
+    return rows
+
+
+def _period_row(code: str, period: str, currency: str, figures: dict[str, str | None]) -> dict[str, Any]:
+    target, actual = figures[TARGET], figures[ACTUAL]
+    return {
+        "region": code,
+        "period": period,
+        "currency": currency,
+        "target": target,
+        "actual": actual,
+        "attainment": _text(attainment(_amount(actual), _amount(target))),
+    }
+
+
+# How a figure summed from a quarter's months is marked for people (CLI, Markdown, TUI), and the
+# footnote saying so once under the table.
+ROLLED_MARK = " (months)"
+ROLLED_NOTE = "(months): not recorded for the quarter itself: the sum of its months."
+
+
+def shown_figure(row: dict[str, Any], which: str, *, code: bool = True) -> str:
+    """A report row's `which` ("target" or "actual") for people (money.display: "1,000.00 EUR",
+    "-"), with ROLLED_MARK when it is the sum of a quarter's months (the row's `rolled_up`)."""
+    text = money.display(row[which], row["currency"], code=code)
+    return text + ROLLED_MARK if which in row.get("rolled_up", ()) else text
+
+
+def period_rows(state: State, code: str) -> list[dict[str, Any]]:
+    """Region `code`'s period rows as `report` gives them (a quarter's figures rolled up from its
+    months when it has none of its own), in time order: for the TUI's GMV tab."""
+    with localcontext(money.ARITHMETIC):
+        return _region_rows(state.records_of("kpis", code), code, None, {})
 
 
 def report(
@@ -208,71 +335,45 @@ def report(
 ) -> dict[str, Any]:
     """The GMV report of the regions `codes` (in that order), as `kpi --json` prints it.
 
-    {"periods": [{region, period, currency, target, actual, attainment}] (per region in time
-    order), "promotions": [{region, promo, name, currency, target, actual, attainment}],
-    "total": {currency, target, actual, attainment, missing_rates}}. Amounts are the stored
-    decimal text in the record's currency; attainment is percent text with one decimal or None.
-    `period` (a month or quarter) keeps only that period's rows. The total is in `reporting`
-    (an ISO 4217 code): per currency and period the sums are converted at that period's rate,
-    then added and rounded to the reporting currency's minor units; with a rate missing,
-    target/actual/attainment are None and `missing_rates` names each (`JPY/USD/2027-01`).
-    Promotions are part of their region's GMV, so they are not added to the total again.
+    {"periods": [{region, period, currency, target, actual, attainment, rolled_up (quarters
+    only)}] (per region in time order), "promotions": [{region, promo, name, currency, target,
+    actual, attainment}], "total": {currency, target, actual, attainment, missing_rates}}. Amounts
+    are decimal text (positional, never 1E+3) in the record's currency; attainment is percent text
+    with one decimal or None. A quarter row's target and actual are its record's, else the sum of
+    its months' (`rolled_up` lists which figures are such sums; [] for none).
 
-    One pass over the selected regions' records, the arithmetic inlined: 48,000 rows (2,000
-    regions x 24 months) are a loop of Decimal operations, not of function calls."""
+    `period` (a month or quarter) keeps only that period's row: a quarter's even when only its
+    months have figures. The total is in `reporting` (an ISO 4217 code): each region's figures,
+    taken per quarter as the quarter's own value when set, else its months' (never both), are
+    summed per currency and period, converted at that period's rate, then added and rounded to
+    the reporting currency's minor units; with a rate missing, target/actual/attainment are None
+    and `missing_rates` names each (`JPY/USD/2027-01`). Promotions are part of their region's GMV,
+    so they are not added to the total again. Raises InvalidValue for a bad period or currency.
+
+    The arithmetic runs in money.ARITHMETIC: exact for every amount and rate the bounds allow
+    (48,000 rows, 2,000 regions x 24 months, are a loop of Decimal additions)."""
     wanted = periods.parse_period(period) if period else None
     currency = model.currency(reporting)
     money.minor_units(currency)
     rows: list[dict[str, Any]] = []
     promos: list[dict[str, Any]] = []
-    sums: dict[tuple[str, str], list[Decimal]] = {}  # (currency, period) -> [target, actual]
+    sums: Sums = {}
     promotions = state.promotions
-    dec, zero, key = Decimal, Decimal(0), periods.sort_key
-    for code in dict.fromkeys(codes):
-        records = state.records_of("kpis", code)
-        dated = [r for r in records if r["period"] is not None and (wanted is None or r["period"] == wanted)]
-        dated.sort(key=lambda r: key(r["period"]))
-        for rec in dated:
-            target, actual, cur = rec[TARGET], rec[ACTUAL], rec["currency"]
-            t = dec(target) if target is not None else None
-            a = dec(actual) if actual is not None else None
-            rows.append(
-                {
-                    "region": code,
-                    "period": rec["period"],
-                    "currency": cur,
-                    "target": target,
-                    "actual": actual,
-                    "attainment": _attainment_text(a, t),
-                }
-            )
-            tally = sums.get((cur, rec["period"]))
-            if tally is None:
-                tally = sums[(cur, rec["period"])] = [zero, zero]
-            if t is not None:
-                tally[0] += t
-            if a is not None:
-                tally[1] += a
-        if wanted is None:
-            for rec in records:
-                if rec["promo"] is None:
-                    continue
-                promo = promotions.get(rec["promo"])
-                t, a = _amount(rec[TARGET]), _amount(rec[ACTUAL])
-                row = _row(rec, t, a, region=code, promo=rec["promo"])
-                row["name"] = promo["name"] if promo else ""
-                promos.append(row)
-    return {"periods": rows, "promotions": promos, "total": _total(state, sums, currency)}
-
-
-_HUNDRED, _TENTH = Decimal(100), Decimal("0.1")
-
-
-def _attainment_text(actual: Decimal | None, target: Decimal | None) -> str | None:
-    """attainment() as text, inlined for the report's loop (the same half-even rounding)."""
-    if actual is None or target is None or not target:
-        return None
-    return str((actual * _HUNDRED / target).quantize(_TENTH, rounding=ROUND_HALF_EVEN))
+    with localcontext(money.ARITHMETIC):
+        for code in dict.fromkeys(codes):
+            records = state.records_of("kpis", code)
+            rows += _region_rows(records, code, wanted, sums)
+            if wanted is None:
+                for rec in records:
+                    if rec["promo"] is None:
+                        continue
+                    promo = promotions.get(rec["promo"])
+                    t, a = _amount(rec[TARGET]), _amount(rec[ACTUAL])
+                    row = _row(rec, t, a, region=code, promo=rec["promo"])
+                    row["name"] = promo["name"] if promo else ""
+                    promos.append(row)
+        total = _total(state, sums, currency)
+    return {"periods": rows, "promotions": promos, "total": total}
 
 
 def _row(rec: Record, target: Decimal | None, actual: Decimal | None, **subject: Any) -> dict[str, Any]:
@@ -285,7 +386,7 @@ def _row(rec: Record, target: Decimal | None, actual: Decimal | None, **subject:
     }
 
 
-def _total(state: State, sums: dict[tuple[str, str], list[Decimal]], currency: str) -> dict[str, Any]:
+def _total(state: State, sums: Sums, currency: str) -> dict[str, Any]:
     table = state.tables["fx_rates"]
     target, actual = Decimal(0), Decimal(0)
     missing: list[str] = []
@@ -304,8 +405,8 @@ def _total(state: State, sums: dict[tuple[str, str], list[Decimal]], currency: s
         return {"currency": currency, "target": None, "actual": None, "attainment": None, "missing_rates": missing}
     return {
         "currency": currency,
-        "target": str(money.rounded(target, currency)),
-        "actual": str(money.rounded(actual, currency)),
+        "target": money.plain(money.rounded(target, currency)),
+        "actual": money.plain(money.rounded(actual, currency)),
         "attainment": _text(attainment(actual, target)),
         "missing_rates": [],
     }

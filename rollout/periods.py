@@ -44,6 +44,18 @@ def check_stored(value: object) -> None:
         raise InvalidValue("expected a period like 2027-01 or 2027-Q1")
 
 
+def is_quarter(period: str) -> bool:
+    """True for a stored quarter (`2027-Q1`), False for a stored month (`2027-01`)."""
+    return period[5:6] == "Q"
+
+
+def quarter_holding(period: str) -> str:
+    """The quarter a stored period belongs to: a month's (`2027-02`: `2027-Q1`), a quarter itself."""
+    if is_quarter(period):
+        return period
+    return f"{period[:4]}-Q{(int(period[5:]) - 1) // 3 + 1}"
+
+
 @cache  # a report sorts tens of thousands of records over a few dozen periods
 def sort_key(period: str) -> tuple[int, int, int]:
     """Time order: a quarter after its three months."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -610,7 +609,10 @@ SETTINGS = Kind(
 # (rollout.signoff, rollout.kpi, rollout.freeze). Amounts are stored as exact decimal text
 # (rollout.money), periods as 2027-01 / 2027-Q1 (rollout.periods), freeze days as local dates.
 SIGNOFF_DECISIONS = ("pending", "approved", "rejected")
-_AMOUNT: dict[str, Any] = {"type": ["string", "null"], "pattern": r"^[0-9]+(\.[0-9]+)?$"}
+# Stored amounts are below 10^18 with at most 4 decimals (the most any ISO 4217 currency has) and
+# rates below 10^12 with at most 18 decimals: rollout.money's bounds, which keep every sum exact.
+_AMOUNT: dict[str, Any] = {"type": ["string", "null"], "pattern": r"^[0-9]{1,18}(\.[0-9]{1,4})?$"}
+_RATE: dict[str, Any] = {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,18})?$"}
 _PERIOD: dict[str, Any] = {"type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$"}
 _DAY: dict[str, Any] = {"type": "string", "format": "date"}
 
@@ -628,12 +630,6 @@ def _promo_or_none(value: Any) -> None:
 def _currency_code(value: Any) -> None:
     text(value)
     money.minor_units(value)
-
-
-def _positive_rate(value: Any) -> None:
-    money.check_stored(value)
-    if Decimal(value) == 0:
-        raise InvalidValue("a rate must be more than 0")
 
 
 def _day(value: Any) -> None:
@@ -751,7 +747,7 @@ FX_RATES = Kind(
         Field("base", _currency_code, _CURRENCY, needed_for_new=True),
         Field("quote", _currency_code, _CURRENCY, needed_for_new=True),
         Field("period", periods.check_stored, _PERIOD, needed_for_new=True),
-        Field("rate", _positive_rate, {**_AMOUNT, "type": "string"}, needed_for_new=True),
+        Field("rate", money.check_stored_rate, _RATE, needed_for_new=True),
     ),
     rules=(_fx_key,),
 )

@@ -15,15 +15,24 @@ AMOUNT: contract.Schema = {"type": ["string", "null"], "pattern": r"^[0-9]+(\.[0
 PERCENT_TEXT: contract.Schema = {"type": ["string", "null"], "pattern": r"^[0-9]+\.[0-9]$"}
 CURRENCY: contract.Schema = {"type": "string", "pattern": "^[A-Z]{3}$"}
 PERIOD: contract.Schema = {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$"}
+FIGURE_NAMES: contract.Schema = {
+    "type": "array",
+    "items": {"type": "string", "enum": ["target", "actual"]},
+    "uniqueItems": True,
+}
 
 
 def report_schema() -> contract.Schema:
-    """`kpi --json` (rollout.kpi.report): amounts and percentages as decimal text."""
+    """`kpi --json` (rollout.kpi.report): amounts and percentages as decimal text; a quarter's row
+    says which of its figures are the sum of its months (`rolled_up`, quarter rows only)."""
     c = contract
     figures = {"currency": CURRENCY, "target": AMOUNT, "actual": AMOUNT, "attainment": PERCENT_TEXT}
+    period_row = c.obj(
+        {"region": c.STRING, "period": PERIOD, **figures, "rolled_up": FIGURE_NAMES}, optional=("rolled_up",)
+    )
     return c.obj(
         {
-            "periods": c.array(c.obj({"region": c.STRING, "period": PERIOD, **figures})),
+            "periods": c.array(period_row),
             "promotions": c.array(c.obj({"region": c.STRING, "promo": c.STRING, "name": c.STRING, **figures})),
             "total": c.obj({**figures, "missing_rates": c.STRINGS}),
         }
@@ -125,6 +134,9 @@ def kpi_report(app: App, selectors: tuple[str, ...], period: str | None, reporti
     promotion, then the portfolio total in --currency from the rates recorded with `fx set` (each
     period at its own rate; a missing rate makes the total unavailable and says which).
 
+    A quarter's figure is its own when recorded, else the sum of its months, marked "(months)";
+    the total counts each quarter once: its own figure, or else its months, never both.
+
     SELECTOR: CODE, wave=N, status=S, owner=NAME or all (default: every region)."""
     from rollout import kpi as core
     from rollout import queries
@@ -144,21 +156,19 @@ def _pct(value: str | None) -> str:
 
 def render(shown: dict[str, Any]) -> str:
     """The report as text: a table per region and period, one per promotion, the total line."""
+    from rollout.kpi import ROLLED_NOTE, shown_figure
     from rollout.money import display
 
     out = []
     if shown["periods"]:
         rows = [
-            [
-                r["region"],
-                r["period"],
-                display(r["target"], r["currency"]),
-                display(r["actual"], r["currency"]),
-                _pct(r["attainment"]),
-            ]
+            [r["region"], r["period"], shown_figure(r, "target"), shown_figure(r, "actual"), _pct(r["attainment"])]
             for r in shown["periods"]
         ]
-        out.append(output.table(["REGION", "PERIOD", "TARGET", "ACTUAL", "ATTAIN"], rows))
+        table = output.table(["REGION", "PERIOD", "TARGET", "ACTUAL", "ATTAIN"], rows)
+        if any(r.get("rolled_up") for r in shown["periods"]):
+            table += "\n" + ROLLED_NOTE
+        out.append(table)
     if shown["promotions"]:
         rows = [
             [
@@ -200,7 +210,8 @@ def fx() -> None:
 @contract.edits()
 @pass_app
 def fx_set(app: App, base: str, quote: str, rate: str, period: str, as_json: bool) -> None:
-    """Record that 1 BASE is RATE QUOTE in --period (`fx set JPY USD 0.0067 --period 2027-01`)."""
+    """Record that 1 BASE is RATE QUOTE in --period (`fx set JPY USD 0.0067 --period 2027-01`):
+    RATE is plain decimal text, more than 0, less than 10^12, at most 18 decimals."""
     from rollout import kpi as core
 
     with app.change() as state:

@@ -38,17 +38,19 @@ def _dec(value: str | None) -> Decimal | None:
 
 
 def _pct(value: Decimal | None) -> str:
-    return f"{value} %" if value is not None else "-"
+    return f"{money.plain(value)} %" if value is not None else "-"
 
 
 def period_lines(records: list[dict], cells: int = BAR_CELLS) -> list[str]:
-    """One line per period: `2027-01 ████████████▉   ┊ 870,000.50 / 1,000,000.00 EUR  87.0 %`."""
+    """One line per period: `2027-01 ████████████▉   ┊ 870,000.50 / 1,000,000.00 EUR  87.0 %`.
+
+    `records`: KPI records or kpi.period_rows rows; a figure summed from a quarter's months (the
+    row's `rolled_up`) is marked as the CLI marks it (kpi.ROLLED_MARK)."""
     figures = [(_dec(r["actual"]), _dec(r["target"])) for r in records]
     scale = max((v for pair in figures for v in pair if v is not None), default=Decimal(0))
     lines = []
     for rec, (actual, target) in zip(records, figures, strict=True):
-        cur = rec["currency"]
-        numbers = f"{money.display(actual, cur, code=False)} / {money.display(target, cur)}"
+        numbers = f"{kpi.shown_figure(rec, 'actual', code=False)} / {kpi.shown_figure(rec, 'target')}"
         lines.append(
             f"{rec['period']:<7} {bar(actual, target, scale, cells)} {numbers}  {_pct(kpi.attainment(actual, target))}"
         )
@@ -88,9 +90,13 @@ class KpiPane(RegionPane):
 
     def refresh_data(self) -> None:
         state = self.state
-        dated, promos = kpi.region_records(state, self.code)
+        _dated, promos = kpi.region_records(state, self.code)
+        # The report's rows, so a quarter shows the sum of its months when it has no figure of its own.
+        dated = kpi.period_rows(state, self.code)
         self.query_one("#kpi-signoff", Static).update(signoff_line(state, self.code))
         periods = ["GMV by period (actual / target, bar: actual, ┊ target)", *period_lines(dated)]
+        if any(row.get("rolled_up") for row in dated):
+            periods.append(kpi.ROLLED_NOTE)
         if not dated:
             periods = ["No GMV by period yet: kpi target / kpi actual CODE --period 2027-01 --gmv AMOUNT"]
         self.query_one("#kpi-periods", Static).update("\n".join(periods))
