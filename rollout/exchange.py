@@ -25,6 +25,7 @@ from rollout import model, ops, queries, rules, schema, status, times
 from rollout.csvrows import SEPARATORS, data_rows
 from rollout.csvrows import separator as csv_separator
 from rollout.errors import InvalidValue, NotFound, RolloutError
+from rollout.jsontext import RepeatedKey, distinct_keys
 from rollout.state import Record, State
 
 KINDS = ("regions", "checklist", "promotions", "kpis", "fx", "signoffs", "freezes")
@@ -400,7 +401,7 @@ def parse_json(label: str, text: str) -> list[Row]:
     unknown = sorted(set(document) - {FORMAT_KEY, "exported_at", *KINDS})
     if unknown:
         raise ExchangeError(f"{label} line 1: unknown key {unknown[0]!r} (expected {', '.join(KINDS)})")
-    lines = _element_lines(text)
+    lines = _element_lines(label, text)
     rows = []
     for kind in KINDS:
         entries = document.get(kind, [])
@@ -417,20 +418,27 @@ def parse_json(label: str, text: str) -> list[Row]:
 _SPACE = re.compile(r"\s*")
 
 
-def _element_lines(text: str) -> dict[str, list[int]]:
-    """The line each element of the top-level arrays starts on (the text is already known to be valid JSON)."""
-    decoder = json.JSONDecoder()
+def _element_lines(label: str, text: str) -> dict[str, list[int]]:
+    """The line each element of the top-level arrays starts on (the text is already known to be
+    valid JSON). Raises ExchangeError naming the line for a key an object names twice: the
+    export's own ("fx" twice would drop the first list) or an entry's ("actual" twice would keep
+    one value of two without a word)."""
+    decoder = json.JSONDecoder(object_pairs_hook=distinct_keys)
     starts: dict[str, list[int]] = {}
     pos = _SPACE.match(text, 0).end() + 1  # past "{"
     while True:
         pos = _SPACE.match(text, pos).end()
         if text[pos] == "}":
             break
-        key, pos = decoder.raw_decode(text, pos)
-        pos = _SPACE.match(text, pos).end() + 1  # past ":"
+        key, key_at = decoder.raw_decode(text, pos)
+        if key in starts:
+            (line,) = _line_numbers(text, [pos])
+            raise ExchangeError(f"{label} line {line}: the key {key!r} appears twice in the export")
+        starts[key] = []
+        pos = _SPACE.match(text, key_at).end() + 1  # past ":"
         pos = _SPACE.match(text, pos).end()
         if text[pos] == "[":
-            found = starts[key] = []  # a repeated key: the last one wins, as in json.loads
+            found = starts[key]
             pos += 1
             while True:
                 pos = _SPACE.match(text, pos).end()
@@ -438,12 +446,22 @@ def _element_lines(text: str) -> dict[str, list[int]]:
                     pos += 1
                     break
                 found.append(pos)
-                _value, pos = decoder.raw_decode(text, pos)
+                try:
+                    _value, pos = decoder.raw_decode(text, pos)
+                except RepeatedKey as exc:
+                    (line,) = _line_numbers(text, [pos])
+                    raise ExchangeError(
+                        f"{label} line {line}: {key} entry names {exc.args[0]!r} twice (each field once)"
+                    ) from None
                 pos = _SPACE.match(text, pos).end()
                 if text[pos] == ",":
                     pos += 1
         else:
-            _value, pos = decoder.raw_decode(text, pos)
+            try:
+                _value, pos = decoder.raw_decode(text, pos)
+            except RepeatedKey as exc:
+                (line,) = _line_numbers(text, [pos])
+                raise ExchangeError(f"{label} line {line}: {key} names {exc.args[0]!r} twice") from None
         pos = _SPACE.match(text, pos).end()
         if text[pos] == ",":
             pos += 1

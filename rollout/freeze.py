@@ -50,6 +50,14 @@ def hits(state: State, code: str, day: date) -> list[Record]:
     return [w for w in windows_for(state, code) if w["start"] <= text <= w["end"]]
 
 
+def blocking(state: State, code: str, day: date) -> list[Record]:
+    """The windows of region `code` that hold local day `day` and block (none when the change is
+    forced: FORCE in state.overrides, as check_change judges it)."""
+    if not state.tables["freezes"] or FORCE in state.overrides:
+        return []
+    return [w for w in hits(state, code, day) if w["blocks"]]
+
+
 def describe(window: Record) -> str:
     """A window in words: "freeze f1 2026-11-20..2026-11-30 (blocks): Black Friday"."""
     blocks = " (blocks)" if window["blocks"] else ""
@@ -102,7 +110,9 @@ def _moved_dates(state: State) -> list[tuple[str, str, date]]:
             region = state.regions.get(after["region"])
             if region is not None:
                 day = times.local_date(after["start"], region["timezone"])
-                found.append((after["region"], f"start of promotion {key} ({after['region']}) on {day}", day))
+                origin = after.get("origin")
+                whence = f", template {origin['template']} {origin['key']}" if origin else ""
+                found.append((after["region"], f"start of promotion {key} ({after['region']}{whence}) on {day}", day))
     return found
 
 

@@ -60,6 +60,35 @@ def stored_offset(value: object) -> None:
         raise InvalidValue(f"expected an offset such as -10wd, found {value!r}")
 
 
+def _earliest(offset: Offset) -> int | None:
+    """The fewest calendar days from the launch day `offset` can name on any calendar (None: no
+    bound). n working days after the launch are at least n days after it; before it, any number."""
+    if offset.unit == "wd":
+        return offset.amount if offset.amount >= 0 else None
+    return offset.amount * (7 if offset.unit == "w" else 1)
+
+
+def _latest(offset: Offset) -> int | None:
+    """The most calendar days from the launch day `offset` can name on any calendar (None: no
+    bound). n working days before the launch are at least n days before it; after it, any number."""
+    if offset.unit == "wd":
+        return offset.amount if offset.amount <= 0 else None
+    return offset.amount * (7 if offset.unit == "w" else 1)
+
+
+def never_before(start: Offset, end: Offset) -> bool:
+    """Whether the day `start` names is on or after the day `end` names from every launch day on
+    every calendar: a promotion with those offsets could never run. Offsets of one unit compare by
+    amount (working days are strictly ordered; a week is 7 calendar days, so `d` and `w` compare
+    exactly). A working-day offset and a calendar one compare only where the bounds settle it: n
+    working days after the launch are at least n days after it, -n working days at least n days
+    before it (3wd is never before 3d; 5d may be before or after 3wd, depending on the calendar)."""
+    if start.unit == end.unit == "wd":
+        return start.amount >= end.amount
+    earliest, latest = _earliest(start), _latest(end)
+    return earliest is not None and latest is not None and earliest >= latest
+
+
 class WorkingDays:
     """A region's working days: every day but its `weekend` (date.weekday numbers) and its public
     holidays, asked a year at a time from `holidays_of_year` (rollout.holidays.year_calendar) and

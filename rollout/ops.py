@@ -9,7 +9,7 @@ one of them since, the edit is refused instead of silently overwriting their cha
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rollout import freeze, model, queries, rules, schema, settings, times
@@ -163,7 +163,13 @@ def remove_region(state: State, code: str) -> Record:
     return state.delete("regions", region["code"])
 
 
-def shift(state: State, selectors: Sequence[str], by: str, with_promos: bool = False) -> list[Record]:
+def shift(
+    state: State,
+    selectors: Sequence[str],
+    by: str,
+    with_promos: bool = False,
+    keep_offsets: Callable[[State, Record, Sequence[Record]], list[Record]] | None = None,
+) -> list[Record]:
     """Move launch targets by a DURATION on each region's local calendar; return the moved regions.
 
     `selectors` are region codes, wave=N, status=S or all (queries.select); `by` is a DURATION
@@ -171,7 +177,10 @@ def shift(state: State, selectors: Sequence[str], by: str, with_promos: bool = F
     calendar of each region's zone, hours are exact elapsed time (times.Duration.apply). Regions
     named by code must be shiftable; ones picked by wave=/status=/all that already launched or have
     no launch date are skipped. With `with_promos`, the region's promotions not yet started at the
-    clock's instant (times.now) move by the same duration, keeping their length (times.move_span).
+    clock's instant (times.now) move by the same duration, keeping their length (times.move_span),
+    except those `keep_offsets` moves itself and leaves out of the list it returns (given the state,
+    the region as it was and those promotions: rollout.templates.shift passes shift_promotions,
+    which keeps template-applied ones at their offsets from the launch).
 
     Raises InvalidValue for a bad selector or duration, or a result outside the years 1970-2999;
     NotFound for an unknown region or when no selected region has a launch to shift; Refused for a
@@ -190,9 +199,9 @@ def shift(state: State, selectors: Sequence[str], by: str, with_promos: bool = F
         tz = region["timezone"]
         shifted.append(state.put("regions", {**region, "launch": times.shift_iso(region["launch"], duration, tz)}))
         if with_promos:
-            for promo in state.promotions_of(code):
-                if times.instant(promo["start"]) > reference:
-                    _move(state, promo, duration, tz)
+            coming = [promo for promo in state.promotions_of(code) if times.instant(promo["start"]) > reference]
+            for promo in keep_offsets(state, region, coming) if keep_offsets else coming:
+                _move(state, promo, duration, tz)
     if not shifted:
         raise NotFound("no selected region has a launch to shift (launched regions are skipped)")
     return shifted

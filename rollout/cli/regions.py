@@ -377,8 +377,16 @@ def region_remove(app: App, code: str, yes: bool, as_json: bool) -> None:
 @click.command(short_help="Move launch targets by a duration.")
 @selectors_argument(required=True)
 @click.option("--by", "by", required=True, help=f"How far: {times.DURATION_HELP}.")
-@click.option("--with-promos", is_flag=True, help="Move the regions' promotions that have not started yet too.")
-@click.option("--force", is_flag=True, help="Move into inside a blocking freeze window (recorded in history).")
+@click.option(
+    "--with-promos",
+    is_flag=True,
+    help="Move the regions' promotions that have not started yet too (unedited template ones keep their offsets).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Move launches or promotion starts into a blocking freeze window all the same (recorded in history).",
+)
 @click.option(
     "--with-items", is_flag=True, help="Move open template items nobody edited, keeping their offsets (working days)."
 )
@@ -389,7 +397,8 @@ def shift(
 ) -> None:
     """Move launch targets by a duration (SELECTOR: CODE, wave=N, status=S, owner=NAME or all).
     With --with-items, open items applied from a template and not edited since keep their offset
-    from the launch: -10wd stays ten working days before it, on the region's calendar."""
+    from the launch: -10wd stays ten working days before it, on the region's calendar; so do such
+    promotions with --with-promos (the others move by the duration)."""
     from rollout import templates
 
     with app.change() as state:

@@ -15,7 +15,7 @@ from rollout.cli import contract, output
 from rollout.cli.app import App, pass_app
 from rollout.cli.checklist import CATEGORIES_HELP, CATEGORY_CHOICE
 from rollout.cli.completion import complete_region_codes
-from rollout.cli.regions import selectors_argument
+from rollout.cli.regions import force_freeze, selectors_argument
 from rollout.errors import InvalidValue
 from rollout.state import Record
 
@@ -206,21 +206,34 @@ def _steps_schema() -> dict[str, contract.Schema]:
 @template.command("apply", short_help="Apply a template to regions: a per-item diff.")
 @click.argument("name")
 @selectors_argument(required=True)
-@click.option("--dry-run", is_flag=True, help="Show the diff; write nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show the diff, promotions a blocking freeze window refuses included; write nothing.",
+)
+@click.option(
+    "--force", is_flag=True, help="Start promotions inside a blocking freeze window all the same (recorded in history)."
+)
 @contract.edits(_steps_schema)
 @pass_app
-def template_apply(app: App, name: str, selectors: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+def template_apply(app: App, name: str, selectors: tuple[str, ...], dry_run: bool, force: bool, as_json: bool) -> None:
     """Apply template NAME to the selected regions (SELECTOR: CODE, wave=N, status=S, owner=NAME or
     all), resolving each offset from the region's launch on its own calendar. Applied again after
     the template changed: new items are added, items nobody edited since are updated, items edited
-    by hand are listed as conflicts and kept, items the template no longer has are listed."""
-    if dry_run and app.batch is None:
+    by hand are listed as conflicts and kept, items the template no longer has are listed. A
+    promotion that would start inside a blocking freeze window refuses the whole apply unless
+    --force; --dry-run lists it (x ... refused) with the rest of the diff."""
+    if dry_run:
+        if app.batch is not None:
+            raise click.UsageError("--dry-run is for the whole batch: `rollout batch FILE --dry-run`")
         with app.db.transaction(app.user, app.command, dry_run=True) as state:
+            force_freeze(state, force)
             chosen = templates.template(state, name)
-            steps = templates.apply(state, name, selectors)
+            steps = templates.apply(state, name, selectors, preview=True)
         _print_steps(app, state, chosen, steps, as_json, dry_run=True)
         return
     with app.change() as state:
+        force_freeze(state, force)
         chosen = templates.template(state, name)
         steps = templates.apply(state, name, selectors)
     if app.batch is not None:
@@ -232,15 +245,13 @@ def _print_steps(
     app: App, state: Any, chosen: Record, steps: Sequence[templates.Step], as_json: bool, dry_run: bool = False
 ) -> None:
     extra = {"template": chosen["name"], "version": chosen["version"], "steps": [s.as_json() for s in steps]}
+    refused = templates.refusals(steps)  # only a dry run gets here with some: a real apply is refused
     if as_json:
-        output.emit_json(contract.transaction_envelope(state, dry_run=dry_run, **extra))
-        if dry_run:
-            return
-    else:
-        click.echo(templates.diff_text(chosen, steps, dry_run))
-    if not dry_run and not as_json:
-        for message in state.notes:
-            output.warn(message)
+        output.emit_json(contract.transaction_envelope(state, dry_run=dry_run, warnings=refused, **extra))
+        return
+    click.echo(templates.diff_text(chosen, steps, dry_run))
+    for message in state.notes:  # a forced start inside a window (a dry run's: what would be noted)
+        output.warn(message)
 
 
 @template.command("export", short_help="Write a template to a JSON file.")
@@ -279,14 +290,8 @@ def template_export(app: App, name: str, target: str, as_json: bool) -> None:
 def template_import(app: App, file: str, as_json: bool) -> None:
     """Store the template in FILE (written by `template export`): a new template, or a new version
     of the one of that name."""
-    import orjson
-
     label = "stdin" if file == "-" else file
-    raw = output.read_input(file, label)
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidValue(f"{label}: not JSON ({exc})") from None
+    data = templates.read_file(label, output.read_input(file, label))
     with app.change() as state:
         stored, action = templates.import_template(state, data, app.user, label)
     app.report(

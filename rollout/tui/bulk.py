@@ -120,7 +120,7 @@ def promos_not_started(state: State, codes: list[str]) -> int:
 
 def region_actions(app: Host, codes: list[str], done: Callable[[Any], None]) -> list[tuple[str, Callable[[], None]]]:
     """The actions on several regions at once, each one change after a preview."""
-    from rollout import model, ops, times
+    from rollout import model, ops, templates, times
     from rollout.tui.widgets.base import cli_text
     from rollout.tui.widgets.form import DURATION_SHORT, WHEN_SHORT, Field
 
@@ -131,7 +131,7 @@ def region_actions(app: Host, codes: list[str], done: Callable[[Any], None]) -> 
         def build(values: dict[str, Any]) -> tuple[str, Change]:
             by, along = values["by"].strip(), bool(values["promos"])
             command = cli_text("shift", *codes, by=by, with_promos=along or None)
-            return command, lambda s: ops.shift(s, codes, by, with_promos=along)
+            return command, lambda s: templates.shift(s, codes, by, with_promos=along)[0]
 
         fields = [
             Field("by", "Move by", "", times.parse_duration, placeholder=DURATION_SHORT),

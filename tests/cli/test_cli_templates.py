@@ -63,7 +63,7 @@ def test_edit_then_reapply_shows_the_diff_and_keeps_hand_edits(rollout, db_path:
     new_id = f"c{int(max(items.values(), key=lambda i: int(i[1:]))[1:]) + 1}"
     assert dry.stdout == (
         f"! KR {items['logistics-partner']}   item      logistics-partner: conflict: edited by hand, kept "
-        "(template changes title, owner)\n"
+        "(title, owner differ from the template)\n"
         f"~ KR {items['cx-coverage']}   item      cx-coverage: update (due)\n"
         f"+ KR {new_id}   item      kr-cert: add\n"
         f"- KR {items['app-store-listing']}   item      app-store-listing: no longer in the template, kept\n"
@@ -130,7 +130,13 @@ def test_a_bad_file_to_import_names_the_problem(rollout, tmp_path: Path):
     result = rollout("template", "import", str(bad))
     assert result.exit_code == 1 and result.stderr.startswith(f"Error: {bad}: template x: items")
     bad.write_text("{", encoding="utf-8")
-    assert rollout("template", "import", str(bad)).stderr.startswith(f"Error: {bad}: not JSON")
+    assert rollout("template", "import", str(bad)).stderr.startswith(f"Error: {bad} line 1: not JSON")
+    exported = json.loads(rollout("template", "export", "standard", "-o", "-").stdout)
+    first = json.dumps(exported["items"][0])
+    twice = first[:-1] + ', "due": "-1wd"}'  # the item's due given twice: never one of two silently
+    bad.write_text(json.dumps(exported).replace(first, twice), encoding="utf-8")
+    result = rollout("template", "import", str(bad))
+    assert result.exit_code == 1 and result.stderr == f"Error: {bad}: the key 'due' appears twice in one object\n"
 
 
 def test_export_and_import_round_trip_through_a_file(rollout, tmp_path: Path, empty_db_path: Path):

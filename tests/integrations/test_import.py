@@ -241,6 +241,38 @@ def test_json_line_numbers_point_at_the_record(tmp_path):
         assert json.dumps(row.values["code" if row.kind == "regions" else "id"]) in lines[row.line]
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (  # a field twice in one entry: json.loads would keep the second value without a word
+            '{"rollout_export": 1,\n "kpis": [\n  {"id": "NL/2027-01", "region": "NL", "period": "2027-01",\n'
+            '   "actual": "1", "actual": "2"}]}',
+            r"^x.json line 3: kpis entry names 'actual' twice",
+        ),
+        (  # a list twice: the first would be dropped
+            '{"rollout_export": 1,\n "fx": [],\n "fx": []}',
+            r"^x.json line 3: the key 'fx' appears twice in the export",
+        ),
+        (  # deeper down, in a value that is itself an object
+            '{"rollout_export": 1, "regions": [{"code": "DE", "notes": [{"text": "a", "text": "b"}]}]}',
+            r"^x.json line 1: regions entry names 'text' twice",
+        ),
+    ],
+)
+def test_a_json_key_given_twice_is_refused_with_its_line(text, message):
+    with pytest.raises(RolloutError, match=message):
+        exchange.parse_json("x.json", text)
+
+
+def test_a_json_key_given_twice_leaves_the_database_as_it_was(rollout, db_path, tmp_path):
+    dump = tmp_path / "dump.json"
+    dump.write_text('{"rollout_export": 1, "regions": [{"code": "NL", "owner": "amara", "owner": "li"}]}')
+    before = stored(db_path)
+    result = rollout("import", str(dump))
+    assert result.exit_code == 1 and result.stderr.startswith(f"Error: {dump} line 1: regions entry names 'owner'")
+    assert stored(db_path) == before
+
+
 def test_csv_kind_comes_from_the_header(tmp_path):
     assert exchange.parse_csv("a", "code,name\nDE,Germany\n")[0].kind == "regions"
     assert exchange.parse_csv("b", "Title,Region\nx,DE\n")[0].kind == "checklist"

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Static
 
-from rollout import ops
+from rollout import templates
 from rollout import timeline as model
 from rollout.health import SYMBOLS
 from rollout.timeline import GLYPHS, TimelineRow
@@ -134,7 +134,7 @@ class TimelineScreen(FilterBoxScreen):
         if code is None or self.rollout.refuse_read_only():
             return
         by = ("-" if direction < 0 else "") + view.zoom.step
-        outcome = self.rollout.edit(cli_text("shift", code, by=by), lambda s: ops.shift(s, [code], by))
+        outcome = self.rollout.edit(cli_text("shift", code, by=by), lambda s: templates.shift(s, [code], by)[0])
         if outcome is None:
             return
         row = view.cursor_timeline_row()

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
-from rollout import model, ops, queries, signoff, times
+from rollout import model, ops, queries, signoff, templates, times
 from rollout.errors import Forcible, InvalidValue, RolloutError, StaleEdit
 from rollout.health import NOTE, SYMBOLS
 from rollout.state import Record, State
@@ -313,7 +313,7 @@ class OverviewPane(RegionPane):
 
             def change(state: State) -> list[Record]:
                 ops.check_expected(state, "regions", state.region(code), dict(loaded))
-                return ops.shift(state, [code], by, with_promos=along)
+                return templates.shift(state, [code], by, with_promos=along)[0]
 
             try:
                 # One change: the launch and its promotions move together and one undo brings all back.
