@@ -18,10 +18,20 @@ from __future__ import annotations
 from datetime import date
 
 from rollout import times
-from rollout.errors import InvalidValue, Refused
+from rollout.errors import Forcible, InvalidValue
 from rollout.state import Record, State
 
 FORCE = "freeze"  # the State.overrides flag a --force sets
+
+
+class InsideFreeze(Forcible):
+    """A launch or promotion start inside a blocking window: forced by the FORCE override on the
+    change's state (any change: the same one again with it), not by an operation's `force`.
+    `reason` is the refusal without the CLI's advice (the TUI asks "Force?" instead)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{reason}; use --force to set it anyway")
+        self.reason = reason
 
 
 def parse_day(text: str, what: str) -> str:
@@ -95,8 +105,8 @@ def covered(state: State, window: Record) -> list[str]:
     return out
 
 
-def _moved_dates(state: State) -> list[tuple[str, str, date]]:
-    """(region, what, local day) of each launch target and promotion start this change set."""
+def _moved_dates(state: State) -> list[tuple[tuple[str, str], str, str, date]]:
+    """((table, key), region, what, local day) of each launch target and promotion start this change set."""
     found = []
     for (table, key), before in state.before.items():
         after = state.tables[table].get(key)
@@ -105,27 +115,30 @@ def _moved_dates(state: State) -> list[tuple[str, str, date]]:
         if table == "regions":
             day = _launch_day(after)
             if day is not None and (before is None or before.get("launch") != after["launch"]):
-                found.append((key, f"launch of {key} on {day}", day))
+                found.append(((table, key), key, f"launch of {key} on {day}", day))
         elif table == "promotions" and (before is None or before["start"] != after["start"]):
             region = state.regions.get(after["region"])
             if region is not None:
                 day = times.local_date(after["start"], region["timezone"])
                 origin = after.get("origin")
                 whence = f", template {origin['template']} {origin['key']}" if origin else ""
-                found.append((after["region"], f"start of promotion {key} ({after['region']}{whence}) on {day}", day))
+                what = f"start of promotion {key} ({after['region']}{whence}) on {day}"
+                found.append(((table, key), after["region"], what, day))
     return found
 
 
 def check_change(state: State) -> None:
     """Refuse a change that sets a launch target or a promotion start inside a blocking window of
-    its region, unless forced (FORCE in state.overrides) or an import: Refused naming the date, the
+    its region, unless forced (FORCE in state.overrides) or an import: InsideFreeze naming the date, the
     window and its reason. Non-blocking windows, forced and imported ones are noted in the change's
     history entry (state.notes). Undo and redo are never refused."""
     if not state.tables["freezes"] or "undoes" in state.entry_extra or "redoes" in state.entry_extra:
         return
-    for code, what, day in _moved_dates(state):
+    for record, code, what, day in _moved_dates(state):
         for window in hits(state, code, day):
             if window["blocks"] and FORCE not in state.overrides:
-                raise Refused(f"{what} is inside {describe(window)}; use --force to set it anyway")
+                reason = f"{what} is inside {describe(window)}"
+                origin = state.where(*record) if state.where is not None else None  # a batch's line
+                raise InsideFreeze(f"{origin}: {reason}" if origin else reason)
             verb = "forced: " if window["blocks"] else ""
             state.notes.append(f"{verb}{what} is inside {describe(window)}")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -28,6 +29,7 @@ from rollout import ops, queries
 from rollout import undo as undo_rules
 from rollout.db import default_user, env_read_only
 from rollout.errors import ReadOnly, RolloutError, StaleEdit
+from rollout.freeze import InsideFreeze
 from rollout.history_view import acted_text, at_text
 from rollout.identity import same_person
 from rollout.state import State
@@ -99,6 +101,7 @@ class RolloutApp(App[None]):
         self.snapshot: Snapshot = self.session.load()
         self._reloading = False
         self._writes_since_reload = 0  # this session's own edits since the running reload began
+        self._past_freeze = False  # edits made past blocking freeze windows (past_freeze)
         self._failed_signature: Signature | None = None
         self._missing = False
         self._lost = False
@@ -365,9 +368,12 @@ class RolloutApp(App[None]):
         return self.read_only
 
     def apply_edit(self, command: str, change: Callable[[State], T]) -> Outcome[T]:
-        """Run one edit through the core; raises RolloutError for the caller to show (forms show it inline)."""
+        """Run one edit through the core; raises RolloutError for the caller to show (forms show it
+        inline). Inside past_freeze, the edit is made past blocking freeze windows (`--force`)."""
         if self.read_only:
             raise ReadOnly("read-only: nothing can be changed in this session")
+        if self._past_freeze:
+            command, change = f"{command} --force", forcing.past_freeze(change)
         try:
             outcome = self.session.edit(command, change, self.snapshot.revision)
         except StaleEdit:
@@ -389,12 +395,27 @@ class RolloutApp(App[None]):
             self.notify(note, severity="warning")
         return outcome
 
+    @contextmanager
+    def past_freeze(self) -> Iterator[None]:
+        """Edits made inside are made past blocking freeze windows (a form saved again after
+        "Force?": its save builds the change, this forces it)."""
+        self._past_freeze = True
+        try:
+            yield
+        finally:
+            self._past_freeze = False
+
     def edit(self, command: str, change: Callable[[State], T]) -> Outcome[T] | None:
-        """Like apply_edit, with errors shown as notifications (None when nothing was applied)."""
+        """Like apply_edit, with errors shown as notifications (None when nothing was applied). A
+        date inside a blocking freeze window asks "Force?" and, on yes, makes the same change
+        past the window (forcing.past_freeze), as `--force` does."""
         if self.refuse_read_only():
             return None
         try:
             return self.apply_edit(command, change)
+        except InsideFreeze as error:
+            forcing.ask_to_force(self, error, lambda: self.edit(f"{command} --force", forcing.past_freeze(change)))
+            return None
         except RolloutError as error:  # a rule's refusal says how to force it from the CLI
             self.notify(forcing.from_the_cli(error, command), severity="error", title="Not done")
             return None

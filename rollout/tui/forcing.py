@@ -20,8 +20,9 @@ from rollout.tui.session import Outcome
 T = TypeVar("T")
 
 
-# The CLI's advice at the end of a rule's refusal (rollout.rules): "; use --force[ to launch anyway]".
-CLI_ADVICE = re.compile(r";? use --force( to \w+ anyway)?$")
+# The CLI's advice at the end of a rule's refusal (rollout.rules, rollout.freeze): "; use --force[ to
+# launch anyway]", "; use --force to set it anyway".
+CLI_ADVICE = re.compile(r";? use --force( to [\w ]+ anyway)?$")
 TUI_PREFIX = "tui: "
 
 
@@ -47,6 +48,18 @@ def ask_to_force(app: Host, error: Forcible, forced: Callable[[], None], *, yes:
     app.push_screen(ConfirmScreen(question, yes=yes), lambda answer: forced() if answer else None)
 
 
+def past_freeze(change: Callable[[State], T]) -> Callable[[State], T]:
+    """`change` made past blocking freeze windows (rollout.freeze.FORCE on its state, as the CLI's
+    --force sets it): the window is noted in history instead."""
+    from rollout.freeze import FORCE
+
+    def forced(state: State) -> T:
+        state.overrides.add(FORCE)
+        return change(state)
+
+    return forced
+
+
 def edit_or_force(
     app: Host,
     command: str,
@@ -62,8 +75,8 @@ def edit_or_force(
         outcome = app.apply_edit(command, lambda state: change(state, False))
     except Forcible as error:
 
-        def forced() -> None:
-            done = app.edit(f"{command} --force", lambda state: change(state, True))
+        def forced() -> None:  # --force: past the rule, and past freeze windows as the CLI's is
+            done = app.edit(f"{command} --force", past_freeze(lambda state: change(state, True)))
             if done is not None and then is not None:
                 then(done)
 

@@ -9,6 +9,7 @@ through these methods; nothing here knows the app's class.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -55,6 +56,8 @@ class Host(Protocol):
     def apply_edit(self, command: str, change: Callable[[State], T]) -> Outcome[T]: ...
 
     def edit(self, command: str, change: Callable[[State], T]) -> Outcome[T] | None: ...
+
+    def past_freeze(self) -> AbstractContextManager[None]: ...
 
     def open_region(self, code: str, tab: str | None = None, focus_key: str | None = None) -> None: ...
 

@@ -202,6 +202,18 @@ def test_freeze_add_list_remove_and_the_refusal(rollout, db_path):
     assert len(json.loads(ok(rollout("freeze", "list", "--json")).stdout)) == 1
 
 
+def test_a_batch_line_into_a_blocking_window_is_named(rollout, db_path, tmp_path):
+    ok(rollout("freeze", "add", "PL", "--from", "2027-03-01", "--to", "2027-03-10", "--reason", "Peak", "--blocks"))
+    before = stored(db_path)
+    edits = tmp_path / "edits.txt"
+    edits.write_text(
+        "region set NL --owner li\n\n# the sale\npromo add PL Sale --start 2027-03-05 --end 2027-03-08\n"
+        "region set DE --owner li\n"
+    )
+    line = refused(rollout("batch", str(edits)), db_path, before, "inside freeze f1", "--force")
+    assert line.startswith(f"Error: {edits} line 4: start of promotion p")
+
+
 def test_a_window_that_does_not_block_warns_on_the_change(rollout):
     ok(rollout("freeze", "add", "PL", "--from", "2027-01-20", "--to", "2027-01-31", "--reason", "Stock count"))
     result = ok(rollout("region", "set", "PL", "--launch", "2027-01-22"))

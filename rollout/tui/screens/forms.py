@@ -15,7 +15,9 @@ from textual.widgets import Button, Input, OptionList, Static
 
 from rollout import numbers
 from rollout.errors import RolloutError, StaleEdit
+from rollout.freeze import InsideFreeze
 from rollout.tui.guard import log_exception
+from rollout.tui.host import Host
 from rollout.tui.widgets.form import Field, FormFields
 
 # save(form, changed values) applies the edit and raises RolloutError when the core refuses it.
@@ -231,11 +233,23 @@ class FormScreen(ModalScreen[bool]):
         if not changed:
             self.dismiss(False)
             return
+        self._run_save(changed)
+
+    def _run_save(self, changed: dict[str, Any]) -> None:
+        """Save `changed`, closing the form; a refusal stays on it. A date inside a blocking freeze
+        window asks "Force?", and yes saves again past it (`--force`, noted in history)."""
         try:
             self.save_function(self, changed)
         except FieldError as error:
             self.fields.show_error(error.field, str(error))
             self.show_form_error("Fix the fields marked above; nothing was saved.")
+            return
+        except InsideFreeze as error:
+            self.show_form_error(error.reason)
+            question = f"{error.reason}.\nForce? History notes the forced change."
+            self.app.push_screen(
+                ConfirmScreen(question, yes="Force"), lambda yes: self._save_past_freeze(changed) if yes else None
+            )
             return
         except RolloutError as error:
             self.show_form_error(str(error))
@@ -245,6 +259,11 @@ class FormScreen(ModalScreen[bool]):
             self.show_form_error(f"Unexpected error: {type(error).__name__}: {error} (details in {where})")
             return
         self.dismiss(True)
+
+    def _save_past_freeze(self, changed: dict[str, Any]) -> None:
+        host: Host = self.app  # type: ignore[assignment]
+        with host.past_freeze():
+            self._run_save(changed)
 
 
 class UnsavedScreen(ModalScreen[str | None]):
