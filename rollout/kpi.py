@@ -71,24 +71,42 @@ def set_gmv(
     promo are given; NotFound for an unknown region or promotion."""
     if which not in (TARGET, ACTUAL):
         raise InvalidValue(f"invalid KPI {which!r}: expected target or actual")
-    if promo is not None:
-        if code is not None or period is not None:
-            raise InvalidValue("give a promotion, or a region and a period, not both")
-        found = _promotion(state, promo)
-        region = state.region(found["region"])
-        key, subject = found["id"], {"period": None, "promo": found["id"]}
-    else:
-        if code is None or period is None:
-            raise InvalidValue("give a region and --period P, or --promo ID")
-        region = _region(state, code)
-        clean_period = periods.parse_period(period)
-        key, subject = f"{region['code']}/{clean_period}", {"period": clean_period, "promo": None}
+    region, key, subject = _subject(state, code, period, promo)
     amount = money.stored(money.parse_amount(gmv, region["currency"], f"{which} GMV"))
     current = state.tables["kpis"].get(key)
     record = dict(current) if current else {"id": key, "region": region["code"], **subject, TARGET: None, ACTUAL: None}
     record["currency"] = region["currency"]
     record[which] = amount
     return state.put("kpis", record)
+
+
+def _subject(
+    state: State, code: str | None, period: str | None, promo: str | None
+) -> tuple[Record, str, dict[str, str | None]]:
+    """(region, KPI id, {period, promo}) of region `code` and `period`, or of promotion `promo`.
+    Raises InvalidValue when neither or both are given or the period is bad; NotFound for an
+    unknown region or promotion."""
+    if promo is not None:
+        if code is not None or period is not None:
+            raise InvalidValue("give a promotion, or a region and a period, not both")
+        found = _promotion(state, promo)
+        return state.region(found["region"]), found["id"], {"period": None, "promo": found["id"]}
+    if code is None or period is None:
+        raise InvalidValue("give a region and --period P, or --promo ID")
+    region = _region(state, code)
+    clean_period = periods.parse_period(period)
+    return region, f"{region['code']}/{clean_period}", {"period": clean_period, "promo": None}
+
+
+def remove_gmv(state: State, *, code: str | None = None, period: str | None = None, promo: str | None = None) -> Record:
+    """Remove the GMV target and actual of region `code` for `period`, or of promotion `promo`, and
+    return the record removed (a figure entered against the wrong period, or GMV to clear before
+    the region's currency changes: stored amounts are never converted). Raises as set_gmv's
+    subject, and NotFound when none is recorded."""
+    _region_record, key, _ = _subject(state, code, period, promo)
+    if key not in state.tables["kpis"]:
+        raise NotFound(f"no GMV recorded for {key}")
+    return state.delete("kpis", key)
 
 
 def import_actuals(state: State, label: str, text: str) -> list[Record]:

@@ -247,7 +247,8 @@ def _check_currencies(state: State) -> None:
                 named = ", ".join(held[:MAX_NAMED]) + (" ..." if len(held) > MAX_NAMED else "")
                 problem = (
                     f"region {key} has GMV in {before.get('currency')} ({named}): its currency cannot become "
-                    f"{record.get('currency')} while it has (stored amounts are never converted)"
+                    f"{record.get('currency')} while it has (stored amounts are never converted: `kpi remove` "
+                    "them first)"
                 )
         elif table == "kpis":
             carried = before is not None and before.get("currency") != record.get("currency")

@@ -103,6 +103,25 @@ kpi.command("target", short_help="Set a GMV target (region and period, or promot
 kpi.command("actual", short_help="Set a GMV actual (region and period, or promotion).")(_setter("actual"))
 
 
+@kpi.command("remove", short_help="Remove a GMV target and actual (region and period, or promotion).")
+@click.argument("code", required=False, shell_complete=complete_selectors)
+@_period_option()
+@click.option("--promo", metavar="ID", help="A promotion's id (p7) instead of CODE --period.")
+@contract.edits()
+@pass_app
+def kpi_remove(app: App, code: str | None, period: str | None, promo: str | None, as_json: bool) -> None:
+    """Remove the GMV target and actual of region CODE for --period P, or of --promo ID: a figure
+    entered against the wrong period, or GMV to clear before the region's currency changes (stored
+    amounts are never converted). `undo` brings it back."""
+    from rollout import kpi as core
+
+    if promo is None and (code is None or period is None):
+        raise click.UsageError("give CODE --period P, or --promo ID", click.get_current_context())
+    with app.change() as state:
+        record = core.remove_gmv(state, code=code, period=period, promo=promo)
+    app.report(as_json, lambda: f"Removed the GMV of {record['id']}.")
+
+
 @kpi.command("import", short_help="Set GMV actuals from a CSV (region,period,gmv or promo,gmv).")
 @click.argument("file")
 @contract.edits()

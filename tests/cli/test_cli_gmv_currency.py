@@ -33,7 +33,21 @@ def with_gmv(rollout, db_path):  # noqa: ANN001, ANN201
 
 def test_region_set_cannot_change_the_currency_under_stored_gmv(rollout, db_path, with_gmv):
     result = rollout("region", "set", "JP", "--currency", "USD")
-    refused_with(result, db_path, with_gmv, "region JP has GMV in JPY (JP/2027-01)", "cannot become USD")
+    refused_with(result, db_path, with_gmv, "region JP has GMV in JPY (JP/2027-01)", "cannot become USD", "kpi remove")
+    # The way forward: remove the GMV, change the currency; undo twice brings both back.
+    assert ok(rollout("kpi", "remove", "jp", "--period", "2027-01")).stdout == "Removed the GMV of JP/2027-01.\n"
+    ok(rollout("region", "set", "JP", "--currency", "USD"))
+    ok(rollout("undo"))
+    ok(rollout("undo"))
+    shown = json.loads(ok(rollout("kpi", "report", "JP", "--period", "2027-01", "--json")).stdout)
+    assert [(row["currency"], row["target"]) for row in shown["periods"]] == [("JPY", "150000000")]
+
+
+def test_kpi_remove_refuses_what_is_not_recorded(rollout, db_path, with_gmv):
+    refused_with(
+        rollout("kpi", "remove", "JP", "--period", "2027-02"), db_path, with_gmv, "no GMV recorded for JP/2027-02"
+    )
+    refused_with(rollout("kpi", "remove", "--promo", "p999"), db_path, with_gmv, "no promotion p999")
 
 
 def test_a_batch_line_or_an_import_cannot_either(rollout, db_path, with_gmv, tmp_path):

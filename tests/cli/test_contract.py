@@ -200,6 +200,12 @@ EXAMPLES: dict[str, Example] = {
         ("kpi", "actual", "--promo", "p61", "--gmv", "1.234"),
         ("kpi", "actual", "--promo", "p61"),
     ),
+    "kpi remove": Example(
+        ("kpi", "remove", "NL", "--period", "2027-01", "--json"),
+        ("kpi", "remove", "NL", "--period", "2027-02"),
+        ("kpi", "remove", "NL"),
+        setup=(("kpi", "target", "NL", "--period", "2027-01", "--gmv", "1000"),),
+    ),
     "kpi import": Example(
         ("kpi", "import", "gmv.csv", "--json"),
         ("kpi", "import", "bad.csv"),
