@@ -585,7 +585,7 @@ def apply_rows(
     _reserve_ids(state, rows)
     regions_before = dict(state.regions)  # records are replaced, never changed in place
     # An import restores what was exported: dates inside a blocking freeze window are noted, not refused.
-    state.overrides.add(freeze.FORCE)
+    state.overrides.add(freeze.IMPORT)
     appliers = {
         "regions": _apply_region,
         "checklist": _apply_item,
@@ -616,7 +616,8 @@ def apply_rows(
             if key is not None:
                 origin.setdefault(("kpis" if kind == GMV else TABLE[kind], key), row.where)
             _tick(progress, 1)
-    rules.enforce(state, force, how="import", where=lambda table, key: origin.get((table, key)))
+    state.where = lambda table, key: origin.get((table, key))  # the change's own checks name the row too
+    rules.enforce(state, force, how="import", where=state.where)
     return _region_warnings(state, regions_before, origin)
 
 

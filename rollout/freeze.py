@@ -22,6 +22,8 @@ from rollout.errors import Forcible, InvalidValue
 from rollout.state import Record, State
 
 FORCE = "freeze"  # the State.overrides flag a --force sets
+IMPORT = "freeze-import"  # the flag an import sets: it restores what was exported, noted as imported
+MAX_NAMED = 3  # refusals one error names before "and N more"
 
 
 class InsideFreeze(Forcible):
@@ -62,8 +64,8 @@ def hits(state: State, code: str, day: date) -> list[Record]:
 
 def blocking(state: State, code: str, day: date) -> list[Record]:
     """The windows of region `code` that hold local day `day` and block (none when the change is
-    forced: FORCE in state.overrides, as check_change judges it)."""
-    if not state.tables["freezes"] or FORCE in state.overrides:
+    forced or imported: FORCE or IMPORT in state.overrides, as check_change judges it)."""
+    if not state.tables["freezes"] or FORCE in state.overrides or IMPORT in state.overrides:
         return []
     return [w for w in hits(state, code, day) if w["blocks"]]
 
@@ -129,16 +131,24 @@ def _moved_dates(state: State) -> list[tuple[tuple[str, str], str, str, date]]:
 
 def check_change(state: State) -> None:
     """Refuse a change that sets a launch target or a promotion start inside a blocking window of
-    its region, unless forced (FORCE in state.overrides) or an import: InsideFreeze naming the date, the
-    window and its reason. Non-blocking windows, forced and imported ones are noted in the change's
-    history entry (state.notes). Undo and redo are never refused."""
+    its region, unless forced (FORCE in state.overrides) or an import (IMPORT): InsideFreeze naming
+    every such date (the first MAX_NAMED, then how many more), its window and reason, so that a
+    "Force?" question says all it would force. Non-blocking windows, forced and imported ones are
+    noted in the change's history entry (state.notes). Each is prefixed with where its record came
+    from when the change knows (state.where: a batch's line). Undo and redo are never refused."""
     if not state.tables["freezes"] or "undoes" in state.entry_extra or "redoes" in state.entry_extra:
         return
+    let_through = FORCE in state.overrides or IMPORT in state.overrides
+    verb = "forced: " if FORCE in state.overrides else "imported: "
+    refused: list[str] = []
     for record, code, what, day in _moved_dates(state):
+        origin = state.where(*record) if state.where is not None else None
+        where = f"{origin}: " if origin else ""
         for window in hits(state, code, day):
-            if window["blocks"] and FORCE not in state.overrides:
-                reason = f"{what} is inside {describe(window)}"
-                origin = state.where(*record) if state.where is not None else None  # a batch's line
-                raise InsideFreeze(f"{origin}: {reason}" if origin else reason)
-            verb = "forced: " if window["blocks"] else ""
-            state.notes.append(f"{verb}{what} is inside {describe(window)}")
+            if window["blocks"] and not let_through:
+                refused.append(f"{where}{what} is inside {describe(window)}")
+                continue
+            state.notes.append(f"{where}{verb if window['blocks'] else ''}{what} is inside {describe(window)}")
+    if refused:
+        more = len(refused) - MAX_NAMED
+        raise InsideFreeze("; ".join(refused[:MAX_NAMED]) + (f"; and {more} more" if more > 0 else ""))

@@ -169,8 +169,9 @@ def parse_actuals(label: str, text: str) -> list[tuple[int, dict[str, str]]]:
 def put_record(state: State, values: dict[str, Any]) -> Record:
     """Store a KPI record as an export gives it (id, region, period, promo, currency, target,
     actual), validated like `kpi target`/`kpi actual`: amounts in the record's region currency.
-    Raises InvalidValue for a bad amount or period, for no amount, or for an id that is not the
-    record's (`NL/2027-02` on a row of NL 2027-01: the row would set another record than it names)."""
+    Raises InvalidValue for a bad amount or period, for no amount, for an id that is not the
+    record's (`NL/2027-02` on a row of NL 2027-01: the row would set another record than it names),
+    or for a currency that is not its region's (the amount would silently change currency)."""
     period, promo = values.get("period") or None, values.get("promo") or None
     out: Record | None = None
     for which in (TARGET, ACTUAL):
@@ -186,6 +187,12 @@ def put_record(state: State, values: dict[str, Any]) -> Record:
     given = str(values.get("id") or "").strip()
     if given and given.lower() != out["id"].lower():
         raise InvalidValue(f"id {given!r} is not this KPI's ({out['id']}, from its region and period or promotion)")
+    named = str(values.get("currency") or "").strip()
+    if named and named.upper() != out["currency"]:
+        raise InvalidValue(
+            f"currency {named} is not the currency of {out['region']} ({out['currency']}): GMV is entered in its "
+            "region's currency and never converted"
+        )
     return out
 
 

@@ -112,8 +112,10 @@ def _why_not(raw: str) -> str:
         return "use the digits 0-9 only"
     if re.fullmatch(r"[0-9.]+[eE][+-]?[0-9]+", raw):
         return "exponents are not accepted; write the digits out"
+    if re.fullmatch(r"[0-9]+,[0-9]+", raw) and not re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+", raw):
+        return "a decimal comma is not accepted; write the decimals after a point (1.5)"
     if re.search(r"[0-9][,_' \u00a0\u202f][0-9]", raw) or raw.count(".") > 1:
-        return "thousands separators are not accepted; write 1234567.89"
+        return "thousands separators and decimal commas are not accepted; write 1234567.89"
     return "expected decimal text such as 1250.50 (digits 0-9, one point)"
 
 

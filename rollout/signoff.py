@@ -273,7 +273,7 @@ def _shown(value: Any) -> str:
 def show(state: State, code: str) -> dict[str, Any]:
     """Region `code`'s sign-off as `signoff show --json` prints it: region, state (None when none
     was asked for), fingerprint (of the current scope), scope, and approvals: approver, decision,
-    state, at, by, note, requested_at, requested_by and `moved` (moved_since). Instants in the
+    state, at, by, note, requested_at, requested_by and `moved` (moved_since, while stale). Instants in the
     region's offset. Raises InvalidValue / NotFound for a bad or unknown code."""
     region = _region(state, code)
     code = region["code"]
@@ -281,17 +281,20 @@ def show(state: State, code: str) -> dict[str, Any]:
     tz = region["timezone"]
     rows = []
     for rec in approvals(state, code):
+        judged = approval_state(rec, current)
         rows.append(
             {
                 "approver": rec["approver"],
                 "decision": rec["decision"],
-                "state": approval_state(rec, current),
+                "state": judged,
                 "at": times.in_region(rec["at"], tz),
                 "by": rec["by"],
                 "note": rec["note"],
                 "requested_at": times.in_region(rec["requested_at"], tz),
                 "requested_by": rec["requested_by"],
-                "moved": moved_since(state, rec),
+                # What moved matters while the approval is stale: once an undo (or moving things
+                # back) gives the approved scope again, the approver's view holds as it was.
+                "moved": moved_since(state, rec) if judged == STALE else [],
             }
         )
     return {

@@ -57,7 +57,8 @@ def test_a_batch_line_or_an_import_cannot_either(rollout, db_path, with_gmv, tmp
     refused_with(rollout("batch", str(batch)), db_path, with_gmv, f"{batch} line 3: refused: region JP has GMV in JPY")
     regions = tmp_path / "regions.csv"
     regions.write_text("code,currency\nJP,USD\n")
-    refused_with(rollout("import", str(regions)), db_path, with_gmv, "region JP has GMV in JPY", "USD")
+    result = rollout("import", str(regions))
+    refused_with(result, db_path, with_gmv, f"{regions} line 2: refused: region JP has GMV in JPY", "USD")
 
 
 def test_a_region_without_gmv_changes_currency_freely(rollout, db_path, with_gmv):

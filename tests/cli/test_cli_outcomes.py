@@ -202,6 +202,25 @@ def test_freeze_add_list_remove_and_the_refusal(rollout, db_path):
     assert len(json.loads(ok(rollout("freeze", "list", "--json")).stdout)) == 1
 
 
+def test_one_refusal_names_every_date_it_would_force(rollout, db_path):
+    ok(rollout("freeze", "add", "NL", "--from", "2027-02-01", "--to", "2027-02-14", "--reason", "Carnival", "--blocks"))
+    before = stored(db_path)
+    line = refused(rollout("shift", "NL", "--by", "1w", "--with-promos"), db_path, before, "--force")
+    assert (
+        "launch of NL on 2027-02-02 is inside freeze f1" in line and "start of promotion p61 (NL) on 2027-02-02" in line
+    )
+    forced = ok(rollout("shift", "NL", "--by", "1w", "--with-promos", "--force")).stderr
+    assert "forced: launch of NL on 2027-02-02" in forced and "forced: start of promotion p61" in forced
+
+
+def test_an_import_notes_dates_inside_a_window_as_imported(rollout, empty_db_path, tmp_path):
+    ok(rollout("freeze", "add", "NL", "--from", "2027-01-20", "--to", "2027-01-31", "--reason", "Peak", "--blocks"))
+    dump = tmp_path / "dump.json"
+    ok(rollout("export", "-o", str(dump)))
+    warnings = ok(rollout("import", str(dump), db=empty_db_path)).stderr
+    assert "imported: launch of NL on 2027-01-26 is inside freeze f1" in warnings and "forced" not in warnings
+
+
 def test_a_batch_line_into_a_blocking_window_is_named(rollout, db_path, tmp_path):
     ok(rollout("freeze", "add", "PL", "--from", "2027-03-01", "--to", "2027-03-10", "--reason", "Peak", "--blocks"))
     before = stored(db_path)

@@ -272,3 +272,28 @@ def test_an_imported_kpi_row_must_name_its_own_record(state: State):
     with pytest.raises(InvalidValue, match=r"id 'NL/2027-02' is not this KPI's \(NL/2027-01"):
         kpi.put_record(state, {"id": "NL/2027-02", "region": "NL", "period": "2027-01", "target": "1"})
     assert kpi.put_record(state, {"id": "nl/2027-01", "region": "NL", "period": "2027-01", "target": "1"})
+
+
+@pytest.mark.parametrize("named", ["USD", "jpy"])
+def test_an_imported_kpi_row_in_another_currency_is_refused(state: State, named: str):
+    row = {"id": "NL/2027-05", "region": "NL", "period": "2027-05", "currency": named, "target": "100"}
+    with pytest.raises(InvalidValue, match=rf"currency {named} is not the currency of NL \(EUR\)"):
+        kpi.put_record(state, row)
+    assert kpi.put_record(state, {**row, "currency": "eur"})["target"] == "100"  # its own, in any case
+    text = "id,region,period,promo,currency,target,actual\nNL/2027-06,NL,2027-06,,USD,100,\n"
+    with pytest.raises(RolloutError, match=r"^k.csv line 2: currency USD is not the currency of NL"):
+        exchange.apply_rows(state, exchange.parse_csv("k.csv", text), "tester")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("1,5", "a decimal comma"),
+        ("1234,56", "a decimal comma"),
+        ("1,000", "thousands separators"),
+        ("1 000,5", "thousands"),
+    ],
+)
+def test_a_comma_is_named_for_what_it_most_likely_is(text: str, reason: str):
+    with pytest.raises(InvalidValue, match=rf"invalid rate '{text}': {reason}"):
+        money.parse_rate(text)

@@ -315,6 +315,7 @@ def test_stale_and_fresh_through_undo_with_what_moved_from_history(tmp_path: Pat
     with db.transaction("priya", "undo") as state:
         ops.undo(state, "priya")
     assert signoff.region_state(db.load(), "NL") == "approved"
+    assert signoff.show(db.load(), "NL")["approvals"][0]["moved"] == []  # fresh: nothing to list
     with db.transaction("priya", "redo") as state:
         ops.redo(state, "priya")
     assert signoff.region_state(db.load(), "NL") == "stale"
