@@ -5,24 +5,12 @@ and doctor names a file where it was (edited by hand, or written before the rule
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from databases import stored
+from results import ok, refused
 
 BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
-
-
-def ok(result):  # noqa: ANN001, ANN201
-    assert result.exit_code == 0, result.stderr
-    return result
-
-
-def refused_with(result, db_path: Path, before: object, *words: str) -> None:  # noqa: ANN001
-    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
-    (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("Error: ") and all(w in line for w in words), line
-    assert stored(db_path) == before
 
 
 @pytest.fixture
@@ -33,7 +21,7 @@ def with_gmv(rollout, db_path):  # noqa: ANN001, ANN201
 
 def test_region_set_cannot_change_the_currency_under_stored_gmv(rollout, db_path, with_gmv):
     result = rollout("region", "set", "JP", "--currency", "USD")
-    refused_with(result, db_path, with_gmv, "region JP has GMV in JPY (JP/2027-01)", "cannot become USD", "kpi remove")
+    refused(result, db_path, with_gmv, "region JP has GMV in JPY (JP/2027-01)", "cannot become USD", "kpi remove")
     # The way forward: remove the GMV, change the currency; undo twice brings both back.
     assert ok(rollout("kpi", "remove", "jp", "--period", "2027-01")).stdout == "Removed the GMV of JP/2027-01.\n"
     ok(rollout("region", "set", "JP", "--currency", "USD"))
@@ -44,21 +32,19 @@ def test_region_set_cannot_change_the_currency_under_stored_gmv(rollout, db_path
 
 
 def test_kpi_remove_refuses_what_is_not_recorded(rollout, db_path, with_gmv):
-    refused_with(
-        rollout("kpi", "remove", "JP", "--period", "2027-02"), db_path, with_gmv, "no GMV recorded for JP/2027-02"
-    )
-    refused_with(rollout("kpi", "remove", "--promo", "p999"), db_path, with_gmv, "no promotion p999")
+    refused(rollout("kpi", "remove", "JP", "--period", "2027-02"), db_path, with_gmv, "no GMV recorded for JP/2027-02")
+    refused(rollout("kpi", "remove", "--promo", "p999"), db_path, with_gmv, "no promotion p999")
 
 
 def test_a_batch_line_or_an_import_cannot_either(rollout, db_path, with_gmv, tmp_path):
     batch = tmp_path / "edits.txt"
     # Line 2 touches only what line 1 did: the refusal names line 3, the one that touched JP.
     batch.write_text("region set NL --owner amara\nregion set NL --owner li\nregion set JP --currency USD\n")
-    refused_with(rollout("batch", str(batch)), db_path, with_gmv, f"{batch} line 3: refused: region JP has GMV in JPY")
+    refused(rollout("batch", str(batch)), db_path, with_gmv, f"{batch} line 3: refused: region JP has GMV in JPY")
     regions = tmp_path / "regions.csv"
     regions.write_text("code,currency\nJP,USD\n")
     result = rollout("import", str(regions))
-    refused_with(result, db_path, with_gmv, f"{regions} line 2: refused: region JP has GMV in JPY", "USD")
+    refused(result, db_path, with_gmv, f"{regions} line 2: refused: region JP has GMV in JPY", "USD")
 
 
 def test_a_region_without_gmv_changes_currency_freely(rollout, db_path, with_gmv):

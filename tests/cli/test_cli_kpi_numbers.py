@@ -6,27 +6,12 @@ its quarter once, and a file setting one actual or rate twice is refused naming 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from databases import stored
+from results import ok, refused
 
 BIG = "999999999999999999999999999999"  # 30 digits: past Decimal's default 28
-
-
-def ok(result):  # noqa: ANN001, ANN201
-    assert result.exit_code == 0, result.stderr
-    return result
-
-
-def refused(result, db_path: Path, before: bytes, *words: str) -> str:  # noqa: ANN001
-    """One `Error:` line naming `words`, exit 1, nothing on stdout, the database byte-identical."""
-    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
-    (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("Error: ") and all(w in line for w in words), line
-    assert result.stdout == ""
-    assert stored(db_path) == before
-    return line
 
 
 AMOUNT_TOO_LARGE = "an amount must be less than 10^18"

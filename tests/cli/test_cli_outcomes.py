@@ -8,23 +8,9 @@ from pathlib import Path
 
 import pytest
 from databases import stored
+from results import ok, refused
 
 BACKENDS = ("file", "postgres")  # every test taking db_path runs on both (tests/conftest.py)
-
-
-def ok(result):  # noqa: ANN001, ANN201
-    assert result.exit_code == 0, result.stderr
-    return result
-
-
-def refused(result, db_path: Path, before: bytes, *words: str) -> str:  # noqa: ANN001
-    """One `Error:` line naming `words`, exit 1, nothing on stdout, the database byte-identical."""
-    assert result.exit_code == 1, (result.exit_code, result.stderr)
-    (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("Error: ") and all(w in line for w in words), line
-    assert result.stdout == ""
-    assert stored(db_path) == before
-    return line
 
 
 # -- kpi and fx --------------------------------------------------------------------------------
