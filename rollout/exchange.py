@@ -246,16 +246,8 @@ def _kpis_section(state: State) -> list[str]:
             ],
             right={3, 4, 5},
         )
-    total = shown["total"]
-    if total["missing_rates"]:
-        lines += ["", f"Total in {total['currency']}: unavailable, no rate for {', '.join(total['missing_rates'])}."]
-    elif shown["periods"]:
-        cur = total["currency"]
-        lines += [
-            "",
-            f"Total in {cur}: target {display(total['target'], cur)}, actual {display(total['actual'], cur)}, "
-            f"attainment {pct(total['attainment'])}.",
-        ]
+    if shown["total"]["missing_rates"] or shown["periods"]:
+        lines += ["", f"{kpi.total_text(shown['total'])}."]
     return lines + [""]
 
 

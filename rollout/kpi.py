@@ -17,8 +17,11 @@ region, quarter and figure it takes the quarter's own value when set, else each 
 The portfolio total is in one reporting currency, from the exchange rates the team records per
 period (`fx_rates`, never fetched): each period's figures are converted at that period's rate (a
 quarter's own value at the quarter's rate, a rolled-up month at its month's), then added; the
-portfolio attainment is total actual over total target, never an average of percentages. A
-missing rate makes the total unavailable, naming the rates. All of it runs in
+portfolio attainment is total actual over total target, never an average of percentages, taken
+over the region-periods that have both a target and an actual: an actual without its target (or
+a target not yet reported against) would make it meaningless (4,800,000 %). Those are listed in
+`unmatched`, and their figures still count in the total's target and actual. A missing rate
+makes the total unavailable, naming the rates. All of it runs in
 rollout.money.ARITHMETIC, so no sum or conversion the bounds allow rounds or overflows.
 """
 
@@ -256,20 +259,37 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else money.plain(value)
 
 
-# Where a figure of the total comes from: (currency, period) -> [target, actual] in that currency.
+# Where a figure of the total comes from: (currency, period) -> [target, actual, the target and
+# the actual of the region-periods that have both] in that currency.
 Sums = dict[tuple[str, str], list[Decimal]]
+# A region-period's figures for the total: FIGURES index -> [(currency, period, amount text)].
+Parts = dict[int, list[tuple[str, str, str]]]
 
 
-def _add(sums: Sums, currency: str, period: str, which: int, value: str) -> None:
-    tally = sums.get((currency, period))
-    if tally is None:
-        tally = sums[(currency, period)] = [Decimal(0), Decimal(0)]
-    tally[which] += Decimal(value)
+def _add_subject(sums: Sums, unmatched: list[str], code: str, period: str, parts: Parts) -> None:
+    """Add one region-period's figures to the total; with both a target and an actual they count
+    for the attainment too, else the region-period is listed in `unmatched`."""
+    both = all(parts[which] for which in range(len(FIGURES)))
+    if not both and any(parts.values()):
+        have, lacking = FIGURES if parts[0] else reversed(FIGURES)
+        recorded = sorted({at for items in parts.values() for _cur, at, _value in items}, key=periods.sort_key)
+        unmatched.append(f"{code} {', '.join(recorded)}: {have} without {lacking}")  # as entered: months or quarter
+    for which, items in parts.items():
+        for currency, at, value in items:
+            tally = sums.get((currency, at))
+            if tally is None:
+                tally = sums[(currency, at)] = [Decimal(0)] * 4
+            tally[which] += Decimal(value)
+            if both:
+                tally[which + 2] += Decimal(value)
 
 
-def _region_rows(records: Iterable[Record], code: str, wanted: str | None, sums: Sums) -> list[dict[str, Any]]:
+def _region_rows(
+    records: Iterable[Record], code: str, wanted: str | None, sums: Sums, unmatched: list[str]
+) -> list[dict[str, Any]]:
     """The period rows of one region's KPI records (all, or only the `wanted` period's), in time
-    order, and their figures added to `sums` by the month/quarter rule (see the module docstring)."""
+    order, and their figures added to `sums` by the month/quarter rule (see the module docstring),
+    a region-period with one figure of two listed in `unmatched`."""
     key = periods.sort_key
     dated = {r["period"]: r for r in records if r["period"] is not None}
     months: dict[str, list[Record]] = {}  # quarter -> its months' records, in time order
@@ -303,20 +323,22 @@ def _region_rows(records: Iterable[Record], code: str, wanted: str | None, sums:
     if wanted is not None and not periods.is_quarter(wanted):
         quarters: Iterable[str] = []
         rec = dated.get(wanted)
-        for which, name in enumerate(FIGURES):
-            if rec is not None and rec[name] is not None:
-                _add(sums, rec["currency"], wanted, which, rec[name])
+        if rec is not None:
+            own = {w: [(rec["currency"], wanted, rec[n])] if rec[n] is not None else [] for w, n in enumerate(FIGURES)}
+            _add_subject(sums, unmatched, code, wanted, own)
     else:
-        quarters = [wanted] if wanted is not None else {periods.quarter_holding(p) for p in dated}
+        quarters = [wanted] if wanted is not None else sorted({periods.quarter_holding(p) for p in dated}, key=key)
     for quarter in quarters:
         rec = dated.get(quarter)
+        parts: Parts = {}
         for which, name in enumerate(FIGURES):
             if rec is not None and rec[name] is not None:
-                _add(sums, rec["currency"], quarter, which, rec[name])
-                continue
-            for month in months.get(quarter, []):
-                if month[name] is not None:
-                    _add(sums, month["currency"], month["period"], which, month[name])
+                parts[which] = [(rec["currency"], quarter, rec[name])]
+            else:
+                parts[which] = [
+                    (m["currency"], m["period"], m[name]) for m in months.get(quarter, []) if m[name] is not None
+                ]
+        _add_subject(sums, unmatched, code, quarter, parts)
     return rows
 
 
@@ -349,7 +371,7 @@ def period_rows(state: State, code: str) -> list[dict[str, Any]]:
     """Region `code`'s period rows as `report` gives them (a quarter's figures rolled up from its
     months when it has none of its own), in time order: for the TUI's GMV tab."""
     with localcontext(money.ARITHMETIC):
-        return _region_rows(state.records_of("kpis", code), code, None, {})
+        return _region_rows(state.records_of("kpis", code), code, None, {}, [])
 
 
 def report(
@@ -362,7 +384,8 @@ def report(
 
     {"periods": [{region, period, currency, target, actual, attainment, rolled_up (quarters
     only)}] (per region in time order), "promotions": [{region, promo, name, currency, target,
-    actual, attainment}], "total": {currency, target, actual, attainment, missing_rates}}. Amounts
+    actual, attainment}], "total": {currency, target, actual, attainment (over the region-periods
+    with both figures), missing_rates, unmatched ("NL 2027-01: actual without target")}}. Amounts
     are decimal text (positional, never 1E+3) in the record's currency; attainment is percent text
     with one decimal or None. A quarter row's target and actual are its record's, else the sum of
     its months' (`rolled_up` lists which figures are such sums; [] for none).
@@ -383,11 +406,12 @@ def report(
     rows: list[dict[str, Any]] = []
     promos: list[dict[str, Any]] = []
     sums: Sums = {}
+    unmatched: list[str] = []
     promotions = state.promotions
     with localcontext(money.ARITHMETIC):
         for code in dict.fromkeys(codes):
             records = state.records_of("kpis", code)
-            rows += _region_rows(records, code, wanted, sums)
+            rows += _region_rows(records, code, wanted, sums, unmatched)
             if wanted is None:
                 for rec in records:
                     if rec["promo"] is None:
@@ -397,7 +421,7 @@ def report(
                     row = _row(rec, t, a, region=code, promo=rec["promo"])
                     row["name"] = promo["name"] if promo else ""
                     promos.append(row)
-        total = _total(state, sums, currency)
+        total = _total(state, sums, currency, unmatched)
     return {"periods": rows, "promotions": promos, "total": total}
 
 
@@ -411,11 +435,11 @@ def _row(rec: Record, target: Decimal | None, actual: Decimal | None, **subject:
     }
 
 
-def _total(state: State, sums: Sums, currency: str) -> dict[str, Any]:
+def _total(state: State, sums: Sums, currency: str, unmatched: list[str]) -> dict[str, Any]:
     table = state.tables["fx_rates"]
-    target, actual = Decimal(0), Decimal(0)
+    target, actual, paired_target, paired_actual = Decimal(0), Decimal(0), Decimal(0), Decimal(0)
     missing: list[str] = []
-    for (cur, period), (t, a) in sorted(sums.items(), key=lambda kv: (kv[0][0], periods.sort_key(kv[0][1]))):
+    for (cur, period), (t, a, pt, pa) in sorted(sums.items(), key=lambda kv: (kv[0][0], periods.sort_key(kv[0][1]))):
         if cur == currency:
             rate = Decimal(1)
         else:
@@ -426,15 +450,48 @@ def _total(state: State, sums: Sums, currency: str) -> dict[str, Any]:
             rate = Decimal(found["rate"])
         target += t * rate
         actual += a * rate
+        paired_target += pt * rate
+        paired_actual += pa * rate
     if missing:
-        return {"currency": currency, "target": None, "actual": None, "attainment": None, "missing_rates": missing}
+        return {
+            "currency": currency,
+            "target": None,
+            "actual": None,
+            "attainment": None,
+            "missing_rates": missing,
+            "unmatched": unmatched,
+        }
     return {
         "currency": currency,
         "target": money.plain(money.rounded(target, currency)),
         "actual": money.plain(money.rounded(actual, currency)),
-        "attainment": _text(attainment(actual, target)),
+        "attainment": _text(attainment(paired_actual, paired_target)),  # None without any pair
         "missing_rates": [],
+        "unmatched": unmatched,
     }
+
+
+def total_text(total: dict[str, Any]) -> str:
+    """report()'s total in words, as the CLI and the Markdown report print it: "Total in USD:
+    target 1,000.00 USD, actual 870.00 USD, attainment 87.0 %", then the region-periods left out
+    of the attainment, or why the total is unavailable."""
+    cur = total["currency"]
+    if total["missing_rates"]:
+        return f"Total in {cur}: unavailable, no rate for {', '.join(total['missing_rates'])}"
+    shown = total["attainment"]
+    text = (
+        f"Total in {cur}: target {money.display(total['target'], cur)}, actual "
+        f"{money.display(total['actual'], cur)}, attainment {f'{shown} %' if shown is not None else '-'}"
+    )
+    unmatched = total["unmatched"]
+    if unmatched:
+        listed = "; ".join(unmatched[:MAX_UNMATCHED_SHOWN])
+        more = len(unmatched) - MAX_UNMATCHED_SHOWN
+        text += f" (left out of the attainment: {listed}{f'; and {more} more' if more > 0 else ''})"
+    return text
+
+
+MAX_UNMATCHED_SHOWN = 3
 
 
 def current_period(region: Record, reference: datetime | None = None) -> str:

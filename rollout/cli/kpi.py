@@ -34,7 +34,7 @@ def report_schema() -> contract.Schema:
         {
             "periods": c.array(period_row),
             "promotions": c.array(c.obj({"region": c.STRING, "promo": c.STRING, "name": c.STRING, **figures})),
-            "total": c.obj({**figures, "missing_rates": c.STRINGS}),
+            "total": c.obj({**figures, "missing_rates": c.STRINGS, "unmatched": c.STRINGS}),
         }
     )
 
@@ -175,7 +175,7 @@ def _pct(value: str | None) -> str:
 
 def render(shown: dict[str, Any]) -> str:
     """The report as text: a table per region and period, one per promotion, the total line."""
-    from rollout.kpi import ROLLED_NOTE, shown_figure
+    from rollout.kpi import ROLLED_NOTE, shown_figure, total_text
     from rollout.money import display
 
     out = []
@@ -203,15 +203,8 @@ def render(shown: dict[str, Any]) -> str:
         out.append(output.table(["REGION", "PROMO", "NAME", "TARGET", "ACTUAL", "ATTAIN"], rows))
     if not out:
         return "No GMV recorded."
-    total = shown["total"]
-    if total["missing_rates"]:
-        out.append(f"Total in {total['currency']}: unavailable, no rate for {', '.join(total['missing_rates'])}")
-    elif shown["periods"]:
-        cur = total["currency"]
-        out.append(
-            f"Total in {cur}: target {display(total['target'], cur)}, actual {display(total['actual'], cur)}, "
-            f"attainment {_pct(total['attainment'])}"
-        )
+    if shown["total"]["missing_rates"] or shown["periods"]:
+        out.append(total_text(shown["total"]))
     return "\n\n".join(out)
 
 

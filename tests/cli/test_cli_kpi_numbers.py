@@ -123,7 +123,14 @@ def test_a_report_converted_at_a_tiny_rate_is_positional(rollout):
     ok(rollout("kpi", "actual", "NL", "--period", "2027-02", "--gmv", "0"))
     ok(rollout("fx", "set", "IRR", "USD", "0.0000001", "--period", "2027-02"))
     total = json.loads(ok(rollout("kpi", "report", "NL", "--json")).stdout)["total"]
-    assert total == {"currency": "USD", "target": "0.00", "actual": "0.00", "attainment": "0.0", "missing_rates": []}
+    assert total == {
+        "currency": "USD",
+        "target": "0.00",
+        "actual": "0.00",
+        "attainment": "0.0",
+        "missing_rates": [],
+        "unmatched": [],
+    }
 
 
 # -- months and quarters ------------------------------------------------------------------------------
@@ -161,7 +168,7 @@ def test_a_quarter_asked_for_shows_its_months_summed(quarter):
 def test_the_markdown_report_marks_a_rolled_up_figure(quarter):
     report = ok(quarter("export", "--format", "markdown")).stdout
     assert "| NL | 2027-Q1 | 3,000,000.00 EUR | 1,700,000.50 EUR (months) | 56.7% |" in report
-    assert "Total in USD: target 3,240,000.00 USD, actual 1,902,000.55 USD, attainment 58.7%." in report
+    assert "Total in USD: target 3,240,000.00 USD, actual 1,902,000.55 USD, attainment 58.7 %." in report
 
 
 # -- one key twice ------------------------------------------------------------------------------------

@@ -88,13 +88,19 @@ def test_fx_set_list_remove_and_the_total(rollout):
         "JPY   USD    2027-01  0.0067",
     ]
     total = json.loads(ok(rollout("kpi", "report", "--json")).stdout)["total"]
-    assert total == {
+    assert total == {  # NL's target has no actual yet: in the totals, not in the attainment (JP's 50 %)
         "currency": "USD",
         "target": "244.00",
         "actual": "67.00",
-        "attainment": "27.5",
+        "attainment": "50.0",
         "missing_rates": [],
+        "unmatched": ["NL 2027-01: target without actual"],
     }
+    text = ok(rollout("kpi")).stdout.splitlines()[-1]
+    assert text == (
+        "Total in USD: target 244.00 USD, actual 67.00 USD, attainment 50.0 % "
+        "(left out of the attainment: NL 2027-01: target without actual)"
+    )
     ok(rollout("fx", "remove", "EUR", "USD", "--period", "2027-01"))
     assert json.loads(ok(rollout("fx", "list", "--json")).stdout)[0]["id"] == "JPY/USD/2027-01"
     ok(rollout("undo"))

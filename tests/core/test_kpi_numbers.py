@@ -156,7 +156,7 @@ def test_report_figures_are_positional(state: State):
     kpi.set_rate(state, "IRR", "USD", "0.0000001", "2027-02")
     shown = kpi.report(state, ["IR"], reporting="USD")
     assert shown["total"] == {
-        "currency": "USD", "target": "0.00", "actual": "0.00", "attainment": None, "missing_rates": []
+        "currency": "USD", "target": "0.00", "actual": "0.00", "attainment": None, "missing_rates": [], "unmatched": []
     }  # fmt: skip
     assert kpi.rates(state)[0]["rate"] == "0.0000001"
 
@@ -297,3 +297,25 @@ def test_an_imported_kpi_row_in_another_currency_is_refused(state: State, named:
 def test_a_comma_is_named_for_what_it_most_likely_is(text: str, reason: str):
     with pytest.raises(InvalidValue, match=rf"invalid rate '{text}': {reason}"):
         money.parse_rate(text)
+
+
+def test_the_attainment_is_over_region_periods_with_both_figures(state: State):
+    """An actual without its target (or a target not yet reported against) stays in the totals but
+    out of the attainment, and is named: otherwise 48,000,000 EUR against 10 EUR reads 480,000,000 %."""
+    _region(state, "PL", "EUR")
+    kpi.set_gmv(state, "actual", "48000000", code="NL", period="2027-01")
+    kpi.set_gmv(state, "target", "10", code="PL", period="2027-01")
+    total = kpi.report(state, ["NL", "PL"], reporting="EUR")["total"]
+    assert (total["target"], total["actual"], total["attainment"]) == ("10.00", "48000000.00", None)
+    assert total["unmatched"] == ["NL 2027-01: actual without target", "PL 2027-01: target without actual"]
+    kpi.set_gmv(state, "target", "60000000", code="NL", period="2027-01")
+    total = kpi.report(state, ["NL", "PL"], reporting="EUR")["total"]
+    assert (total["attainment"], total["unmatched"]) == ("80.0", ["PL 2027-01: target without actual"])
+
+
+def test_a_quarter_target_pairs_with_its_months_actuals(state: State):
+    kpi.set_gmv(state, "target", "300", code="NL", period="2027-Q1")
+    kpi.set_gmv(state, "actual", "100", code="NL", period="2027-01")
+    kpi.set_gmv(state, "actual", "50", code="NL", period="2027-02")
+    total = kpi.report(state, ["NL"], reporting="EUR")["total"]
+    assert (total["attainment"], total["unmatched"]) == ("50.0", [])

@@ -122,7 +122,7 @@ def test_targets_and_actuals_per_period_and_promotion(state: State):
     ]
     assert shown["promotions"][0]["attainment"] == "122.0"
     assert shown["total"] == {
-        "currency": "EUR", "target": "1000000.00", "actual": "870000.50", "attainment": "87.0", "missing_rates": []
+        "currency": "EUR", "target": "1000000.00", "actual": "870000.50", "attainment": "87.0", "missing_rates": [], "unmatched": []
     }  # fmt: skip
 
 
