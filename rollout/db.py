@@ -206,9 +206,8 @@ class Database:
             based_on = state.revision if base_revision is None else base_revision
             state.commit = Commit(base_revision=based_on, rebased=state.revision != based_on)  # type: ignore[attr-defined]
             yield state
-            _rules().enforce(
-                state, where=state.where
-            )  # what no operation judged: a path that skipped a rule is refused
+            # What no operation judged: a path that skipped a rule is refused.
+            _rules().enforce(state, where=state.where)
             _rules().check_touched(state)  # no change may store a record the schema refuses
             _freeze().check_change(state)  # no launch or promotion start inside a blocking freeze window
             if dry_run:

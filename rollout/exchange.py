@@ -56,7 +56,6 @@ FORMAT_KEY = "rollout_export"
 FORMAT_VERSION = 1
 TRUE_WORDS = ("true", "yes", "y", "1", "x")
 FALSE_WORDS = ("false", "no", "n", "0", "")
-# CSV separators a spreadsheet may have saved with: comma, semicolon (European locales), tab.
 # A text cell starting with one of these is a formula to spreadsheet programs (OWASP, CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NEUTRALISER = "'"
@@ -604,7 +603,7 @@ def apply_rows(
             if key is not None and kind in ("kpis", "fx", GMV):
                 first = resolved.setdefault((kind, key), row.where)
                 if first != row.where:
-                    raise ExchangeError(f"{row.where}: {key} appears twice in this import (also {first})")
+                    raise _twice(row.where, key, first)
             if key is not None:
                 origin.setdefault(("kpis" if kind == GMV else TABLE[kind], key), row.where)
             _tick(progress, 1)
@@ -648,7 +647,13 @@ def _check_duplicates(rows: list[Row]) -> None:
             continue
         first = seen.setdefault((row.kind, key), row)
         if first is not row:
-            raise ExchangeError(f"{row.where}: {key} appears twice in this import (also {first.where})")
+            raise _twice(row.where, key, first.where)
+
+
+def _twice(where: str, key: str, first: str) -> ExchangeError:
+    """A record set by two rows of one import: "b.csv line 3: NL/2027-01 appears twice in this
+    import (also a.csv line 2)"."""
+    return ExchangeError(f"{where}: {key} appears twice in this import (also {first})")
 
 
 def _reserve_ids(state: State, rows: list[Row]) -> None:

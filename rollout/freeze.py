@@ -64,8 +64,8 @@ def hits(state: State, code: str, day: date) -> list[Record]:
 
 def blocking(state: State, code: str, day: date) -> list[Record]:
     """The windows of region `code` that hold local day `day` and block (none when the change is
-    forced or imported: FORCE or IMPORT in state.overrides, as check_change judges it)."""
-    if not state.tables["freezes"] or FORCE in state.overrides or IMPORT in state.overrides:
+    forced or imported, as check_change judges it)."""
+    if not state.tables["freezes"] or _let_through(state):
         return []
     return [w for w in hits(state, code, day) if w["blocks"]]
 
@@ -129,6 +129,11 @@ def _moved_dates(state: State) -> list[tuple[tuple[str, str], str, str, date]]:
     return found
 
 
+def _let_through(state: State) -> bool:
+    """Whether this change passes blocking windows, noted: forced (FORCE) or an import (IMPORT)."""
+    return FORCE in state.overrides or IMPORT in state.overrides
+
+
 def check_change(state: State) -> None:
     """Refuse a change that sets a launch target or a promotion start inside a blocking window of
     its region, unless forced (FORCE in state.overrides) or an import (IMPORT): InsideFreeze naming
@@ -138,7 +143,7 @@ def check_change(state: State) -> None:
     from when the change knows (state.where: a batch's line). Undo and redo are never refused."""
     if not state.tables["freezes"] or "undoes" in state.entry_extra or "redoes" in state.entry_extra:
         return
-    let_through = FORCE in state.overrides or IMPORT in state.overrides
+    let_through = _let_through(state)
     verb = "forced: " if FORCE in state.overrides else "imported: "
     refused: list[str] = []
     for record, code, what, day in _moved_dates(state):

@@ -321,25 +321,24 @@ def _region_rows(
     # The total: per quarter and figure, the quarter's own value, else each of its months at its
     # own month's rate; never both, so a month is not counted again inside its quarter.
     if wanted is not None and not periods.is_quarter(wanted):
-        quarters: Iterable[str] = []
-        rec = dated.get(wanted)
-        if rec is not None:
-            own = {w: [(rec["currency"], wanted, rec[n])] if rec[n] is not None else [] for w, n in enumerate(FIGURES)}
-            _add_subject(sums, unmatched, code, wanted, own)
+        subjects = [wanted] if wanted in dated else []  # a month alone: its own figures
     else:
-        quarters = [wanted] if wanted is not None else sorted({periods.quarter_holding(p) for p in dated}, key=key)
-    for quarter in quarters:
-        rec = dated.get(quarter)
-        parts: Parts = {}
-        for which, name in enumerate(FIGURES):
-            if rec is not None and rec[name] is not None:
-                parts[which] = [(rec["currency"], quarter, rec[name])]
-            else:
-                parts[which] = [
-                    (m["currency"], m["period"], m[name]) for m in months.get(quarter, []) if m[name] is not None
-                ]
-        _add_subject(sums, unmatched, code, quarter, parts)
+        subjects = [wanted] if wanted is not None else sorted({periods.quarter_holding(p) for p in dated}, key=key)
+    for subject in subjects:
+        _add_subject(sums, unmatched, code, subject, _parts(dated.get(subject), subject, months.get(subject, [])))
     return rows
+
+
+def _parts(rec: Record | None, period: str, months: Sequence[Record]) -> Parts:
+    """The figures of `period` for the total: each its own record's value when set, else those of
+    `months` (a quarter's months, in time order; none for a month)."""
+    parts: Parts = {}
+    for which, name in enumerate(FIGURES):
+        if rec is not None and rec[name] is not None:
+            parts[which] = [(rec["currency"], period, rec[name])]
+        else:
+            parts[which] = [(m["currency"], m["period"], m[name]) for m in months if m[name] is not None]
+    return parts
 
 
 def _period_row(code: str, period: str, currency: str, figures: dict[str, str | None]) -> dict[str, Any]:
@@ -508,13 +507,11 @@ def current_attainment(state: State, code: str, reference: datetime | None = Non
     return attainment(_amount(rec[ACTUAL]), _amount(rec[TARGET]))
 
 
-def region_records(state: State, code: str) -> tuple[list[Record], list[Record]]:
-    """Region `code`'s KPI records: (periods in time order, promotions in promotion order)."""
-    records = state.records_of("kpis", code)
-    dated = sorted((r for r in records if r["period"] is not None), key=lambda r: periods.sort_key(r["period"]))
+def promotion_records(state: State, code: str) -> list[Record]:
+    """Region `code`'s promotions' KPI records, in promotion order (its periods: period_rows)."""
     order = {p["id"]: n for n, p in enumerate(state.promotions_of(code))}
-    promos = sorted((r for r in records if r["promo"] is not None), key=lambda r: order.get(r["promo"], 1 << 30))
-    return dated, promos
+    promos = (r for r in state.records_of("kpis", code) if r["promo"] is not None)
+    return sorted(promos, key=lambda r: order.get(r["promo"], 1 << 30))
 
 
 def describe(rec: Record) -> str:

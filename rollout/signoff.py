@@ -3,9 +3,10 @@
 A region's sign-off is one `signoffs` record per approver (rollout.schema.SIGNOFFS, id `DE/amara`:
 the region and the approver's identity key, rollout.identity). An approval is given to the scope
 the approver saw: the region's target launch, its critical items with their status and due (and
-whether they apply: one marked not applicable stops gating the launch), and its promotions (`scope`). What was approved is kept as a fingerprint, the SHA-256 of the scope's
-canonical JSON (`fingerprint`), never as a time: when the scope differs from it the approval is
-stale, and an undo that brings the scope back makes it fresh again.
+whether they apply: one marked not applicable stops gating the launch), and its promotions
+(`scope`). What was approved is kept as a fingerprint, the SHA-256 of the scope's canonical JSON
+(`fingerprint`), never as a time: when the scope differs from it the approval is stale, and an
+undo that brings the scope back makes it fresh again.
 
 States of one approval: pending (asked, not given), approved (given to the current scope), stale
 (given to another scope), rejected (holds until that approver approves). A region's state is the
@@ -42,7 +43,8 @@ def _utc(iso: str | None) -> str | None:
 
 def scope(state: State, code: str) -> dict[str, Any]:
     """What an approval of region `code` covers: {"launch": UTC instant or None, "critical":
-    [{id, status, due, not_applicable (only when marked)}] by id, "promotions": [{id, name, kind, start, end}] by id}."""
+    [{id, status, due, not_applicable (only when marked)}] by id, "promotions": [{id, name, kind,
+    start, end}] by id}."""
     region = state.region(code)
     critical = sorted(
         (_critical_scope(i) for i in state.items_of(code) if i["critical"]),
@@ -273,8 +275,8 @@ def _shown(value: Any) -> str:
 def show(state: State, code: str) -> dict[str, Any]:
     """Region `code`'s sign-off as `signoff show --json` prints it: region, state (None when none
     was asked for), fingerprint (of the current scope), scope, and approvals: approver, decision,
-    state, at, by, note, requested_at, requested_by and `moved` (moved_since, while stale). Instants in the
-    region's offset. Raises InvalidValue / NotFound for a bad or unknown code."""
+    state, at, by, note, requested_at, requested_by and `moved` (moved_since, while stale).
+    Instants in the region's offset. Raises InvalidValue / NotFound for a bad or unknown code."""
     region = _region(state, code)
     code = region["code"]
     current = fingerprint(state, code)

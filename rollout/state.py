@@ -57,7 +57,7 @@ class State:
         # Rules this change may override, by name (rollout.freeze.FORCE: a --force past a freeze window).
         self.overrides: set[str] = set()
         # Where a record this change touched came from, for refusals of the change as a whole
-        # ("edits.txt line 12"): (table, key) -> text or None. Set by a batch; None elsewhere.
+        # ("edits.txt line 12"): (table, key) -> text or None. Set by a batch and an import.
         self.where: Callable[[str, str], str | None] | None = None
 
     # -- reading -------------------------------------------------------------------

@@ -269,8 +269,8 @@ class _Applying:
             "fingerprint": fingerprint_values(list(wanted.values())),  # the fields' order: fingerprint()'s
             "offset": offset,
         }
+        differs = [name for name in fields if current.get(name) != wanted[name]] if current is not None else []
         if current is not None and fingerprint(current, fields) != current["origin"]["fingerprint"]:
-            differs = [name for name in fields if current.get(name) != wanted[name]]
             self.steps.append(Step(code, kind, key, "conflict", current["id"], label, differs))
             return
         window = None
@@ -278,7 +278,6 @@ class _Applying:
             blocking = freeze.blocking(self.state, code, start_day)
             window = blocking[0] if blocking else None
         if window is not None:
-            differs = [name for name in fields if current.get(name) != wanted[name]] if current else []
             why = f"would start {start_day}, inside {freeze.describe(window)}"
             ident = current["id"] if current else new_id
             self.steps.append(Step(code, kind, key, "frozen", ident, label, differs, why))
@@ -305,7 +304,6 @@ class _Applying:
             return
         self.stored[table].append({**current, **wanted, "origin": origin})
         if window is None:
-            differs = [name for name in fields if current.get(name) != wanted[name]]
             self.steps.append(Step(code, kind, key, "update", current["id"], label, differs))
 
 
@@ -366,13 +364,20 @@ def _store(state: State, record: Record, user: str) -> Record:
     schema refuses it or a promotion of it could never end after it starts (span_problem), so a
     bad edit never reaches a transaction's final check nor a later apply."""
     record = _stamp(record, user)
+    problem = _problem(record)
+    if problem:
+        raise InvalidValue(problem)
+    return state.put("templates", record)
+
+
+def _problem(record: Record) -> str | None:
+    """The first reason a (stamped) template version cannot be stored, in words: the schema's, or
+    a promotion that could never end after it starts (span_problem); None when it can."""
     found = schema.TEMPLATES.problems(record)
     if found:
-        raise InvalidValue(found[0].describe(schema.TEMPLATES.label(record)))
+        return found[0].describe(schema.TEMPLATES.label(record))
     problem = span_problem(record["promotions"])
-    if problem:
-        raise InvalidValue(f"template {record['name']}: {problem}")
-    return state.put("templates", record)
+    return f"template {record['name']}: {problem}" if problem else None
 
 
 def span_problem(promotions: Sequence[Record]) -> str | None:
@@ -636,12 +641,9 @@ def import_template(state: State, data: Any, user: str, label: str = "file") -> 
         "items": data.get("items", []),
         "promotions": data.get("promotions", []),
     }
-    found = schema.TEMPLATES.problems(_stamp(dict(record), user))
-    if found:
-        raise InvalidValue(f"{label}: {found[0].describe(schema.TEMPLATES.label(record))}")
-    problem = span_problem(record["promotions"])
+    problem = _problem(_stamp(dict(record), user))
     if problem:
-        raise InvalidValue(f"{label}: template {name}: {problem}")
+        raise InvalidValue(f"{label}: {problem}")
     if current is not None and current["items"] == record["items"] and current["promotions"] == record["promotions"]:
         return current, "unchanged"
     return _store(state, record, user), "added" if current is None else "updated"

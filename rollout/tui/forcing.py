@@ -42,9 +42,9 @@ def from_the_cli(error: RolloutError, command: str) -> str:
 
 def ask_to_force(app: Host, error: Forcible, forced: Callable[[], None], *, yes: str = "Force") -> None:
     """Ask "Force?" with the refusal; yes runs `forced` (the operation again, with force=True)."""
-    from rollout.tui.screens.forms import ConfirmScreen
+    from rollout.tui.screens.forms import ConfirmScreen, force_question
 
-    question = f"{refusal(error)}.\nForce? History notes the forced change."
+    question = force_question(refusal(error))
     app.push_screen(ConfirmScreen(question, yes=yes), lambda answer: forced() if answer else None)
 
 

@@ -246,7 +246,7 @@ class FormScreen(ModalScreen[bool]):
             return
         except InsideFreeze as error:
             self.show_form_error(error.reason)
-            question = f"{error.reason}.\nForce? History notes the forced change."
+            question = force_question(error.reason)
             self.app.push_screen(
                 ConfirmScreen(question, yes="Force"), lambda yes: self._save_past_freeze(changed) if yes else None
             )
@@ -264,6 +264,12 @@ class FormScreen(ModalScreen[bool]):
         host: Host = self.app  # type: ignore[assignment]
         with host.past_freeze():
             self._run_save(changed)
+
+
+def force_question(refusal: str) -> str:
+    """What the TUI asks before forcing a change a rule refused (`refusal`: its words, without the
+    CLI's `use --force`)."""
+    return f"{refusal}.\nForce? History notes the forced change."
 
 
 class UnsavedScreen(ModalScreen[str | None]):

@@ -90,7 +90,7 @@ class KpiPane(RegionPane):
 
     def refresh_data(self) -> None:
         state = self.state
-        _dated, promos = kpi.region_records(state, self.code)
+        promos = kpi.promotion_records(state, self.code)
         # The report's rows, so a quarter shows the sum of its months when it has no figure of its own.
         dated = kpi.period_rows(state, self.code)
         self.query_one("#kpi-signoff", Static).update(signoff_line(state, self.code))
